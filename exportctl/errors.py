@@ -1,0 +1,147 @@
+"""The exception hierarchy. Each error carries its exit code; the CLI renders it once, at the edge."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+
+class ExitCode(enum.IntEnum):
+    """The documented exit statuses of every exportctl command."""
+
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2  # bad flags, bad config, validation failure
+    AUTH = 3  # missing or rejected credentials
+    API_REJECTED = 4  # the API answered 4xx to a well-formed request
+    EXPORT_FAILED = 5  # the export ended in ERROR
+    TIMEOUT = 6  # gave up waiting for the export
+    NETWORK = 7  # network failure after retries (including 5xx and 429 that never cleared)
+    LOCKED = 8  # another run of the same export holds the lock
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class ExportctlError(Exception):
+    """Base of every error exportctl expects; `exit_code` says how the process ends."""
+
+    exit_code: ExitCode = ExitCode.UNEXPECTED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint  # what to do next, shown on its own line
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(ExportctlError):
+    """Bad input: an unknown field, a malformed filter, a YAML error, a target that exists."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ValidationError(UsageError):
+    """A value that is not in a schema table; names the valid values and a close match."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        valid: Iterable[str] = (),
+        suggestion: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        valid = tuple(valid)
+        text = message
+        if suggestion:
+            text += f" Did you mean '{suggestion}'?"
+        if valid:
+            text += f" Valid values: {', '.join(valid)}."
+        super().__init__(text, hint=hint)
+        self.valid = valid
+        self.suggestion = suggestion
+
+
+class ConfigError(UsageError):
+    """A configuration file that cannot be read or does not follow the format."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None, column: int | None = None) -> None:
+        where = path or ""
+        if path and line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}" if where else message)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+class AuthError(ExportctlError):
+    """Credentials are missing, or the API refused them (401/403)."""
+
+    exit_code = ExitCode.AUTH
+
+
+class ApiError(ExportctlError):
+    """The API rejected the request; rendered as `key: message (details) [request_id]`."""
+
+    exit_code = ExitCode.API_REJECTED
+
+    def __init__(
+        self,
+        status: int,
+        key: str | None,
+        message: str,
+        details: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        text = f"{key}: {message}" if key else message
+        if details:
+            text += f" ({details})"
+        if request_id:
+            text += f" [{request_id}]"
+        super().__init__(text)
+        self.status = status
+        self.key = key
+        self.details = details
+        self.request_id = request_id
+
+
+class NotFoundError(ApiError):
+    """The export (or resource) does not exist (404)."""
+
+
+class ExportFailedError(ExportctlError):
+    """The export job ended in ERROR."""
+
+    exit_code = ExitCode.EXPORT_FAILED
+
+
+class WaitTimeoutError(ExportctlError):
+    """The export did not finish within --timeout."""
+
+    exit_code = ExitCode.TIMEOUT
+
+
+class NetworkError(ExportctlError):
+    """The API could not be reached, or kept failing, after every retry."""
+
+    exit_code = ExitCode.NETWORK
+
+
+class DownloadError(NetworkError):
+    """A download ended early or did not match its announced size."""
+
+
+class LockedError(ExportctlError):
+    """Another run of the same export is in progress."""
+
+    exit_code = ExitCode.LOCKED
+
+
+class InterruptedByUser(ExportctlError):
+    """Ctrl-C; carries the command that resumes, when there is one."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -1,0 +1,615 @@
+"""The static schema tables: per exported object its fields, defaults, orders and filters.
+
+This module is the one source of truth. The subcommands, the validation, shell completion,
+the `schema` command, the sandbox and the README's field tables are all derived from it.
+The tables follow `export-object.txt` (the documented export object); where the public OpenAPI
+document adds something, it is listed in `api_only_fields` so the sandbox accepts it while the
+CLI validates against the documented tables only.
+
+Standard library only: it is imported on every start-up, including TAB completion.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class ValueType(str, enum.Enum):
+    """How a value is stored, compared and written in a CSV cell."""
+
+    STRING = "string"
+    INTEGER = "integer"  # counts and points
+    AMOUNT = "amount"  # money, an integer number of cents
+    NUMBER = "number"  # a number whose unit depends on the record (voucher value)
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"  # ISO 8601, UTC
+    DATE = "date"  # YYYY-MM-DD
+    JSON = "json"  # an object, exported as compact JSON
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (ValueType.INTEGER, ValueType.AMOUNT, ValueType.NUMBER)
+
+    @property
+    def is_temporal(self) -> bool:
+        return self in (ValueType.DATETIME, ValueType.DATE)
+
+
+S, I, A, N, B, T, D, J = (
+    ValueType.STRING,
+    ValueType.INTEGER,
+    ValueType.AMOUNT,
+    ValueType.NUMBER,
+    ValueType.BOOLEAN,
+    ValueType.DATETIME,
+    ValueType.DATE,
+    ValueType.JSON,
+)
+
+_ACRONYMS = {"id": "ID", "qr": "QR", "url": "URL"}
+
+
+def title_for(name: str) -> str:
+    """The readable CSV header the API writes for a field: `voucher_type` -> `Voucher Type`."""
+    words = name.replace(".", " ").replace("_", " ").split()
+    return " ".join(_ACRONYMS.get(word, word[:1].upper() + word[1:]) for word in words)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column that an export can contain."""
+
+    name: str
+    type: ValueType
+    description: str
+    values: tuple[str, ...] = ()  # the closed set of values, where the spec gives one
+
+    @property
+    def title(self) -> str:
+        return title_for(self.name)
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """A field that `parameters.filters` may test."""
+
+    name: str
+    type: ValueType
+    description: str
+    values: tuple[str, ...] = ()
+    # The record attribute the filter tests when it is not the field of the same name.
+    tests: str | None = None
+
+    @property
+    def attribute(self) -> str:
+        return self.tests or self.name
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A per-resource endpoint that narrows an export to one voucher or campaign."""
+
+    option: str  # the CLI option: "voucher" or "campaign"
+    path: str  # the endpoint, with {value} standing for the option's value
+    help: str
+
+
+@dataclass(frozen=True)
+class ExportObject:
+    """One exportable object as the CLI sees it."""
+
+    command: str  # the subcommand: "voucher", "gift-card-transactions"
+    exported_object: str  # the API's `exported_object`
+    summary: str
+    fields: tuple[Field, ...]
+    default_fields: tuple[str, ...]
+    orders: tuple[str, ...]
+    filters: tuple[FilterField, ...]
+    field_prefixes: tuple[str, ...] = ("metadata.",)
+    filter_prefixes: tuple[str, ...] = ("metadata.",)
+    api_only_fields: tuple[Field, ...] = ()
+    scopes: tuple[Scope, ...] = ()
+    kind: str | None = None  # for the transaction kinds: "gift" or "loyalty"
+    _by_name: dict[str, Field] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_name.update((f.name, f) for f in self.fields)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def filter_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.filters)
+
+    def get_field(self, name: str) -> Field | None:
+        """The documented field called `name`, or a field under a documented prefix."""
+        found = self._by_name.get(name)
+        if found is not None:
+            return found
+        prefix = next((p for p in self.field_prefixes if name.startswith(p)), None)
+        if prefix is not None and len(name) > len(prefix):
+            return Field(name, ValueType.STRING, f"The {name[len(prefix) :]} {prefix[:-1]} property.")
+        return None
+
+    def get_filter(self, name: str) -> FilterField | None:
+        """The filter field called `name`, or one under a documented filter prefix."""
+        for candidate in self.filters:
+            if candidate.name == name:
+                return candidate
+        prefix = next((p for p in self.filter_prefixes if name.startswith(p)), None)
+        if prefix is not None and len(name) > len(prefix):
+            return FilterField(name, ValueType.STRING, f"The {name[len(prefix) :]} {prefix[:-1]} property.")
+        return None
+
+
+def _f(name: str, type_: ValueType, description: str, *values: str) -> Field:
+    return Field(name, type_, description, tuple(values))
+
+
+def _flt(name: str, type_: ValueType, description: str, *values: str, tests: str | None = None) -> FilterField:
+    return FilterField(name, type_, description, tuple(values), tests)
+
+
+def _both_ways(*names: str) -> tuple[str, ...]:
+    return tuple(order for name in names for order in (name, f"-{name}"))
+
+
+_CREATED = "Timestamp in ISO 8601 format representing the date and time when the {} was created."
+_UPDATED = "Timestamp in ISO 8601 format representing the date and time when the {} was last updated."
+
+ORDER_STATUSES = ("CREATED", "PAID", "FULFILLED", "CANCELED")
+VOUCHER_TYPES = ("DISCOUNT_VOUCHER", "GIFT_VOUCHER", "LOYALTY_CARD")
+DISCOUNT_TYPES = ("AMOUNT", "PERCENT", "UNIT", "FIXED")
+UNIT_EFFECTS = ("ADD_MANY_ITEMS", "ADD_MISSING_ITEMS", "ADD_NEW_ITEMS")
+REDEMPTION_RESULTS = ("SUCCESS", "FAILURE")
+GIFT_TRANSACTION_TYPES = ("CREDITS_REMOVAL", "CREDITS_ADDITION", "CREDITS_REFUND", "CREDITS_REDEMPTION")
+LOYALTY_TRANSACTION_TYPES = (
+    "POINTS_EXPIRATION",
+    "POINTS_ADDITION",
+    "POINTS_REMOVAL",
+    "POINTS_TRANSFER_OUT",
+    "POINTS_ACCRUAL",
+    "POINTS_REFUND",
+    "POINTS_REDEMPTION",
+)
+BUCKET_STATUSES = ("ACTIVE", "INACTIVE")
+
+
+def _metadata(owner: str) -> Field:
+    return _f("metadata", J, f"Returns all {owner} metadata.")
+
+
+ORDER = ExportObject(
+    command="order",
+    exported_object="order",
+    summary="Orders: amounts, discounts, status and the customer who placed them.",
+    fields=(
+        _f("id", S, "Unique order ID."),
+        _f("source_id", S, "Unique order source ID."),
+        _f("created_at", T, _CREATED.format("order")),
+        _f("updated_at", T, _UPDATED.format("order")),
+        _f("status", S, "Order status.", *ORDER_STATUSES),
+        _f("amount", A, "Total amount of order items."),
+        _f("discount_amount", A, "Represents total amount of the discount applied to whole cart."),
+        _f("items_discount_amount", A, "Represents total amount of the discount applied to order line items."),
+        _f(
+            "total_discount_amount",
+            A,
+            "All discounts applied to the order including discounts applied to particular order line items "
+            "and discounts applied to the whole cart.",
+        ),
+        _f("total_amount", A, "Total order amount after applying all discounts."),
+        _f("customer_id", S, "Customer unique ID."),
+        _f("referrer_id", S, "Referrer unique ID."),
+        _metadata("order"),
+    ),
+    default_fields=("id", "source_id", "status"),
+    orders=_both_ways("created_at", "updated_at", "status"),
+    filters=(
+        _flt("status", S, "Order status.", *ORDER_STATUSES),
+        _flt("source_id", S, "Unique order source ID."),
+        _flt("amount", A, "Total amount of order items."),
+        _flt("total_amount", A, "Total order amount after applying all discounts."),
+        _flt("discount_amount", A, "Discount applied to the whole cart."),
+        _flt("total_discount_amount", A, "All discounts applied to the order."),
+        _flt("items_discount_amount", A, "Discount applied to order line items."),
+        _flt("customer_id", S, "Customer unique ID."),
+        _flt("created_at", T, "When the order was created."),
+        _flt("updated_at", T, "When the order was last updated."),
+    ),
+    scopes=(),
+)
+
+VOUCHER = ExportObject(
+    command="voucher",
+    exported_object="voucher",
+    summary="Vouchers: discount codes, gift cards and loyalty cards.",
+    fields=(
+        _f("id", S, "Unique voucher ID."),
+        _f("code", S, "Unique voucher code."),
+        _f("voucher_type", S, "Type of voucher.", *VOUCHER_TYPES),
+        _f(
+            "value",
+            N,
+            "Value of voucher: for a DISCOUNT_VOUCHER the amount, percent or unit; for a GIFT_VOUCHER the "
+            "amount left to spend; for a LOYALTY_CARD the available usable points.",
+        ),
+        _f("discount_type", S, "The type of discount for a DISCOUNT_VOUCHER.", *DISCOUNT_TYPES),
+        _f("campaign", S, "Unique campaign name."),
+        _f("category", S, "Tag defining the category that this voucher belongs to."),
+        _f("start_date", T, "Activation timestamp; the voucher is inactive before this date."),
+        _f("expiration_date", T, "Expiration timestamp; the voucher is inactive after this date."),
+        _f("gift_balance", A, "Amount left to spend."),
+        _f("loyalty_balance", I, "Available usable points."),
+        _f("redemption_quantity", I, "Maximum number of times a voucher can be redeemed."),
+        _f("redemption_count", I, "Total redemptions."),
+        _f("active", B, "Boolean indicating whether the voucher is available for use."),
+        _f("qr_code", S, "URL to QR representation of encrypted code."),
+        _f("bar_code", S, "URL to barcode representation of encrypted code."),
+        _f("is_referral_code", B, "Boolean indicating whether the voucher is a referral code."),
+        _f("created_at", T, _CREATED.format("voucher")),
+        _f("updated_at", T, _UPDATED.format("voucher")),
+        _f("validity_timeframe_interval", S, "Interval between two active periods, as an ISO 8601 duration (P2D)."),
+        _f("validity_timeframe_duration", S, "How long each active period lasts, as an ISO 8601 duration (PT1H)."),
+        _f("validity_day_of_week", S, "Days of the week on which the voucher is valid (0 is Sunday): 1,2,3,4,5."),
+        _f("discount_amount_limit", A, "For a PERCENT discount, the maximum amount that may be deducted."),
+        _f("campaign_id", S, "Parent campaign ID."),
+        _f("additional_info", S, "Extra textual information about the code, such as a description."),
+        _f("customer_id", S, "Unique customer ID of the assigned owner to whom the voucher was published."),
+        _f("discount_unit_type", S, "For a UNIT discount, the shipping or product ID of the unit."),
+        _f("discount_unit_effect", S, "UNIT discount effect.", *UNIT_EFFECTS),
+        _f("customer_source_id", S, "Source ID of the assigned owner to whom the voucher was published."),
+        _metadata("voucher"),
+    ),
+    default_fields=("code", "voucher_type", "value", "discount_type"),
+    orders=_both_ways("created_at", "updated_at", "code"),
+    filters=(
+        _flt("code", S, "Voucher code."),
+        _flt("vouchers", S, "Voucher IDs.", tests="id"),
+        _flt("type", S, "Type of voucher.", *VOUCHER_TYPES, tests="voucher_type"),
+        _flt("categories", S, "Category name.", tests="category"),
+        _flt("category_ids", S, "Category ID.", tests="category_id"),
+        _flt("holder_id", S, "Customer ID of the holder.", tests="customer_id"),
+        _flt("published_for_customer_id", S, "Customer ID the voucher was published for.", tests="customer_id"),
+        _flt("is_referral_code", B, "Whether the voucher is a referral code."),
+        _flt("active", B, "Whether the voucher is available for use."),
+        _flt("validity_timeframe", S, "The validity timeframe interval.", tests="validity_timeframe_interval"),
+        _flt("validity_day_of_week", S, "Days of the week on which the voucher is valid."),
+        _flt("start_date", T, "Activation timestamp."),
+        _flt("expiration_date", T, "Expiration timestamp."),
+        _flt("created_at", T, "When the voucher was created."),
+        _flt("updated_at", T, "When the voucher was last updated."),
+    ),
+    filter_prefixes=("metadata.", "redemption."),
+    api_only_fields=(
+        _f("formula", S, "Formula used to compute the value (OpenAPI only)."),
+        _f("discount_effect", S, "Discount effect (OpenAPI only)."),
+        _f("validation_rules_id", S, "Validation rule ID (OpenAPI only)."),
+    ),
+)
+
+PUBLICATION = ExportObject(
+    command="publication",
+    exported_object="publication",
+    summary="Publications: which voucher was given to which customer, when and through which channel.",
+    fields=(
+        _f("voucher_code", S, "Unique voucher code."),
+        _f("customer_id", S, "Customer unique ID."),
+        _f("customer_source_id", S, "Source ID of the customer to whom the voucher was published."),
+        _f("date", T, "When the voucher was published."),
+        _f("channel", S, "Publication channel."),
+        _f("campaign", S, "Unique campaign name."),
+        _f("is_winner", B, "Whether the publication won a prize (campaigns with winners)."),
+        _metadata("publication"),
+    ),
+    # The documented default names `code`; the API accepts it as the voucher code column.
+    default_fields=("code", "customer_id", "date", "channel"),
+    orders=_both_ways("id", "voucher_code", "tracking_id", "customer_id", "created_at", "channel"),
+    filters=(
+        _flt("failure_code", S, "Why the publication failed."),
+        _flt("result", S, "Whether the publication succeeded.", *REDEMPTION_RESULTS),
+        _flt("customer_id", S, "Customer unique ID."),
+        _flt("campaign_name", S, "Campaign name.", tests="campaign"),
+        _flt("voucher_type", S, "Type of the published voucher.", *VOUCHER_TYPES),
+        _flt("is_referral_code", B, "Whether the published voucher is a referral code."),
+        _flt("parent_object_id", S, "ID of the campaign the voucher belongs to.", tests="campaign_id"),
+        _flt("related_object_id", S, "ID of the published voucher.", tests="voucher_id"),
+        _flt("source_id", S, "Publication source ID."),
+        _flt("created_at", T, "When the voucher was published.", tests="date"),
+    ),
+    api_only_fields=(_f("code", S, "Voucher code (the documented default name of voucher_code)."),),
+)
+
+REDEMPTION = ExportObject(
+    command="redemption",
+    exported_object="redemption",
+    summary="Redemptions: every attempt to use a voucher, successful or not, with its failure code.",
+    fields=(
+        _f("id", S, "Unique redemption ID."),
+        _f("object", S, "Object being exported; by default redemption.", "redemption", "redemption_rollback"),
+        _f("date", T, "When the voucher was redeemed."),
+        _f("voucher_code", S, "Unique voucher code redeemed."),
+        _f("campaign", S, "Parent campaign name of voucher if applicable."),
+        _f("promotion_tier_id", S, "ID of the promotion tier redeemed, if any."),
+        _f("customer_id", S, "Unique customer ID of redeeming customer."),
+        _f("customer_source_id", S, "Unique source ID of redeeming customer."),
+        _f("customer_name", S, "Customer name."),
+        _f("tracking_id", S, "Tracking ID of the redeeming customer."),
+        _f("order_amount", A, "Total order amount before applying all discounts."),
+        _f("gift_amount", A, "Gift credits used for redemption."),
+        _f("loyalty_points", I, "Loyalty points used for redemption."),
+        _f("result", S, "Tells you whether the redemption succeeded.", *REDEMPTION_RESULTS),
+        _f("failure_code", S, "Internal Voucherify code for reason why redemption failed."),
+        _f("failure_message", S, "A human-readable description of why the redemption failed."),
+        _metadata("redemption"),
+    ),
+    default_fields=("id", "object", "voucher_code", "customer_id", "date", "result"),
+    orders=_both_ways("id", "voucher_code", "tracking_id", "customer_id", "created_at"),
+    filters=(
+        _flt("voucher_code", S, "Voucher code redeemed."),
+        _flt("related_object_id", S, "ID of the order the redemption belongs to.", tests="order_id"),
+        _flt("related_object_parent_id", S, "ID of the campaign of the voucher.", tests="campaign_id"),
+        _flt("parent_redemption_id", S, "ID of the parent redemption (stacked redemptions)."),
+        _flt("failure_code", S, "Why the redemption failed."),
+        _flt("result", S, "Whether the redemption succeeded.", *REDEMPTION_RESULTS),
+        _flt("object", S, "Redemption or rollback.", "redemption", "redemption_rollback"),
+        _flt("customer_id", S, "Customer unique ID."),
+        _flt("campaign_name", S, "Campaign name.", tests="campaign"),
+        _flt("user_login", S, "Login of the dashboard user who redeemed."),
+        _flt("created_at", T, "When the voucher was redeemed.", tests="date"),
+    ),
+    api_only_fields=(_f("order_id", S, "ID of the order the redemption belongs to (OpenAPI only)."),),
+)
+
+CUSTOMER = ExportObject(
+    command="customer",
+    exported_object="customer",
+    summary="Customers: contact details, addresses and redemption, order and loyalty summaries.",
+    fields=(
+        _f("name", S, "Customer name."),
+        _f("id", S, "Unique customer ID."),
+        _f("description", S, "An arbitrary string that you can attach to a customer object."),
+        _f("email", S, "Customer's email."),
+        _f("source_id", S, "Unique custom customer identifier."),
+        _f("created_at", T, _CREATED.format("customer")),
+        _f("address_city", S, "City."),
+        _f("address_state", S, "State."),
+        _f("address_line_1", S, "First line of customer's address."),
+        _f("address_line_2", S, "Second line of customer's address."),
+        _f("address_country", S, "Country."),
+        _f("address_postal_code", S, "Postal code (ZIP code)."),
+        _f("redemptions_total_redeemed", I, "Total customer redemptions."),
+        _f("redemptions_total_failed", I, "Total customer failed redemptions."),
+        _f("redemptions_total_succeeded", I, "Total customer succeeded redemptions."),
+        _f("redemptions_total_rolled_back", I, "Total customer redemptions that were rolled back."),
+        _f("redemptions_total_rollback_failed", I, "Total customer redemptions that were unsuccessfully rolled back."),
+        _f("redemptions_total_rollback_succeeded", I, "Total customer redemptions that were successfully rolled back."),
+        _f("orders_total_amount", A, "Total sum of order amounts over customer lifetime."),
+        _f("orders_total_count", I, "Total number of customer orders."),
+        _f("orders_average_amount", A, "Average amount spent on orders."),
+        _f("orders_last_order_amount", A, "How much did the customer spend on their last order."),
+        _f("orders_last_order_date", T, "When was the last customer order."),
+        _f("loyalty_points", I, "Sum of customer's loyalty points to go across all loyalty cards."),
+        _f("loyalty_referred_customers", I, "How many customers were referred by this customer."),
+        _f("updated_at", T, _UPDATED.format("customer")),
+        _f("phone", S, "Customer's phone number."),
+        _f("birthday", D, "Customer's birthday."),
+        _metadata("customer"),
+        _f("birthdate", D, "Customer's birthdate."),
+    ),
+    default_fields=("name", "source_id"),
+    orders=_both_ways("name", "id", "email", "source_id", "created_at", "updated_at"),
+    filters=(
+        _flt("name", S, "Customer name."),
+        _flt("email", S, "Customer's email."),
+        _flt("phone", S, "Customer's phone number."),
+        _flt("source_id", S, "Unique custom customer identifier."),
+        _flt("birthday", D, "Customer's birthday."),
+        _flt("birthdate", D, "Customer's birthdate."),
+        _flt("created_at", T, "When the customer was created."),
+        _flt("updated_at", T, "When the customer was last updated."),
+        _flt("address.city", S, "City."),
+        _flt("address.state", S, "State."),
+        _flt("address.country", S, "Country."),
+        _flt("address.postal_code", S, "Postal code."),
+        _flt("loyalty_points", I, "Loyalty points across all loyalty cards."),
+        _flt("summary.orders.total_amount", A, "Total sum of order amounts."),
+        _flt("summary.orders.last_order_date", T, "When was the last customer order."),
+        _flt("summary.orders.last_order_amount", A, "Amount of the last order."),
+        _flt("summary.redemptions.gift.redeemed_amount", A, "Gift credits redeemed."),
+        _flt("summary.redemptions.total_succeeded", I, "Succeeded redemptions."),
+        _flt("system_metadata.source", S, "Where the customer record came from."),
+        _flt("system_metadata.consents.unsubscribed", B, "Whether the customer unsubscribed."),
+    ),
+    field_prefixes=("metadata.", "address.", "summary.", "loyalty.", "system_metadata."),
+    filter_prefixes=("metadata.", "address.", "summary.", "loyalty.", "system_metadata."),
+)
+
+POINTS_EXPIRATION = ExportObject(
+    command="points-expiration",
+    exported_object="points_expiration",
+    summary="Loyalty point buckets and when their points expire.",
+    fields=(
+        _f("id", S, "Loyalty points bucket ID."),
+        _f("campaign_id", S, "Campaign ID of the parent loyalty campaign."),
+        _f("voucher_id", S, "Voucher ID of the parent loyalty card."),
+        _f("status", S, "Status of the loyalty points bucket.", *BUCKET_STATUSES),
+        _f("expires_at", D, "The date when the points expire."),
+        _f("points", I, "Number of points."),
+    ),
+    default_fields=("id", "campaign_id", "voucher_id", "status", "expires_at", "points"),
+    orders=_both_ways("expires_at"),
+    filters=(
+        _flt("campaign_id", S, "Campaign ID of the parent loyalty campaign."),
+        _flt("voucher_id", S, "Voucher ID of the parent loyalty card."),
+    ),
+    field_prefixes=(),
+    filter_prefixes=(),
+    scopes=(
+        Scope(
+            "campaign",
+            "/v1/loyalties/{value}/points-expiration/export",
+            "Only the buckets of this loyalty campaign (ID or name).",
+        ),
+    ),
+)
+
+
+def _transaction_fields(card: str, types: tuple[str, ...], unit: str, with_source: bool) -> tuple[Field, ...]:
+    fields = [
+        _f("id", S, "Unique transaction ID."),
+        _f("type", S, "Transaction type.", *types),
+        _f("source_id", S, "Custom source ID of the transaction if one was included originally."),
+        _f("reason", S, "Contains the reason for the transaction if one was included originally."),
+        _f("balance", A if unit == "credits" else I, f"The {card} balance after the transaction."),
+        _f(
+            "amount",
+            A if unit == "credits" else I,
+            f"The {unit} allocated by the transaction; negative or positive depending on its nature.",
+        ),
+        _f("created_at", T, _CREATED.format("transaction")),
+        _f("voucher_id", S, "Unique Voucher ID."),
+        _f("campaign_id", S, "Parent campaign ID."),
+    ]
+    if with_source:
+        fields.append(_f("source", S, "Channel through which the transaction was initiated.", "API", "voucherify-web-ui", "Automation"))
+    fields.append(_f("details", J, "More detailed information stored in the form of a JSON."))
+    return tuple(fields)
+
+
+_TRANSACTION_FILTERS = (
+    _flt("created_at", T, "When the transaction was created."),
+    _flt("voucher_id", S, "Unique Voucher ID."),
+    _flt("campaign_id", S, "Parent campaign ID."),
+)
+_TRANSACTION_SCOPES = (
+    Scope("voucher", "/v1/vouchers/{value}/transactions/export", "Only the transactions of this card (code or ID)."),
+    Scope("campaign", "/v1/campaigns/{value}/transactions/export", "Only the transactions of this campaign (ID or name)."),
+)
+# What the API answers when `fields` is omitted; it names `status`, which no transaction table lists.
+_TRANSACTION_DEFAULTS = ("id", "type", "source_id", "status", "reason", "source", "balance", "amount", "created_at")
+_RELATED = _f(
+    "related_transaction_id",
+    S,
+    "Unique transaction ID related to a receiver/donor card in the case of a points transfer.",
+)
+
+GIFT_CARD_TRANSACTIONS = ExportObject(
+    command="gift-card-transactions",
+    exported_object="voucher_transactions",
+    summary="Credit movements on gift cards (CREDITS_* transactions).",
+    fields=_transaction_fields("gift card", GIFT_TRANSACTION_TYPES, "credits", with_source=True),
+    default_fields=_TRANSACTION_DEFAULTS,
+    orders=_both_ways("created_at"),
+    filters=_TRANSACTION_FILTERS,
+    field_prefixes=(),
+    filter_prefixes=(),
+    scopes=_TRANSACTION_SCOPES,
+    kind="gift",
+)
+
+# The spec's table lists `source` for loyalty transactions but its "Available values" line leaves it
+# out; the OpenAPI enum has it, so it is accepted.
+LOYALTY_CARD_TRANSACTIONS = ExportObject(
+    command="loyalty-card-transactions",
+    exported_object="voucher_transactions",
+    summary="Point movements on loyalty cards (POINTS_* transactions).",
+    fields=(*_transaction_fields("loyalty card", LOYALTY_TRANSACTION_TYPES, "points", with_source=True), _RELATED),
+    default_fields=_TRANSACTION_DEFAULTS,
+    orders=_both_ways("created_at"),
+    filters=_TRANSACTION_FILTERS,
+    field_prefixes=(),
+    filter_prefixes=(),
+    scopes=_TRANSACTION_SCOPES,
+    kind="loyalty",
+)
+
+VOUCHER_TRANSACTIONS = ExportObject(
+    command="voucher-transactions",
+    exported_object="voucher_transactions",
+    summary="Gift card and loyalty card transactions together.",
+    fields=(
+        *_transaction_fields(
+            "gift card or loyalty card",
+            GIFT_TRANSACTION_TYPES + LOYALTY_TRANSACTION_TYPES,
+            "credits or points",
+            with_source=True,
+        ),
+        _RELATED,
+    ),
+    default_fields=_TRANSACTION_DEFAULTS,
+    orders=_both_ways("created_at"),
+    filters=_TRANSACTION_FILTERS,
+    field_prefixes=(),
+    filter_prefixes=(),
+    scopes=_TRANSACTION_SCOPES,
+    # The documented default fields name `status`, which no field table lists.
+    api_only_fields=(_f("status", S, "Transaction status (named only by the documented defaults)."),),
+)
+
+EXPORT_OBJECTS: tuple[ExportObject, ...] = (
+    ORDER,
+    VOUCHER,
+    PUBLICATION,
+    REDEMPTION,
+    CUSTOMER,
+    POINTS_EXPIRATION,
+    VOUCHER_TRANSACTIONS,
+    GIFT_CARD_TRANSACTIONS,
+    LOYALTY_CARD_TRANSACTIONS,
+)
+BY_COMMAND: dict[str, ExportObject] = {obj.command: obj for obj in EXPORT_OBJECTS}
+
+# The seven objects the API knows, each with its widest table (what the sandbox serves).
+API_OBJECTS: dict[str, ExportObject] = {
+    obj.exported_object: obj for obj in EXPORT_OBJECTS if obj.kind is None
+}
+
+# The FiltersCondition operators, in the order the API documents them.
+OPERATORS: tuple[str, ...] = (
+    "$in",
+    "$not_in",
+    "$is",
+    "$is_not",
+    "$is_days_ago",
+    "$is_days_in_future",
+    "$has_value",
+    "$is_unknown",
+    "$contains",
+    "$not_contain",
+    "$starts_with",
+    "$ends_with",
+    "$more_than",
+    "$less_than",
+    "$more_than_ago",
+    "$less_than_ago",
+    "$more_than_future",
+    "$less_than_future",
+    "$more_than_equal",
+    "$less_than_equal",
+    "$after",
+    "$before",
+    "$count",
+    "$count_less",
+    "$count_more",
+)
+
+EXPORT_STATUSES = ("SCHEDULED", "IN_PROGRESS", "DONE", "ERROR")
+LIST_ORDERS = _both_ways("created_at", "status")
+
+
+def get_object(command: str) -> ExportObject:
+    """The export object for a subcommand name or an API `exported_object` name."""
+    found = BY_COMMAND.get(command) or API_OBJECTS.get(command)
+    if found is None:
+        raise KeyError(command)
+    return found
+
+
+def accepted_fields(exported_object: str) -> tuple[Field, ...]:
+    """Every field the API accepts for an `exported_object`: documented ones first, then API-only ones."""
+    obj = API_OBJECTS[exported_object]
+    return obj.fields + obj.api_only_fields
