@@ -1,0 +1,95 @@
+"""What happens during an export, as plain values. The domain emits them; reporters render them.
+
+The domain never prints: `job.py` and `client.py` call an `EventHandler` with these, and
+`reporting.py` turns them into a spinner, plain log lines, or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The API accepted the export request."""
+
+    export_id: str
+    exported_object: str
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    """A poll saw a new status (the first poll reports the status it found)."""
+
+    export_id: str
+    status: str
+    previous: str | None
+    elapsed: float  # seconds since waiting began
+
+
+@dataclass(frozen=True)
+class Polled:
+    """A poll saw no change; `next_poll_in` is the delay the poller chose."""
+
+    export_id: str
+    status: str
+    elapsed: float
+    next_poll_in: float
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """A request failed in a way worth retrying; the client waits `delay` seconds first."""
+
+    method: str
+    url: str  # already masked: no tokens
+    reason: str  # "503 Service Unavailable", "connection refused", "429 rate limited"
+    attempt: int  # the attempt that failed, from 1
+    delay: float
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    """One HTTP request and its answer, for --verbose (URL masked, no headers with secrets)."""
+
+    method: str
+    url: str
+    status: int | None  # None when no answer came
+    seconds: float
+    rate_limit_remaining: int | None = None
+
+
+@dataclass(frozen=True)
+class DownloadStarted:
+    export_id: str
+    target: str  # the path, or "-" for standard output
+    total_bytes: int | None
+    resumed_from: int = 0
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    export_id: str
+    bytes_done: int
+    total_bytes: int | None
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The CSV is complete at its target."""
+
+    export_id: str
+    target: str
+    bytes: int
+    rows: int
+    sha256: str
+    seconds: float
+
+
+Event = Submitted | StatusChanged | Polled | Retrying | HttpExchange | DownloadStarted | DownloadProgress | Saved
+EventHandler = Callable[[Event], None]
+
+
+def ignore_event(event: Event) -> None:
+    """The handler for callers that want no reporting."""
