@@ -10,6 +10,8 @@ from rich.markup import escape
 from exportctl.errors import ExportctlError
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+# Tables that are the command's answer (schema, list) go to standard output.
+stdout = Console(highlight=False)
 
 
 def print_error(error: ExportctlError) -> None:

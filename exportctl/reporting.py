@@ -1,0 +1,198 @@
+"""Reporters turn domain events into what a person sees on standard error.
+
+- `LiveReporter`: a terminal. A rich spinner with the export id, status and elapsed time, one line
+  per status transition, and a progress bar with bytes and speed while downloading.
+- `PlainReporter`: no terminal (cron, CI logs). One plain line per transition, no animation.
+- `QuietReporter`: `--quiet`. Nothing; errors are still rendered by the CLI.
+`--verbose` adds one line per HTTP exchange and retry to either of the first two.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+
+from exportctl.events import (
+    DownloadProgress,
+    DownloadStarted,
+    Event,
+    HttpExchange,
+    Polled,
+    Retrying,
+    Saved,
+    StatusChanged,
+    Submitted,
+)
+
+
+def _human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def describe(event: Event) -> str | None:
+    """The plain one-line text of an event, or None for events only the live view shows."""
+    if isinstance(event, Submitted):
+        return f"{event.export_id} submitted ({event.exported_object})"
+    if isinstance(event, StatusChanged):
+        return f"{event.export_id} {event.status} after {event.elapsed:.1f}s"
+    if isinstance(event, DownloadStarted):
+        size = f"{_human_bytes(event.total_bytes)}" if event.total_bytes is not None else "unknown size"
+        resumed = f", resuming at {_human_bytes(event.resumed_from)}" if event.resumed_from else ""
+        target = "standard output" if event.target == "-" else event.target
+        return f"{event.export_id} downloading {size} to {target}{resumed}"
+    if isinstance(event, Saved):
+        target = "standard output" if event.target == "-" else event.target
+        return (
+            f"{event.export_id} saved {event.rows} rows ({_human_bytes(event.bytes)}) "
+            f"to {target} in {event.seconds:.1f}s"
+        )
+    if isinstance(event, Retrying):
+        return f"retrying {event.method} {event.url} in {event.delay:.1f}s: {event.reason} (attempt {event.attempt})"
+    if isinstance(event, HttpExchange):
+        status = str(event.status) if event.status is not None else "no answer"
+        remaining = f" remaining={event.rate_limit_remaining}" if event.rate_limit_remaining is not None else ""
+        return f"http {event.method} {event.url} -> {status} {event.seconds * 1000:.0f}ms{remaining}"
+    return None
+
+
+class QuietReporter:
+    """Shows nothing."""
+
+    def __call__(self, event: Event) -> None:
+        return None
+
+    def __enter__(self) -> QuietReporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class PlainReporter:
+    """One timestamped line per transition, for logs without a terminal."""
+
+    def __init__(self, stream: TextIO, *, verbose: bool = False) -> None:
+        self._stream = stream
+        self._verbose = verbose
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, DownloadProgress | Polled):
+            return
+        if isinstance(event, HttpExchange) and not self._verbose:
+            return
+        text = describe(event)
+        if text is not None:
+            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self._stream.write(f"{stamp} {text}\n")
+            self._stream.flush()
+
+    def __enter__(self) -> PlainReporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class LiveReporter:
+    """A spinner while the job runs, then a progress bar while the CSV downloads."""
+
+    def __init__(self, console: Console, *, verbose: bool = False) -> None:
+        self._console = console
+        self._verbose = verbose
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._wait_task: TaskID | None = None
+        self._download_task: TaskID | None = None
+        self._started = time.monotonic()
+        self._export_id = ""
+
+    def __enter__(self) -> LiveReporter:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def _status(self, status: str) -> None:
+        description = f"[bold]{self._export_id}[/] {status}"
+        if self._wait_task is None:
+            # total=None keeps the bar in its pulsing "unknown length" state while waiting.
+            self._wait_task = self._progress.add_task(description, total=None)
+        else:
+            self._progress.update(self._wait_task, description=description)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, HttpExchange | Retrying):
+            if self._verbose or isinstance(event, Retrying):
+                self._progress.console.print(describe(event), markup=False, highlight=False)
+            return
+        if isinstance(event, Submitted):
+            self._export_id = event.export_id
+            self._progress.console.print(describe(event), markup=False, highlight=False)
+            self._status("SCHEDULED")
+        elif isinstance(event, StatusChanged):
+            self._export_id = event.export_id
+            self._progress.console.print(describe(event), markup=False, highlight=False)
+            self._status(event.status)
+        elif isinstance(event, Polled):
+            self._export_id = event.export_id
+            self._status(f"{event.status} (next check in {event.next_poll_in:.0f}s)")
+        elif isinstance(event, DownloadStarted):
+            if self._wait_task is not None:
+                self._progress.remove_task(self._wait_task)
+                self._wait_task = None
+            self._progress.console.print(describe(event), markup=False, highlight=False)
+            self._download_task = self._progress.add_task(
+                f"[bold]{event.export_id}[/] downloading",
+                total=event.total_bytes,
+                completed=event.resumed_from,
+            )
+        elif isinstance(event, DownloadProgress):
+            if self._download_task is not None:
+                self._progress.update(self._download_task, completed=event.bytes_done, total=event.total_bytes)
+        elif isinstance(event, Saved):
+            if self._download_task is not None:
+                self._progress.remove_task(self._download_task)
+                self._download_task = None
+            self._progress.console.print(describe(event), markup=False, highlight=False)
+
+
+Reporter = LiveReporter | PlainReporter | QuietReporter
+
+
+def make_reporter(console: Console, *, quiet: bool, verbose: bool) -> Reporter:
+    """The reporter that fits where standard error goes."""
+    if quiet:
+        return QuietReporter()
+    if console.is_terminal and not console.is_dumb_terminal:
+        return LiveReporter(console, verbose=verbose)
+    return PlainReporter(console.file, verbose=verbose)
