@@ -66,7 +66,9 @@ class ValidationError(UsageError):
 class ConfigError(UsageError):
     """A configuration file that cannot be read or does not follow the format."""
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, column: int | None = None
+    ) -> None:
         where = path or ""
         if path and line is not None:
             where += f":{line}"

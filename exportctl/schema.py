@@ -475,7 +475,16 @@ def _transaction_fields(card: str, types: tuple[str, ...], unit: str, with_sourc
         _f("campaign_id", S, "Parent campaign ID."),
     ]
     if with_source:
-        fields.append(_f("source", S, "Channel through which the transaction was initiated.", "API", "voucherify-web-ui", "Automation"))
+        fields.append(
+            _f(
+                "source",
+                S,
+                "Channel through which the transaction was initiated.",
+                "API",
+                "voucherify-web-ui",
+                "Automation",
+            )
+        )
     fields.append(_f("details", J, "More detailed information stored in the form of a JSON."))
     return tuple(fields)
 
@@ -487,7 +496,9 @@ _TRANSACTION_FILTERS = (
 )
 _TRANSACTION_SCOPES = (
     Scope("voucher", "/v1/vouchers/{value}/transactions/export", "Only the transactions of this card (code or ID)."),
-    Scope("campaign", "/v1/campaigns/{value}/transactions/export", "Only the transactions of this campaign (ID or name)."),
+    Scope(
+        "campaign", "/v1/campaigns/{value}/transactions/export", "Only the transactions of this campaign (ID or name)."
+    ),
 )
 # What the API answers when `fields` is omitted; it names `status`, which no transaction table lists.
 _TRANSACTION_DEFAULTS = ("id", "type", "source_id", "status", "reason", "source", "balance", "amount", "created_at")
@@ -564,9 +575,7 @@ EXPORT_OBJECTS: tuple[ExportObject, ...] = (
 BY_COMMAND: dict[str, ExportObject] = {obj.command: obj for obj in EXPORT_OBJECTS}
 
 # The seven objects the API knows, each with its widest table (what the sandbox serves).
-API_OBJECTS: dict[str, ExportObject] = {
-    obj.exported_object: obj for obj in EXPORT_OBJECTS if obj.kind is None
-}
+API_OBJECTS: dict[str, ExportObject] = {obj.exported_object: obj for obj in EXPORT_OBJECTS if obj.kind is None}
 
 # The FiltersCondition operators, in the order the API documents them.
 OPERATORS: tuple[str, ...] = (
