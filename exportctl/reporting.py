@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import TextIO
+from typing import IO
 
 from rich.console import Console
 from rich.progress import (
@@ -90,7 +90,7 @@ class QuietReporter:
 class PlainReporter:
     """One timestamped line per transition, for logs without a terminal."""
 
-    def __init__(self, stream: TextIO, *, verbose: bool = False) -> None:
+    def __init__(self, stream: IO[str], *, verbose: bool = False) -> None:
         self._stream = stream
         self._verbose = verbose
 
