@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from exportctl import schema
+from exportctl.cli.completion_sources import (
+    complete_comma_list,
+    complete_object,
+    fields_completer,
+    filters_completer,
+    orders_completer,
+)
+
+
+def test_field_completion_completes_the_last_item_of_a_comma_list() -> None:
+    complete = fields_completer(schema.VOUCHER)
+    assert complete("code,va") == [
+        "code,value",
+        "code,validity_timeframe_interval",
+        "code,validity_timeframe_duration",
+        "code,validity_day_of_week",
+    ]
+
+
+def test_field_completion_skips_fields_already_listed() -> None:
+    assert "code,code" not in complete_comma_list(("code", "campaign"), "code,c")
+    assert complete_comma_list(("code", "campaign"), "code,c") == ["code,campaign"]
+
+
+def test_order_completion_offers_descending_variants() -> None:
+    assert orders_completer(schema.VOUCHER)("-c") == ["-created_at", "-code"]
+
+
+def test_filter_completion_offers_fields_then_enum_values() -> None:
+    complete = filters_completer(schema.ORDER)
+    assert "status" in complete("st")
+    assert complete("status=PAID,F") == ["status=PAID,FULFILLED"]
+
+
+def test_object_completion() -> None:
+    assert complete_object("lo") == ["loyalty-card-transactions"]
