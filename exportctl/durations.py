@@ -1,0 +1,54 @@
+"""Durations as people type them on a command line: `90`, `90s`, `15m`, `1h30m`, `1d`, `500ms`."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from exportctl.errors import UsageError
+
+DURATION_FORMS = (
+    "a number of seconds (90) or amounts with units d, h, m, s, ms in that order (90s, 15m, 1h30m, 1d, 500ms)"
+)
+
+_UNIT_SECONDS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+# `ms` before `m` so that "500ms" is not read as 500 minutes followed by garbage.
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|d|h|m|s)", re.IGNORECASE | re.ASCII)
+_PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+", re.ASCII)
+_ORDER = ("d", "h", "m", "s", "ms")
+
+
+def parse_duration(text: str) -> float:
+    """The number of seconds `text` stands for; UsageError naming the valid forms otherwise."""
+    stripped = text.strip()
+    if stripped.startswith("-"):
+        raise _invalid(text, "a duration cannot be negative")
+    if _PLAIN.fullmatch(stripped):
+        return _finite(float(stripped), text)
+    position, total, last_rank = 0, 0.0, -1
+    while position < len(stripped):
+        match = _PART.match(stripped, position)
+        if match is None:
+            raise _invalid(text)
+        unit = match.group(2).lower()
+        rank = _ORDER.index(unit)
+        # Units must come largest first and once each, so that "30m1h" or "1h1h" are caught as typos.
+        if rank <= last_rank:
+            raise _invalid(text)
+        last_rank = rank
+        total += float(match.group(1)) * _UNIT_SECONDS[unit]
+        position = match.end()
+    if last_rank < 0:
+        raise _invalid(text)
+    return _finite(total, text)
+
+
+def _finite(seconds: float, text: str) -> float:
+    if not math.isfinite(seconds):
+        raise _invalid(text)
+    return seconds
+
+
+def _invalid(text: str, reason: str | None = None) -> UsageError:
+    why = f"{reason}; " if reason else ""
+    return UsageError(f"Invalid duration '{text}': {why}expected {DURATION_FORMS}.")

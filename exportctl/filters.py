@@ -1,0 +1,603 @@
+"""The filter expression grammar: short, shell-friendly conditions turned into Voucherify `filters`.
+
+One expression is one condition on one filter field::
+
+    FIELD OP VALUES            shorthand, the operator chosen by OP and the field's type
+    FIELD:$operator:VALUES     explicit form, any FiltersCondition operator (the `$` may be left out)
+    FIELD:$has_value           explicit form of the operators that take no value
+    FIELD?   FIELD!?           has a value / has no value
+
+Shorthand operators:
+
+    =   one value: $is; several: $in          !=  one value: $is_not; several: $not_in
+    >   numbers: $more_than; dates: $after    <   numbers: $less_than; dates: $before
+    >=  $more_than_equal (numbers only)       <=  $less_than_equal (numbers only)
+    ~   $contains                             !~  $not_contain
+    ^   $starts_with                          $   $ends_with
+    #=  $count                                #<  $count_less           #>  $count_more
+    ?   $has_value                            !?  $is_unknown
+
+Relative days on date fields: `-30d` is 30 days ago (also written `30d ago`), `+7d` is 7 days ahead:
+`created_at=-3d` $is_days_ago, `created_at=+3d` $is_days_in_future, `created_at>-30d` $less_than_ago
+(within the last 30 days), `created_at<-30d` $more_than_ago, `created_at>+7d` $more_than_future,
+`created_at<+7d` $less_than_future.
+
+Values are separated by commas. Surrounding spaces are dropped. A value in double quotes is taken
+literally (`"a, b"`, `""` is the empty string; `\\"` and `\\\\` inside quotes); outside quotes a
+backslash takes the next character literally (`a\\,b`).
+
+Values are checked and converted by the field's type in the schema tables:
+- integer fields and amounts take whole numbers; amounts are integer cents, so `12.50` is refused
+  (write `1250`) rather than guessed;
+- number fields take decimals too (`12.5`, `1e3`);
+- booleans take `true` or `false`;
+- date-time fields take `2024-01-01`, `2024-01-01T10:00`, `2024-01-01T10:00:00.5+02:00`...; times without
+  a zone are UTC; every value is sent as UTC ISO 8601 with milliseconds, `2024-01-01T00:00:00.000Z`;
+- date fields take `YYYY-MM-DD`;
+- fields with a closed set of values take only those (case-insensitive, sent as the table spells them);
+- fields under a prefix such as `metadata.X` have no known type: their values stay strings, except
+  where the operator needs a number ($more_than, ...), a date ($after, $before) or a day count.
+
+`$has_value` and `$is_unknown` are sent as `[""]`: the API documents their value as an empty string,
+and FiltersCondition makes every value an array.
+
+Several conditions on one field are combined in that field's `conditions` object (for example a time
+window: `created_at>2024-01-01` and `created_at<2024-02-01`). The same operator twice on one field is
+an error, since the API object can hold it only once: give several values in one expression instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from exportctl.errors import UsageError, ValidationError
+from exportctl.schema import OPERATORS, ExportObject, FilterField, ValueType
+from exportctl.suggest import closest
+
+GRAMMAR_HELP = """\
+Filter expressions (repeat --filter; conditions combine with --junction and|or, default and):
+  status=PAID                       $is              status=PAID,FULFILLED      $in
+  status!=CANCELED                  $is_not          status!=CANCELED,CREATED   $not_in
+  amount>1000                       $more_than       amount<1000                $less_than
+  amount>=1000                      $more_than_equal amount<=1000               $less_than_equal
+  created_at>2024-01-01             $after           created_at<2024-02-01T12:00Z  $before
+  created_at=-3d                    $is_days_ago     created_at=+3d             $is_days_in_future
+  created_at<-30d                   $more_than_ago   created_at>-30d (or '>30d ago') $less_than_ago
+  created_at>+7d                    $more_than_future  created_at<+7d           $less_than_future
+  email~@example.com                $contains        email!~test                $not_contain
+  code^WELCOME                      $starts_with     code$OFF                   $ends_with
+  metadata.tags#=3                  $count           metadata.tags#<3           $count_less
+  metadata.tags#>3                  $count_more
+  metadata.region?                  $has_value       metadata.region!?          $is_unknown
+Explicit form, any operator: FIELD:$operator:V1,V2 or FIELD:operator:V1,V2 (no $, shell-safe),
+  e.g. amount:more_than_equal:1000  metadata.region:$has_value
+Values: comma-separated; "a, b" in double quotes or a\\,b keeps a comma; "" is the empty string.
+Amounts are integer cents (1250, not 12.50). Dates are ISO 8601, UTC unless a zone is given.
+Quote expressions in the shell: --filter 'amount>=1000'."""
+
+JUNCTIONS = ("and", "or")
+
+# Characters that end a field name: any of them starts an operator.
+_OPERATOR_CHARS = frozenset(":=!<>~^$?#")
+# Longest first, so that `!=` is not read as `!` followed by `=`.
+_SHORTHAND_TOKENS = ("!=", "!~", "!?", ">=", "<=", "#=", "#<", "#>", "=", ">", "<", "~", "^", "$", "?", ":")
+
+_NO_VALUE = frozenset({"$has_value", "$is_unknown"})
+_DAYS = frozenset(
+    {"$is_days_ago", "$is_days_in_future", "$more_than_ago", "$less_than_ago", "$more_than_future", "$less_than_future"}
+)
+_COUNT = frozenset({"$count", "$count_less", "$count_more"})
+_TEXT = frozenset({"$contains", "$not_contain", "$starts_with", "$ends_with"})
+_MANY = frozenset({"$in", "$not_in"})
+_COMPARE = frozenset({"$more_than", "$less_than", "$more_than_equal", "$less_than_equal"})
+_TIME = frozenset({"$after", "$before"})
+_EQUALITY = frozenset({"$in", "$not_in", "$is", "$is_not"})
+_PRESENCE = ("$has_value", "$is_unknown")
+
+
+def _ordered(names: frozenset[str] | set[str]) -> tuple[str, ...]:
+    return tuple(op for op in OPERATORS if op in names)
+
+
+# Which operators mean something for each value type. Fields under a prefix (metadata.X) have no known
+# type, so every operator is allowed on them.
+_OPERATORS_BY_TYPE: dict[ValueType, tuple[str, ...]] = {
+    ValueType.STRING: _ordered({*_EQUALITY, *_PRESENCE, *_TEXT, *_COUNT}),
+    ValueType.INTEGER: _ordered({*_EQUALITY, *_PRESENCE, *_COMPARE}),
+    ValueType.AMOUNT: _ordered({*_EQUALITY, *_PRESENCE, *_COMPARE}),
+    ValueType.NUMBER: _ordered({*_EQUALITY, *_PRESENCE, *_COMPARE}),
+    ValueType.BOOLEAN: _ordered({"$is", "$is_not", *_PRESENCE}),
+    ValueType.DATETIME: _ordered({*_EQUALITY, *_PRESENCE, *_TIME, *_DAYS}),
+    ValueType.DATE: _ordered({*_EQUALITY, *_PRESENCE, *_TIME, *_DAYS}),
+    ValueType.JSON: _ordered({*_PRESENCE, *_COUNT}),
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition on one filter field: `amount` `$more_than_equal` `(1000,)`; values as the API gets them."""
+
+    field: str
+    operator: str
+    values: tuple[Any, ...]
+
+    def to_expression(self) -> str:
+        """The explicit form of this condition, which `parse_expression` reads back to an equal one."""
+        text = f"{self.field}:{self.operator}"
+        if self.values:
+            text += ":" + ",".join(_render_value(value) for value in self.values)
+        return text
+
+
+def operators_for(obj: ExportObject, field_name: str) -> tuple[str, ...]:
+    """The operators that apply to a filter field of `obj` (every operator for prefix fields)."""
+    spec = _resolve_field(obj, field_name, "filter")
+    return _field_operators(obj, spec)
+
+
+def parse_expression(expression: str, obj: ExportObject) -> Condition:
+    """Read one filter expression (see the module docstring) into a validated Condition."""
+    context = f"Filter '{expression}'"
+    text = expression.strip()
+    position = next((i for i, char in enumerate(text) if char in _OPERATOR_CHARS), None)
+    if position is None:
+        raise UsageError(
+            f"{context}: no operator; expected FIELD OP VALUE such as status=PAID or amount>=1000.",
+            hint="Run with --help for the filter grammar.",
+        )
+    field_name = text[:position].strip()
+    if not field_name:
+        raise UsageError(f"{context}: no field name before the operator; expected FIELD OP VALUE such as status=PAID.")
+    token = next(t for t in (*_SHORTHAND_TOKENS, "") if text.startswith(t, position))
+    rest = text[position + len(token) :]
+    if not token:
+        shorthand = " ".join(t for t in _SHORTHAND_TOKENS if t != ":")
+        raise UsageError(f"{context}: unknown operator '{text[position]}'; the shorthand operators are {shorthand}.")
+    spec = _resolve_field(obj, field_name, context)
+    if token == ":":
+        return _parse_explicit(context, obj, spec, rest)
+    if token in ("?", "!?"):
+        if rest.strip():
+            raise UsageError(f"{context}: '{token}' takes no value; write {field_name}{token} alone.")
+        operator = "$has_value" if token == "?" else "$is_unknown"
+        return _condition(context, obj, spec, operator, ())
+    raw_values = split_values(rest, context)
+    operator, values = _shorthand_operator(context, obj, spec, token, raw_values)
+    return _condition(context, obj, spec, operator, values)
+
+
+def split_values(text: str, context: str = "Filter") -> list[str]:
+    """Split a comma-separated value list, honouring double quotes and backslash escapes."""
+    items: list[str] = []
+    current: list[tuple[str, bool]] = []  # (character, taken literally)
+    quoted = escaped = False
+    had_quotes = False
+
+    def finish() -> None:
+        start, end = 0, len(current)
+        while start < end and current[start][0].isspace() and not current[start][1]:
+            start += 1
+        while end > start and current[end - 1][0].isspace() and not current[end - 1][1]:
+            end -= 1
+        value = "".join(char for char, _ in current[start:end])
+        if not value and not had_quotes:
+            raise UsageError(f'{context}: empty value; write "" for an empty string.')
+        items.append(value)
+
+    for char in text:
+        if escaped:
+            current.append((char, True))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+            had_quotes = True
+        elif char == "," and not quoted:
+            finish()
+            current, had_quotes = [], False
+        else:
+            current.append((char, quoted))
+    if escaped:
+        raise UsageError(f"{context}: a backslash ends the value; write \\\\ for a backslash.")
+    if quoted:
+        raise UsageError(f"{context}: a double quote is not closed.")
+    finish()
+    return items
+
+
+def build_filters(conditions: Sequence[Condition], junction: str | None = None) -> dict[str, Any]:
+    """The API's `filters` object for `conditions`; empty when there are none.
+
+    Conditions on one field share its `conditions` object. The same operator twice on one field is a
+    ValidationError: the API object cannot hold it, and silently merging `$is` values would change
+    its meaning.
+    """
+    if not conditions:
+        return {}
+    result: dict[str, Any] = {"junction": validate_junction(junction) if junction is not None else "and"}
+    for condition in conditions:
+        entry = result.setdefault(condition.field, {"conditions": {}})
+        if condition.operator in entry["conditions"]:
+            raise ValidationError(
+                f"Filter field '{condition.field}' has two {condition.operator} conditions; "
+                "give all the values in one filter (for example status=PAID,FULFILLED)."
+            )
+        values = [""] if condition.operator in _NO_VALUE else list(condition.values)
+        entry["conditions"][condition.operator] = values
+    return result
+
+
+def merge_conditions(base: Sequence[Condition], override: Sequence[Condition]) -> list[Condition]:
+    """`base` plus `override`, where a condition of `override` replaces one of `base` on the same field and operator."""
+    replaced = {(c.field, c.operator) for c in override}
+    return [c for c in base if (c.field, c.operator) not in replaced] + list(override)
+
+
+def validate_junction(value: object, where: str = "junction") -> str:
+    """`and` or `or`; a ValidationError naming both otherwise."""
+    if isinstance(value, str) and value in JUNCTIONS:
+        return value
+    text = str(value)
+    if text.lower() in JUNCTIONS:
+        return text.lower()
+    raise ValidationError(f"{where}: '{text}' is not a junction.", valid=JUNCTIONS, suggestion=closest(text, JUNCTIONS))
+
+
+def api_junction(filters: Mapping[str, Any], *, where: str = "filters") -> str | None:
+    """The validated `junction` of an API filters object, or None when it has none."""
+    if "junction" not in filters:
+        return None
+    return validate_junction(filters["junction"], f"{where}.junction")
+
+
+def validate_api_filters(
+    filters: Mapping[str, Any],
+    obj: ExportObject,
+    *,
+    where: str = "filters",
+    locate: Callable[[tuple[str | int, ...]], str] | None = None,
+) -> list[Condition]:
+    """The conditions of an API `filters` object (from YAML), validated like expressions.
+
+    `locate` turns a key path inside `filters` into the text that prefixes an error message
+    (the YAML loader passes one that gives the file and line); by default it is a dotted path.
+    """
+
+    def default_locate(path: tuple[str | int, ...]) -> str:
+        return where + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+
+    at = locate or default_locate
+    if not isinstance(filters, Mapping):
+        raise UsageError(f"{at(())}: expected a mapping of filter fields to {{conditions: {{$operator: [values]}}}}.")
+    conditions: list[Condition] = []
+    for key, entry in filters.items():
+        if key == "junction":
+            validate_junction(entry, at(("junction",)))
+            continue
+        name = str(key)
+        context = at((name,))
+        spec = _resolve_field(obj, name, context)
+        if not isinstance(entry, Mapping):
+            raise UsageError(f"{context}: expected {{conditions: {{$operator: [values]}}}}.")
+        extra = [str(k) for k in entry if k != "conditions"]
+        if extra:
+            raise ValidationError(
+                f"{at((name, extra[0]))}: unknown key '{extra[0]}'.",
+                valid=("conditions",),
+                suggestion=closest(extra[0], ("conditions",)),
+            )
+        operators = entry.get("conditions")
+        if not isinstance(operators, Mapping) or not operators:
+            raise UsageError(f"{at((name, 'conditions'))}: expected a mapping of operators to value lists.")
+        for raw_operator, raw_values in operators.items():
+            operator = str(raw_operator)
+            op_context = at((name, "conditions", operator))
+            _check_operator(op_context, operator)
+            listed = list(raw_values) if isinstance(raw_values, list | tuple) else [raw_values]
+            if operator in _NO_VALUE:
+                # The documented value is an empty string; accept an absent or empty one in any spelling.
+                if any(value not in ("", None) for value in listed):
+                    raise UsageError(f'{op_context}: {operator} takes no value; write [""] or [].')
+                listed = []
+            texts = [_native_to_text(op_context, value) for value in listed]
+            conditions.append(_condition(op_context, obj, spec, operator, tuple(texts)))
+    return conditions
+
+
+conditions_from_api = validate_api_filters
+
+
+# --- fields and operators -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FieldSpec:
+    filter: FilterField
+    typed: bool  # False for a field under a prefix (metadata.X), whose type is unknown
+
+
+def _resolve_field(obj: ExportObject, name: str, context: str) -> _FieldSpec:
+    known = obj.get_filter(name)
+    bad_chars = sorted(set(name) & _OPERATOR_CHARS)
+    if known is None or bad_chars or name != name.strip() or not name:
+        prefixes = [f"{prefix}X" for prefix in obj.filter_prefixes]
+        valid = (*obj.filter_names, *prefixes)
+        if not valid:
+            raise ValidationError(f"{context}: {obj.command} exports take no filters.")
+        raise ValidationError(
+            f"{context}: unknown filter field '{name}' for {obj.command}.",
+            valid=valid,
+            suggestion=closest(name, obj.filter_names),
+        )
+    return _FieldSpec(known, typed=name in obj.filter_names)
+
+
+def _field_operators(obj: ExportObject, spec: _FieldSpec) -> tuple[str, ...]:
+    return _OPERATORS_BY_TYPE[spec.filter.type] if spec.typed else OPERATORS
+
+
+def _check_operator(context: str, operator: str) -> None:
+    if operator not in OPERATORS:
+        raise ValidationError(
+            f"{context}: unknown operator '{operator}'.",
+            valid=OPERATORS,
+            suggestion=closest(operator if operator.startswith("$") else f"${operator}", OPERATORS),
+        )
+
+
+def _parse_explicit(context: str, obj: ExportObject, spec: _FieldSpec, rest: str) -> Condition:
+    name, separator, values_text = rest.partition(":")
+    operator = name.strip()
+    if not operator.startswith("$"):
+        operator = f"${operator}"
+    _check_operator(context, operator)
+    if operator in _NO_VALUE:
+        if values_text.strip():
+            raise UsageError(f"{context}: {operator} takes no value; write {spec.filter.name}:{operator}.")
+        return _condition(context, obj, spec, operator, ())
+    if not separator:
+        raise UsageError(f"{context}: {operator} needs a value; write {spec.filter.name}:{operator}:VALUE.")
+    return _condition(context, obj, spec, operator, tuple(split_values(values_text, context)))
+
+
+_RELATIVE = re.compile(r"(?:([+-])\s*(\d+)\s*d|(\d+)\s*d\s+ago)", re.ASCII | re.IGNORECASE)
+
+
+def _relative_days(text: str) -> tuple[bool, int] | None:
+    """(in the past, days) for `-30d` or `30d ago` (past) and `+7d` (future); None for anything else."""
+    match = _RELATIVE.fullmatch(text.strip())
+    if match is None:
+        return None
+    if match.group(3) is not None:
+        return True, int(match.group(3))
+    return match.group(1) == "-", int(match.group(2))
+
+
+def _shorthand_operator(
+    context: str, obj: ExportObject, spec: _FieldSpec, token: str, values: list[str]
+) -> tuple[str, tuple[str, ...]]:
+    """The operator a shorthand token means for this field, and the (still textual) values."""
+    field_type = spec.filter.type
+    temporal = spec.typed and field_type.is_temporal
+    relative = [_relative_days(value) for value in values]
+    if token in ("#=", "#<", "#>"):
+        return {"#=": "$count", "#<": "$count_less", "#>": "$count_more"}[token], tuple(values)
+    if token in ("~", "!~", "^", "$"):
+        names = {"~": "$contains", "!~": "$not_contain", "^": "$starts_with", "$": "$ends_with"}
+        return names[token], tuple(values)
+    if token in ("=", "!="):
+        if len(values) == 1 and relative[0] is not None and temporal:
+            if token == "!=":
+                raise UsageError(f"{context}: there is no 'is not N days ago' operator; use < or > with -Nd.")
+            in_past, count = relative[0]
+            return ("$is_days_ago" if in_past else "$is_days_in_future"), (str(count),)
+        if len(values) > 1:
+            return ("$in" if token == "=" else "$not_in"), tuple(values)
+        return ("$is" if token == "=" else "$is_not"), tuple(values)
+    # > < >= <=: compare numbers, dates or day counts.
+    if len(values) != 1:
+        raise UsageError(f"{context}: '{token}' takes one value, got {len(values)}.")
+    value, offset = values[0], relative[0]
+    # A prefix field has no type: a value that reads as a date makes the comparison a date one.
+    wants_time = temporal or (not spec.typed and _parse_instant(value) is not None)
+    if offset is not None and (temporal or not spec.typed):
+        if token in (">=", "<="):
+            raise UsageError(f"{context}: '{token}' does not apply to relative days; use > or <.")
+        past, days = offset
+        later = token == ">"
+        if past:
+            operator = "$less_than_ago" if later else "$more_than_ago"
+        else:
+            operator = "$more_than_future" if later else "$less_than_future"
+        return operator, (str(days),)
+    if wants_time:
+        if token in (">=", "<="):
+            raise ValidationError(
+                f"{context}: '{token}' does not apply to dates; use > ($after) or < ($before).",
+                valid=_field_operators(obj, spec),
+            )
+        return ("$after" if token == ">" else "$before"), (value,)
+    # On a field that is neither a number nor a date, _condition names the operators it takes.
+    names = {">": "$more_than", "<": "$less_than", ">=": "$more_than_equal", "<=": "$less_than_equal"}
+    return names[token], (value,)
+
+
+def _condition(context: str, obj: ExportObject, spec: _FieldSpec, operator: str, texts: tuple[str, ...]) -> Condition:
+    """Check the operator applies to the field and the value count; convert each value by type."""
+    _check_operator(context, operator)
+    allowed = _field_operators(obj, spec)
+    field_type = spec.filter.type
+    if operator not in allowed:
+        kind = field_type.value if spec.typed else "untyped"
+        raise ValidationError(
+            f"{context}: operator {operator} does not apply to the {kind} field '{spec.filter.name}'.",
+            valid=allowed,
+        )
+    if operator in _NO_VALUE:
+        return Condition(spec.filter.name, operator, ())
+    if not texts:
+        raise UsageError(f"{context}: {operator} needs a value.")
+    if operator not in _MANY and len(texts) != 1:
+        raise UsageError(f"{context}: {operator} takes one value, got {len(texts)}; use $in for several.")
+    values = tuple(_convert(context, spec, operator, text) for text in texts)
+    return Condition(spec.filter.name, operator, values)
+
+
+# --- values -----------------------------------------------------------------------------------------
+
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_CENTS = re.compile(r"[+-]?\d+\.\d{1,2}", re.ASCII)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*([Zz]|[+-]\d{2}:?\d{2})?)?",
+    re.ASCII,
+)
+_LIMIT = 2**63  # what the API's 64-bit numbers can hold
+
+
+def _convert(context: str, spec: _FieldSpec, operator: str, text: str) -> Any:
+    field = spec.filter
+    if operator in _DAYS or operator in _COUNT:
+        unit = "days" if operator in _DAYS else "a count"
+        return _integer(context, field.name, text, f"{operator} takes {unit}, a whole number of at least 0", minimum=0)
+    if operator in _TEXT:
+        return text
+    if not spec.typed:
+        if operator in _COMPARE:
+            return _number(context, field.name, text)
+        if operator in _TIME:
+            return _instant(context, field.name, text)
+        return text
+    field_type = field.type
+    if field_type in (ValueType.INTEGER, ValueType.AMOUNT):
+        if field_type is ValueType.AMOUNT and _CENTS.fullmatch(text.strip()):
+            cents = round(float(text) * 100)
+            raise UsageError(
+                f"{context}: '{text}' is not an amount for '{field.name}': amounts are integer cents, write {cents}."
+            )
+        return _integer(context, field.name, text, f"{field_type.value} values are whole numbers")
+    if field_type is ValueType.NUMBER:
+        return _number(context, field.name, text)
+    if field_type is ValueType.BOOLEAN:
+        lowered = text.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        raise ValidationError(f"{context}: '{text}' is not a boolean for '{field.name}'.", valid=("true", "false"))
+    if field_type is ValueType.DATETIME:
+        return _instant(context, field.name, text)
+    if field_type is ValueType.DATE:
+        return _date(context, field.name, text)
+    if field.values and operator in _EQUALITY:
+        exact = {value.casefold(): value for value in field.values}
+        found = exact.get(text.strip().casefold())
+        if found is None:
+            raise ValidationError(
+                f"{context}: '{text}' is not a value of '{field.name}'.",
+                valid=field.values,
+                suggestion=closest(text, field.values),
+            )
+        return found
+    return text
+
+
+def _integer(context: str, name: str, text: str, rule: str, *, minimum: int | None = None) -> int:
+    stripped = text.strip()
+    if _INTEGER.fullmatch(stripped) and len(stripped) <= 20:
+        value = int(stripped)
+        if abs(value) < _LIMIT and (minimum is None or value >= minimum):
+            return value
+    raise UsageError(f"{context}: '{text}' is not valid for '{name}': {rule}.")
+
+
+def _number(context: str, name: str, text: str) -> int | float:
+    stripped = text.strip()
+    if _INTEGER.fullmatch(stripped) and len(stripped) <= 20 and abs(int(stripped)) < _LIMIT:
+        return int(stripped)
+    if _DECIMAL.fullmatch(stripped) and len(stripped) <= 40:
+        value = float(stripped)
+        if math.isfinite(value):
+            return value
+    raise UsageError(f"{context}: '{text}' is not a number for '{name}'.")
+
+
+def _parse_instant(text: str) -> str | None:
+    """`text` as UTC ISO 8601 with milliseconds, or None when it is not a date or date-time."""
+    match = _DATETIME.fullmatch(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        moment = dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0")[:6].ljust(6, "0")),
+            tzinfo=_zone(zone),
+        ).astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _zone(zone: str | None) -> dt.timezone:
+    if zone is None or zone in ("Z", "z"):
+        return dt.timezone.utc
+    digits = zone[1:].replace(":", "")
+    offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return dt.timezone(-offset if zone[0] == "-" else offset)
+
+
+def _instant(context: str, name: str, text: str) -> str:
+    found = _parse_instant(text)
+    if found is None:
+        raise UsageError(
+            f"{context}: '{text}' is not a date-time for '{name}': use ISO 8601, "
+            "e.g. 2024-01-01 or 2024-01-01T10:00:00Z (UTC unless a zone is given)."
+        )
+    return found
+
+
+def _date(context: str, name: str, text: str) -> str:
+    stripped = text.strip()
+    match = _DATE.fullmatch(stripped)
+    if match is not None:
+        try:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
+        except ValueError:
+            pass
+    raise UsageError(f"{context}: '{text}' is not a date for '{name}': use YYYY-MM-DD, e.g. 2024-01-31.")
+
+
+def _native_to_text(context: str, value: object) -> str:
+    """A YAML scalar as the text an expression would carry, so that both paths validate alike."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return value if isinstance(value, str) else repr(value)
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return moment.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise UsageError(f"{context}: '{value}' is not a value; expected a string, number, boolean or date.")
+
+
+def _render_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    if text == "" or text != text.strip() or any(char in text for char in ',"\\'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text

@@ -1,0 +1,21 @@
+"""'Did you mean' suggestions for unknown names: fields, orders, operators, config keys."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def closest(value: str, choices: Iterable[str]) -> str | None:
+    """The choice most like `value`, or None when nothing is close enough to be worth suggesting."""
+    options = list(dict.fromkeys(choices))
+    if not value or not options:
+        return None
+    folded = value.casefold()
+    # A difference of case alone is the likeliest slip, and difflib scores it as a poor match.
+    for option in options:
+        if option.casefold() == folded:
+            return option
+    by_folded = {option.casefold(): option for option in reversed(options)}
+    matches = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.6)
+    return by_folded[matches[0]] if matches else None
