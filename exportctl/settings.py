@@ -1,0 +1,362 @@
+"""Credentials and endpoints, most specific first: flags, then the environment, then a profile file.
+
+The profile file is `$XDG_CONFIG_HOME/exportctl/config.yaml` (`~/.config/exportctl/config.yaml` by default):
+
+    default_profile: live
+    profiles:
+      live:
+        app_id: 8f1e...
+        app_token: 5c2d...
+        region: us1            # or api_url: https://dedicated.example.com
+      staging:
+        app_id: ...
+        app_token: ...
+
+The file is read only when it is needed: when a profile is named (`--profile` or `EXPORTCTL_PROFILE`), or
+when flags and environment together do not give both the application ID and the secret key. So a broken
+profile file never gets in the way of credentials given explicitly. When a profile is used, flags and
+environment variables still override each of its values.
+
+Standard library only at import time: `yaml` is imported when a file exists and must be parsed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from exportctl.errors import AuthError, ConfigError, UsageError, ValidationError
+from exportctl.suggest import closest
+
+# region -> (API base URL, download base URL)
+REGIONS: dict[str, tuple[str, str]] = {
+    "eu": ("https://api.voucherify.io", "https://download.voucherify.io"),
+    "us1": ("https://us1.api.voucherify.io", "https://us1.download.voucherify.io"),
+    "as1": ("https://as1.api.voucherify.io", "https://as1.download.voucherify.io"),
+}
+DEFAULT_REGION = "eu"
+
+ENV_APP_ID = "VOUCHERIFY_APP_ID"
+ENV_APP_TOKEN = "VOUCHERIFY_APP_TOKEN"
+ENV_SECRET_KEY = "VOUCHERIFY_SECRET_KEY"  # the name Voucherify's own SDKs use; an alias of ENV_APP_TOKEN
+ENV_API_URL = "VOUCHERIFY_API_BASE_URL"
+ENV_PROFILE = "EXPORTCTL_PROFILE"
+
+PROFILE_KEYS = ("app_id", "app_token", "region", "api_url")
+TOP_LEVEL_KEYS = ("default_profile", "profiles")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where to send requests and with which credentials; `source` says where they came from."""
+
+    base_url: str
+    app_id: str
+    app_token: str = field(repr=False)  # never in a repr, a traceback or a log line
+    profile: str | None
+    source: str
+
+
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CONFIG_HOME/exportctl/config.yaml`, or `~/.config/exportctl/config.yaml`."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or ""
+    # The XDG spec says a relative value is invalid and must be ignored.
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return root / "exportctl" / "config.yaml"
+
+
+def _ignore_warning(message: str) -> None:
+    """The default `warn`: library callers who pass nothing hear nothing."""
+
+
+def resolve_settings(
+    *,
+    app_id: str | None = None,
+    app_token: str | None = None,
+    api_url: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+    warn: Callable[[str], None] = _ignore_warning,
+) -> Settings:
+    """The settings for this run: flags > environment > profile file; AuthError or UsageError otherwise."""
+    env = os.environ if environ is None else environ
+    path = config_path if config_path is not None else default_config_path(env)
+    if api_url and region:
+        raise UsageError("Give either --region or --api-url, not both.")
+    if region is not None:
+        _check_region(region, "--region")
+
+    chosen_id = _first(app_id, env.get(ENV_APP_ID))
+    chosen_token = _first(app_token, env.get(ENV_APP_TOKEN), env.get(ENV_SECRET_KEY))
+    explicit_profile = _first(profile, env.get(ENV_PROFILE))
+    id_source = "--app-id" if app_id else ENV_APP_ID
+    token_source = "--app-token" if app_token else (ENV_APP_TOKEN if env.get(ENV_APP_TOKEN) else ENV_SECRET_KEY)
+
+    if region:
+        base_url: str | None = REGIONS[region][0]
+    elif api_url:
+        base_url = normalise_api_url(api_url, "--api-url")
+    elif env.get(ENV_API_URL):
+        base_url = normalise_api_url(env[ENV_API_URL], ENV_API_URL)
+    else:
+        base_url = None
+
+    profile_name: str | None = None
+    profile_values: dict[str, str] = {}
+    if explicit_profile or not (chosen_id and chosen_token):
+        config = _load_config(path, warn)
+        if explicit_profile:
+            if config is None:
+                raise UsageError(f"Profile '{explicit_profile}' not found: there is no profile file at {path}.")
+            profile_name = explicit_profile
+        elif config is not None:
+            profile_name = config.default_profile
+        if profile_name is not None:
+            assert config is not None  # a profile name only ever comes with a loaded file
+            if profile_name not in config.profiles:
+                names = sorted(config.profiles)
+                raise ValidationError(
+                    f"Unknown profile '{profile_name}' in {path}.",
+                    valid=names,
+                    suggestion=closest(profile_name, names),
+                )
+            profile_values = config.profiles[profile_name]
+
+    final_id = chosen_id or profile_values.get("app_id")
+    final_token = chosen_token or profile_values.get("app_token")
+    if not final_id or not final_token:
+        raise AuthError(_missing_credentials_message(final_id, final_token, path))
+
+    if base_url is None:
+        if "api_url" in profile_values:
+            base_url = normalise_api_url(profile_values["api_url"], f"{path}: profile '{profile_name}' api_url")
+        elif "region" in profile_values:
+            base_url = REGIONS[profile_values["region"]][0]
+        else:
+            base_url = REGIONS[DEFAULT_REGION][0]
+
+    sources = []
+    sources.append(id_source if chosen_id else f"profile '{profile_name}'")
+    sources.append(token_source if chosen_token else f"profile '{profile_name}'")
+    source = ", ".join(dict.fromkeys(sources))
+    return Settings(base_url=base_url, app_id=final_id, app_token=final_token, profile=profile_name, source=source)
+
+
+def download_base_for(api_base_url: str) -> str | None:
+    """The download host's base URL for a region's API base URL, or None for any other base URL."""
+    for api, download in REGIONS.values():
+        if api_base_url.rstrip("/") == api:
+            return download
+    return None
+
+
+def normalise_api_url(url: str, origin: str) -> str:
+    """`url` without a trailing slash, after checking it is an absolute http(s) URL."""
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"Invalid API URL '{url}' (from {origin}): expected an absolute URL such as https://api.voucherify.io."
+        )
+    if parts.query or parts.fragment:
+        raise UsageError(f"Invalid API URL '{url}' (from {origin}): it must not contain a query or a fragment.")
+    return text.rstrip("/")
+
+
+def profile_names(config_path: Path | None = None) -> list[str]:
+    """The profile names in the profile file, for TAB completion; [] when there is none or it is unreadable.
+
+    Cheap on purpose: a line scan of the block-style file, with no `yaml` import, because completion
+    runs on every TAB press. Only a file in another YAML style falls back to the real parser.
+    """
+    path = config_path if config_path is not None else default_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    names = _scan_profile_names(text)
+    if names is not None:
+        return names
+    try:
+        config = _parse_config(text, path)
+    except (ConfigError, ImportError):
+        return []
+    return sorted(config.profiles)
+
+
+_TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<rest>.*)$")
+_CHILD_KEY = re.compile(r"^(?P<indent>[ ]+)(?P<key>[^\s#:'\"][^:#]*?|'[^']*'|\"[^\"]*\")\s*:(?:\s|$)")
+
+
+def _scan_profile_names(text: str) -> list[str] | None:
+    """The keys directly under a block-style `profiles:`, or None when the file is not that simple."""
+    names: list[str] = []
+    inside = False
+    child_indent: int | None = None
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            top = _TOP_KEY.match(line)
+            if top is None:
+                if line.startswith(("---", "...")):
+                    continue
+                return None
+            rest = top.group("rest").split("#", 1)[0].strip()
+            inside = top.group("key") == "profiles"
+            if inside and rest:
+                return None  # flow style (`profiles: {a: ...}`): leave it to the parser
+            continue
+        if not inside:
+            continue
+        child = _CHILD_KEY.match(line)
+        indent = len(line) - len(line.lstrip(" "))
+        if child_indent is None:
+            child_indent = indent
+        if indent == child_indent:
+            if child is None:
+                return None
+            names.append(child.group("key").strip("'\""))
+        elif indent < child_indent:
+            return None
+    return sorted(names)
+
+
+@dataclass(frozen=True)
+class _Config:
+    default_profile: str | None
+    profiles: dict[str, dict[str, str]]
+
+
+def _load_config(path: Path, warn: Callable[[str], None]) -> _Config | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError("expected a YAML file, found a directory", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the profile file: {exc}", path=str(path)) from None
+    config = _parse_config(text, path)
+    if any("app_token" in values for values in config.profiles.values()):
+        _warn_if_readable_by_others(path, warn)
+    return config
+
+
+def _warn_if_readable_by_others(path: Path, warn: Callable[[str], None]) -> None:
+    if os.name != "posix":
+        return  # Windows has no group/other mode bits; its ACLs are out of scope
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warn(
+            f"{path} holds a secret key and is readable by other users "
+            f"(mode {stat.filemode(mode)}); restrict it with: chmod 600 {path}"
+        )
+
+
+def _parse_config(text: str, path: Path) -> _Config:
+    import yaml
+
+    where = str(path)
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        problem = exc.problem or "invalid YAML"
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        raise ConfigError(problem, path=where, line=line, column=column) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", path=where) from None
+    if data is None:
+        return _Config(default_profile=None, profiles={})
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping with 'default_profile' and 'profiles'", path=where)
+    unknown = [str(key) for key in data if key not in TOP_LEVEL_KEYS]
+    if unknown:
+        suggestion = closest(unknown[0], TOP_LEVEL_KEYS)
+        maybe = f" Did you mean '{suggestion}'?" if suggestion else ""
+        raise ConfigError(f"unknown key '{unknown[0]}'.{maybe} Valid keys: {', '.join(TOP_LEVEL_KEYS)}.", path=where)
+
+    raw_profiles = data.get("profiles") or {}
+    if not isinstance(raw_profiles, dict):
+        raise ConfigError("'profiles' must be a mapping of profile names to settings", path=where)
+    profiles: dict[str, dict[str, str]] = {}
+    for name, values in raw_profiles.items():
+        profiles[str(name)] = _parse_profile(str(name), values, where)
+
+    default = data.get("default_profile")
+    if default is not None:
+        default = str(default)
+        if default not in profiles:
+            names = sorted(profiles)
+            suggestion = closest(default, names)
+            maybe = f" Did you mean '{suggestion}'?" if suggestion else ""
+            listing = ", ".join(names) if names else "none"
+            raise ConfigError(
+                f"default_profile '{default}' is not one of the profiles.{maybe} Profiles: {listing}.", path=where
+            )
+    return _Config(default_profile=default, profiles=profiles)
+
+
+def _parse_profile(name: str, values: Any, where: str) -> dict[str, str]:
+    if not isinstance(values, dict):
+        raise ConfigError(f"profile '{name}' must be a mapping with keys {', '.join(PROFILE_KEYS)}", path=where)
+    parsed: dict[str, str] = {}
+    for key, value in values.items():
+        if key not in PROFILE_KEYS:
+            suggestion = closest(str(key), PROFILE_KEYS)
+            maybe = f" Did you mean '{suggestion}'?" if suggestion else ""
+            raise ConfigError(
+                f"profile '{name}': unknown key '{key}'.{maybe} Valid keys: {', '.join(PROFILE_KEYS)}.", path=where
+            )
+        if value is None or isinstance(value, (dict, list, bool)):
+            raise ConfigError(f"profile '{name}': '{key}' must be a string", path=where)
+        parsed[str(key)] = str(value)
+    if "region" in parsed and "api_url" in parsed:
+        raise ConfigError(f"profile '{name}': give either 'region' or 'api_url', not both", path=where)
+    if "region" in parsed:
+        _check_region(parsed["region"], f"{where}: profile '{name}'")
+    if "api_url" in parsed:
+        parsed["api_url"] = normalise_api_url(parsed["api_url"], f"{where}: profile '{name}'")
+    return parsed
+
+
+def _check_region(region: str, origin: str) -> None:
+    if region not in REGIONS:
+        raise ValidationError(
+            f"Unknown region '{region}' (from {origin}).",
+            valid=REGIONS,
+            suggestion=closest(region, REGIONS),
+            hint="For a dedicated cluster, give its base URL with --api-url instead.",
+        )
+
+
+def _first(*values: str | None) -> str | None:
+    """The first value that is set; an empty environment variable counts as unset."""
+    return next((value for value in values if value), None)
+
+
+def _missing_credentials_message(app_id: str | None, app_token: str | None, path: Path) -> str:
+    missing = " and ".join(
+        label for label, value in (("application ID", app_id), ("secret key", app_token)) if not value
+    )
+    return (
+        f"No Voucherify {missing} given. Give them in one of three ways: "
+        f"the flags --app-id and --app-token; "
+        f"the environment variables {ENV_APP_ID} and {ENV_APP_TOKEN} (or {ENV_SECRET_KEY}); "
+        f"or a profile in {path}."
+    )

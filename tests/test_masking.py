@@ -1,0 +1,35 @@
+"""Secrets and URL tokens never reach a person or a log in clear."""
+
+from __future__ import annotations
+
+from exportctl.masking import mask, mask_url
+
+
+def test_download_token_is_masked() -> None:
+    url = "https://download.voucherify.io/v1/exports/exp_1?token=abc.DEF-123_x"
+    assert mask_url(url) == "https://download.voucherify.io/v1/exports/exp_1?token=***"
+
+
+def test_token_among_other_parameters_and_in_text() -> None:
+    text = "GET http://127.0.0.1:5000/dl/exp_1?a=1&token=s3cr3t&b=2 failed; retry http://h/x?TOKEN=zz#frag"
+    assert (
+        mask_url(text) == "GET http://127.0.0.1:5000/dl/exp_1?a=1&token=***&b=2 failed; retry http://h/x?TOKEN=***#frag"
+    )
+
+
+def test_other_parameters_untouched() -> None:
+    url = "https://api.voucherify.io/v1/exports?limit=10&page=2&order=-created_at&mytoken_count=3"
+    assert mask_url(url) == url
+
+
+def test_secret_masked_everywhere_longest_first() -> None:
+    text = "id=app-1 key=sk_live_abcdef and again sk_live_abcdef, prefix sk_live"
+    assert mask(text, ["sk_live_abcdef", "sk_live"]) == "id=app-1 key=*** and again ***, prefix ***"
+
+
+def test_short_or_missing_secrets_are_not_masked_inside_text() -> None:
+    assert mask("a b c", ["a", "", None]) == "a b c"
+
+
+def test_mask_also_masks_url_tokens() -> None:
+    assert mask("see http://h/x?token=t1", []) == "see http://h/x?token=***"

@@ -1,0 +1,275 @@
+"""Settings: flags > environment > profile file, and the messages when something is missing or wrong."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from exportctl.errors import AuthError, ConfigError, UsageError, ValidationError
+from exportctl.settings import (
+    REGIONS,
+    Settings,
+    default_config_path,
+    profile_names,
+    resolve_settings,
+)
+
+ENV_NAMES = (
+    "VOUCHERIFY_APP_ID",
+    "VOUCHERIFY_APP_TOKEN",
+    "VOUCHERIFY_SECRET_KEY",
+    "VOUCHERIFY_API_BASE_URL",
+    "EXPORTCTL_PROFILE",
+)
+
+PROFILES = """\
+default_profile: live
+profiles:
+  live:
+    app_id: live-id
+    app_token: live-secret
+    region: us1
+  staging:
+    app_id: staging-id
+    app_token: staging-secret
+    api_url: https://staging.example.com/
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No real credentials or profile file of the machine running the tests can leak in."""
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    config_home = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return config_home
+
+
+def write_config(config_home: Path, text: str = PROFILES, mode: int = 0o600) -> Path:
+    path = config_home / "exportctl" / "config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+def test_config_path_follows_xdg_config_home(isolated: Path) -> None:
+    assert default_config_path() == isolated / "exportctl" / "config.yaml"
+    assert default_config_path({}) == Path.home() / ".config" / "exportctl" / "config.yaml"
+    # A relative XDG_CONFIG_HOME is invalid per the spec and ignored.
+    assert default_config_path({"XDG_CONFIG_HOME": "rel"}) == Path.home() / ".config" / "exportctl" / "config.yaml"
+
+
+def test_flags_alone(isolated: Path) -> None:
+    settings = resolve_settings(app_id="flag-id", app_token="flag-secret")
+    assert settings == Settings(
+        base_url="https://api.voucherify.io",
+        app_id="flag-id",
+        app_token="flag-secret",
+        profile=None,
+        source="--app-id, --app-token",
+    )
+
+
+def test_flags_beat_environment_which_beats_profile(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(isolated)
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", "env-id")
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", "env-secret")
+    monkeypatch.setenv("VOUCHERIFY_API_BASE_URL", "https://env.example.com")
+
+    from_env = resolve_settings()
+    assert (from_env.app_id, from_env.app_token, from_env.base_url) == (
+        "env-id",
+        "env-secret",
+        "https://env.example.com",
+    )
+    assert from_env.profile is None  # complete credentials from the environment: the file is not consulted
+
+    from_flags = resolve_settings(app_id="flag-id", app_token="flag-secret", region="as1")
+    assert (from_flags.app_id, from_flags.app_token, from_flags.base_url) == (
+        "flag-id",
+        "flag-secret",
+        REGIONS["as1"][0],
+    )
+
+
+def test_default_profile_fills_what_flags_and_environment_leave_out(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(isolated)
+    settings = resolve_settings()
+    assert (settings.app_id, settings.app_token, settings.base_url, settings.profile) == (
+        "live-id",
+        "live-secret",
+        "https://us1.api.voucherify.io",
+        "live",
+    )
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", "env-id")
+    mixed = resolve_settings()
+    assert (mixed.app_id, mixed.app_token) == ("env-id", "live-secret")
+    assert mixed.source == "VOUCHERIFY_APP_ID, profile 'live'"
+
+
+def test_named_profile_from_flag_and_environment(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(isolated)
+    monkeypatch.setenv("EXPORTCTL_PROFILE", "staging")
+    from_env = resolve_settings()
+    assert (from_env.profile, from_env.app_id, from_env.base_url) == (
+        "staging",
+        "staging-id",
+        "https://staging.example.com",
+    )
+    from_flag = resolve_settings(profile="live")
+    assert from_flag.profile == "live"
+    # A flag still overrides one value of the named profile.
+    overridden = resolve_settings(profile="staging", api_url="https://flag.example.com")
+    assert (overridden.app_id, overridden.base_url) == ("staging-id", "https://flag.example.com")
+
+
+def test_secret_key_alias(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", "env-id")
+    monkeypatch.setenv("VOUCHERIFY_SECRET_KEY", "alias-secret")
+    assert resolve_settings().app_token == "alias-secret"
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", "main-secret")
+    assert resolve_settings().app_token == "main-secret"
+
+
+def test_explicit_environ_mapping_replaces_os_environ(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", "ignored")
+    settings = resolve_settings(
+        environ={"VOUCHERIFY_APP_ID": "given", "VOUCHERIFY_APP_TOKEN": "t0ken"},
+        config_path=isolated / "nothing.yaml",
+    )
+    assert settings.app_id == "given"
+
+
+def test_missing_credentials_name_the_three_ways(isolated: Path) -> None:
+    with pytest.raises(AuthError) as caught:
+        resolve_settings()
+    message = str(caught.value)
+    assert "--app-id" in message and "--app-token" in message
+    assert "VOUCHERIFY_APP_ID" in message and "VOUCHERIFY_APP_TOKEN" in message
+    assert str(isolated / "exportctl" / "config.yaml") in message
+    assert "application ID and secret key" in message
+
+
+def test_missing_secret_only(isolated: Path) -> None:
+    with pytest.raises(AuthError, match="No Voucherify secret key given"):
+        resolve_settings(app_id="x-id")
+
+
+def test_empty_environment_variable_counts_as_unset(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", "")
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", "secret")
+    with pytest.raises(AuthError, match="application ID"):
+        resolve_settings()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="mode bits are POSIX")
+def test_profile_file_readable_by_others_warns(isolated: Path) -> None:
+    path = write_config(isolated, mode=0o644)
+    warnings: list[str] = []
+    resolve_settings(warn=warnings.append)
+    assert len(warnings) == 1
+    assert str(path) in warnings[0] and "chmod 600" in warnings[0]
+    assert "live-secret" not in warnings[0]
+
+    path.chmod(0o600)
+    warnings.clear()
+    resolve_settings(warn=warnings.append)
+    assert warnings == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="mode bits are POSIX")
+def test_profile_file_without_secret_does_not_warn(isolated: Path) -> None:
+    write_config(isolated, "profiles:\n  p:\n    app_id: only-id\n", mode=0o644)
+    warnings: list[str] = []
+    resolve_settings(app_token="flag-secret", profile="p", warn=warnings.append)
+    assert warnings == []
+
+
+def test_unknown_region_suggests(isolated: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
+        resolve_settings(app_id="i", app_token="tttt", region="us")
+    assert isinstance(caught.value, UsageError)
+    assert "Unknown region 'us'" in str(caught.value)
+    assert "Did you mean 'us1'?" in str(caught.value)
+    assert "eu, us1, as1" in str(caught.value)
+
+
+def test_region_and_api_url_together_is_a_usage_error(isolated: Path) -> None:
+    with pytest.raises(UsageError, match="either --region or --api-url"):
+        resolve_settings(app_id="i", app_token="tttt", region="eu", api_url="https://x.example.com")
+
+
+def test_invalid_api_url(isolated: Path) -> None:
+    with pytest.raises(UsageError, match="absolute URL"):
+        resolve_settings(app_id="i", app_token="tttt", api_url="api.voucherify.io")
+
+
+def test_unknown_profile_lists_profiles(isolated: Path) -> None:
+    write_config(isolated)
+    with pytest.raises(UsageError) as caught:
+        resolve_settings(profile="stagin")
+    message = str(caught.value)
+    assert "Unknown profile 'stagin'" in message
+    assert "Did you mean 'staging'?" in message
+    assert "live, staging" in message
+
+
+def test_named_profile_without_file(isolated: Path) -> None:
+    with pytest.raises(UsageError, match="no profile file"):
+        resolve_settings(profile="live")
+
+
+def test_broken_profile_file_is_ignored_when_flags_suffice(isolated: Path) -> None:
+    write_config(isolated, "profiles: [unclosed\n")
+    assert resolve_settings(app_id="i", app_token="tttt").app_id == "i"
+
+
+def test_yaml_syntax_error_names_file_line_and_column(isolated: Path) -> None:
+    path = write_config(isolated, "profiles:\n  live:\n    app_id: [unclosed\n")
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings()
+    assert caught.value.path == str(path)
+    assert caught.value.line is not None and caught.value.line >= 3
+    assert str(caught.value).startswith(f"{path}:")
+
+
+def test_unknown_profile_key_is_an_error(isolated: Path) -> None:
+    write_config(isolated, "profiles:\n  live:\n    app_id: a\n    secret_key: b\n")
+    with pytest.raises(ConfigError, match="unknown key 'secret_key'"):
+        resolve_settings()
+
+
+def test_default_profile_must_exist(isolated: Path) -> None:
+    write_config(isolated, "default_profile: prod\nprofiles:\n  live:\n    app_id: a\n")
+    with pytest.raises(ConfigError, match="default_profile 'prod'"):
+        resolve_settings()
+
+
+def test_settings_repr_hides_the_secret(isolated: Path) -> None:
+    settings = resolve_settings(app_id="flag-id", app_token="very-secret-value")
+    assert "very-secret-value" not in repr(settings)
+
+
+def test_profile_names(isolated: Path) -> None:
+    assert profile_names() == []
+    path = write_config(isolated)
+    assert profile_names() == ["live", "staging"]
+    assert profile_names(path) == ["live", "staging"]
+
+
+def test_profile_names_flow_style_and_comments(isolated: Path) -> None:
+    path = isolated / "flow.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("profiles: {b: {app_id: x}, a: {app_id: y}}\n")
+    assert profile_names(path) == ["a", "b"]
+    path.write_text("# mine\nprofiles:\n  # the live one\n  'live': {app_id: x}\n\n  dev:\n    app_id: y\n")
+    assert profile_names(path) == ["dev", "live"]
+    path.write_text("profiles: [oops\n")
+    assert profile_names(path) == []
