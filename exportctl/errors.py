@@ -147,3 +147,11 @@ class InterruptedByUser(ExportctlError):
     """Ctrl-C; carries the command that resumes, when there is one."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class DownloadTokenError(AuthError):
+    """The download URL's token was refused (401 on `result.url`); a fresh URL may still work."""
+
+
+class OutputError(ExportctlError):
+    """The CSV could not be written locally (disk full, I/O error); the `.part` file is kept when it helps."""
