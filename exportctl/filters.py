@@ -140,9 +140,12 @@ def operators_for(obj: ExportObject, field_name: str) -> tuple[str, ...]:
     return _field_operators(obj, spec)
 
 
-def parse_expression(expression: str, obj: ExportObject) -> Condition:
-    """Read one filter expression (see the module docstring) into a validated Condition."""
-    context = f"Filter '{expression}'"
+def parse_expression(expression: str, obj: ExportObject, *, where: str | None = None) -> Condition:
+    """Read one filter expression (see the module docstring) into a validated Condition.
+
+    `where` (a config file and line, say) prefixes error messages.
+    """
+    context = f"{where}: Filter '{expression}'" if where else f"Filter '{expression}'"
     text = expression.strip()
     position = next((i for i, char in enumerate(text) if char in _OPERATOR_CHARS), None)
     if position is None:
