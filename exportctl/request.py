@@ -166,6 +166,8 @@ def load_config(path: Path | str) -> dict[str, Any]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
+        if problem.startswith("but ") and error.context:
+            problem = f"{error.context}, {problem}"
         raise ConfigError(
             f"YAML syntax error: {problem}.",
             path=label,
