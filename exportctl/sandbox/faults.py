@@ -1,0 +1,213 @@
+"""Fault injection: failures the client must survive, switched on from Python or from CLI flags.
+
+Request faults are decided when a request arrives (before authentication), download faults when a
+download starts, job faults when an export is created. Counters are consumed under one lock, so
+"the next n requests" holds with concurrent clients too.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from typing import TypeVar
+
+
+@dataclass
+class RequestFault:
+    """What to do to one request: wait, then answer with an error status (or proceed when None)."""
+
+    delay: float = 0.0
+    status: int | None = None
+    retry_after: int | None = None  # set for injected 429s
+    rate_limited: bool = False
+
+
+@dataclass
+class DownloadFault:
+    """Cut a download short: send `body_bytes` of the body, then close the connection."""
+
+    kind: str  # "drop" or "short"
+    amount: int
+
+    def bytes_to_send(self, length: int) -> int:
+        if self.kind == "drop":
+            return min(self.amount, length)
+        return max(0, length - self.amount)
+
+
+@dataclass
+class JobFault:
+    """Taken by an export when it is created."""
+
+    fail_message: str | None = None
+    hold_seconds: float = 0.0
+
+
+@dataclass
+class _Counted:
+    remaining: int | None  # None: until reset
+    path_prefix: str | None = None
+
+    def matches(self, path: str) -> bool:
+        return self.path_prefix is None or path.startswith(self.path_prefix)
+
+    def take(self) -> bool:
+        if self.remaining is None:
+            return True
+        if self.remaining <= 0:
+            return False
+        self.remaining -= 1
+        return True
+
+
+@dataclass
+class _Failing(_Counted):
+    status: int = 503
+
+
+@dataclass
+class _Slow(_Counted):
+    seconds: float = 0.0
+
+
+@dataclass
+class _Cut:
+    kind: str
+    amount: int
+    remaining: int | None
+
+
+@dataclass
+class _Fraction:
+    fraction: float
+    status: int
+    rng: random.Random
+    path_prefix: str | None
+
+
+class Faults:
+    """The fault switches of one sandbox. Every method is safe to call while requests are served."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Switch every fault off."""
+        with self._lock:
+            self._failing: list[_Failing] = []
+            self._fraction: _Fraction | None = None
+            self._burst = 0
+            self._burst_retry_after = 1
+            self._slow: list[_Slow] = []
+            self._cuts: list[_Cut] = []
+            self._job_failures: list[tuple[str, int | None]] = []
+            self._holds: list[tuple[float, int | None]] = []
+
+    # switches ---------------------------------------------------------------------------------------
+    def fail_next(self, n: int, status: int = 503, path_prefix: str | None = None) -> None:
+        """Answer the next n requests (whose path starts with path_prefix) with `status`."""
+        with self._lock:
+            self._failing.append(_Failing(remaining=n, path_prefix=path_prefix, status=status))
+
+    def fail_fraction(
+        self, fraction: float, status: int = 500, seed: int | None = None, path_prefix: str | None = None
+    ) -> None:
+        """Answer about `fraction` of the requests with `status`, until reset (seeded for repeatable runs)."""
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("fraction must be between 0 and 1")
+        with self._lock:
+            self._fraction = _Fraction(fraction, status, random.Random(seed), path_prefix)
+
+    def rate_limit_burst(self, n: int, retry_after: int = 1) -> None:
+        """Answer the next n requests with 429, `Retry-After` and `X-Rate-Limit-Type: api_calls`."""
+        with self._lock:
+            self._burst = n
+            self._burst_retry_after = retry_after
+
+    def slow(self, seconds: float, n: int | None = None, path_prefix: str | None = None) -> None:
+        """Delay the next n responses (every response until reset when n is None) by `seconds`."""
+        with self._lock:
+            self._slow.append(_Slow(remaining=n, path_prefix=path_prefix, seconds=seconds))
+
+    def drop_download_after(self, nbytes: int, times: int | None = 1) -> None:
+        """Close the connection after `nbytes` of the body of the next download(s)."""
+        with self._lock:
+            self._cuts.append(_Cut("drop", nbytes, times))
+
+    def short_body(self, missing_bytes: int, times: int | None = 1) -> None:
+        """Announce the full Content-Length but send `missing_bytes` fewer bytes, then close."""
+        with self._lock:
+            self._cuts.append(_Cut("short", missing_bytes, times))
+
+    def fail_next_job(self, message: str = "Export generation failed", times: int | None = 1) -> None:
+        """End the next export(s) in ERROR with `message`."""
+        with self._lock:
+            self._job_failures.append((message, times))
+
+    def hold_in_progress(self, seconds: float, times: int | None = 1) -> None:
+        """Keep the next export(s) IN_PROGRESS for at least `seconds`."""
+        with self._lock:
+            self._holds.append((seconds, times))
+
+    # consumers --------------------------------------------------------------------------------------
+    def on_request(self, path: str) -> RequestFault:
+        """The faults one request meets; consumes counters."""
+        fault = RequestFault()
+        with self._lock:
+            for slow in self._slow:
+                if slow.matches(path) and slow.take():
+                    fault.delay = max(fault.delay, slow.seconds)
+            self._slow = [s for s in self._slow if s.remaining != 0]
+            if self._burst > 0:
+                self._burst -= 1
+                fault.status, fault.retry_after, fault.rate_limited = 429, self._burst_retry_after, True
+                return fault
+            for failing in self._failing:
+                if failing.matches(path) and failing.take():
+                    fault.status = failing.status
+                    break
+            self._failing = [f for f in self._failing if f.remaining != 0]
+            fraction = self._fraction
+            if (
+                fault.status is None
+                and fraction is not None
+                and (fraction.path_prefix is None or path.startswith(fraction.path_prefix))
+                and fraction.rng.random() < fraction.fraction
+            ):
+                fault.status = fraction.status
+        if fault.status == 429:
+            fault.retry_after, fault.rate_limited = fault.retry_after or 1, True
+        return fault
+
+    def on_download(self) -> DownloadFault | None:
+        with self._lock:
+            if not self._cuts:
+                return None
+            cut = self._cuts[0]
+            if cut.remaining is not None:
+                cut.remaining -= 1
+                if cut.remaining <= 0:
+                    self._cuts.pop(0)
+            return DownloadFault(cut.kind, cut.amount)
+
+    def on_job(self) -> JobFault:
+        with self._lock:
+            return JobFault(_take_first(self._job_failures), _take_first(self._holds) or 0.0)
+
+
+T = TypeVar("T")
+
+
+def _take_first(queue: list[tuple[T, int | None]]) -> T | None:
+    """The value at the head of a queue of (value, times left), counting one use."""
+    if not queue:
+        return None
+    value, times = queue[0]
+    if times is not None:
+        if times <= 1:
+            queue.pop(0)
+        else:
+            queue[0] = (value, times - 1)
+    return value

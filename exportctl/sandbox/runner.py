@@ -1,0 +1,159 @@
+"""`Sandbox`: the store, the worker and the HTTP server started together, in-process or for the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from exportctl.sandbox.faults import Faults
+from exportctl.sandbox.server import RateLimiter, SandboxApp, SandboxHTTPServer, parse_rate_limit
+from exportctl.sandbox.store import Store
+from exportctl.sandbox.worker import Timing, Worker
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class Sandbox:
+    """A Voucherify-compatible export API on a local port, with generated data.
+
+    Use it as a context manager (`with Sandbox(scale=0.01) as sb: ... sb.base_url`), or call
+    `start()` and `stop()`. Files it creates for itself (database, exports) are removed on stop; a
+    `db_path` or `data_dir` you give is kept.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 42,
+        scale: float = 1.0,
+        db_path: str | Path | None = None,
+        data_dir: str | Path | None = None,
+        app_id: str | None = None,
+        secret_key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timing: Timing | None = None,
+        rate_limit: str | tuple[int, float] | None = None,
+        access_log: Callable[[str], None] | None = None,
+    ) -> None:
+        if scale <= 0:
+            raise ValueError("scale must be greater than 0")
+        self.seed = seed
+        self.scale = scale
+        self.host = host
+        self.port = port
+        self.timing = timing or Timing()
+        self.app_id = app_id or str(uuid.uuid4())
+        self.secret_key = secret_key or str(uuid.uuid4())
+        self.rate_limit = parse_rate_limit(rate_limit)
+        self.faults = Faults()
+        self._access_log = access_log
+        self._given_db = Path(db_path) if db_path is not None else None
+        self._given_data_dir = Path(data_dir) if data_dir is not None else None
+        self._own_dir: Path | None = None
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._worker: Worker | None = None
+        self._store: Store | None = None
+        self._data_dir: Path | None = None
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._store
+
+    @property
+    def data_dir(self) -> Path:
+        if self._data_dir is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._data_dir
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started")
+        host, port = self._server.server_address[:2]
+        shown = host if isinstance(host, str) else host.decode()
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return f"http://{shown}:{port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The authentication headers the sandbox accepts."""
+        return {"X-App-Id": self.app_id, "X-App-Token": self.secret_key}
+
+    def start(self) -> Sandbox:
+        """Generate (or reuse) the data, then serve in a background thread; returns self."""
+        if self._server is not None:
+            return self
+        if self._given_db is None or self._given_data_dir is None:
+            self._own_dir = Path(tempfile.mkdtemp(prefix="exportctl-sandbox-"))
+        db_path = self._given_db or (self._own_dir or Path()) / "sandbox.sqlite3"
+        self._data_dir = self._given_data_dir or (self._own_dir or Path()) / "exports"
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._store = Store(db_path, seed=self.seed, scale=self.scale)
+            self._store.open()
+            self._worker = Worker(self._store, self._data_dir, self.timing, self.faults)
+            app = SandboxApp(
+                store=self._store,
+                worker=self._worker,
+                faults=self.faults,
+                app_id=self.app_id,
+                secret_key=self.secret_key,
+                limiter=RateLimiter(self.rate_limit),
+                access_log=self._access_log,
+            )
+            self._server = SandboxHTTPServer((self.host, self.port), app)
+            app.base_url = self.base_url
+        except BaseException:
+            self._cleanup()
+            raise
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-http", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, stop the export threads and remove the files the sandbox made for itself."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5.0)
+        self._server = None
+        self._thread = None
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        if self._own_dir is not None:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
+            self._own_dir = None
+
+    def wait(self) -> None:
+        """Block until the server thread ends (it ends on stop(); Ctrl-C interrupts the wait)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.5)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,484 @@
+"""The HTTP face of the sandbox: routing, authentication, errors, rate limits, downloads with Range.
+
+Every response carries the rate-limit headers and every error the Voucherify error shape
+(`code`, `key`, `message`, `details`, `request_id`). Faults are applied before authentication, the
+way a failing gateway in front of the API would behave.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from exportctl import schema
+from exportctl.sandbox import query
+from exportctl.sandbox.faults import Faults
+from exportctl.sandbox.store import Store
+from exportctl.sandbox.worker import ExportJob, Worker
+
+# What the headers announce when no limit is configured: a budget no test or person will spend.
+UNLIMITED = (1_000_000, 3600.0)
+MAX_BODY_BYTES = 1_000_000
+DOWNLOAD_CHUNK = 64 * 1024
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_rate_limit(value: str | tuple[int, float] | None) -> tuple[int, float] | None:
+    """`"100/h"`, `"10/30s"` or `(100, 3600.0)` as (requests, window seconds)."""
+    if value is None or isinstance(value, tuple):
+        return value
+    match = _RATE.match(value)
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(f"rate limit {value!r} is not like 100/h, 100/min or 10/30s")
+    multiplier = int(match.group(2) or 1)
+    return int(match.group(1)), float(multiplier * _UNIT_SECONDS[match.group(3).lower()])
+
+
+class RateLimiter:
+    """A fixed window: `limit` calls per `window` seconds, counted from the first call of the window."""
+
+    def __init__(self, limit: tuple[int, float] | None) -> None:
+        self.enforced = limit is not None
+        self.limit, self.window = limit or UNLIMITED
+        self._lock = threading.Lock()
+        self._window_start = 0.0
+        self._used = 0
+
+    def take(self) -> tuple[bool, int, int, int]:
+        """Count one call: (allowed, limit, remaining, epoch second the window resets)."""
+        with self._lock:
+            now = time.time()
+            if now >= self._window_start + self.window:
+                self._window_start, self._used = now, 0
+            reset = math.ceil(self._window_start + self.window)
+            if self._used >= self.limit and self.enforced:
+                return False, self.limit, 0, reset
+            self._used += 1
+            return True, self.limit, max(0, self.limit - self._used), reset
+
+
+@dataclass
+class SandboxApp:
+    """Everything a request handler needs."""
+
+    store: Store
+    worker: Worker
+    faults: Faults
+    app_id: str
+    secret_key: str
+    limiter: RateLimiter
+    base_url: str = ""
+    access_log: Callable[[str], None] | None = None
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
+        self.app = app
+        super().__init__(address, SandboxHandler)
+
+
+class ApiError(Exception):
+    """An error answer, raised anywhere below the dispatcher."""
+
+    def __init__(self, status: int, key: str, message: str, details: str | None = None, **extra: Any) -> None:
+        super().__init__(details or message)
+        self.status = status
+        self.key = key
+        self.message = message
+        self.details = details
+        self.extra = extra
+        self.headers: dict[str, str] = {}
+
+
+def _not_found(kind: str, resource_id: str) -> ApiError:
+    return ApiError(
+        404,
+        "not_found",
+        "Resource not found",
+        f"Cannot find {kind} with id {resource_id}",
+        resource_id=resource_id,
+        resource_type=kind,
+    )
+
+
+Route = Callable[["SandboxHandler", dict[str, str]], None]
+_EXPORT_ID = r"(?P<export_id>[^/]+)"
+_TRANSACTION_SCOPES = ("GIFT_VOUCHER", "LOYALTY_CARD")
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "exportctl-sandbox"
+    server: SandboxHTTPServer
+
+    # plumbing ---------------------------------------------------------------------------------------
+    def log_message(self, format: str, *args: Any) -> None:
+        log = self.server.app.access_log
+        if log is not None:
+            log(f"{self.address_string()} {format % args}")
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def _dispatch(self, method: str) -> None:
+        app = self.server.app
+        self.request_id = "v-" + secrets.token_hex(9)
+        self.rate_headers: dict[str, str] = {}
+        try:
+            self.body = self._read_body()
+            allowed, limit, remaining, reset = app.limiter.take()
+            self.rate_headers = {
+                "X-Rate-Limit-Limit": str(limit),
+                "X-Rate-Limit-Remaining": str(remaining),
+                "X-Rate-Limit-Retry": str(reset),
+            }
+            split = urlsplit(self.path)
+            path = split.path.rstrip("/") or "/"
+            self.query = {key: values[-1] for key, values in parse_qs(split.query, keep_blank_values=True).items()}
+            fault = app.faults.on_request(path)
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.status is not None:
+                raise self._injected(fault.status, fault.retry_after, fault.rate_limited)
+            if not allowed:
+                error = ApiError(429, "too_many_requests", "Too Many Requests", "API calls limit reached")
+                error.headers = {"Retry-After": str(max(1, reset - int(time.time()))), "X-Rate-Limit-Type": "api_calls"}
+                raise error
+            self._authenticate()
+            self._route(method, path)
+        except ApiError as error:
+            self._send_error(error)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception as error:  # a bug must answer 500, not kill the connection silently
+            self._send_error(ApiError(500, "internal_server_error", "Internal Server Error", str(error)))
+
+    def _read_body(self) -> bytes:
+        length_header = self.headers.get("Content-Length")
+        if not length_header:
+            return b""
+        try:
+            length = int(length_header)
+        except ValueError:
+            self.close_connection = True
+            raise ApiError(400, "invalid_payload", "Invalid payload", "Bad Content-Length") from None
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise ApiError(
+                413, "payload_too_large", "Payload Too Large", f"Request bodies are limited to {MAX_BODY_BYTES} bytes"
+            )
+        return self.rfile.read(length)
+
+    def _injected(self, status: int, retry_after: int | None, rate_limited: bool) -> ApiError:
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        error = ApiError(status, phrase.lower().replace(" ", "_").replace("-", "_"), phrase, "Injected by the sandbox")
+        if rate_limited:
+            error.headers = {"Retry-After": str(retry_after or 1), "X-Rate-Limit-Type": "api_calls"}
+            self.rate_headers["X-Rate-Limit-Remaining"] = "0"
+        return error
+
+    def _authenticate(self) -> None:
+        app = self.server.app
+        given_id = (self.headers.get("X-App-Id") or "").encode()
+        given_token = (self.headers.get("X-App-Token") or "").encode()
+        # Both comparisons always run, so the time taken says nothing about which one failed.
+        id_ok = hmac.compare_digest(given_id, app.app_id.encode())
+        token_ok = hmac.compare_digest(given_token, app.secret_key.encode())
+        if not (id_ok and token_ok):
+            raise ApiError(401, "unauthorized", "Unauthorized", "Missing or invalid X-App-Id / X-App-Token headers")
+
+    def _send_error(self, error: ApiError) -> None:
+        body: dict[str, Any] = {
+            "code": error.status,
+            "key": error.key,
+            "message": error.message,
+            "details": error.details if error.details is not None else error.message,
+            "request_id": self.request_id,
+            **error.extra,
+        }
+        self._send_json(error.status, body, error.headers)
+
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self._common_headers(headers)
+        self.wfile.write(payload)
+
+    def _send_empty(self, status: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self._common_headers(None)
+
+    def _common_headers(self, headers: dict[str, str] | None) -> None:
+        for name, value in {**self.rate_headers, **(headers or {})}.items():
+            self.send_header(name, value)
+        self.send_header("X-Request-Id", self.request_id)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+
+    def _json_body(self, *, required: bool) -> dict[str, Any]:
+        if not self.body.strip():
+            if required:
+                raise ApiError(400, "invalid_payload", "Invalid payload", "Request body is required")
+            return {}
+        try:
+            body = json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ApiError(400, "invalid_payload", "Invalid payload", f"Malformed JSON: {error}") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "invalid_payload", "Invalid payload", "Request body should be an object")
+        return body
+
+    # routing ----------------------------------------------------------------------------------------
+    def _route(self, method: str, path: str) -> None:
+        for pattern, handlers in ROUTES:
+            match = pattern.match(path)
+            if match is None:
+                continue
+            handler = handlers.get(method)
+            if handler is None:
+                allowed = ", ".join(sorted(handlers))
+                error = ApiError(
+                    405, "method_not_allowed", "Method Not Allowed", f"{method} is not allowed on {path}; use {allowed}"
+                )
+                error.headers = {"Allow": allowed}
+                raise error
+            handler(self, {k: unquote(v) for k, v in match.groupdict().items()})
+            return
+        raise ApiError(404, "not_found", "Resource not found", f"No endpoint {method} {path}")
+
+    def _create(self, exported_object: Any, parameters: Any, scope: tuple[query.Condition, ...] = ()) -> None:
+        try:
+            spec = query.validate(exported_object, parameters, scope)
+        except query.InvalidExport as invalid:
+            raise ApiError(400, invalid.key, invalid.message, invalid.details) from None
+        job = self.server.app.worker.submit(spec)
+        self._send_json(200, job.to_json(self.server.app.base_url))
+
+    def create_export(self, _: dict[str, str]) -> None:
+        body = self._json_body(required=True)
+        unknown = sorted(set(body) - {"exported_object", "parameters"})
+        if unknown:
+            raise ApiError(400, "invalid_payload", "Invalid payload", f"Property .{unknown[0]} is not allowed")
+        if "exported_object" not in body:
+            raise ApiError(400, "invalid_payload", "Invalid payload", "Property .exported_object is required")
+        self._create(body["exported_object"], body.get("parameters"))
+
+    def _resource_parameters(self) -> Any:
+        # The per-resource endpoints take {"parameters": {...}}; an empty body means all defaults.
+        return self._json_body(required=False).get("parameters")
+
+    def voucher_transactions_export(self, args: dict[str, str]) -> None:
+        voucher_id = self.server.app.store.find_voucher(args["code"])
+        if voucher_id is None:
+            raise _not_found("voucher", args["code"])
+        scope = (query.Condition("voucher_id", "$in", (voucher_id,)),)
+        self._create("voucher_transactions", self._resource_parameters(), scope)
+
+    def campaign_transactions_export(self, args: dict[str, str]) -> None:
+        campaign_id = self.server.app.store.find_campaign(args["campaign"], voucher_types=_TRANSACTION_SCOPES)
+        if campaign_id is None:
+            raise _not_found("campaign", args["campaign"])
+        scope = (query.Condition("campaign_id", "$in", (campaign_id,)),)
+        self._create("voucher_transactions", self._resource_parameters(), scope)
+
+    def points_expiration_export(self, args: dict[str, str]) -> None:
+        campaign_id = self.server.app.store.find_campaign(args["campaign"], voucher_types=("LOYALTY_CARD",))
+        if campaign_id is None:
+            raise _not_found("campaign", args["campaign"])
+        scope = (query.Condition("campaign_id", "$in", (campaign_id,)),)
+        self._create("points_expiration", self._resource_parameters(), scope)
+
+    def orders_export(self, _: dict[str, str]) -> None:
+        self._create("order", self._resource_parameters())
+
+    def list_exports(self, _: dict[str, str]) -> None:
+        limit = self._int_query("limit", 10, 1, 100)
+        page = self._int_query("page", 1, 1, None)
+        order = self.query.get("order") or "-created_at"
+        if order not in schema.LIST_ORDERS:
+            raise ApiError(
+                400,
+                "invalid_payload",
+                "Invalid payload",
+                f"Query parameter order should be one of {', '.join(schema.LIST_ORDERS)}",
+            )
+        jobs = self.server.app.worker.jobs()
+        key = order.lstrip("-")
+        jobs.sort(
+            key=lambda job: (job.created_at if key == "created_at" else job.status, job.sequence),
+            reverse=order.startswith("-"),
+        )
+        selected = jobs[(page - 1) * limit : page * limit]
+        base_url = self.server.app.base_url
+        self._send_json(
+            200,
+            {
+                "object": "list",
+                "data_ref": "exports",
+                "exports": [job.to_json(base_url) for job in selected],
+                "total": len(jobs),
+            },
+        )
+
+    def _int_query(self, name: str, default: int, low: int, high: int | None) -> int:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = low - 1
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise ApiError(
+                400, "invalid_payload", "Invalid payload", f"Query parameter {name} should be an integer {bounds}"
+            )
+        return value
+
+    def _job(self, export_id: str) -> ExportJob:
+        job = self.server.app.worker.get(export_id)
+        if job is None:
+            raise _not_found("export", export_id)
+        return job
+
+    def get_export(self, args: dict[str, str]) -> None:
+        job = self._job(args["export_id"])
+        if "token" in self.query:
+            self._download(job, self.query["token"])
+            return
+        self._send_json(200, job.to_json(self.server.app.base_url))
+
+    def delete_export(self, args: dict[str, str]) -> None:
+        if not self.server.app.worker.delete(args["export_id"]):
+            raise _not_found("export", args["export_id"])
+        self._send_empty(204)
+
+    # downloads --------------------------------------------------------------------------------------
+    def _download(self, job: ExportJob, token: str) -> None:
+        expected = job.token or ""
+        if not token or not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+            raise ApiError(401, "unauthorized", "Unauthorized", "Missing or invalid download token")
+        path = job.path
+        if path is None or not path.exists():
+            raise _not_found("export", job.id)
+        size = path.stat().st_size
+        start, end = 0, size - 1
+        status = 200
+        headers = {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{job.spec.exported_object}-{job.id}.csv"',
+            "Accept-Ranges": "bytes",
+        }
+        wanted = self.headers.get("Range")
+        if wanted:
+            parsed = _parse_range(wanted, size)
+            if parsed is None:
+                error = ApiError(416, "range_not_satisfiable", "Range Not Satisfiable", f"File has {size} bytes")
+                error.headers = {"Content-Range": f"bytes */{size}"}
+                raise error
+            start, end = parsed
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        length = max(0, end - start + 1)
+        cut = self.server.app.faults.on_download()
+        to_send = length if cut is None else cut.bytes_to_send(length)
+        if cut is not None:
+            self.close_connection = True
+        self.send_response(status)
+        headers["Content-Length"] = str(length)
+        self._common_headers(headers)
+        self._stream(path, start, to_send)
+
+    def _stream(self, path: Path, start: int, count: int) -> None:
+        with path.open("rb") as source:
+            source.seek(start)
+            left = count
+            while left > 0:
+                chunk = source.read(min(DOWNLOAD_CHUNK, left))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                left -= len(chunk)
+        self.wfile.flush()
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """A single `bytes=` range as (first, last) byte, or None when it cannot be satisfied."""
+    match = _RANGE.match(header.strip())
+    if match is None or (not match.group(1) and not match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:
+        suffix = int(last)
+        return None if suffix == 0 or size == 0 else (max(0, size - suffix), size - 1)
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        return None
+    return start, end
+
+
+ROUTES: tuple[tuple[re.Pattern[str], dict[str, Route]], ...] = (
+    (re.compile(r"^/v1/exports$"), {"POST": SandboxHandler.create_export, "GET": SandboxHandler.list_exports}),
+    (
+        re.compile(rf"^/v1/exports/{_EXPORT_ID}$"),
+        {"GET": SandboxHandler.get_export, "DELETE": SandboxHandler.delete_export},
+    ),
+    (
+        re.compile(r"^/v1/vouchers/(?P<code>[^/]+)/transactions/export$"),
+        {"POST": SandboxHandler.voucher_transactions_export},
+    ),
+    (
+        re.compile(r"^/v1/campaigns/(?P<campaign>[^/]+)/transactions/export$"),
+        {"POST": SandboxHandler.campaign_transactions_export},
+    ),
+    (
+        re.compile(r"^/v1/loyalties/(?P<campaign>[^/]+)/points-expiration/export$"),
+        {"POST": SandboxHandler.points_expiration_export},
+    ),
+    (re.compile(r"^/v1/orders/export$"), {"POST": SandboxHandler.orders_export}),
+)
