@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from exportctl import __version__
+from exportctl.cli import sandbox as sandbox_cli
 from exportctl.cli.state import AppState
 from exportctl.errors import ExitCode, ExportctlError
 
@@ -96,6 +97,9 @@ def root(
         verbose=verbose,
         sandbox=sandbox,
     )
+
+
+app.command("sandbox", help="Serve a local Voucherify-compatible export API with generated data.")(sandbox_cli.sandbox)
 
 
 def main() -> None:
