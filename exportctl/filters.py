@@ -30,7 +30,8 @@ Values are checked and converted by the field's type in the schema tables:
 - integer fields and amounts take whole numbers; amounts are integer cents, so `12.50` is refused
   (write `1250`) rather than guessed;
 - number fields take decimals too (`12.5`, `1e3`);
-- booleans take `true` or `false`;
+- booleans take `true` or `false` (any case), sent as the strings "true" and "false": FiltersCondition
+  allows strings, numbers and objects as values, not JSON booleans;
 - date-time fields take `2024-01-01`, `2024-01-01T10:00`, `2024-01-01T10:00:00.5+02:00`...; times without
   a zone are UTC; every value is sent as UTC ISO 8601 with milliseconds, `2024-01-01T00:00:00.000Z`;
 - date fields take `YYYY-MM-DD`;
@@ -490,8 +491,9 @@ def _convert(context: str, spec: _FieldSpec, operator: str, text: str) -> Any:
         return _number(context, field.name, text)
     if field_type is ValueType.BOOLEAN:
         lowered = text.strip().lower()
+        # FiltersCondition's values are strings, numbers or objects, never JSON booleans.
         if lowered in ("true", "false"):
-            return lowered == "true"
+            return lowered
         raise ValidationError(f"{context}: '{text}' is not a boolean for '{field.name}'.", valid=("true", "false"))
     if field_type is ValueType.DATETIME:
         return _instant(context, field.name, text)
