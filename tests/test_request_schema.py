@@ -59,11 +59,12 @@ def errors(instance: Any, schema: dict[str, Any], document: dict[str, Any], path
     if "anyOf" in schema and all(errors(instance, b, document, path) for b in schema["anyOf"]):
         found.append(f"{path}: matches none of anyOf")
     if "oneOf" in schema:
-        outcomes = [errors(instance, b, document, path) for b in schema["oneOf"]]
+        outcomes: list[list[str]] = [errors(instance, b, document, path) for b in schema["oneOf"]]
         matching = sum(not outcome for outcome in outcomes)
         if matching == 0:
             # The closest branch's complaints say more than "no branch matched".
-            found += min(outcomes, key=lambda outcome: len(outcome))
+            closest: list[str] = min(outcomes, key=len)
+            found += closest
         elif matching > 1:
             found.append(f"{path}: matches {matching} branches of oneOf, not exactly one")
     if isinstance(instance, dict):
