@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from exportctl import __version__
+from exportctl.cli import exports, jobs, schema_cmd
 from exportctl.cli import sandbox as sandbox_cli
 from exportctl.cli.state import AppState
 from exportctl.errors import ExitCode, ExportctlError
@@ -99,7 +100,14 @@ def root(
     )
 
 
-app.command("sandbox", help="Serve a local Voucherify-compatible export API with generated data.")(sandbox_cli.sandbox)
+exports.register(app)
+jobs.register(app)
+app.command("schema", rich_help_panel="Reference")(schema_cmd.schema)
+app.command(
+    "sandbox",
+    help="Serve a local Voucherify-compatible export API with generated data.",
+    rich_help_panel="Reference",
+)(sandbox_cli.sandbox)
 
 
 def main() -> None:

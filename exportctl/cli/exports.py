@@ -1,0 +1,123 @@
+"""One subcommand per exported object, generated from the schema tables.
+
+Each command only parses its options into `RequestFlags`, then hands over to `run_export_command`.
+The options that differ per object (field and order choices, the scope options) are built from the
+object's table; the rest are the shared aliases of `cli.options`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from exportctl.cli import options
+from exportctl.cli.completion_sources import fields_completer, filters_completer, orders_completer
+from exportctl.schema import EXPORT_OBJECTS, ExportObject
+
+
+def _fields_option(obj: ExportObject) -> Any:
+    defaults = ",".join(obj.default_fields)
+    prefixes = ", ".join(f"{prefix}X" for prefix in obj.field_prefixes)
+    extra = f" Also {prefixes}." if prefixes else ""
+    return Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fields",
+            "-f",
+            help=f"Columns, comma-separated or repeated (see `exportctl schema {obj.command}`). "
+            f"Default: {defaults}.{extra}",
+            metavar="FIELD,...",
+            autocompletion=fields_completer(obj),
+            rich_help_panel=options.PARAMETERS,
+            show_default=False,
+        ),
+    ]
+
+
+def _order_option(obj: ExportObject) -> Any:
+    return Annotated[
+        str | None,
+        typer.Option(
+            "--order",
+            help=f"Sort order; a leading - sorts descending. One of: {', '.join(obj.orders)}.",
+            metavar="ORDER",
+            autocompletion=orders_completer(obj),
+            rich_help_panel=options.PARAMETERS,
+        ),
+    ]
+
+
+def _filter_option(obj: ExportObject) -> Any:
+    return Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            "-F",
+            help="Filter expression, repeatable: status=PAID,FULFILLED  amount>=1000  created_at>2024-01-01  "
+            "email~@example.com  field:$operator:v1,v2  (see README, 'Filters'). "
+            f"Fields: {', '.join(obj.filter_names) or 'none'}.",
+            metavar="EXPR",
+            autocompletion=filters_completer(obj),
+            rich_help_panel=options.PARAMETERS,
+            show_default=False,
+        ),
+    ]
+
+
+def _scope_option(option: str, help_text: str) -> Any:
+    return Annotated[
+        str | None,
+        typer.Option(f"--{option}", help=help_text, rich_help_panel=options.PARAMETERS),
+    ]
+
+
+def _parameters(obj: ExportObject) -> list[inspect.Parameter]:
+    def keyword(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+    params = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        keyword("fields", _fields_option(obj)),
+        keyword("order", _order_option(obj)),
+        keyword("filters", _filter_option(obj)),
+        keyword("junction", options.Junction),
+    ]
+    params += [keyword(scope.option, _scope_option(scope.option, scope.help)) for scope in obj.scopes]
+    params += [
+        keyword("config", options.ConfigFile),
+        keyword("output", options.Output),
+        keyword("output_dir", options.OutputDir),
+        keyword("force", options.Force),
+        keyword("wait", options.Wait),
+        keyword("timeout", options.Timeout),
+        keyword("dry_run", options.DryRun, False),
+        keyword("json_output", options.JsonOutput, False),
+    ]
+    return params
+
+
+def make_export_command(obj: ExportObject) -> Callable[..., None]:
+    """The Typer command function of one exported object."""
+
+    def command(ctx: typer.Context, **values: Any) -> None:
+        from exportctl.cli.run import run_export_command
+
+        run_export_command(ctx, obj, values)
+
+    command.__signature__ = inspect.Signature(_parameters(obj))  # type: ignore[attr-defined]
+    command.__annotations__ = {"ctx": typer.Context, "return": None}
+    command.__name__ = obj.command.replace("-", "_")
+    command.__doc__ = (
+        f"{obj.summary}\n\nSubmits an export of `{obj.exported_object}`, waits for it and saves the CSV. "
+        f"Example: exportctl {obj.command} --fields {','.join(obj.default_fields[:3])} -o -"
+    )
+    return command
+
+
+def register(app: typer.Typer) -> None:
+    """Add one subcommand per exported object, in the order of the schema tables."""
+    for obj in EXPORT_OBJECTS:
+        app.command(obj.command, rich_help_panel="Export")(make_export_command(obj))

@@ -1,0 +1,112 @@
+"""`exportctl schema [OBJECT]`: the fields, orders and filters of an object, from the schema tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from exportctl.cli import options
+from exportctl.cli.completion_sources import complete_object
+from exportctl.cli.console import write_json
+from exportctl.errors import ValidationError
+from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS, ExportObject
+from exportctl.suggest import closest
+
+
+def _as_dict(obj: ExportObject) -> dict[str, Any]:
+    return {
+        "object": obj.command,
+        "exported_object": obj.exported_object,
+        "summary": obj.summary,
+        "fields": [
+            {
+                "name": field.name,
+                "title": field.title,
+                "type": field.type.value,
+                "description": field.description,
+                "values": list(field.values),
+                "default": field.name in obj.default_fields,
+            }
+            for field in obj.fields
+        ],
+        "field_prefixes": list(obj.field_prefixes),
+        "default_fields": list(obj.default_fields),
+        "orders": list(obj.orders),
+        "filters": [
+            {"name": flt.name, "type": flt.type.value, "description": flt.description, "values": list(flt.values)}
+            for flt in obj.filters
+        ],
+        "filter_prefixes": list(obj.filter_prefixes),
+        "scopes": [{"option": f"--{scope.option}", "endpoint": scope.path} for scope in obj.scopes],
+    }
+
+
+def _lookup(name: str) -> ExportObject:
+    found = BY_COMMAND.get(name)
+    if found is None:
+        raise ValidationError(f"Unknown object '{name}'.", valid=BY_COMMAND, suggestion=closest(name, BY_COMMAND))
+    return found
+
+
+def _render(obj: ExportObject) -> None:
+    from rich.table import Table
+
+    from exportctl.cli.console import stdout
+
+    fields = Table(title=f"{obj.command}: {obj.summary}", title_justify="left", expand=False)
+    for column in ("field", "type", "default", "description"):
+        fields.add_column(column, overflow="fold")
+    for field in obj.fields:
+        values = f" Values: {', '.join(field.values)}." if field.values else ""
+        fields.add_row(
+            field.name, field.type.value, "yes" if field.name in obj.default_fields else "", field.description + values
+        )
+    stdout.print(fields)
+    if obj.field_prefixes:
+        stdout.print(f"Also accepted: {', '.join(p + 'X' for p in obj.field_prefixes)}")
+    stdout.print(f"Orders: {', '.join(obj.orders)}")
+    filters = Table(title="filters", title_justify="left")
+    for column in ("filter", "type", "description"):
+        filters.add_column(column, overflow="fold")
+    for flt in obj.filters:
+        values = f" Values: {', '.join(flt.values)}." if flt.values else ""
+        filters.add_row(flt.name, flt.type.value, flt.description + values)
+    stdout.print(filters)
+    if obj.filter_prefixes:
+        stdout.print(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
+    for scope in obj.scopes:
+        stdout.print(f"--{scope.option}: {scope.help} (POST {scope.path})")
+
+
+def schema(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[OBJECT]",
+            help="An object, e.g. voucher. Without it: every object.",
+            autocompletion=complete_object,
+        ),
+    ] = None,
+    json_output: options.JsonOutput = False,
+) -> None:
+    """Show the fields (with descriptions), orders and filters of an exported object."""
+    selected = [_lookup(name)] if name else list(EXPORT_OBJECTS)
+    if json_output:
+        document: Any = _as_dict(selected[0]) if name else [_as_dict(obj) for obj in selected]
+        write_json(json.dumps(document, indent=2))
+        return
+    if name is None:
+        from rich.table import Table
+
+        from exportctl.cli.console import stdout
+
+        table = Table(title="Exported objects (exportctl schema OBJECT for the details)", title_justify="left")
+        for column in ("object", "exported_object", "fields", "default fields"):
+            table.add_column(column, overflow="fold")
+        for obj in selected:
+            table.add_row(obj.command, obj.exported_object, str(len(obj.fields)), ",".join(obj.default_fields))
+        stdout.print(table)
+        return
+    _render(selected[0])
