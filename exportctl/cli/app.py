@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from typer._completion_classes import completion_init
 from typer.core import TyperGroup
 
 from exportctl import __version__
@@ -37,6 +38,10 @@ class ExportctlGroup(TyperGroup):
             print_info("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
+
+# Typer registers its bash/zsh/fish completion classes only when it adds --install-completion itself;
+# we generate completion scripts with `exportctl completion SHELL` instead, so register them here.
+completion_init()
 
 app = typer.Typer(
     name="exportctl",
@@ -112,4 +117,4 @@ app.command(
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app(prog_name="exportctl")

@@ -1,0 +1,50 @@
+"""Every command's --help renders without touching the network or needing credentials."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from exportctl.cli.app import app
+from exportctl.schema import EXPORT_OBJECTS
+
+COMMANDS = [obj.command for obj in EXPORT_OBJECTS] + [
+    "list",
+    "status",
+    "wait",
+    "download",
+    "delete",
+    "schema",
+    "sandbox",
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_page(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_root_help_lists_every_command_and_the_exit_codes() -> None:
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+    assert "130 interrupted" in result.output
+
+
+def test_scope_options_exist_only_where_the_api_has_an_endpoint() -> None:
+    runner = CliRunner()
+    transactions = runner.invoke(app, ["gift-card-transactions", "--help"], env={"COLUMNS": "200"}).output
+    assert "--voucher" in transactions and "--campaign" in transactions
+    voucher = runner.invoke(app, ["voucher", "--help"], env={"COLUMNS": "200"}).output
+    assert "--voucher" not in voucher and "--campaign" not in voucher
+
+
+def test_version() -> None:
+    from exportctl import __version__
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"exportctl {__version__}"
