@@ -9,8 +9,6 @@ import sys
 
 import pytest
 
-HEAVY = ("requests", "yaml", "exportctl.sandbox", "exportctl.client", "urllib3")
-
 PROBE = """
 import json, sys
 from exportctl.cli.app import app
@@ -18,7 +16,9 @@ try:
     app(sys.argv[1:], prog_name="exportctl")
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"requests", "yaml", "urllib3"} or m.startswith(("exportctl.sandbox", "exportctl.client")))), file=sys.stderr)
+heavy = {"requests", "yaml", "urllib3"}
+loaded = [m for m in sys.modules if m.split(".")[0] in heavy or m.startswith(("exportctl.sandbox", "exportctl.client"))]
+print(json.dumps(sorted(loaded)), file=sys.stderr)
 """
 
 
