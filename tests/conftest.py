@@ -11,7 +11,7 @@ from exportctl.sandbox import Sandbox, Timing
 # Small and quick: every kind of record exists, and an export finishes in well under a second.
 SANDBOX_SCALE = 0.02
 SANDBOX_SEED = 42
-SANDBOX_TIMING = Timing(scheduled=0.02, in_progress=0.05, per_thousand_rows=0.0)
+SANDBOX_TIMING = Timing(scheduled=0.01, in_progress=0.02, per_thousand_rows=0.0)
 
 
 @pytest.fixture(scope="session")

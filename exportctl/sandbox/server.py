@@ -137,6 +137,8 @@ _TRANSACTION_SCOPES = ("GIFT_VOUCHER", "LOYALTY_CARD")
 class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "exportctl-sandbox"
+    # Headers and body leave in separate writes; with Nagle on, each response waits for a delayed ACK.
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
     # plumbing ---------------------------------------------------------------------------------------
