@@ -156,7 +156,15 @@ def load_config(path: Path | str) -> dict[str, Any]:
         raise ConfigError("not UTF-8 text.", path=label) from None
     except OSError as error:
         raise ConfigError(f"cannot read it: {error.strerror or error}.", path=label) from None
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks every character as the loader is made, so that raises syntax errors too.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        character = chr(error.character) if isinstance(error.character, int) else error.character
+        message = f"YAML syntax error: {error.reason} ({character!r})."
+        raise ConfigError(message, path=label, line=line, column=column) from None
     try:
         node = loader.get_single_node()
         lines: dict[KeyPath, int] = {}

@@ -232,6 +232,7 @@ def test_card_kinds_take_voucher_transactions_as_their_exported_object(tmp_path:
         ("- a\n- b\n", "export.yaml:1: expected a mapping of keys (exported_object, parameters,"),
         ("", "export.yaml: expected a mapping of keys"),
         ("a: 2024-13-45\n", "export.yaml: YAML error:"),
+        ("a: 1\nb: x\x1f\n", "export.yaml:2:5: YAML syntax error: special characters are not allowed ('\\x1f')."),
         (
             "a: 1\n---\nb: 2\n",
             "export.yaml:2:1: YAML syntax error: expected a single document in the stream",
