@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -47,45 +46,33 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
 
     from exportctl import job
     from exportctl.cli.session import open_session
-    from exportctl.output import preflight_target, resolve_target
+    from exportctl.output import Target, preflight_target, resolve_target
 
-    started = time.monotonic()
     now = datetime.now(timezone.utc)
-    target = preflight_target(
+    known = preflight_target(
         options.output, command=obj.command, output_dir=options.output_dir, now=now, force=options.force
     )
-    json_output: bool = values.get("json_output", False)
-    state = app_state(ctx)
-    with open_session(ctx) as session:
-        export = job.submit(session.client, request, session.reporter)
-        export_id = export["id"]
-        summary: dict[str, Any] = {"id": export_id, "object": obj.command, "exported_object": obj.exported_object}
-        if not options.wait:
-            summary.update(status=export.get("status"), api_calls=session.client.calls)
-            _finish(summary, json_output, plain=export_id)
-            if not state.quiet and not json_output:
-                print_info(f"Follow it with: exportctl wait {export_id}")
-            return
-        export = job.poll_until_done(session.client, export_id, timeout=options.timeout, on_event=session.reporter)
-        if target is None:
-            target = resolve_target(
-                options.output, command=obj.command, export_id=export_id, output_dir=options.output_dir, now=now
-            )
-        result = job.download_export(session.client, export, target, on_event=session.reporter, force=options.force)
-        summary.update(
-            status=export["status"],
-            output=str(result.target),
-            bytes=result.bytes,
-            rows=result.rows,
-            sha256=result.sha256,
-            seconds=round(time.monotonic() - started, 3),
-            api_calls=session.client.calls,
+
+    def target_for(export_id: str) -> Target:
+        return resolve_target(
+            options.output, command=obj.command, export_id=export_id, output_dir=options.output_dir, now=now
         )
-    _finish(summary, json_output, plain=None)
 
-
-def _finish(summary: dict[str, Any], json_output: bool, *, plain: str | None) -> None:
+    json_output: bool = values.get("json_output", False)
+    with open_session(ctx) as session:
+        outcome = job.run_export(
+            session.client,
+            request,
+            known if known is not None else target_for,
+            wait=options.wait,
+            timeout=options.timeout,
+            on_event=session.reporter,
+            force=options.force,
+        )
     if json_output:
-        write_json(json.dumps(summary))
-    elif plain is not None:
-        typer.echo(plain)
+        write_json(json.dumps(outcome.summary()))
+    elif not options.wait:
+        # Without --wait the export id is the command's answer, for `ID=$(exportctl voucher --no-wait)`.
+        typer.echo(outcome.export_id)
+        if not app_state(ctx).quiet:
+            print_info(f"Follow it with: exportctl wait {outcome.export_id}")

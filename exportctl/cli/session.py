@@ -60,7 +60,8 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
                 profile=state.profile,
                 warn=print_warning,
             )
-        reporter = stack.enter_context(make_reporter(stderr, quiet=quiet, verbose=state.verbose))
+        reporter = make_reporter(stderr, quiet=quiet, verbose=state.verbose)
+        stack.enter_context(reporter)
         client = ApiClient(settings, on_event=reporter)
         stack.callback(client.close)
         yield Session(client=client, reporter=reporter)
