@@ -345,3 +345,14 @@ def test_api_filters_must_be_a_mapping() -> None:
 def test_locate_prefixes_errors() -> None:
     with pytest.raises(ValidationError, match=r"^cfg.yaml:7: unknown filter field"):
         validate_api_filters({"nope": {}}, ORDER, locate=lambda path: "cfg.yaml:7")
+
+
+def test_every_example_in_the_help_parses_to_the_operator_it_names() -> None:
+    import re
+
+    pairs = re.findall(r"(\S+)\s+(\$[a-z_]+)(?=\s|$)", GRAMMAR_HELP.split("On dates")[0])
+    assert {operator for _, operator in pairs} == set(OPERATORS)
+    for expression, operator in pairs:
+        field = re.split(r"[=!<>~^$?#]", expression, maxsplit=1)[0]
+        obj = next(o for o in (ORDER, CUSTOMER, VOUCHER) if o.get_filter(field) is not None)
+        assert parse_expression(expression, obj).operator == operator, expression
