@@ -718,6 +718,9 @@ class Generator:
     ) -> dict[str, Any]:
         rng = self.rng
         items_discount = rng.choice((0, 0, 0, 100, 250)) if result == "SUCCESS" and amount > 1000 else 0
+        # Discounts never take an order below zero.
+        discount = min(discount, amount)
+        items_discount = min(items_discount, amount - discount)
         total_discount = discount + items_discount
         status = (
             rng.choice(("PAID", "FULFILLED", "FULFILLED"))
