@@ -175,16 +175,34 @@ class DownloadResponse:
         self.resumed = self.status == 206 and requested_offset > 0
 
     def iter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK) -> Iterator[bytes]:
-        """The body as it arrives; DownloadError (with the byte count) if the connection ends early."""
+        """The body in chunks of about `chunk_size`; DownloadError if the connection ends early.
+
+        Bytes that arrived before a break are yielded before the error is raised, so that a resume
+        continues from the last byte received and not from the last full chunk.
+        """
+        raw = self._response.raw
+        pending = bytearray()
         received = 0
+        failure: BaseException | None = None
         try:
-            for chunk in self._response.iter_content(chunk_size=chunk_size):
-                received += len(chunk)
-                yield chunk
+            while True:
+                # read1 returns what has arrived (up to the size) instead of waiting to fill a whole chunk.
+                data = raw.read1(chunk_size, decode_content=True)
+                if not data:
+                    break
+                received += len(data)
+                pending += data
+                if len(pending) >= chunk_size:
+                    yield bytes(pending)
+                    pending.clear()
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            failure = exc
+        if pending:
+            yield bytes(pending)
+        if failure is not None:
             raise DownloadError(
-                f"The download connection ended after {received} bytes of this response: {_describe(exc)}."
-            ) from None
+                f"The download connection ended after {received} bytes of this response: {_describe(failure)}."
+            )
 
     def close(self) -> None:
         """Release the connection."""
