@@ -391,7 +391,7 @@ class Generator:
         code = self.code(index, campaign.prefix if campaign else "")
         discount_type = campaign.discount_type if campaign else None
         if voucher_type == "DISCOUNT_VOUCHER" and discount_type is None:
-            discount_type = rng.choice(("AMOUNT", "PERCENT", "FIXED"))
+            discount_type = rng.choice(("AMOUNT", "PERCENT", "FIXED", "UNIT"))
         v: dict[str, Any] = {
             "id": voucher_id,
             "code": code,

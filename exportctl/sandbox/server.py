@@ -69,13 +69,13 @@ class RateLimiter:
         self._window_start = 0.0
         self._used = 0
 
-    def take(self) -> tuple[bool, int, int, int]:
-        """Count one call: (allowed, limit, remaining, epoch second the window resets)."""
+    def take(self) -> tuple[bool, int, int, float]:
+        """Count one call: (allowed, limit, remaining, epoch time the window resets)."""
         with self._lock:
             now = time.time()
             if now >= self._window_start + self.window:
                 self._window_start, self._used = now, 0
-            reset = math.ceil(self._window_start + self.window)
+            reset = self._window_start + self.window
             if self._used >= self.limit and self.enforced:
                 return False, self.limit, 0, reset
             self._used += 1
@@ -172,7 +172,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.rate_headers = {
                 "X-Rate-Limit-Limit": str(limit),
                 "X-Rate-Limit-Remaining": str(remaining),
-                "X-Rate-Limit-Retry": str(reset),
+                "X-Rate-Limit-Retry": str(math.ceil(reset)),
             }
             split = urlsplit(self.path)
             path = split.path.rstrip("/") or "/"
@@ -184,7 +184,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 raise self._injected(fault.status, fault.retry_after, fault.rate_limited)
             if not allowed:
                 error = ApiError(429, "too_many_requests", "Too Many Requests", "API calls limit reached")
-                error.headers = {"Retry-After": str(max(1, reset - int(time.time()))), "X-Rate-Limit-Type": "api_calls"}
+                error.headers = {
+                    "Retry-After": str(max(1, math.ceil(reset - time.time()))),
+                    "X-Rate-Limit-Type": "api_calls",
+                }
                 raise error
             self._authenticate()
             self._route(method, path)
