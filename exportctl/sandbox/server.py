@@ -12,6 +12,7 @@ import json
 import math
 import re
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -102,6 +103,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
         self.app = app
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, SandboxHandler)
 
 
