@@ -49,6 +49,7 @@ app = typer.Typer(
     help="Export Voucherify data as CSV files.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
+    rich_markup_mode="markdown",
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},

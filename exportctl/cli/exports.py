@@ -15,6 +15,7 @@ import typer
 
 from exportctl.cli import options
 from exportctl.cli.completion_sources import fields_completer, filters_completer, orders_completer
+from exportctl.filters import GRAMMAR_HELP
 from exportctl.schema import EXPORT_OBJECTS, ExportObject
 
 
@@ -117,7 +118,11 @@ def make_export_command(obj: ExportObject) -> Callable[..., None]:
     return command
 
 
+# A fenced block, so that the markdown help renderer keeps the grammar table's columns.
+FILTER_EPILOG = f"```\n{GRAMMAR_HELP}\n```"
+
+
 def register(app: typer.Typer) -> None:
     """Add one subcommand per exported object, in the order of the schema tables."""
     for obj in EXPORT_OBJECTS:
-        app.command(obj.command, rich_help_panel="Export")(make_export_command(obj))
+        app.command(obj.command, rich_help_panel="Export", epilog=FILTER_EPILOG)(make_export_command(obj))
