@@ -164,23 +164,24 @@ def sandbox(
         server.start()
     except OSError as error:
         raise typer.BadParameter(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-    print_info(
-        "\n".join(
-            (
-                f"Sandbox API at {server.base_url}  ({server.store.counts()['voucher']} vouchers)",
-                f"  Application ID: {server.app_id}",
-                f"  Secret key:     {server.secret_key}",
-                f"  Export files:   {server.data_dir}",
-                "",
-                "Point exportctl at it:",
-                f"  export VOUCHERIFY_API_BASE_URL={server.base_url} VOUCHERIFY_APP_ID={server.app_id} "
-                f"VOUCHERIFY_APP_TOKEN={server.secret_key}",
-                "",
-                "Serving until Ctrl-C.",
+    # Ctrl-C may come as soon as the banner is out; everything after start() is inside the try.
+    try:
+        print_info(
+            "\n".join(
+                (
+                    f"Sandbox API at {server.base_url}  ({server.store.counts()['voucher']} vouchers)",
+                    f"  Application ID: {server.app_id}",
+                    f"  Secret key:     {server.secret_key}",
+                    f"  Export files:   {server.data_dir}",
+                    "",
+                    "Point exportctl at it:",
+                    f"  export VOUCHERIFY_API_BASE_URL={server.base_url} VOUCHERIFY_APP_ID={server.app_id} "
+                    f"VOUCHERIFY_APP_TOKEN={server.secret_key}",
+                    "",
+                    "Serving until Ctrl-C.",
+                )
             )
         )
-    )
-    try:
         server.wait()
     except KeyboardInterrupt:
         pass
