@@ -215,31 +215,48 @@ class Customers:
     source_ids: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     created: list[int] = field(default_factory=list)
-    totals: list[dict[str, int]] = field(default_factory=list)
+    totals: list[Totals] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
 
 
-def _new_totals() -> dict[str, int]:
-    return dict.fromkeys(
-        (
-            "redeemed",
-            "failed",
-            "succeeded",
-            "rolled_back",
-            "rollback_succeeded",
-            "orders_amount",
-            "orders_count",
-            "last_order_amount",
-            "last_order_ms",
-            "points",
-            "referred",
-            "gift_redeemed",
-            "points_redeemed",
-        ),
-        0,
+class Totals:
+    """One customer's running totals; slots keep 200,000 customers in a few tens of megabytes."""
+
+    __slots__ = (
+        "failed",
+        "gift_redeemed",
+        "last_order_amount",
+        "last_order_ms",
+        "orders_amount",
+        "orders_count",
+        "points",
+        "points_redeemed",
+        "redeemed",
+        "referred",
+        "rollback_succeeded",
+        "rolled_back",
+        "succeeded",
     )
+
+    def __init__(self) -> None:
+        for name in self.__slots__:
+            setattr(self, name, 0)
+
+    failed: int
+    gift_redeemed: int
+    last_order_amount: int
+    last_order_ms: int
+    orders_amount: int
+    orders_count: int
+    points: int
+    points_redeemed: int
+    redeemed: int
+    referred: int
+    rollback_succeeded: int
+    rolled_back: int
+    succeeded: int
 
 
 class Batches:
@@ -381,7 +398,7 @@ class Generator:
             customers.source_ids.append(f"customer-{number:06d}")
             customers.names.append(f"{first} {last}")
             customers.created.append(self.between(low, high))
-            customers.totals.append(_new_totals())
+            customers.totals.append(Totals())
 
     # the per-voucher bundle ----------------------------------------------------------------------
     def voucher_bundle(self, index: int, batches: Batches, created_ms: int | None = None) -> str:
@@ -577,7 +594,7 @@ class Generator:
                 balance -= used
                 redemption_id, order = self._redemption(batches, card, who, at, amount, None, gift_amount=used)
                 self._transaction(batches, card, "CREDITS_REDEMPTION", -used, balance, at, redemption_id, order)
-                self.customers.totals[who]["gift_redeemed"] += used
+                self.customers.totals[who].gift_redeemed += used
             elif roll < 0.85:
                 added = rng.choice((1000, 2500, 5000))
                 balance += added
@@ -618,7 +635,7 @@ class Generator:
                 balance -= wanted
                 redemption_id, order = self._redemption(batches, card, who, at, wanted * 10, None, points=wanted)
                 self._transaction(batches, card, "POINTS_REDEMPTION", -wanted, balance, at, redemption_id, order)
-                self.customers.totals[who]["points_redeemed"] += wanted
+                self.customers.totals[who].points_redeemed += wanted
             elif roll < 0.88:
                 added = rng.choice((50, 100, 250))
                 balance += added
@@ -640,7 +657,7 @@ class Generator:
         card.voucher["loyalty_balance"] = balance
         card.voucher["value"] = balance
         if card.holder is not None:
-            self.customers.totals[card.holder]["points"] += balance
+            self.customers.totals[card.holder].points += balance
         return last
 
     def _bucket(self, batches: Batches, card: _CardState, points: int, at_ms: int) -> tuple[int, int]:
@@ -749,11 +766,11 @@ class Generator:
         batches.add("order", order)
         if status != "CANCELED":
             totals = self.customers.totals[who]
-            totals["orders_amount"] += amount - total_discount
-            totals["orders_count"] += 1
-            if at_ms >= totals["last_order_ms"]:
-                totals["last_order_ms"] = at_ms
-                totals["last_order_amount"] = amount - total_discount
+            totals.orders_amount += amount - total_discount
+            totals.orders_count += 1
+            if at_ms >= totals.last_order_ms:
+                totals.last_order_ms = at_ms
+                totals.last_order_amount = amount - total_discount
         return order
 
     def _redemption(
@@ -801,14 +818,14 @@ class Generator:
         }
         batches.add("redemption", row)
         totals = customers.totals[who]
-        totals["redeemed"] += 1
+        totals.redeemed += 1
         if failure:
-            totals["failed"] += 1
+            totals.failed += 1
             return redemption_id, order
-        totals["succeeded"] += 1
+        totals.succeeded += 1
         card.succeeded += 1
         if referrer is not None:
-            customers.totals[referrer]["referred"] += 1
+            customers.totals[referrer].referred += 1
         if self.rollbacks and v["voucher_type"] == "DISCOUNT_VOUCHER" and rng.random() < 0.04:
             rollback_at = at_ms + rng.randrange(HOUR_MS, 5 * DAY_MS)
             batches.add(
@@ -823,8 +840,8 @@ class Generator:
                     "metadata": _json({"reason": "Order returned"}),
                 },
             )
-            totals["rolled_back"] += 1
-            totals["rollback_succeeded"] += 1
+            totals.rolled_back += 1
+            totals.rollback_succeeded += 1
         return redemption_id, order
 
     def extra_order(self, batches: Batches, at_ms: int | None = None) -> str:
@@ -853,24 +870,24 @@ class Generator:
             birthday = None
             if rng.random() < 0.7:
                 birthday = date(rng.randrange(1950, 2006), rng.randrange(1, 13), rng.randrange(1, 29)).isoformat()
-            average = t["orders_amount"] // t["orders_count"] if t["orders_count"] else 0
-            last_order = iso_ms(t["last_order_ms"]) if t["orders_count"] else None
+            average = t.orders_amount // t.orders_count if t.orders_count else 0
+            last_order = iso_ms(t.last_order_ms) if t.orders_count else None
             summary = {
                 "redemptions": {
-                    "total_redeemed": t["redeemed"],
-                    "total_failed": t["failed"],
-                    "total_succeeded": t["succeeded"],
-                    "total_rolled_back": t["rolled_back"],
+                    "total_redeemed": t.redeemed,
+                    "total_failed": t.failed,
+                    "total_succeeded": t.succeeded,
+                    "total_rolled_back": t.rolled_back,
                     "total_rollback_failed": 0,
-                    "total_rollback_succeeded": t["rollback_succeeded"],
-                    "gift": {"redeemed_amount": t["gift_redeemed"], "amount_to_go": 0},
-                    "loyalty_card": {"redeemed_points": t["points_redeemed"], "points_to_go": t["points"]},
+                    "total_rollback_succeeded": t.rollback_succeeded,
+                    "gift": {"redeemed_amount": t.gift_redeemed, "amount_to_go": 0},
+                    "loyalty_card": {"redeemed_points": t.points_redeemed, "points_to_go": t.points},
                 },
                 "orders": {
-                    "total_amount": t["orders_amount"],
-                    "total_count": t["orders_count"],
+                    "total_amount": t.orders_amount,
+                    "total_count": t.orders_count,
                     "average_amount": average,
-                    "last_order_amount": t["last_order_amount"] if t["orders_count"] else None,
+                    "last_order_amount": t.last_order_amount if t.orders_count else None,
                     "last_order_date": last_order,
                 },
             }
@@ -887,7 +904,7 @@ class Generator:
                 "email": f"{email_user}{i + 1}@example.com",
                 "source_id": customers.source_ids[i],
                 "created_at": iso_ms(created),
-                "updated_at": iso_ms(max(created, t["last_order_ms"])),
+                "updated_at": iso_ms(max(created, t.last_order_ms)),
                 "address_city": city,
                 "address_state": state,
                 "address_line_1": address["line_1"],
@@ -895,20 +912,20 @@ class Generator:
                 "address_country": country,
                 "address_postal_code": address["postal_code"],
                 "address": _json(address),
-                "redemptions_total_redeemed": t["redeemed"],
-                "redemptions_total_failed": t["failed"],
-                "redemptions_total_succeeded": t["succeeded"],
-                "redemptions_total_rolled_back": t["rolled_back"],
+                "redemptions_total_redeemed": t.redeemed,
+                "redemptions_total_failed": t.failed,
+                "redemptions_total_succeeded": t.succeeded,
+                "redemptions_total_rolled_back": t.rolled_back,
                 "redemptions_total_rollback_failed": 0,
-                "redemptions_total_rollback_succeeded": t["rollback_succeeded"],
-                "orders_total_amount": t["orders_amount"],
-                "orders_total_count": t["orders_count"],
+                "redemptions_total_rollback_succeeded": t.rollback_succeeded,
+                "orders_total_amount": t.orders_amount,
+                "orders_total_count": t.orders_count,
                 "orders_average_amount": average,
-                "orders_last_order_amount": t["last_order_amount"] if t["orders_count"] else None,
+                "orders_last_order_amount": t.last_order_amount if t.orders_count else None,
                 "orders_last_order_date": last_order,
-                "loyalty_points": t["points"],
-                "loyalty_referred_customers": t["referred"],
-                "loyalty": _json({"points": t["points"], "referred_customers": t["referred"]}),
+                "loyalty_points": t.points,
+                "loyalty_referred_customers": t.referred,
+                "loyalty": _json({"points": t.points, "referred_customers": t.referred}),
                 "summary": _json(summary),
                 "phone": f"+1 555 01{rng.randrange(10**5):05d}" if rng.random() < 0.8 else None,
                 "birthday": birthday,

@@ -200,7 +200,7 @@ class _Additions:
             customers.source_ids.append(source_id)
             customers.names.append(name)
             customers.created.append(_parse_ms(created))
-            customers.totals.append(generator._new_totals())
+            customers.totals.append(generator.Totals())
         self.gen = gen
         self.batches = generator.Batches(conn, track_ids=True)
 
