@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,31 +43,13 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
         write_json(json.dumps(request.body(), indent=2))
         return
 
-    from exportctl import job
+    from exportctl import pipeline
     from exportctl.cli.session import open_session
-    from exportctl.output import Target, preflight_target, resolve_target
 
-    now = datetime.now(timezone.utc)
-    known = preflight_target(
-        options.output, command=obj.command, output_dir=options.output_dir, now=now, force=options.force
-    )
-
-    def target_for(export_id: str) -> Target:
-        return resolve_target(
-            options.output, command=obj.command, export_id=export_id, output_dir=options.output_dir, now=now
-        )
-
+    planned = pipeline.plan(request, options)
     json_output: bool = values.get("json_output", False)
     with open_session(ctx) as session:
-        outcome = job.run_export(
-            session.client,
-            request,
-            known if known is not None else target_for,
-            wait=options.wait,
-            timeout=options.timeout,
-            on_event=session.reporter,
-            force=options.force,
-        )
+        outcome = pipeline.execute(session.client, planned, on_event=session.reporter)
     if json_output:
         write_json(json.dumps(outcome.summary()))
     elif not options.wait:
