@@ -97,6 +97,12 @@ def phase_baseline(db: Path) -> dict[str, Any]:
     return {"seconds": seconds, "bytes": size, "peak_mb": peak_rss_mb()}
 
 
+def warm_page_cache(db: Path) -> None:
+    with db.open("rb") as source:
+        while source.read(1 << 24):
+            pass
+
+
 def run_phase(name: str, db: Path, scale: float) -> dict[str, Any]:
     command = [sys.executable, __file__, "--phase", name, "--db", str(db), "--scale", repr(scale)]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -131,8 +137,10 @@ def main() -> None:
             f"  ({vouchers / generated['seconds']:,.0f} vouchers/s)  peak {generated['peak_mb']:.0f} MB",
             flush=True,
         )
-        sandbox = run_phase("sandbox", db, scale)
+        # Both export phases read the database from the page cache, so neither pays for the disk alone.
+        warm_page_cache(db)
         baseline = run_phase("baseline", db, scale)
+        sandbox = run_phase("sandbox", db, scale)
         print(
             f"export     {vouchers:>11,} rows in {sandbox['seconds']:7.2f} s"
             f" = {vouchers / sandbox['seconds']:>10,.0f} rows/s  (POST -> DONE over HTTP, {len(FIELDS)} fields)"
