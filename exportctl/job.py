@@ -23,8 +23,8 @@ import hashlib
 import random
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, Protocol
 
@@ -115,10 +115,15 @@ class ExportOutcome:
     download: DownloadResult | None
     calls: int
     seconds: float
+    # Keys a caller adds to the summary (pipeline: time window, watermark, split windows); they win.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The `--json` document: id, object, status, output, bytes, rows, sha256, seconds, API calls."""
         download = self.download
+        return self._base_summary(download) | self.extra
+
+    def _base_summary(self, download: DownloadResult | None) -> dict[str, Any]:
         return {
             "export_id": self.export_id,
             "object": self.exported_object,
@@ -354,6 +359,7 @@ def download_export(
     stdout: BinaryIO | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    header: Callable[[bytes], bytes] | None = None,
 ) -> DownloadResult:
     """Save a DONE export's CSV at `target` (`"-"`: standard output), complete or not at all.
 
@@ -361,6 +367,10 @@ def download_export(
     break is continued within the run (up to `attempts`), and a `.part` left by an earlier run of the same
     export is continued with `Range: bytes=N-` when the server answers 206; otherwise the download starts
     over. A refused download token is answered by fetching the export once more for a fresh URL.
+
+    `header` rewrites the CSV's first line (with its line ending) as it streams through; `sha256`, `bytes`
+    and `rows` then describe the saved bytes. The local offsets no longer match the server's, so a broken
+    download with a `header` starts over from byte 0 instead of continuing.
     """
     export_id = str(export.get("id"))
     hint = f"exportctl download {export_id}"
@@ -380,7 +390,7 @@ def download_export(
         check_target(target, force)
         writer = AtomicWriter(target, key=export_id, force=force)
         sink = _FileSink(writer)
-        have = writer.resumable_size()
+        have = 0 if header is not None else writer.resumable_size()
     digest = CsvDigest()
     resumed_from: int | None = None
     refreshed_url = False
@@ -403,7 +413,10 @@ def download_export(
                     if not announced:
                         on_event(DownloadStarted(export_id, str(target), total, resumed_from=response.offset))
                         announced = True
-                    for chunk in response.iter_bytes(chunk_size):
+                    chunks = response.iter_bytes(chunk_size)
+                    if header is not None and response.offset == 0:
+                        chunks = rewrite_first_line(chunks, header)
+                    for chunk in chunks:
                         if skip > 0:
                             dropped = min(skip, len(chunk))
                             chunk, skip = chunk[dropped:], skip - dropped
@@ -427,7 +440,7 @@ def download_export(
                 attempt -= 1
                 url = _result_url(client.get_export(export_id))
             except DownloadError as exc:
-                have = sink.written()
+                have = 0 if header is not None else sink.written()
                 if attempt >= attempts:
                     raise _kept(exc, writer, hint) from None
                 delay = rng.uniform(0, min(DOWNLOAD_RETRY_CAP, DOWNLOAD_RETRY_BASE * 2 ** (attempt - 1)))
@@ -468,6 +481,7 @@ def run_export(
     force: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    header: Callable[[bytes], bytes] | None = None,
 ) -> ExportOutcome:
     """Submit, wait (unless `wait` is False) and download: the whole export.
 
@@ -497,7 +511,9 @@ def run_export(
             )
             raise
         export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
-        download = download_export(client, export, resolved, on_event=on_event, force=force, sleep=sleep, clock=clock)
+        download = download_export(
+            client, export, resolved, on_event=on_event, force=force, sleep=sleep, clock=clock, header=header
+        )
     return ExportOutcome(
         export_id=export_id,
         exported_object=exported_object,
@@ -507,6 +523,22 @@ def run_export(
         calls=client.calls - calls_before,
         seconds=clock() - started,
     )
+
+
+def rewrite_first_line(chunks: Iterable[bytes], header: Callable[[bytes], bytes]) -> Iterator[bytes]:
+    """`chunks` with their first line (up to and including the first newline) replaced by `header(line)`."""
+    pending = b""
+    iterator = iter(chunks)
+    for chunk in iterator:
+        pending += chunk
+        end = pending.find(b"\n")
+        if end >= 0:
+            yield header(pending[: end + 1]) + pending[end + 1 :]
+            yield from iterator
+            return
+    if pending:
+        # A CSV of one line without a final newline: that line is the header.
+        yield header(pending)
 
 
 def _result_url(export: dict[str, Any]) -> str:
