@@ -37,3 +37,15 @@ def test_filter_completion_offers_fields_then_enum_values() -> None:
 
 def test_object_completion() -> None:
     assert complete_object("lo") == ["loyalty-card-transactions"]
+
+
+def test_profile_completion_reads_the_profile_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from exportctl.cli.completion_sources import complete_profile
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "exportctl").mkdir()
+    (tmp_path / "exportctl" / "config.yaml").write_text(
+        "profiles:\n  production:\n    app_id: a\n  staging:\n    app_id: b\n"
+    )
+    assert complete_profile("st") == ["staging"]
+    assert complete_profile("") == ["production", "staging"]

@@ -9,8 +9,9 @@ from typer._completion_classes import completion_init
 from typer.core import TyperGroup
 
 from exportctl import __version__
-from exportctl.cli import exports, jobs, schema_cmd
+from exportctl.cli import completion, exports, jobs, schema_cmd
 from exportctl.cli import sandbox as sandbox_cli
+from exportctl.cli.completion_sources import complete_profile
 from exportctl.cli.state import AppState
 from exportctl.errors import ExitCode, ExportctlError
 
@@ -67,7 +68,10 @@ def root(
     ctx: typer.Context,
     profile: Annotated[
         str | None,
-        typer.Option(help="Profile of the config file to read credentials from (else EXPORTCTL_PROFILE)."),
+        typer.Option(
+            help="Profile of the config file to read credentials from (else EXPORTCTL_PROFILE).",
+            autocompletion=complete_profile,
+        ),
     ] = None,
     region: Annotated[
         str | None,
@@ -109,6 +113,7 @@ def root(
 exports.register(app)
 jobs.register(app)
 app.command("schema", rich_help_panel="Reference")(schema_cmd.schema)
+app.command("completion", rich_help_panel="Reference")(completion.completion)
 app.command(
     "sandbox",
     help="Serve a local Voucherify-compatible export API with generated data.",

@@ -45,3 +45,10 @@ def filters_completer(obj: ExportObject) -> Callable[[str], list[str]]:
 
 def complete_object(incomplete: str) -> list[str]:
     return [obj.command for obj in EXPORT_OBJECTS if obj.command.startswith(incomplete)]
+
+
+def complete_profile(incomplete: str) -> list[str]:
+    """Profile names from the profile file, read without yaml (see settings.profile_names)."""
+    from exportctl.settings import profile_names
+
+    return [name for name in profile_names() if name.startswith(incomplete)]

@@ -1,0 +1,1 @@
+complete --command exportctl --no-files --arguments "(env _EXPORTCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) exportctl)" --condition "env _EXPORTCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) exportctl"

@@ -1,0 +1,63 @@
+"""`exportctl completion SHELL`: the TAB-completion script for bash, zsh or fish.
+
+Completion itself runs `exportctl` with `_EXPORTCTL_COMPLETE` set; the answers come from the schema
+tables (and the profile file's names), so a TAB press imports neither requests nor yaml.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+PROG_NAME = "exportctl"
+COMPLETE_VAR = "_EXPORTCTL_COMPLETE"
+
+# Typer's bash script hands bash's own words to the completer, but bash splits words at `=` and `:`
+# (COMP_WORDBREAKS), which cuts `--filter status=PA` and `field:$op:v` apart. This script asks with
+# the words of the command line as typed, then strips from each answer the part that bash keeps as
+# separate words, so `status=PA<TAB>` completes to `status=PAID`.
+BASH_SCRIPT = r"""
+_exportctl_completion() {
+    local IFS=$' \t\n'
+    local line="${COMP_LINE:0:COMP_POINT}"
+    local -a words
+    read -r -a words <<< "$line"
+    local cword=$(( ${#words[@]} - 1 ))
+    [[ "$line" =~ [[:space:]]$ ]] && cword=${#words[@]}
+    local word="${words[cword]}"
+    local cur="${COMP_WORDS[COMP_CWORD]}"
+    local prefix="${word%"$cur"}"
+    IFS=$'\n'
+    COMPREPLY=( $( env COMP_WORDS="$line" COMP_CWORD="$cword" _EXPORTCTL_COMPLETE=complete_bash \
+        "${COMP_WORDS[0]}" 2>/dev/null ) )
+    [[ -n "$prefix" ]] && COMPREPLY=( "${COMPREPLY[@]#"$prefix"}" )
+    # Inside a comma list or after `=`, more may follow: no space after the completed item.
+    [[ "$word" == *[,=]* ]] && compopt -o nospace
+    return 0
+}
+
+complete -o default -F _exportctl_completion exportctl
+""".lstrip()
+
+
+class Shell(str, enum.Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+def completion_script(shell: Shell) -> str:
+    """The script that teaches `shell` to complete exportctl."""
+    if shell is Shell.bash:
+        return BASH_SCRIPT
+    # Typer's zsh and fish scripts pass the whole command line, so they need no such care.
+    from typer._completion_shared import get_completion_script
+
+    return get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell.value) + "\n"
+
+
+def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+    """Print the TAB-completion script for a shell (see README, 'Shell completion')."""
+    typer.echo(completion_script(shell), nl=False)
