@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from exportctl.cli.app import app
 from exportctl.schema import EXPORT_OBJECTS
 
-COMMANDS = [obj.command for obj in EXPORT_OBJECTS] + [
-    "list",
-    "status",
-    "wait",
-    "download",
-    "delete",
-    "schema",
-    "sandbox",
-]
+# Walk the real command tree, so that a new command is covered without editing this list.
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+EXPECTED = {obj.command for obj in EXPORT_OBJECTS} | {"list", "status", "wait", "download", "delete", "schema"}
+
+
+def test_the_command_tree_has_every_documented_command() -> None:
+    assert EXPECTED | {"sandbox", "completion"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
