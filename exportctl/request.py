@@ -295,6 +295,67 @@ def build_request(
     return ExportRequest(obj, fields, order, filters, scope), options
 
 
+# Keys whose checks depend on no other key: each is validated on its own, so every bad one is reported.
+_INDEPENDENT_KEYS = ("exported_object", "junction", "output", "output_dir", "force", "wait", "timeout", "headers")
+_SCOPE_KEYS = ("voucher", "campaign")
+
+
+def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageError]:
+    """Every problem that `build_request` would find in a config mapping, not only the first.
+
+    `build_request` stops at the first problem, which suits a command about to run. For a lint, each part
+    is checked on its own by the same code: every unknown key, each independent key, the scope, fields,
+    order, each filter, the remaining run options (which depend on each other) together; and then the
+    whole mapping, for problems between parts (a junction contradicting the filters' own). So the messages
+    are exactly those the export commands print, and a message found twice is reported once.
+    """
+    path: str | None = getattr(config, "path", None)
+    lines: dict[KeyPath, int] = dict(getattr(config, "lines", {}))
+    problems: list[UsageError] = []
+
+    def note(error: UsageError) -> None:
+        if all(error.message != seen.message for seen in problems):
+            problems.append(error)
+
+    def check(part: Mapping[str, Any]) -> None:
+        try:
+            build_request(obj, RequestFlags(), LoadedConfig(part, path, lines))
+        except UsageError as error:
+            note(error)
+
+    grouped = (*_INDEPENDENT_KEYS, *_SCOPE_KEYS, "parameters")
+    for key, value in config.items():
+        if key not in CONFIG_KEYS or key in _INDEPENDENT_KEYS:
+            check({key: value})
+    scope = {key: config[key] for key in _SCOPE_KEYS if key in config}
+    if scope:
+        check(scope)
+    parameters = config.get("parameters")
+    if isinstance(parameters, Mapping):
+        for key, value in parameters.items():
+            if key != "filters":
+                check({"parameters": {key: value}})
+            elif isinstance(value, Mapping):
+                for name, entry in value.items():
+                    check({"parameters": {"filters": {name: entry}}})
+            elif isinstance(value, list):
+                at = _Locator(path, lines)
+                for index, item in enumerate(value):
+                    try:
+                        _filter_item(obj, item, at(("parameters", "filters", index)))
+                    except UsageError as error:
+                        note(error)
+            else:
+                check({"parameters": {"filters": value}})
+    elif parameters is not None:
+        check({"parameters": parameters})
+    rest = {key: value for key, value in config.items() if key in CONFIG_KEYS and key not in grouped}
+    if rest:
+        check(rest)
+    check(config)
+    return problems
+
+
 def _given(values: list[str]) -> bool:
     return bool(values)
 
@@ -453,12 +514,16 @@ def _filters_from_config(
     if isinstance(raw, list):
         conditions = []
         for index, item in enumerate(raw):
-            item_where = at(("parameters", "filters", index))
-            conditions.append(parse_expression(_text(item, item_where), obj, where=item_where))
+            conditions.append(_filter_item(obj, item, at(("parameters", "filters", index))))
         return conditions, junction
     raise UsageError(
         f"{where}: expected the API's filters object or a list of filter expressions, got {_describe(raw)}."
     )
+
+
+def _filter_item(obj: ExportObject, item: Any, where: str) -> Condition:
+    """One filter expression of the list form, validated."""
+    return parse_expression(_text(item, where), obj, where=where)
 
 
 def _scope(obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], at: _Locator) -> tuple[str, str] | None:
