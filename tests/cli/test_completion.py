@@ -43,9 +43,9 @@ def _exportctl_dir() -> Path:
     return Path(found).parent
 
 
-def _tab_in_bash(typed: str, expect: str) -> str:
+def _tab_in_bash(typed: str, *expect: str) -> str:
     """Type `typed` and TAB into an interactive bash with our completion loaded; the screen once `expect`
-    shows on it (or after 10 s without it)."""
+    shows on it, every one of them if several (or after 10 s without them)."""
     env = {
         "PATH": f"{_exportctl_dir()}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -58,10 +58,13 @@ def _tab_in_bash(typed: str, expect: str) -> str:
         os.execve(shutil.which("bash") or "/bin/bash", ["bash", "--norc", "--noprofile", "-i"], env)
     output = b""
 
-    def read_for(seconds: float, until: str | None = None) -> None:
+    def read_for(seconds: float, until: tuple[str, ...] = ()) -> None:
         nonlocal output
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not (until and until in output.decode(errors="replace")):
+        while time.monotonic() < deadline:
+            screen = output.decode(errors="replace")
+            if until and all(text in screen for text in until):
+                return
             ready, _, _ = select.select([fd], [], [], 0.05)
             if ready:
                 try:
@@ -101,7 +104,7 @@ def test_bash_completes_a_field_inside_a_comma_list() -> None:
 
 @needs_bash
 def test_bash_lists_the_fields_that_match() -> None:
-    screen = _tab_in_bash("exportctl voucher --fields code,va", "code,validity_day_of_week")
+    screen = _tab_in_bash("exportctl voucher --fields code,va", "code,value", "code,validity_day_of_week")
     assert "code,value" in screen and "code,validity_day_of_week" in screen
 
 
