@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -55,9 +56,16 @@ CONFIG_KEYS: dict[str, str] = {
     "wait": "Wait for the export and download it: true | false.",
     "timeout": "Give up waiting after this long: 90s, 15m, 2h.",
     "headers": "CSV header row: api (the API's titles) | fields (the field names).",
-    "incremental": "Incremental export state (passed to the run as given).",
+    "incremental": "Incremental export: the state file (a path), or {state: FILE, key: NAME}; see --since-last.",
+    "since": "Only records created at or after this: 2024-01-01 or an ISO 8601 date-time (UTC unless a zone).",
+    "until": "Only records created before this (exclusive); default for split and incremental: the run's start.",
+    "split": "Cut into created_at windows and join them: day | week | month, or {by: ..., since: ..., until: ...}.",
+    "parallel": "How many split windows run at once, sharing the rate budget: 1 to 16 (default 1).",
 }
 PARAMETER_KEYS = ("fields", "order", "filters")
+SPLIT_KEYS = ("by", "since", "until")
+INCREMENTAL_KEYS = ("state", "key")
+MAX_PARALLEL = 16
 HEADER_STYLES = ("api", "fields")
 
 KeyPath = tuple[str | int, ...]
@@ -112,7 +120,12 @@ class RunOptions:
     wait: bool = True
     timeout: float | None = None  # seconds; None waits as long as it takes
     headers: str | None = None  # "api" | "fields"; None: as the API writes them
-    incremental: str | None = None
+    incremental: str | None = None  # the state file of an incremental export
+    incremental_key: str | None = None  # its explicit key in the state file; None: derived from the request
+    since: datetime | None = None  # created_at >= since (UTC, milliseconds)
+    until: datetime | None = None  # created_at < until
+    split_by: str | None = None  # "day" | "week" | "month"
+    parallel: int = 1  # split windows at once
 
 
 @dataclass
@@ -132,6 +145,11 @@ class RequestFlags:
     timeout: str | None = None
     headers: str | None = None
     incremental: str | None = None
+    state_key: str | None = None
+    since: str | None = None
+    until: str | None = None
+    split_by: str | None = None
+    parallel: int | None = None
 
 
 class LoadedConfig(dict[str, Any]):
@@ -283,6 +301,7 @@ def build_request(
     filters = build_filters(conditions, junction) or None
 
     scope = _scope(obj, flags, config, at)
+    windowing = _windowing(obj, flags, config, at, [c.field for c in conditions], filters)
     options = RunOptions(
         output=_pick(flags.output, config, "output", at, _text),
         output_dir=_pick(flags.output_dir, config, "output_dir", at, _text),
@@ -290,7 +309,7 @@ def build_request(
         wait=_first_bool(flags.wait, config, "wait", at, default=True),
         timeout=_timeout(flags.timeout, config, at),
         headers=_headers(flags.headers, config, at),
-        incremental=_pick(flags.incremental, config, "incremental", at, _text),
+        **windowing,
     )
     return ExportRequest(obj, fields, order, filters, scope), options
 
@@ -549,3 +568,96 @@ def _scope(obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], at
     if not value.strip():
         raise UsageError(f"{label}: the {name} is empty.")
     return name, value
+
+
+def _windowing(
+    obj: ExportObject,
+    flags: RequestFlags,
+    config: Mapping[str, Any],
+    at: _Locator,
+    filter_fields: list[str],
+    filters: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The incremental, split and time-range options, each checked against the object and the filters."""
+    from exportctl.windows import check_no_conflict, check_split_unit, parse_instant
+
+    split = config.get("split")
+    split_map: Mapping[str, Any] = {}
+    if isinstance(split, Mapping):
+        _check_keys(split, SPLIT_KEYS, ("split",), at)
+        split_map = split
+    elif split is not None:
+        split_map = {"by": _text(split, at(("split",)))}
+
+    def instant(flag: str | None, name: str) -> datetime | None:
+        if flag is not None:
+            return parse_instant(flag, f"--{name}")
+        inner, outer = split_map.get(name), config.get(name)
+        if inner is not None and outer is not None:
+            raise UsageError(f"{at(('split', name))}: {name} is also given at the top level; give it once.")
+        key: KeyPath = ("split", name) if inner is not None else (name,)
+        value = inner if inner is not None else outer
+        if value is None:
+            return None
+        # YAML reads an unquoted 2024-01-01 as a date; the filter grammar's reader takes its text.
+        text = value.isoformat() if hasattr(value, "isoformat") else _text(value, at(key))
+        return parse_instant(text, at(key))
+
+    since, until = instant(flags.since, "since"), instant(flags.until, "until")
+    split_by = None
+    if flags.split_by is not None:
+        split_by = check_split_unit(flags.split_by, "--split-by")
+    elif split_map.get("by") is not None:
+        where = at(("split", "by")) if isinstance(split, Mapping) else at(("split",))
+        split_by = check_split_unit(_text(split_map["by"], where), where)
+    elif split_map:
+        raise UsageError(f"{at(('split',))}: 'by' is missing: day, week or month.")
+
+    state, key = flags.incremental, flags.state_key
+    raw = config.get("incremental")
+    if isinstance(raw, Mapping):
+        _check_keys(raw, INCREMENTAL_KEYS, ("incremental",), at)
+        if state is None and raw.get("state") is not None:
+            state = _text(raw["state"], at(("incremental", "state")))
+        if key is None and raw.get("key") is not None:
+            key = _text(raw["key"], at(("incremental", "key")))
+        if state is None:
+            raise UsageError(f"{at(('incremental',))}: 'state' is missing: the path of the state file.")
+    elif raw is not None and state is None:
+        state = _text(raw, at(("incremental",)))
+    if key is not None and state is None:
+        raise UsageError("--state-key names an export in a state file; give the file with --since-last STATE.")
+    if state is not None and not state.strip():
+        raise UsageError("--since-last: the state file path is empty.")
+
+    parallel = flags.parallel
+    if parallel is None and config.get("parallel") is not None:
+        value = config["parallel"]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageError(f"{at(('parallel',))}: expected a whole number, got {_describe(value)}.")
+        parallel = value
+    if parallel is not None and not 1 <= parallel <= MAX_PARALLEL:
+        raise UsageError(f"--parallel: {parallel} is out of range; give 1 to {MAX_PARALLEL}.")
+    if parallel is not None and parallel > 1 and split_by is None:
+        raise UsageError("--parallel runs the windows of a split export; give --split-by day|week|month too.")
+
+    if split_by is not None and since is None and state is None:
+        raise UsageError(
+            "--split-by needs --since: the start of the range to cut into windows.",
+            hint=f"For example: --split-by {split_by} --since 2024-01-01 [--until 2024-07-01]",
+        )
+    if state is not None and until is not None:
+        raise UsageError("--since-last ends every run at its start time; --until cannot be combined with it.")
+    if since is not None and until is not None and since >= until:
+        raise UsageError(f"--since ({since.isoformat()}) must be before --until ({until.isoformat()}).")
+    what = "--since-last" if state is not None else "--split-by" if split_by else "--since/--until"
+    if state is not None or split_by is not None or since is not None or until is not None:
+        check_no_conflict(obj, filter_fields, (filters or {}).get("junction"), what)
+    return {
+        "incremental": state,
+        "incremental_key": key,
+        "since": since,
+        "until": until,
+        "split_by": split_by,
+        "parallel": parallel or 1,
+    }

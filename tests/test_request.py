@@ -274,11 +274,17 @@ def test_every_config_key_is_accepted() -> None:
         "voucher": "V",
     }
     values |= {"output": "o", "output_dir": "d", "force": True, "wait": True, "timeout": "1s", "headers": "api"}
-    values |= {"incremental": "created_at"}
-    assert set(values) | {"campaign"} == set(CONFIG_KEYS)
+    values |= {"incremental": "state.json", "since": "2024-01-01", "until": "2024-03-01T00:00:00+01:00"}
+    values |= {"split": {"by": "month"}, "parallel": 2}
+    values.pop("until")  # incremental runs end at their start; until is checked with split below
+    assert set(values) | {"campaign", "until"} == set(CONFIG_KEYS)
     request, options = build_request(GIFT, RequestFlags(), values)
     assert request.scope == ("voucher", "V")
-    assert options.incremental == "created_at"
+    assert options.incremental == "state.json"
+    assert (options.split_by, options.parallel) == ("month", 2)
+    assert options.since is not None and options.since.isoformat() == "2024-01-01T00:00:00+00:00"
+    _, ranged = build_request(GIFT, RequestFlags(), {"split": "week", "since": "2024-01-01", "until": "2024-03-01"})
+    assert ranged.until is not None and ranged.until.isoformat() == "2024-03-01T00:00:00+00:00"
 
 
 def test_default_fields_validate_for_every_object() -> None:

@@ -94,6 +94,13 @@ def _parameters(obj: ExportObject) -> list[inspect.Parameter]:
         keyword("force", options.Force),
         keyword("wait", options.Wait),
         keyword("timeout", options.Timeout),
+        keyword("headers", options.HeaderStyle),
+        keyword("since", options.Since),
+        keyword("until", options.Until),
+        keyword("split_by", options.SplitBy),
+        keyword("parallel", options.Parallel),
+        keyword("since_last", options.SinceLast),
+        keyword("state_key", options.StateKey),
         keyword("dry_run", options.DryRun, False),
         keyword("json_output", options.JsonOutput, False),
     ]

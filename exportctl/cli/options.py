@@ -77,3 +77,71 @@ DryRun = Annotated[
     ),
 ]
 ExportId = Annotated[str, typer.Argument(help="The export id (exp_...).", metavar="EXPORT_ID", show_default=False)]
+HeaderStyle = Annotated[
+    str | None,
+    typer.Option(
+        "--headers",
+        help="CSV header row: api keeps the API's titles (Voucher Type), fields writes the field names "
+        "(voucher_type). Default: api.",
+        metavar="api|fields",
+        rich_help_panel=OUTPUT,
+    ),
+]
+SinceLast = Annotated[
+    str | None,
+    typer.Option(
+        "--since-last",
+        help="Incremental: export only what was created since the last complete run recorded in this JSON "
+        "state file, then move its watermark. A second overlapping run exits with status 8.",
+        metavar="STATE",
+        rich_help_panel=RUN,
+    ),
+]
+StateKey = Annotated[
+    str | None,
+    typer.Option(
+        "--state-key",
+        help="Name of this export in the --since-last state file (default: derived from the object and its "
+        "parameters, so changing them starts over).",
+        metavar="NAME",
+        rich_help_panel=RUN,
+    ),
+]
+Since = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Only records created at or after this: 2024-01-01 or 2024-01-01T10:00:00Z (UTC unless a zone). "
+        "With --since-last: only for the first run.",
+        metavar="DATE",
+        rich_help_panel=PARAMETERS,
+    ),
+]
+Until = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Only records created before this (exclusive). Default with --split-by: now.",
+        metavar="DATE",
+        rich_help_panel=PARAMETERS,
+    ),
+]
+SplitBy = Annotated[
+    str | None,
+    typer.Option(
+        "--split-by",
+        help="Cut the export into created_at windows (day, week or month, UTC) from --since, run them and join "
+        "them into one CSV; an interrupted run resumes with the windows it lacks.",
+        metavar="day|week|month",
+        rich_help_panel=RUN,
+    ),
+]
+Parallel = Annotated[
+    int | None,
+    typer.Option(
+        "--parallel",
+        help="How many --split-by windows run at once, sharing the API's rate budget (1-16). Default: 1.",
+        metavar="N",
+        rich_help_panel=RUN,
+    ),
+]

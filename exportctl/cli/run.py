@@ -28,6 +28,13 @@ def _flags(values: dict[str, Any]) -> Any:
         force=values.get("force"),
         wait=values.get("wait"),
         timeout=values.get("timeout"),
+        headers=values.get("headers"),
+        incremental=values.get("since_last"),
+        state_key=values.get("state_key"),
+        since=values.get("since"),
+        until=values.get("until"),
+        split_by=values.get("split_by"),
+        parallel=values.get("parallel"),
     )
 
 
