@@ -36,7 +36,8 @@ class ValueType(str, enum.Enum):
         return self in (ValueType.DATETIME, ValueType.DATE)
 
 
-S, I, A, N, B, T, D, J = (
+# One-letter aliases keep the tables below readable, one field a line.
+S, I, A, N, B, T, D, J = (  # noqa: E741
     ValueType.STRING,
     ValueType.INTEGER,
     ValueType.AMOUNT,

@@ -1,32 +1,57 @@
-"""Where people read: standard error. Standard output carries data only."""
+"""Where people read: standard error. Standard output carries data only.
+
+rich is imported on first use, not at start-up: `--help`, `--dry-run` and TAB completion never
+need it for their plain lines.
+"""
 
 from __future__ import annotations
 
 import sys
-
-from rich.console import Console
-from rich.markup import escape
+from functools import cache
+from typing import TYPE_CHECKING
 
 from exportctl.errors import ExportctlError
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-# Tables that are the command's answer (schema, list) go to standard output.
-stdout = Console(highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@cache
+def err_console() -> Console:
+    """The console on standard error, for errors, warnings, spinners and progress bars."""
+    from rich.console import Console
+
+    # Resolves sys.stderr on every write, so test runners that swap the stream still capture it.
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@cache
+def out_console() -> Console:
+    """The console on standard output, for tables that are the command's answer (schema, list)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
 
 
 def print_error(error: ExportctlError) -> None:
     """Render an expected error once: one line naming the problem, then what to do about it."""
-    stderr.print(f"[bold red]error:[/] {escape(error.message)}")
+    from rich.markup import escape
+
+    err_console().print(f"[bold red]error:[/] {escape(error.message)}")
     if error.hint:
-        stderr.print(error.hint, markup=False)
+        err_console().print(error.hint, markup=False)
 
 
 def print_warning(text: str) -> None:
-    stderr.print(f"[yellow]warning:[/] {escape(text)}")
+    from rich.markup import escape
+
+    err_console().print(f"[yellow]warning:[/] {escape(text)}")
 
 
 def print_info(text: str) -> None:
-    stderr.print(text, markup=False, highlight=False)
+    """A plain line for a person, on standard error."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def write_json(document: str) -> None:

@@ -125,11 +125,11 @@ def make_export_command(obj: ExportObject) -> Callable[..., None]:
     return command
 
 
-# A fenced block, so that the markdown help renderer keeps the grammar table's columns.
-FILTER_EPILOG = f"```\n{GRAMMAR_HELP}\n```"
+# "\b" is click's mark for a paragraph that must not be re-wrapped: it keeps the grammar table's columns.
+FILTER_EPILOG = f"\b\n{GRAMMAR_HELP}"
 
 
 def register(app: typer.Typer) -> None:
     """Add one subcommand per exported object, in the order of the schema tables."""
     for obj in EXPORT_OBJECTS:
-        app.command(obj.command, rich_help_panel="Export", epilog=FILTER_EPILOG)(make_export_command(obj))
+        app.command(obj.command, short_help=obj.summary, epilog=FILTER_EPILOG)(make_export_command(obj))

@@ -41,7 +41,7 @@ def list_exports(
         return
     from rich.table import Table
 
-    from exportctl.cli.console import stdout
+    from exportctl.cli.console import out_console
 
     exports = answer.get("exports", [])
     table = Table(
@@ -57,7 +57,7 @@ def list_exports(
             str(export.get("created_at")),
             str(export.get("channel")),
         )
-    stdout.print(table)
+    out_console().print(table)
 
 
 def status(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
@@ -155,9 +155,12 @@ def delete(ctx: typer.Context, export_id: options.ExportId, json_output: options
 
 
 def register(app: typer.Typer) -> None:
-    panel = "Exports on the server"
-    app.command("list", rich_help_panel=panel)(list_exports)
-    app.command("status", rich_help_panel=panel)(status)
-    app.command("wait", rich_help_panel=panel)(wait)
-    app.command("download", rich_help_panel=panel)(download)
-    app.command("delete", rich_help_panel=panel)(delete)
+    for name, command in (
+        ("list", list_exports),
+        ("status", status),
+        ("wait", wait),
+        ("download", download),
+        ("delete", delete),
+    ):
+        # The whole first line of the docstring, not click's 45-character cut of it.
+        app.command(name, short_help=(command.__doc__ or "").splitlines()[0])(command)

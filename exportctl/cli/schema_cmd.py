@@ -53,7 +53,7 @@ def _lookup(name: str) -> ExportObject:
 def _render(obj: ExportObject) -> None:
     from rich.table import Table
 
-    from exportctl.cli.console import stdout
+    from exportctl.cli.console import out_console
 
     fields = Table(title=f"{obj.command}: {obj.summary}", title_justify="left", expand=False)
     for column in ("field", "type", "default", "description"):
@@ -63,21 +63,21 @@ def _render(obj: ExportObject) -> None:
         fields.add_row(
             field.name, field.type.value, "yes" if field.name in obj.default_fields else "", field.description + values
         )
-    stdout.print(fields)
+    out_console().print(fields)
     if obj.field_prefixes:
-        stdout.print(f"Also accepted: {', '.join(p + 'X' for p in obj.field_prefixes)}")
-    stdout.print(f"Orders: {', '.join(obj.orders)}")
+        out_console().print(f"Also accepted: {', '.join(p + 'X' for p in obj.field_prefixes)}")
+    out_console().print(f"Orders: {', '.join(obj.orders)}")
     filters = Table(title="filters", title_justify="left")
     for column in ("filter", "type", "description"):
         filters.add_column(column, overflow="fold")
     for flt in obj.filters:
         values = f" Values: {', '.join(flt.values)}." if flt.values else ""
         filters.add_row(flt.name, flt.type.value, flt.description + values)
-    stdout.print(filters)
+    out_console().print(filters)
     if obj.filter_prefixes:
-        stdout.print(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
+        out_console().print(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
     for scope in obj.scopes:
-        stdout.print(f"--{scope.option}: {scope.help} (POST {scope.path})")
+        out_console().print(f"--{scope.option}: {scope.help} (POST {scope.path})")
 
 
 def schema(
@@ -100,13 +100,13 @@ def schema(
     if name is None:
         from rich.table import Table
 
-        from exportctl.cli.console import stdout
+        from exportctl.cli.console import out_console
 
         table = Table(title="Exported objects (exportctl schema OBJECT for the details)", title_justify="left")
         for column in ("object", "exported_object", "fields", "default fields"):
             table.add_column(column, overflow="fold")
         for obj in selected:
             table.add_row(obj.command, obj.exported_object, str(len(obj.fields)), ",".join(obj.default_fields))
-        stdout.print(table)
+        out_console().print(table)
         return
     _render(selected[0])

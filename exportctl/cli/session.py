@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from exportctl.cli.console import print_info, print_warning, stderr
+from exportctl.cli.console import err_console, print_info, print_warning
 from exportctl.cli.state import app_state
-from exportctl.reporting import Reporter, make_reporter
 
 if TYPE_CHECKING:
     from exportctl.client import ApiClient
+    from exportctl.reporting import Reporter
 
 # The embedded sandbox of --sandbox: small and quick, so a demo export takes a few seconds.
 DEMO_SCALE = 0.2
@@ -31,6 +31,7 @@ class Session:
 def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Session]:
     """A client configured from the global options, and the reporter that fits standard error."""
     from exportctl.client import ApiClient
+    from exportctl.reporting import make_reporter
     from exportctl.settings import Settings, resolve_settings
 
     state = app_state(ctx)
@@ -60,7 +61,7 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
                 profile=state.profile,
                 warn=print_warning,
             )
-        reporter = make_reporter(stderr, quiet=quiet, verbose=state.verbose)
+        reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
         stack.enter_context(reporter)
         client = ApiClient(settings, on_event=reporter)
         stack.callback(client.close)
