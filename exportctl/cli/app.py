@@ -9,7 +9,7 @@ from typer._completion_classes import completion_init
 from typer.core import TyperGroup
 
 from exportctl import __version__
-from exportctl.cli import completion, exports, jobs, schema_cmd
+from exportctl.cli import completion, exports, jobs, run_file, schema_cmd, validate
 from exportctl.cli import sandbox as sandbox_cli
 from exportctl.cli.completion_sources import complete_profile
 from exportctl.cli.state import AppState
@@ -112,6 +112,8 @@ def root(
 
 exports.register(app)
 jobs.register(app)
+app.command("run", rich_help_panel="Export")(run_file.run_file)
+app.command("validate", rich_help_panel="Export")(validate.validate)
 app.command("schema", rich_help_panel="Reference")(schema_cmd.schema)
 app.command("completion", rich_help_panel="Reference")(completion.completion)
 app.command(
