@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import queue
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any, BinaryIO, Literal, Protocol
 
 from exportctl.client import DOWNLOAD_CHUNK, ApiClient, RateLimit
@@ -71,6 +74,8 @@ DOWNLOAD_ATTEMPTS = 3
 DOWNLOAD_RETRY_BASE = 1.0
 DOWNLOAD_RETRY_CAP = 10.0
 PREFIX_READ_CHUNK = 4 * 1024 * 1024
+# Chunks read but not yet written: enough to ride out a short stall of either side, 4 MB of memory at most.
+WRITE_BEHIND_CHUNKS = 16
 
 
 class ExportObjectLike(Protocol):
@@ -253,14 +258,22 @@ class CsvDigest:
         self._in_quotes = False
         self._last = b""
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: bytes | bytearray) -> None:
         """Add the next bytes of the CSV."""
+        self.count(data)
+        self.hash(data)
+
+    def hash(self, data: bytes | bytearray) -> None:
+        """Add the next bytes to the sha256 alone (hashlib releases the GIL: a writer thread can do it)."""
+        self._sha.update(data)
+
+    def count(self, data: bytes | bytearray) -> None:
+        """Add the next bytes to the size and row count alone; `hash` must see the same bytes in the same order."""
         if not data:
             return
-        self._sha.update(data)
         self.bytes += len(data)
-        self._last = data[-1:]
-        marks = data.translate(None, _NOT_QUOTE_OR_NEWLINE).replace(b'""', b"")
+        self._last = bytes(data[-1:])
+        marks = bytes(data.translate(None, _NOT_QUOTE_OR_NEWLINE)).replace(b'""', b"")
         if b'"' not in marks:
             if not self._in_quotes:
                 self._newlines += len(marks)
@@ -285,7 +298,7 @@ class CsvDigest:
 class _Sink(Protocol):
     def prepare(self, response_offset: int, digest: CsvDigest) -> tuple[int, CsvDigest]: ...
 
-    def write(self, data: bytes) -> None: ...
+    def write(self, data: bytes | bytearray) -> None: ...
 
     def written(self) -> int: ...
 
@@ -308,7 +321,7 @@ class _FileSink:
         self.writer.open(response_offset)
         return 0, digest
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         self.writer.write(data)
 
     def written(self) -> int:
@@ -331,7 +344,7 @@ class _StreamSink:
     def prepare(self, response_offset: int, digest: CsvDigest) -> tuple[int, CsvDigest]:
         return self._written - response_offset, digest
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         self.stream.write(data)
         self._written += len(data)
 
@@ -345,6 +358,55 @@ class _StreamSink:
         # A closed pipe means the reader is gone: nothing more to do.
         with contextlib.suppress(OSError, ValueError):
             self.stream.flush()
+
+
+class _WriteBehind:
+    """Writes and hashes chunks in a thread while the caller reads the next ones from the network.
+
+    The queue is short (`WRITE_BEHIND_CHUNKS`), so memory stays a few chunks whatever the file size, and a
+    slow disk slows the download down instead of filling memory. The writer's failure (a full disk) is
+    raised by the next `put`, and by leaving the block; leaving always waits until every queued chunk is
+    written, so `.part` then holds exactly the bytes received.
+    """
+
+    def __init__(self, sink: _Sink, digest: CsvDigest) -> None:
+        self._sink = sink
+        self._digest = digest
+        self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=WRITE_BEHIND_CHUNKS)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="exportctl-writer", daemon=True)
+
+    def __enter__(self) -> _WriteBehind:
+        self._thread.start()
+        return self
+
+    def put(self, chunk: bytes | bytearray) -> None:
+        """Queue `chunk` for writing; blocks while the queue is full."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        # The reader's own failure, if any, is the one raised; the writer's is raised only on success.
+        if exc is None and self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            if self._error is not None:
+                continue  # keep draining, so that the reader never blocks on a full queue
+            try:
+                self._sink.write(chunk)
+                self._digest.hash(chunk)
+            except BaseException as exc:  # handed to the reading thread, which raises it
+                self._error = exc
 
 
 def download_export(
@@ -416,15 +478,18 @@ def download_export(
                     chunks = response.iter_bytes(chunk_size)
                     if header is not None and response.offset == 0:
                         chunks = rewrite_first_line(chunks, header)
-                    for chunk in chunks:
-                        if skip > 0:
-                            dropped = min(skip, len(chunk))
-                            chunk, skip = chunk[dropped:], skip - dropped
-                            if not chunk:
-                                continue
-                        sink.write(chunk)
-                        digest.update(chunk)
-                        on_event(DownloadProgress(export_id, digest.bytes, total))
+                    # Reading, writing and hashing overlap: this thread reads and counts rows while a writer
+                    # thread writes and hashes the previous chunks. Leaving the block waits for the writer.
+                    with _WriteBehind(sink, digest) as behind:
+                        for chunk in chunks:
+                            if skip > 0:
+                                dropped = min(skip, len(chunk))
+                                chunk, skip = chunk[dropped:], skip - dropped
+                                if not chunk:
+                                    continue
+                            digest.count(chunk)
+                            behind.put(chunk)
+                            on_event(DownloadProgress(export_id, digest.bytes, total))
                     if total is not None and digest.bytes != total:
                         raise DownloadError(
                             f"The download ended after {digest.bytes} of {total} bytes "
@@ -525,7 +590,9 @@ def run_export(
     )
 
 
-def rewrite_first_line(chunks: Iterable[bytes], header: Callable[[bytes], bytes]) -> Iterator[bytes]:
+def rewrite_first_line(
+    chunks: Iterable[bytes | bytearray], header: Callable[[bytes], bytes]
+) -> Iterator[bytes | bytearray]:
     """`chunks` with their first line (up to and including the first newline) replaced by `header(line)`."""
     pending = b""
     iterator = iter(chunks)

@@ -220,7 +220,7 @@ class AtomicWriter:
             raise self._write_error(exc) from None
         self.bytes_written = offset
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         """Append `data` to the `.part` file."""
         if self._file is None:
             raise RuntimeError("AtomicWriter.write before open")
