@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any
 
 import typer
@@ -9,11 +13,10 @@ from typer._completion_classes import completion_init
 from typer.core import TyperGroup
 
 from exportctl import __version__
-from exportctl.cli import completion, exports, jobs, run_file, schema_cmd, validate
-from exportctl.cli import sandbox as sandbox_cli
 from exportctl.cli.completion_sources import complete_profile
 from exportctl.cli.state import AppState
 from exportctl.errors import ExitCode, ExportctlError
+from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done, 1 unexpected, 2 usage or validation, 3 authentication, "
@@ -22,8 +25,101 @@ EXIT_CODES_HELP = (
 )
 
 
+@dataclass(frozen=True)
+class CommandSpec:
+    """A subcommand, known by name and short help at start-up, built only when it is used."""
+
+    short_help: str
+    load: Callable[[], Callable[..., Any]]  # imports the command's module, returns its function
+    epilog: Callable[[], str] | None = None
+
+
+def _function(module: str, name: str) -> Callable[[], Callable[..., Any]]:
+    def load() -> Callable[..., Any]:
+        function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+        return function
+
+    return load
+
+
+def _export_command(command: str) -> Callable[[], Callable[..., Any]]:
+    def load() -> Callable[..., Any]:
+        from exportctl.cli.exports import make_export_command
+
+        return make_export_command(BY_COMMAND[command])
+
+    return load
+
+
+def _filter_epilog() -> str:
+    from exportctl.cli.exports import FILTER_EPILOG
+
+    return FILTER_EPILOG
+
+
+# The registry of subcommands, in the order `--help` lists them. Building Typer commands costs about
+# a millisecond each and importing their modules more, so a run pays only for the command it runs.
+COMMANDS: dict[str, CommandSpec] = {
+    **{obj.command: CommandSpec(obj.summary, _export_command(obj.command), _filter_epilog) for obj in EXPORT_OBJECTS},
+    "run": CommandSpec(
+        "Run every export of a multi-export YAML file.", _function("exportctl.cli.run_file", "run_file")
+    ),
+    "validate": CommandSpec(
+        "Check config files offline, reporting every problem.", _function("exportctl.cli.validate", "validate")
+    ),
+    "list": CommandSpec("List exports, newest first.", _function("exportctl.cli.jobs", "list_exports")),
+    "status": CommandSpec("Show one export: object, status, parameters.", _function("exportctl.cli.jobs", "status")),
+    "wait": CommandSpec("Wait until an export is DONE or ERROR.", _function("exportctl.cli.jobs", "wait")),
+    "download": CommandSpec("Download the CSV of a DONE export.", _function("exportctl.cli.jobs", "download")),
+    "delete": CommandSpec("Delete an export and its file.", _function("exportctl.cli.jobs", "delete")),
+    "schema": CommandSpec(
+        "Show the fields, orders and filters of an object.", _function("exportctl.cli.schema_cmd", "schema")
+    ),
+    "completion": CommandSpec(
+        "Print the TAB-completion script for bash, zsh or fish.", _function("exportctl.cli.completion", "completion")
+    ),
+    "sandbox": CommandSpec(
+        "Serve a local Voucherify-compatible export API.", _function("exportctl.cli.sandbox", "sandbox")
+    ),
+}
+
+
+@cache
+def build_command(name: str) -> Any:
+    """The click command of one registered subcommand, built from its Typer function."""
+    spec = COMMANDS[name]
+    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    epilog = spec.epilog() if spec.epilog is not None else None
+    single.command(name, short_help=spec.short_help, epilog=epilog)(spec.load())
+    return typer.main.get_command(single)
+
+
 class ExportctlGroup(TyperGroup):
-    """Renders every expected error once, on standard error, and exits with its code."""
+    """Loads subcommands lazily, and renders every expected error once with its exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return build_command(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # From the registry, so that listing the commands does not build them all.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, spec.short_help) for name, spec in COMMANDS.items()])
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from difflib import get_close_matches
+
+        import typer._click as click_core
+
+        try:
+            return super().resolve_command(ctx, args)
+        except click_core.exceptions.UsageError as error:
+            matches = get_close_matches(args[0], COMMANDS) if args else []
+            if matches and "Did you mean" not in error.message:
+                error.message = f"{error.message.rstrip('.')}. Did you mean {matches[0]!r}?"
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
@@ -50,7 +146,7 @@ app = typer.Typer(
     help="Export Voucherify data as CSV files.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
-    rich_markup_mode="markdown",
+    rich_markup_mode=None,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -108,19 +204,6 @@ def root(
         verbose=verbose,
         sandbox=sandbox,
     )
-
-
-exports.register(app)
-jobs.register(app)
-app.command("run", rich_help_panel="Export")(run_file.run_file)
-app.command("validate", rich_help_panel="Export")(validate.validate)
-app.command("schema", rich_help_panel="Reference")(schema_cmd.schema)
-app.command("completion", rich_help_panel="Reference")(completion.completion)
-app.command(
-    "sandbox",
-    help="Serve a local Voucherify-compatible export API with generated data.",
-    rich_help_panel="Reference",
-)(sandbox_cli.sandbox)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import typer
 from exportctl.cli import options
 from exportctl.cli.completion_sources import fields_completer, filters_completer, orders_completer
 from exportctl.filters import GRAMMAR_HELP
-from exportctl.schema import EXPORT_OBJECTS, ExportObject
+from exportctl.schema import ExportObject
 
 
 def _fields_option(obj: ExportObject) -> Any:
@@ -127,9 +127,3 @@ def make_export_command(obj: ExportObject) -> Callable[..., None]:
 
 # "\b" is click's mark for a paragraph that must not be re-wrapped: it keeps the grammar table's columns.
 FILTER_EPILOG = f"\b\n{GRAMMAR_HELP}"
-
-
-def register(app: typer.Typer) -> None:
-    """Add one subcommand per exported object, in the order of the schema tables."""
-    for obj in EXPORT_OBJECTS:
-        app.command(obj.command, short_help=obj.summary, epilog=FILTER_EPILOG)(make_export_command(obj))

@@ -152,15 +152,3 @@ def delete(ctx: typer.Context, export_id: options.ExportId, json_output: options
         write_json(json.dumps({"id": export_id, "deleted": True}))
     elif not app_state(ctx).quiet:
         print_info(f"Deleted {export_id}.")
-
-
-def register(app: typer.Typer) -> None:
-    for name, command in (
-        ("list", list_exports),
-        ("status", status),
-        ("wait", wait),
-        ("download", download),
-        ("delete", delete),
-    ):
-        # The whole first line of the docstring, not click's 45-character cut of it.
-        app.command(name, short_help=(command.__doc__ or "").splitlines()[0])(command)
