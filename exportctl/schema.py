@@ -459,35 +459,33 @@ POINTS_EXPIRATION = ExportObject(
 )
 
 
-def _transaction_fields(card: str, types: tuple[str, ...], unit: str, with_source: bool) -> tuple[Field, ...]:
-    fields = [
+def _transaction_fields(card: str, types: tuple[str, ...], unit: str) -> tuple[Field, ...]:
+    # Gift cards move money (cents); loyalty cards move points. The mixed table says NUMBER.
+    amount_type = A if unit == "credits" else I if unit == "points" else N
+    return (
         _f("id", S, "Unique transaction ID."),
         _f("type", S, "Transaction type.", *types),
         _f("source_id", S, "Custom source ID of the transaction if one was included originally."),
         _f("reason", S, "Contains the reason for the transaction if one was included originally."),
-        _f("balance", A if unit == "credits" else I, f"The {card} balance after the transaction."),
+        _f("balance", amount_type, f"The {card} balance after the transaction."),
         _f(
             "amount",
-            A if unit == "credits" else I,
+            amount_type,
             f"The {unit} allocated by the transaction; negative or positive depending on its nature.",
         ),
         _f("created_at", T, _CREATED.format("transaction")),
         _f("voucher_id", S, "Unique Voucher ID."),
         _f("campaign_id", S, "Parent campaign ID."),
-    ]
-    if with_source:
-        fields.append(
-            _f(
-                "source",
-                S,
-                "Channel through which the transaction was initiated.",
-                "API",
-                "voucherify-web-ui",
-                "Automation",
-            )
-        )
-    fields.append(_f("details", J, "More detailed information stored in the form of a JSON."))
-    return tuple(fields)
+        _f(
+            "source",
+            S,
+            "Channel through which the transaction was initiated.",
+            "API",
+            "voucherify-web-ui",
+            "Automation",
+        ),
+        _f("details", J, "More detailed information stored in the form of a JSON."),
+    )
 
 
 _TRANSACTION_FILTERS = (
@@ -509,58 +507,57 @@ _RELATED = _f(
     "Unique transaction ID related to a receiver/donor card in the case of a points transfer.",
 )
 
-GIFT_CARD_TRANSACTIONS = ExportObject(
-    command="gift-card-transactions",
-    exported_object="voucher_transactions",
-    summary="Credit movements on gift cards (CREDITS_* transactions).",
-    fields=_transaction_fields("gift card", GIFT_TRANSACTION_TYPES, "credits", with_source=True),
-    default_fields=_TRANSACTION_DEFAULTS,
-    orders=_both_ways("created_at"),
-    filters=_TRANSACTION_FILTERS,
-    field_prefixes=(),
-    filter_prefixes=(),
-    scopes=_TRANSACTION_SCOPES,
+
+def _transactions(
+    command: str, summary: str, fields: tuple[Field, ...], *, kind: str | None, api_only: tuple[Field, ...] = ()
+) -> ExportObject:
+    """A `voucher_transactions` export: the three transaction commands differ only in their fields."""
+    return ExportObject(
+        command=command,
+        exported_object="voucher_transactions",
+        summary=summary,
+        fields=fields,
+        default_fields=_TRANSACTION_DEFAULTS,
+        orders=_both_ways("created_at"),
+        filters=_TRANSACTION_FILTERS,
+        field_prefixes=(),
+        filter_prefixes=(),
+        api_only_fields=api_only,
+        scopes=_TRANSACTION_SCOPES,
+        kind=kind,
+    )
+
+
+GIFT_CARD_TRANSACTIONS = _transactions(
+    "gift-card-transactions",
+    "Credit movements on gift cards (CREDITS_* transactions).",
+    _transaction_fields("gift card", GIFT_TRANSACTION_TYPES, "credits"),
     kind="gift",
 )
-
 # The spec's table lists `source` for loyalty transactions but its "Available values" line leaves it
 # out; the OpenAPI enum has it, so it is accepted.
-LOYALTY_CARD_TRANSACTIONS = ExportObject(
-    command="loyalty-card-transactions",
-    exported_object="voucher_transactions",
-    summary="Point movements on loyalty cards (POINTS_* transactions).",
-    fields=(*_transaction_fields("loyalty card", LOYALTY_TRANSACTION_TYPES, "points", with_source=True), _RELATED),
-    default_fields=_TRANSACTION_DEFAULTS,
-    orders=_both_ways("created_at"),
-    filters=_TRANSACTION_FILTERS,
-    field_prefixes=(),
-    filter_prefixes=(),
-    scopes=_TRANSACTION_SCOPES,
+LOYALTY_CARD_TRANSACTIONS = _transactions(
+    "loyalty-card-transactions",
+    "Point movements on loyalty cards (POINTS_* transactions).",
+    (*_transaction_fields("loyalty card", LOYALTY_TRANSACTION_TYPES, "points"), _RELATED),
     kind="loyalty",
 )
-
-VOUCHER_TRANSACTIONS = ExportObject(
-    command="voucher-transactions",
-    exported_object="voucher_transactions",
-    summary="Gift card and loyalty card transactions together.",
-    fields=(
+VOUCHER_TRANSACTIONS = _transactions(
+    "voucher-transactions",
+    "Gift card and loyalty card transactions together.",
+    (
         *_transaction_fields(
             "gift card or loyalty card",
             GIFT_TRANSACTION_TYPES + LOYALTY_TRANSACTION_TYPES,
             "credits or points",
-            with_source=True,
         ),
         _RELATED,
     ),
-    default_fields=_TRANSACTION_DEFAULTS,
-    orders=_both_ways("created_at"),
-    filters=_TRANSACTION_FILTERS,
-    field_prefixes=(),
-    filter_prefixes=(),
-    scopes=_TRANSACTION_SCOPES,
+    kind=None,
     # The documented default fields name `status`, which no field table lists.
-    api_only_fields=(_f("status", S, "Transaction status (named only by the documented defaults)."),),
+    api_only=(_f("status", S, "Transaction status (named only by the documented defaults)."),),
 )
+
 
 EXPORT_OBJECTS: tuple[ExportObject, ...] = (
     ORDER,
