@@ -641,7 +641,8 @@ def _windowing(
     if parallel is not None and parallel > 1 and split_by is None:
         raise UsageError("--parallel runs the windows of a split export; give --split-by day|week|month too.")
 
-    if split_by is not None and since is None and state is None:
+    # Also with --since-last: the first run's range must have a start to be cut into windows.
+    if split_by is not None and since is None:
         raise UsageError(
             "--split-by needs --since: the start of the range to cut into windows.",
             hint=f"For example: --split-by {split_by} --since 2024-01-01 [--until 2024-07-01]",
