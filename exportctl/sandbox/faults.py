@@ -21,6 +21,7 @@ class RequestFault:
     status: int | None = None
     retry_after: int | None = None  # set for injected 429s
     rate_limited: bool = False
+    reset: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -34,6 +35,18 @@ class DownloadFault:
         if self.kind == "drop":
             return min(self.amount, length)
         return max(0, length - self.amount)
+
+
+@dataclass
+class DownloadStartFault:
+    """What to do to one download before its body: fail it, refuse (and rotate) its token, ignore Range,
+    or pause `stall_seconds` once `stall_after` bytes of the body are sent."""
+
+    status: int | None = None
+    refuse_token: bool = False
+    ignore_range: bool = False
+    stall_after: int | None = None
+    stall_seconds: float = 0.0
 
 
 @dataclass
@@ -104,6 +117,11 @@ class Faults:
             self._cuts: list[_Cut] = []
             self._job_failures: list[tuple[str, int | None]] = []
             self._holds: list[tuple[float, int | None]] = []
+            self._resets: list[_Counted] = []
+            self._download_failures: list[tuple[int, int | None]] = []
+            self._token_refusals: list[tuple[bool, int | None]] = []
+            self._range_ignored: list[tuple[bool, int | None]] = []
+            self._stalls: list[tuple[tuple[int, float], int | None]] = []
 
     # switches ---------------------------------------------------------------------------------------
     def fail_next(self, n: int, status: int = 503, path_prefix: str | None = None) -> None:
@@ -151,11 +169,43 @@ class Faults:
         with self._lock:
             self._holds.append((seconds, times))
 
+    def reset_next(self, n: int, path_prefix: str | None = None) -> None:
+        """Close the connection of the next n requests (whose path starts with path_prefix) without answering."""
+        with self._lock:
+            self._resets.append(_Counted(remaining=n, path_prefix=path_prefix))
+
+    def fail_next_download(self, n: int, status: int = 503) -> None:
+        """Answer the next n downloads (GET of `result.url`, not of the export object) with `status`."""
+        with self._lock:
+            self._download_failures.append((status, n))
+
+    def refuse_download_token(self, times: int | None = 1) -> None:
+        """Answer the next download(s) 401 and give the export a new token, as if the URL had expired."""
+        with self._lock:
+            self._token_refusals.append((True, times))
+
+    def ignore_range(self, times: int | None = 1) -> None:
+        """Answer the next download(s) 200 with the whole file even when they ask for a Range."""
+        with self._lock:
+            self._range_ignored.append((True, times))
+
+    def stall_download_after(self, nbytes: int, seconds: float, times: int | None = 1) -> None:
+        """Pause the next download(s) for `seconds` after `nbytes` of the body, then send the rest."""
+        with self._lock:
+            self._stalls.append(((nbytes, seconds), times))
+
     # consumers --------------------------------------------------------------------------------------
     def on_request(self, path: str) -> RequestFault:
         """The faults one request meets; consumes counters."""
         fault = RequestFault()
         with self._lock:
+            for reset in self._resets:
+                if reset.matches(path) and reset.take():
+                    fault.reset = True
+                    break
+            self._resets = [r for r in self._resets if r.remaining != 0]
+            if fault.reset:
+                return fault
             for slow in self._slow:
                 if slow.matches(path) and slow.take():
                     fault.delay = max(fault.delay, slow.seconds)
@@ -191,6 +241,19 @@ class Faults:
                 if cut.remaining <= 0:
                     self._cuts.pop(0)
             return DownloadFault(cut.kind, cut.amount)
+
+    def on_download_start(self) -> DownloadStartFault:
+        """The faults one download meets before its body; consumes counters."""
+        with self._lock:
+            fault = DownloadStartFault(status=_take_first(self._download_failures))
+            if fault.status is None:
+                fault.refuse_token = _take_first(self._token_refusals) is not None
+            if fault.status is None and not fault.refuse_token:
+                fault.ignore_range = _take_first(self._range_ignored) is not None
+                stall = _take_first(self._stalls)
+                if stall is not None:
+                    fault.stall_after, fault.stall_seconds = stall
+            return fault
 
     def on_job(self) -> JobFault:
         with self._lock:

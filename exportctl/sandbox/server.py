@@ -183,6 +183,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             fault = app.faults.on_request(path)
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.reset:
+                self.close_connection = True
+                return
             if fault.status is not None:
                 raise self._injected(fault.status, fault.retry_after, fault.rate_limited)
             if not allowed:
@@ -407,6 +410,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     # downloads --------------------------------------------------------------------------------------
     def _download(self, job: ExportJob, token: str) -> None:
+        injected = self.server.app.faults.on_download_start()
+        if injected.status is not None:
+            raise self._injected(injected.status, None, False)
+        if injected.refuse_token and job.token is not None:
+            job.token = secrets.token_urlsafe(24)
         expected = job.token or ""
         if not token or not expected or not hmac.compare_digest(token.encode(), expected.encode()):
             raise ApiError(401, "unauthorized", "Unauthorized", "Missing or invalid download token")
@@ -421,7 +429,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "Content-Disposition": f'attachment; filename="{job.spec.exported_object}-{job.id}.csv"',
             "Accept-Ranges": "bytes",
         }
-        wanted = self.headers.get("Range")
+        wanted = None if injected.ignore_range else self.headers.get("Range")
         if wanted:
             parsed = _parse_range(wanted, size)
             if parsed is None:
@@ -439,18 +447,26 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         headers["Content-Length"] = str(length)
         self._common_headers(headers)
-        self._stream(path, start, to_send)
+        stall = None if injected.stall_after is None else (injected.stall_after, injected.stall_seconds)
+        self._stream(path, start, to_send, stall)
 
-    def _stream(self, path: Path, start: int, count: int) -> None:
+    def _stream(self, path: Path, start: int, count: int, stall: tuple[int, float] | None = None) -> None:
         with path.open("rb") as source:
             source.seek(start)
-            left = count
-            while left > 0:
-                chunk = source.read(min(DOWNLOAD_CHUNK, left))
+            sent = 0
+            while sent < count:
+                size = min(DOWNLOAD_CHUNK, count - sent)
+                if stall is not None and sent < stall[0]:
+                    size = min(size, stall[0] - sent)
+                chunk = source.read(size)
                 if not chunk:
                     break
                 self.wfile.write(chunk)
-                left -= len(chunk)
+                sent += len(chunk)
+                if stall is not None and sent == stall[0]:
+                    self.wfile.flush()
+                    time.sleep(stall[1])
+                    stall = None
         self.wfile.flush()
 
 

@@ -215,3 +215,52 @@ def test_parse_rate_limit(text: str, parsed: tuple[int, float]) -> None:
 def test_parse_rate_limit_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="rate limit"):
         parse_rate_limit(text)
+
+
+def test_reset_next_closes_the_connection_without_an_answer(api: Api, sandbox: Sandbox) -> None:
+    sandbox.faults.reset_next(1, path_prefix="/v1/exports")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(api.url("/v1/exports"), headers=sandbox.headers, timeout=10)
+    assert api.get("/v1/exports").status_code == 200
+
+
+def test_fail_next_download_spares_the_export_object(api: Api, sandbox: Sandbox) -> None:
+    done = api.wait(api.create("order")["id"])
+    sandbox.faults.fail_next_download(1, status=502)
+    assert api.get(f"/v1/exports/{done['id']}").status_code == 200
+    assert api.session.get(done["result"]["url"], timeout=10).status_code == 502
+    assert api.session.get(done["result"]["url"], timeout=10).status_code == 200
+
+
+def test_refuse_download_token_rotates_the_token(api: Api, sandbox: Sandbox) -> None:
+    done = api.wait(api.create("order")["id"])
+    old_url = done["result"]["url"]
+    sandbox.faults.refuse_download_token()
+    assert api.session.get(old_url, timeout=10).status_code == 401
+    assert api.session.get(old_url, timeout=10).status_code == 401
+    new_url = api.get(f"/v1/exports/{done['id']}").json()["result"]["url"]
+    assert new_url != old_url
+    assert api.session.get(new_url, timeout=10).status_code == 200
+
+
+def test_ignore_range_sends_the_whole_file(api: Api, sandbox: Sandbox) -> None:
+    done = api.wait(api.create("order")["id"])
+    whole = api.session.get(done["result"]["url"], timeout=10).content
+    sandbox.faults.ignore_range()
+    ignored = api.session.get(done["result"]["url"], headers={"Range": "bytes=10-"}, timeout=10)
+    assert (ignored.status_code, ignored.content) == (200, whole)
+    honoured = api.session.get(done["result"]["url"], headers={"Range": "bytes=10-"}, timeout=10)
+    assert (honoured.status_code, honoured.content) == (206, whole[10:])
+
+
+def test_stall_download_after_pauses_mid_body(api: Api, sandbox: Sandbox) -> None:
+    done = api.wait(api.create("voucher", {"fields": ["id", "code", "metadata"]})["id"])
+    whole = api.session.get(done["result"]["url"], timeout=10).content
+    sandbox.faults.stall_download_after(100, 0.5)
+    started = time.monotonic()
+    with api.session.get(done["result"]["url"], stream=True, timeout=10) as response:
+        first = response.raw.read(100)
+        head_seconds = time.monotonic() - started
+        rest = response.raw.read()
+    assert head_seconds < 0.4 <= time.monotonic() - started
+    assert first + rest == whole
