@@ -14,17 +14,20 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import IO
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
+from rich.text import Text
 
 from exportctl.events import (
     DownloadProgress,
@@ -112,6 +115,17 @@ class PlainReporter:
         return None
 
 
+class _DownloadOnly(ProgressColumn):
+    """Shows its column for the download task only: while waiting there are no bytes to count."""
+
+    def __init__(self, inner: ProgressColumn) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def render(self, task: Task) -> RenderableType:
+        return self._inner.render(task) if task.fields.get("download") else Text("")
+
+
 class LiveReporter:
     """A spinner while the job runs, then a progress bar while the CSV downloads."""
 
@@ -121,9 +135,9 @@ class LiveReporter:
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
+            _DownloadOnly(BarColumn()),
+            _DownloadOnly(DownloadColumn()),
+            _DownloadOnly(TransferSpeedColumn()),
             TimeElapsedColumn(),
             console=console,
             transient=True,
@@ -175,6 +189,7 @@ class LiveReporter:
                 f"[bold]{event.export_id}[/] downloading",
                 total=event.total_bytes,
                 completed=event.resumed_from,
+                download=True,
             )
         elif isinstance(event, DownloadProgress):
             if self._download_task is not None:
