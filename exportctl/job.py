@@ -493,7 +493,7 @@ def download_export(
                     if total is not None and digest.bytes != total:
                         raise DownloadError(
                             f"The download ended after {digest.bytes} of {total} bytes "
-                            f"(the server announced more than it sent)."
+                            f"(the connection closed before the server sent all it announced)."
                         )
                 sink.commit()
                 break

@@ -36,6 +36,8 @@ PART_INFO_SUFFIX = ".part.json"
 # zlib's own default: close to the best ratio a CSV gets, at several times the speed of level 9.
 GZIP_LEVEL = 6
 COPY_CHUNK = 1024 * 1024
+# Out of space, out of quota, or past the file-size limit (ulimit -f): more room lets the download continue.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 Target = Path | Literal["-"]
 
@@ -301,9 +303,10 @@ class AtomicWriter:
 
     def _write_error(self, exc: OSError) -> OutputError:
         reason = exc.strerror or str(exc)
-        if exc.errno == errno.ENOSPC:
+        if exc.errno in _NO_ROOM:
+            room = "the disk is full" if exc.errno == errno.ENOSPC else f"no room ({reason})"
             return OutputError(
-                f"Cannot write {self.target}: the disk is full. {self.target} was left untouched; "
+                f"Cannot write {self.target}: {room}. {self.target} was left untouched; "
                 f"the data so far is kept in {self.part}.",
                 hint="Free some space, then download again to continue.",
             )

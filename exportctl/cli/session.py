@@ -21,6 +21,33 @@ DEMO_SCALE = 0.2
 DEMO_SEED = 7
 
 
+READ_TIMEOUT_ENV = "EXPORTCTL_READ_TIMEOUT"
+
+
+def http_timeout() -> tuple[float, float]:
+    """(connect, read) timeouts: the client's defaults, the read one overridden by EXPORTCTL_READ_TIMEOUT.
+
+    A proxy that holds connections open, or a test that needs a server slower than the timeout without
+    waiting a minute, sets it (`30s`, `500ms`, or seconds).
+    """
+    import os
+
+    from exportctl.client import CONNECT_TIMEOUT, READ_TIMEOUT
+    from exportctl.durations import parse_duration
+    from exportctl.errors import UsageError
+
+    raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return CONNECT_TIMEOUT, READ_TIMEOUT
+    try:
+        seconds = parse_duration(raw)
+    except UsageError as error:
+        raise UsageError(f"{READ_TIMEOUT_ENV}: {error}") from None
+    if seconds <= 0:
+        raise UsageError(f"{READ_TIMEOUT_ENV} must be more than 0 seconds, not '{raw}'.")
+    return CONNECT_TIMEOUT, seconds
+
+
 @dataclass
 class Session:
     client: ApiClient
@@ -63,6 +90,6 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
             )
         reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
         stack.enter_context(reporter)
-        client = ApiClient(settings, on_event=reporter)
+        client = ApiClient(settings, on_event=reporter, timeout=http_timeout())
         stack.callback(client.close)
         yield Session(client=client, reporter=reporter)
