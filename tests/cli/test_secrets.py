@@ -115,11 +115,11 @@ def test_no_command_shows_the_secret_key_or_a_download_token(
     assert secret not in all_records
     for token in handed_out:
         assert token not in own_records
-    for argv, text in outputs:
-        assert secret not in text, f"secret key shown by: exportctl --verbose {argv}"
-        if argv.split()[0] in PRINTS_THE_EXPORT_OBJECT and "--json" in argv:
+    for shown_argv, text in outputs:
+        assert secret not in text, f"secret key shown by: exportctl --verbose {shown_argv}"
+        if shown_argv.split()[0] in PRINTS_THE_EXPORT_OBJECT and "--json" in shown_argv:
             continue
         for token in handed_out:
-            assert token not in text, f"download token shown by: exportctl --verbose {argv}"
+            assert token not in text, f"download token shown by: exportctl --verbose {shown_argv}"
     shown_urls = [text for _, text in outputs if "token=" in text]
     assert any("token=***" in text for text in shown_urls), "a URL with its token masked should have been shown"
