@@ -101,7 +101,8 @@ class RateBudget:
     """One rate-limit state shared by several clients or threads, since the API counts per project.
 
     Every client records the headers it sees here; before sending, a client waits when the budget is
-    spent and the API said when it refills.
+    spent and the API said when it refills. Checking and counting a call are one step (`take`), so that
+    of several threads that see the last call left, one takes it and the others wait for the refill.
     """
 
     def __init__(self) -> None:
@@ -123,6 +124,11 @@ class RateBudget:
             return
         with self._lock:
             old = self._state
+            # Within one window the count only falls: an answer to a call sent before others is stale. A
+            # window assumed refilled (`take`) has no known end yet; its first answers are as stale.
+            same_window = (retry_at is not None and retry_at == old.retry_at) or old.retry_at is None
+            if same_window and remaining is not None and old.remaining is not None:
+                remaining = min(remaining, old.remaining)
             self._state = RateLimit(
                 limit=limit if limit is not None else old.limit,
                 remaining=remaining if remaining is not None else old.remaining,
@@ -135,6 +141,23 @@ class RateBudget:
             state = self._state
             if state.remaining is not None and state.remaining > 0:
                 self._state = RateLimit(state.limit, state.remaining - 1, state.retry_at)
+
+    def take(self, now: float) -> float:
+        """Count one call and answer 0, or, when nothing is left until a known refill, the seconds until it."""
+        with self._lock:
+            state = self._state
+            spent = state.remaining is not None and state.remaining <= 0
+            if spent and state.retry_at is not None:
+                if state.retry_at > now:
+                    return state.retry_at - now
+                if state.limit is not None:
+                    # The window has refilled: count down from a full budget until an answer says more,
+                    # rather than let every waiting thread through at once.
+                    state = RateLimit(state.limit, state.limit, None)
+            if state.remaining is not None and state.remaining > 0:
+                state = RateLimit(state.limit, state.remaining - 1, state.retry_at)
+            self._state = state
+            return 0.0
 
     def wait_needed(self, now: float) -> float:
         """Seconds to wait before the next call: how long until the refill when nothing is left, else 0."""
@@ -389,12 +412,18 @@ class ApiClient:
         attempt = 0
         while True:
             attempt += 1
-            pause = self.budget.wait_needed(self.wallclock())
-            if 0 < pause <= self.max_retry_delay - waited:
+            now = self.wallclock()
+            pause = self.budget.take(now)
+            while 0 < pause <= self.max_retry_delay - waited:
                 self.on_event(Retrying(method, shown, "rate limit spent, waiting for it to refill", attempt, pause))
                 self.sleep(pause)
                 waited += pause
-            self.budget.spend()
+                # The refill time has come, at least by the API's word: count this call in the new window.
+                now = max(self.wallclock(), now + pause)
+                pause = self.budget.take(now)
+            if pause > 0:
+                # The refill is too far off to wait for: send anyway and let the API's answer say when.
+                self.budget.spend()
             started = self.clock()
             try:
                 response = self._session.request(

@@ -270,3 +270,20 @@ def test_spent_budget_waits_for_the_refill_before_sending(sandbox: Sandbox) -> N
         client.list_exports(limit=1)
     assert recorder.delays == [pytest.approx(4.0)]
     assert "refill" in recorder.of(Retrying)[0].reason
+
+
+def test_budget_counts_calls_and_refills_one_caller_at_a_time() -> None:
+    """Of two callers that see the last call left, one takes it and the other waits for the refill."""
+    budget = RateBudget()
+    now = time.time()
+    budget.observe({"X-Rate-Limit-Limit": "3", "X-Rate-Limit-Remaining": "1", "X-Rate-Limit-Retry": str(now + 5)})
+    assert budget.take(now) == 0
+    assert budget.take(now) == pytest.approx(5.0)
+    # An answer to a call sent earlier in the same window cannot give calls back.
+    budget.observe({"X-Rate-Limit-Limit": "3", "X-Rate-Limit-Remaining": "2", "X-Rate-Limit-Retry": str(now + 5)})
+    assert budget.current.remaining == 0
+    # Once the window has passed, callers count down from the full limit until an answer says more.
+    assert [budget.take(now + 6) for _ in range(3)] == [0, 0, 0]
+    assert budget.take(now + 6) == 0  # no known end of the new window: nothing to wait for
+    budget.observe({"X-Rate-Limit-Limit": "3", "X-Rate-Limit-Remaining": "2", "X-Rate-Limit-Retry": str(now + 7)})
+    assert budget.current.remaining == 0
