@@ -262,10 +262,19 @@ def read_multi(file: str, config: Mapping[str, Any]) -> tuple[list[Entry], list[
         obj = _entry_object(file, lines, keys, raw, report)
         if obj is None:
             continue
-        entry_config = _entry_config(file, lines, keys, raw, defaults, name)
+        # A name refused above still stands for {name}, so that the template is checked for the rest.
+        written = raw.get("name")
+        entry_config = _entry_config(file, lines, keys, raw, defaults, str(written) if written is not None else name)
+        label = name or f"exports[{index}]"
         found = config_problems(obj, entry_config)
-        for error in found:
-            report(error, fallback_line=entry_line, label=name or f"exports[{index}]")
+        output = entry_config.get("output")
+        if isinstance(output, str):
+            try:
+                check_template(output, _where(file, entry_config.lines, ("output",)))
+            except UsageError as bad_template:
+                found.append(bad_template)
+        for problem in found:
+            report(problem, fallback_line=entry_line, label=label)
         if found or name is None:
             continue
         request, options = build_request(obj, RequestFlags(), entry_config)
@@ -374,12 +383,6 @@ def _entry_target_problems(
             )
         )
         return True
-    if template is not None:
-        try:
-            check_template(template, where)
-        except UsageError as error:
-            report(error)
-            return True
     if needs_export_id(template):
         return False  # the export id makes the name unique
     assert template is not None  # the default template has {id}
