@@ -124,10 +124,9 @@ class RateBudget:
             return
         with self._lock:
             old = self._state
-            # Within one window the count only falls: an answer to a call sent before others is stale. A
-            # window assumed refilled (`take`) has no known end yet; its first answers are as stale.
-            same_window = (retry_at is not None and retry_at == old.retry_at) or old.retry_at is None
-            if same_window and remaining is not None and old.remaining is not None:
+            # In a window assumed refilled (`take`, no known end yet) the count was kept here, and the
+            # first answers are to calls sent before others: they may only lower it.
+            if old.retry_at is None and remaining is not None and old.remaining is not None:
                 remaining = min(remaining, old.remaining)
             self._state = RateLimit(
                 limit=limit if limit is not None else old.limit,
