@@ -39,7 +39,7 @@ def test_object_completion() -> None:
     assert complete_object("lo") == ["loyalty-card-transactions"]
 
 
-def test_profile_completion_reads_the_profile_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_profile_completion_reads_the_profile_file(tmp_path, monkeypatch) -> None:
     from exportctl.cli.completion_sources import complete_profile
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))

@@ -6,10 +6,19 @@ import io
 
 from rich.console import Console
 
-from exportctl.events import DownloadProgress, DownloadStarted, HttpExchange, Polled, Saved, StatusChanged, Submitted
+from exportctl.events import (
+    DownloadProgress,
+    DownloadStarted,
+    Event,
+    HttpExchange,
+    Polled,
+    Saved,
+    StatusChanged,
+    Submitted,
+)
 from exportctl.reporting import LiveReporter, PlainReporter, QuietReporter, make_reporter
 
-EVENTS = [
+EVENTS: list[Event] = [
     Submitted("exp_1", "voucher"),
     StatusChanged("exp_1", "SCHEDULED", None, 0.0),
     Polled("exp_1", "SCHEDULED", 1.0, 1.5),

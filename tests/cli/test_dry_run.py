@@ -15,7 +15,7 @@ REQUEST_SCHEMA = EXPORTS["components"]["schemas"]["ExportsCreateRequestBody"]
 
 
 @pytest.mark.parametrize("obj", EXPORT_OBJECTS, ids=lambda obj: obj.command)
-def test_dry_run_body_matches_the_openapi_request_schema(obj) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_body_matches_the_openapi_request_schema(obj) -> None:
     fields = ",".join(f.name for f in obj.fields if f.name != "metadata")
     date_filter = next((f.name for f in obj.filters if f.type.is_temporal), None)
     args = [obj.command, "--dry-run", "--fields", fields, "--order", obj.orders[-1]]

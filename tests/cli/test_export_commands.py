@@ -21,7 +21,7 @@ def _rows(path: Path) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("obj", EXPORT_OBJECTS, ids=lambda obj: obj.command)
-def test_every_object_exports_its_fields_to_a_csv(cli: Cli, isolated: Path, obj) -> None:  # type: ignore[no-untyped-def]
+def test_every_object_exports_its_fields_to_a_csv(cli: Cli, isolated: Path, obj) -> None:
     fields = [field.name for field in obj.fields if field.name != "metadata"][:4]
     result = cli(obj.command, "--fields", ",".join(fields), "--output", "out.csv")
     assert result.exit_code == 0, result.output
@@ -142,7 +142,7 @@ def test_no_wait_prints_the_export_id_for_scripts(cli: Cli) -> None:
     assert f"exportctl wait {export_id}" in result.stderr
 
 
-def test_scoped_transactions_use_the_per_resource_endpoint(cli: Cli, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_scoped_transactions_use_the_per_resource_endpoint(cli: Cli, sandbox) -> None:
     all_rows = cli("gift-card-transactions", "--fields", "voucher_id,type", "-o", "-")
     assert all_rows.exit_code == 0, all_rows.output
     voucher_id = next(csv.reader(io.StringIO(all_rows.stdout.splitlines()[1])))[0]
@@ -181,7 +181,7 @@ def test_quiet_prints_nothing_on_success(cli: Cli) -> None:
     assert result.stderr == "" and result.stdout == ""
 
 
-def test_verbose_logs_http_calls_without_secrets(cli: Cli, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_verbose_logs_http_calls_without_secrets(cli: Cli, sandbox) -> None:
     result = cli("--verbose", "voucher", "-o", "v.csv")
     assert result.exit_code == 0, result.output
     assert "http POST" in result.stderr and "http GET" in result.stderr
