@@ -195,10 +195,18 @@ def connected_to(pid: int, port: int) -> bool:
     return False
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+def wait_for(
+    condition: Callable[[], bool], seconds: float = 20.0, process: subprocess.Popen[str] | None = None
+) -> None:
+    """Wait until `condition` holds; a process that never gets there is killed rather than left running."""
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the CLI to reach the stage"
+        if time.monotonic() >= deadline or (process is not None and process.poll() is not None):
+            if process is not None:
+                process.kill()
+                _, stderr = process.communicate()
+                raise AssertionError(f"the CLI never reached the stage: {stderr}")
+            raise AssertionError("timed out waiting for the stage")
         time.sleep(0.02)
 
 
@@ -382,7 +390,7 @@ def case_ctrl_c_submit(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> 
     sandbox.faults.slow(30, n=1, path_prefix="/v1/exports")
     process = start_cli(sandbox, work, "voucher", "-o", "v.csv", "--force")
     port = int(sandbox.base_url.rsplit(":", 1)[1])
-    wait_for(lambda: connected_to(process.pid, port))
+    wait_for(lambda: connected_to(process.pid, port), process=process)
     time.sleep(0.2)  # the request is on its way; the answer is 30 s away
     return interrupt(process, work)
 
@@ -408,7 +416,7 @@ def case_ctrl_c_download(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -
     big.faults.stall_download_after(300_000, 30)
     process = start_cli(big, work, "download", export_id, "-o", "v.csv", "--force")
     part = part_path(work / "v.csv")
-    wait_for(lambda: part.exists() and part.stat().st_size > 0)
+    wait_for(lambda: part.exists() and part.stat().st_size > 0, process=process)
     run = interrupt(process, work)
     kept = part.read_bytes()
     assert kept == (big.data_dir / f"{export_id}.csv").read_bytes()[: len(kept)]

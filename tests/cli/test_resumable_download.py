@@ -22,10 +22,8 @@ def interrupted_download(big: Sandbox, work: Path) -> tuple[str, bytes, bytes]:
     big.faults.stall_download_after(600_000, 30)
     process = start_cli(big, work, "download", export_id, "-o", "v.csv")
     part = part_path(work / "v.csv")
-    try:
-        wait_for(lambda: part.exists() and part.stat().st_size >= 512 * 1024)
-    finally:
-        process.send_signal(signal.SIGINT)
+    wait_for(lambda: part.exists() and part.stat().st_size >= 512 * 1024, process=process)
+    process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == ExitCode.INTERRUPTED, stderr
     assert f"exportctl download {export_id}" in stderr
