@@ -77,6 +77,15 @@ def describe(event: Event) -> str | None:
     return None
 
 
+def log_line(event: Event, *, verbose: bool) -> str | None:
+    """The text a plain log shows for an event: transitions always, HTTP exchanges with --verbose."""
+    if isinstance(event, DownloadProgress | Polled):
+        return None
+    if isinstance(event, HttpExchange) and not verbose:
+        return None
+    return describe(event)
+
+
 class QuietReporter:
     """Shows nothing."""
 
@@ -98,11 +107,7 @@ class PlainReporter:
         self._verbose = verbose
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, DownloadProgress | Polled):
-            return
-        if isinstance(event, HttpExchange) and not self._verbose:
-            return
-        text = describe(event)
+        text = log_line(event, verbose=self._verbose)
         if text is not None:
             stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             self._stream.write(f"{stamp} {text}\n")

@@ -48,15 +48,10 @@ class LabelledLines:
 
     def handler(self, entry: Entry) -> EventHandler:
         """The event handler of one export."""
-        from exportctl.events import DownloadProgress, HttpExchange, Polled
-        from exportctl.reporting import describe
+        from exportctl.reporting import log_line
 
         def on_event(event: Event) -> None:
-            if isinstance(event, DownloadProgress | Polled):
-                return
-            if isinstance(event, HttpExchange) and not self._verbose:
-                return
-            text = describe(event)
+            text = log_line(event, verbose=self._verbose)
             if text is not None:
                 self.line(entry.name, text)
 
