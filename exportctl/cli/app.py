@@ -109,16 +109,16 @@ class ExportctlGroup(TyperGroup):
             formatter.write_dl([(name, spec.short_help) for name, spec in COMMANDS.items()])
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        from difflib import get_close_matches
-
         import typer._click as click_core
+
+        from exportctl.suggest import closest
 
         try:
             return super().resolve_command(ctx, args)
         except click_core.exceptions.UsageError as error:
-            matches = get_close_matches(args[0], COMMANDS) if args else []
-            if matches and "Did you mean" not in error.message:
-                error.message = f"{error.message.rstrip('.')}. Did you mean {matches[0]!r}?"
+            match = closest(args[0], COMMANDS) if args else None
+            if match and "Did you mean" not in error.message:
+                error.message = f"{error.message.rstrip('.')}. Did you mean {match!r}?"
             raise
 
     def invoke(self, ctx: Any) -> Any:
