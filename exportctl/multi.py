@@ -39,6 +39,7 @@ from exportctl.output import STDOUT, needs_export_id, template_placeholders
 from exportctl.request import (
     CONFIG_KEYS,
     ExportRequest,
+    KeyLocator,
     KeyPath,
     LoadedConfig,
     RequestFlags,
@@ -147,11 +148,8 @@ def is_multi(config: Mapping[str, Any]) -> bool:
 
 
 def _where(file: str, lines: Mapping[KeyPath, int], keys: KeyPath) -> str:
-    """`file:line: dotted.path`, in the form the single-export messages use."""
-    dotted = "".join(f"[{k}]" if isinstance(k, int) else (f".{k}" if i else k) for i, k in enumerate(keys))
-    line = next((lines[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in lines), None)
-    place = f"{file}:{line}" if line is not None else file
-    return f"{place}: {dotted}" if dotted else place
+    """`file:line: dotted.path`, by the locator the single-export messages use."""
+    return KeyLocator(file, lines)(keys)
 
 
 def _subtree(lines: Mapping[KeyPath, int], prefix: KeyPath) -> dict[KeyPath, int]:

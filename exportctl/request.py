@@ -243,7 +243,7 @@ def _record_lines(node: Any, path: KeyPath, lines: dict[KeyPath, int], label: st
             _record_lines(item, (*path, index), lines, label)
 
 
-class _Locator:
+class KeyLocator:
     """Turns a key path of the config into the prefix of an error message: `orders.yaml:7: parameters.order`."""
 
     def __init__(self, path: str | None, lines: Mapping[KeyPath, int]) -> None:
@@ -268,7 +268,7 @@ def build_request(
 ) -> tuple[ExportRequest, RunOptions]:
     """Merge a config mapping (from `load_config`) and flags (which win), validate all of it offline."""
     config = config if config is not None else {}
-    at = _Locator(config_path or getattr(config, "path", None), getattr(config, "lines", {}))
+    at = KeyLocator(config_path or getattr(config, "path", None), getattr(config, "lines", {}))
     if not isinstance(config, Mapping):
         raise UsageError(f"{at(())}: expected a mapping of keys ({', '.join(CONFIG_KEYS)}).")
     _check_keys(config, tuple(CONFIG_KEYS), (), at)
@@ -358,7 +358,7 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
                 for name, entry in value.items():
                     check({"parameters": {"filters": {name: entry}}})
             elif isinstance(value, list):
-                at = _Locator(path, lines)
+                at = KeyLocator(path, lines)
                 for index, item in enumerate(value):
                     try:
                         _filter_item(obj, item, at(("parameters", "filters", index)))
@@ -379,7 +379,7 @@ def _given(values: list[str]) -> bool:
     return bool(values)
 
 
-def _check_keys(mapping: Mapping[Any, Any], names: tuple[str, ...], parent: KeyPath, at: _Locator) -> None:
+def _check_keys(mapping: Mapping[Any, Any], names: tuple[str, ...], parent: KeyPath, at: KeyLocator) -> None:
     for key in mapping:
         name = str(key)
         if name in names:
@@ -418,7 +418,7 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _pick(flag: Any, config: Mapping[str, Any], key: str, at: _Locator, convert: Callable[[Any, str], Any]) -> Any:
+def _pick(flag: Any, config: Mapping[str, Any], key: str, at: KeyLocator, convert: Callable[[Any, str], Any]) -> Any:
     if flag is not None:
         return flag
     if config.get(key) is None:
@@ -426,12 +426,12 @@ def _pick(flag: Any, config: Mapping[str, Any], key: str, at: _Locator, convert:
     return convert(config[key], at((key,)))
 
 
-def _first_bool(flag: bool | None, config: Mapping[str, Any], key: str, at: _Locator, *, default: bool) -> bool:
+def _first_bool(flag: bool | None, config: Mapping[str, Any], key: str, at: KeyLocator, *, default: bool) -> bool:
     chosen = _pick(flag, config, key, at, _boolean)
     return default if chosen is None else bool(chosen)
 
 
-def _timeout(flag: str | None, config: Mapping[str, Any], at: _Locator) -> float | None:
+def _timeout(flag: str | None, config: Mapping[str, Any], at: KeyLocator) -> float | None:
     if flag is not None:
         return _duration(flag, "--timeout")
     value = config.get("timeout")
@@ -447,7 +447,7 @@ def _duration(text: str, where: str) -> float:
         raise UsageError(f"{where}: {error.message}") from None
 
 
-def _headers(flag: str | None, config: Mapping[str, Any], at: _Locator) -> str | None:
+def _headers(flag: str | None, config: Mapping[str, Any], at: KeyLocator) -> str | None:
     where = "--headers" if flag is not None else at(("headers",))
     value: str | None = _pick(flag, config, "headers", at, _text)
     if value is None or value in HEADER_STYLES:
@@ -465,7 +465,7 @@ def _fields_from_flags(obj: ExportObject, items: list[str]) -> tuple[str, ...]:
     return _validate_fields(obj, [(name, "--fields") for name in _split_fields(items)], "--fields")
 
 
-def _fields_from_config(obj: ExportObject, parameters: Mapping[str, Any], at: _Locator) -> tuple[str, ...] | None:
+def _fields_from_config(obj: ExportObject, parameters: Mapping[str, Any], at: KeyLocator) -> tuple[str, ...] | None:
     raw = parameters.get("fields")
     if raw is None:
         return None
@@ -511,7 +511,7 @@ def _order(obj: ExportObject, value: str, where: str) -> str:
 
 
 def _filters_from_config(
-    obj: ExportObject, parameters: Mapping[str, Any], config: Mapping[str, Any], at: _Locator
+    obj: ExportObject, parameters: Mapping[str, Any], config: Mapping[str, Any], at: KeyLocator
 ) -> tuple[list[Condition], str | None]:
     junction = None
     if config.get("junction") is not None:
@@ -545,7 +545,7 @@ def _filter_item(obj: ExportObject, item: Any, where: str) -> Condition:
     return parse_expression(_text(item, where), obj, where=where)
 
 
-def _scope(obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], at: _Locator) -> tuple[str, str] | None:
+def _scope(obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator) -> tuple[str, str] | None:
     from_flags = [
         (name, value) for name, value in (("voucher", flags.voucher), ("campaign", flags.campaign)) if value is not None
     ]
@@ -574,7 +574,7 @@ def _windowing(
     obj: ExportObject,
     flags: RequestFlags,
     config: Mapping[str, Any],
-    at: _Locator,
+    at: KeyLocator,
     filter_fields: list[str],
     filters: dict[str, Any] | None,
 ) -> dict[str, Any]:
