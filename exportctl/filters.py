@@ -533,8 +533,14 @@ def _number(context: str, name: str, text: str) -> int | float:
     raise UsageError(f"{context}: '{text}' is not a number for '{name}'.")
 
 
-def _parse_instant(text: str) -> str | None:
-    """`text` as UTC ISO 8601 with milliseconds, or None when it is not a date or date-time."""
+def iso_ms(moment: dt.datetime) -> str:
+    """UTC ISO 8601 with milliseconds, the form every filter value takes: `2024-01-01T00:00:00.000Z`."""
+    utc = moment.astimezone(dt.timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def read_instant(text: str) -> dt.datetime | None:
+    """A date or date-time (UTC unless a zone is given) as an aware UTC datetime to the millisecond, or None."""
     match = _DATETIME.fullmatch(text.strip())
     if match is None:
         return None
@@ -547,12 +553,18 @@ def _parse_instant(text: str) -> str | None:
             int(hour or 0),
             int(minute or 0),
             int(second or 0),
-            int((fraction or "0")[:6].ljust(6, "0")),
+            int((fraction or "0")[:3].ljust(3, "0")) * 1000,
             tzinfo=_zone(zone),
         ).astimezone(dt.timezone.utc)
     except (ValueError, OverflowError):
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment
+
+
+def _parse_instant(text: str) -> str | None:
+    """`text` as UTC ISO 8601 with milliseconds, or None when it is not a date or date-time."""
+    moment = read_instant(text)
+    return None if moment is None else iso_ms(moment)
 
 
 def _zone(zone: str | None) -> dt.timezone:

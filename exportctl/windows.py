@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.filters import _parse_instant as parse_filter_instant
+from exportctl.filters import iso_ms as iso_ms  # re-exported: windows' callers format boundaries with it
+from exportctl.filters import read_instant
 from exportctl.schema import ExportObject, FilterField
 from exportctl.suggest import closest
 
@@ -52,12 +53,6 @@ class Window:
         }
 
 
-def iso_ms(moment: dt.datetime) -> str:
-    """UTC ISO 8601 with milliseconds, the form every filter value takes: `2024-01-01T00:00:00.000Z`."""
-    utc = moment.astimezone(dt.timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
 def truncate_ms(moment: dt.datetime) -> dt.datetime:
     """`moment` in UTC without its sub-millisecond part, so that what is stored is exactly what is sent."""
     utc = moment.astimezone(dt.timezone.utc)
@@ -67,13 +62,13 @@ def truncate_ms(moment: dt.datetime) -> dt.datetime:
 def parse_instant(text: str, where: str) -> dt.datetime:
     """A date or date-time (ISO 8601, UTC unless a zone is given) as an aware UTC datetime, to the millisecond."""
     # The filter grammar's reader, so that --since accepts exactly what `created_at>...` accepts.
-    found = parse_filter_instant(text)
+    found = read_instant(text)
     if found is None:
         raise UsageError(
             f"{where}: '{text}' is not a date: use ISO 8601, e.g. 2024-01-01 or 2024-01-01T10:00:00Z "
             "(UTC unless a zone is given)."
         )
-    return dt.datetime.fromisoformat(found.replace("Z", "+00:00"))
+    return found
 
 
 def created_filter(obj: ExportObject) -> FilterField | None:
