@@ -494,8 +494,7 @@ class ApiClient:
         return attempt < self.max_attempts and waited + delay <= self.max_retry_delay
 
     def _backoff(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
-        return self.rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
+        return full_jitter(self.rng, attempt, base=BACKOFF_BASE, cap=BACKOFF_CAP)
 
     def _server_delay(self, response: requests.Response) -> float | None:
         """The wait the server asked for, from Retry-After (seconds or a date), else X-Rate-Limit-Retry."""
@@ -609,6 +608,11 @@ class ApiClient:
 
     def _is_trusted(self, url: str) -> bool:
         return urlsplit(url).netloc.lower() in self._session.trusted_hosts
+
+
+def full_jitter(rng: random.Random, attempt: int, *, base: float, cap: float) -> float:
+    """The delay before retry `attempt` (from 1), with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
+    return rng.uniform(0, min(cap, base * 2 ** (attempt - 1)))
 
 
 def _trusted_hosts(base_url: str) -> frozenset[str]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal, Protocol
 
-from exportctl.client import DOWNLOAD_CHUNK, ApiClient, RateLimit
+from exportctl.client import DOWNLOAD_CHUNK, ApiClient, RateLimit, full_jitter
 from exportctl.errors import (
     DownloadError,
     DownloadTokenError,
@@ -508,7 +508,7 @@ def download_export(
                 have = 0 if header is not None else sink.written()
                 if attempt >= attempts:
                     raise _kept(exc, writer, hint) from None
-                delay = rng.uniform(0, min(DOWNLOAD_RETRY_CAP, DOWNLOAD_RETRY_BASE * 2 ** (attempt - 1)))
+                delay = full_jitter(rng, attempt, base=DOWNLOAD_RETRY_BASE, cap=DOWNLOAD_RETRY_CAP)
                 on_event(Retrying("GET", mask_url(url), exc.message, attempt, delay))
                 sleep(delay)
     except KeyboardInterrupt:
