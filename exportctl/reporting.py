@@ -77,6 +77,11 @@ def describe(event: Event) -> str | None:
     return None
 
 
+def log_timestamp() -> str:
+    """The UTC time that starts every plain log line: `2024-01-01T10:00:00Z`."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def log_line(event: Event, *, verbose: bool) -> str | None:
     """The text a plain log shows for an event: transitions always, HTTP exchanges with --verbose."""
     if isinstance(event, DownloadProgress | Polled):
@@ -109,8 +114,7 @@ class PlainReporter:
     def __call__(self, event: Event) -> None:
         text = log_line(event, verbose=self._verbose)
         if text is not None:
-            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            self._stream.write(f"{stamp} {text}\n")
+            self._stream.write(f"{log_timestamp()} {text}\n")
             self._stream.flush()
 
     def __enter__(self) -> PlainReporter:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -40,7 +39,9 @@ class LabelledLines:
         """Write one line for the export `name`."""
         if self._quiet:
             return
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        from exportctl.reporting import log_timestamp
+
+        stamp = log_timestamp()
         with self._lock:
             # Looked up on every write, so that a test runner that swaps the stream still captures it.
             sys.stderr.write(f"{stamp} [{name}] {text}\n")
@@ -202,10 +203,5 @@ def _print_table(results: list[EntryResult]) -> None:
         table.add_column(column, justify="right" if column in ("rows", "bytes", "seconds") else "left", overflow="fold")
     for result in results:
         summary = result.summary()
-        table.add_row(
-            *(
-                "" if summary.get(column) is None else str(summary[column])
-                for column in ("name", "object", "status", "rows", "bytes", "output", "seconds", "error")
-            )
-        )
+        table.add_row(*("" if summary.get(column) is None else str(summary[column]) for column in SUMMARY_COLUMNS))
     Console(highlight=False).print(table)
