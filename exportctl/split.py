@@ -38,7 +38,7 @@ from exportctl.client import ApiClient
 from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.job import CsvDigest, DownloadResult, ExportOutcome, run_export
-from exportctl.output import STDOUT, AtomicWriter, Target
+from exportctl.output import STDOUT, Target, write_atomically
 from exportctl.request import ExportRequest
 from exportctl.schema import FilterField
 from exportctl.watermarks import write_json_atomically
@@ -381,6 +381,13 @@ def _parts_bytes(paths: list[Path], header: Callable[[bytes], bytes] | None) -> 
                 yield ending
 
 
+def _digested(blocks: Iterator[bytes], digest: CsvDigest) -> Iterator[bytes]:
+    """`blocks` unchanged, each one added to `digest` on its way through."""
+    for block in blocks:
+        digest.update(block)
+        yield block
+
+
 def join_parts(
     paths: list[Path],
     target: Target,
@@ -392,23 +399,14 @@ def join_parts(
     """Write the parts as one CSV at `target` (atomically) or to standard output; its digest."""
     started = time.monotonic()
     digest = CsvDigest()
+    blocks = _digested(_parts_bytes(paths, header), digest)
     if target == STDOUT:
         stream = stdout if stdout is not None else sys.stdout.buffer
-        for block in _parts_bytes(paths, header):
+        for block in blocks:
             stream.write(block)
-            digest.update(block)
         stream.flush()
     else:
-        writer = AtomicWriter(target, force=force)
-        writer.open()
-        try:
-            for block in _parts_bytes(paths, header):
-                writer.write(block)
-                digest.update(block)
-            writer.commit()
-        except BaseException:
-            writer.discard()
-            raise
+        write_atomically(target, blocks, force=force)
     return DownloadResult(
         target=target,
         bytes=digest.bytes,
