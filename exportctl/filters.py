@@ -139,7 +139,7 @@ class Condition:
 def operators_for(obj: ExportObject, field_name: str) -> tuple[str, ...]:
     """The operators that apply to a filter field of `obj` (every operator for prefix fields)."""
     spec = _resolve_field(obj, field_name, "filter")
-    return _field_operators(obj, spec)
+    return _field_operators(spec)
 
 
 def parse_expression(expression: str, obj: ExportObject, *, where: str | None = None) -> Condition:
@@ -315,9 +315,6 @@ def validate_api_filters(
     return conditions
 
 
-conditions_from_api = validate_api_filters
-
-
 # --- fields and operators -------------------------------------------------------------------------
 
 
@@ -343,7 +340,7 @@ def _resolve_field(obj: ExportObject, name: str, context: str) -> _FieldSpec:
     return _FieldSpec(known, typed=name in obj.filter_names)
 
 
-def _field_operators(obj: ExportObject, spec: _FieldSpec) -> tuple[str, ...]:
+def _field_operators(spec: _FieldSpec) -> tuple[str, ...]:
     return _OPERATORS_BY_TYPE[spec.filter.type] if spec.typed else OPERATORS
 
 
@@ -425,7 +422,7 @@ def _shorthand_operator(
         if token in (">=", "<="):
             raise ValidationError(
                 f"{context}: '{token}' does not apply to dates; use > ($after) or < ($before).",
-                valid=_field_operators(obj, spec),
+                valid=_field_operators(spec),
             )
         return ("$after" if token == ">" else "$before"), (value,)
     # On a field that is neither a number nor a date, _condition names the operators it takes.
@@ -436,7 +433,7 @@ def _shorthand_operator(
 def _condition(context: str, obj: ExportObject, spec: _FieldSpec, operator: str, texts: tuple[str, ...]) -> Condition:
     """Check the operator applies to the field and the value count; convert each value by type."""
     _check_operator(context, operator)
-    allowed = _field_operators(obj, spec)
+    allowed = _field_operators(spec)
     field_type = spec.filter.type
     if operator not in allowed:
         kind = field_type.value if spec.typed else "untyped"

@@ -126,9 +126,6 @@ class ExportOutcome:
     def summary(self) -> dict[str, Any]:
         """The `--json` document: id, object, status, output, bytes, rows, sha256, seconds, API calls."""
         download = self.download
-        return self._base_summary(download) | self.extra
-
-    def _base_summary(self, download: DownloadResult | None) -> dict[str, Any]:
         return {
             "export_id": self.export_id,
             "object": self.exported_object,
@@ -139,7 +136,7 @@ class ExportOutcome:
             "sha256": None if download is None else download.sha256,
             "seconds": round(self.seconds, 3),
             "api_calls": self.calls,
-        }
+        } | self.extra
 
 
 def submit(client: ApiClient, request: ExportRequestLike, on_event: EventHandler = ignore_event) -> dict[str, Any]:

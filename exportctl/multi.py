@@ -158,10 +158,6 @@ def _subtree(lines: Mapping[KeyPath, int], prefix: KeyPath) -> dict[KeyPath, int
     return {keys[size:]: line for keys, line in lines.items() if keys[:size] == prefix and len(keys) > size}
 
 
-def _line_of(lines: Mapping[KeyPath, int], keys: KeyPath) -> int | None:
-    return lines.get(keys)
-
-
 def check_template(template: str, where: str) -> None:
     """UsageError, located at `where`, for an output template with an unknown placeholder."""
     if template == STDOUT:
@@ -247,7 +243,7 @@ def read_multi(file: str, config: Mapping[str, Any]) -> tuple[list[Entry], list[
     targets: dict[str, tuple[str, int | None]] = {}
     for index, raw in enumerate(raw_entries):
         keys: KeyPath = ("exports", index)
-        entry_line = _line_of(lines, keys)
+        entry_line = lines.get(keys)
         if not isinstance(raw, Mapping):
             report(
                 UsageError(
@@ -308,7 +304,7 @@ def _entry_name(
         first = names[value]
         report(UsageError(f"{where}: the name '{value}' is used twice{f' (first on line {first})' if first else ''}."))
         return None
-    names[value] = _line_of(lines, (*keys, "name"))
+    names[value] = lines.get((*keys, "name"))
     return value
 
 
@@ -394,7 +390,7 @@ def _entry_target_problems(
             )
         )
         return True
-    targets[path] = (name, _line_of(config.lines, ("output",)))
+    targets[path] = (name, config.lines.get(("output",)))
     return False
 
 

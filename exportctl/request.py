@@ -289,7 +289,7 @@ def build_request(
         raise UsageError(f"{at(('parameters',))}: expected a mapping with {', '.join(PARAMETER_KEYS)}.")
     _check_keys(parameters, PARAMETER_KEYS, ("parameters",), at)
 
-    fields = _fields_from_flags(obj, flags.fields) if _given(flags.fields) else _fields_from_config(obj, parameters, at)
+    fields = _fields_from_flags(obj, flags.fields) if flags.fields else _fields_from_config(obj, parameters, at)
     order = _order(obj, flags.order, "--order") if flags.order is not None else None
     if order is None and parameters.get("order") is not None:
         order = _order(obj, _text(parameters["order"], at(("parameters", "order"))), at(("parameters", "order")))
@@ -373,10 +373,6 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
         check(rest)
     check(config)
     return problems
-
-
-def _given(values: list[str]) -> bool:
-    return bool(values)
 
 
 def _check_keys(mapping: Mapping[Any, Any], names: tuple[str, ...], parent: KeyPath, at: KeyLocator) -> None:
