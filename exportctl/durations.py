@@ -18,37 +18,41 @@ _PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+", re.ASCII)
 _ORDER = ("d", "h", "m", "s", "ms")
 
 
-def parse_duration(text: str) -> float:
-    """The number of seconds `text` stands for; UsageError naming the valid forms otherwise."""
+def parse_duration(text: str, where: str | None = None) -> float:
+    """The number of seconds `text` stands for; UsageError naming the valid forms otherwise.
+
+    `where` (an option, a config key with its line) starts the error message.
+    """
     stripped = text.strip()
     if stripped.startswith("-"):
-        raise _invalid(text, "a duration cannot be negative")
+        raise _invalid(text, where, "a duration cannot be negative")
     if _PLAIN.fullmatch(stripped):
-        return _finite(float(stripped), text)
+        return _finite(float(stripped), text, where)
     position, total, last_rank = 0, 0.0, -1
     while position < len(stripped):
         match = _PART.match(stripped, position)
         if match is None:
-            raise _invalid(text)
+            raise _invalid(text, where)
         unit = match.group(2).lower()
         rank = _ORDER.index(unit)
         # Units must come largest first and once each, so that "30m1h" or "1h1h" are caught as typos.
         if rank <= last_rank:
-            raise _invalid(text)
+            raise _invalid(text, where)
         last_rank = rank
         total += float(match.group(1)) * _UNIT_SECONDS[unit]
         position = match.end()
     if last_rank < 0:
-        raise _invalid(text)
-    return _finite(total, text)
+        raise _invalid(text, where)
+    return _finite(total, text, where)
 
 
-def _finite(seconds: float, text: str) -> float:
+def _finite(seconds: float, text: str, where: str | None) -> float:
     if not math.isfinite(seconds):
-        raise _invalid(text)
+        raise _invalid(text, where)
     return seconds
 
 
-def _invalid(text: str, reason: str | None = None) -> UsageError:
+def _invalid(text: str, where: str | None, reason: str | None = None) -> UsageError:
+    at = f"{where}: " if where else ""
     why = f"{reason}; " if reason else ""
-    return UsageError(f"Invalid duration '{text}': {why}expected {DURATION_FORMS}.")
+    return UsageError(f"{at}Invalid duration '{text}': {why}expected {DURATION_FORMS}.")

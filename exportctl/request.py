@@ -429,18 +429,11 @@ def _first_bool(flag: bool | None, config: Mapping[str, Any], key: str, at: KeyL
 
 def _timeout(flag: str | None, config: Mapping[str, Any], at: KeyLocator) -> float | None:
     if flag is not None:
-        return _duration(flag, "--timeout")
+        return parse_duration(flag, "--timeout")
     value = config.get("timeout")
     if value is None:
         return None
-    return _duration(_text(value, at(("timeout",))), at(("timeout",)))
-
-
-def _duration(text: str, where: str) -> float:
-    try:
-        return parse_duration(text)
-    except UsageError as error:
-        raise UsageError(f"{where}: {error.message}") from None
+    return parse_duration(_text(value, at(("timeout",))), at(("timeout",)))
 
 
 def _headers(flag: str | None, config: Mapping[str, Any], at: KeyLocator) -> str | None:

@@ -89,7 +89,7 @@ def wait(
     from exportctl.cli.session import open_session
     from exportctl.durations import parse_duration
 
-    seconds = parse_duration(timeout) if timeout is not None else None
+    seconds = parse_duration(timeout, "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
         export = job.poll_until_done(session.client, export_id, timeout=seconds, on_event=session.reporter)
     if json_output:

@@ -118,8 +118,8 @@ def sandbox(
     if not 0.0 <= fail_rate <= 1.0:
         raise typer.BadParameter("must be between 0 and 1", param_hint="--fail-rate")
     timing = Timing(
-        scheduled=parse_duration(scheduled),
-        in_progress=parse_duration(in_progress),
+        scheduled=parse_duration(scheduled, "--scheduled"),
+        in_progress=parse_duration(in_progress, "--in-progress"),
         per_thousand_rows=per_thousand_rows,
     )
     try:
@@ -146,7 +146,7 @@ def sandbox(
     if rate_limit_burst:
         faults.rate_limit_burst(rate_limit_burst, retry_after=retry_after)
     if slow:
-        faults.slow(parse_duration(slow), path_prefix=fail_path)
+        faults.slow(parse_duration(slow, "--slow"), path_prefix=fail_path)
     if drop_download_after is not None:
         faults.drop_download_after(drop_download_after, times=None)
     if short_body is not None:
@@ -154,7 +154,7 @@ def sandbox(
     if fail_jobs:
         faults.fail_next_job("Export failed (injected by --fail-jobs)", times=None if fail_jobs < 0 else fail_jobs)
     if hold_in_progress:
-        faults.hold_in_progress(parse_duration(hold_in_progress), times=None)
+        faults.hold_in_progress(parse_duration(hold_in_progress, "--hold-in-progress"), times=None)
     if not server.is_loopback:
         print_warning(
             f"binding {host}: anyone who can reach this machine can call the sandbox with the credentials below."

@@ -39,10 +39,7 @@ def http_timeout() -> tuple[float, float]:
     raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
     if not raw:
         return CONNECT_TIMEOUT, READ_TIMEOUT
-    try:
-        seconds = parse_duration(raw)
-    except UsageError as error:
-        raise UsageError(f"{READ_TIMEOUT_ENV}: {error}") from None
+    seconds = parse_duration(raw, READ_TIMEOUT_ENV)
     if seconds <= 0:
         raise UsageError(f"{READ_TIMEOUT_ENV} must be more than 0 seconds, not '{raw}'.")
     return CONNECT_TIMEOUT, seconds
