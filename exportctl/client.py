@@ -158,13 +158,6 @@ class RateBudget:
             self._state = state
             return 0.0
 
-    def wait_needed(self, now: float) -> float:
-        """Seconds to wait before the next call: how long until the refill when nothing is left, else 0."""
-        state = self.current
-        if state.remaining is not None and state.remaining <= 0 and state.retry_at is not None:
-            return max(0.0, state.retry_at - now)
-        return 0.0
-
 
 class _Session(requests.Session):
     """A session that drops the credentials when a redirect leaves the trusted hosts.
