@@ -187,7 +187,6 @@ class AtomicWriter:
         self.force = force
         self.compress = is_compressed_target(target) if compress is None else compress
         self.bytes_written = 0
-        self.committed = False
         self._file: BinaryIO | None = None
 
     def resumable_size(self) -> int:
@@ -265,7 +264,6 @@ class AtomicWriter:
             self._remove(self.part)
         self._remove(self.info)
         _fsync_directory(self.target.parent)
-        self.committed = True
 
     def close(self) -> None:
         """Stop without committing; the `.part` stays for a later resume."""

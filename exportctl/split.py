@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -130,11 +130,11 @@ class Manifest:
             return
         for entry in data.get("windows") or []:
             if isinstance(entry, dict):
-                self.entries[f"{entry.get('since')}..{entry.get('until')}"] = entry
+                self.entries[_key(entry)] = entry
 
     def reusable(self, window: Window, part: Path) -> dict[str, Any] | None:
         """The entry of a window saved earlier, if its part is still there with the recorded sha256."""
-        entry = self.entries.get(_key(window))
+        entry = self.entries.get(_key(window.to_json()))
         if entry is None or entry.get("status") != SAVED or not part.is_file():
             return None
         if _file_sha256(part) != entry.get("sha256"):
@@ -144,28 +144,26 @@ class Manifest:
     def record(self, window: Window, **values: Any) -> None:
         """Update one window's entry and write the manifest."""
         with self._lock:
-            entry = self.entries.setdefault(_key(window), window.to_json())
+            entry = self.entries.setdefault(_key(window.to_json()), window.to_json())
             entry.update(values)
             self._write()
 
     def _write(self) -> None:
         if self.path is None:
             return
-        order = {_key(w): i for i, w in enumerate(self.windows)}
+        order = {_key(w.to_json()): i for i, w in enumerate(self.windows)}
         data = {
             "version": MANIFEST_VERSION,
             "fingerprint": self.fingerprint,
             "request": self.request,
-            "windows": sorted(
-                (e for k, e in self.entries.items() if k in order), key=lambda e: order[f"{e['since']}..{e['until']}"]
-            ),
+            "windows": sorted((e for k, e in self.entries.items() if k in order), key=lambda e: order[_key(e)]),
         }
         write_json_atomically(self.path, data)
 
 
-def _key(window: Window) -> str:
-    values = window.to_json()
-    return f"{values['since']}..{values['until']}"
+def _key(bounds: Mapping[str, Any]) -> str:
+    """A window's key in the manifest, from its `since`/`until` (a window's `to_json()` or a manifest entry)."""
+    return f"{bounds.get('since')}..{bounds.get('until')}"
 
 
 def _file_sha256(path: Path) -> str:
