@@ -619,14 +619,14 @@ def _windowing(
     if state is not None and not state.strip():
         raise UsageError("--since-last: the state file path is empty.")
 
-    parallel = flags.parallel
+    parallel, parallel_where = flags.parallel, "--parallel"
     if parallel is None and config.get("parallel") is not None:
-        value = config["parallel"]
+        value, parallel_where = config["parallel"], at(("parallel",))
         if isinstance(value, bool) or not isinstance(value, int):
-            raise UsageError(f"{at(('parallel',))}: expected a whole number, got {_describe(value)}.")
+            raise UsageError(f"{parallel_where}: expected a whole number, got {_describe(value)}.")
         parallel = value
     if parallel is not None and not 1 <= parallel <= MAX_PARALLEL:
-        raise UsageError(f"--parallel: {parallel} is out of range; give 1 to {MAX_PARALLEL}.")
+        raise UsageError(f"{parallel_where}: {parallel} is out of range; give 1 to {MAX_PARALLEL}.")
     if parallel is not None and parallel > 1 and split_by is None:
         raise UsageError("--parallel runs the windows of a split export; give --split-by day|week|month too.")
 
