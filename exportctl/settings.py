@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,8 +287,7 @@ def _parse_config(text: str, path: Path) -> _Config:
         raise ConfigError("expected a mapping with 'default_profile' and 'profiles'", path=where)
     unknown = [str(key) for key in data if key not in TOP_LEVEL_KEYS]
     if unknown:
-        suggestion = closest(unknown[0], TOP_LEVEL_KEYS)
-        maybe = f" Did you mean '{suggestion}'?" if suggestion else ""
+        maybe = _did_you_mean(unknown[0], TOP_LEVEL_KEYS)
         raise ConfigError(f"unknown key '{unknown[0]}'.{maybe} Valid keys: {', '.join(TOP_LEVEL_KEYS)}.", path=where)
 
     raw_profiles = data.get("profiles") or {}
@@ -303,8 +302,7 @@ def _parse_config(text: str, path: Path) -> _Config:
         default = str(default)
         if default not in profiles:
             names = sorted(profiles)
-            suggestion = closest(default, names)
-            maybe = f" Did you mean '{suggestion}'?" if suggestion else ""
+            maybe = _did_you_mean(default, names)
             listing = ", ".join(names) if names else "none"
             raise ConfigError(
                 f"default_profile '{default}' is not one of the profiles.{maybe} Profiles: {listing}.", path=where
@@ -318,8 +316,7 @@ def _parse_profile(name: str, values: Any, where: str) -> dict[str, str]:
     parsed: dict[str, str] = {}
     for key, value in values.items():
         if key not in PROFILE_KEYS:
-            suggestion = closest(str(key), PROFILE_KEYS)
-            maybe = f" Did you mean '{suggestion}'?" if suggestion else ""
+            maybe = _did_you_mean(str(key), PROFILE_KEYS)
             raise ConfigError(
                 f"profile '{name}': unknown key '{key}'.{maybe} Valid keys: {', '.join(PROFILE_KEYS)}.", path=where
             )
@@ -333,6 +330,12 @@ def _parse_profile(name: str, values: Any, where: str) -> dict[str, str]:
     if "api_url" in parsed:
         parsed["api_url"] = normalise_api_url(parsed["api_url"], f"{where}: profile '{name}'")
     return parsed
+
+
+def _did_you_mean(value: str, choices: Sequence[str]) -> str:
+    """` Did you mean 'x'?` for the closest choice, or "" when none is close; ValidationError's wording."""
+    suggestion = closest(value, choices)
+    return f" Did you mean '{suggestion}'?" if suggestion else ""
 
 
 def _check_region(region: str, origin: str) -> None:
