@@ -110,7 +110,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
     request, options = planned.request, planned.options
     header = header_rewriter(request.obj, request.fields, options.headers)
-    bounds = {"since": window.to_json()["since"], "until": window.to_json()["until"]}
+    bounds: dict[str, str | None] = window.to_json()
     if options.split_by is not None:
         from exportctl import split
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,7 +22,7 @@ from exportctl.cli.state import app_state
 
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
-    from exportctl.multi import Entry, EntryResult, Problem
+    from exportctl.multi import Entry, EntryResult, PlannedEntry, Problem
 
 MAX_PARALLEL_EXPORTS = 16
 SUMMARY_COLUMNS = ("name", "object", "status", "rows", "bytes", "output", "seconds", "error")
@@ -168,7 +169,7 @@ def run_file(
         raise typer.Exit(code)
 
 
-def _run(ctx: typer.Context, planned: list[Any], *, parallel: int, keep_going: bool) -> list[EntryResult]:
+def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
     from exportctl import multi
     from exportctl.cli.session import open_session
     from exportctl.client import ApiClient, RateBudget
@@ -180,7 +181,7 @@ def _run(ctx: typer.Context, planned: list[Any], *, parallel: int, keep_going: b
     with open_session(ctx, quiet=True) as session:
         settings = session.client.settings
 
-        def client_for(entry: Entry, sleep: Any) -> ApiClient:
+        def client_for(entry: Entry, sleep: Callable[[float], None]) -> ApiClient:
             return ApiClient(settings, on_event=lines.handler(entry), budget=budget, sleep=sleep)
 
         return multi.run_entries(
