@@ -568,7 +568,7 @@ def _windowing(
     filters: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The incremental, split and time-range options, each checked against the object and the filters."""
-    from exportctl.windows import check_no_conflict, check_split_unit, parse_instant
+    from exportctl.windows import check_no_conflict, check_range, check_split_unit, parse_instant
 
     split = config.get("split")
     split_map: Mapping[str, Any] = {}
@@ -638,8 +638,8 @@ def _windowing(
         )
     if state is not None and until is not None:
         raise UsageError("--since-last ends every run at its start time; --until cannot be combined with it.")
-    if since is not None and until is not None and since >= until:
-        raise UsageError(f"--since ({since.isoformat()}) must be before --until ({until.isoformat()}).")
+    if since is not None and until is not None:
+        check_range(since, until)
     what = "--since-last" if state is not None else "--split-by" if split_by else "--since/--until"
     if state is not None or split_by is not None or since is not None or until is not None:
         check_no_conflict(obj, filter_fields, (filters or {}).get("junction"), what)

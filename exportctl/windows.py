@@ -114,10 +114,15 @@ def _next_boundary(moment: dt.datetime, unit: str) -> dt.datetime:
     return first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
 
 
-def split_windows(since: dt.datetime, until: dt.datetime, unit: str) -> list[Window]:
-    """[since, until) cut at the calendar boundaries of `unit`; UsageError for an empty or huge range."""
+def check_range(since: dt.datetime, until: dt.datetime) -> None:
+    """UsageError unless `since` comes before `until`, both shown as they are sent."""
     if since >= until:
         raise UsageError(f"--since ({iso_ms(since)}) must be before --until ({iso_ms(until)}).")
+
+
+def split_windows(since: dt.datetime, until: dt.datetime, unit: str) -> list[Window]:
+    """[since, until) cut at the calendar boundaries of `unit`; UsageError for an empty or huge range."""
+    check_range(since, until)
     windows: list[Window] = []
     start = since
     while start < until:
