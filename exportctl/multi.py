@@ -47,7 +47,7 @@ from exportctl.request import (
     build_request,
     config_problems,
 )
-from exportctl.schema import BY_COMMAND, ExportObject
+from exportctl.schema import BY_COMMAND, ExportObject, lookup
 from exportctl.suggest import closest
 
 if TYPE_CHECKING:
@@ -318,18 +318,11 @@ def _entry_object(
             ValidationError(f"{_where(file, lines, keys)}: 'object' is missing: what to export.", valid=commands),
         )
         return None
-    obj = BY_COMMAND.get(str(value))
-    if obj is None:
-        # The API's names (voucher_transactions) are a likely slip for the subcommand's (voucher-transactions).
-        text = str(value)
-        report(
-            ValidationError(
-                f"{_where(file, lines, (*keys, 'object'))}: unknown object '{text}'.",
-                valid=commands,
-                suggestion=closest(text.replace("_", "-"), commands),
-            )
-        )
-    return obj
+    try:
+        return lookup(str(value), where=_where(file, lines, (*keys, "object")))
+    except ValidationError as problem:
+        report(problem)
+        return None
 
 
 def _entry_config(

@@ -608,6 +608,20 @@ EXPORT_STATUSES = ("SCHEDULED", "IN_PROGRESS", "DONE", "ERROR")
 LIST_ORDERS = _both_ways("created_at", "status")
 
 
+def lookup(name: str, *, where: str | None = None) -> ExportObject:
+    """The export object of a subcommand name; a ValidationError naming the valid ones and a close match."""
+    found = BY_COMMAND.get(name)
+    if found is not None:
+        return found
+    from exportctl.errors import ValidationError
+    from exportctl.suggest import closest
+
+    message = f"{where}: unknown object '{name}'." if where else f"Unknown object '{name}'."
+    # The API's names (voucher_transactions) are a likely slip for the subcommand's (voucher-transactions).
+    suggestion = closest(name.replace("_", "-"), BY_COMMAND)
+    raise ValidationError(message, valid=tuple(BY_COMMAND), suggestion=suggestion)
+
+
 def get_object(command: str) -> ExportObject:
     """The export object for a subcommand name or an API `exported_object` name."""
     found = BY_COMMAND.get(command) or API_OBJECTS.get(command)

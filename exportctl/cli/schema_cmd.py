@@ -10,9 +10,7 @@ import typer
 from exportctl.cli import options
 from exportctl.cli.completion_sources import complete_object
 from exportctl.cli.console import write_json
-from exportctl.errors import ValidationError
-from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS, ExportObject
-from exportctl.suggest import closest
+from exportctl.schema import EXPORT_OBJECTS, ExportObject, lookup
 
 
 def _as_dict(obj: ExportObject) -> dict[str, Any]:
@@ -41,13 +39,6 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
         "filter_prefixes": list(obj.filter_prefixes),
         "scopes": [{"option": f"--{scope.option}", "endpoint": scope.path} for scope in obj.scopes],
     }
-
-
-def _lookup(name: str) -> ExportObject:
-    found = BY_COMMAND.get(name)
-    if found is None:
-        raise ValidationError(f"Unknown object '{name}'.", valid=BY_COMMAND, suggestion=closest(name, BY_COMMAND))
-    return found
 
 
 def _render(obj: ExportObject) -> None:
@@ -92,7 +83,7 @@ def schema(
     json_output: options.JsonOutput = False,
 ) -> None:
     """Show the fields (with descriptions), orders and filters of an exported object."""
-    selected = [_lookup(name)] if name else list(EXPORT_OBJECTS)
+    selected = [lookup(name)] if name else list(EXPORT_OBJECTS)
     if json_output:
         document: Any = _as_dict(selected[0]) if name else [_as_dict(obj) for obj in selected]
         write_json(json.dumps(document, indent=2))

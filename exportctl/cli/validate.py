@@ -16,7 +16,7 @@ import typer
 
 from exportctl.cli.completion_sources import complete_object
 from exportctl.cli.console import print_info, write_json
-from exportctl.schema import API_OBJECTS, BY_COMMAND, ExportObject
+from exportctl.schema import API_OBJECTS, BY_COMMAND, ExportObject, lookup
 
 if TYPE_CHECKING:
     from exportctl.multi import Problem
@@ -93,15 +93,8 @@ def validate(
     Each problem is one line, `file:line: what is wrong`, with the valid values and a "did you mean".
     Example: exportctl validate sample-configs/*.yaml
     """
-    from exportctl.errors import ValidationError
-    from exportctl.suggest import closest
-
-    if object_name is not None and object_name not in BY_COMMAND:
-        raise ValidationError(
-            f"--object: unknown object '{object_name}'.",
-            valid=tuple(BY_COMMAND),
-            suggestion=closest(object_name.replace("_", "-"), BY_COMMAND),
-        )
+    if object_name is not None:
+        lookup(object_name, where="--object")
     reports = [check_file(file, object_name) for file in files]
     count = sum(len(report["problems"]) for report in reports)
     if json_output:
