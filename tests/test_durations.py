@@ -1,7 +1,7 @@
 import pytest
 
-from exportctl.durations import parse_duration
 from exportctl.errors import UsageError
+from exportctl.request.durations import parse_duration
 
 
 @pytest.mark.parametrize(

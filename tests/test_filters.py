@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.filters import (
+from exportctl.request.filters import (
     GRAMMAR_HELP,
     Condition,
     build_filters,

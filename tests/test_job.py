@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from exportctl import schema
-from exportctl.client import ApiClient, RateLimit
+from exportctl.client.api import ApiClient, RateLimit
 from exportctl.errors import (
     DownloadError,
     ExitCode,
@@ -35,7 +35,7 @@ from exportctl.events import (
     StatusChanged,
     Submitted,
 )
-from exportctl.job import (
+from exportctl.export.single import (
     POLL_CAP,
     POLL_INITIAL,
     POLL_SLOW_CAP,
@@ -46,8 +46,8 @@ from exportctl.job import (
     run_export,
     submit,
 )
-from exportctl.output import part_path
-from exportctl.request import ExportRequest
+from exportctl.files.targets import part_path
+from exportctl.request.build import ExportRequest
 from exportctl.sandbox import Sandbox
 from exportctl.settings import Settings
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import OutputError, UsageError, ValidationError
-from exportctl.output import (
+from exportctl.files.targets import (
     AtomicWriter,
     check_target,
     needs_export_id,

@@ -6,6 +6,7 @@ import io
 
 from rich.console import Console
 
+from exportctl.cli.reporters import LiveReporter, PlainReporter, QuietReporter, make_reporter
 from exportctl.events import (
     DownloadProgress,
     DownloadStarted,
@@ -16,7 +17,6 @@ from exportctl.events import (
     StatusChanged,
     Submitted,
 )
-from exportctl.reporting import LiveReporter, PlainReporter, QuietReporter, make_reporter
 
 EVENTS: list[Event] = [
     Submitted("exp_1", "voucher"),

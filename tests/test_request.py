@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 
 from exportctl.errors import ConfigError, UsageError, ValidationError
-from exportctl.request import CONFIG_KEYS, ExportRequest, RequestFlags, RunOptions, build_request, load_config
+from exportctl.request.build import CONFIG_KEYS, ExportRequest, RequestFlags, RunOptions, build_request, load_config
 from exportctl.schema import EXPORT_OBJECTS, get_object
 
 ORDER = get_object("order")

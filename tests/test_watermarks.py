@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import ExitCode, LockedError, UsageError
-from exportctl.request import RequestFlags, build_request
+from exportctl.export.watermarks import StateLock, WatermarkStore, lock_path, state_key
+from exportctl.request.build import RequestFlags, build_request
 from exportctl.schema import BY_COMMAND
-from exportctl.watermarks import StateLock, WatermarkStore, lock_path, state_key
 
 ORDER = BY_COMMAND["order"]
 

@@ -8,8 +8,7 @@ import itertools
 import pytest
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.schema import BY_COMMAND
-from exportctl.windows import (
+from exportctl.request.windows import (
     MAX_WINDOWS,
     Window,
     check_no_conflict,
@@ -21,6 +20,7 @@ from exportctl.windows import (
     split_windows,
     window_conditions,
 )
+from exportctl.schema import BY_COMMAND
 
 ORDER = BY_COMMAND["order"]
 

@@ -15,7 +15,7 @@ import typer
 
 from exportctl.cli import options
 from exportctl.cli.completion_sources import fields_completer, filters_completer, orders_completer
-from exportctl.filters import GRAMMAR_HELP
+from exportctl.request.filters import GRAMMAR_HELP
 from exportctl.schema import ExportObject
 
 

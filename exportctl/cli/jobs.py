@@ -85,9 +85,9 @@ def wait(
     json_output: options.JsonOutput = False,
 ) -> None:
     """Wait until an export is DONE (exit 0) or ERROR (exit 5), or --timeout passes (exit 6)."""
-    from exportctl import job
     from exportctl.cli.session import open_session
-    from exportctl.durations import parse_duration
+    from exportctl.export import single as job
+    from exportctl.request.durations import parse_duration
 
     seconds = parse_duration(timeout, "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
@@ -107,9 +107,9 @@ def download(
     json_output: options.JsonOutput = False,
 ) -> None:
     """Download the CSV of a DONE export (resuming an interrupted download where the server allows)."""
-    from exportctl import job
     from exportctl.cli.session import open_session
-    from exportctl.output import resolve_target
+    from exportctl.export import single as job
+    from exportctl.files.targets import resolve_target
 
     started = time.monotonic()
     with open_session(ctx) as session:

@@ -14,7 +14,7 @@ from exportctl.schema import ExportObject
 
 
 def _flags(values: dict[str, Any]) -> Any:
-    from exportctl.request import RequestFlags
+    from exportctl.request.build import RequestFlags
 
     return RequestFlags(
         fields=list(values.get("fields") or []),
@@ -40,7 +40,7 @@ def _flags(values: dict[str, Any]) -> Any:
 
 def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, Any]) -> None:
     """Validate everything offline, then submit, wait, download and report."""
-    from exportctl.request import build_request, load_config
+    from exportctl.request.build import build_request, load_config
 
     config_path: Path | None = values.get("config")
     config = load_config(config_path) if config_path is not None else None
@@ -50,8 +50,8 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
         write_json(json.dumps(request.body(), indent=2))
         return
 
-    from exportctl import pipeline
     from exportctl.cli.session import open_session
+    from exportctl.export import plan as pipeline
 
     planned = pipeline.plan(request, options)
     json_output: bool = values.get("json_output", False)

@@ -22,7 +22,7 @@ from exportctl.cli.state import app_state
 
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
-    from exportctl.multi import Entry, EntryResult, PlannedEntry, Problem
+    from exportctl.request.runfile import Entry, EntryResult, PlannedEntry, Problem
 
 MAX_PARALLEL_EXPORTS = 16
 SUMMARY_COLUMNS = ("name", "object", "status", "rows", "bytes", "output", "seconds", "error")
@@ -40,7 +40,7 @@ class LabelledLines:
         """Write one line for the export `name`."""
         if self._quiet:
             return
-        from exportctl.reporting import log_timestamp
+        from exportctl.cli.reporters import log_timestamp
 
         stamp = log_timestamp()
         with self._lock:
@@ -50,7 +50,7 @@ class LabelledLines:
 
     def handler(self, entry: Entry) -> EventHandler:
         """The event handler of one export."""
-        from exportctl.reporting import log_line
+        from exportctl.cli.reporters import log_line
 
         def on_event(event: Event) -> None:
             text = log_line(event, verbose=self._verbose)
@@ -129,9 +129,10 @@ def run_file(
     worst first: 130, 3, 2, 1, 7, 4, 5, 6, 8; 0 when every export succeeded. Example:
     exportctl run sample-configs/nightly.yaml --parallel 3 --keep-going
     """
-    from exportctl import multi, pipeline
     from exportctl.errors import ConfigError, UsageError
-    from exportctl.request import load_config
+    from exportctl.export import plan as pipeline
+    from exportctl.request import runfile as multi
+    from exportctl.request.build import load_config
 
     label = str(file)
     config = load_config(file)
@@ -170,9 +171,9 @@ def run_file(
 
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
-    from exportctl import multi
     from exportctl.cli.session import open_session
-    from exportctl.client import ApiClient, RateBudget
+    from exportctl.client.api import ApiClient, RateBudget
+    from exportctl.request import runfile as multi
 
     state = app_state(ctx)
     lines = LabelledLines(quiet=state.quiet, verbose=state.verbose)

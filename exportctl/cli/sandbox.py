@@ -110,7 +110,7 @@ def sandbox(
     """Serve a local Voucherify-compatible export API with generated data, until Ctrl-C."""
     # Imported here: `exportctl --help` and completion must not pay for the sandbox.
     from exportctl.cli.console import print_info, print_warning
-    from exportctl.durations import parse_duration
+    from exportctl.request.durations import parse_duration
     from exportctl.sandbox import Sandbox, Timing
 
     if scale <= 0:

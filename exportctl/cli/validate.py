@@ -19,7 +19,7 @@ from exportctl.cli.console import print_info, write_json
 from exportctl.schema import API_OBJECTS, BY_COMMAND, ExportObject, lookup
 
 if TYPE_CHECKING:
-    from exportctl.multi import Problem
+    from exportctl.request.runfile import Problem
 
 
 def object_for(file: Path, config: Any, chosen: str | None) -> ExportObject | str:
@@ -41,9 +41,9 @@ def object_for(file: Path, config: Any, chosen: str | None) -> ExportObject | st
 
 def check_file(file: Path, chosen: str | None) -> dict[str, Any]:
     """The report of one file: its kind, its object or exports, and its problems."""
-    from exportctl import multi
     from exportctl.errors import ConfigError
-    from exportctl.request import load_config
+    from exportctl.request import runfile as multi
+    from exportctl.request.build import load_config
 
     label = str(file)
     report: dict[str, Any] = {"file": label, "kind": None, "object": None, "exports": None, "problems": []}

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import ExitCode
+from exportctl.export.watermarks import StateLock
+from exportctl.request.windows import iso_ms
 from exportctl.sandbox import Sandbox
-from exportctl.watermarks import StateLock
-from exportctl.windows import iso_ms
 from tests.cli.conftest import Cli
 from tests.conftest import SANDBOX_SCALE, SANDBOX_SEED, SANDBOX_TIMING
 

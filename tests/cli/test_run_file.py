@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import ExitCode
-from exportctl.multi import EntryResult, worst_exit_code
+from exportctl.request.runfile import EntryResult, worst_exit_code
 from exportctl.sandbox import Sandbox, Timing
 from tests.cli.conftest import Cli
 

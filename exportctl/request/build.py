@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from exportctl.durations import parse_duration
 from exportctl.errors import ConfigError, UsageError, ValidationError
-from exportctl.filters import (
+from exportctl.request.durations import parse_duration
+from exportctl.request.filters import (
     Condition,
     api_junction,
     build_filters,
@@ -568,7 +568,7 @@ def _windowing(
     filters: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The incremental, split and time-range options, each checked against the object and the filters."""
-    from exportctl.windows import check_no_conflict, check_range, check_split_unit, parse_instant
+    from exportctl.request.windows import check_no_conflict, check_range, check_split_unit, parse_instant
 
     split = config.get("split")
     split_map: Mapping[str, Any] = {}

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal, Protocol
 
-from exportctl.client import DOWNLOAD_CHUNK, ApiClient, RateLimit, full_jitter
+from exportctl.client.api import DOWNLOAD_CHUNK, ApiClient, RateLimit, full_jitter
 from exportctl.errors import (
     DownloadError,
     DownloadTokenError,
@@ -54,8 +54,8 @@ from exportctl.events import (
     Submitted,
     ignore_event,
 )
+from exportctl.files.targets import STDOUT, AtomicWriter, Target, check_target
 from exportctl.masking import mask_url
-from exportctl.output import STDOUT, AtomicWriter, Target, check_target
 
 SCHEDULED, IN_PROGRESS, DONE, ERROR = "SCHEDULED", "IN_PROGRESS", "DONE", "ERROR"
 

@@ -34,15 +34,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from exportctl.client import ApiClient
+from exportctl.client.api import ApiClient
 from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
-from exportctl.job import CsvDigest, DownloadResult, ExportOutcome, run_export
-from exportctl.output import STDOUT, Target, write_atomically
-from exportctl.request import ExportRequest
+from exportctl.export.single import CsvDigest, DownloadResult, ExportOutcome, run_export
+from exportctl.export.watermarks import write_json_atomically
+from exportctl.files.targets import STDOUT, Target, write_atomically
+from exportctl.request.build import ExportRequest
+from exportctl.request.windows import Window, filters_with_window
 from exportctl.schema import FilterField
-from exportctl.watermarks import write_json_atomically
-from exportctl.windows import Window, filters_with_window
 
 MANIFEST_VERSION = 1
 MANIFEST_SUFFIX = ".manifest.json"

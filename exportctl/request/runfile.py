@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from exportctl.errors import ExitCode, ExportctlError, UsageError, ValidationError
 from exportctl.events import Event, EventHandler, Submitted
-from exportctl.output import STDOUT, needs_export_id, template_placeholders
-from exportctl.request import (
+from exportctl.files.targets import STDOUT, needs_export_id, template_placeholders
+from exportctl.request.build import (
     CONFIG_KEYS,
     ExportRequest,
     KeyLocator,
@@ -51,9 +51,9 @@ from exportctl.schema import BY_COMMAND, ExportObject, lookup
 from exportctl.suggest import closest
 
 if TYPE_CHECKING:
-    from exportctl.client import ApiClient
-    from exportctl.job import ExportOutcome
-    from exportctl.pipeline import Plan
+    from exportctl.client.api import ApiClient
+    from exportctl.export.plan import Plan
+    from exportctl.export.single import ExportOutcome
 
 # The top level of a multi-export file; a file with either key is read as one.
 MULTI_KEYS: dict[str, str] = {
@@ -488,7 +488,7 @@ def run_entries(
     running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
     given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
     """
-    from exportctl import pipeline  # requests comes with it: only once something runs
+    from exportctl.export import plan as pipeline  # requests comes with it: only once something runs
 
     stop = stop or threading.Event()
     halted = threading.Event()

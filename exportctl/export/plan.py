@@ -5,11 +5,11 @@ so that a command fails before credentials are read or an export is created for 
 the plan against the API. The export subcommands and `exportctl run` both go through here, so both get
 the run options of `RunOptions`:
 
-- `since`/`until`: one export of the records created in [since, until) (see `exportctl.windows`);
-- `split_by`: one export per calendar window of [since, until or now), joined (see `exportctl.split`);
+- `since`/`until`: one export of the records created in [since, until) (see `exportctl.request.windows`);
+- `split_by`: one export per calendar window of [since, until or now), joined (see `exportctl.export.split`);
 - `incremental`: [watermark, now) under the state file's lock, moving the watermark to `now` once the
-  file is saved (see `exportctl.watermarks`); the first run starts at `since`, or has no lower bound;
-- `headers`: `fields` rewrites the header row to the field names (see `exportctl.csv_header`).
+  file is saved (see `exportctl.export.watermarks`); the first run starts at `since`, or has no lower bound;
+- `headers`: `fields` rewrites the header row to the field names (see `exportctl.files.csv_header`).
 """
 
 from __future__ import annotations
@@ -20,20 +20,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from exportctl.csv_header import header_rewriter
 from exportctl.errors import UsageError
 from exportctl.events import EventHandler, ignore_event
-from exportctl.output import STDOUT, Target, needs_export_id, preflight_target, resolve_target
-from exportctl.request import ExportRequest, RunOptions
-from exportctl.windows import Window, iso_ms, require_created_filter, split_windows, truncate_ms
+from exportctl.files.csv_header import header_rewriter
+from exportctl.files.targets import STDOUT, Target, needs_export_id, preflight_target, resolve_target
+from exportctl.request.build import ExportRequest, RunOptions
+from exportctl.request.windows import Window, iso_ms, require_created_filter, split_windows, truncate_ms
 
 # A split export joins several exports, so its name cannot carry one export id.
 SPLIT_TEMPLATE = "{object}-{date}.csv"
 
 if TYPE_CHECKING:
     # job and client import requests; keep them out of start-up.
-    from exportctl.client import ApiClient
-    from exportctl.job import ExportOutcome
+    from exportctl.client.api import ApiClient
+    from exportctl.export.single import ExportOutcome
 
 
 @dataclass(frozen=True)
@@ -106,13 +106,13 @@ def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore
 
 def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
     """The export of the records created in `window`: one export, or one per split window, joined."""
-    from exportctl import job
+    from exportctl.export import single as job
 
     request, options = planned.request, planned.options
     header = header_rewriter(request.obj, request.fields, options.headers)
     bounds: dict[str, str | None] = window.to_json()
     if options.split_by is not None:
-        from exportctl import split
+        from exportctl.export import split
 
         field = require_created_filter(request.obj, "--split-by")
         if window.start is None:
@@ -135,7 +135,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
         return replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
 
     if window.start is not None or window.end is not None:
-        from exportctl.split import window_request
+        from exportctl.export.split import window_request
 
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
     target: Target | Callable[[str], Target] = (
@@ -158,7 +158,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
 def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
-    from exportctl.watermarks import StateLock, WatermarkStore, state_key
+    from exportctl.export.watermarks import StateLock, WatermarkStore, state_key
 
     options = planned.options
     assert options.incremental is not None

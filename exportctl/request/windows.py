@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.filters import iso_ms as iso_ms  # re-exported: windows' callers format boundaries with it
-from exportctl.filters import read_instant
+from exportctl.request.filters import iso_ms as iso_ms  # re-exported: windows' callers format boundaries with it
+from exportctl.request.filters import read_instant
 from exportctl.schema import ExportObject, FilterField
 from exportctl.suggest import closest
 
