@@ -22,7 +22,8 @@ from exportctl.cli.state import app_state
 
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
-    from exportctl.request.runfile import Entry, EntryResult, PlannedEntry, Problem
+    from exportctl.export.batch import EntryResult, PlannedEntry
+    from exportctl.request.runfile import Entry, Problem
 
 MAX_PARALLEL_EXPORTS = 16
 SUMMARY_COLUMNS = ("name", "object", "status", "rows", "bytes", "output", "seconds", "error")
@@ -130,6 +131,7 @@ def run_file(
     exportctl run sample-configs/nightly.yaml --parallel 3 --keep-going
     """
     from exportctl.errors import ConfigError, UsageError
+    from exportctl.export import batch
     from exportctl.export import plan as pipeline
     from exportctl.request import runfile as multi
     from exportctl.request.build import load_config
@@ -149,10 +151,10 @@ def run_file(
     chosen = multi.select(entries, only or [])
     # Every target is checked before anything is submitted: a missing directory or an existing file of
     # the fifth export must not be found after the first four have run.
-    planned: list[multi.PlannedEntry] = []
+    planned: list[batch.PlannedEntry] = []
     for entry in chosen:
         try:
-            planned.append(multi.PlannedEntry(entry, pipeline.plan(entry.request, entry.options)))
+            planned.append(batch.PlannedEntry(entry, pipeline.plan(entry.request, entry.options)))
         except UsageError as error:
             where = f"{label}:{entry.line}" if entry.line is not None else label
             problems.append(multi.Problem(label, entry.line, f"{where}: {entry.name}: {error.message}"))
@@ -165,7 +167,7 @@ def run_file(
         write_json(json.dumps([result.summary() for result in results]))
     else:
         _print_table(results)
-    code = multi.worst_exit_code(results)
+    code = batch.worst_exit_code(results)
     if code:
         raise typer.Exit(code)
 
@@ -173,7 +175,7 @@ def run_file(
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
     from exportctl.cli.session import open_session
     from exportctl.client.api import ApiClient, RateBudget
-    from exportctl.request import runfile as multi
+    from exportctl.export import batch
 
     state = app_state(ctx)
     lines = LabelledLines(quiet=state.quiet, verbose=state.verbose)
@@ -185,7 +187,7 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
         def client_for(entry: Entry, sleep: Callable[[float], None]) -> ApiClient:
             return ApiClient(settings, on_event=lines.handler(entry), budget=budget, sleep=sleep)
 
-        return multi.run_entries(
+        return batch.run_entries(
             planned,
             client_for=client_for,
             parallel=parallel,
