@@ -14,7 +14,7 @@ from exportctl import schema
 from exportctl.client.api import MAX_ATTEMPTS, ApiClient, RateBudget
 from exportctl.errors import ApiError, AuthError, ExitCode, NetworkError, NotFoundError
 from exportctl.events import Event, HttpExchange, Retrying
-from exportctl.request.build import ExportRequest
+from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox, Timing
 from exportctl.settings import Settings
 

@@ -47,7 +47,7 @@ from exportctl.export.single import (
     submit,
 )
 from exportctl.files.targets import part_path
-from exportctl.request.build import ExportRequest
+from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox
 from exportctl.settings import Settings
 

@@ -4,7 +4,9 @@ from typing import Any
 import pytest
 
 from exportctl.errors import ConfigError, UsageError, ValidationError
-from exportctl.request.build import CONFIG_KEYS, ExportRequest, RequestFlags, RunOptions, build_request, load_config
+from exportctl.request.build import build_request
+from exportctl.request.configfile import load_config
+from exportctl.request.model import CONFIG_KEYS, ExportRequest, RequestFlags, RunOptions
 from exportctl.schema import EXPORT_OBJECTS, get_object
 
 ORDER = get_object("order")

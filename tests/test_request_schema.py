@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from exportctl.request.build import ExportRequest, RequestFlags, build_request
+from exportctl.request.build import build_request
 from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression
+from exportctl.request.model import ExportRequest, RequestFlags
 from exportctl.schema import EXPORT_OBJECTS, ExportObject, ValueType
 
 DATA = Path(__file__).parent / "data"

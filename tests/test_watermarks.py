@@ -10,7 +10,8 @@ import pytest
 
 from exportctl.errors import ExitCode, LockedError, UsageError
 from exportctl.export.watermarks import StateLock, WatermarkStore, lock_path, state_key
-from exportctl.request.build import RequestFlags, build_request
+from exportctl.request.build import build_request
+from exportctl.request.model import RequestFlags
 from exportctl.schema import BY_COMMAND
 
 ORDER = BY_COMMAND["order"]

@@ -14,7 +14,7 @@ from exportctl.schema import ExportObject
 
 
 def _flags(values: dict[str, Any]) -> Any:
-    from exportctl.request.build import RequestFlags
+    from exportctl.request.model import RequestFlags
 
     return RequestFlags(
         fields=list(values.get("fields") or []),
@@ -40,7 +40,8 @@ def _flags(values: dict[str, Any]) -> Any:
 
 def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, Any]) -> None:
     """Validate everything offline, then submit, wait, download and report."""
-    from exportctl.request.build import build_request, load_config
+    from exportctl.request.build import build_request
+    from exportctl.request.configfile import load_config
 
     config_path: Path | None = values.get("config")
     config = load_config(config_path) if config_path is not None else None

@@ -134,7 +134,7 @@ def run_file(
     from exportctl.export import batch
     from exportctl.export import plan as pipeline
     from exportctl.request import runfile as multi
-    from exportctl.request.build import load_config
+    from exportctl.request.configfile import load_config
 
     label = str(file)
     config = load_config(file)

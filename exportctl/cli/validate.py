@@ -43,7 +43,7 @@ def check_file(file: Path, chosen: str | None) -> dict[str, Any]:
     """The report of one file: its kind, its object or exports, and its problems."""
     from exportctl.errors import ConfigError
     from exportctl.request import runfile as multi
-    from exportctl.request.build import load_config
+    from exportctl.request.configfile import load_config
 
     label = str(file)
     report: dict[str, Any] = {"file": label, "kind": None, "object": None, "exports": None, "problems": []}

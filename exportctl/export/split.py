@@ -40,7 +40,7 @@ from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.export.single import CsvDigest, DownloadResult, ExportOutcome, run_export
 from exportctl.export.watermarks import write_json_atomically
 from exportctl.files.targets import STDOUT, Target, write_atomically
-from exportctl.request.build import ExportRequest
+from exportctl.request.model import ExportRequest
 from exportctl.request.windows import Window, filters_with_window
 from exportctl.schema import FilterField
 

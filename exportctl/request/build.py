@@ -23,13 +23,11 @@ replace the file's. Every name is checked against the schema tables, with a "did
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from exportctl.errors import ConfigError, UsageError, ValidationError
+from exportctl.errors import UsageError, ValidationError
+from exportctl.request.configfile import KeyLocator, KeyPath, LoadedConfig, check_keys
 from exportctl.request.durations import parse_duration
 from exportctl.request.filters import (
     Condition,
@@ -40,223 +38,19 @@ from exportctl.request.filters import (
     validate_api_filters,
     validate_junction,
 )
+from exportctl.request.model import (
+    CONFIG_KEYS,
+    HEADER_STYLES,
+    INCREMENTAL_KEYS,
+    MAX_PARALLEL,
+    PARAMETER_KEYS,
+    SPLIT_KEYS,
+    ExportRequest,
+    RequestFlags,
+    RunOptions,
+)
 from exportctl.schema import ExportObject
 from exportctl.suggest import closest
-
-# The one table of the YAML file's top-level keys: the API body's two, then the CLI's own.
-CONFIG_KEYS: dict[str, str] = {
-    "exported_object": "The API's exported_object; must match the subcommand (voucher_transactions for card kinds).",
-    "parameters": "The API's parameters: fields, order, filters.",
-    "junction": "How the filters combine: and | or (default and).",
-    "voucher": "Scope transactions to one card: its code or ID.",
-    "campaign": "Scope transactions or points expirations to one campaign: its ID or name.",
-    "output": "Target path or template ({object} {id} {date} {time}); - for stdout.",
-    "output_dir": "Directory for the target.",
-    "force": "Overwrite an existing target: true | false.",
-    "wait": "Wait for the export and download it: true | false.",
-    "timeout": "Give up waiting after this long: 90s, 15m, 2h.",
-    "headers": "CSV header row: api (the API's titles) | fields (the field names).",
-    "incremental": "Incremental export: the state file (a path), or {state: FILE, key: NAME}; see --since-last.",
-    "since": "Only records created at or after this: 2024-01-01 or an ISO 8601 date-time (UTC unless a zone).",
-    "until": "Only records created before this (exclusive); default for split and incremental: the run's start.",
-    "split": "Cut into created_at windows and join them: day | week | month, or {by: ..., since: ..., until: ...}.",
-    "parallel": "How many split windows run at once, sharing the rate budget: 1 to 16 (default 1).",
-}
-PARAMETER_KEYS = ("fields", "order", "filters")
-SPLIT_KEYS = ("by", "since", "until")
-INCREMENTAL_KEYS = ("state", "key")
-MAX_PARALLEL = 16
-HEADER_STYLES = ("api", "fields")
-
-KeyPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    """What to export, validated: turned into the exact API request body and endpoint."""
-
-    obj: ExportObject
-    fields: tuple[str, ...] | None = None  # None: omitted, the API applies its defaults
-    order: str | None = None
-    filters: dict[str, Any] | None = None  # the API's form
-    scope: tuple[str, str] | None = None  # ("voucher", "GIFT-1") or ("campaign", "camp_x")
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body: `exported_object` and `parameters` for /v1/exports; only `parameters` for a scope."""
-        parameters: dict[str, Any] = {}
-        if self.fields is not None:
-            parameters["fields"] = list(self.fields)
-        if self.order is not None:
-            parameters["order"] = self.order
-        if self.filters:
-            parameters["filters"] = self.filters
-        # The per-resource endpoints name the object by their path; their schemas have `parameters` only.
-        body: dict[str, Any] = {} if self.scope else {"exported_object": self.obj.exported_object}
-        if parameters:
-            body["parameters"] = parameters
-        return body
-
-    def endpoint(self) -> str:
-        """`/v1/exports`, or the scope's per-resource path with its value URL-quoted."""
-        if self.scope is None:
-            return "/v1/exports"
-        option, value = self.scope
-        for scope in self.obj.scopes:
-            if scope.option == option:
-                return scope.path.format(value=quote(value, safe=""))
-        raise ValidationError(
-            f"{self.obj.command} exports cannot be scoped by {option}.",
-            valid=tuple(s.option for s in self.obj.scopes),
-        )
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How to run the export, from the CLI's own keys (YAML and flags)."""
-
-    output: str | None = None
-    output_dir: str | None = None
-    force: bool = False
-    wait: bool = True
-    timeout: float | None = None  # seconds; None waits as long as it takes
-    headers: str | None = None  # "api" | "fields"; None: as the API writes them
-    incremental: str | None = None  # the state file of an incremental export
-    incremental_key: str | None = None  # its explicit key in the state file; None: derived from the request
-    since: datetime | None = None  # created_at >= since (UTC, milliseconds)
-    until: datetime | None = None  # created_at < until
-    split_by: str | None = None  # "day" | "week" | "month"
-    parallel: int = 1  # split windows at once
-
-
-@dataclass
-class RequestFlags:
-    """What the CLI parsed; None or empty means the flag was not given."""
-
-    fields: list[str] = field(default_factory=list)  # each item may itself be "a,b,c"
-    order: str | None = None
-    filters: list[str] = field(default_factory=list)
-    junction: str | None = None
-    voucher: str | None = None
-    campaign: str | None = None
-    output: str | None = None
-    output_dir: str | None = None
-    force: bool | None = None
-    wait: bool | None = None
-    timeout: str | None = None
-    headers: str | None = None
-    incremental: str | None = None
-    state_key: str | None = None
-    since: str | None = None
-    until: str | None = None
-    split_by: str | None = None
-    parallel: int | None = None
-
-
-class LoadedConfig(dict[str, Any]):
-    """A YAML config's mapping, remembering its file and the line of every key for error messages."""
-
-    def __init__(self, data: Mapping[str, Any], path: str | None, lines: dict[KeyPath, int]) -> None:
-        super().__init__(data)
-        self.path = path
-        self.lines = lines
-
-
-def load_config(path: Path | str) -> dict[str, Any]:
-    """Read a YAML config file into a mapping; ConfigError with file, line and column when it is not one."""
-    import yaml  # start-up and --help must not pay for yaml
-
-    label = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("no such file.", path=label) from None
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text.", path=label) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read it: {error.strerror or error}.", path=label) from None
-    try:
-        # The reader checks every character as the loader is made, so that raises syntax errors too.
-        loader = yaml.SafeLoader(text)
-    except yaml.reader.ReaderError as error:
-        line = text.count("\n", 0, error.position) + 1
-        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
-        character = chr(error.character) if isinstance(error.character, int) else error.character
-        message = f"YAML syntax error: {error.reason} ({character!r})."
-        raise ConfigError(message, path=label, line=line, column=column) from None
-    try:
-        node = loader.get_single_node()
-        lines: dict[KeyPath, int] = {}
-        if node is not None:
-            _record_lines(node, (), lines, label)
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = error.problem or error.context or "invalid YAML"
-        if problem.startswith("but ") and error.context:
-            problem = f"{error.context}, {problem}"
-        raise ConfigError(
-            f"YAML syntax error: {problem}.",
-            path=label,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
-    # The YAML constructors raise plain Python errors on some inputs (a timestamp such as 2024-13-45,
-    # nesting deeper than the interpreter's stack), so these are syntax errors of the file too.
-    except (yaml.YAMLError, ValueError, OverflowError, RecursionError, TypeError) as error:
-        raise ConfigError(f"YAML error: {error}.", path=label) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
-        raise ConfigError(
-            f"expected a mapping of keys ({', '.join(CONFIG_KEYS)}), but the file is {kind}.",
-            path=label,
-            line=node.start_mark.line + 1 if node is not None else None,
-        )
-    return LoadedConfig(data, label, lines)
-
-
-def _record_lines(node: Any, path: KeyPath, lines: dict[KeyPath, int], label: str) -> None:
-    """Note the line of every key and list item under `node`; refuse a key given twice."""
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise ConfigError(
-                    f"key '{key}' is given twice (first on line {seen[key]}).",
-                    path=label,
-                    line=line,
-                    column=key_node.start_mark.column + 1,
-                )
-            seen[key] = line
-            lines.setdefault((*path, key), line)
-            _record_lines(value_node, (*path, key), lines, label)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines.setdefault((*path, index), item.start_mark.line + 1)
-            _record_lines(item, (*path, index), lines, label)
-
-
-class KeyLocator:
-    """Turns a key path of the config into the prefix of an error message: `orders.yaml:7: parameters.order`."""
-
-    def __init__(self, path: str | None, lines: Mapping[KeyPath, int]) -> None:
-        self.path = path
-        self.lines = lines
-
-    def __call__(self, keys: KeyPath) -> str:
-        dotted = "".join(f"[{k}]" if isinstance(k, int) else (f".{k}" if i else k) for i, k in enumerate(keys))
-        line = next((self.lines[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in self.lines), None)
-        where = self.path or ""
-        if where and line is not None:
-            where += f":{line}"
-        return f"{where}: {dotted}" if where and dotted else (where or dotted or "config")
 
 
 def build_request(
@@ -271,7 +65,7 @@ def build_request(
     at = KeyLocator(config_path or getattr(config, "path", None), getattr(config, "lines", {}))
     if not isinstance(config, Mapping):
         raise UsageError(f"{at(())}: expected a mapping of keys ({', '.join(CONFIG_KEYS)}).")
-    _check_keys(config, tuple(CONFIG_KEYS), (), at)
+    check_keys(config, tuple(CONFIG_KEYS), (), at)
 
     if "exported_object" in config:
         named = config["exported_object"]
@@ -287,7 +81,7 @@ def build_request(
         parameters = {}
     if not isinstance(parameters, Mapping):
         raise UsageError(f"{at(('parameters',))}: expected a mapping with {', '.join(PARAMETER_KEYS)}.")
-    _check_keys(parameters, PARAMETER_KEYS, ("parameters",), at)
+    check_keys(parameters, PARAMETER_KEYS, ("parameters",), at)
 
     fields = _fields_from_flags(obj, flags.fields) if flags.fields else _fields_from_config(obj, parameters, at)
     order = _order(obj, flags.order, "--order") if flags.order is not None else None
@@ -373,22 +167,6 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
         check(rest)
     check(config)
     return problems
-
-
-def _check_keys(mapping: Mapping[Any, Any], names: tuple[str, ...], parent: KeyPath, at: KeyLocator) -> None:
-    for key in mapping:
-        name = str(key)
-        if name in names:
-            continue
-        where = "'parameters'" if not parent and name in PARAMETER_KEYS else None
-        placed = f" It belongs under {where}." if where else ""
-        if parent == ("parameters",) and name in CONFIG_KEYS:
-            placed = " It is a top-level key, not a parameter."
-        raise ValidationError(
-            f"{at((*parent, name))}: unknown key '{name}'.{placed}",
-            valid=names,
-            suggestion=None if placed else closest(name, names),
-        )
 
 
 def _text(value: Any, where: str) -> str:
@@ -573,7 +351,7 @@ def _windowing(
     split = config.get("split")
     split_map: Mapping[str, Any] = {}
     if isinstance(split, Mapping):
-        _check_keys(split, SPLIT_KEYS, ("split",), at)
+        check_keys(split, SPLIT_KEYS, ("split",), at)
         split_map = split
     elif split is not None:
         split_map = {"by": _text(split, at(("split",)))}
@@ -605,7 +383,7 @@ def _windowing(
     state, key = flags.incremental, flags.state_key
     raw = config.get("incremental")
     if isinstance(raw, Mapping):
-        _check_keys(raw, INCREMENTAL_KEYS, ("incremental",), at)
+        check_keys(raw, INCREMENTAL_KEYS, ("incremental",), at)
         if state is None and raw.get("state") is not None:
             state = _text(raw["state"], at(("incremental", "state")))
         if key is None and raw.get("key") is not None:

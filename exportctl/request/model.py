@@ -1,0 +1,120 @@
+"""The request model: what to export (ExportRequest, turned into the API body) and how to run it (RunOptions).
+
+`CONFIG_KEYS` is the one table of the option names a YAML file, a run-file entry and the flags share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from exportctl.errors import ValidationError
+from exportctl.schema import ExportObject
+
+# The one table of the YAML file's top-level keys: the API body's two, then the CLI's own.
+CONFIG_KEYS: dict[str, str] = {
+    "exported_object": "The API's exported_object; must match the subcommand (voucher_transactions for card kinds).",
+    "parameters": "The API's parameters: fields, order, filters.",
+    "junction": "How the filters combine: and | or (default and).",
+    "voucher": "Scope transactions to one card: its code or ID.",
+    "campaign": "Scope transactions or points expirations to one campaign: its ID or name.",
+    "output": "Target path or template ({object} {id} {date} {time}); - for stdout.",
+    "output_dir": "Directory for the target.",
+    "force": "Overwrite an existing target: true | false.",
+    "wait": "Wait for the export and download it: true | false.",
+    "timeout": "Give up waiting after this long: 90s, 15m, 2h.",
+    "headers": "CSV header row: api (the API's titles) | fields (the field names).",
+    "incremental": "Incremental export: the state file (a path), or {state: FILE, key: NAME}; see --since-last.",
+    "since": "Only records created at or after this: 2024-01-01 or an ISO 8601 date-time (UTC unless a zone).",
+    "until": "Only records created before this (exclusive); default for split and incremental: the run's start.",
+    "split": "Cut into created_at windows and join them: day | week | month, or {by: ..., since: ..., until: ...}.",
+    "parallel": "How many split windows run at once, sharing the rate budget: 1 to 16 (default 1).",
+}
+PARAMETER_KEYS = ("fields", "order", "filters")
+SPLIT_KEYS = ("by", "since", "until")
+INCREMENTAL_KEYS = ("state", "key")
+MAX_PARALLEL = 16
+HEADER_STYLES = ("api", "fields")
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export, validated: turned into the exact API request body and endpoint."""
+
+    obj: ExportObject
+    fields: tuple[str, ...] | None = None  # None: omitted, the API applies its defaults
+    order: str | None = None
+    filters: dict[str, Any] | None = None  # the API's form
+    scope: tuple[str, str] | None = None  # ("voucher", "GIFT-1") or ("campaign", "camp_x")
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body: `exported_object` and `parameters` for /v1/exports; only `parameters` for a scope."""
+        parameters: dict[str, Any] = {}
+        if self.fields is not None:
+            parameters["fields"] = list(self.fields)
+        if self.order is not None:
+            parameters["order"] = self.order
+        if self.filters:
+            parameters["filters"] = self.filters
+        # The per-resource endpoints name the object by their path; their schemas have `parameters` only.
+        body: dict[str, Any] = {} if self.scope else {"exported_object": self.obj.exported_object}
+        if parameters:
+            body["parameters"] = parameters
+        return body
+
+    def endpoint(self) -> str:
+        """`/v1/exports`, or the scope's per-resource path with its value URL-quoted."""
+        if self.scope is None:
+            return "/v1/exports"
+        option, value = self.scope
+        for scope in self.obj.scopes:
+            if scope.option == option:
+                return scope.path.format(value=quote(value, safe=""))
+        raise ValidationError(
+            f"{self.obj.command} exports cannot be scoped by {option}.",
+            valid=tuple(s.option for s in self.obj.scopes),
+        )
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run the export, from the CLI's own keys (YAML and flags)."""
+
+    output: str | None = None
+    output_dir: str | None = None
+    force: bool = False
+    wait: bool = True
+    timeout: float | None = None  # seconds; None waits as long as it takes
+    headers: str | None = None  # "api" | "fields"; None: as the API writes them
+    incremental: str | None = None  # the state file of an incremental export
+    incremental_key: str | None = None  # its explicit key in the state file; None: derived from the request
+    since: datetime | None = None  # created_at >= since (UTC, milliseconds)
+    until: datetime | None = None  # created_at < until
+    split_by: str | None = None  # "day" | "week" | "month"
+    parallel: int = 1  # split windows at once
+
+
+@dataclass
+class RequestFlags:
+    """What the CLI parsed; None or empty means the flag was not given."""
+
+    fields: list[str] = field(default_factory=list)  # each item may itself be "a,b,c"
+    order: str | None = None
+    filters: list[str] = field(default_factory=list)
+    junction: str | None = None
+    voucher: str | None = None
+    campaign: str | None = None
+    output: str | None = None
+    output_dir: str | None = None
+    force: bool | None = None
+    wait: bool | None = None
+    timeout: str | None = None
+    headers: str | None = None
+    incremental: str | None = None
+    state_key: str | None = None
+    since: str | None = None
+    until: str | None = None
+    split_by: str | None = None
+    parallel: int | None = None
