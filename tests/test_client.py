@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from exportctl import schema
-from exportctl.client.api import MAX_ATTEMPTS, ApiClient, RateBudget
+from exportctl.client.api import ApiClient
+from exportctl.client.retry import MAX_ATTEMPTS, RateBudget
 from exportctl.errors import ApiError, AuthError, ExitCode, NetworkError, NotFoundError
 from exportctl.events import Event, HttpExchange, Retrying
 from exportctl.request.model import ExportRequest

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from exportctl import schema
-from exportctl.client.api import ApiClient, RateLimit
+from exportctl.client.api import ApiClient
+from exportctl.client.retry import RateLimit
 from exportctl.errors import (
     DownloadError,
     ExitCode,

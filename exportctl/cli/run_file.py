@@ -174,7 +174,8 @@ def run_file(
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
     from exportctl.cli.session import open_session
-    from exportctl.client.api import ApiClient, RateBudget
+    from exportctl.client.api import ApiClient
+    from exportctl.client.retry import RateBudget
     from exportctl.export import batch
 
     state = app_state(ctx)

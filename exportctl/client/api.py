@@ -21,26 +21,38 @@ This module imports `requests` at the top; the CLI imports it only inside the co
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import random
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
-import urllib3.exceptions
 
 from exportctl import __version__
+from exportctl.client.download import DownloadResponse
+from exportctl.client.retry import (
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    IDEMPOTENT,
+    MAX_ATTEMPTS,
+    MAX_RETRY_DELAY,
+    NOT_ACTED_STATUSES,
+    RETRY_AFTER_JITTER,
+    RateBudget,
+    RateLimit,
+    describe_failure,
+    epoch_header,
+    full_jitter,
+    int_header,
+    surely_not_sent,
+)
 from exportctl.errors import (
     ApiError,
     AuthError,
-    DownloadError,
     DownloadTokenError,
     NetworkError,
     NotFoundError,
@@ -57,28 +69,6 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
 DEFAULT_TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
 
-# 5 attempts with bounds 0.5, 1, 2, 4 s ride out a restart or a burst of 5xx lasting several seconds,
-# while a dead API still fails within about 10 s instead of leaving a script hanging.
-MAX_ATTEMPTS = 5
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 8.0
-# The total wait across one request's retries. It is also the longest Retry-After worth waiting out: a
-# Business plan's per-minute limit resets within it; a Sandbox project's hourly one does not.
-MAX_RETRY_DELAY = 60.0
-# Spread over clients that were told the same Retry-After, so they do not come back in the same instant.
-RETRY_AFTER_JITTER = 0.25
-
-# Each chunk is a new buffer. glibc serves a request this size from its heap and reuses it; at 1 MB every
-# chunk became a fresh mmap whose pages fault in one by one, which halved the download speed (measured).
-DOWNLOAD_CHUNK = 256 * 1024
-
-# What reading a body can raise when the connection breaks, through urllib3 or straight from http.client.
-_BODY_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
-
-_IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
-# Answers after which the server surely did not act on the request, so even a POST may be sent again.
-_NOT_ACTED_STATUSES = frozenset({429, 503})
-
 
 class ExportRequestLike(Protocol):
     """What the client needs of `exportctl.request.ExportRequest`."""
@@ -86,77 +76,6 @@ class ExportRequestLike(Protocol):
     def body(self) -> dict[str, Any]: ...
 
     def endpoint(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """The API's rate-limit headers as last seen; None where the API did not say."""
-
-    limit: int | None = None
-    remaining: int | None = None
-    retry_at: float | None = None  # epoch seconds when the next call may be made (X-Rate-Limit-Retry)
-
-
-class RateBudget:
-    """One rate-limit state shared by several clients or threads, since the API counts per project.
-
-    Every client records the headers it sees here; before sending, a client waits when the budget is
-    spent and the API said when it refills. Checking and counting a call are one step (`take`), so that
-    of several threads that see the last call left, one takes it and the others wait for the refill.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state = RateLimit()
-
-    @property
-    def current(self) -> RateLimit:
-        """The latest known state."""
-        with self._lock:
-            return self._state
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Record the rate-limit headers of one response (values absent from it are kept)."""
-        limit = _int_header(headers, "X-Rate-Limit-Limit")
-        remaining = _int_header(headers, "X-Rate-Limit-Remaining")
-        retry_at = _epoch_header(headers, "X-Rate-Limit-Retry")
-        if limit is None and remaining is None and retry_at is None:
-            return
-        with self._lock:
-            old = self._state
-            # In a window assumed refilled (`take`, no known end yet) the count was kept here, and the
-            # first answers are to calls sent before others: they may only lower it.
-            if old.retry_at is None and remaining is not None and old.remaining is not None:
-                remaining = min(remaining, old.remaining)
-            self._state = RateLimit(
-                limit=limit if limit is not None else old.limit,
-                remaining=remaining if remaining is not None else old.remaining,
-                retry_at=retry_at if retry_at is not None else old.retry_at,
-            )
-
-    def spend(self) -> None:
-        """Count one call against the remaining budget until the next answer says otherwise."""
-        with self._lock:
-            state = self._state
-            if state.remaining is not None and state.remaining > 0:
-                self._state = RateLimit(state.limit, state.remaining - 1, state.retry_at)
-
-    def take(self, now: float) -> float:
-        """Count one call and answer 0, or, when nothing is left until a known refill, the seconds until it."""
-        with self._lock:
-            state = self._state
-            spent = state.remaining is not None and state.remaining <= 0
-            if spent and state.retry_at is not None:
-                if state.retry_at > now:
-                    return state.retry_at - now
-                if state.limit is not None:
-                    # The window has refilled: count down from a full budget until an answer says more,
-                    # rather than let every waiting thread through at once.
-                    state = RateLimit(state.limit, state.limit, None)
-            if state.remaining is not None and state.remaining > 0:
-                state = RateLimit(state.limit, state.remaining - 1, state.retry_at)
-            self._state = state
-            return 0.0
 
 
 class _Session(requests.Session):
@@ -172,95 +91,6 @@ class _Session(requests.Session):
         if urlsplit(prepared_request.url or "").netloc.lower() not in self.trusted_hosts:
             prepared_request.headers.pop("X-App-Id", None)
             prepared_request.headers.pop("X-App-Token", None)
-
-
-class DownloadResponse:
-    """An open streaming download: where its body starts in the file, the file's size, and the bytes."""
-
-    def __init__(self, response: requests.Response, *, requested_offset: int, display_url: str) -> None:
-        self._response = response
-        self.status = response.status_code
-        self.display_url = display_url
-        self.encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
-        # With a content encoding, Content-Length counts encoded bytes, which cannot be checked against the CSV.
-        self.content_length = _int_header(response.headers, "Content-Length") if self.encoding == "identity" else None
-        self.offset = 0
-        self.total_size = self.content_length
-        if self.status == 206:
-            start, total = _parse_content_range(response.headers.get("Content-Range"))
-            if start is None:
-                response.close()
-                raise DownloadError(f"The download server answered 206 without a usable Content-Range ({display_url}).")
-            self.offset = start
-            self.total_size = total
-        self.resumed = self.status == 206 and requested_offset > 0
-
-    def iter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK) -> Iterator[bytes | bytearray]:
-        """The body in chunks of `chunk_size` (the last one shorter); DownloadError if the connection ends early.
-
-        Each chunk is a fresh buffer that the socket reads into directly, so a byte is copied once on its
-        way from the kernel to the caller. When the server closes the connection early, the bytes that did
-        arrive are yielded before the error is raised, so a resume continues from the last byte received.
-        A reset, a read timeout or Ctrl-C in the middle of a chunk loses that chunk's bytes (at most
-        `chunk_size`): they are fetched again by the resume.
-        """
-        read_into = self._body_reader()
-        received = 0
-        while True:
-            buffer = bytearray(chunk_size)
-            filled = 0
-            failure: BaseException | None = None
-            with memoryview(buffer) as view:
-                try:
-                    while filled < chunk_size:
-                        count = read_into(view[filled:])
-                        if not count:
-                            break
-                        filled += count
-                except _BODY_ERRORS as exc:
-                    failure = exc
-            received += filled
-            if filled < chunk_size:
-                del buffer[filled:]
-            if buffer:
-                yield buffer
-            if failure is not None:
-                raise DownloadError(
-                    f"The download connection ended after {received} bytes of this response: {_describe(failure)}."
-                )
-            if filled < chunk_size:
-                return
-
-    def _body_reader(self) -> Callable[[memoryview], int]:
-        """A function that reads the next body bytes into a buffer and says how many (0 at the end).
-
-        An unencoded body is read straight from the standard library's response object underneath urllib3,
-        whose own `read` would allocate and copy each chunk twice more. Anything else (a content encoding
-        to undo) goes through urllib3.
-        """
-        raw = self._response.raw
-        direct = getattr(raw, "_fp", None)
-        if self.encoding == "identity" and isinstance(direct, http.client.HTTPResponse):
-            return direct.readinto
-
-        def through_urllib3(view: memoryview) -> int:
-            data = raw.read1(len(view), decode_content=True)
-            view[: len(data)] = data
-            return len(data)
-
-        return through_urllib3
-
-    def close(self) -> None:
-        """Release the connection."""
-        self._response.close()
-
-    def __enter__(self) -> DownloadResponse:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 class ApiClient:
@@ -399,7 +229,7 @@ class ApiClient:
         if auth:
             all_headers["X-App-Id"] = self.settings.app_id
             all_headers["X-App-Token"] = self.settings.app_token
-        idempotent = method.upper() in _IDEMPOTENT
+        idempotent = method.upper() in IDEMPOTENT
         waited = 0.0
         attempt = 0
         while True:
@@ -430,9 +260,9 @@ class ApiClient:
             except requests.RequestException as exc:
                 self.calls += 1
                 self.on_event(HttpExchange(method, shown, None, self.clock() - started))
-                reason = _describe(exc)
+                reason = describe_failure(exc)
                 retryable = isinstance(exc, (requests.ConnectionError, requests.Timeout)) and (
-                    idempotent or _surely_not_sent(exc)
+                    idempotent or surely_not_sent(exc)
                 )
                 delay = self._backoff(attempt)
                 if retryable and self._may_retry(attempt, waited, delay):
@@ -450,7 +280,7 @@ class ApiClient:
                     shown,
                     response.status_code,
                     self.clock() - started,
-                    _int_header(response.headers, "X-Rate-Limit-Remaining"),
+                    int_header(response.headers, "X-Rate-Limit-Remaining"),
                 )
             )
             status = response.status_code
@@ -460,7 +290,7 @@ class ApiClient:
                 reason = f"{status} {response.reason or ''}".strip()
                 if status == 429:
                     reason = f"429 rate limited ({response.headers.get('X-Rate-Limit-Type', 'api_calls')})"
-                if idempotent or status in _NOT_ACTED_STATUSES:
+                if idempotent or status in NOT_ACTED_STATUSES:
                     server_delay = self._server_delay(response)
                     delay = (
                         server_delay + self.rng.uniform(0, RETRY_AFTER_JITTER)
@@ -499,7 +329,7 @@ class ApiClient:
             except ValueError:
                 with contextlib.suppress(TypeError, ValueError, IndexError):
                     return max(0.0, parsedate_to_datetime(text).timestamp() - self.wallclock())
-        retry_at = _epoch_header(response.headers, "X-Rate-Limit-Retry")
+        retry_at = epoch_header(response.headers, "X-Rate-Limit-Retry")
         if retry_at is not None and response.status_code == 429:
             return max(0.0, retry_at - self.wallclock())
         return None
@@ -527,7 +357,7 @@ class ApiClient:
     ) -> NetworkError:
         if not isinstance(exc, (requests.ConnectionError, requests.Timeout)):
             return NetworkError(f"{method} {shown} could not be sent: {reason}.")
-        if not idempotent and not _surely_not_sent(exc):
+        if not idempotent and not surely_not_sent(exc):
             return NetworkError(
                 f"{method} {shown} failed: {reason}.",
                 hint="The API may have created the export anyway: check `exportctl list` before running again.",
@@ -603,11 +433,6 @@ class ApiClient:
         return urlsplit(url).netloc.lower() in self._session.trusted_hosts
 
 
-def full_jitter(rng: random.Random, attempt: int, *, base: float, cap: float) -> float:
-    """The delay before retry `attempt` (from 1), with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
-    return rng.uniform(0, min(cap, base * 2 ** (attempt - 1)))
-
-
 def _trusted_hosts(base_url: str) -> frozenset[str]:
     """The hosts that may see the credentials: the API's, and its cluster's download host."""
     api_host = urlsplit(base_url).netloc.lower()
@@ -623,76 +448,9 @@ def _trusted_hosts(base_url: str) -> frozenset[str]:
     return frozenset(hosts)
 
 
-def _surely_not_sent(exc: BaseException) -> bool:
-    """Whether the request failed before reaching the server: refused, unresolvable, or a connect timeout."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
-            return True
-        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-    return False
-
-
-def _describe(exc: BaseException) -> str:
-    """A short reason for a failed exchange, without the library's nested reprs."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return "connect timeout"
-    if isinstance(exc, requests.ReadTimeout):
-        return "read timeout (no answer in time)"
-    if _surely_not_sent(exc):
-        return "connection refused or host unreachable"
-    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-        return "connection reset or closed by the server"
-    if isinstance(exc, urllib3.exceptions.ProtocolError):
-        return "connection closed before the body was complete"
-    return type(exc).__name__
-
-
 def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
-
-
-def _epoch_header(headers: Mapping[str, str], name: str) -> float | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    # Tolerate milliseconds: no epoch in seconds reaches 10^11 for another three thousand years.
-    return number / 1000 if number > 1e11 else number
-
-
-def _parse_content_range(value: str | None) -> tuple[int | None, int | None]:
-    """(first byte, total size) of `bytes first-last/total`; total None when `*`."""
-    if not value or not value.startswith("bytes "):
-        return None, None
-    try:
-        span, _, total = value[len("bytes ") :].partition("/")
-        first = int(span.split("-", 1)[0])
-        return first, None if total.strip() == "*" else int(total)
-    except ValueError:
-        return None, None

@@ -31,7 +31,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal, Protocol
 
-from exportctl.client.api import DOWNLOAD_CHUNK, ApiClient, RateLimit, full_jitter
+from exportctl.client.api import ApiClient
+from exportctl.client.download import DOWNLOAD_CHUNK
+from exportctl.client.retry import RateLimit, full_jitter
 from exportctl.errors import (
     DownloadError,
     DownloadTokenError,
