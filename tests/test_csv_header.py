@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from exportctl.export.single import rewrite_first_line
+from exportctl.files.csv import rewrite_first_line
 from exportctl.files.csv_header import header_rewriter, rename_header_line
 from exportctl.schema import BY_COMMAND
 

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
@@ -68,14 +68,6 @@ USER_AGENT = f"exportctl/{__version__}"
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
 DEFAULT_TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
-
-
-class ExportRequestLike(Protocol):
-    """What the client needs of `exportctl.request.ExportRequest`."""
-
-    def body(self) -> dict[str, Any]: ...
-
-    def endpoint(self) -> str: ...
 
 
 class _Session(requests.Session):
@@ -134,9 +126,9 @@ class ApiClient:
 
     # The API ----------------------------------------------------------------------------------------
 
-    def create_export(self, request: ExportRequestLike) -> dict[str, Any]:
-        """POST the export request; the export object the API created (status SCHEDULED)."""
-        return self._json("POST", self._url(request.endpoint()), json_body=request.body())
+    def create_export(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a request body to `path` (`/v1/exports` or a scope's); the export the API created (SCHEDULED)."""
+        return self._json("POST", self._url(path), json_body=dict(body))
 
     def get_export(self, export_id: str) -> dict[str, Any]:
         """The export object as it is now."""

@@ -37,8 +37,10 @@ from typing import Any, BinaryIO
 from exportctl.client.api import ApiClient
 from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
-from exportctl.export.single import CsvDigest, DownloadResult, ExportOutcome, run_export
+from exportctl.export.download import DownloadResult
+from exportctl.export.single import ExportOutcome, run_export
 from exportctl.export.watermarks import write_json_atomically
+from exportctl.files.csv import CsvDigest
 from exportctl.files.targets import STDOUT, Target, write_atomically
 from exportctl.request.model import ExportRequest
 from exportctl.request.windows import Window, filters_with_window
@@ -64,12 +66,6 @@ def parts_dir(target: Path) -> Path:
 def window_request(request: ExportRequest, field: FilterField, window: Window) -> ExportRequest:
     """`request` narrowed to `window` on the creation-time filter `field`."""
     return replace(request, filters=filters_with_window(request.filters, field, window))
-
-
-def fingerprint(request: ExportRequest, field: FilterField) -> str:
-    """What a manifest belongs to: the endpoint and body without the window, and the windowed field."""
-    text = json.dumps({"endpoint": request.endpoint(), "body": request.body(), "field": field.name}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _part_name(window: Window) -> str:
@@ -208,7 +204,7 @@ def run_split(
         else:
             parts = parts_dir(target)
             body = {"endpoint": request.endpoint(), "body": request.body(), "field": field.name}
-            manifest = Manifest(manifest_path(target), fingerprint(request, field), body, windows)
+            manifest = Manifest(manifest_path(target), request.fingerprint(field=field.name), body, windows)
             manifest.load(parts)
         parts.mkdir(exist_ok=True)
         results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, on_event)

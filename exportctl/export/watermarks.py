@@ -21,38 +21,26 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
+from exportctl.request.model import ExportRequest
 
 STATE_VERSION = 1
 LOCK_SUFFIX = ".lock"
 
 
-class KeyedRequest(Protocol):
-    """What a state key is made of (`exportctl.request.ExportRequest`)."""
-
-    @property
-    def obj(self) -> Any: ...
-
-    def body(self) -> dict[str, Any]: ...
-
-    def endpoint(self) -> str: ...
-
-
-def state_key(request: KeyedRequest, explicit: str | None = None) -> str:
+def state_key(request: ExportRequest, explicit: str | None = None) -> str:
     """`explicit`, or `COMMAND:DIGEST` of the endpoint and body (before any time window is added)."""
     if explicit:
         return explicit
-    normalised = json.dumps({"endpoint": request.endpoint(), "body": request.body()}, sort_keys=True)
-    return f"{request.obj.command}:{hashlib.sha256(normalised.encode()).hexdigest()[:16]}"
+    return f"{request.obj.command}:{request.fingerprint()[:16]}"
 
 
 def lock_path(state: Path) -> Path:

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,6 +65,14 @@ class ExportRequest:
         if parameters:
             body["parameters"] = parameters
         return body
+
+    def fingerprint(self, **extra: str) -> str:
+        """sha256 of the endpoint and body (and `extra`): what a state file entry or a split manifest belongs to.
+
+        Both are stored on disk, so the bytes hashed must never change: sorted JSON of these keys.
+        """
+        text = json.dumps({"endpoint": self.endpoint(), "body": self.body(), **extra}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def endpoint(self) -> str:
         """`/v1/exports`, or the scope's per-resource path with its value URL-quoted."""
