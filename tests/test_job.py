@@ -36,11 +36,11 @@ from exportctl.events import (
     StatusChanged,
     Submitted,
 )
-from exportctl.export.download import download_export
-from exportctl.export.poll import POLL_CAP, POLL_INITIAL, POLL_SLOW_CAP, poll_until_done, rate_limited_delay
-from exportctl.export.single import run_export, submit
 from exportctl.files.csv import CsvDigest
 from exportctl.files.targets import part_path
+from exportctl.jobs.download import download_export
+from exportctl.jobs.poll import POLL_CAP, POLL_INITIAL, POLL_SLOW_CAP, poll_until_done, rate_limited_delay
+from exportctl.jobs.single import run_export, submit
 from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox
 from exportctl.settings import Settings

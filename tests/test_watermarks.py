@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import ExitCode, LockedError, UsageError
-from exportctl.export.watermarks import StateLock, WatermarkStore, lock_path, state_key
+from exportctl.jobs.watermarks import StateLock, WatermarkStore, lock_path, state_key
 from exportctl.request.build import build_request
 from exportctl.request.model import RequestFlags
 from exportctl.schema import BY_COMMAND

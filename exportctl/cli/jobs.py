@@ -86,7 +86,7 @@ def wait(
 ) -> None:
     """Wait until an export is DONE (exit 0) or ERROR (exit 5), or --timeout passes (exit 6)."""
     from exportctl.cli.session import open_session
-    from exportctl.export import poll
+    from exportctl.jobs import poll
     from exportctl.request.durations import parse_duration
 
     seconds = parse_duration(timeout, "--timeout") if timeout is not None else None
@@ -108,8 +108,8 @@ def download(
 ) -> None:
     """Download the CSV of a DONE export (resuming an interrupted download where the server allows)."""
     from exportctl.cli.session import open_session
-    from exportctl.export import download
     from exportctl.files.targets import resolve_target
+    from exportctl.jobs import download
 
     started = time.monotonic()
     with open_session(ctx) as session:

@@ -52,7 +52,7 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
         return
 
     from exportctl.cli.session import open_session
-    from exportctl.export import plan as pipeline
+    from exportctl.jobs import plan as pipeline
 
     planned = pipeline.plan(request, options)
     json_output: bool = values.get("json_output", False)

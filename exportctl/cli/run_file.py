@@ -22,7 +22,7 @@ from exportctl.cli.state import app_state
 
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
-    from exportctl.export.batch import EntryResult, PlannedEntry
+    from exportctl.jobs.batch import EntryResult, PlannedEntry
     from exportctl.request.runfile import Entry, Problem
 
 MAX_PARALLEL_EXPORTS = 16
@@ -131,8 +131,8 @@ def run_file(
     exportctl run sample-configs/nightly.yaml --parallel 3 --keep-going
     """
     from exportctl.errors import ConfigError, UsageError
-    from exportctl.export import batch
-    from exportctl.export import plan as pipeline
+    from exportctl.jobs import batch
+    from exportctl.jobs import plan as pipeline
     from exportctl.request import runfile as multi
     from exportctl.request.configfile import load_config
 
@@ -176,7 +176,7 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
     from exportctl.cli.session import open_session
     from exportctl.client.api import ApiClient
     from exportctl.client.retry import RateBudget
-    from exportctl.export import batch
+    from exportctl.jobs import batch
 
     state = app_state(ctx)
     lines = LabelledLines(quiet=state.quiet, verbose=state.verbose)

@@ -15,7 +15,7 @@ Each entry is a single-export config (`request.CONFIG_KEYS`, validated by `reque
 the file's own line numbers) plus `name` and `object`. An entry's key replaces the same key of `defaults`
 as a whole (a `parameters` of its own replaces the default `parameters`; nothing is merged deeper).
 
-Running the entries is `export.batch`'s job; this module only reads and checks the file, offline.
+Running the entries is `jobs.batch`'s job; this module only reads and checks the file, offline.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import ExitCode
-from exportctl.export.watermarks import StateLock
+from exportctl.jobs.watermarks import StateLock
 from exportctl.request.windows import iso_ms
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli

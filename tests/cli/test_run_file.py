@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import ExitCode
-from exportctl.export.batch import EntryResult, worst_exit_code
+from exportctl.jobs.batch import EntryResult, worst_exit_code
 from exportctl.sandbox import Sandbox, Timing
 from tests.cli.conftest import Cli
 
@@ -217,7 +217,7 @@ def test_parallel_exports_share_one_rate_budget(
     sandbox, log = limited
     # The poller spreads its last 10 calls of a window over minutes, which suits an hourly quota; in a
     # one-second window of 8 it would only make this test slow. Waiting for the refill is what is tested.
-    monkeypatch.setattr("exportctl.export.poll.RATE_LOW_CALLS", 0)
+    monkeypatch.setattr("exportctl.jobs.poll.RATE_LOW_CALLS", 0)
     objects = ("order", "voucher", "customer", "publication", "redemption", "voucher-transactions")
     text = "exports:\n" + "".join(
         f"  - {{name: e{i}, object: {obj}, output: e{i}.csv}}\n" for i, obj in enumerate(objects)

@@ -1,7 +1,7 @@
 """Run several planned exports at once on one rate budget, in threads, and collect one result per export.
 
 Used for the entries of a run file (`exportctl run`). No typer or rich here; requests comes in only
-through `export.plan.execute`, inside the worker threads.
+through `jobs.plan.execute`, inside the worker threads.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from exportctl.request.runfile import Entry
 
 if TYPE_CHECKING:
     from exportctl.client.api import ApiClient
-    from exportctl.export.plan import Plan
-    from exportctl.export.single import ExportOutcome
+    from exportctl.jobs.plan import Plan
+    from exportctl.jobs.single import ExportOutcome
 
 # Statuses of one export in a run.
 DONE, SUBMITTED, FAILED, SKIPPED, INTERRUPTED = "done", "submitted", "failed", "skipped", "interrupted"
@@ -132,7 +132,7 @@ def run_entries(
     running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
     given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
     """
-    from exportctl.export import plan as pipeline  # requests comes with it: only once something runs
+    from exportctl.jobs import plan as pipeline  # requests comes with it: only once something runs
 
     stop = stop or threading.Event()
     halted = threading.Event()

@@ -2,7 +2,7 @@
 
 Nothing here prints or knows about terminals. Progress goes to an `EventHandler`; failures are the typed
 errors of `exportctl.errors`, each with a hint naming the command that resumes (`exportctl wait ID`,
-`exportctl download ID`). Polling is `export.poll`'s, the download `export.download`'s.
+`exportctl download ID`). Polling is `jobs.poll`'s, the download `jobs.download`'s.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from exportctl.events import (
     Submitted,
     ignore_event,
 )
-from exportctl.export.download import DownloadResult, download_export
-from exportctl.export.poll import poll_until_done
 from exportctl.files.targets import Target, check_target
+from exportctl.jobs.download import DownloadResult, download_export
+from exportctl.jobs.poll import poll_until_done
 from exportctl.request.model import ExportRequest
 
 

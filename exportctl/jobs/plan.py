@@ -6,9 +6,9 @@ the plan against the API. The export subcommands and `exportctl run` both go thr
 the run options of `RunOptions`:
 
 - `since`/`until`: one export of the records created in [since, until) (see `exportctl.request.windows`);
-- `split_by`: one export per calendar window of [since, until or now), joined (see `exportctl.export.split`);
+- `split_by`: one export per calendar window of [since, until or now), joined (see `exportctl.jobs.split`);
 - `incremental`: [watermark, now) under the state file's lock, moving the watermark to `now` once the
-  file is saved (see `exportctl.export.watermarks`); the first run starts at `since`, or has no lower bound;
+  file is saved (see `exportctl.jobs.watermarks`); the first run starts at `since`, or has no lower bound;
 - `headers`: `fields` rewrites the header row to the field names (see `exportctl.files.csv_header`).
 """
 
@@ -33,7 +33,7 @@ SPLIT_TEMPLATE = "{object}-{date}.csv"
 if TYPE_CHECKING:
     # job and client import requests; keep them out of start-up.
     from exportctl.client.api import ApiClient
-    from exportctl.export.single import ExportOutcome
+    from exportctl.jobs.single import ExportOutcome
 
 
 @dataclass(frozen=True)
@@ -106,13 +106,13 @@ def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore
 
 def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
     """The export of the records created in `window`: one export, or one per split window, joined."""
-    from exportctl.export import single as job
+    from exportctl.jobs import single as job
 
     request, options = planned.request, planned.options
     header = header_rewriter(request.obj, request.fields, options.headers)
     bounds: dict[str, str | None] = window.to_json()
     if options.split_by is not None:
-        from exportctl.export import split
+        from exportctl.jobs import split
 
         field = require_created_filter(request.obj, "--split-by")
         if window.start is None:
@@ -135,7 +135,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
         return replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
 
     if window.start is not None or window.end is not None:
-        from exportctl.export.split import window_request
+        from exportctl.jobs.split import window_request
 
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
     target: Target | Callable[[str], Target] = (
@@ -158,7 +158,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
 def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
-    from exportctl.export.watermarks import StateLock, WatermarkStore, state_key
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, state_key
 
     options = planned.options
     assert options.incremental is not None

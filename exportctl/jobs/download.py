@@ -38,9 +38,9 @@ from exportctl.events import (
     Saved,
     ignore_event,
 )
-from exportctl.export.poll import DONE
 from exportctl.files.csv import CsvDigest, rewrite_first_line
 from exportctl.files.targets import STDOUT, AtomicWriter, Target, check_target
+from exportctl.jobs.poll import DONE
 from exportctl.masking import mask_url
 
 # A download that breaks mid-way is continued (with a Range request) up to this many times in one run;

@@ -1,0 +1,1 @@
+"""jobs: running exports against the API, no terminal (named so that `exportctl.export` stays the function)."""
