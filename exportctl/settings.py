@@ -59,8 +59,13 @@ class Settings:
     base_url: str
     app_id: str
     app_token: str = field(repr=False)  # never in a repr, a traceback or a log line
-    profile: str | None
-    source: str
+    profile: str | None = None
+    source: str = "arguments"
+
+    @classmethod
+    def from_environment(cls, *, profile: str | None = None, config_path: Path | None = None) -> Settings:
+        """What the CLI would use without flags: the environment, then the profile file."""
+        return resolve_settings(profile=profile, config_path=config_path)
 
 
 def default_config_path(environ: Mapping[str, str] | None = None) -> Path:

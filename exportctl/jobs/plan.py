@@ -135,7 +135,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
         return replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
 
     if window.start is not None or window.end is not None:
-        from exportctl.jobs.split import window_request
+        from exportctl.request.windows import window_request
 
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
     target: Target | Callable[[str], Target] = (

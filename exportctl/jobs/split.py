@@ -43,7 +43,7 @@ from exportctl.jobs.download import DownloadResult
 from exportctl.jobs.single import ExportOutcome, run_export
 from exportctl.jobs.watermarks import write_json_atomically
 from exportctl.request.model import ExportRequest
-from exportctl.request.windows import Window, filters_with_window
+from exportctl.request.windows import Window, window_request
 from exportctl.schema import FilterField
 
 MANIFEST_VERSION = 1
@@ -61,11 +61,6 @@ def manifest_path(target: Path) -> Path:
 def parts_dir(target: Path) -> Path:
     """`TARGET.parts/`, where the windows' CSVs wait for the join."""
     return target.with_name(target.name + PARTS_SUFFIX)
-
-
-def window_request(request: ExportRequest, field: FilterField, window: Window) -> ExportRequest:
-    """`request` narrowed to `window` on the creation-time filter `field`."""
-    return replace(request, filters=filters_with_window(request.filters, field, window))
 
 
 def _part_name(window: Window) -> str:

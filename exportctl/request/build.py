@@ -205,7 +205,13 @@ def _first_bool(flag: bool | None, config: Mapping[str, Any], key: str, at: KeyL
     return default if chosen is None else bool(chosen)
 
 
-def _timeout(flag: str | None, config: Mapping[str, Any], at: KeyLocator) -> float | None:
+def _timeout(flag: str | float | None, config: Mapping[str, Any], at: KeyLocator) -> float | None:
+    if isinstance(flag, bool):
+        raise UsageError(f"--timeout: expected a duration, got {_describe(flag)}.")
+    if isinstance(flag, int | float):
+        if flag < 0:
+            raise UsageError(f"--timeout: {flag} seconds is negative.")
+        return float(flag)
     if flag is not None:
         return parse_duration(flag, "--timeout")
     value = config.get("timeout")
@@ -356,7 +362,7 @@ def _windowing(
     elif split is not None:
         split_map = {"by": _text(split, at(("split",)))}
 
-    def instant(flag: str | None, name: str) -> datetime | None:
+    def instant(flag: str | datetime | None, name: str) -> datetime | None:
         if flag is not None:
             return parse_instant(flag, f"--{name}")
         inner, outer = split_map.get(name), config.get(name)

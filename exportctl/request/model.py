@@ -120,11 +120,11 @@ class RequestFlags:
     output_dir: str | None = None
     force: bool | None = None
     wait: bool | None = None
-    timeout: str | None = None
+    timeout: str | float | None = None  # a duration as typed (`15m`), or seconds
     headers: str | None = None
     incremental: str | None = None
     state_key: str | None = None
-    since: str | None = None
-    until: str | None = None
+    since: str | datetime | None = None  # as typed, or a datetime (naive: UTC)
+    until: str | datetime | None = None
     split_by: str | None = None
     parallel: int | None = None

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.filters import iso_ms as iso_ms  # re-exported: windows' callers format boundaries with it
 from exportctl.request.filters import read_instant
+from exportctl.request.model import ExportRequest
 from exportctl.schema import ExportObject, FilterField
 from exportctl.suggest import closest
 
@@ -59,8 +60,12 @@ def truncate_ms(moment: dt.datetime) -> dt.datetime:
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
-def parse_instant(text: str, where: str) -> dt.datetime:
+def parse_instant(text: str | dt.datetime, where: str) -> dt.datetime:
     """A date or date-time (ISO 8601, UTC unless a zone is given) as an aware UTC datetime, to the millisecond."""
+    if isinstance(text, dt.datetime):
+        # A naive datetime means UTC, as a date-time string without a zone does.
+        aware = text if text.tzinfo is not None else text.replace(tzinfo=dt.timezone.utc)
+        return truncate_ms(aware.astimezone(dt.timezone.utc))
     # The filter grammar's reader, so that --since accepts exactly what `created_at>...` accepts.
     found = read_instant(text)
     if found is None:
@@ -177,3 +182,8 @@ def check_no_conflict(obj: ExportObject, filter_fields: Sequence[str], junction:
             "and the API's filters have one junction."
         )
     return field
+
+
+def window_request(request: ExportRequest, field: FilterField, window: Window) -> ExportRequest:
+    """`request` narrowed to `window` on the creation-time filter `field`."""
+    return replace(request, filters=filters_with_window(request.filters, field, window))
