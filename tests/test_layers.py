@@ -167,16 +167,14 @@ def test_only_cli_imports_typer_or_rich() -> None:
         if unit(module_name(path)) == "exportctl.cli":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else []
-            )
-            offenders += [
-                f"{module_name(path)}:{node.lineno} {n}" for n in names if n.split(".")[0] in ("typer", "rich")
-            ]
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            where = f"{module_name(path)}:{node.lineno}"
+            offenders += [f"{where} {n}" for n in names if n.split(".")[0] in TERMINAL_LIBRARIES]
     assert offenders == []
 
 
