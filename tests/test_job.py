@@ -36,8 +36,8 @@ from exportctl.events import (
     StatusChanged,
     Submitted,
 )
+from exportctl.files.atomic import part_path
 from exportctl.files.csv import CsvDigest
-from exportctl.files.targets import part_path
 from exportctl.jobs.download import download_export
 from exportctl.jobs.poll import POLL_CAP, POLL_INITIAL, POLL_SLOW_CAP, poll_until_done, rate_limited_delay
 from exportctl.jobs.single import run_export, submit

@@ -10,15 +10,8 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import OutputError, UsageError, ValidationError
-from exportctl.files.targets import (
-    AtomicWriter,
-    check_target,
-    needs_export_id,
-    part_path,
-    preflight_target,
-    resolve_target,
-    write_atomically,
-)
+from exportctl.files.atomic import AtomicWriter, part_path, write_atomically
+from exportctl.files.targets import check_target, needs_export_id, preflight_target, resolve_target
 
 NOW = datetime(2024, 3, 9, 7, 5, 3)
 

@@ -38,8 +38,9 @@ from exportctl.events import (
     Saved,
     ignore_event,
 )
+from exportctl.files.atomic import AtomicWriter
 from exportctl.files.csv import CsvDigest, rewrite_first_line
-from exportctl.files.targets import STDOUT, AtomicWriter, Target, check_target
+from exportctl.files.targets import STDOUT, Target, check_target
 from exportctl.jobs.poll import DONE
 from exportctl.masking import mask_url
 

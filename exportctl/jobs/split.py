@@ -37,11 +37,11 @@ from typing import Any, BinaryIO
 from exportctl.client.api import ApiClient
 from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
+from exportctl.files.atomic import write_atomically, write_json_atomically
 from exportctl.files.csv import CsvDigest
-from exportctl.files.targets import STDOUT, Target, write_atomically
+from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
 from exportctl.jobs.single import ExportOutcome, run_export
-from exportctl.jobs.watermarks import write_json_atomically
 from exportctl.request.model import ExportRequest
 from exportctl.request.windows import Window, window_request
 from exportctl.schema import FilterField

@@ -23,13 +23,13 @@ import contextlib
 import datetime as dt
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
+from exportctl.files.atomic import write_json_atomically
 from exportctl.request.model import ExportRequest
 
 STATE_VERSION = 1
@@ -157,20 +157,3 @@ class WatermarkStore:
         data["version"] = STATE_VERSION
         data["exports"][key] = entry
         write_json_atomically(self.path, data)
-
-
-def write_json_atomically(path: Path, data: Any) -> None:
-    """Write `data` as JSON through a temporary file, fsync and one rename: old or new, never torn."""
-    # Unique per process and thread: split runs write their manifest from several threads.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None

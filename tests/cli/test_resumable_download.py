@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 from exportctl.errors import ExitCode
-from exportctl.files.targets import part_path
+from exportctl.files.atomic import part_path
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
 from tests.cli.test_fault_matrix import ALL_FIELDS, done_export, start_cli, wait_for
