@@ -100,7 +100,7 @@ def plan(
         wait=wait,
         timeout=timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
         headers=headers,
-        incremental=_text(since_last),
+        since_last=_text(since_last),
         state_key=state_key,
         since=since,
         until=until,

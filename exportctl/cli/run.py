@@ -14,28 +14,11 @@ from exportctl.schema import ExportObject
 
 
 def _flags(values: dict[str, Any]) -> Any:
-    from exportctl.request.model import RequestFlags
+    from exportctl.request.model import OPTIONS, RequestFlags
 
-    return RequestFlags(
-        fields=list(values.get("fields") or []),
-        order=values.get("order"),
-        filters=list(values.get("filters") or []),
-        junction=values.get("junction"),
-        voucher=values.get("voucher"),
-        campaign=values.get("campaign"),
-        output=values.get("output"),
-        output_dir=values.get("output_dir"),
-        force=values.get("force"),
-        wait=values.get("wait"),
-        timeout=values.get("timeout"),
-        headers=values.get("headers"),
-        incremental=values.get("since_last"),
-        state_key=values.get("state_key"),
-        since=values.get("since"),
-        until=values.get("until"),
-        split_by=values.get("split_by"),
-        parallel=values.get("parallel"),
-    )
+    # Every option a YAML file can also give; an option not given keeps RequestFlags' "not given".
+    given = {o.name: values[o.name] for o in OPTIONS if o.key is not None and values.get(o.name) is not None}
+    return RequestFlags(**given)
 
 
 def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, Any]) -> None:

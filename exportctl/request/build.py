@@ -44,6 +44,7 @@ from exportctl.request.model import (
     INCREMENTAL_KEYS,
     MAX_PARALLEL,
     PARAMETER_KEYS,
+    SCOPE_OPTIONS,
     SPLIT_KEYS,
     ExportRequest,
     RequestFlags,
@@ -110,7 +111,6 @@ def build_request(
 
 # Keys whose checks depend on no other key: each is validated on its own, so every bad one is reported.
 _INDEPENDENT_KEYS = ("exported_object", "junction", "output", "output_dir", "force", "wait", "timeout", "headers")
-_SCOPE_KEYS = ("voucher", "campaign")
 
 
 def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageError]:
@@ -136,11 +136,11 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
         except UsageError as error:
             note(error)
 
-    grouped = (*_INDEPENDENT_KEYS, *_SCOPE_KEYS, "parameters")
+    grouped = (*_INDEPENDENT_KEYS, *SCOPE_OPTIONS, "parameters")
     for key, value in config.items():
         if key not in CONFIG_KEYS or key in _INDEPENDENT_KEYS:
             check({key: value})
-    scope = {key: config[key] for key in _SCOPE_KEYS if key in config}
+    scope = {key: config[key] for key in SCOPE_OPTIONS if key in config}
     if scope:
         check(scope)
     parameters = config.get("parameters")
@@ -319,17 +319,14 @@ def _filter_item(obj: ExportObject, item: Any, where: str) -> Condition:
 
 
 def _scope(obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator) -> tuple[str, str] | None:
-    from_flags = [
-        (name, value) for name, value in (("voucher", flags.voucher), ("campaign", flags.campaign)) if value is not None
-    ]
-    from_file = [
-        (name, _text(config[name], at((name,)))) for name in ("voucher", "campaign") if config.get(name) is not None
-    ]
+    from_flags = [(name, getattr(flags, name)) for name in SCOPE_OPTIONS if getattr(flags, name) is not None]
+    from_file = [(name, _text(config[name], at((name,)))) for name in SCOPE_OPTIONS if config.get(name) is not None]
     chosen, where = (from_flags, "--") if from_flags else (from_file, "")
     if not chosen:
         return None
     if len(chosen) > 1:
-        raise UsageError(f"give one of {where}voucher and {where}campaign, not both: an export has one scope.")
+        named = " and ".join(f"{where}{name}" for name in SCOPE_OPTIONS)
+        raise UsageError(f"give one of {named}, not both: an export has one scope.")
     name, value = chosen[0]
     label = f"--{name}" if where else at((name,))
     options = tuple(scope.option for scope in obj.scopes)
@@ -386,7 +383,7 @@ def _windowing(
     elif split_map:
         raise UsageError(f"{at(('split',))}: 'by' is missing: day, week or month.")
 
-    state, key = flags.incremental, flags.state_key
+    state, key = flags.since_last, flags.state_key
     raw = config.get("incremental")
     if isinstance(raw, Mapping):
         check_keys(raw, INCREMENTAL_KEYS, ("incremental",), at)
