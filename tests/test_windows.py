@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from exportctl.errors import UsageError, ValidationError
+from exportctl.request.values import iso_ms
 from exportctl.request.windows import (
     MAX_WINDOWS,
     Window,
@@ -15,7 +16,6 @@ from exportctl.request.windows import (
     check_split_unit,
     created_filter,
     filters_with_window,
-    iso_ms,
     parse_instant,
     split_windows,
     window_conditions,

@@ -25,7 +25,8 @@ from exportctl.events import EventHandler, ignore_event
 from exportctl.files.csv_header import header_rewriter
 from exportctl.files.targets import STDOUT, Target, needs_export_id, preflight_target, resolve_target
 from exportctl.request.model import ExportRequest, RunOptions
-from exportctl.request.windows import Window, iso_ms, require_created_filter, split_windows, truncate_ms
+from exportctl.request.values import iso_ms
+from exportctl.request.windows import Window, require_created_filter, split_windows, truncate_ms
 
 # A split export joins several exports, so its name cannot carry one export id.
 SPLIT_TEMPLATE = "{object}-{date}.csv"

@@ -49,15 +49,29 @@ an error, since the API object can hold it only once: give several values in one
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.schema import OPERATORS, ExportObject, FilterField, ValueType
+from exportctl.request.values import (
+    COMPARE,
+    COUNT,
+    DAYS,
+    EQUALITY,
+    MANY,
+    NO_VALUE,
+    PRESENCE,
+    TEXT,
+    TIME,
+    FieldSpec,
+    convert_value,
+    instant_text,
+    native_to_text,
+    render_value,
+)
+from exportctl.schema import OPERATORS, ExportObject, ValueType
 from exportctl.suggest import closest
 
 GRAMMAR_HELP = """\
@@ -89,18 +103,6 @@ _OPERATOR_CHARS = frozenset(":=!<>~^$?#")
 # Longest first, so that `!=` is not read as `!` followed by `=`.
 _SHORTHAND_TOKENS = ("!=", "!~", "!?", ">=", "<=", "#=", "#<", "#>", "=", ">", "<", "~", "^", "$", "?", ":")
 
-_NO_VALUE = frozenset({"$has_value", "$is_unknown"})
-_DAYS = frozenset(
-    {"$is_days_ago", "$is_days_in_future", "$more_than_ago", "$less_than_ago", "$more_than_future", "$less_than_future"}
-)
-_COUNT = frozenset({"$count", "$count_less", "$count_more"})
-_TEXT = frozenset({"$contains", "$not_contain", "$starts_with", "$ends_with"})
-_MANY = frozenset({"$in", "$not_in"})
-_COMPARE = frozenset({"$more_than", "$less_than", "$more_than_equal", "$less_than_equal"})
-_TIME = frozenset({"$after", "$before"})
-_EQUALITY = frozenset({"$in", "$not_in", "$is", "$is_not"})
-_PRESENCE = ("$has_value", "$is_unknown")
-
 
 def _ordered(names: frozenset[str] | set[str]) -> tuple[str, ...]:
     return tuple(op for op in OPERATORS if op in names)
@@ -109,14 +111,14 @@ def _ordered(names: frozenset[str] | set[str]) -> tuple[str, ...]:
 # Which operators mean something for each value type. Fields under a prefix (metadata.X) have no known
 # type, so every operator is allowed on them.
 _OPERATORS_BY_TYPE: dict[ValueType, tuple[str, ...]] = {
-    ValueType.STRING: _ordered({*_EQUALITY, *_PRESENCE, *_TEXT, *_COUNT}),
-    ValueType.INTEGER: _ordered({*_EQUALITY, *_PRESENCE, *_COMPARE}),
-    ValueType.AMOUNT: _ordered({*_EQUALITY, *_PRESENCE, *_COMPARE}),
-    ValueType.NUMBER: _ordered({*_EQUALITY, *_PRESENCE, *_COMPARE}),
-    ValueType.BOOLEAN: _ordered({"$is", "$is_not", *_PRESENCE}),
-    ValueType.DATETIME: _ordered({*_EQUALITY, *_PRESENCE, *_TIME, *_DAYS}),
-    ValueType.DATE: _ordered({*_EQUALITY, *_PRESENCE, *_TIME, *_DAYS}),
-    ValueType.JSON: _ordered({*_PRESENCE, *_COUNT}),
+    ValueType.STRING: _ordered({*EQUALITY, *PRESENCE, *TEXT, *COUNT}),
+    ValueType.INTEGER: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
+    ValueType.AMOUNT: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
+    ValueType.NUMBER: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
+    ValueType.BOOLEAN: _ordered({"$is", "$is_not", *PRESENCE}),
+    ValueType.DATETIME: _ordered({*EQUALITY, *PRESENCE, *TIME, *DAYS}),
+    ValueType.DATE: _ordered({*EQUALITY, *PRESENCE, *TIME, *DAYS}),
+    ValueType.JSON: _ordered({*PRESENCE, *COUNT}),
 }
 
 
@@ -132,7 +134,7 @@ class Condition:
         """The explicit form of this condition, which `parse_expression` reads back to an equal one."""
         text = f"{self.field}:{self.operator}"
         if self.values:
-            text += ":" + ",".join(_render_value(value) for value in self.values)
+            text += ":" + ",".join(render_value(value) for value in self.values)
         return text
 
 
@@ -233,7 +235,7 @@ def build_filters(conditions: Sequence[Condition], junction: str | None = None) 
                 f"Filter field '{condition.field}' has two {condition.operator} conditions; "
                 "give all the values in one filter (for example status=PAID,FULFILLED)."
             )
-        values = [""] if condition.operator in _NO_VALUE else list(condition.values)
+        values = [""] if condition.operator in NO_VALUE else list(condition.values)
         entry["conditions"][condition.operator] = values
     return result
 
@@ -305,12 +307,12 @@ def validate_api_filters(
             op_context = at((name, "conditions", operator))
             _check_operator(op_context, operator)
             listed = list(raw_values) if isinstance(raw_values, list | tuple) else [raw_values]
-            if operator in _NO_VALUE:
+            if operator in NO_VALUE:
                 # The documented value is an empty string; accept an absent or empty one in any spelling.
                 if any(value not in ("", None) for value in listed):
                     raise UsageError(f'{op_context}: {operator} takes no value; write [""] or [].')
                 listed = []
-            texts = [_native_to_text(op_context, value) for value in listed]
+            texts = [native_to_text(op_context, value) for value in listed]
             conditions.append(_condition(op_context, obj, spec, operator, tuple(texts)))
     return conditions
 
@@ -318,13 +320,7 @@ def validate_api_filters(
 # --- fields and operators -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _FieldSpec:
-    filter: FilterField
-    typed: bool  # False for a field under a prefix (metadata.X), whose type is unknown
-
-
-def _resolve_field(obj: ExportObject, name: str, context: str) -> _FieldSpec:
+def _resolve_field(obj: ExportObject, name: str, context: str) -> FieldSpec:
     known = obj.get_filter(name)
     bad_chars = sorted(set(name) & _OPERATOR_CHARS)
     if known is None or bad_chars or name != name.strip() or not name:
@@ -337,10 +333,10 @@ def _resolve_field(obj: ExportObject, name: str, context: str) -> _FieldSpec:
             valid=valid,
             suggestion=closest(name, obj.filter_names),
         )
-    return _FieldSpec(known, typed=name in obj.filter_names)
+    return FieldSpec(known, typed=name in obj.filter_names)
 
 
-def _field_operators(spec: _FieldSpec) -> tuple[str, ...]:
+def _field_operators(spec: FieldSpec) -> tuple[str, ...]:
     return _OPERATORS_BY_TYPE[spec.filter.type] if spec.typed else OPERATORS
 
 
@@ -353,13 +349,13 @@ def _check_operator(context: str, operator: str) -> None:
         )
 
 
-def _parse_explicit(context: str, obj: ExportObject, spec: _FieldSpec, rest: str) -> Condition:
+def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str) -> Condition:
     name, separator, values_text = rest.partition(":")
     operator = name.strip()
     if not operator.startswith("$"):
         operator = f"${operator}"
     _check_operator(context, operator)
-    if operator in _NO_VALUE:
+    if operator in NO_VALUE:
         if values_text.strip():
             raise UsageError(f"{context}: {operator} takes no value; write {spec.filter.name}:{operator}.")
         return _condition(context, obj, spec, operator, ())
@@ -382,7 +378,7 @@ def _relative_days(text: str) -> tuple[bool, int] | None:
 
 
 def _shorthand_operator(
-    context: str, obj: ExportObject, spec: _FieldSpec, token: str, values: list[str]
+    context: str, obj: ExportObject, spec: FieldSpec, token: str, values: list[str]
 ) -> tuple[str, tuple[str, ...]]:
     """The operator a shorthand token means for this field, and the (still textual) values."""
     field_type = spec.filter.type
@@ -407,7 +403,7 @@ def _shorthand_operator(
         raise UsageError(f"{context}: '{token}' takes one value, got {len(values)}.")
     value, offset = values[0], relative[0]
     # A prefix field has no type: a value that reads as a date makes the comparison a date one.
-    wants_time = temporal or (not spec.typed and _parse_instant(value) is not None)
+    wants_time = temporal or (not spec.typed and instant_text(value) is not None)
     if offset is not None and (temporal or not spec.typed):
         if token in (">=", "<="):
             raise UsageError(f"{context}: '{token}' does not apply to relative days; use > or <.")
@@ -430,7 +426,7 @@ def _shorthand_operator(
     return names[token], (value,)
 
 
-def _condition(context: str, obj: ExportObject, spec: _FieldSpec, operator: str, texts: tuple[str, ...]) -> Condition:
+def _condition(context: str, obj: ExportObject, spec: FieldSpec, operator: str, texts: tuple[str, ...]) -> Condition:
     """Check the operator applies to the field and the value count; convert each value by type."""
     _check_operator(context, operator)
     allowed = _field_operators(spec)
@@ -441,178 +437,14 @@ def _condition(context: str, obj: ExportObject, spec: _FieldSpec, operator: str,
             f"{context}: operator {operator} does not apply to the {kind} field '{spec.filter.name}'.",
             valid=allowed,
         )
-    if operator in _NO_VALUE:
+    if operator in NO_VALUE:
         return Condition(spec.filter.name, operator, ())
     if not texts:
         raise UsageError(f"{context}: {operator} needs a value.")
-    if operator not in _MANY and len(texts) != 1:
+    if operator not in MANY and len(texts) != 1:
         raise UsageError(f"{context}: {operator} takes one value, got {len(texts)}; use $in for several.")
-    values = tuple(_convert(context, spec, operator, text) for text in texts)
+    values = tuple(convert_value(context, spec, operator, text) for text in texts)
     return Condition(spec.filter.name, operator, values)
 
 
 # --- values -----------------------------------------------------------------------------------------
-
-_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-_CENTS = re.compile(r"[+-]?\d+\.\d{1,2}", re.ASCII)
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
-_DATETIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*([Zz]|[+-]\d{2}:?\d{2})?)?",
-    re.ASCII,
-)
-_LIMIT = 2**63  # what the API's 64-bit numbers can hold
-
-
-def _convert(context: str, spec: _FieldSpec, operator: str, text: str) -> Any:
-    field = spec.filter
-    if operator in _DAYS or operator in _COUNT:
-        unit = "days" if operator in _DAYS else "a count"
-        return _integer(context, field.name, text, f"{operator} takes {unit}, a whole number of at least 0", minimum=0)
-    if operator in _TEXT:
-        return text
-    if not spec.typed:
-        if operator in _COMPARE:
-            return _number(context, field.name, text)
-        if operator in _TIME:
-            return _instant(context, field.name, text)
-        return text
-    field_type = field.type
-    if field_type in (ValueType.INTEGER, ValueType.AMOUNT):
-        if field_type is ValueType.AMOUNT and _CENTS.fullmatch(text.strip()):
-            cents = round(float(text) * 100)
-            raise UsageError(
-                f"{context}: '{text}' is not an amount for '{field.name}': amounts are integer cents, write {cents}."
-            )
-        return _integer(context, field.name, text, f"{field_type.value} values are whole numbers")
-    if field_type is ValueType.NUMBER:
-        return _number(context, field.name, text)
-    if field_type is ValueType.BOOLEAN:
-        lowered = text.strip().lower()
-        # FiltersCondition's values are strings, numbers or objects, never JSON booleans.
-        if lowered in ("true", "false"):
-            return lowered
-        raise ValidationError(f"{context}: '{text}' is not a boolean for '{field.name}'.", valid=("true", "false"))
-    if field_type is ValueType.DATETIME:
-        return _instant(context, field.name, text)
-    if field_type is ValueType.DATE:
-        return _date(context, field.name, text)
-    if field.values and operator in _EQUALITY:
-        exact = {value.casefold(): value for value in field.values}
-        found = exact.get(text.strip().casefold())
-        if found is None:
-            raise ValidationError(
-                f"{context}: '{text}' is not a value of '{field.name}'.",
-                valid=field.values,
-                suggestion=closest(text, field.values),
-            )
-        return found
-    return text
-
-
-def _integer(context: str, name: str, text: str, rule: str, *, minimum: int | None = None) -> int:
-    stripped = text.strip()
-    if _INTEGER.fullmatch(stripped) and len(stripped) <= 20:
-        value = int(stripped)
-        if abs(value) < _LIMIT and (minimum is None or value >= minimum):
-            return value
-    raise UsageError(f"{context}: '{text}' is not valid for '{name}': {rule}.")
-
-
-def _number(context: str, name: str, text: str) -> int | float:
-    stripped = text.strip()
-    if _INTEGER.fullmatch(stripped) and len(stripped) <= 20 and abs(int(stripped)) < _LIMIT:
-        return int(stripped)
-    if _DECIMAL.fullmatch(stripped) and len(stripped) <= 40:
-        value = float(stripped)
-        if math.isfinite(value):
-            return value
-    raise UsageError(f"{context}: '{text}' is not a number for '{name}'.")
-
-
-def iso_ms(moment: dt.datetime) -> str:
-    """UTC ISO 8601 with milliseconds, the form every filter value takes: `2024-01-01T00:00:00.000Z`."""
-    utc = moment.astimezone(dt.timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def read_instant(text: str) -> dt.datetime | None:
-    """A date or date-time (UTC unless a zone is given) as an aware UTC datetime to the millisecond, or None."""
-    match = _DATETIME.fullmatch(text.strip())
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    try:
-        moment = dt.datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour or 0),
-            int(minute or 0),
-            int(second or 0),
-            int((fraction or "0")[:3].ljust(3, "0")) * 1000,
-            tzinfo=_zone(zone),
-        ).astimezone(dt.timezone.utc)
-    except (ValueError, OverflowError):
-        return None
-    return moment
-
-
-def _parse_instant(text: str) -> str | None:
-    """`text` as UTC ISO 8601 with milliseconds, or None when it is not a date or date-time."""
-    moment = read_instant(text)
-    return None if moment is None else iso_ms(moment)
-
-
-def _zone(zone: str | None) -> dt.timezone:
-    if zone is None or zone in ("Z", "z"):
-        return dt.timezone.utc
-    digits = zone[1:].replace(":", "")
-    offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return dt.timezone(-offset if zone[0] == "-" else offset)
-
-
-def _instant(context: str, name: str, text: str) -> str:
-    found = _parse_instant(text)
-    if found is None:
-        raise UsageError(
-            f"{context}: '{text}' is not a date-time for '{name}': use ISO 8601, "
-            "e.g. 2024-01-01 or 2024-01-01T10:00:00Z (UTC unless a zone is given)."
-        )
-    return found
-
-
-def _date(context: str, name: str, text: str) -> str:
-    stripped = text.strip()
-    match = _DATE.fullmatch(stripped)
-    if match is not None:
-        try:
-            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
-        except ValueError:
-            pass
-    raise UsageError(f"{context}: '{text}' is not a date for '{name}': use YYYY-MM-DD, e.g. 2024-01-31.")
-
-
-def _native_to_text(context: str, value: object) -> str:
-    """A YAML scalar as the text an expression would carry, so that both paths validate alike."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return value if isinstance(value, str) else repr(value)
-    if isinstance(value, dt.datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-        return moment.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise UsageError(f"{context}: '{value}' is not a value; expected a string, number, boolean or date.")
-
-
-def _render_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    if text == "" or text != text.strip() or any(char in text for char in ',"\\'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text

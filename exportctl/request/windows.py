@@ -21,9 +21,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.request.filters import iso_ms as iso_ms  # re-exported: windows' callers format boundaries with it
-from exportctl.request.filters import read_instant
 from exportctl.request.model import ExportRequest
+from exportctl.request.values import iso_ms, read_instant
 from exportctl.schema import ExportObject, FilterField
 from exportctl.suggest import closest
 

@@ -17,7 +17,7 @@ import pytest
 
 from exportctl.errors import ExitCode
 from exportctl.jobs.watermarks import StateLock
-from exportctl.request.windows import iso_ms
+from exportctl.request.values import iso_ms
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
 from tests.conftest import SANDBOX_SCALE, SANDBOX_SEED, SANDBOX_TIMING
