@@ -1,4 +1,4 @@
-"""The body shared by every export subcommand: flags -> ExportRequest -> job -> summary."""
+"""The body shared by every export subcommand: flags -> ExportRequest -> plan -> execute -> summary."""
 
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
         return
 
     from exportctl.cli.session import open_session
-    from exportctl.jobs import plan as pipeline
+    from exportctl.jobs import plan as planning
 
-    planned = pipeline.plan(request, options)
+    planned = planning.plan(request, options)
     json_output: bool = values.get("json_output", False)
     with open_session(ctx) as session:
-        outcome = pipeline.execute(session.client, planned, on_event=session.reporter)
+        outcome = planning.execute(session.client, planned, on_event=session.reporter)
     if json_output:
         write_json(json.dumps(outcome.summary()))
     elif not options.wait:

@@ -132,32 +132,32 @@ def run_file(
     """
     from exportctl.errors import ConfigError, UsageError
     from exportctl.jobs import batch
-    from exportctl.jobs import plan as pipeline
-    from exportctl.request import runfile as multi
+    from exportctl.jobs import plan as planning
+    from exportctl.request import runfile
     from exportctl.request.configfile import load_config
 
     label = str(file)
     config = load_config(file)
-    if not multi.is_multi(config):
+    if not runfile.is_multi(config):
         raise ConfigError(
             "not a multi-export file: it has no 'exports:' list. Run a single-export file with: "
             f"exportctl OBJECT -c {label}",
             path=label,
         )
-    entries, problems = multi.read_multi(label, config)
+    entries, problems = runfile.read_multi(label, config)
     if problems:
         print_problems(problems, file)
         raise typer.Exit(2)
-    chosen = multi.select(entries, only or [])
+    chosen = runfile.select(entries, only or [])
     # Every target is checked before anything is submitted: a missing directory or an existing file of
     # the fifth export must not be found after the first four have run.
     planned: list[batch.PlannedEntry] = []
     for entry in chosen:
         try:
-            planned.append(batch.PlannedEntry(entry, pipeline.plan(entry.request, entry.options)))
+            planned.append(batch.PlannedEntry(entry, planning.plan(entry.request, entry.options)))
         except UsageError as error:
             where = f"{label}:{entry.line}" if entry.line is not None else label
-            problems.append(multi.Problem(label, entry.line, f"{where}: {entry.name}: {error.message}"))
+            problems.append(runfile.Problem(label, entry.line, f"{where}: {entry.name}: {error.message}"))
     if problems:
         print_problems(problems, file)
         raise typer.Exit(2)

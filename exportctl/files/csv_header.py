@@ -43,7 +43,7 @@ def rename_header_line(line: bytes, mapping: dict[str, str]) -> bytes:
 def header_rewriter(
     obj: ExportObject, fields: Iterable[str] | None, style: str | None
 ) -> Callable[[bytes], bytes] | None:
-    """The first-line hook for `job.download_export`, or None when the API's header is kept."""
+    """The first-line hook for `jobs.download.download_export`, or None when the API's header is kept."""
     if style != "fields":
         return None
     mapping = title_map(obj, fields)

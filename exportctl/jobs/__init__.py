@@ -1,1 +1,4 @@
-"""jobs: running exports against the API, no terminal (named so that `exportctl.export` stays the function)."""
+"""jobs: running exports against the API, no terminal: plan, single, poll, download, split, batch, incremental.
+
+Named jobs rather than export, so that `exportctl.export` stays the library function.
+"""

@@ -86,7 +86,7 @@ class EntryResult:
 
 @dataclass(frozen=True)
 class PlannedEntry:
-    """An entry whose target was checked offline (`pipeline.plan`)."""
+    """An entry whose target was checked offline (`jobs.plan.plan`)."""
 
     entry: Entry
     plan: Plan
@@ -132,7 +132,7 @@ def run_entries(
     running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
     given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
     """
-    from exportctl.jobs import plan as pipeline  # requests comes with it: only once something runs
+    from exportctl.jobs import plan as planning  # requests comes with it: only once something runs
 
     stop = stop or threading.Event()
     halted = threading.Event()
@@ -160,7 +160,7 @@ def run_entries(
         result = EntryResult(entry.name, entry.obj.command, FAILED)
         client = client_for(entry, stoppable_sleep)
         try:
-            outcome = pipeline.execute(client, item.plan, on_event=on_event)
+            outcome = planning.execute(client, item.plan, on_event=on_event)
             result.status = DONE if item.plan.options.wait else SUBMITTED
             result.exit_code = int(ExitCode.OK)
             result.outcome = outcome

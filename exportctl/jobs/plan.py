@@ -107,7 +107,7 @@ def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore
 
 def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
     """The export of the records created in `window`: one export, or one per split window, joined."""
-    from exportctl.jobs import single as job
+    from exportctl.jobs import single
 
     request, options = planned.request, planned.options
     header = header_rewriter(request.obj, request.fields, options.headers)
@@ -142,7 +142,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
     target: Target | Callable[[str], Target] = (
         planned.known_target if planned.known_target is not None else planned.target_for
     )
-    outcome = job.run_export(
+    outcome = single.run_export(
         client,
         request,
         target,

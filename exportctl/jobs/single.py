@@ -40,7 +40,7 @@ class ExportOutcome:
     download: DownloadResult | None
     calls: int
     seconds: float
-    # Keys a caller adds to the summary (pipeline: time window, watermark, split windows); they win.
+    # Keys a caller adds to the summary (jobs.plan: time window, watermark, split windows); they win.
     extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:

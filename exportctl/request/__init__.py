@@ -1,1 +1,1 @@
-"""request"""
+"""request: WHAT to export, pure (no I/O but reading config files): the option table, flags/YAML -> ExportRequest."""

@@ -1,6 +1,6 @@
 """YAML config files read with the line of every key, so that every message can say `file:line: key`.
 
-One reader and one unknown-key check for every kind of file: single exports, run files, the settings file.
+One reader and one unknown-key check for export files and the entries of run files.
 """
 
 from __future__ import annotations
