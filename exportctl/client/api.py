@@ -21,7 +21,6 @@ This module imports `requests` at the top; the CLI imports it only inside the co
 from __future__ import annotations
 
 import contextlib
-import json
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -33,6 +32,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import requests
 
 from exportctl import __version__
+from exportctl.client.answers import body_snippet, error_for, error_text
 from exportctl.client.download import DownloadResponse
 from exportctl.client.retry import (
     BACKOFF_BASE,
@@ -52,10 +52,7 @@ from exportctl.client.retry import (
 )
 from exportctl.errors import (
     ApiError,
-    AuthError,
-    DownloadTokenError,
     NetworkError,
-    NotFoundError,
 )
 from exportctl.events import EventHandler, HttpExchange, Retrying, ignore_event
 from exportctl.masking import mask
@@ -192,13 +189,13 @@ class ApiClient:
             raise NetworkError(
                 f"The API answered {method} {self._display(url, params)} with {response.status_code} "
                 f"but not with JSON ({response.headers.get('Content-Type', 'no content type')}): "
-                f"{self._snippet(response)}",
+                f"{body_snippet(response, self._secrets)}",
                 hint="Check the API base URL (--api-url or --region).",
             ) from None
         if not isinstance(data, dict):
             raise NetworkError(
                 f"The API answered {method} {self._display(url, params)} with JSON that is not an object: "
-                f"{self._snippet(response)}"
+                f"{body_snippet(response, self._secrets)}"
             )
         return data
 
@@ -297,13 +294,13 @@ class ApiClient:
                         continue
                     raise self._gave_up(method, shown, response, attempt, server_delay)
                 raise NetworkError(
-                    f"{method} {shown} failed with {reason}: {self._error_text(response)}",
+                    f"{method} {shown} failed with {reason}: {error_text(response, self._secrets)}",
                     hint="The API may have created the export anyway: check `exportctl list` before running again.",
                 )
             if status == 404 and gone_after_retry_ok and attempt > 1:
                 # An earlier attempt did delete it; only its answer was lost.
                 return response
-            raise self._error_for(response, shown, download=download)
+            raise error_for(response, shown, download=download, secrets=self._secrets, source=self.settings.source)
 
     def _may_retry(self, attempt: int, waited: float, delay: float) -> bool:
         return attempt < self.max_attempts and waited + delay <= self.max_retry_delay
@@ -332,7 +329,7 @@ class ApiClient:
         self, method: str, shown: str, response: requests.Response, attempt: int, server_delay: float | None
     ) -> NetworkError:
         status = response.status_code
-        text = self._error_text(response)
+        text = error_text(response, self._secrets)
         if status == 429:
             when = ""
             if server_delay is not None:
@@ -355,57 +352,6 @@ class ApiClient:
                 hint="The API may have created the export anyway: check `exportctl list` before running again.",
             )
         return NetworkError(f"{method} {shown} failed after {attempt} attempt(s): {reason}.")
-
-    def _error_for(self, response: requests.Response, shown: str, *, download: bool) -> ApiError | AuthError:
-        status = response.status_code
-        key, message, details, request_id = self._error_fields(response)
-        if status in (401, 403):
-            text = ApiError(status, key, message, details, request_id).message
-            if download and status == 401:
-                return DownloadTokenError(f"The download URL's token was refused: {text}")
-            return AuthError(
-                f"The API refused the credentials ({status}): {text}",
-                hint=f"Check the application ID and secret key (from {self.settings.source}).",
-            )
-        if status == 404:
-            if key is None:
-                message = f"{message} from {shown}; this does not look like the Voucherify API"
-            return NotFoundError(status, key, message, details, request_id)
-        return ApiError(status, key, message, details, request_id)
-
-    def _error_fields(self, response: requests.Response) -> tuple[str | None, str, str | None, str | None]:
-        """key, message, details, request_id of an error answer; a plain status line when it is not JSON."""
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        fallback = f"HTTP {response.status_code} {response.reason or ''}".strip()
-        if not isinstance(data, dict):
-            snippet = self._snippet(response)
-            return None, fallback, snippet or None, response.headers.get("X-Request-Id")
-        key = _text(data.get("key"))
-        message = _text(data.get("message")) or fallback
-        details = _text(data.get("details"))
-        request_id = _text(data.get("request_id")) or response.headers.get("X-Request-Id")
-        return (
-            key,
-            mask(message, self._secrets),
-            mask(details, self._secrets) if details else None,
-            request_id,
-        )
-
-    def _error_text(self, response: requests.Response) -> str:
-        key, message, details, request_id = self._error_fields(response)
-        return ApiError(response.status_code, key, message, details, request_id).message
-
-    def _snippet(self, response: requests.Response, limit: int = 200) -> str:
-        try:
-            text = response.text
-        except (requests.RequestException, OSError, UnicodeError):
-            return ""
-        text = " ".join(text.split())
-        text = text if len(text) <= limit else text[:limit] + "…"
-        return mask(text, self._secrets)
 
     # URLs -------------------------------------------------------------------------------------------
 
@@ -438,11 +384,3 @@ def _trusted_hosts(base_url: str) -> frozenset[str]:
         index = labels.index("api")
         hosts.add(".".join([*labels[:index], "download", *labels[index + 1 :]]))
     return frozenset(hosts)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.request.configfile import KeyLocator, KeyPath, LoadedConfig, check_keys
+from exportctl.request.configfile import KeyLocator, KeyPath, check_keys
 from exportctl.request.durations import parse_duration
 from exportctl.request.filters import (
     Condition,
@@ -107,66 +107,6 @@ def build_request(
         **windowing,
     )
     return ExportRequest(obj, fields, order, filters, scope), options
-
-
-# Keys whose checks depend on no other key: each is validated on its own, so every bad one is reported.
-_INDEPENDENT_KEYS = ("exported_object", "junction", "output", "output_dir", "force", "wait", "timeout", "headers")
-
-
-def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageError]:
-    """Every problem that `build_request` would find in a config mapping, not only the first.
-
-    `build_request` stops at the first problem, which suits a command about to run. For a lint, each part
-    is checked on its own by the same code: every unknown key, each independent key, the scope, fields,
-    order, each filter, the remaining run options (which depend on each other) together; and then the
-    whole mapping, for problems between parts (a junction contradicting the filters' own). So the messages
-    are exactly those the export commands print, and a message found twice is reported once.
-    """
-    path: str | None = getattr(config, "path", None)
-    lines: dict[KeyPath, int] = dict(getattr(config, "lines", {}))
-    problems: list[UsageError] = []
-
-    def note(error: UsageError) -> None:
-        if all(error.message != seen.message for seen in problems):
-            problems.append(error)
-
-    def check(part: Mapping[str, Any]) -> None:
-        try:
-            build_request(obj, RequestFlags(), LoadedConfig(part, path, lines))
-        except UsageError as error:
-            note(error)
-
-    grouped = (*_INDEPENDENT_KEYS, *SCOPE_OPTIONS, "parameters")
-    for key, value in config.items():
-        if key not in CONFIG_KEYS or key in _INDEPENDENT_KEYS:
-            check({key: value})
-    scope = {key: config[key] for key in SCOPE_OPTIONS if key in config}
-    if scope:
-        check(scope)
-    parameters = config.get("parameters")
-    if isinstance(parameters, Mapping):
-        for key, value in parameters.items():
-            if key != "filters":
-                check({"parameters": {key: value}})
-            elif isinstance(value, Mapping):
-                for name, entry in value.items():
-                    check({"parameters": {"filters": {name: entry}}})
-            elif isinstance(value, list):
-                at = KeyLocator(path, lines)
-                for index, item in enumerate(value):
-                    try:
-                        _filter_item(obj, item, at(("parameters", "filters", index)))
-                    except UsageError as error:
-                        note(error)
-            else:
-                check({"parameters": {"filters": value}})
-    elif parameters is not None:
-        check({"parameters": parameters})
-    rest = {key: value for key, value in config.items() if key in CONFIG_KEYS and key not in grouped}
-    if rest:
-        check(rest)
-    check(config)
-    return problems
 
 
 def _text(value: Any, where: str) -> str:
@@ -306,14 +246,14 @@ def _filters_from_config(
     if isinstance(raw, list):
         conditions = []
         for index, item in enumerate(raw):
-            conditions.append(_filter_item(obj, item, at(("parameters", "filters", index))))
+            conditions.append(filter_item(obj, item, at(("parameters", "filters", index))))
         return conditions, junction
     raise UsageError(
         f"{where}: expected the API's filters object or a list of filter expressions, got {_describe(raw)}."
     )
 
 
-def _filter_item(obj: ExportObject, item: Any, where: str) -> Condition:
+def filter_item(obj: ExportObject, item: Any, where: str) -> Condition:
     """One filter expression of the list form, validated."""
     return parse_expression(_text(item, where), obj, where=where)
 

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.files.targets import STDOUT, needs_export_id, template_placeholders
-from exportctl.request.build import build_request, config_problems
+from exportctl.request.build import build_request
 from exportctl.request.configfile import KeyLocator, KeyPath, LoadedConfig
+from exportctl.request.lint import config_problems
 from exportctl.request.model import CONFIG_KEYS, ExportRequest, RequestFlags, RunOptions
 from exportctl.schema import BY_COMMAND, ExportObject, lookup
 from exportctl.suggest import closest
