@@ -18,7 +18,7 @@ from exportctl.request.filters import Condition, build_filters, operators_for, p
 from exportctl.request.model import ExportRequest, RequestFlags
 from exportctl.schema import EXPORT_OBJECTS, ExportObject, ValueType
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "array": (list,),

@@ -13,7 +13,7 @@ from tests.cli.conftest import Cli
 cli = e2e.cli
 isolated = e2e.isolated
 
-SAMPLES = Path(__file__).parents[1] / "sample-configs"
+SAMPLES = Path(__file__).parents[2] / "sample-configs"
 
 
 def test_incremental_sample_exports_only_what_is_new(cli: Cli, isolated: Path) -> None:

@@ -17,7 +17,7 @@ from tests.cli.conftest import Cli
 cli = e2e.cli
 isolated = e2e.isolated
 
-SAMPLES = Path(__file__).parents[1] / "sample-configs"
+SAMPLES = Path(__file__).parents[2] / "sample-configs"
 SINGLE = sorted(path for path in SAMPLES.glob("*.yaml") if path.stem in BY_COMMAND)
 
 
