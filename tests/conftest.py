@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
+from exportctl.events import Event
 from exportctl.sandbox import Sandbox, Timing
 
 # Small and quick: every kind of record exists, and an export finishes in well under a second.
@@ -38,3 +42,40 @@ def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
     sandbox_server.faults.reset()
     yield sandbox_server
     sandbox_server.faults.reset()
+
+
+@contextmanager
+def start_sandbox(**overrides: Any) -> Iterator[Sandbox]:
+    """A sandbox of its own for a test that changes data or needs a rate limit: the suite's seed, scale
+    and timing unless `overrides` says otherwise. The one way tests start extra sandboxes."""
+    settings: dict[str, Any] = {"seed": SANDBOX_SEED, "scale": SANDBOX_SCALE, "timing": SANDBOX_TIMING}
+    with Sandbox(**(settings | overrides)) as running:
+        yield running
+
+
+class Recorder:
+    """Collects events and the delays the code under test asked for, without waiting them out.
+
+    `sleep` records the delay and yields for `pause` seconds, so that the sandbox's real jobs progress
+    while a poller "waits".
+    """
+
+    def __init__(self, pause: float = 0.005) -> None:
+        self.pause = pause
+        self.events: list[Event] = []
+        self.delays: list[float] = []
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        time.sleep(self.pause)
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()

@@ -14,29 +14,13 @@ from exportctl import schema
 from exportctl.client.api import ApiClient
 from exportctl.client.retry import MAX_ATTEMPTS, RateBudget
 from exportctl.errors import ApiError, AuthError, ExitCode, NetworkError, NotFoundError
-from exportctl.events import Event, HttpExchange, Retrying
+from exportctl.events import HttpExchange, Retrying
 from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox, Timing
 from exportctl.settings import Settings
+from tests.conftest import Recorder, start_sandbox
 
 VOUCHERS = ExportRequest(schema.BY_COMMAND["voucher"], fields=("code", "value"))
-
-
-class Recorder:
-    """Collects events and the delays the client asked for, without waiting them out."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self.delays: list[float] = []
-
-    def __call__(self, event: Event) -> None:
-        self.events.append(event)
-
-    def sleep(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-    def of(self, kind: type[Any]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
 
 
 def settings_for(sandbox: Sandbox, **changes: str) -> Settings:
@@ -229,7 +213,7 @@ def test_events_mask_the_download_token(sandbox: Sandbox) -> None:
 
 
 def test_rate_limit_is_tracked_and_shared() -> None:
-    with Sandbox(seed=3, scale=0.005, rate_limit="5/h", timing=Timing(0.01, 0.01, 0.0)) as limited:
+    with start_sandbox(seed=3, scale=0.005, rate_limit="5/h", timing=Timing(0.01, 0.01, 0.0)) as limited:
         budget = RateBudget()
         first, second = Recorder(), Recorder()
         with (

@@ -44,28 +44,11 @@ from exportctl.jobs.single import run_export, submit
 from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox
 from exportctl.settings import Settings
+from tests.conftest import Recorder
 
 # Metadata is JSON, so this CSV has quoted values with escaped quotes: a real test of the row count.
 VOUCHERS = ExportRequest(schema.BY_COMMAND["voucher"], fields=("code", "value", "metadata"))
 SMALL_CHUNK = 4096
-
-
-class Recorder:
-    """Collects events; `sleep` records the delay and yields briefly so the sandbox's real jobs progress."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self.delays: list[float] = []
-
-    def __call__(self, event: Event) -> None:
-        self.events.append(event)
-
-    def sleep(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        time.sleep(0.005)
-
-    def of(self, kind: type[Any]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
 
 
 class VirtualClock:
@@ -82,11 +65,6 @@ class VirtualClock:
         self.delays.append(seconds)
         self.now += seconds
         time.sleep(0.002)
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
 
 
 @pytest.fixture
