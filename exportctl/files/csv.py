@@ -1,9 +1,15 @@
-"""CSV bytes as they stream by: the digest (sha256, size, rows) and the header-row rewrite."""
+"""CSV bytes as they stream by: the digest (sha256, size, rows), the header-row rewrite, and the join of parts."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from exportctl.errors import DownloadError
+
+# Parts are read and joined in blocks this size: large enough for few system calls, small in memory.
+JOIN_CHUNK = 1024 * 1024
 
 # Every byte value except `"` and `\n`: deleting them leaves only what decides where records end.
 _NOT_QUOTE_OR_NEWLINE = bytes(b for b in range(256) if b not in b'"\n')
@@ -78,3 +84,38 @@ def rewrite_first_line(
     if pending:
         # A CSV of one line without a final newline: that line is the header.
         yield header(pending)
+
+
+def joined_rows(paths: list[Path], header: Callable[[bytes], bytes] | None) -> Iterator[bytes]:
+    """CSV files joined: one header row, then each file's records in order; DownloadError if headers differ."""
+    first: bytes | None = None
+    ending = b"\r\n"
+    for path in paths:
+        with path.open("rb") as handle:
+            line = handle.readline()
+            if not line:
+                continue  # an empty part has no header and no records
+            stripped = line.rstrip(b"\r\n")
+            if first is None:
+                first = stripped
+                ending = line[len(stripped) :] or ending
+                row = stripped + ending
+                yield header(row) if header is not None else row
+            elif stripped != first:
+                raise DownloadError(
+                    f"{path.name} has another header row than the first window's; the windows cannot be joined."
+                )
+            last = b"\n"
+            while block := handle.read(JOIN_CHUNK):
+                last = block[-1:]
+                yield block
+            if last != b"\n":
+                # A part whose last record has no line ending must not run into the next part's first record.
+                yield ending
+
+
+def digested(blocks: Iterator[bytes], digest: CsvDigest) -> Iterator[bytes]:
+    """`blocks` unchanged, each one added to `digest` on its way through."""
+    for block in blocks:
+        digest.update(block)
+        yield block

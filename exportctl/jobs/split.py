@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,7 +38,7 @@ from exportctl.client.api import ApiClient
 from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.files.atomic import write_atomically, write_json_atomically
-from exportctl.files.csv import CsvDigest
+from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
 from exportctl.jobs.single import ExportOutcome, run_export
@@ -50,7 +50,6 @@ MANIFEST_VERSION = 1
 MANIFEST_SUFFIX = ".manifest.json"
 PARTS_SUFFIX = ".parts"
 SAVED, SUBMITTED, FAILED = "saved", "submitted", "failed"
-JOIN_CHUNK = 1024 * 1024
 
 
 def manifest_path(target: Path) -> Path:
@@ -342,41 +341,6 @@ def _fetch_parallel(
         executor.shutdown(wait=True)
 
 
-def _parts_bytes(paths: list[Path], header: Callable[[bytes], bytes] | None) -> Iterator[bytes]:
-    """The joined CSV: one header row, then each part's records in order; DownloadError if headers differ."""
-    first: bytes | None = None
-    ending = b"\r\n"
-    for path in paths:
-        with path.open("rb") as handle:
-            line = handle.readline()
-            if not line:
-                continue  # an empty part has no header and no records
-            stripped = line.rstrip(b"\r\n")
-            if first is None:
-                first = stripped
-                ending = line[len(stripped) :] or ending
-                row = stripped + ending
-                yield header(row) if header is not None else row
-            elif stripped != first:
-                raise DownloadError(
-                    f"{path.name} has another header row than the first window's; the windows cannot be joined."
-                )
-            last = b"\n"
-            while block := handle.read(JOIN_CHUNK):
-                last = block[-1:]
-                yield block
-            if last != b"\n":
-                # A part whose last record has no line ending must not run into the next part's first record.
-                yield ending
-
-
-def _digested(blocks: Iterator[bytes], digest: CsvDigest) -> Iterator[bytes]:
-    """`blocks` unchanged, each one added to `digest` on its way through."""
-    for block in blocks:
-        digest.update(block)
-        yield block
-
-
 def join_parts(
     paths: list[Path],
     target: Target,
@@ -388,7 +352,7 @@ def join_parts(
     """Write the parts as one CSV at `target` (atomically) or to standard output; its digest."""
     started = time.monotonic()
     digest = CsvDigest()
-    blocks = _digested(_parts_bytes(paths, header), digest)
+    blocks = digested(joined_rows(paths, header), digest)
     if target == STDOUT:
         stream = stdout if stdout is not None else sys.stdout.buffer
         for block in blocks:
