@@ -16,14 +16,42 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from exportctl.events import EventHandler, ignore_event
 from exportctl.jobs.plan import Plan
 from exportctl.request.model import ExportRequest, RequestFlags, RunOptions
 from exportctl.settings import Settings
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 Filters = Sequence[str] | Mapping[str, Any]
+
+
+class PlanOptions(TypedDict, total=False):
+    """The keywords of `plan`, for `export`'s type checking; tests/request/test_option_table.py keeps them equal."""
+
+    fields: Sequence[str] | None
+    order: str | None
+    filters: Filters | None
+    junction: str | None
+    voucher: str | None
+    campaign: str | None
+    config: str | Path | None
+    output: str | Path | None
+    output_dir: str | Path | None
+    force: bool | None
+    wait: bool | None
+    timeout: float | timedelta | str | None
+    headers: str | None
+    since: datetime | str | None
+    until: datetime | str | None
+    split_by: str | None
+    parallel: int | None
+    since_last: str | Path | None
+    state_key: str | None
+    now: datetime | None
 
 
 @dataclass(frozen=True)
@@ -127,7 +155,7 @@ def export(
     *,
     settings: Settings | None = None,
     on_event: EventHandler = ignore_event,
-    **options: Any,
+    **options: Unpack[PlanOptions],
 ) -> ExportResult:
     """Export the object `name` (voucher, order, ...) as CSV: validate, submit, wait, download.
 

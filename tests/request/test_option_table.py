@@ -30,6 +30,8 @@ def test_yaml_top_level_keys_come_from_the_table() -> None:
 def test_library_keywords_are_the_options() -> None:
     keywords = [p for p in inspect.signature(library.plan).parameters if p not in ("name", "now")]
     assert keywords == [o.name for o in OPTIONS]
+    # export() takes plan()'s keywords, typed by PlanOptions.
+    assert list(library.PlanOptions.__annotations__) == [*keywords, "now"]
 
 
 @pytest.mark.parametrize("obj", EXPORT_OBJECTS, ids=lambda obj: obj.command)
