@@ -1,7 +1,7 @@
 """The request model: what to export (ExportRequest, turned into the API body) and how to run it (RunOptions).
 
-`OPTIONS` is the one table of the export options: the CLI's flags, the YAML keys (and so a run file's
-entries), `RequestFlags` and the keywords of `exportctl.export` are made from it or checked against it.
+`OPTIONS` is the one table of the export options: the commands' flags, `RequestFlags` and the keywords
+of `exportctl.export` are made from it, the YAML keys (and so a run file's entries) checked against it.
 """
 
 from __future__ import annotations
@@ -16,12 +16,6 @@ from urllib.parse import quote
 from exportctl.errors import ValidationError
 from exportctl.schema import EXPORT_OBJECTS, ExportObject
 
-# The API body's own top-level keys in a YAML file; every other key is an option's.
-API_KEYS: dict[str, str] = {
-    "exported_object": "The API's exported_object; must match the subcommand (voucher_transactions for card kinds).",
-    "parameters": "The API's parameters: fields, order, filters.",
-}
-
 
 @dataclass(frozen=True)
 class Option:
@@ -30,76 +24,58 @@ class Option:
     name: str  # the keyword of `exportctl.export`/`plan` and the attribute of `RequestFlags`
     flag: str  # the export commands' flag
     key: str | None  # where a YAML file or a run entry gives it (`parameters.fields`, `split`); None: flags only
-    help: str  # what the YAML key means (the flag's own help is the CLI's, with its examples)
 
 
 # The one option table, in the order of the export commands' signatures (and so of --help and completion).
-# The YAML file's top-level keys, `RequestFlags` and the keywords of the library door are all made from it.
+# The commands, `RequestFlags` and the keywords of the library door are made from it; the YAML keys are
+# checked against it (tests/request/test_option_table.py).
 OPTIONS: tuple[Option, ...] = (
-    Option("fields", "--fields", "parameters.fields", "The columns: a list, or one comma-separated string."),
-    Option("order", "--order", "parameters.order", "Sort order; a leading - sorts descending."),
-    Option("filters", "--filter", "parameters.filters", "The API's filters object, or a list of filter expressions."),
-    Option("junction", "--junction", "junction", "How the filters combine: and | or (default and)."),
-    Option("voucher", "--voucher", "voucher", "Scope transactions to one card: its code or ID."),
-    Option(
-        "campaign",
-        "--campaign",
-        "campaign",
-        "Scope transactions or points expirations to one campaign: its ID or name.",
-    ),
-    Option("config", "--config", None, "The YAML file itself."),
-    Option("output", "--output", "output", "Target path or template ({object} {id} {date} {time}); - for stdout."),
-    Option("output_dir", "--output-dir", "output_dir", "Directory for the target."),
-    Option("force", "--force", "force", "Overwrite an existing target: true | false."),
-    Option("wait", "--wait", "wait", "Wait for the export and download it: true | false."),
-    Option("timeout", "--timeout", "timeout", "Give up waiting after this long: 90s, 15m, 2h."),
-    Option("headers", "--headers", "headers", "CSV header row: api (the API's titles) | fields (the field names)."),
-    Option(
-        "since",
-        "--since",
-        "since",
-        "Only records created at or after this: 2024-01-01 or an ISO 8601 date-time (UTC unless a zone).",
-    ),
-    Option(
-        "until",
-        "--until",
-        "until",
-        "Only records created before this (exclusive); default for split and incremental: the run's start.",
-    ),
-    Option(
-        "split_by",
-        "--split-by",
-        "split",
-        "Cut into created_at windows and join them: day | week | month, or {by: ..., since: ..., until: ...}.",
-    ),
-    Option(
-        "parallel",
-        "--parallel",
-        "parallel",
-        "How many split windows run at once, sharing the rate budget: 1 to 16 (default 1).",
-    ),
-    Option(
-        "since_last",
-        "--since-last",
-        "incremental",
-        "Incremental export: the state file (a path), or {state: FILE, key: NAME}; see --since-last.",
-    ),
-    Option("state_key", "--state-key", "incremental.key", "The export's name in the state file."),
+    Option("fields", "--fields", "parameters.fields"),
+    Option("order", "--order", "parameters.order"),
+    Option("filters", "--filter", "parameters.filters"),
+    Option("junction", "--junction", "junction"),
+    Option("voucher", "--voucher", "voucher"),
+    Option("campaign", "--campaign", "campaign"),
+    Option("config", "--config", None),
+    Option("output", "--output", "output"),
+    Option("output_dir", "--output-dir", "output_dir"),
+    Option("force", "--force", "force"),
+    Option("wait", "--wait", "wait"),
+    Option("timeout", "--timeout", "timeout"),
+    Option("headers", "--headers", "headers"),
+    Option("since", "--since", "since"),
+    Option("until", "--until", "until"),
+    Option("split_by", "--split-by", "split"),
+    Option("parallel", "--parallel", "parallel"),
+    Option("since_last", "--since-last", "incremental"),
+    Option("state_key", "--state-key", "incremental.key"),
 )
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
-# The options that narrow an export to one resource, as the schema's scopes name them.
 _SCOPED = {scope.option for obj in EXPORT_OBJECTS for scope in obj.scopes}
+# The options that narrow an export to one resource, as the schema's scopes name them.
 SCOPE_OPTIONS: tuple[str, ...] = tuple(option.name for option in OPTIONS if option.name in _SCOPED)
 
-# A YAML file's top-level keys: the API body's two, then each option's (a nested key counts once, at its top).
+# A YAML file's top-level keys as its documentation and messages list them: the API body's two, then one
+# per option (`incremental` holds both --since-last and --state-key; `split` may hold since and until).
 CONFIG_KEYS: dict[str, str] = {
-    **API_KEYS,
-    **{
-        option.key: option.help
-        for option in OPTIONS
-        if option.key is not None and not option.key.startswith("parameters.") and "." not in option.key
-    },
+    "exported_object": "The API's exported_object; must match the subcommand (voucher_transactions for card kinds).",
+    "parameters": "The API's parameters: fields, order, filters.",
+    "junction": "How the filters combine: and | or (default and).",
+    "voucher": "Scope transactions to one card: its code or ID.",
+    "campaign": "Scope transactions or points expirations to one campaign: its ID or name.",
+    "output": "Target path or template ({object} {id} {date} {time}); - for stdout.",
+    "output_dir": "Directory for the target.",
+    "force": "Overwrite an existing target: true | false.",
+    "wait": "Wait for the export and download it: true | false.",
+    "timeout": "Give up waiting after this long: 90s, 15m, 2h.",
+    "headers": "CSV header row: api (the API's titles) | fields (the field names).",
+    "incremental": "Incremental export: the state file (a path), or {state: FILE, key: NAME}; see --since-last.",
+    "since": "Only records created at or after this: 2024-01-01 or an ISO 8601 date-time (UTC unless a zone).",
+    "until": "Only records created before this (exclusive); default for split and incremental: the run's start.",
+    "split": "Cut into created_at windows and join them: day | week | month, or {by: ..., since: ..., until: ...}.",
+    "parallel": "How many split windows run at once, sharing the rate budget: 1 to 16 (default 1).",
 }
+API_KEYS = ("exported_object", "parameters")
 PARAMETER_KEYS = tuple(
     option.key.split(".", 1)[1] for option in OPTIONS if option.key is not None and option.key.startswith("parameters.")
 )

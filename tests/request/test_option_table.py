@@ -22,8 +22,9 @@ def test_request_flags_are_the_options_a_file_can_also_give() -> None:
     assert [f.name for f in dataclasses.fields(RequestFlags)] == [o.name for o in OPTIONS if o.key is not None]
 
 
-def test_yaml_top_level_keys_come_from_the_table() -> None:
+def test_yaml_top_level_keys_are_the_tables() -> None:
     tops = {o.key.split(".")[0] for o in OPTIONS if o.key is not None} - {"parameters"}
+    assert list(CONFIG_KEYS)[: len(API_KEYS)] == list(API_KEYS)
     assert set(CONFIG_KEYS) == set(API_KEYS) | tops
 
 
