@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
+from exportctl.errors import UsageError
 from exportctl.events import EventHandler, ignore_event
 from exportctl.jobs.plan import Plan
 from exportctl.request.model import ExportRequest, RequestFlags, RunOptions
@@ -45,8 +46,8 @@ class PlanOptions(TypedDict, total=False):
     wait: bool | None
     timeout: float | timedelta | str | None
     headers: str | None
-    since: datetime | str | None
-    until: datetime | str | None
+    since: date | str | None
+    until: date | str | None
     split_by: str | None
     parallel: int | None
     since_last: str | Path | None
@@ -95,8 +96,8 @@ def plan(
     wait: bool | None = None,
     timeout: float | timedelta | str | None = None,
     headers: str | None = None,
-    since: datetime | str | None = None,
-    until: datetime | str | None = None,
+    since: date | str | None = None,
+    until: date | str | None = None,
     split_by: str | None = None,
     parallel: int | None = None,
     since_last: str | Path | None = None,
@@ -113,8 +114,14 @@ def plan(
     from exportctl.schema import lookup
 
     obj = lookup(name)
+    # One string is one field list or one expression, not a sequence of its characters.
+    if isinstance(fields, str):
+        fields = [fields]
     if isinstance(filters, str):
-        filters = [filters]  # one expression, not its characters
+        filters = [filters]
+    _require("parallel", parallel, int)
+    _require("force", force, bool)
+    _require("wait", wait, bool)
     flags = RequestFlags(
         fields=list(fields or []),
         order=order,
@@ -185,6 +192,13 @@ def export(
         api_calls=outcome.calls,
         summary=summary,
     )
+
+
+def _require(keyword: str, value: object, kind: type) -> None:
+    """A UsageError, not a TypeError deep inside, for a keyword of the wrong type (None: not given)."""
+    if value is None or (isinstance(value, kind) and (kind is bool or not isinstance(value, bool))):
+        return
+    raise UsageError(f"{keyword}: expected {kind.__name__}, got {type(value).__name__} {value!r}.")
 
 
 def _text(value: str | Path | None) -> str | None:

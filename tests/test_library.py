@@ -133,3 +133,29 @@ def test_events_reach_on_event_and_no_wait_returns_the_id(sandbox: Sandbox, tmp_
     later = exportctl.export("customer", wait=False, settings=settings)
     assert later.output is None and later.rows is None
     assert later.export_ids[0].startswith("exp_")
+
+
+def test_dates_strings_and_one_string_field_list_are_read_like_flags() -> None:
+    from datetime import date
+
+    planned = exportctl.plan("order", fields="id,status", since=date(2026, 1, 1), until="2026-02-01", split_by="month")
+    ((_, body),) = planned.requests
+    assert body["parameters"]["fields"] == ["id", "status"]
+    window = body["parameters"]["filters"]["created_at"]["conditions"]
+    assert window == {"$after": ["2025-12-31T23:59:59.999Z"], "$before": ["2026-02-01T00:00:00.000Z"]}
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"since": 20260101}, "--since: expected a date, a datetime or an ISO 8601 string, got int."),
+        ({"parallel": "2", "split_by": "day", "since": "2026-01-01"}, "parallel: expected int, got str '2'."),
+        ({"wait": "no"}, "wait: expected bool, got str 'no'."),
+        ({"timeout": -1}, "--timeout: -1 seconds is negative."),
+    ],
+)
+def test_a_keyword_of_the_wrong_type_is_a_usage_error(keywords: dict[str, Any], message: str) -> None:
+    with pytest.raises(exportctl.UsageError) as caught:
+        exportctl.plan("order", **keywords)
+    assert caught.value.message == message
+    assert caught.value.exit_code == 2

@@ -23,7 +23,7 @@ replace the file's. Every name is checked against the schema tables, with a "did
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
@@ -299,7 +299,7 @@ def _windowing(
     elif split is not None:
         split_map = {"by": _text(split, at(("split",)))}
 
-    def instant(flag: str | datetime | None, name: str) -> datetime | None:
+    def instant(flag: str | date | None, name: str) -> datetime | None:
         if flag is not None:
             return parse_instant(flag, f"--{name}")
         inner, outer = split_map.get(name), config.get(name)

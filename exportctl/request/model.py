@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -166,8 +166,8 @@ class RequestFlags:
     wait: bool | None = None
     timeout: str | float | None = None  # a duration as typed (`15m`), or seconds
     headers: str | None = None
-    since: str | datetime | None = None  # as typed, or a datetime (naive: UTC)
-    until: str | datetime | None = None
+    since: str | date | None = None  # as typed, or a date or datetime (naive: UTC)
+    until: str | date | None = None
     split_by: str | None = None
     parallel: int | None = None
     since_last: str | None = None  # the state file of an incremental export

@@ -59,12 +59,16 @@ def truncate_ms(moment: dt.datetime) -> dt.datetime:
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
-def parse_instant(text: str | dt.datetime, where: str) -> dt.datetime:
+def parse_instant(text: str | dt.date, where: str) -> dt.datetime:
     """A date or date-time (ISO 8601, UTC unless a zone is given) as an aware UTC datetime, to the millisecond."""
     if isinstance(text, dt.datetime):
         # A naive datetime means UTC, as a date-time string without a zone does.
         aware = text if text.tzinfo is not None else text.replace(tzinfo=dt.timezone.utc)
         return truncate_ms(aware.astimezone(dt.timezone.utc))
+    if isinstance(text, dt.date):
+        return dt.datetime(text.year, text.month, text.day, tzinfo=dt.timezone.utc)
+    if not isinstance(text, str):
+        raise UsageError(f"{where}: expected a date, a datetime or an ISO 8601 string, got {type(text).__name__}.")
     # The filter grammar's reader, so that --since accepts exactly what `created_at>...` accepts.
     found = read_instant(text)
     if found is None:
