@@ -27,17 +27,10 @@ from datetime import date, datetime
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
+from exportctl.request.api_filters import api_junction, validate_api_filters
 from exportctl.request.configfile import KeyLocator, KeyPath, check_keys
 from exportctl.request.durations import parse_duration
-from exportctl.request.filters import (
-    Condition,
-    api_junction,
-    build_filters,
-    merge_conditions,
-    parse_expression,
-    validate_api_filters,
-    validate_junction,
-)
+from exportctl.request.filters import Condition, build_filters, merge_conditions, parse_expression, validate_junction
 from exportctl.request.model import (
     CONFIG_KEYS,
     HEADER_STYLES,

@@ -50,7 +50,7 @@ an error, since the API object can hold it only once: give several values in one
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +68,6 @@ from exportctl.request.values import (
     FieldSpec,
     convert_value,
     instant_text,
-    native_to_text,
     render_value,
 )
 from exportctl.schema import OPERATORS, ExportObject, ValueType
@@ -140,7 +139,7 @@ class Condition:
 
 def operators_for(obj: ExportObject, field_name: str) -> tuple[str, ...]:
     """The operators that apply to a filter field of `obj` (every operator for prefix fields)."""
-    spec = _resolve_field(obj, field_name, "filter")
+    spec = resolve_field(obj, field_name, "filter")
     return _field_operators(spec)
 
 
@@ -165,17 +164,17 @@ def parse_expression(expression: str, obj: ExportObject, *, where: str | None = 
     if not token:
         shorthand = " ".join(t for t in _SHORTHAND_TOKENS if t != ":")
         raise UsageError(f"{context}: unknown operator '{text[position]}'; the shorthand operators are {shorthand}.")
-    spec = _resolve_field(obj, field_name, context)
+    spec = resolve_field(obj, field_name, context)
     if token == ":":
         return _parse_explicit(context, obj, spec, rest)
     if token in ("?", "!?"):
         if rest.strip():
             raise UsageError(f"{context}: '{token}' takes no value; write {field_name}{token} alone.")
         operator = "$has_value" if token == "?" else "$is_unknown"
-        return _condition(context, obj, spec, operator, ())
+        return make_condition(context, obj, spec, operator, ())
     raw_values = split_values(rest, context)
     operator, values = _shorthand_operator(context, obj, spec, token, raw_values)
-    return _condition(context, obj, spec, operator, values)
+    return make_condition(context, obj, spec, operator, values)
 
 
 def split_values(text: str, context: str = "Filter") -> list[str]:
@@ -256,71 +255,10 @@ def validate_junction(value: object, where: str = "junction") -> str:
     raise ValidationError(f"{where}: '{text}' is not a junction.", valid=JUNCTIONS, suggestion=closest(text, JUNCTIONS))
 
 
-def api_junction(filters: Mapping[str, Any], *, where: str = "filters") -> str | None:
-    """The validated `junction` of an API filters object, or None when it has none."""
-    if "junction" not in filters:
-        return None
-    return validate_junction(filters["junction"], f"{where}.junction")
-
-
-def validate_api_filters(
-    filters: Mapping[str, Any],
-    obj: ExportObject,
-    *,
-    where: str = "filters",
-    locate: Callable[[tuple[str | int, ...]], str] | None = None,
-) -> list[Condition]:
-    """The conditions of an API `filters` object (from YAML), validated like expressions.
-
-    `locate` turns a key path inside `filters` into the text that prefixes an error message
-    (the YAML loader passes one that gives the file and line); by default it is a dotted path.
-    """
-
-    def default_locate(path: tuple[str | int, ...]) -> str:
-        return where + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
-
-    at = locate or default_locate
-    if not isinstance(filters, Mapping):
-        raise UsageError(f"{at(())}: expected a mapping of filter fields to {{conditions: {{$operator: [values]}}}}.")
-    conditions: list[Condition] = []
-    for key, entry in filters.items():
-        if key == "junction":
-            validate_junction(entry, at(("junction",)))
-            continue
-        name = str(key)
-        context = at((name,))
-        spec = _resolve_field(obj, name, context)
-        if not isinstance(entry, Mapping):
-            raise UsageError(f"{context}: expected {{conditions: {{$operator: [values]}}}}.")
-        extra = [str(k) for k in entry if k != "conditions"]
-        if extra:
-            raise ValidationError(
-                f"{at((name, extra[0]))}: unknown key '{extra[0]}'.",
-                valid=("conditions",),
-                suggestion=closest(extra[0], ("conditions",)),
-            )
-        operators = entry.get("conditions")
-        if not isinstance(operators, Mapping) or not operators:
-            raise UsageError(f"{at((name, 'conditions'))}: expected a mapping of operators to value lists.")
-        for raw_operator, raw_values in operators.items():
-            operator = str(raw_operator)
-            op_context = at((name, "conditions", operator))
-            _check_operator(op_context, operator)
-            listed = list(raw_values) if isinstance(raw_values, list | tuple) else [raw_values]
-            if operator in NO_VALUE:
-                # The documented value is an empty string; accept an absent or empty one in any spelling.
-                if any(value not in ("", None) for value in listed):
-                    raise UsageError(f'{op_context}: {operator} takes no value; write [""] or [].')
-                listed = []
-            texts = [native_to_text(op_context, value) for value in listed]
-            conditions.append(_condition(op_context, obj, spec, operator, tuple(texts)))
-    return conditions
-
-
 # --- fields and operators -------------------------------------------------------------------------
 
 
-def _resolve_field(obj: ExportObject, name: str, context: str) -> FieldSpec:
+def resolve_field(obj: ExportObject, name: str, context: str) -> FieldSpec:
     known = obj.get_filter(name)
     bad_chars = sorted(set(name) & _OPERATOR_CHARS)
     if known is None or bad_chars or name != name.strip() or not name:
@@ -340,7 +278,7 @@ def _field_operators(spec: FieldSpec) -> tuple[str, ...]:
     return _OPERATORS_BY_TYPE[spec.filter.type] if spec.typed else OPERATORS
 
 
-def _check_operator(context: str, operator: str) -> None:
+def check_operator(context: str, operator: str) -> None:
     if operator not in OPERATORS:
         raise ValidationError(
             f"{context}: unknown operator '{operator}'.",
@@ -354,14 +292,14 @@ def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str)
     operator = name.strip()
     if not operator.startswith("$"):
         operator = f"${operator}"
-    _check_operator(context, operator)
+    check_operator(context, operator)
     if operator in NO_VALUE:
         if values_text.strip():
             raise UsageError(f"{context}: {operator} takes no value; write {spec.filter.name}:{operator}.")
-        return _condition(context, obj, spec, operator, ())
+        return make_condition(context, obj, spec, operator, ())
     if not separator:
         raise UsageError(f"{context}: {operator} needs a value; write {spec.filter.name}:{operator}:VALUE.")
-    return _condition(context, obj, spec, operator, tuple(split_values(values_text, context)))
+    return make_condition(context, obj, spec, operator, tuple(split_values(values_text, context)))
 
 
 _RELATIVE = re.compile(r"(?:([+-])\s*(\d+)\s*d|(\d+)\s*d\s+ago)", re.ASCII | re.IGNORECASE)
@@ -421,14 +359,16 @@ def _shorthand_operator(
                 valid=_field_operators(spec),
             )
         return ("$after" if token == ">" else "$before"), (value,)
-    # On a field that is neither a number nor a date, _condition names the operators it takes.
+    # On a field that is neither a number nor a date, make_condition names the operators it takes.
     names = {">": "$more_than", "<": "$less_than", ">=": "$more_than_equal", "<=": "$less_than_equal"}
     return names[token], (value,)
 
 
-def _condition(context: str, obj: ExportObject, spec: FieldSpec, operator: str, texts: tuple[str, ...]) -> Condition:
+def make_condition(
+    context: str, obj: ExportObject, spec: FieldSpec, operator: str, texts: tuple[str, ...]
+) -> Condition:
     """Check the operator applies to the field and the value count; convert each value by type."""
-    _check_operator(context, operator)
+    check_operator(context, operator)
     allowed = _field_operators(spec)
     field_type = spec.filter.type
     if operator not in allowed:

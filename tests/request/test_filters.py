@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 
 from exportctl.errors import UsageError, ValidationError
+from exportctl.request.api_filters import validate_api_filters
 from exportctl.request.filters import (
     GRAMMAR_HELP,
     Condition,
@@ -12,7 +13,6 @@ from exportctl.request.filters import (
     operators_for,
     parse_expression,
     split_values,
-    validate_api_filters,
     validate_junction,
 )
 from exportctl.schema import OPERATORS, ExportObject, get_object

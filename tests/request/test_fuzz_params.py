@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exportctl.errors import UsageError
+from exportctl.request.api_filters import validate_api_filters
 from exportctl.request.build import build_request
 from exportctl.request.configfile import load_config
 from exportctl.request.durations import parse_duration
-from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression, validate_api_filters
+from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression
 from exportctl.request.model import CONFIG_KEYS, PARAMETER_KEYS, RequestFlags
 from exportctl.schema import EXPORT_OBJECTS, OPERATORS, ExportObject, ValueType
 
