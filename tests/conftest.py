@@ -18,21 +18,26 @@ SANDBOX_SEED = 42
 SANDBOX_TIMING = Timing(scheduled=0.01, in_progress=0.02, per_thousand_rows=0.0)
 
 
+@contextmanager
+def start_sandbox(**overrides: Any) -> Iterator[Sandbox]:
+    """A running sandbox with the suite's seed, scale and timing unless `overrides` says otherwise.
+
+    The session's sandbox is one; a test that adds records or needs a rate limit starts its own.
+    """
+    settings: dict[str, Any] = {"seed": SANDBOX_SEED, "scale": SANDBOX_SCALE, "timing": SANDBOX_TIMING}
+    with Sandbox(**(settings | overrides)) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """A running sandbox on a free port of 127.0.0.1, shared by the session.
 
-    Tests that add records or need a rate limit should start their own `Sandbox` instead, so the
+    Tests that add records or need a rate limit start their own with `start_sandbox` instead, so the
     shared data stays what the generator made.
     """
     root = tmp_path_factory.mktemp("sandbox")
-    with Sandbox(
-        seed=SANDBOX_SEED,
-        scale=SANDBOX_SCALE,
-        db_path=root / "sandbox.sqlite3",
-        data_dir=root / "exports",
-        timing=SANDBOX_TIMING,
-    ) as running:
+    with start_sandbox(db_path=root / "sandbox.sqlite3", data_dir=root / "exports") as running:
         yield running
 
 
@@ -42,15 +47,6 @@ def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
     sandbox_server.faults.reset()
     yield sandbox_server
     sandbox_server.faults.reset()
-
-
-@contextmanager
-def start_sandbox(**overrides: Any) -> Iterator[Sandbox]:
-    """A sandbox of its own for a test that changes data or needs a rate limit: the suite's seed, scale
-    and timing unless `overrides` says otherwise. The one way tests start extra sandboxes."""
-    settings: dict[str, Any] = {"seed": SANDBOX_SEED, "scale": SANDBOX_SCALE, "timing": SANDBOX_TIMING}
-    with Sandbox(**(settings | overrides)) as running:
-        yield running
 
 
 class Recorder:
