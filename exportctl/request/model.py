@@ -6,8 +6,6 @@ of `exportctl.export` are made from it, the YAML keys (and so a run file's entri
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -115,6 +113,9 @@ class ExportRequest:
 
         Both are stored on disk, so the bytes hashed must never change: sorted JSON of these keys.
         """
+        import hashlib  # imported here: the option table above is loaded by --help, which needs neither
+        import json
+
         text = json.dumps({"endpoint": self.endpoint(), "body": self.body(), **extra}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
