@@ -19,13 +19,13 @@ import typer
 from exportctl.cli import options
 from exportctl.cli.console import print_info, write_json
 from exportctl.cli.state import app_state
+from exportctl.request.model import MAX_PARALLEL
 
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
     from exportctl.jobs.batch import EntryResult, PlannedEntry
     from exportctl.request.runfile import Entry, Problem
 
-MAX_PARALLEL_EXPORTS = 16
 SUMMARY_COLUMNS = ("name", "object", "status", "rows", "bytes", "output", "seconds", "error")
 
 
@@ -91,7 +91,7 @@ def run_file(
             "--parallel",
             "-p",
             min=1,
-            max=MAX_PARALLEL_EXPORTS,
+            max=MAX_PARALLEL,
             help="How many exports run at once; together they keep within the API's rate limit.",
             rich_help_panel=options.RUN,
         ),

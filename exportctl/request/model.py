@@ -79,6 +79,7 @@ PARAMETER_KEYS = tuple(
 )
 SPLIT_KEYS = ("by", "since", "until")
 INCREMENTAL_KEYS = ("state", "key")
+# The most exports at once, for the windows of a split export and the entries of a run file alike.
 MAX_PARALLEL = 16
 HEADER_STYLES = ("api", "fields")
 
