@@ -96,7 +96,7 @@ def make_export_command(obj: ExportObject) -> Callable[..., None]:
     """The Typer command function of one exported object."""
 
     def command(ctx: typer.Context, **values: Any) -> None:
-        from exportctl.cli.run import run_export_command
+        from exportctl.cli.export_command import run_export_command
 
         run_export_command(ctx, obj, values)
 
