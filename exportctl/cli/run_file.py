@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -174,23 +173,14 @@ def run_file(
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
     from exportctl.cli.session import open_session
-    from exportctl.client.api import ApiClient
-    from exportctl.client.retry import RateBudget
     from exportctl.jobs import batch
 
     state = app_state(ctx)
     lines = LabelledLines(quiet=state.quiet, verbose=state.verbose)
-    # One budget for every client: the API counts calls per project, not per connection.
-    budget = RateBudget()
     with open_session(ctx, quiet=True) as session:
-        settings = session.client.settings
-
-        def client_for(entry: Entry, sleep: Callable[[float], None]) -> ApiClient:
-            return ApiClient(settings, on_event=lines.handler(entry), budget=budget, sleep=sleep)
-
         return batch.run_entries(
             planned,
-            client_for=client_for,
+            settings=session.client.settings,
             parallel=parallel,
             keep_going=keep_going,
             on_event_for=lines.handler,

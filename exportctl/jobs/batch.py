@@ -18,9 +18,9 @@ from exportctl.events import Event, EventHandler, Submitted
 from exportctl.request.runfile import Entry
 
 if TYPE_CHECKING:
-    from exportctl.client.api import ApiClient
     from exportctl.jobs.plan import Plan
     from exportctl.jobs.single import ExportOutcome
+    from exportctl.settings import Settings
 
 # Statuses of one export in a run.
 DONE, SUBMITTED, FAILED, SKIPPED, INTERRUPTED = "done", "submitted", "failed", "skipped", "interrupted"
@@ -117,7 +117,7 @@ class _Tracker:
 def run_entries(
     planned: Sequence[PlannedEntry],
     *,
-    client_for: Callable[[Entry, Callable[[float], None]], ApiClient],
+    settings: Settings,
     parallel: int = 1,
     keep_going: bool = False,
     on_event_for: Callable[[Entry], EventHandler] = lambda entry: lambda event: None,
@@ -126,13 +126,18 @@ def run_entries(
 ) -> list[EntryResult]:
     """Run the exports, `parallel` at a time, and return one result per export in the given order.
 
-    `client_for(entry, sleep)` makes each export's client; give every client the same `RateBudget` so
-    that together they keep within the API's rate limit, and `sleep` so their waits end on Ctrl-C.
+    Each export gets its own client for `settings` (a `requests.Session` per thread), reporting to
+    `on_event_for(entry)`; all of them share one `RateBudget`, since the API counts calls per project,
+    and their waits end on Ctrl-C.
     Without `keep_going` no export starts after one has failed (those are `skipped`); the ones already
     running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
     given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
     """
-    from exportctl.jobs import plan as planning  # requests comes with it: only once something runs
+    from exportctl.client.api import ApiClient  # requests comes with these: only once something runs
+    from exportctl.client.retry import RateBudget
+    from exportctl.jobs import plan as planning
+
+    budget = RateBudget()
 
     stop = stop or threading.Event()
     halted = threading.Event()
@@ -158,7 +163,7 @@ def run_entries(
 
         started = time.monotonic()
         result = EntryResult(entry.name, entry.obj.command, FAILED)
-        client = client_for(entry, stoppable_sleep)
+        client = ApiClient(settings, on_event=on_event_for(entry), budget=budget, sleep=stoppable_sleep)
         try:
             outcome = planning.execute(client, item.plan, on_event=on_event)
             result.status = DONE if item.plan.options.wait else SUBMITTED
