@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,25 @@ def test_a_download_broken_after_its_url_expired_refreshes_the_url_and_resumes(
     saved = (isolated / "vouchers.csv").read_bytes()
     assert len(saved) > 4000
     assert saved == _file(sandbox, export_id)
+
+
+def test_a_split_whose_windows_got_different_metadata_columns_is_refused_not_misaligned(
+    cli: Cli, isolated: Path
+) -> None:
+    keys_by_day: dict[str, set[str]] = {}
+    for day, metadata in cli.sandbox.store.rows("SELECT substr(created_at, 1, 10), metadata FROM vouchers"):
+        keys_by_day.setdefault(day, set()).update(json.loads(metadata))
+    days = sorted(keys_by_day)
+    # The closest two days with vouchers whose metadata keys differ: their windows get different columns.
+    first, last = min(
+        ((a, b) for a, b in pairwise(days) if keys_by_day[a] != keys_by_day[b]),
+        key=lambda pair: date.fromisoformat(pair[1]) - date.fromisoformat(pair[0]),
+    )
+    until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    result = cli(
+        "voucher", "--fields", "code,metadata", "--split-by", "day", "--since", first, "--until", until,
+        "-o", "joined.csv",
+    )  # fmt: skip
+    assert result.exit_code == 7, result.output
+    assert "cannot be joined" in result.output
+    assert not (isolated / "joined.csv").exists()
