@@ -126,3 +126,24 @@ def test_a_split_whose_windows_got_different_metadata_columns_is_refused_not_mis
     assert result.exit_code == 7, result.output
     assert "cannot be joined" in result.output
     assert not (isolated / "joined.csv").exists()
+
+
+def test_a_download_left_partial_resumes_in_a_later_run_after_its_url_expired(
+    expiring: tuple[Cli, Sandbox, list[str]], isolated: Path
+) -> None:
+    cli, sandbox, log = expiring
+    submitted = cli("voucher", "--fields", "code,value,metadata,qr_code", "--no-wait")
+    export_id = submitted.stdout.strip()
+    assert cli("wait", export_id).exit_code == 0
+    sandbox.faults.drop_download_after(3000, times=None)
+    broken = cli("download", export_id, "-o", "vouchers.csv")
+    assert broken.exit_code == 7, broken.output
+    assert not (isolated / "vouchers.csv").exists()
+    sandbox.faults.reset()
+    time.sleep(TTL + 0.3)  # every URL the broken run saw has expired
+    log.clear()
+    result = cli("download", export_id, "-o", "vouchers.csv")
+    assert result.exit_code == 0, result.output
+    assert (isolated / "vouchers.csv").read_bytes() == _file(sandbox, export_id)
+    downloads = [line.rsplit('" ', 1)[1].split()[0] for line in log if "?token=" in line]
+    assert downloads == ["206"]  # continued from the kept bytes with a fresh URL
