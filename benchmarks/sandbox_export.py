@@ -82,13 +82,15 @@ def phase_baseline(db: Path) -> dict[str, Any]:
     from exportctl.sandbox import query
 
     spec = query.validate("voucher", {"fields": FIELDS})
-    sql, params = query.build_sql(spec)
     target = Path(tempfile.mkdtemp()) / "baseline.csv"
     conn = sqlite3.connect(db)
     started = time.perf_counter()
+    # The same two passes as the sandbox: the metadata keys, then the rows.
+    keys = query.metadata_keys(conn, spec)
+    sql, params = query.build_sql(spec, keys)
     with target.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(query.header(spec))
+        writer.writerow(query.header(spec, keys))
         writer.writerows(conn.execute(sql, params))
     seconds = time.perf_counter() - started
     conn.close()

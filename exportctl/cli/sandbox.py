@@ -64,6 +64,10 @@ def sandbox(
     per_thousand_rows: Annotated[
         float, typer.Option(help="Extra IN_PROGRESS seconds per 1,000 rows.", rich_help_panel=TIMING)
     ] = 0.05,
+    token_ttl: Annotated[
+        str,
+        typer.Option(help="How long a download URL stays valid (every GET mints a fresh one).", rich_help_panel=SERVER),
+    ] = "15m",
     fail_rate: Annotated[
         float, typer.Option(help="Answer this fraction of requests (0..1) with --fail-status.", rich_help_panel=FAULTS)
     ] = 0.0,
@@ -117,6 +121,9 @@ def sandbox(
         raise typer.BadParameter("must be greater than 0", param_hint="--scale")
     if not 0.0 <= fail_rate <= 1.0:
         raise typer.BadParameter("must be between 0 and 1", param_hint="--fail-rate")
+    ttl = parse_duration(token_ttl, "--token-ttl")
+    if ttl <= 0:
+        raise typer.BadParameter("must be greater than 0", param_hint="--token-ttl")
     timing = Timing(
         scheduled=parse_duration(scheduled, "--scheduled"),
         in_progress=parse_duration(in_progress, "--in-progress"),
@@ -135,6 +142,7 @@ def sandbox(
             timing=timing,
             rate_limit=rate_limit,
             access_log=print_info if log_requests else None,
+            token_ttl=ttl,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None

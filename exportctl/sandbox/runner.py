@@ -13,6 +13,7 @@ from types import TracebackType
 from exportctl.sandbox.faults import Faults
 from exportctl.sandbox.server import RateLimiter, SandboxApp, SandboxHTTPServer, parse_rate_limit
 from exportctl.sandbox.store import Store
+from exportctl.sandbox.tokens import DEFAULT_TTL, DownloadTokens
 from exportctl.sandbox.worker import Timing, Worker
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -40,9 +41,12 @@ class Sandbox:
         timing: Timing | None = None,
         rate_limit: str | tuple[int, float] | None = None,
         access_log: Callable[[str], None] | None = None,
+        token_ttl: float = DEFAULT_TTL,
     ) -> None:
         if scale <= 0:
             raise ValueError("scale must be greater than 0")
+        if not token_ttl > 0:
+            raise ValueError("token_ttl must be greater than 0")
         self.seed = seed
         self.scale = scale
         self.host = host
@@ -51,6 +55,7 @@ class Sandbox:
         self.app_id = app_id or str(uuid.uuid4())
         self.secret_key = secret_key or str(uuid.uuid4())
         self.rate_limit = parse_rate_limit(rate_limit)
+        self.token_ttl = token_ttl  # seconds a download URL stays valid
         self.faults = Faults()
         self._access_log = access_log
         self._given_db = Path(db_path) if db_path is not None else None
@@ -105,7 +110,8 @@ class Sandbox:
         try:
             self._store = Store(db_path, seed=self.seed, scale=self.scale)
             self._store.open()
-            self._worker = Worker(self._store, self._data_dir, self.timing, self.faults)
+            tokens = DownloadTokens(self.app_id, self.token_ttl)
+            self._worker = Worker(self._store, self._data_dir, self.timing, self.faults, tokens)
             app = SandboxApp(
                 store=self._store,
                 worker=self._worker,

@@ -27,6 +27,7 @@ from exportctl import schema
 from exportctl.sandbox import query
 from exportctl.sandbox.faults import Faults
 from exportctl.sandbox.store import Store
+from exportctl.sandbox.tokens import new_export_key
 from exportctl.sandbox.worker import ExportJob, Worker
 
 # What the headers announce when no limit is configured: a budget no test or person will spend.
@@ -413,11 +414,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         injected = self.server.app.faults.on_download_start()
         if injected.status is not None:
             raise self._injected(injected.status, None, False)
-        if injected.refuse_token and job.token is not None:
-            job.token = secrets.token_urlsafe(24)
-        expected = job.token or ""
-        if not token or not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-            raise ApiError(401, "unauthorized", "Unauthorized", "Missing or invalid download token")
+        if injected.refuse_token:
+            job.token_key = new_export_key()
+        problem = self.server.app.worker.tokens.problem(token, job.id, job.token_key)
+        if problem is not None:
+            raise ApiError(401, "unauthorized", "Unauthorized", problem)
         path = job.path
         if path is None or not path.exists():
             raise _not_found("export", job.id)

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from exportctl.sandbox import Sandbox
-from exportctl.schema import title_for
+from exportctl.schema import API_OBJECTS
 
 
 class Api:
@@ -76,4 +76,4 @@ class Api:
     def ids(self, exported_object: str, filters: dict[str, Any], field: str = "id") -> list[str]:
         """The values of one field over the rows an export with these filters returns, sorted."""
         rows = self.rows(exported_object, {"fields": [field], "filters": filters})
-        return sorted(row[title_for(field)] for row in rows)
+        return sorted(row[API_OBJECTS[exported_object].title_of(field)] for row in rows)
