@@ -73,6 +73,15 @@ class Api:
             assert header in response.headers
         return dict(body)
 
+    @staticmethod
+    def unauthorized(response: requests.Response) -> None:
+        """A refused API key: the real API's body, exactly, with no details or request_id in it."""
+        assert response.status_code == 401, response.text
+        assert response.json() == {"code": 401, "message": "Unauthorized", "key": "unauthorized"}
+        assert response.headers["X-Request-Id"].startswith("v-")
+        for header in ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Retry"):
+            assert header in response.headers
+
     def ids(self, exported_object: str, filters: dict[str, Any], field: str = "id") -> list[str]:
         """The values of one field over the rows an export with these filters returns, sorted."""
         rows = self.rows(exported_object, {"fields": [field], "filters": filters})
