@@ -61,9 +61,9 @@ def downloaded(sandbox: Sandbox, client: Any, export_id: str) -> list[list[str]]
     return list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
 
 
-def the_middle(sandbox: Sandbox, sql: str) -> str:
+def the_middle(sandbox: Sandbox, sql: str, *params: Any) -> str:
     """The median of a column: a boundary inside the data, whatever day it was generated for."""
-    values = sandbox.store.rows(sql)
+    values = sandbox.store.rows(sql, params)
     return str(values[len(values) // 2][0])
 
 
@@ -180,9 +180,10 @@ def _store_ids(sandbox: Sandbox, sql: str, *params: Any) -> list[str]:
 
 
 def _loyalty_card(sandbox: Sandbox) -> tuple[str, str, str]:
+    """(id, code, campaign id) of the loyalty card with the most transactions."""
     row = sandbox.store.rows(
         "SELECT v.id, v.code, v.campaign_id FROM vouchers v WHERE v.voucher_type = 'LOYALTY_CARD'"
-        " AND EXISTS (SELECT 1 FROM voucher_transactions t WHERE t.voucher_id = v.id) LIMIT 1"
+        " ORDER BY (SELECT count(*) FROM voucher_transactions t WHERE t.voucher_id = v.id) DESC, v.rowid LIMIT 1"
     )[0]
     return str(row[0]), str(row[1]), str(row[2])
 
@@ -202,7 +203,7 @@ def test_per_resource_exports_with_the_sdk(sandbox: Sandbox, client: Any) -> Non
     card_id, code, loyalty_id = _loyalty_card(sandbox)
     gift_id = _gift_campaign(sandbox)
     of_card = _store_ids(sandbox, "SELECT id FROM voucher_transactions WHERE voucher_id = ?", card_id)
-    fields = {"parameters": {"fields": ["id", "created_at"], "order": "-created_at"}}
+    fields: dict[str, Any] = {"parameters": {"fields": ["id", "created_at"], "order": "-created_at"}}
     vouchers, campaigns = voucherify.VouchersApi(client), voucherify.CampaignsApi(client)
     loyalties, orders = voucherify.LoyaltiesApi(client), voucherify.OrdersApi(client)
 
@@ -222,12 +223,24 @@ def test_per_resource_exports_with_the_sdk(sandbox: Sandbox, client: Any) -> Non
         sandbox, "SELECT id FROM voucher_transactions WHERE campaign_id = ?", loyalty_id
     )
 
-    member_body = models.LoyaltiesMembersTransactionsExportCreateRequestBody.from_dict(fields)
+    # This model keeps the `conditions` level of filters and sends the 24 other operators as null.
+    since = the_middle(
+        sandbox, "SELECT created_at FROM voucher_transactions WHERE voucher_id = ? ORDER BY created_at", card_id
+    )
+    member_filters = {"junction": "and", "created_at": {"conditions": {"$after": [since]}}}
+    member_body = models.LoyaltiesMembersTransactionsExportCreateRequestBody.from_dict(
+        {"parameters": {**fields["parameters"], "filters": member_filters}}
+    )
+    assert member_body.to_dict()["parameters"]["filters"]["created_at"]["conditions"]["$before"] is None
+    of_card_since = _store_ids(
+        sandbox, "SELECT id FROM voucher_transactions WHERE voucher_id = ? AND created_at > ?", card_id, since
+    )
+    assert 0 < len(of_card_since) < len(of_card)
     member = loyalties.export_loyalty_card_transactions(code, member_body)
     assert member.exported_object == "voucher_transactions"
-    assert _ids(downloaded(sandbox, client, member.id)) == of_card
+    assert _ids(downloaded(sandbox, client, member.id)) == of_card_since
     in_campaign = loyalties.export_loyalty_card_transactions1(loyalty_id, code, member_body)
-    assert _ids(downloaded(sandbox, client, in_campaign.id)) == of_card
+    assert _ids(downloaded(sandbox, client, in_campaign.id)) == of_card_since
 
     points_body = models.LoyaltiesPointsExpirationExportCreateRequestBody.from_dict(
         {"parameters": {"fields": ["id", "points"], "order": "-expires_at"}}
