@@ -165,9 +165,11 @@ def compile_filters(obj: schema.ExportObject, filters: Any, scope: tuple[Conditi
             continue
         target = _target(obj, name)
         if not isinstance(spec, dict) or not isinstance(spec.get("conditions"), dict):
-            raise InvalidExport(
-                "invalid_payload", f"Property .parameters.filters.{name} should have an object conditions"
-            )
+            details = f"Property .parameters.filters.{name} should have an object conditions"
+            if isinstance(spec, dict) and spec and all(str(key).startswith("$") for key in spec):
+                # The official Python SDK's transaction filter models leave this level out.
+                details += f' ({{"{name}": {{"conditions": {{"{next(iter(spec))}": ...}}}}}})'
+            raise InvalidExport("invalid_payload", details)
         conditions = spec["conditions"]
         if not conditions:
             raise InvalidExport(

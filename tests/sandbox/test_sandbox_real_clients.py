@@ -138,3 +138,14 @@ def test_parameters_are_echoed_as_sent(api: Api, sandbox: Sandbox) -> None:
     created = api.create("voucher", sent)
     assert created["parameters"] == sent
     assert api.wait(created["id"])["parameters"] == sent
+
+
+def test_operators_without_conditions_are_refused_with_the_form_to_use(api: Api) -> None:
+    # What the official Python SDK's campaign transaction filter model sends; the API documents `conditions`.
+    filters = {"created_at": {"$after": "2024-01-01T00:00:00+00:00", "$before": None}}
+    response = api.post("/v1/exports", {"exported_object": "voucher_transactions", "parameters": {"filters": filters}})
+    error = api.error(response, 400, "invalid_payload")
+    assert error["details"] == (
+        "Property .parameters.filters.created_at should have an object conditions"
+        ' ({"created_at": {"conditions": {"$after": ...}}})'
+    )
