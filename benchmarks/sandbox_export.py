@@ -79,9 +79,9 @@ def phase_sandbox(db: Path, scale: float) -> dict[str, Any]:
 def phase_baseline(db: Path) -> dict[str, Any]:
     import sqlite3
 
-    from exportctl.sandbox import query
+    from exportctl.sandbox import query, validation
 
-    spec = query.validate("voucher", {"fields": FIELDS})
+    spec = validation.validate("voucher", {"fields": FIELDS})
     target = Path(tempfile.mkdtemp()) / "baseline.csv"
     conn = sqlite3.connect(db)
     started = time.perf_counter()

@@ -371,6 +371,8 @@ REDEMPTION = ExportObject(
         _flt("campaign_name", S, "Campaign name.", tests="campaign"),
         _flt("user_login", S, "Login of the dashboard user who redeemed."),
         _flt("created_at", T, "When the voucher was redeemed.", tests="date"),
+        # Not in the documented table; real pipelines filter redemptions on it beside created_at.
+        _flt("updated_at", T, "When the redemption was last updated."),
     ),
     api_only_fields=(_f("order_id", S, "ID of the order the redemption belongs to (OpenAPI only)."),),
 )

@@ -799,6 +799,7 @@ class Generator:
             "object": "redemption",
             "date": iso_ms(at_ms),
             "created_at": iso_ms(at_ms),
+            "updated_at": iso_ms(at_ms),
             "voucher_code": v["code"],
             "campaign": v["campaign"],
             "campaign_id": v["campaign_id"],
@@ -816,11 +817,11 @@ class Generator:
             "user_login": "ops@example.com" if rng.random() < 0.05 else None,
             "metadata": _json({"pos": f"POS-{rng.randrange(1, 9)}"} if rng.random() < 0.4 else {}),
         }
-        batches.add("redemption", row)
         totals = customers.totals[who]
         totals.redeemed += 1
         if failure:
             totals.failed += 1
+            batches.add("redemption", row)
             return redemption_id, order
         totals.succeeded += 1
         card.succeeded += 1
@@ -828,6 +829,9 @@ class Generator:
             customers.totals[referrer].referred += 1
         if self.rollbacks and v["voucher_type"] == "DISCOUNT_VOUCHER" and rng.random() < 0.04:
             rollback_at = at_ms + rng.randrange(HOUR_MS, 5 * DAY_MS)
+            # The rollback updates the redemption it undoes.
+            row["updated_at"] = iso_ms(rollback_at)
+            batches.add("redemption", row)
             batches.add(
                 "redemption",
                 {
@@ -842,6 +846,8 @@ class Generator:
             )
             totals.rolled_back += 1
             totals.rollback_succeeded += 1
+        else:
+            batches.add("redemption", row)
         return redemption_id, order
 
     def extra_order(self, batches: Batches, at_ms: int | None = None) -> str:

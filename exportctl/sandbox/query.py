@@ -1,7 +1,7 @@
 """From `parameters` (fields, order, filters) to one SQL query, and from its cursor to a CSV file.
 
-Validation and compilation both read schema.py: the accepted fields and prefixes, the orders, the
-filter fields with their types and the record attribute each one tests. Formatting happens in SQL
+Compilation reads schema.py (the request was checked against it in validation.py): the filter
+fields with their types and the record attribute each one tests. Formatting happens in SQL
 (booleans as `true`/`false`, JSON as compact text), so the rows stream from the cursor through
 `csv.writer` without a Python step per cell.
 
@@ -54,7 +54,6 @@ RELATIVE = (
 COUNTS = {"$count": "=", "$count_less": "<", "$count_more": ">"}
 PRESENCE = ("$has_value", "$is_unknown")
 NEGATIVE = ("$not_in", "$is_not", "$not_contain")
-ALLOWED_PARAMETERS = ("order", "fields", "filters", "response_format")
 CSV_LINE_TERMINATOR = "\r\n"
 METADATA = "metadata"  # the whole-metadata field, which expands into one column per key
 FETCH_ROWS = 5000
@@ -91,81 +90,8 @@ class ExportSpec:
     parameters: dict[str, Any] = field(default_factory=dict)  # what the export object echoes
 
 
-# validation --------------------------------------------------------------------------------------------
-def validate(exported_object: Any, parameters: Any, scope: tuple[Condition, ...] = ()) -> ExportSpec:
-    """Check a request against the schema tables; raises InvalidExport naming what is wrong."""
-    if not isinstance(exported_object, str) or exported_object not in schema.API_OBJECTS:
-        allowed = ", ".join(schema.API_OBJECTS)
-        raise InvalidExport(
-            "invalid_payload", f"Property .exported_object should be equal to one of the allowed values [ {allowed} ]"
-        )
-    obj = schema.API_OBJECTS[exported_object]
-    if parameters is None:
-        parameters = {}
-    if not isinstance(parameters, dict):
-        raise InvalidExport("invalid_payload", "Property .parameters should be an object")
-    allowed_keys = (*ALLOWED_PARAMETERS, "campaign_id") if exported_object == "voucher" else ALLOWED_PARAMETERS
-    for key in parameters:
-        if key not in allowed_keys:
-            raise InvalidExport("invalid_payload", f"Property .parameters.{key} is not allowed")
-    fields = _validate_fields(obj, parameters.get("fields"))
-    order = _validate_order(obj, parameters.get("order"))
-    filters = parameters.get("filters")
-    filters = {} if filters is None else filters
-    compile_filters(obj, filters, scope)  # validates operators and values
-    response_format = parameters.get("response_format", "CSV")
-    if response_format != "CSV":
-        raise InvalidExport("invalid_payload", "Property .parameters.response_format should be equal to CSV")
-    campaign_id = parameters.get("campaign_id")
-    if campaign_id is not None:
-        if not isinstance(campaign_id, str):
-            raise InvalidExport("invalid_payload", "Property .parameters.campaign_id should be a string")
-        scope = (*scope, Condition("campaign_id", "$in", (campaign_id,)))
-    echoed: dict[str, Any] = {}
-    if order is not None:
-        echoed["order"] = order
-    echoed["fields"] = list(fields)
-    echoed_filters = dict(filters)
-    for condition in scope:
-        echoed_filters.setdefault("junction", "and")
-        echoed_filters[condition.name] = {"conditions": {condition.operator: list(condition.values)}}
-    if echoed_filters:
-        echoed["filters"] = echoed_filters
-    if campaign_id is not None:
-        echoed["campaign_id"] = campaign_id
-    return ExportSpec(exported_object, fields, order, filters, scope, echoed)
-
-
 def _scope_filter_name(obj: schema.ExportObject, attribute: str) -> str:
     return next((f.name for f in obj.filters if f.attribute == attribute), attribute)
-
-
-def _validate_fields(obj: schema.ExportObject, fields: Any) -> tuple[str, ...]:
-    if fields is None or fields == []:
-        return obj.default_fields
-    if not isinstance(fields, list) or not all(isinstance(name, str) for name in fields):
-        raise InvalidExport("invalid_payload", "Property .parameters.fields should be an array of strings")
-    accepted = [f.name for f in schema.accepted_fields(obj.exported_object)]
-    for name in fields:
-        if name in accepted:
-            continue
-        prefix = next((p for p in obj.field_prefixes if name.startswith(p) and len(name) > len(p)), None)
-        if prefix is not None and all(_path_segments(name[len(prefix) :])):
-            continue
-        allowed = ", ".join(accepted + [f"{p}X" for p in obj.field_prefixes])
-        raise InvalidExport("invalid_export_fields", f"Unsupported field used: {name}. Allowed fields: {allowed}")
-    return tuple(fields)
-
-
-def _validate_order(obj: schema.ExportObject, order: Any) -> str | None:
-    if order is None or order == "":
-        return None
-    if not isinstance(order, str) or order not in obj.orders:
-        allowed = ", ".join(obj.orders)
-        raise InvalidExport(
-            "invalid_payload", f"Property .parameters.order should be equal to one of the allowed values [ {allowed} ]"
-        )
-    return order
 
 
 # SQL expressions ---------------------------------------------------------------------------------------
@@ -282,9 +208,11 @@ def compile_filters(obj: schema.ExportObject, filters: Any, scope: tuple[Conditi
             continue
         target = _target(obj, name)
         if not isinstance(spec, dict) or not isinstance(spec.get("conditions"), dict):
-            raise InvalidExport(
-                "invalid_payload", f"Property .parameters.filters.{name} should have an object conditions"
-            )
+            details = f"Property .parameters.filters.{name} should have an object conditions"
+            if isinstance(spec, dict) and spec and all(str(key).startswith("$") for key in spec):
+                # The official Python SDK's transaction filter models leave this level out.
+                details += f' ({{"{name}": {{"conditions": {{"{next(iter(spec))}": ...}}}}}})'
+            raise InvalidExport("invalid_payload", details)
         conditions = spec["conditions"]
         if not conditions:
             raise InvalidExport(

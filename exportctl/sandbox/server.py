@@ -1,8 +1,9 @@
 """The HTTP face of the sandbox: routing, authentication, errors, rate limits, downloads with Range.
 
 Every response carries the rate-limit headers and every error the Voucherify error shape
-(`code`, `key`, `message`, `details`, `request_id`). Faults are applied before authentication, the
-way a failing gateway in front of the API would behave.
+(`code`, `key`, `message`, `details`, `request_id`), except a refused API key, which the real API
+answers with `code`, `message` and `key` alone. Faults are applied before authentication, the way a
+failing gateway in front of the API would behave.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from exportctl import schema
-from exportctl.sandbox import query
+from exportctl.sandbox import query, scopes, validation
 from exportctl.sandbox.faults import Faults
 from exportctl.sandbox.store import Store
 from exportctl.sandbox.tokens import new_export_key
@@ -112,12 +113,15 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 class ApiError(Exception):
     """An error answer, raised anywhere below the dispatcher."""
 
-    def __init__(self, status: int, key: str, message: str, details: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, status: int, key: str, message: str, details: str | None = None, *, bare: bool = False, **extra: Any
+    ) -> None:
         super().__init__(details or message)
         self.status = status
         self.key = key
         self.message = message
         self.details = details
+        self.bare = bare  # only code, message and key in the body
         self.extra = extra
         self.headers: dict[str, str] = {}
 
@@ -135,7 +139,6 @@ def _not_found(kind: str, resource_id: str) -> ApiError:
 
 Route = Callable[["SandboxHandler", dict[str, str]], None]
 _EXPORT_ID = r"(?P<export_id>[^/]+)"
-_TRANSACTION_SCOPES = ("GIFT_VOUCHER", "LOYALTY_CARD")
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -237,9 +240,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         id_ok = hmac.compare_digest(given_id, app.app_id.encode())
         token_ok = hmac.compare_digest(given_token, app.secret_key.encode())
         if not (id_ok and token_ok):
-            raise ApiError(401, "unauthorized", "Unauthorized", "Missing or invalid X-App-Id / X-App-Token headers")
+            raise ApiError(401, "unauthorized", "Unauthorized", bare=True)
 
     def _send_error(self, error: ApiError) -> None:
+        if error.bare:
+            self._send_json(error.status, {"code": error.status, "message": error.message, "key": error.key})
+            return
         body: dict[str, Any] = {
             "code": error.status,
             "key": error.key,
@@ -302,16 +308,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         raise ApiError(404, "not_found", "Resource not found", f"No endpoint {method} {path}")
 
-    def _create(self, exported_object: Any, parameters: Any, scope: tuple[query.Condition, ...] = ()) -> None:
+    def _create(
+        self,
+        exported_object: Any,
+        parameters: Any,
+        scope: tuple[query.Condition, ...] = (),
+        *,
+        scope_echo: tuple[query.Condition, ...] = (),
+        order: Any = None,
+    ) -> None:
         try:
-            spec = query.validate(exported_object, parameters, scope)
+            spec = validation.validate(exported_object, parameters, scope, scope_echo=scope_echo, order=order)
         except query.InvalidExport as invalid:
             raise ApiError(400, invalid.key, invalid.message, invalid.details) from None
         job = self.server.app.worker.submit(spec)
         self._send_json(200, job.to_json(self.server.app.base_url))
 
     def create_export(self, _: dict[str, str]) -> None:
-        body = self._json_body(required=True)
+        body = validation.without_nulls(self._json_body(required=True))
         unknown = sorted(set(body) - {"exported_object", "parameters"})
         if unknown:
             raise ApiError(400, "invalid_payload", "Invalid payload", f"Property .{unknown[0]} is not allowed")
@@ -319,33 +333,21 @@ class SandboxHandler(BaseHTTPRequestHandler):
             raise ApiError(400, "invalid_payload", "Invalid payload", "Property .exported_object is required")
         self._create(body["exported_object"], body.get("parameters"))
 
-    def _resource_parameters(self) -> Any:
-        # The per-resource endpoints take {"parameters": {...}}; an empty body means all defaults.
-        return self._json_body(required=False).get("parameters")
-
-    def voucher_transactions_export(self, args: dict[str, str]) -> None:
-        voucher_id = self.server.app.store.find_voucher(args["code"])
-        if voucher_id is None:
-            raise _not_found("voucher", args["code"])
-        scope = (query.Condition("voucher_id", "$in", (voucher_id,)),)
-        self._create("voucher_transactions", self._resource_parameters(), scope)
-
-    def campaign_transactions_export(self, args: dict[str, str]) -> None:
-        campaign_id = self.server.app.store.find_campaign(args["campaign"], voucher_types=_TRANSACTION_SCOPES)
-        if campaign_id is None:
-            raise _not_found("campaign", args["campaign"])
-        scope = (query.Condition("campaign_id", "$in", (campaign_id,)),)
-        self._create("voucher_transactions", self._resource_parameters(), scope)
-
-    def points_expiration_export(self, args: dict[str, str]) -> None:
-        campaign_id = self.server.app.store.find_campaign(args["campaign"], voucher_types=("LOYALTY_CARD",))
-        if campaign_id is None:
-            raise _not_found("campaign", args["campaign"])
-        scope = (query.Condition("campaign_id", "$in", (campaign_id,)),)
-        self._create("points_expiration", self._resource_parameters(), scope)
-
-    def orders_export(self, _: dict[str, str]) -> None:
-        self._create("order", self._resource_parameters())
+    def resource_export(self, resolve: scopes.Resolver, path: dict[str, str]) -> None:
+        """A per-resource endpoint: its path names the scope; an empty body means all defaults."""
+        try:
+            resource = resolve(self.server.app.store, path)
+        except scopes.ResourceError as error:
+            raise ApiError(error.status, error.key, error.message, error.details, **error.extra) from None
+        # Real examples send `order` beside `parameters` on these endpoints.
+        body = validation.without_nulls(self._json_body(required=False))
+        self._create(
+            resource.exported_object,
+            body.get("parameters"),
+            resource.scope,
+            scope_echo=resource.scope_echo,
+            order=body.get("order"),
+        )
 
     def list_exports(self, _: dict[str, str]) -> None:
         limit = self._int_query("limit", 10, 1, 100)
@@ -487,23 +489,15 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def _resource_route(resolve: scopes.Resolver) -> Route:
+    return lambda handler, path: handler.resource_export(resolve, path)
+
+
 ROUTES: tuple[tuple[re.Pattern[str], dict[str, Route]], ...] = (
     (re.compile(r"^/v1/exports$"), {"POST": SandboxHandler.create_export, "GET": SandboxHandler.list_exports}),
     (
         re.compile(rf"^/v1/exports/{_EXPORT_ID}$"),
         {"GET": SandboxHandler.get_export, "DELETE": SandboxHandler.delete_export},
     ),
-    (
-        re.compile(r"^/v1/vouchers/(?P<code>[^/]+)/transactions/export$"),
-        {"POST": SandboxHandler.voucher_transactions_export},
-    ),
-    (
-        re.compile(r"^/v1/campaigns/(?P<campaign>[^/]+)/transactions/export$"),
-        {"POST": SandboxHandler.campaign_transactions_export},
-    ),
-    (
-        re.compile(r"^/v1/loyalties/(?P<campaign>[^/]+)/points-expiration/export$"),
-        {"POST": SandboxHandler.points_expiration_export},
-    ),
-    (re.compile(r"^/v1/orders/export$"), {"POST": SandboxHandler.orders_export}),
+    *((pattern, {"POST": _resource_route(resolve)}) for pattern, resolve in scopes.ENDPOINTS),
 )
