@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from exportctl import schema
 from exportctl.sandbox import Sandbox, Timing
-from exportctl.sandbox.generator import ANCHOR, HISTORY_DAYS, scaled_counts
+from exportctl.sandbox.generator import HISTORY_DAYS, scaled_counts
 from exportctl.sandbox.store import Store, UnknownObjectError
 
 from .http_api import Api
@@ -158,10 +158,11 @@ def test_balances_and_summaries_agree_with_the_records(sandbox: Sandbox) -> None
     assert rows("SELECT count(*) FROM orders WHERE total_amount < 0 OR total_amount > amount")[0][0] == 0
 
 
-def test_dates_span_the_two_years_before_the_anchor(sandbox: Sandbox) -> None:
+def test_dates_span_the_two_years_before_as_of(sandbox: Sandbox) -> None:
     low, high = sandbox.store.rows("SELECT min(created_at), max(created_at) FROM vouchers")[0]
-    start = ANCHOR - timedelta(days=HISTORY_DAYS + 31)
-    assert start.isoformat()[:10] <= low[:10] and high < ANCHOR.isoformat()[:10]
+    assert isinstance(sandbox.as_of, date)
+    start = sandbox.as_of - timedelta(days=HISTORY_DAYS + 31)
+    assert start.isoformat() <= low[:10] and high[:10] < sandbox.as_of.isoformat()
     assert (datetime.fromisoformat(high[:10]) - datetime.fromisoformat(low[:10])).days > 365
 
 
