@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -31,7 +31,7 @@ def pinned() -> Iterator[Sandbox]:
         yield sb
 
 
-def export(sandbox: Sandbox, exported_object: str, parameters: dict[str, object]) -> list[dict[str, str]]:
+def export(sandbox: Sandbox, exported_object: str, parameters: Mapping[str, object]) -> list[dict[str, str]]:
     """The exported rows over HTTP, keyed by field name."""
     fields = parameters["fields"]
     assert isinstance(fields, list)
