@@ -16,7 +16,7 @@ from exportctl.sandbox import tables
 # "exSB" in ASCII: what `PRAGMA application_id` holds in every file the sandbox made.
 APPLICATION_ID = 0x65785342
 _SQLITE_HEADER = b"SQLite format 3\x00"
-# Files from before the marker existed carry only the meta table with these keys.
+# Files from before the marker existed: every sandbox table, and a meta table with exactly these keys.
 _LEGACY_META_KEYS = {"seed", "scale", "version"}
 
 
@@ -62,7 +62,7 @@ def inspect(path: Path) -> Inspection:
     if not names:
         return Inspection(empty=True, meta={})
     ours = {*tables.TABLE_NAMES.values(), *tables.INTERNAL_TABLES}
-    if application_id == 0 and meta.keys() >= _LEGACY_META_KEYS and names <= ours:
+    if application_id == 0 and meta.keys() == _LEGACY_META_KEYS and names == ours:
         return Inspection(empty=False, meta=meta)
     shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
     raise SandboxDatabaseError(

@@ -105,6 +105,8 @@ class SandboxApp:
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5; a burst of parallel clients would wait on SYN retries.
+    request_queue_size = 128
 
     app: SandboxApp
 
