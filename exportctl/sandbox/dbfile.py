@@ -39,10 +39,10 @@ class Inspection:
 
 def inspect(path: Path) -> Inspection:
     """Read a file without writing to it; raises SandboxDatabaseError for a file the sandbox must not touch."""
-    if not path.exists() or path.stat().st_size == 0:
-        return Inspection(empty=True, meta={})
     if path.is_dir():
         raise SandboxDatabaseError(path, "is a directory, not an SQLite file")
+    if not path.exists() or path.stat().st_size == 0:
+        return Inspection(empty=True, meta={})
     with path.open("rb") as handle:
         header = handle.read(len(_SQLITE_HEADER))
     if header != _SQLITE_HEADER:

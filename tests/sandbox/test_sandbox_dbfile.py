@@ -81,6 +81,13 @@ def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
     assert path.read_text() == "my notes, not a database\n" * 10
 
 
+def test_a_directory_is_a_clear_error(tmp_path: Path) -> None:
+    code, output = run_cli("--db", str(tmp_path))
+    assert code == 2
+    assert "is a directory, not an SQLite file" in output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_new_or_empty_file_is_filled_and_marked(tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"
     empty.touch()
