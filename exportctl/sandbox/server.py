@@ -34,6 +34,11 @@ from exportctl.sandbox.worker import ExportJob, Worker
 # What the headers announce when no limit is configured: a budget no test or person will spend.
 UNLIMITED = (1_000_000, 3600.0)
 MAX_BODY_BYTES = 1_000_000
+# How long a connection may take to send a request line, its headers or a read of its body; without a
+# limit every half-open connection holds a thread forever.
+REQUEST_TIMEOUT = 10.0
+# No export parameter nests deeper than a few levels; deeper bodies would only reach recursion limits later.
+MAX_JSON_DEPTH = 32
 DOWNLOAD_CHUNK = 64 * 1024
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {
@@ -102,9 +107,18 @@ class SandboxApp:
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5; a burst of parallel clients would wait on SYN retries.
+    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
-        self.app = app
+    app: SandboxApp
+
+    def __init__(
+        self, address: tuple[str, int], app: SandboxApp | None = None, *, request_timeout: float = REQUEST_TIMEOUT
+    ) -> None:
+        # The app may come after the port is bound, so that a taken port is known before data is generated.
+        if app is not None:
+            self.app = app
+        self.request_timeout = request_timeout
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, SandboxHandler)
@@ -149,6 +163,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
 
     # plumbing ---------------------------------------------------------------------------------------
+    def setup(self) -> None:
+        super().setup()
+        # A client that stalls mid-request now ends in TimeoutError, which closes the connection.
+        self.connection.settimeout(self.server.request_timeout)
+
     def log_message(self, format: str, *args: Any) -> None:
         log = self.server.app.access_log
         if log is not None:
@@ -217,6 +236,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             raise ApiError(400, "invalid_payload", "Invalid payload", "Bad Content-Length") from None
+        if length < 0:
+            # read(-1) would wait for the client to close the connection.
+            self.close_connection = True
+            raise ApiError(400, "invalid_payload", "Invalid payload", "Bad Content-Length: negative")
         if length > MAX_BODY_BYTES:
             self.close_connection = True
             raise ApiError(
@@ -286,8 +309,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
             body = json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as error:
             raise ApiError(400, "invalid_payload", "Invalid payload", f"Malformed JSON: {error}") from None
+        except RecursionError:
+            # json's decoder recurses once per nesting level; a body of 100k '[' must not be a 500.
+            raise ApiError(400, "invalid_payload", "Invalid payload", "Malformed JSON: nested too deeply") from None
         if not isinstance(body, dict):
             raise ApiError(400, "invalid_payload", "Invalid payload", "Request body should be an object")
+        if _depth(body) > MAX_JSON_DEPTH:
+            raise ApiError(
+                400, "invalid_payload", "Invalid payload", f"Malformed JSON: nested deeper than {MAX_JSON_DEPTH} levels"
+            )
         return body
 
     # routing ----------------------------------------------------------------------------------------
@@ -471,6 +501,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     time.sleep(stall[1])
                     stall = None
         self.wfile.flush()
+
+
+def _depth(value: Any) -> int:
+    """How deeply a decoded JSON value nests, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
