@@ -79,16 +79,18 @@ def phase_sandbox(db: Path, scale: float) -> dict[str, Any]:
 def phase_baseline(db: Path) -> dict[str, Any]:
     import sqlite3
 
-    from exportctl.sandbox import query
+    from exportctl.sandbox import query, validation
 
-    spec = query.validate("voucher", {"fields": FIELDS})
-    sql, params = query.build_sql(spec)
+    spec = validation.validate("voucher", {"fields": FIELDS})
     target = Path(tempfile.mkdtemp()) / "baseline.csv"
     conn = sqlite3.connect(db)
     started = time.perf_counter()
+    # The same two passes as the sandbox: the metadata keys, then the rows.
+    keys = query.metadata_keys(conn, spec)
+    sql, params = query.build_sql(spec, keys)
     with target.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(query.header(spec))
+        writer.writerow(query.header(spec, keys))
         writer.writerows(conn.execute(sql, params))
     seconds = time.perf_counter() - started
     conn.close()

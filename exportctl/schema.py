@@ -52,23 +52,27 @@ _ACRONYMS = {"id": "ID", "qr": "QR", "url": "URL"}
 
 
 def title_for(name: str) -> str:
-    """The readable CSV header the API writes for a field: `voucher_type` -> `Voucher Type`."""
+    """The default title of a field with no title of its own: `voucher_type` -> `Voucher Type`.
+
+    Only a default: where a real export shows another title, the field's table gives it (`Field.title`).
+    """
     words = name.replace(".", " ").replace("_", " ").split()
     return " ".join(_ACRONYMS.get(word, word[:1].upper() + word[1:]) for word in words)
 
 
 @dataclass(frozen=True)
 class Field:
-    """A column that an export can contain."""
+    """A column that an export can contain, with the title the API writes in the CSV's header row."""
 
     name: str
     type: ValueType
     description: str
     values: tuple[str, ...] = ()  # the closed set of values, where the spec gives one
+    title: str = ""  # empty: title_for(name)
 
-    @property
-    def title(self) -> str:
-        return title_for(self.name)
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", title_for(self.name))
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,11 @@ class ExportObject:
             return Field(name, ValueType.STRING, f"The {name[len(prefix) :]} {prefix[:-1]} property.")
         return None
 
+    def title_of(self, name: str) -> str:
+        """The CSV title of a field this object accepts, API-only ones included."""
+        found = self.get_field(name) or next((f for f in self.api_only_fields if f.name == name), None)
+        return found.title if found is not None else title_for(name)
+
     def get_filter(self, name: str) -> FilterField | None:
         """The filter field called `name`, or one under a documented filter prefix."""
         for candidate in self.filters:
@@ -146,8 +155,8 @@ class ExportObject:
         return None
 
 
-def _f(name: str, type_: ValueType, description: str, *values: str) -> Field:
-    return Field(name, type_, description, tuple(values))
+def _f(name: str, type_: ValueType, description: str, *values: str, title: str = "") -> Field:
+    return Field(name, type_, description, tuple(values), title)
 
 
 def _flt(name: str, type_: ValueType, description: str, *values: str, tests: str | None = None) -> FilterField:
@@ -244,15 +253,16 @@ VOUCHER = ExportObject(
         _f("start_date", T, "Activation timestamp; the voucher is inactive before this date."),
         _f("expiration_date", T, "Expiration timestamp; the voucher is inactive after this date."),
         _f("gift_balance", A, "Amount left to spend."),
-        _f("loyalty_balance", I, "Available usable points."),
-        _f("redemption_quantity", I, "Maximum number of times a voucher can be redeemed."),
+        # A `title=` is what real voucher exports write (api-facts.md); the formula would get it wrong.
+        _f("loyalty_balance", I, "Available usable points.", title="Loyalty Card Balance"),
+        _f("redemption_quantity", I, "Maximum number of times a voucher can be redeemed.", title="Redemption Limit"),
         _f("redemption_count", I, "Total redemptions."),
         _f("active", B, "Boolean indicating whether the voucher is available for use."),
         _f("qr_code", S, "URL to QR representation of encrypted code."),
-        _f("bar_code", S, "URL to barcode representation of encrypted code."),
+        _f("bar_code", S, "URL to barcode representation of encrypted code.", title="Barcode"),
         _f("is_referral_code", B, "Boolean indicating whether the voucher is a referral code."),
-        _f("created_at", T, _CREATED.format("voucher")),
-        _f("updated_at", T, _UPDATED.format("voucher")),
+        _f("created_at", T, _CREATED.format("voucher"), title="Creation Date"),
+        _f("updated_at", T, _UPDATED.format("voucher"), title="Last Update Date"),
         _f("validity_timeframe_interval", S, "Interval between two active periods, as an ISO 8601 duration (P2D)."),
         _f("validity_timeframe_duration", S, "How long each active period lasts, as an ISO 8601 duration (PT1H)."),
         _f("validity_day_of_week", S, "Days of the week on which the voucher is valid (0 is Sunday): 1,2,3,4,5."),
@@ -361,6 +371,8 @@ REDEMPTION = ExportObject(
         _flt("campaign_name", S, "Campaign name.", tests="campaign"),
         _flt("user_login", S, "Login of the dashboard user who redeemed."),
         _flt("created_at", T, "When the voucher was redeemed.", tests="date"),
+        # Not in the documented table; real pipelines filter redemptions on it beside created_at.
+        _flt("updated_at", T, "When the redemption was last updated."),
     ),
     api_only_fields=(_f("order_id", S, "ID of the order the redemption belongs to (OpenAPI only)."),),
 )

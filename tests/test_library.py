@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 
 import exportctl
 from exportctl.sandbox import Sandbox
+from exportctl.schema import BY_COMMAND
+from tests.conftest import start_sandbox
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -25,9 +28,18 @@ def _from_python_snippet() -> str:
     return found.group(1)
 
 
+@pytest.fixture(scope="module")
+def pinned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox whose two years of data end on 2026-11-01, so that the README's dates find records on any day."""
+    root = tmp_path_factory.mktemp("pinned")
+    with start_sandbox(as_of=date(2026, 11, 1), db_path=root / "db.sqlite3", data_dir=root / "exports") as running:
+        yield running
+
+
 @pytest.fixture
-def environment(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def environment(pinned: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Credentials in the environment, as the snippet expects; an empty working directory."""
+    sandbox = pinned
     monkeypatch.setenv("VOUCHERIFY_APP_ID", sandbox.app_id)
     monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", sandbox.secret_key)
     monkeypatch.setenv("VOUCHERIFY_API_BASE_URL", sandbox.base_url)
@@ -57,8 +69,10 @@ def test_readme_snippet_exports_a_monthly_split_and_its_task_replaces_the_loop(e
     assert rows and result.rows == len(rows)
     assert result.bytes == saved.stat().st_size
     assert result.sha256 == hashlib.sha256(saved.read_bytes()).hexdigest()
-    assert list(rows[0]) == ["Code", "Value", "Created At"]
-    assert all("2026-01-01" <= row["Created At"][:10] < "2026-04-01" for row in rows)
+    voucher = BY_COMMAND["voucher"]
+    created = voucher.title_of("created_at")  # the API's CSV titles, from the schema table
+    assert list(rows[0]) == [voucher.title_of("code"), voucher.title_of("value"), created]
+    assert all("2026-01-01" <= row[created][:10] < "2026-04-01" for row in rows)
 
     # The same range in one export holds the same records as the three windows joined.
     single = exportctl.export(
@@ -83,7 +97,7 @@ def test_readme_snippet_exports_a_monthly_split_and_its_task_replaces_the_loop(e
     assert Path(task["file"]).name == day_file.name
     orders = _rows(day_file)
     assert orders and task["rows"] == len(orders)
-    assert {order["Status"] for order in orders} == {"PAID"}
+    assert {order[BY_COMMAND["order"].title_of("status")] for order in orders} == {"PAID"}
     assert task["sha256"] == hashlib.sha256(day_file.read_bytes()).hexdigest()
 
 
@@ -136,8 +150,6 @@ def test_events_reach_on_event_and_no_wait_returns_the_id(sandbox: Sandbox, tmp_
 
 
 def test_dates_strings_and_one_string_field_list_are_read_like_flags() -> None:
-    from datetime import date
-
     planned = exportctl.plan("order", fields="id,status", since=date(2026, 1, 1), until="2026-02-01", split_by="month")
     ((_, body),) = planned.requests
     assert body["parameters"]["fields"] == ["id", "status"]

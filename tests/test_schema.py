@@ -76,6 +76,33 @@ def test_titles_are_readable_like_the_api_header_row() -> None:
     assert schema.title_for("metadata.region") == "Metadata Region"
 
 
+def test_voucher_titles_are_the_ones_real_exports_write() -> None:
+    titles = {name: schema.VOUCHER.title_of(name) for name in ("redemption_quantity", "loyalty_balance", "bar_code")}
+    assert titles == {
+        "redemption_quantity": "Redemption Limit",
+        "loyalty_balance": "Loyalty Card Balance",
+        "bar_code": "Barcode",
+    }
+    assert (schema.VOUCHER.title_of("created_at"), schema.VOUCHER.title_of("updated_at")) == (
+        "Creation Date",
+        "Last Update Date",
+    )
+    assert schema.ORDER.title_of("created_at") == "Created At"  # no evidence for other objects: the default
+
+
+def test_the_docs_title_table_is_every_title_the_default_does_not_give() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    table = text.split("<!-- titles:start -->", 1)[1].split("<!-- titles:end -->", 1)[0]
+    documented = set(re.findall(r"^\| (\S+) \| `([^`]+)` \| ([^|]+?) \|$", table, re.MULTILINE))
+    given = {
+        (obj.command, f.name, f.title)
+        for obj in schema.EXPORT_OBJECTS
+        for f in (*obj.fields, *obj.api_only_fields)
+        if f.title != schema.title_for(f.name)
+    }
+    assert documented == given
+
+
 def test_prefixed_fields_are_accepted_only_where_documented() -> None:
     assert schema.CUSTOMER.get_field("address.city") is not None
     assert schema.VOUCHER.get_field("metadata.region") is not None

@@ -1,8 +1,15 @@
-"""`exportctl sandbox`: serve the local Voucherify-compatible export API until Ctrl-C."""
+"""`exportctl sandbox`: serve the local Voucherify-compatible export API until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import errno
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -28,11 +35,21 @@ def sandbox(
             help="Size of the data: 1 is ~10k vouchers and ~2k customers; 100 is ~1M vouchers.", rich_help_panel=DATA
         ),
     ] = 1.0,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Generated history ends at the start of this day (UTC); default: today.",
+            rich_help_panel=DATA,
+        ),
+    ] = None,
     db: Annotated[
         Path | None,
         typer.Option(
             "--db",
-            help="SQLite file to keep the data in (reused when seed and scale match); a temporary one otherwise.",
+            help="SQLite file to keep the data in: reused when seed, scale and --as-of match, rebuilt when the sandbox "
+            "made it, refused otherwise; a temporary one otherwise.",
             rich_help_panel=DATA,
         ),
     ] = None,
@@ -64,6 +81,10 @@ def sandbox(
     per_thousand_rows: Annotated[
         float, typer.Option(help="Extra IN_PROGRESS seconds per 1,000 rows.", rich_help_panel=TIMING)
     ] = 0.05,
+    token_ttl: Annotated[
+        str,
+        typer.Option(help="How long a download URL stays valid (every GET mints a fresh one).", rich_help_panel=SERVER),
+    ] = "15m",
     fail_rate: Annotated[
         float, typer.Option(help="Answer this fraction of requests (0..1) with --fail-status.", rich_help_panel=FAULTS)
     ] = 0.0,
@@ -107,16 +128,20 @@ def sandbox(
         bool, typer.Option("--log-requests", help="Print one line per HTTP request to standard error.")
     ] = False,
 ) -> None:
-    """Serve a local Voucherify-compatible export API with generated data, until Ctrl-C."""
+    """Serve a local Voucherify-compatible export API with generated data, until Ctrl-C or SIGTERM."""
     # Imported here: `exportctl --help` and completion must not pay for the sandbox.
     from exportctl.cli.console import print_info, print_warning
     from exportctl.request.durations import parse_duration
-    from exportctl.sandbox import Sandbox, Timing
+    from exportctl.sandbox import Sandbox, SandboxDatabaseError, Timing
 
+    history_end = _parse_as_of(as_of)
     if scale <= 0:
         raise typer.BadParameter("must be greater than 0", param_hint="--scale")
     if not 0.0 <= fail_rate <= 1.0:
         raise typer.BadParameter("must be between 0 and 1", param_hint="--fail-rate")
+    ttl = parse_duration(token_ttl, "--token-ttl")
+    if ttl <= 0:
+        raise typer.BadParameter("must be greater than 0", param_hint="--token-ttl")
     timing = Timing(
         scheduled=parse_duration(scheduled, "--scheduled"),
         in_progress=parse_duration(in_progress, "--in-progress"),
@@ -135,6 +160,8 @@ def sandbox(
             timing=timing,
             rate_limit=rate_limit,
             access_log=print_info if log_requests else None,
+            token_ttl=ttl,
+            as_of=history_end,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
@@ -159,32 +186,73 @@ def sandbox(
         print_warning(
             f"binding {host}: anyone who can reach this machine can call the sandbox with the credentials below."
         )
-    print_info(f"Generating data (seed {seed}, scale {scale:g})...")
     try:
-        server.start()
+        server.bind()
     except OSError as error:
-        raise typer.BadParameter(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-    # Ctrl-C may come as soon as the banner is out; everything after start() is inside the try.
-    try:
-        print_info(
-            "\n".join(
-                (
-                    f"Sandbox API at {server.base_url}  ({server.store.counts()['voucher']} vouchers)",
-                    f"  Application ID: {server.app_id}",
-                    f"  Secret key:     {server.secret_key}",
-                    f"  Export files:   {server.data_dir}",
-                    "",
-                    "Point exportctl at it:",
-                    f"  export VOUCHERIFY_API_BASE_URL={server.base_url} VOUCHERIFY_APP_ID={server.app_id} "
-                    f"VOUCHERIFY_APP_TOKEN={server.secret_key}",
-                    "",
-                    "Serving until Ctrl-C.",
+        raise typer.BadParameter(_bind_failure(host, port, error), param_hint="--port") from None
+    # From here on, Ctrl-C or SIGTERM (how CI stops a background service) may come at any moment, even
+    # while data is generated: both end in stop(), which removes the temporary files.
+    with _sigterm_as_interrupt():
+        try:
+            print_info(f"Generating data (seed {seed}, scale {scale:g}, as of {server.as_of})...")
+            server.start()
+            if server.store.rebuilt_because:
+                print_warning(f"rebuilt {server.store.path}: {server.store.rebuilt_because}.")
+            print_info(
+                "\n".join(
+                    (
+                        f"Sandbox API at {server.base_url}  ({server.store.counts()['voucher']} vouchers)",
+                        f"  Application ID: {server.app_id}",
+                        f"  Secret key:     {server.secret_key}",
+                        f"  Export files:   {server.data_dir}",
+                        "",
+                        "Point exportctl at it:",
+                        f"  export VOUCHERIFY_API_BASE_URL={server.base_url} VOUCHERIFY_APP_ID={server.app_id} "
+                        f"VOUCHERIFY_APP_TOKEN={server.secret_key}",
+                        "",
+                        "Serving until Ctrl-C.",
+                    )
                 )
             )
-        )
-        server.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+            server.wait()
+        except SandboxDatabaseError as error:
+            raise typer.BadParameter(str(error), param_hint="--db") from None
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
     print_info("stopped")
+
+
+def _parse_as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date like 2026-11-01", param_hint="--as-of") from None
+
+
+def _bind_failure(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use; choose another with --port, or --port 0 for a free one"
+    return f"cannot listen on {host}:{port}: {error.strerror or error}"
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt in the main thread, so it stops the sandbox the way Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        # A second SIGTERM must not interrupt the cleanup the first one started.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

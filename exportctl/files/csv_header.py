@@ -1,9 +1,10 @@
 """Header styles: the API's readable titles (`Voucher Type`), or the field names (`voucher_type`).
 
-The API writes a title per column (`schema.title_for`). For `fields` the titles are mapped back to the
-names: the requested fields when `--fields` was given, else every field the object can export (its
-defaults first), so the columns keep the order the API wrote them in. A title that maps to no known
-field is left as written rather than guessed.
+The API writes a title per column, the one the schema table gives each field (`Field.title`:
+`Redemption Limit` for `redemption_quantity`). For `fields` the titles are mapped back to the names: the
+requested fields when `--fields` was given, else every field the object can export (its defaults first),
+so the columns keep the order the API wrote them in. A title that maps to no known field is left as
+written rather than guessed: that keeps the columns `metadata` expands into, headed by each metadata key.
 
 Standard library only.
 """
@@ -14,7 +15,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 
-from exportctl.schema import ExportObject, title_for
+from exportctl.schema import ExportObject
 
 
 def title_map(obj: ExportObject, fields: Iterable[str] | None) -> dict[str, str]:
@@ -25,7 +26,7 @@ def title_map(obj: ExportObject, fields: Iterable[str] | None) -> dict[str, str]
     mapping: dict[str, str] = {}
     for name in names:
         # The first name wins: requested and default fields come before the rest.
-        mapping.setdefault(title_for(name), name)
+        mapping.setdefault(obj.title_of(name), name)
     return mapping
 
 

@@ -247,8 +247,9 @@ def download_export(
                         on_event(DownloadStarted(export_id, str(target), total, resumed_from=response.offset))
                         announced = True
                     chunks = response.iter_bytes(chunk_size)
+                    growth = [0]  # how many bytes longer the rewritten header row is than the server's
                     if header is not None and response.offset == 0:
-                        chunks = rewrite_first_line(chunks, header)
+                        chunks = rewrite_first_line(chunks, _measured(header, growth))
                     # Reading, writing and hashing overlap: this thread reads and counts rows while a writer
                     # thread writes and hashes the previous chunks. Leaving the block waits for the writer.
                     with _WriteBehind(sink, digest) as behind:
@@ -261,7 +262,7 @@ def download_export(
                             digest.count(chunk)
                             behind.put(chunk)
                             on_event(DownloadProgress(export_id, digest.bytes, total))
-                    if total is not None and digest.bytes != total:
+                    if total is not None and digest.bytes - growth[0] != total:
                         raise DownloadError(
                             f"The download ended after {digest.bytes} of {total} bytes "
                             f"(the connection closed before the server sent all it announced)."
@@ -304,6 +305,17 @@ def download_export(
         seconds=seconds,
         resumed_from=resumed_from or 0,
     )
+
+
+def _measured(header: Callable[[bytes], bytes], growth: list[int]) -> Callable[[bytes], bytes]:
+    """`header`, noting in `growth[0]` how much longer it made the line: titles and names differ in length."""
+
+    def rewrite(line: bytes) -> bytes:
+        renamed = header(line)
+        growth[0] = len(renamed) - len(line)
+        return renamed
+
+    return rewrite
 
 
 def _result_url(export: dict[str, Any]) -> str:

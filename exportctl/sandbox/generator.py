@@ -3,7 +3,7 @@
 One pass over the vouchers produces everything that hangs off a voucher (its publication, the orders
 and redemptions that used it, its card transactions and point buckets) so that balances, counts and
 customer summaries agree with the records they summarise. Rows are flushed to SQLite in batches, so
-memory stays flat however large `scale` is. Same seed and scale, same bytes.
+memory stays flat however large `scale` is. Same seed, scale and `as_of`, same bytes.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from typing import Any
 
 from exportctl.sandbox import tables
 
-# Generated dates end here, not at the wall clock, so that the same seed gives the same bytes on any day.
-ANCHOR = datetime(2026, 11, 1, tzinfo=timezone.utc)
-ANCHOR_MS = int(ANCHOR.timestamp() * 1000)
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 HISTORY_DAYS = 730
@@ -57,6 +54,28 @@ def _day_text(epoch_day: int) -> str:
 
 def now_ms() -> int:
     return int(datetime.now(timezone.utc).timestamp() * 1000)
+
+
+def today_utc() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def anchor_ms(as_of: date | datetime) -> int:
+    """Where generated history ends: the start (00:00 UTC) of a date, or a datetime itself (naive is UTC).
+
+    History ends at a fixed instant rather than the wall clock, so the same `as_of` gives the same bytes
+    all day; a date's midnight keeps everything generated in the past for the whole of that day.
+    """
+    if isinstance(as_of, datetime):
+        moment = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=timezone.utc)
+    else:
+        moment = datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+def as_of_text(as_of: date | datetime) -> str:
+    """`as_of` as the store's meta row and the banner show it: `2026-11-01`, or a UTC timestamp."""
+    return as_of.isoformat() if not isinstance(as_of, datetime) else iso_ms(anchor_ms(as_of))
 
 
 # One encoder for every record: json.dumps would build a new one per call.
@@ -293,7 +312,7 @@ class Batches:
 class Generator:
     """Makes records from one random stream; `generate` fills an empty store."""
 
-    def __init__(self, seed: int, *, anchor_ms: int = ANCHOR_MS) -> None:
+    def __init__(self, seed: int, *, anchor_ms: int) -> None:
         self.rng = random.Random(seed)
         self.anchor_ms = anchor_ms
         self.start_ms = anchor_ms - HISTORY_DAYS * DAY_MS
@@ -799,6 +818,7 @@ class Generator:
             "object": "redemption",
             "date": iso_ms(at_ms),
             "created_at": iso_ms(at_ms),
+            "updated_at": iso_ms(at_ms),
             "voucher_code": v["code"],
             "campaign": v["campaign"],
             "campaign_id": v["campaign_id"],
@@ -816,11 +836,11 @@ class Generator:
             "user_login": "ops@example.com" if rng.random() < 0.05 else None,
             "metadata": _json({"pos": f"POS-{rng.randrange(1, 9)}"} if rng.random() < 0.4 else {}),
         }
-        batches.add("redemption", row)
         totals = customers.totals[who]
         totals.redeemed += 1
         if failure:
             totals.failed += 1
+            batches.add("redemption", row)
             return redemption_id, order
         totals.succeeded += 1
         card.succeeded += 1
@@ -828,6 +848,9 @@ class Generator:
             customers.totals[referrer].referred += 1
         if self.rollbacks and v["voucher_type"] == "DISCOUNT_VOUCHER" and rng.random() < 0.04:
             rollback_at = at_ms + rng.randrange(HOUR_MS, 5 * DAY_MS)
+            # The rollback updates the redemption it undoes.
+            row["updated_at"] = iso_ms(rollback_at)
+            batches.add("redemption", row)
             batches.add(
                 "redemption",
                 {
@@ -842,6 +865,8 @@ class Generator:
             )
             totals.rolled_back += 1
             totals.rollback_succeeded += 1
+        else:
+            batches.add("redemption", row)
         return redemption_id, order
 
     def extra_order(self, batches: Batches, at_ms: int | None = None) -> str:

@@ -1,7 +1,7 @@
 """From `parameters` (fields, order, filters) to one SQL query, and from its cursor to a CSV file.
 
-Validation and compilation both read schema.py: the accepted fields and prefixes, the orders, the
-filter fields with their types and the record attribute each one tests. Formatting happens in SQL
+Compilation reads schema.py (the request was checked against it in validation.py): the filter
+fields with their types and the record attribute each one tests. Formatting happens in SQL
 (booleans as `true`/`false`, JSON as compact text), so the rows stream from the cursor through
 `csv.writer` without a Python step per cell.
 
@@ -54,8 +54,8 @@ RELATIVE = (
 COUNTS = {"$count": "=", "$count_less": "<", "$count_more": ">"}
 PRESENCE = ("$has_value", "$is_unknown")
 NEGATIVE = ("$not_in", "$is_not", "$not_contain")
-ALLOWED_PARAMETERS = ("order", "fields", "filters", "response_format")
 CSV_LINE_TERMINATOR = "\r\n"
+METADATA = "metadata"  # the whole-metadata field, which expands into one column per key
 FETCH_ROWS = 5000
 
 
@@ -90,81 +90,8 @@ class ExportSpec:
     parameters: dict[str, Any] = field(default_factory=dict)  # what the export object echoes
 
 
-# validation --------------------------------------------------------------------------------------------
-def validate(exported_object: Any, parameters: Any, scope: tuple[Condition, ...] = ()) -> ExportSpec:
-    """Check a request against the schema tables; raises InvalidExport naming what is wrong."""
-    if not isinstance(exported_object, str) or exported_object not in schema.API_OBJECTS:
-        allowed = ", ".join(schema.API_OBJECTS)
-        raise InvalidExport(
-            "invalid_payload", f"Property .exported_object should be equal to one of the allowed values [ {allowed} ]"
-        )
-    obj = schema.API_OBJECTS[exported_object]
-    if parameters is None:
-        parameters = {}
-    if not isinstance(parameters, dict):
-        raise InvalidExport("invalid_payload", "Property .parameters should be an object")
-    allowed_keys = (*ALLOWED_PARAMETERS, "campaign_id") if exported_object == "voucher" else ALLOWED_PARAMETERS
-    for key in parameters:
-        if key not in allowed_keys:
-            raise InvalidExport("invalid_payload", f"Property .parameters.{key} is not allowed")
-    fields = _validate_fields(obj, parameters.get("fields"))
-    order = _validate_order(obj, parameters.get("order"))
-    filters = parameters.get("filters")
-    filters = {} if filters is None else filters
-    compile_filters(obj, filters, scope)  # validates operators and values
-    response_format = parameters.get("response_format", "CSV")
-    if response_format != "CSV":
-        raise InvalidExport("invalid_payload", "Property .parameters.response_format should be equal to CSV")
-    campaign_id = parameters.get("campaign_id")
-    if campaign_id is not None:
-        if not isinstance(campaign_id, str):
-            raise InvalidExport("invalid_payload", "Property .parameters.campaign_id should be a string")
-        scope = (*scope, Condition("campaign_id", "$in", (campaign_id,)))
-    echoed: dict[str, Any] = {}
-    if order is not None:
-        echoed["order"] = order
-    echoed["fields"] = list(fields)
-    echoed_filters = dict(filters)
-    for condition in scope:
-        echoed_filters.setdefault("junction", "and")
-        echoed_filters[condition.name] = {"conditions": {condition.operator: list(condition.values)}}
-    if echoed_filters:
-        echoed["filters"] = echoed_filters
-    if campaign_id is not None:
-        echoed["campaign_id"] = campaign_id
-    return ExportSpec(exported_object, fields, order, filters, scope, echoed)
-
-
 def _scope_filter_name(obj: schema.ExportObject, attribute: str) -> str:
     return next((f.name for f in obj.filters if f.attribute == attribute), attribute)
-
-
-def _validate_fields(obj: schema.ExportObject, fields: Any) -> tuple[str, ...]:
-    if fields is None or fields == []:
-        return obj.default_fields
-    if not isinstance(fields, list) or not all(isinstance(name, str) for name in fields):
-        raise InvalidExport("invalid_payload", "Property .parameters.fields should be an array of strings")
-    accepted = [f.name for f in schema.accepted_fields(obj.exported_object)]
-    for name in fields:
-        if name in accepted:
-            continue
-        prefix = next((p for p in obj.field_prefixes if name.startswith(p) and len(name) > len(p)), None)
-        if prefix is not None and all(_path_segments(name[len(prefix) :])):
-            continue
-        allowed = ", ".join(accepted + [f"{p}X" for p in obj.field_prefixes])
-        raise InvalidExport("invalid_export_fields", f"Unsupported field used: {name}. Allowed fields: {allowed}")
-    return tuple(fields)
-
-
-def _validate_order(obj: schema.ExportObject, order: Any) -> str | None:
-    if order is None or order == "":
-        return None
-    if not isinstance(order, str) or order not in obj.orders:
-        allowed = ", ".join(obj.orders)
-        raise InvalidExport(
-            "invalid_payload", f"Property .parameters.order should be equal to one of the allowed values [ {allowed} ]"
-        )
-    return order
 
 
 # SQL expressions ---------------------------------------------------------------------------------------
@@ -190,15 +117,7 @@ def _attribute_sql(exported_object: str, attribute: str) -> tuple[str, bool]:
     return f'json_extract("{column}", {_json_path(attribute[len(column) + 1 :])})', True
 
 
-def _select_sql(obj: schema.ExportObject, name: str) -> str:
-    field_def = next((f for f in schema.accepted_fields(obj.exported_object) if f.name == name), None)
-    if field_def is not None:
-        expr = f'"{name}"'
-        if field_def.type is schema.ValueType.BOOLEAN:
-            return f"CASE {expr} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END"
-        return expr
-    column = name.partition(".")[0]
-    path = _json_path(name[len(column) + 1 :])
+def _json_cell(column: str, path: str) -> str:
     # json_extract turns JSON booleans into 1/0; json_type tells them apart from numbers.
     return (
         f"CASE json_type(\"{column}\", {path}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
@@ -206,9 +125,59 @@ def _select_sql(obj: schema.ExportObject, name: str) -> str:
     )
 
 
-def header(spec: ExportSpec) -> list[str]:
-    """The CSV header row: readable titles, as the API writes them."""
-    return [schema.title_for(name) for name in spec.fields]
+# A gift card's value is money, which the documented download example writes in currency units with two
+# decimals (`2000.00`); the store keeps cents. A loyalty card's points and a discount's value stay as stored.
+_VOUCHER_VALUE = "CASE voucher_type WHEN 'GIFT_VOUCHER' THEN printf('%.2f', \"value\" / 100.0) ELSE \"value\" END"
+
+
+def _select_sql(obj: schema.ExportObject, name: str) -> str:
+    field_def = next((f for f in schema.accepted_fields(obj.exported_object) if f.name == name), None)
+    if field_def is not None:
+        expr = f'"{name}"'
+        if field_def.type is schema.ValueType.BOOLEAN:
+            return f"CASE {expr} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END"
+        if obj.exported_object == "voucher" and name == "value":
+            return _VOUCHER_VALUE
+        return expr
+    column = name.partition(".")[0]
+    return _json_cell(column, _json_path(name[len(column) + 1 :]))
+
+
+def _metadata_key_sql(key: str) -> str:
+    # Looked up by json_each rather than a JSON path: a path cannot address every key (one holding a
+    # double quote, say), and a key with a dot is one key, not a nested path.
+    return (
+        "(SELECT CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE j.value END "
+        f'FROM json_each("{METADATA}") AS j WHERE j.key = {_sql_text(key)})'
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its title in the header row and the SQL expression of its cells."""
+
+    title: str
+    sql: str
+
+
+def columns(spec: ExportSpec, metadata_keys: tuple[str, ...] = ()) -> list[Column]:
+    """The export's columns in order; the whole-`metadata` field becomes one column per key in `metadata_keys`."""
+    obj = schema.API_OBJECTS[spec.exported_object]
+    out: list[Column] = []
+    for name in spec.fields:
+        if name == METADATA:
+            out.extend(Column(key, _metadata_key_sql(key)) for key in metadata_keys)
+        else:
+            out.append(Column(obj.title_of(name), _select_sql(obj, name)))
+    if not out:
+        # `metadata` alone over rows without metadata: one empty column keeps every line a CSV record.
+        out.append(Column(obj.title_of(METADATA), "NULL"))
+    return out
+
+
+def header(spec: ExportSpec, metadata_keys: tuple[str, ...] = ()) -> list[str]:
+    """The CSV header row: each field's title from the schema tables, as the API writes them."""
+    return [column.title for column in columns(spec, metadata_keys)]
 
 
 # filters -----------------------------------------------------------------------------------------------
@@ -239,9 +208,11 @@ def compile_filters(obj: schema.ExportObject, filters: Any, scope: tuple[Conditi
             continue
         target = _target(obj, name)
         if not isinstance(spec, dict) or not isinstance(spec.get("conditions"), dict):
-            raise InvalidExport(
-                "invalid_payload", f"Property .parameters.filters.{name} should have an object conditions"
-            )
+            details = f"Property .parameters.filters.{name} should have an object conditions"
+            if isinstance(spec, dict) and spec and all(str(key).startswith("$") for key in spec):
+                # The official Python SDK's transaction filter models leave this level out.
+                details += f' ({{"{name}": {{"conditions": {{"{next(iter(spec))}": ...}}}}}})'
+            raise InvalidExport("invalid_payload", details)
         conditions = spec["conditions"]
         if not conditions:
             raise InvalidExport(
@@ -500,29 +471,51 @@ def _relative(target: _Target, operator: str, days: int) -> tuple[str, list[Any]
 
 
 # the query and the file --------------------------------------------------------------------------------
-def build_sql(spec: ExportSpec) -> tuple[str, list[Any]]:
-    """The SELECT producing the export's rows, already formatted, in order."""
+def _where(spec: ExportSpec) -> tuple[str, str, list[Any]]:
     obj = schema.API_OBJECTS[spec.exported_object]
-    select = ", ".join(_select_sql(obj, name) for name in spec.fields)
     where, params = compile_filters(obj, spec.filters, spec.scope)
+    return tables.TABLE_NAMES[spec.exported_object], where, params
+
+
+def metadata_keys(conn: sqlite3.Connection, spec: ExportSpec) -> tuple[str, ...]:
+    """The metadata keys of the rows the export selects, sorted; () when `metadata` is not a field."""
+    if METADATA not in spec.fields:
+        return ()
+    table, where, params = _where(spec)
+    # The subquery keeps json_each's own columns (id, key, value, type) apart from the table's.
+    sql = (
+        f'SELECT DISTINCT j.key FROM (SELECT "{METADATA}" AS m FROM {table} WHERE {where}) AS t, json_each(t.m) AS j '
+        "WHERE json_type(t.m) = 'object'"
+    )
+    return tuple(sorted(str(row[0]) for row in conn.execute(sql, params)))
+
+
+def build_sql(spec: ExportSpec, metadata_keys: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
+    """The SELECT producing the export's rows, already formatted, in order."""
+    select = ", ".join(column.sql for column in columns(spec, metadata_keys))
+    table, where, params = _where(spec)
     order = "rowid"
     if spec.order:
         column = spec.order.lstrip("-")
         direction = "DESC" if spec.order.startswith("-") else "ASC"
         # rowid breaks ties so that equal keys still come out in the same order every time.
         order = f'"{column}" {direction}, rowid'
-    table = tables.TABLE_NAMES[spec.exported_object]
     return f"SELECT {select} FROM {table} WHERE {where} ORDER BY {order}", params
 
 
 def write_csv(conn: sqlite3.Connection, spec: ExportSpec, path: Path) -> int:
-    """Stream the export's rows from a cursor into `path`; returns the number of data rows."""
-    sql, params = build_sql(spec)
+    """Stream the export's rows from a cursor into `path`; returns the number of data rows.
+
+    With `metadata` among the fields, a first pass reads the distinct metadata keys of the selected rows,
+    so the header is known before the rows stream.
+    """
+    keys = metadata_keys(conn, spec)
+    sql, params = build_sql(spec, keys)
     cursor = conn.execute(sql, params)
     rows = 0
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator=CSV_LINE_TERMINATOR)
-        writer.writerow(header(spec))
+        writer.writerow(header(spec, keys))
         while batch := cursor.fetchmany(FETCH_ROWS):
             writer.writerows(batch)
             rows += len(batch)

@@ -7,12 +7,15 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 
+from exportctl.sandbox import generator
 from exportctl.sandbox.faults import Faults
-from exportctl.sandbox.server import RateLimiter, SandboxApp, SandboxHTTPServer, parse_rate_limit
+from exportctl.sandbox.server import REQUEST_TIMEOUT, RateLimiter, SandboxApp, SandboxHTTPServer, parse_rate_limit
 from exportctl.sandbox.store import Store
+from exportctl.sandbox.tokens import DEFAULT_TTL, DownloadTokens
 from exportctl.sandbox.worker import Timing, Worker
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -23,7 +26,9 @@ class Sandbox:
 
     Use it as a context manager (`with Sandbox(scale=0.01) as sb: ... sb.base_url`), or call
     `start()` and `stop()`. Files it creates for itself (database, exports) are removed on stop; a
-    `db_path` or `data_dir` you give is kept.
+    `db_path` or `data_dir` you give is kept. The data covers the two years before `as_of` (a date or
+    datetime; default: today, UTC). A `db_path` the sandbox did not make raises
+    `SandboxDatabaseError` and is left untouched.
     """
 
     def __init__(
@@ -40,17 +45,28 @@ class Sandbox:
         timing: Timing | None = None,
         rate_limit: str | tuple[int, float] | None = None,
         access_log: Callable[[str], None] | None = None,
+        token_ttl: float = DEFAULT_TTL,
+        as_of: date | datetime | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         if scale <= 0:
             raise ValueError("scale must be greater than 0")
+        if not token_ttl > 0:
+            raise ValueError("token_ttl must be greater than 0")
+        if request_timeout <= 0:
+            raise ValueError("request_timeout must be greater than 0")
         self.seed = seed
         self.scale = scale
+        # Fixed here, not when the data is made, so a sandbox started just before midnight stays one day.
+        self.as_of: date | datetime = as_of if as_of is not None else generator.today_utc()
+        self.request_timeout = request_timeout
         self.host = host
         self.port = port
         self.timing = timing or Timing()
         self.app_id = app_id or str(uuid.uuid4())
         self.secret_key = secret_key or str(uuid.uuid4())
         self.rate_limit = parse_rate_limit(rate_limit)
+        self.token_ttl = token_ttl  # seconds a download URL stays valid
         self.faults = Faults()
         self._access_log = access_log
         self._given_db = Path(db_path) if db_path is not None else None
@@ -93,20 +109,30 @@ class Sandbox:
         """The authentication headers the sandbox accepts."""
         return {"X-App-Id": self.app_id, "X-App-Token": self.secret_key}
 
+    def bind(self) -> Sandbox:
+        """Take the port, before any data is made, so that a taken port fails fast (OSError); returns self."""
+        if self._server is None:
+            self._server = SandboxHTTPServer((self.host, self.port), request_timeout=self.request_timeout)
+        return self
+
     def start(self) -> Sandbox:
-        """Generate (or reuse) the data, then serve in a background thread; returns self."""
-        if self._server is not None:
+        """Bind the port, generate (or reuse) the data, then serve in a background thread; returns self."""
+        if self._thread is not None:
             return self
-        if self._given_db is None or self._given_data_dir is None:
-            self._own_dir = Path(tempfile.mkdtemp(prefix="exportctl-sandbox-"))
-        db_path = self._given_db or (self._own_dir or Path()) / "sandbox.sqlite3"
-        self._data_dir = self._given_data_dir or (self._own_dir or Path()) / "exports"
-        self._data_dir.mkdir(parents=True, exist_ok=True)
+        self.bind()
+        server = self._server
+        assert server is not None
         try:
-            self._store = Store(db_path, seed=self.seed, scale=self.scale)
+            if self._given_db is None or self._given_data_dir is None:
+                self._own_dir = Path(tempfile.mkdtemp(prefix="exportctl-sandbox-"))
+            db_path = self._given_db or (self._own_dir or Path()) / "sandbox.sqlite3"
+            self._data_dir = self._given_data_dir or (self._own_dir or Path()) / "exports"
+            self._store = Store(db_path, seed=self.seed, scale=self.scale, as_of=self.as_of)
             self._store.open()
-            self._worker = Worker(self._store, self._data_dir, self.timing, self.faults)
-            app = SandboxApp(
+            self._data_dir.mkdir(parents=True, exist_ok=True)
+            tokens = DownloadTokens(self.app_id, self.token_ttl)
+            self._worker = Worker(self._store, self._data_dir, self.timing, self.faults, tokens)
+            server.app = SandboxApp(
                 store=self._store,
                 worker=self._worker,
                 faults=self.faults,
@@ -115,27 +141,31 @@ class Sandbox:
                 limiter=RateLimiter(self.rate_limit),
                 access_log=self._access_log,
             )
-            self._server = SandboxHTTPServer((self.host, self.port), app)
-            app.base_url = self.base_url
+            server.app.base_url = self.base_url
         except BaseException:
+            self._close_server()
             self._cleanup()
             raise
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-http", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-http", daemon=True
         )
         self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop serving, stop the export threads and remove the files the sandbox made for itself."""
-        if self._server is not None:
+        if self._server is not None and self._thread is not None:
             self._server.shutdown()
-            self._server.server_close()
         if self._thread is not None:
             self._thread.join(5.0)
-        self._server = None
         self._thread = None
+        self._close_server()
         self._cleanup()
+
+    def _close_server(self) -> None:
+        if self._server is not None:
+            self._server.server_close()
+            self._server = None
 
     def _cleanup(self) -> None:
         if self._worker is not None:

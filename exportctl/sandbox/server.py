@@ -1,8 +1,9 @@
 """The HTTP face of the sandbox: routing, authentication, errors, rate limits, downloads with Range.
 
 Every response carries the rate-limit headers and every error the Voucherify error shape
-(`code`, `key`, `message`, `details`, `request_id`). Faults are applied before authentication, the
-way a failing gateway in front of the API would behave.
+(`code`, `key`, `message`, `details`, `request_id`), except a refused API key, which the real API
+answers with `code`, `message` and `key` alone. Faults are applied before authentication, the way a
+failing gateway in front of the API would behave.
 """
 
 from __future__ import annotations
@@ -24,14 +25,20 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from exportctl import schema
-from exportctl.sandbox import query
+from exportctl.sandbox import query, scopes, validation
 from exportctl.sandbox.faults import Faults
 from exportctl.sandbox.store import Store
+from exportctl.sandbox.tokens import new_export_key
 from exportctl.sandbox.worker import ExportJob, Worker
 
 # What the headers announce when no limit is configured: a budget no test or person will spend.
 UNLIMITED = (1_000_000, 3600.0)
 MAX_BODY_BYTES = 1_000_000
+# How long a connection may take to send a request line, its headers or a read of its body; without a
+# limit every half-open connection holds a thread forever.
+REQUEST_TIMEOUT = 10.0
+# No export parameter nests deeper than a few levels; deeper bodies would only reach recursion limits later.
+MAX_JSON_DEPTH = 32
 DOWNLOAD_CHUNK = 64 * 1024
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {
@@ -100,9 +107,18 @@ class SandboxApp:
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5; a burst of parallel clients would wait on SYN retries.
+    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
-        self.app = app
+    app: SandboxApp
+
+    def __init__(
+        self, address: tuple[str, int], app: SandboxApp | None = None, *, request_timeout: float = REQUEST_TIMEOUT
+    ) -> None:
+        # The app may come after the port is bound, so that a taken port is known before data is generated.
+        if app is not None:
+            self.app = app
+        self.request_timeout = request_timeout
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, SandboxHandler)
@@ -111,12 +127,15 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 class ApiError(Exception):
     """An error answer, raised anywhere below the dispatcher."""
 
-    def __init__(self, status: int, key: str, message: str, details: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, status: int, key: str, message: str, details: str | None = None, *, bare: bool = False, **extra: Any
+    ) -> None:
         super().__init__(details or message)
         self.status = status
         self.key = key
         self.message = message
         self.details = details
+        self.bare = bare  # only code, message and key in the body
         self.extra = extra
         self.headers: dict[str, str] = {}
 
@@ -134,7 +153,6 @@ def _not_found(kind: str, resource_id: str) -> ApiError:
 
 Route = Callable[["SandboxHandler", dict[str, str]], None]
 _EXPORT_ID = r"(?P<export_id>[^/]+)"
-_TRANSACTION_SCOPES = ("GIFT_VOUCHER", "LOYALTY_CARD")
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -145,6 +163,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
 
     # plumbing ---------------------------------------------------------------------------------------
+    def setup(self) -> None:
+        super().setup()
+        # A client that stalls mid-request now ends in TimeoutError, which closes the connection.
+        self.connection.settimeout(self.server.request_timeout)
+
     def log_message(self, format: str, *args: Any) -> None:
         log = self.server.app.access_log
         if log is not None:
@@ -213,6 +236,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             raise ApiError(400, "invalid_payload", "Invalid payload", "Bad Content-Length") from None
+        if length < 0:
+            # read(-1) would wait for the client to close the connection.
+            self.close_connection = True
+            raise ApiError(400, "invalid_payload", "Invalid payload", "Bad Content-Length: negative")
         if length > MAX_BODY_BYTES:
             self.close_connection = True
             raise ApiError(
@@ -236,9 +263,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         id_ok = hmac.compare_digest(given_id, app.app_id.encode())
         token_ok = hmac.compare_digest(given_token, app.secret_key.encode())
         if not (id_ok and token_ok):
-            raise ApiError(401, "unauthorized", "Unauthorized", "Missing or invalid X-App-Id / X-App-Token headers")
+            raise ApiError(401, "unauthorized", "Unauthorized", bare=True)
 
     def _send_error(self, error: ApiError) -> None:
+        if error.bare:
+            self._send_json(error.status, {"code": error.status, "message": error.message, "key": error.key})
+            return
         body: dict[str, Any] = {
             "code": error.status,
             "key": error.key,
@@ -279,8 +309,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
             body = json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as error:
             raise ApiError(400, "invalid_payload", "Invalid payload", f"Malformed JSON: {error}") from None
+        except RecursionError:
+            # json's decoder recurses once per nesting level; a body of 100k '[' must not be a 500.
+            raise ApiError(400, "invalid_payload", "Invalid payload", "Malformed JSON: nested too deeply") from None
         if not isinstance(body, dict):
             raise ApiError(400, "invalid_payload", "Invalid payload", "Request body should be an object")
+        if _depth(body) > MAX_JSON_DEPTH:
+            raise ApiError(
+                400, "invalid_payload", "Invalid payload", f"Malformed JSON: nested deeper than {MAX_JSON_DEPTH} levels"
+            )
         return body
 
     # routing ----------------------------------------------------------------------------------------
@@ -301,16 +338,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         raise ApiError(404, "not_found", "Resource not found", f"No endpoint {method} {path}")
 
-    def _create(self, exported_object: Any, parameters: Any, scope: tuple[query.Condition, ...] = ()) -> None:
+    def _create(
+        self,
+        exported_object: Any,
+        parameters: Any,
+        scope: tuple[query.Condition, ...] = (),
+        *,
+        scope_echo: tuple[query.Condition, ...] = (),
+        order: Any = None,
+    ) -> None:
         try:
-            spec = query.validate(exported_object, parameters, scope)
+            spec = validation.validate(exported_object, parameters, scope, scope_echo=scope_echo, order=order)
         except query.InvalidExport as invalid:
             raise ApiError(400, invalid.key, invalid.message, invalid.details) from None
         job = self.server.app.worker.submit(spec)
         self._send_json(200, job.to_json(self.server.app.base_url))
 
     def create_export(self, _: dict[str, str]) -> None:
-        body = self._json_body(required=True)
+        body = validation.without_nulls(self._json_body(required=True))
         unknown = sorted(set(body) - {"exported_object", "parameters"})
         if unknown:
             raise ApiError(400, "invalid_payload", "Invalid payload", f"Property .{unknown[0]} is not allowed")
@@ -318,33 +363,21 @@ class SandboxHandler(BaseHTTPRequestHandler):
             raise ApiError(400, "invalid_payload", "Invalid payload", "Property .exported_object is required")
         self._create(body["exported_object"], body.get("parameters"))
 
-    def _resource_parameters(self) -> Any:
-        # The per-resource endpoints take {"parameters": {...}}; an empty body means all defaults.
-        return self._json_body(required=False).get("parameters")
-
-    def voucher_transactions_export(self, args: dict[str, str]) -> None:
-        voucher_id = self.server.app.store.find_voucher(args["code"])
-        if voucher_id is None:
-            raise _not_found("voucher", args["code"])
-        scope = (query.Condition("voucher_id", "$in", (voucher_id,)),)
-        self._create("voucher_transactions", self._resource_parameters(), scope)
-
-    def campaign_transactions_export(self, args: dict[str, str]) -> None:
-        campaign_id = self.server.app.store.find_campaign(args["campaign"], voucher_types=_TRANSACTION_SCOPES)
-        if campaign_id is None:
-            raise _not_found("campaign", args["campaign"])
-        scope = (query.Condition("campaign_id", "$in", (campaign_id,)),)
-        self._create("voucher_transactions", self._resource_parameters(), scope)
-
-    def points_expiration_export(self, args: dict[str, str]) -> None:
-        campaign_id = self.server.app.store.find_campaign(args["campaign"], voucher_types=("LOYALTY_CARD",))
-        if campaign_id is None:
-            raise _not_found("campaign", args["campaign"])
-        scope = (query.Condition("campaign_id", "$in", (campaign_id,)),)
-        self._create("points_expiration", self._resource_parameters(), scope)
-
-    def orders_export(self, _: dict[str, str]) -> None:
-        self._create("order", self._resource_parameters())
+    def resource_export(self, resolve: scopes.Resolver, path: dict[str, str]) -> None:
+        """A per-resource endpoint: its path names the scope; an empty body means all defaults."""
+        try:
+            resource = resolve(self.server.app.store, path)
+        except scopes.ResourceError as error:
+            raise ApiError(error.status, error.key, error.message, error.details, **error.extra) from None
+        # Real examples send `order` beside `parameters` on these endpoints.
+        body = validation.without_nulls(self._json_body(required=False))
+        self._create(
+            resource.exported_object,
+            body.get("parameters"),
+            resource.scope,
+            scope_echo=resource.scope_echo,
+            order=body.get("order"),
+        )
 
     def list_exports(self, _: dict[str, str]) -> None:
         limit = self._int_query("limit", 10, 1, 100)
@@ -413,11 +446,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         injected = self.server.app.faults.on_download_start()
         if injected.status is not None:
             raise self._injected(injected.status, None, False)
-        if injected.refuse_token and job.token is not None:
-            job.token = secrets.token_urlsafe(24)
-        expected = job.token or ""
-        if not token or not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-            raise ApiError(401, "unauthorized", "Unauthorized", "Missing or invalid download token")
+        if injected.refuse_token:
+            job.token_key = new_export_key()
+        problem = self.server.app.worker.tokens.problem(token, job.id, job.token_key)
+        if problem is not None:
+            raise ApiError(401, "unauthorized", "Unauthorized", problem)
         path = job.path
         if path is None or not path.exists():
             raise _not_found("export", job.id)
@@ -470,6 +503,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
+def _depth(value: Any) -> int:
+    """How deeply a decoded JSON value nests, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     """A single `bytes=` range as (first, last) byte, or None when it cannot be satisfied."""
     match = _RANGE.match(header.strip())
@@ -486,23 +530,15 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def _resource_route(resolve: scopes.Resolver) -> Route:
+    return lambda handler, path: handler.resource_export(resolve, path)
+
+
 ROUTES: tuple[tuple[re.Pattern[str], dict[str, Route]], ...] = (
     (re.compile(r"^/v1/exports$"), {"POST": SandboxHandler.create_export, "GET": SandboxHandler.list_exports}),
     (
         re.compile(rf"^/v1/exports/{_EXPORT_ID}$"),
         {"GET": SandboxHandler.get_export, "DELETE": SandboxHandler.delete_export},
     ),
-    (
-        re.compile(r"^/v1/vouchers/(?P<code>[^/]+)/transactions/export$"),
-        {"POST": SandboxHandler.voucher_transactions_export},
-    ),
-    (
-        re.compile(r"^/v1/campaigns/(?P<campaign>[^/]+)/transactions/export$"),
-        {"POST": SandboxHandler.campaign_transactions_export},
-    ),
-    (
-        re.compile(r"^/v1/loyalties/(?P<campaign>[^/]+)/points-expiration/export$"),
-        {"POST": SandboxHandler.points_expiration_export},
-    ),
-    (re.compile(r"^/v1/orders/export$"), {"POST": SandboxHandler.orders_export}),
+    *((pattern, {"POST": _resource_route(resolve)}) for pattern, resolve in scopes.ENDPOINTS),
 )

@@ -1,4 +1,4 @@
-"""The SQLite store: creates the tables, fills them once per seed and scale, and adds records later.
+"""The SQLite store: creates the tables, fills them once per seed, scale and as_of, and adds records later.
 
 Every caller gets its own connection (SQLite connections are not shared across threads); the
 database runs in WAL mode so the worker can stream an export while a test adds records.
@@ -10,14 +10,14 @@ import random
 import sqlite3
 import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from exportctl.sandbox import generator, tables
+from exportctl.sandbox import dbfile, generator, tables
 
 # Bumped whenever the generator's output changes, so an existing --db file is rebuilt.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 
 class UnknownObjectError(KeyError):
@@ -25,14 +25,17 @@ class UnknownObjectError(KeyError):
 
 
 class Store:
-    """One SQLite database of generated records."""
+    """One SQLite database of generated records, ending at `as_of` (a date or datetime; default: today, UTC)."""
 
-    def __init__(self, path: Path, *, seed: int, scale: float) -> None:
+    def __init__(self, path: Path, *, seed: int, scale: float, as_of: date | datetime | None = None) -> None:
         self.path = Path(path)
         self.seed = seed
         self.scale = scale
+        self.as_of = as_of if as_of is not None else generator.today_utc()
         self.generation_seconds = 0.0
         self.reused = False
+        # Why an existing sandbox file was regenerated (None when it was new or reused), for the CLI to say.
+        self.rebuilt_because: str | None = None
         self._write_lock = threading.Lock()
         self._additions = 0
 
@@ -43,24 +46,36 @@ class Store:
         return conn
 
     def open(self) -> None:
-        """Create and fill the database, unless it already holds this seed and scale."""
+        """Create and fill the database, unless it already holds this seed, scale and as_of.
+
+        Raises dbfile.SandboxDatabaseError, before changing anything, for a file the sandbox did not make.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        wanted = {"seed": str(self.seed), "scale": repr(float(self.scale)), "version": GENERATOR_VERSION}
+        wanted = {
+            "seed": str(self.seed),
+            "scale": repr(float(self.scale)),
+            "as_of": generator.as_of_text(self.as_of),
+            "version": GENERATOR_VERSION,
+        }
+        found = dbfile.inspect(self.path)
+        if found.meta == wanted:
+            self.reused = True
+            return
+        if not found.empty:
+            self.rebuilt_because = dbfile.rebuild_reason(found.meta, wanted)
+        started = time.perf_counter()
         conn = self.connect()
         try:
-            if self._meta(conn) == wanted:
-                self.reused = True
-                return
-            started = time.perf_counter()
             # The bulk load needs no rollback journal: an interrupted load leaves no meta row and is redone.
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
+            conn.execute(f"PRAGMA application_id = {dbfile.APPLICATION_ID}")
             for table in (*tables.TABLE_NAMES.values(), *tables.INTERNAL_TABLES):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in tables.create_statements():
                 conn.execute(statement)
             conn.execute("BEGIN")
-            generator.Generator(self.seed).generate(conn, self.scale)
+            generator.Generator(self.seed, anchor_ms=generator.anchor_ms(self.as_of)).generate(conn, self.scale)
             for statement in tables.INDEX_STATEMENTS:
                 conn.execute(statement)
             conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(wanted.items()))
@@ -70,13 +85,6 @@ class Store:
             self.generation_seconds = time.perf_counter() - started
         finally:
             conn.close()
-
-    @staticmethod
-    def _meta(conn: sqlite3.Connection) -> dict[str, str]:
-        try:
-            return dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.OperationalError:
-            return {}
 
     # reading ----------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -18,6 +18,7 @@ from typing import Any
 from exportctl.sandbox import query
 from exportctl.sandbox.faults import Faults, JobFault
 from exportctl.sandbox.store import Store
+from exportctl.sandbox.tokens import DownloadTokens, new_export_key
 
 # How many exports produce their files at the same time; the others wait IN_PROGRESS.
 CONCURRENT_GENERATIONS = 2
@@ -51,8 +52,9 @@ class ExportJob:
     spec: query.ExportSpec
     created_at: str
     sequence: int
+    tokens: DownloadTokens = field(repr=False)
     status: str = "SCHEDULED"
-    token: str | None = None
+    token_key: bytes = field(default_factory=new_export_key, repr=False)  # rotated to void its URLs
     path: Path | None = None
     rows: int | None = None
     error: str | None = None
@@ -71,8 +73,10 @@ class ExportJob:
             "result": None,
             "user_id": None,
         }
-        if self.status == "DONE" and self.token is not None:
-            body["result"] = {"url": f"{base_url}/v1/exports/{self.id}?token={self.token}"}
+        if self.status == "DONE":
+            # A fresh token on every read, as the real API mints one per GET: an expired URL is cured by a GET.
+            token = self.tokens.mint(self.id, self.token_key)
+            body["result"] = {"url": f"{base_url}/v1/exports/{self.id}?token={token}"}
         if self.status == "ERROR":
             body["error"] = {"key": "export_failed", "message": self.error or "Export failed"}
         return body
@@ -81,8 +85,11 @@ class ExportJob:
 class Worker:
     """Owns the export jobs and the threads that run them."""
 
-    def __init__(self, store: Store, data_dir: Path, timing: Timing, faults: Faults) -> None:
+    def __init__(
+        self, store: Store, data_dir: Path, timing: Timing, faults: Faults, tokens: DownloadTokens | None = None
+    ) -> None:
         self.store = store
+        self.tokens = tokens or DownloadTokens("sandbox")
         self.data_dir = Path(data_dir)
         self.timing = timing
         self.faults = faults
@@ -97,7 +104,7 @@ class Worker:
         """Schedule an export; returns at once with the job SCHEDULED."""
         with self._lock:
             self._sequence += 1
-            job = ExportJob(new_export_id(), spec, _now_iso(), self._sequence, fault=self.faults.on_job())
+            job = ExportJob(new_export_id(), spec, _now_iso(), self._sequence, self.tokens, fault=self.faults.on_job())
             self._jobs[job.id] = job
             thread = threading.Thread(target=self._run, args=(job,), name=f"export-{job.id}", daemon=True)
             self._threads = [t for t in self._threads if t.is_alive()]
@@ -146,7 +153,6 @@ class Worker:
             if self._stop.wait(max(0.0, minimum - (time.monotonic() - started))):
                 return
             job.rows = rows
-            job.token = secrets.token_urlsafe(24)
             job.status = "DONE"
             if self.get(job.id) is None and job.path is not None:
                 # Deleted while its file was being written.

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from exportctl.sandbox import Sandbox
-from exportctl.schema import title_for
+from exportctl.schema import API_OBJECTS
 
 
 class Api:
@@ -59,6 +59,10 @@ class Api:
         text = self.csv_text(self.create(exported_object, parameters))
         return list(csv.DictReader(io.StringIO(text, newline="")))
 
+    def cells(self, export: dict[str, Any]) -> list[list[str]]:
+        """The data rows of an export, cells in the order of its fields (whatever the header's titles)."""
+        return list(csv.reader(io.StringIO(self.csv_text(export), newline="")))[1:]
+
     @staticmethod
     def error(response: requests.Response, status: int, key: str) -> dict[str, Any]:
         """The Voucherify error body, checked for the documented shape, status and key."""
@@ -73,7 +77,16 @@ class Api:
             assert header in response.headers
         return dict(body)
 
+    @staticmethod
+    def unauthorized(response: requests.Response) -> None:
+        """A refused API key: the real API's body, exactly, with no details or request_id in it."""
+        assert response.status_code == 401, response.text
+        assert response.json() == {"code": 401, "message": "Unauthorized", "key": "unauthorized"}
+        assert response.headers["X-Request-Id"].startswith("v-")
+        for header in ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Retry"):
+            assert header in response.headers
+
     def ids(self, exported_object: str, filters: dict[str, Any], field: str = "id") -> list[str]:
         """The values of one field over the rows an export with these filters returns, sorted."""
         rows = self.rows(exported_object, {"fields": [field], "filters": filters})
-        return sorted(row[title_for(field)] for row in rows)
+        return sorted(row[API_OBJECTS[exported_object].title_of(field)] for row in rows)

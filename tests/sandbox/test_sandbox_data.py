@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from exportctl import schema
 from exportctl.sandbox import Sandbox, Timing
-from exportctl.sandbox.generator import ANCHOR, HISTORY_DAYS, scaled_counts
+from exportctl.sandbox.generator import HISTORY_DAYS, scaled_counts
 from exportctl.sandbox.store import Store, UnknownObjectError
 
 from .http_api import Api
@@ -37,7 +37,8 @@ def every_field_of(exported_object: str) -> list[str]:
 def test_same_seed_gives_byte_identical_exports(tmp_path: Path) -> None:
     texts = []
     for run in ("a", "b"):
-        with Sandbox(seed=7, scale=0.01, timing=FAST, data_dir=tmp_path / run) as sb:
+        # as_of pinned: two sandboxes started either side of midnight UTC would differ by a day.
+        with Sandbox(seed=7, scale=0.01, timing=FAST, data_dir=tmp_path / run, as_of=date(2026, 11, 1)) as sb:
             client = Api(sb)
             texts.append(
                 {
@@ -46,7 +47,7 @@ def test_same_seed_gives_byte_identical_exports(tmp_path: Path) -> None:
                 }
             )
     assert texts[0] == texts[1]
-    with Sandbox(seed=8, scale=0.01, timing=FAST) as other:
+    with Sandbox(seed=8, scale=0.01, timing=FAST, as_of=date(2026, 11, 1)) as other:
         client = Api(other)
         assert client.csv_text(client.create("voucher", {"fields": ["id"]})) != texts[0]["voucher"]
 
@@ -158,10 +159,11 @@ def test_balances_and_summaries_agree_with_the_records(sandbox: Sandbox) -> None
     assert rows("SELECT count(*) FROM orders WHERE total_amount < 0 OR total_amount > amount")[0][0] == 0
 
 
-def test_dates_span_the_two_years_before_the_anchor(sandbox: Sandbox) -> None:
+def test_dates_span_the_two_years_before_as_of(sandbox: Sandbox) -> None:
     low, high = sandbox.store.rows("SELECT min(created_at), max(created_at) FROM vouchers")[0]
-    start = ANCHOR - timedelta(days=HISTORY_DAYS + 31)
-    assert start.isoformat()[:10] <= low[:10] and high < ANCHOR.isoformat()[:10]
+    assert isinstance(sandbox.as_of, date)
+    start = sandbox.as_of - timedelta(days=HISTORY_DAYS + 31)
+    assert start.isoformat() <= low[:10] and high[:10] < sandbox.as_of.isoformat()
     assert (datetime.fromisoformat(high[:10]) - datetime.fromisoformat(low[:10])).days > 365
 
 
