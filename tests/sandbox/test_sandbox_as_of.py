@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from exportctl.sandbox import Sandbox, Timing
-from exportctl.schema import title_for
+from exportctl.schema import API_OBJECTS
 
 from .http_api import Api
 
@@ -40,7 +40,8 @@ def export(sandbox: Sandbox, exported_object: str, parameters: Mapping[str, obje
         rows = api.rows(exported_object, dict(parameters))
     finally:
         api.session.close()
-    return [{field: row[title_for(field)] for field in fields} for row in rows]
+    obj = API_OBJECTS[exported_object]
+    return [{field: row[obj.title_of(field)] for field in fields} for row in rows]
 
 
 def test_the_default_is_today_in_utc(sandbox: Sandbox) -> None:
