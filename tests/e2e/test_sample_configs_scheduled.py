@@ -15,7 +15,7 @@ import yaml
 from exportctl.sandbox import Sandbox
 from tests.cli import conftest as e2e
 from tests.cli.conftest import Cli
-from tests.conftest import SANDBOX_SCALE, SANDBOX_SEED, SANDBOX_TIMING
+from tests.conftest import start_sandbox
 
 cli = e2e.cli
 isolated = e2e.isolated
@@ -26,7 +26,7 @@ SAMPLES = Path(__file__).parents[2] / "sample-configs"
 @pytest.fixture(scope="module")
 def sandbox_in_2027() -> Iterator[Sandbox]:
     """Data up to 2027-01-01, so the split sample's fixed year 2026 holds redemptions whatever today is."""
-    with Sandbox(seed=SANDBOX_SEED, scale=SANDBOX_SCALE, as_of=date(2027, 1, 1), timing=SANDBOX_TIMING) as running:
+    with start_sandbox(as_of=date(2027, 1, 1)) as running:
         yield running
 
 
