@@ -50,10 +50,7 @@ from exportctl.client.retry import (
     int_header,
     surely_not_sent,
 )
-from exportctl.errors import (
-    ApiError,
-    NetworkError,
-)
+from exportctl.errors import ApiError, NetworkError
 from exportctl.events import EventHandler, HttpExchange, Retrying, ignore_event
 from exportctl.masking import mask
 from exportctl.settings import Settings, download_base_for

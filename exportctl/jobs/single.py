@@ -13,16 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exportctl.client.api import ApiClient
-from exportctl.errors import (
-    InterruptedByUser,
-    NetworkError,
-    UsageError,
-)
-from exportctl.events import (
-    EventHandler,
-    Submitted,
-    ignore_event,
-)
+from exportctl.errors import InterruptedByUser, NetworkError, UsageError
+from exportctl.events import EventHandler, Submitted, ignore_event
 from exportctl.files.targets import Target, check_target
 from exportctl.jobs.download import DownloadResult, download_export
 from exportctl.jobs.poll import poll_until_done
