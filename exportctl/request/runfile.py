@@ -11,7 +11,7 @@ The format::
         parameters: {fields: [id, amount], order: -created_at, filters: ["status=PAID"]}
         output: "{name}-{date}.csv"
 
-Each entry is a single-export config (`request.CONFIG_KEYS`, validated by `request.build_request`, with
+Each entry is a single-export config (`request.model.CONFIG_KEYS`, validated by `request.build.build_request`, with
 the file's own line numbers) plus `name` and `object`. An entry's key replaces the same key of `defaults`
 as a whole (a `parameters` of its own replaces the default `parameters`; nothing is merged deeper).
 
