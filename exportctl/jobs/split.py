@@ -14,8 +14,10 @@ ends later (the default `--until` is the run's start) still reuses every earlier
 
 The join writes one header row (the first part's, rewritten for `--headers fields`), then every part's
 records in window order, through `TARGET.part` and one rename (or to standard output once every window is
-saved). `sha256`, `bytes` and `rows` describe the joined CSV. After the join, the parts and the manifest
-are removed. With `-o -` the parts live in a temporary directory and there is no resume.
+saved); parts whose header rows differ (metadata key columns depend on the data) are joined by column name
+into the union of their columns (`files.csv.joined_rows`). `sha256`, `bytes` and `rows` describe the joined
+CSV. After the join, the parts and the manifest are removed. With `-o -` the parts live in a temporary
+directory and there is no resume.
 """
 
 from __future__ import annotations
