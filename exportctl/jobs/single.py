@@ -15,6 +15,7 @@ from typing import Any
 from exportctl.client.api import ApiClient
 from exportctl.errors import InterruptedByUser, NetworkError, UsageError
 from exportctl.events import EventHandler, Submitted, ignore_event
+from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import Target, check_target
 from exportctl.jobs.download import DownloadResult, download_export
 from exportctl.jobs.poll import poll_until_done
@@ -73,6 +74,7 @@ def run_export(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     header: Callable[[bytes], bytes] | None = None,
+    rows: RowFilter | None = None,
 ) -> ExportOutcome:
     """Submit, wait (unless `wait` is False) and download: the whole export.
 
@@ -103,7 +105,15 @@ def run_export(
             raise
         export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
         download = download_export(
-            client, export, resolved, on_event=on_event, force=force, sleep=sleep, clock=clock, header=header
+            client,
+            export,
+            resolved,
+            on_event=on_event,
+            force=force,
+            sleep=sleep,
+            clock=clock,
+            header=header,
+            rows=rows,
         )
     return ExportOutcome(
         export_id=export_id,

@@ -41,6 +41,7 @@ from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.files.atomic import write_atomically, write_json_atomically
 from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
+from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
 from exportctl.jobs.single import ExportOutcome, run_export
@@ -188,6 +189,7 @@ def run_split(
     force: bool = False,
     timeout: float | None = None,
     header: Callable[[bytes], bytes] | None = None,
+    rows: RowFilter | None = None,
     on_event: EventHandler = ignore_event,
     stdout: BinaryIO | None = None,
 ) -> ExportOutcome:
@@ -203,7 +205,7 @@ def run_split(
             manifest = Manifest(manifest_path(target), request.fingerprint(field=field.name), body, windows)
             manifest.load(parts)
         parts.mkdir(exist_ok=True)
-        results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, on_event)
+        results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, rows, on_event)
         joined = join_parts([r.part for r in results], target, force=force, header=header, stdout=stdout)
         on_event(Saved(f"{len(windows)} windows", str(target), joined.bytes, joined.rows, joined.sha256, 0.0))
         if target != STDOUT:
@@ -232,6 +234,7 @@ def _fetch_all(
     manifest: Manifest,
     parallel: int,
     timeout: float | None,
+    rows: RowFilter | None,
     on_event: EventHandler,
 ) -> list[WindowResult]:
     """Every window's part, in window order; the first failure is raised once the running windows end."""
@@ -267,6 +270,7 @@ def _fetch_all(
                 timeout=timeout,
                 on_event=handler,
                 force=True,
+                rows=rows,
             )
         except BaseException:
             manifest.record(window, status=FAILED)
