@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exportctl.client.api import ApiClient
-from exportctl.errors import InterruptedByUser, NetworkError, UsageError
+from exportctl.errors import ExportctlError, InterruptedByUser, NetworkError, UsageError
 from exportctl.events import EventHandler, Submitted, ignore_event
 from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import Target, check_target
 from exportctl.jobs.download import DownloadResult, download_export
 from exportctl.jobs.poll import poll_until_done
 from exportctl.request.model import ExportRequest
+
+# `exportctl download ID` saves an export as the API wrote it: for a kind's command, every kind.
+KIND_NOTE = "Its file holds every kind of transaction; rerun this command to save only this kind."
 
 
 @dataclass(frozen=True)
@@ -101,9 +104,15 @@ def run_export(
         except UsageError as exc:
             exc.hint = (
                 f"The export {export_id} was created; save it elsewhere with: exportctl download {export_id} -o PATH"
+                + (f" {KIND_NOTE}" if rows is not None else "")
             )
             raise
-        export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
+        try:
+            export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
+        except ExportctlError as exc:
+            if rows is not None and exc.hint is not None:
+                exc.hint += f" {KIND_NOTE}"
+            raise
         download = download_export(
             client,
             export,

@@ -106,3 +106,12 @@ def test_a_broken_download_of_a_kind_starts_over_and_saves_the_filtered_file(cli
     cli.sandbox.faults.drop_download_after(3000)
     summary, saved = _saved(cli, isolated, "loyalty-card-transactions", "--fields", FIELDS)
     assert saved == clean and summary["rows"] == len(clean.splitlines()) - 1
+
+
+def test_a_kinds_export_left_on_the_server_says_that_its_file_holds_every_kind(cli: Cli, isolated: Path) -> None:
+    cli.sandbox.faults.hold_in_progress(5)
+    result = cli("gift-card-transactions", "--timeout", "1s", "-o", "out.csv")
+    assert result.exit_code == 6, result.output
+    assert "exportctl wait" in result.output
+    assert "holds every kind of transaction; rerun this command" in result.output
+    assert not (isolated / "out.csv").exists()
