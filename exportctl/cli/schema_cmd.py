@@ -10,7 +10,7 @@ import typer
 from exportctl.cli import options
 from exportctl.cli.completion_sources import complete_object
 from exportctl.cli.console import write_json
-from exportctl.schema import EXPORT_OBJECTS, ExportObject, lookup
+from exportctl.schema import EXPORT_OBJECTS, ExportObject, Scope, lookup
 
 
 def _as_dict(obj: ExportObject) -> dict[str, Any]:
@@ -37,8 +37,16 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
             for flt in obj.filters
         ],
         "filter_prefixes": list(obj.filter_prefixes),
-        "scopes": [{"option": f"--{scope.option}", "endpoint": scope.path} for scope in obj.scopes],
+        "scopes": [{"option": _scope_label(scope), "endpoint": scope.path} for scope in obj.scopes],
+        # A kind's command keeps its records by `type`, except behind the endpoints that give only its kind.
+        "kept_types": list(_kept_types(obj)),
+        "kind_endpoints": [_scope_label(scope) for scope in obj.scopes if scope.one_kind],
     }
+
+
+def _kept_types(obj: ExportObject) -> tuple[str, ...]:
+    found = obj.get_field("type") if obj.kind else None
+    return found.values if found is not None else ()
 
 
 def _render(obj: ExportObject) -> None:
@@ -68,7 +76,16 @@ def _render(obj: ExportObject) -> None:
     if obj.filter_prefixes:
         out_console().print(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
     for scope in obj.scopes:
-        out_console().print(f"--{scope.option}: {scope.help} (POST {scope.path})")
+        out_console().print(f"{_scope_label(scope)}: {scope.help} (POST {scope.path})")
+    if obj.kind:
+        by_endpoint = [_scope_label(scope) for scope in obj.scopes if scope.one_kind]
+        unless = f" (with {' or '.join(by_endpoint)} the endpoint gives only them)" if by_endpoint else ""
+        out_console().print(f"Rows kept: type {', '.join(_kept_types(obj))}; needs the type field{unless}.")
+
+
+def _scope_label(scope: Scope) -> str:
+    """`--member`, or `--campaign --member` for an endpoint that takes both."""
+    return f"--{scope.along} --{scope.option}" if scope.along else f"--{scope.option}"
 
 
 def schema(

@@ -115,3 +115,12 @@ def test_a_kinds_export_left_on_the_server_says_that_its_file_holds_every_kind(c
     assert "exportctl wait" in result.output
     assert "holds every kind of transaction; rerun this command" in result.output
     assert not (isolated / "out.csv").exists()
+
+
+def test_schema_says_which_rows_a_kinds_command_keeps_and_where_the_endpoint_does_it(cli: Cli) -> None:
+    gift = json.loads(cli("schema", "gift-card-transactions", "--json", credentials=False).stdout)
+    assert gift["kept_types"] and all(kind.startswith("CREDITS_") for kind in gift["kept_types"])
+    assert gift["kind_endpoints"] == []
+    loyalty = json.loads(cli("schema", "loyalty-card-transactions", "--json", credentials=False).stdout)
+    assert loyalty["kind_endpoints"] == ["--campaign", "--member", "--campaign --member"]
+    assert json.loads(cli("schema", "voucher-transactions", "--json", credentials=False).stdout)["kept_types"] == []
