@@ -202,7 +202,10 @@ def run_split(
         else:
             parts = parts_dir(target)
             body = {"endpoint": request.endpoint(), "body": request.body(), "field": field.name}
-            manifest = Manifest(manifest_path(target), request.fingerprint(field=field.name), body, windows)
+            # Parts kept by a kind's row filter are other bytes than the API's: never mix the two on a resume.
+            kept = {"kept_types": ",".join(request.kept_types() or ())} if rows is not None else {}
+            print_ = request.fingerprint(field=field.name, **kept)
+            manifest = Manifest(manifest_path(target), print_, body, windows)
             manifest.load(parts)
         parts.mkdir(exist_ok=True)
         results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, rows, on_event)
