@@ -53,8 +53,13 @@ def build_request(
     config: Mapping[str, Any] | None = None,
     *,
     config_path: str | None = None,
+    whole: bool = True,
 ) -> tuple[ExportRequest, RunOptions]:
-    """Merge a config mapping (from `load_config`) and flags (which win), validate all of it offline."""
+    """Merge a config mapping (from `load_config`) and flags (which win), validate all of it offline.
+
+    `whole=False` (the lint, checking one part of a file at a time) leaves out the checks between the scope
+    and the fields, which a part without the scope would fail for nothing.
+    """
     config = config if config is not None else {}
     at = KeyLocator(config_path or getattr(config, "path", None), getattr(config, "lines", {}))
     if not isinstance(config, Mapping):
@@ -100,7 +105,8 @@ def build_request(
         **windowing,
     )
     request = ExportRequest(obj, fields, order, filters, scope, along)
-    _require_type_column(request)
+    if whole:
+        _require_type_column(request)
     return request, options
 
 

@@ -124,3 +124,19 @@ def test_schema_says_which_rows_a_kinds_command_keeps_and_where_the_endpoint_doe
     loyalty = json.loads(cli("schema", "loyalty-card-transactions", "--json", credentials=False).stdout)
     assert loyalty["kind_endpoints"] == ["--campaign", "--member", "--campaign --member"]
     assert json.loads(cli("schema", "voucher-transactions", "--json", credentials=False).stdout)["kept_types"] == []
+
+
+def test_validate_refuses_a_kind_without_type_only_where_no_loyalty_endpoint_scopes_it(
+    cli: Cli, isolated: Path
+) -> None:
+    (isolated / "run.yaml").write_text(
+        "exports:\n"
+        "  - {name: one-card, object: loyalty-card-transactions, member: LC-1, campaign: c1,"
+        " parameters: {fields: [id, amount]}}\n"
+        "  - {name: gifts, object: gift-card-transactions, parameters: {fields: [id, amount]}}\n",
+        encoding="utf-8",
+    )
+    result = cli("validate", "run.yaml", credentials=False)
+    assert result.exit_code == 2, result.output
+    assert "gifts: gift-card-transactions needs the type field" in result.output
+    assert "one-card" not in result.output
