@@ -93,9 +93,10 @@ def joined_rows(paths: list[Path], header: Callable[[bytes], bytes] | None) -> I
 
     Parts with the same header row are copied byte for byte. Parts whose columns differ (`metadata` is one
     column per key present in the data) are joined by column name into the union of their columns: the
-    first part's columns in its order, then every other column in order of first appearance (part by part,
-    left to right); each record is placed under its own headers and empty elsewhere. A record with more
-    cells than its part's header row cannot be placed and is a DownloadError, never a misaligned row.
+    columns of the first part with records in its order, then every other column in order of first
+    appearance (part by part, left to right); each record is placed under its own headers and empty
+    elsewhere. A record with more cells than its part's header row cannot be placed and is a DownloadError,
+    never a misaligned row.
     """
     heads = [(path, _first_line(path)) for path in paths]
     present = [(path, line) for path, line in heads if line]  # an empty part has no header and no records
@@ -145,8 +146,10 @@ def _column_keys(cells: list[str]) -> list[tuple[str, int]]:
 def _union(parts: list[tuple[Path, bytes]], ending: bytes, header: Callable[[bytes], bytes] | None) -> Iterator[bytes]:
     """Parts with different header rows, joined by column name into the union of their columns."""
     part_keys = [_column_keys(_cells(line)) for _, line in parts]
+    # A window without records has the columns of no metadata key: the first one with records leads.
+    lead = next((i for i, (path, line) in enumerate(parts) if path.stat().st_size > len(line)), 0)
     union: dict[tuple[str, int], int] = {}
-    for keys in part_keys:
+    for keys in (part_keys[lead], *part_keys):
         for key in keys:
             union.setdefault(key, len(union))
     terminator = ending.decode("ascii")

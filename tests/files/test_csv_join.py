@@ -45,3 +45,9 @@ def test_a_record_longer_than_its_header_row_fails_the_join_and_writes_nothing(t
     with pytest.raises(DownloadError, match="3 cells but the header row names 2 columns"):
         join_parts(parts, tmp_path / "out.csv")
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_first_window_with_records_leads_the_column_order(tmp_path: Path) -> None:
+    parts = _parts(tmp_path, "Code,Creation Date\r\n", "Code,batch,Creation Date\r\nA,b1,2024\r\n", "Code,x\r\nB,1\r\n")
+    join_parts(parts, tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_bytes() == b"Code,batch,Creation Date,x\r\nA,b1,2024,\r\nB,,,1\r\n"
