@@ -64,7 +64,7 @@ class ExportResult:
     output: Path | Literal["-"] | None  # None when not waited for (wait=False)
     rows: int | None
     bytes: int | None
-    sha256: str | None  # of the CSV bytes as received
+    sha256: str | None  # of the saved CSV (a kind's filtered rows, a rewritten header row)
     seconds: float
     api_calls: int
     summary: dict[str, Any] = field(repr=False)  # the CLI's `--json` document, key for key
