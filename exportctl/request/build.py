@@ -106,23 +106,8 @@ def build_request(
     )
     request = ExportRequest(obj, fields, order, filters, scope, along)
     if whole:
-        _require_type_column(request)
+        request.require_type_field()
     return request, options
-
-
-def _require_type_column(request: ExportRequest) -> None:
-    """A kind's command picks its rows by the `type` column, so that column must be exported."""
-    if request.kept_types() is None or request.fields is None or "type" in request.fields:
-        return
-    obj = request.obj
-    one_kind = [f"--{s.option}" + (f" with --{s.along}" if s.along else "") for s in obj.scopes if s.one_kind]
-    scoped = f", or narrow it with {' or '.join(one_kind)} (an endpoint of {obj.kind} cards only)" if one_kind else ""
-    raise ValidationError(
-        f"{obj.command} needs the type field: POST {request.endpoint()} exports transactions of every kind, and "
-        f"exportctl keeps "
-        f"the {obj.kind} card ones ({', '.join(request.kept_types() or ())}) by their type column.",
-        hint=f"Add type to the fields{scoped}; voucher-transactions exports every kind.",
-    )
 
 
 def _text(value: Any, where: str) -> str:

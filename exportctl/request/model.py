@@ -159,6 +159,22 @@ class ExportRequest:
         type_field = self.obj.get_field("type")
         return type_field.values if type_field is not None else None
 
+    def require_type_field(self) -> None:
+        """A kind's command keeps its rows by the `type` column, so that column must be exported."""
+        kept = self.kept_types()
+        if kept is None or self.fields is None or "type" in self.fields:
+            return
+        obj = self.obj
+        one_kind = [f"--{s.option}" + (f" with --{s.along}" if s.along else "") for s in obj.scopes if s.one_kind]
+        scoped = (
+            f", or narrow it with {' or '.join(one_kind)} (an endpoint of {obj.kind} cards only)" if one_kind else ""
+        )
+        raise ValidationError(
+            f"{obj.command} needs the type field: POST {self.endpoint()} exports transactions of every kind, and "
+            f"exportctl keeps the {obj.kind} card ones ({', '.join(kept)}) by their type column.",
+            hint=f"Add type to the fields{scoped}; voucher-transactions exports every kind.",
+        )
+
 
 @dataclass(frozen=True)
 class RunOptions:
