@@ -1,3 +1,97 @@
-"""exportctl: export Voucherify data as CSV files."""
+"""exportctl: export Voucherify data as CSV files, from the command line or from Python.
+
+    import exportctl
+    result = exportctl.export("voucher", fields=["code", "value"], output="vouchers.csv")
+
+The names below are imported on first use, so that `exportctl --help` and TAB completion, which import
+this package too, do not pay for requests or yaml.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "export": "exportctl.library",
+    "plan": "exportctl.library",
+    "ExportResult": "exportctl.library",
+    "PlannedExport": "exportctl.library",
+    "Settings": "exportctl.settings",
+    "ExitCode": "exportctl.errors",
+    "ExportctlError": "exportctl.errors",
+    "UsageError": "exportctl.errors",
+    "ValidationError": "exportctl.errors",
+    "ConfigError": "exportctl.errors",
+    "AuthError": "exportctl.errors",
+    "ApiError": "exportctl.errors",
+    "NotFoundError": "exportctl.errors",
+    "NetworkError": "exportctl.errors",
+    "ExportFailedError": "exportctl.errors",
+    "WaitTimeoutError": "exportctl.errors",
+    "DownloadError": "exportctl.errors",
+    "OutputError": "exportctl.errors",
+    "LockedError": "exportctl.errors",
+    "InterruptedByUser": "exportctl.errors",
+}
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "ConfigError",
+    "DownloadError",
+    "ExitCode",
+    "ExportFailedError",
+    "ExportResult",
+    "ExportctlError",
+    "InterruptedByUser",
+    "LockedError",
+    "NetworkError",
+    "NotFoundError",
+    "OutputError",
+    "PlannedExport",
+    "Settings",
+    "UsageError",
+    "ValidationError",
+    "WaitTimeoutError",
+    "__version__",
+    "export",
+    "plan",
+]
+
+if TYPE_CHECKING:
+    from exportctl.errors import (
+        ApiError,
+        AuthError,
+        ConfigError,
+        DownloadError,
+        ExitCode,
+        ExportctlError,
+        ExportFailedError,
+        InterruptedByUser,
+        LockedError,
+        NetworkError,
+        NotFoundError,
+        OutputError,
+        UsageError,
+        ValidationError,
+        WaitTimeoutError,
+    )
+    from exportctl.library import ExportResult, PlannedExport, export, plan
+    from exportctl.settings import Settings
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'exportctl' has no attribute '{name}'")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,7 +1,7 @@
 """What happens during an export, as plain values. The domain emits them; reporters render them.
 
-The domain never prints: `job.py` and `client.py` call an `EventHandler` with these, and
-`reporting.py` turns them into a spinner, plain log lines, or nothing.
+The domain never prints: `jobs/` and `client/` call an `EventHandler` with these, and
+`cli/reporters.py` turns them into a spinner, plain log lines, or nothing.
 """
 
 from __future__ import annotations

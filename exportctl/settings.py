@@ -59,8 +59,13 @@ class Settings:
     base_url: str
     app_id: str
     app_token: str = field(repr=False)  # never in a repr, a traceback or a log line
-    profile: str | None
-    source: str
+    profile: str | None = None
+    source: str = "arguments"
+
+    @classmethod
+    def from_environment(cls, *, profile: str | None = None, config_path: Path | None = None) -> Settings:
+        """What the CLI would use without flags: the environment, then the profile file."""
+        return resolve_settings(profile=profile, config_path=config_path)
 
 
 def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -285,10 +290,8 @@ def _parse_config(text: str, path: Path) -> _Config:
         return _Config(default_profile=None, profiles={})
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping with 'default_profile' and 'profiles'", path=where)
-    unknown = [str(key) for key in data if key not in TOP_LEVEL_KEYS]
-    if unknown:
-        maybe = _did_you_mean(unknown[0], TOP_LEVEL_KEYS)
-        raise ConfigError(f"unknown key '{unknown[0]}'.{maybe} Valid keys: {', '.join(TOP_LEVEL_KEYS)}.", path=where)
+    for key in data:
+        _refuse_unknown(str(key), TOP_LEVEL_KEYS, where)
 
     raw_profiles = data.get("profiles") or {}
     if not isinstance(raw_profiles, dict):
@@ -315,11 +318,7 @@ def _parse_profile(name: str, values: Any, where: str) -> dict[str, str]:
         raise ConfigError(f"profile '{name}' must be a mapping with keys {', '.join(PROFILE_KEYS)}", path=where)
     parsed: dict[str, str] = {}
     for key, value in values.items():
-        if key not in PROFILE_KEYS:
-            maybe = _did_you_mean(str(key), PROFILE_KEYS)
-            raise ConfigError(
-                f"profile '{name}': unknown key '{key}'.{maybe} Valid keys: {', '.join(PROFILE_KEYS)}.", path=where
-            )
+        _refuse_unknown(str(key), PROFILE_KEYS, where, prefix=f"profile '{name}': ")
         if value is None or isinstance(value, (dict, list, bool)):
             raise ConfigError(f"profile '{name}': '{key}' must be a string", path=where)
         parsed[str(key)] = str(value)
@@ -330,6 +329,13 @@ def _parse_profile(name: str, values: Any, where: str) -> dict[str, str]:
     if "api_url" in parsed:
         parsed["api_url"] = normalise_api_url(parsed["api_url"], f"{where}: profile '{name}'")
     return parsed
+
+
+def _refuse_unknown(key: str, valid: Sequence[str], where: str, *, prefix: str = "") -> None:
+    """The profile file's one unknown-key check, for its top level and for each profile."""
+    if key not in valid:
+        maybe = _did_you_mean(key, valid)
+        raise ConfigError(f"{prefix}unknown key '{key}'.{maybe} Valid keys: {', '.join(valid)}.", path=where)
 
 
 def _did_you_mean(value: str, choices: Sequence[str]) -> str:

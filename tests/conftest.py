@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
+from exportctl.events import Event
 from exportctl.sandbox import Sandbox, Timing
 
 # Small and quick: every kind of record exists, and an export finishes in well under a second.
@@ -14,21 +18,26 @@ SANDBOX_SEED = 42
 SANDBOX_TIMING = Timing(scheduled=0.01, in_progress=0.02, per_thousand_rows=0.0)
 
 
+@contextmanager
+def start_sandbox(**overrides: Any) -> Iterator[Sandbox]:
+    """A running sandbox with the suite's seed, scale and timing unless `overrides` says otherwise.
+
+    The session's sandbox is one; a test that adds records or needs a rate limit starts its own.
+    """
+    settings: dict[str, Any] = {"seed": SANDBOX_SEED, "scale": SANDBOX_SCALE, "timing": SANDBOX_TIMING}
+    with Sandbox(**(settings | overrides)) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """A running sandbox on a free port of 127.0.0.1, shared by the session.
 
-    Tests that add records or need a rate limit should start their own `Sandbox` instead, so the
+    Tests that add records or need a rate limit start their own with `start_sandbox` instead, so the
     shared data stays what the generator made.
     """
     root = tmp_path_factory.mktemp("sandbox")
-    with Sandbox(
-        seed=SANDBOX_SEED,
-        scale=SANDBOX_SCALE,
-        db_path=root / "sandbox.sqlite3",
-        data_dir=root / "exports",
-        timing=SANDBOX_TIMING,
-    ) as running:
+    with start_sandbox(db_path=root / "sandbox.sqlite3", data_dir=root / "exports") as running:
         yield running
 
 
@@ -38,3 +47,31 @@ def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
     sandbox_server.faults.reset()
     yield sandbox_server
     sandbox_server.faults.reset()
+
+
+class Recorder:
+    """Collects events and the delays the code under test asked for, without waiting them out.
+
+    `sleep` records the delay and yields for `pause` seconds, so that the sandbox's real jobs progress
+    while a poller "waits".
+    """
+
+    def __init__(self, pause: float = 0.005) -> None:
+        self.pause = pause
+        self.events: list[Event] = []
+        self.delays: list[float] = []
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        time.sleep(self.pause)
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()

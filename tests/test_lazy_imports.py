@@ -50,3 +50,36 @@ def test_completion_does_not_import_heavy_modules() -> None:
     imported, stdout = _imported([], env)
     assert imported == []
     assert stdout.split() == ["code"]
+
+
+DOOR_PROBE = """
+import json, sys
+import exportctl
+def heavy(names, prefix):
+    return sorted(m for m in sys.modules if m.split(".")[0] in names or m.startswith(prefix))
+before = heavy({"requests", "yaml", "urllib3"}, "exportctl.")
+exportctl.plan("voucher", fields=["code"])
+after = heavy({"requests", "urllib3"}, "exportctl.client")
+print(json.dumps({"before": before, "after": after, "export": callable(exportctl.export)}))
+"""
+
+
+def test_the_library_door_imports_nothing_until_used_and_plan_stays_offline() -> None:
+    result = subprocess.run([sys.executable, "-c", DOOR_PROBE], capture_output=True, text=True, check=True)
+    seen = json.loads(result.stdout)
+    # `import exportctl` is what every CLI start pays: only the package itself.
+    assert seen["before"] == []
+    # Planning validates offline: no HTTP client is loaded for it.
+    assert seen["after"] == []
+    assert seen["export"] is True
+
+
+def test_the_door_names_resolve_to_the_documented_objects() -> None:
+    import exportctl
+    from exportctl import errors, library, settings
+
+    assert exportctl.export is library.export and exportctl.plan is library.plan
+    assert exportctl.Settings is settings.Settings
+    assert issubclass(exportctl.ValidationError, exportctl.UsageError)
+    assert exportctl.UsageError is errors.UsageError
+    assert sorted(exportctl.__all__) == sorted(["__version__", *exportctl._EXPORTS])

@@ -9,12 +9,11 @@ from functools import cache
 from typing import Annotated, Any
 
 import typer
-from typer._completion_classes import completion_init
-from typer.core import TyperGroup
 
 from exportctl import __version__
 from exportctl.cli.completion_sources import complete_profile
 from exportctl.cli.state import AppState
+from exportctl.cli.typer_internals import TyperGroup, click_usage_error, register_completion_classes
 from exportctl.errors import ExitCode, ExportctlError
 from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
@@ -109,13 +108,11 @@ class ExportctlGroup(TyperGroup):
             formatter.write_dl([(name, spec.short_help) for name, spec in COMMANDS.items()])
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        import typer._click as click_core
-
         from exportctl.suggest import closest
 
         try:
             return super().resolve_command(ctx, args)
-        except click_core.exceptions.UsageError as error:
+        except click_usage_error() as error:
             match = closest(args[0], COMMANDS) if args else None
             if match and "Did you mean" not in error.message:
                 error.message = f"{error.message.rstrip('.')}. Did you mean {match!r}?"
@@ -138,7 +135,7 @@ class ExportctlGroup(TyperGroup):
 
 # Typer registers its bash/zsh/fish completion classes only when it adds --install-completion itself;
 # we generate completion scripts with `exportctl completion SHELL` instead, so register them here.
-completion_init()
+register_completion_classes()
 
 app = typer.Typer(
     name="exportctl",

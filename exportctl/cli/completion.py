@@ -53,9 +53,9 @@ def completion_script(shell: Shell) -> str:
     if shell is Shell.bash:
         return BASH_SCRIPT
     # Typer's zsh and fish scripts pass the whole command line, so they need no such care.
-    from typer._completion_shared import get_completion_script
+    from exportctl.cli.typer_internals import completion_script_for
 
-    return get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell.value) + "\n"
+    return completion_script_for(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell.value) + "\n"
 
 
 def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:

@@ -1,6 +1,7 @@
 """One subcommand per exported object, generated from the schema tables.
 
-Each command only parses its options into `RequestFlags`, then hands over to `run_export_command`.
+Each command's options are those of the option table (`request.model.OPTIONS`), in its order; it only
+parses them into `RequestFlags`, then hands over to `run_export_command`.
 The options that differ per object (field and order choices, the scope options) are built from the
 object's table; the rest are the shared aliases of `cli.options`.
 """
@@ -15,7 +16,8 @@ import typer
 
 from exportctl.cli import options
 from exportctl.cli.completion_sources import fields_completer, filters_completer, orders_completer
-from exportctl.filters import GRAMMAR_HELP
+from exportctl.request.filters import GRAMMAR_HELP
+from exportctl.request.model import OPTIONS, SCOPE_OPTIONS
 from exportctl.schema import ExportObject
 
 
@@ -79,31 +81,14 @@ def _parameters(obj: ExportObject) -> list[inspect.Parameter]:
     def keyword(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
         return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
 
-    params = [
-        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
-        keyword("fields", _fields_option(obj)),
-        keyword("order", _order_option(obj)),
-        keyword("filters", _filter_option(obj)),
-        keyword("junction", options.Junction),
-    ]
-    params += [keyword(scope.option, _scope_option(scope.option, scope.help)) for scope in obj.scopes]
-    params += [
-        keyword("config", options.ConfigFile),
-        keyword("output", options.Output),
-        keyword("output_dir", options.OutputDir),
-        keyword("force", options.Force),
-        keyword("wait", options.Wait),
-        keyword("timeout", options.Timeout),
-        keyword("headers", options.HeaderStyle),
-        keyword("since", options.Since),
-        keyword("until", options.Until),
-        keyword("split_by", options.SplitBy),
-        keyword("parallel", options.Parallel),
-        keyword("since_last", options.SinceLast),
-        keyword("state_key", options.StateKey),
-        keyword("dry_run", options.DryRun, False),
-        keyword("json_output", options.JsonOutput, False),
-    ]
+    per_object = {"fields": _fields_option(obj), "order": _order_option(obj), "filters": _filter_option(obj)}
+    per_object |= {scope.option: _scope_option(scope.option, scope.help) for scope in obj.scopes}
+    params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
+    for option in OPTIONS:
+        if option.name in SCOPE_OPTIONS and option.name not in per_object:
+            continue  # this object has no such scope
+        params.append(keyword(option.name, per_object.get(option.name) or options.BY_OPTION[option.name]))
+    params += [keyword("dry_run", options.DryRun, False), keyword("json_output", options.JsonOutput, False)]
     return params
 
 
@@ -111,7 +96,7 @@ def make_export_command(obj: ExportObject) -> Callable[..., None]:
     """The Typer command function of one exported object."""
 
     def command(ctx: typer.Context, **values: Any) -> None:
-        from exportctl.cli.run import run_export_command
+        from exportctl.cli.export_command import run_export_command
 
         run_export_command(ctx, obj, values)
 

@@ -85,13 +85,13 @@ def wait(
     json_output: options.JsonOutput = False,
 ) -> None:
     """Wait until an export is DONE (exit 0) or ERROR (exit 5), or --timeout passes (exit 6)."""
-    from exportctl import job
     from exportctl.cli.session import open_session
-    from exportctl.durations import parse_duration
+    from exportctl.jobs import poll
+    from exportctl.request.durations import parse_duration
 
     seconds = parse_duration(timeout, "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
-        export = job.poll_until_done(session.client, export_id, timeout=seconds, on_event=session.reporter)
+        export = poll.poll_until_done(session.client, export_id, timeout=seconds, on_event=session.reporter)
     if json_output:
         write_json(json.dumps(export))
     elif not app_state(ctx).quiet:
@@ -107,9 +107,9 @@ def download(
     json_output: options.JsonOutput = False,
 ) -> None:
     """Download the CSV of a DONE export (resuming an interrupted download where the server allows)."""
-    from exportctl import job
     from exportctl.cli.session import open_session
-    from exportctl.output import resolve_target
+    from exportctl.files.targets import resolve_target
+    from exportctl.jobs import download
 
     started = time.monotonic()
     with open_session(ctx) as session:
@@ -126,7 +126,7 @@ def download(
             output_dir=output_dir,
             now=datetime.now(timezone.utc),
         )
-        result = job.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
+        result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
         summary = {
             "id": export_id,
             "exported_object": export.get("exported_object"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -145,3 +145,22 @@ Parallel = Annotated[
         rich_help_panel=RUN,
     ),
 ]
+
+# The shared aliases by the name of their option in `request.model.OPTIONS`; the per-object ones (fields,
+# order, filters, the scopes) are built from the schema tables in `cli.exports`.
+BY_OPTION: dict[str, Any] = {
+    "junction": Junction,
+    "config": ConfigFile,
+    "output": Output,
+    "output_dir": OutputDir,
+    "force": Force,
+    "wait": Wait,
+    "timeout": Timeout,
+    "headers": HeaderStyle,
+    "since": Since,
+    "until": Until,
+    "split_by": SplitBy,
+    "parallel": Parallel,
+    "since_last": SinceLast,
+    "state_key": StateKey,
+}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,12 +18,13 @@ import typer
 from exportctl.cli import options
 from exportctl.cli.console import print_info, write_json
 from exportctl.cli.state import app_state
+from exportctl.request.model import MAX_PARALLEL
 
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
-    from exportctl.multi import Entry, EntryResult, PlannedEntry, Problem
+    from exportctl.jobs.batch import EntryResult, PlannedEntry
+    from exportctl.request.runfile import Entry, Problem
 
-MAX_PARALLEL_EXPORTS = 16
 SUMMARY_COLUMNS = ("name", "object", "status", "rows", "bytes", "output", "seconds", "error")
 
 
@@ -40,7 +40,7 @@ class LabelledLines:
         """Write one line for the export `name`."""
         if self._quiet:
             return
-        from exportctl.reporting import log_timestamp
+        from exportctl.cli.reporters import log_timestamp
 
         stamp = log_timestamp()
         with self._lock:
@@ -50,7 +50,7 @@ class LabelledLines:
 
     def handler(self, entry: Entry) -> EventHandler:
         """The event handler of one export."""
-        from exportctl.reporting import log_line
+        from exportctl.cli.reporters import log_line
 
         def on_event(event: Event) -> None:
             text = log_line(event, verbose=self._verbose)
@@ -90,7 +90,7 @@ def run_file(
             "--parallel",
             "-p",
             min=1,
-            max=MAX_PARALLEL_EXPORTS,
+            max=MAX_PARALLEL,
             help="How many exports run at once; together they keep within the API's rate limit.",
             rich_help_panel=options.RUN,
         ),
@@ -129,32 +129,34 @@ def run_file(
     worst first: 130, 3, 2, 1, 7, 4, 5, 6, 8; 0 when every export succeeded. Example:
     exportctl run sample-configs/nightly.yaml --parallel 3 --keep-going
     """
-    from exportctl import multi, pipeline
     from exportctl.errors import ConfigError, UsageError
-    from exportctl.request import load_config
+    from exportctl.jobs import batch
+    from exportctl.jobs import plan as planning
+    from exportctl.request import runfile
+    from exportctl.request.configfile import load_config
 
     label = str(file)
     config = load_config(file)
-    if not multi.is_multi(config):
+    if not runfile.is_multi(config):
         raise ConfigError(
             "not a multi-export file: it has no 'exports:' list. Run a single-export file with: "
             f"exportctl OBJECT -c {label}",
             path=label,
         )
-    entries, problems = multi.read_multi(label, config)
+    entries, problems = runfile.read_multi(label, config)
     if problems:
         print_problems(problems, file)
         raise typer.Exit(2)
-    chosen = multi.select(entries, only or [])
+    chosen = runfile.select(entries, only or [])
     # Every target is checked before anything is submitted: a missing directory or an existing file of
     # the fifth export must not be found after the first four have run.
-    planned: list[multi.PlannedEntry] = []
+    planned: list[batch.PlannedEntry] = []
     for entry in chosen:
         try:
-            planned.append(multi.PlannedEntry(entry, pipeline.plan(entry.request, entry.options)))
+            planned.append(batch.PlannedEntry(entry, planning.plan(entry.request, entry.options)))
         except UsageError as error:
             where = f"{label}:{entry.line}" if entry.line is not None else label
-            problems.append(multi.Problem(label, entry.line, f"{where}: {entry.name}: {error.message}"))
+            problems.append(runfile.Problem(label, entry.line, f"{where}: {entry.name}: {error.message}"))
     if problems:
         print_problems(problems, file)
         raise typer.Exit(2)
@@ -164,29 +166,21 @@ def run_file(
         write_json(json.dumps([result.summary() for result in results]))
     else:
         _print_table(results)
-    code = multi.worst_exit_code(results)
+    code = batch.worst_exit_code(results)
     if code:
         raise typer.Exit(code)
 
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
-    from exportctl import multi
     from exportctl.cli.session import open_session
-    from exportctl.client import ApiClient, RateBudget
+    from exportctl.jobs import batch
 
     state = app_state(ctx)
     lines = LabelledLines(quiet=state.quiet, verbose=state.verbose)
-    # One budget for every client: the API counts calls per project, not per connection.
-    budget = RateBudget()
     with open_session(ctx, quiet=True) as session:
-        settings = session.client.settings
-
-        def client_for(entry: Entry, sleep: Callable[[float], None]) -> ApiClient:
-            return ApiClient(settings, on_event=lines.handler(entry), budget=budget, sleep=sleep)
-
-        return multi.run_entries(
+        return batch.run_entries(
             planned,
-            client_for=client_for,
+            settings=session.client.settings,
             parallel=parallel,
             keep_going=keep_going,
             on_event_for=lines.handler,

@@ -131,7 +131,7 @@ def sandbox(
     """Serve a local Voucherify-compatible export API with generated data, until Ctrl-C or SIGTERM."""
     # Imported here: `exportctl --help` and completion must not pay for the sandbox.
     from exportctl.cli.console import print_info, print_warning
-    from exportctl.durations import parse_duration
+    from exportctl.request.durations import parse_duration
     from exportctl.sandbox import Sandbox, SandboxDatabaseError, Timing
 
     history_end = _parse_as_of(as_of)

@@ -13,8 +13,8 @@ from exportctl.cli.console import err_console, print_info, print_warning
 from exportctl.cli.state import app_state
 
 if TYPE_CHECKING:
-    from exportctl.client import ApiClient
-    from exportctl.reporting import Reporter
+    from exportctl.cli.reporters import Reporter
+    from exportctl.client.api import ApiClient
 
 # The embedded sandbox of --sandbox: small and quick, so a demo export takes a few seconds.
 DEMO_SCALE = 0.2
@@ -32,9 +32,9 @@ def http_timeout() -> tuple[float, float]:
     """
     import os
 
-    from exportctl.client import CONNECT_TIMEOUT, READ_TIMEOUT
-    from exportctl.durations import parse_duration
+    from exportctl.client.api import CONNECT_TIMEOUT, READ_TIMEOUT
     from exportctl.errors import UsageError
+    from exportctl.request.durations import parse_duration
 
     raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
     if not raw:
@@ -54,8 +54,8 @@ class Session:
 @contextmanager
 def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Session]:
     """A client configured from the global options, and the reporter that fits standard error."""
-    from exportctl.client import ApiClient
-    from exportctl.reporting import make_reporter
+    from exportctl.cli.reporters import make_reporter
+    from exportctl.client.api import ApiClient
     from exportctl.settings import Settings, resolve_settings
 
     state = app_state(ctx)

@@ -19,7 +19,7 @@ from exportctl.cli.console import print_info, write_json
 from exportctl.schema import API_OBJECTS, BY_COMMAND, ExportObject, lookup
 
 if TYPE_CHECKING:
-    from exportctl.multi import Problem
+    from exportctl.request.runfile import Problem
 
 
 def object_for(file: Path, config: Any, chosen: str | None) -> ExportObject | str:
@@ -41,30 +41,30 @@ def object_for(file: Path, config: Any, chosen: str | None) -> ExportObject | st
 
 def check_file(file: Path, chosen: str | None) -> dict[str, Any]:
     """The report of one file: its kind, its object or exports, and its problems."""
-    from exportctl import multi
     from exportctl.errors import ConfigError
-    from exportctl.request import load_config
+    from exportctl.request import runfile
+    from exportctl.request.configfile import load_config
 
     label = str(file)
     report: dict[str, Any] = {"file": label, "kind": None, "object": None, "exports": None, "problems": []}
     try:
         config = load_config(file)
     except ConfigError as error:
-        report["problems"] = [multi.Problem(label, error.line, error.message)]
+        report["problems"] = [runfile.Problem(label, error.line, error.message)]
         return report
     problems: list[Problem]
-    if multi.is_multi(config):
+    if runfile.is_multi(config):
         report["kind"] = "multi"
-        entries, problems = multi.read_multi(label, config)
+        entries, problems = runfile.read_multi(label, config)
         report["exports"] = [{"name": entry.name, "object": entry.obj.command} for entry in entries]
     else:
         report["kind"] = "single"
         obj = object_for(file, config, chosen)
         if isinstance(obj, str):
-            problems = [multi.Problem(label, None, f"{label}: {obj}")]
+            problems = [runfile.Problem(label, None, f"{label}: {obj}")]
         else:
             report["object"] = obj.command
-            problems = multi.single_problems(label, obj, config)
+            problems = runfile.single_problems(label, obj, config)
     report["problems"] = problems
     return report
 

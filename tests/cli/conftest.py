@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from exportctl.cli.app import app
-from exportctl.sandbox import Sandbox, Timing
+from exportctl.sandbox import Sandbox
+from tests.conftest import start_sandbox
 
 ENV_NAMES = (
     "VOUCHERIFY_APP_ID",
@@ -76,8 +77,7 @@ def cli(sandbox: Sandbox) -> Cli:
 def big_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """A sandbox whose full voucher export is about 1.3 MB: larger than a download chunk, still instant."""
     root = tmp_path_factory.mktemp("big-sandbox")
-    with Sandbox(seed=5, scale=0.3, db_path=root / "db.sqlite3", data_dir=root / "exports",
-                 timing=Timing(scheduled=0.01, in_progress=0.02, per_thousand_rows=0.0)) as running:  # fmt: skip
+    with start_sandbox(seed=5, scale=0.3, db_path=root / "db.sqlite3", data_dir=root / "exports") as running:
         yield running
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from exportctl.cli.app import app
 from exportctl.schema import EXPORT_OBJECTS
-from tests.test_request_schema import EXPORTS, errors
+from tests.request.test_request_schema import EXPORTS, errors
 
 REQUEST_SCHEMA = EXPORTS["components"]["schemas"]["ExportsCreateRequestBody"]
 

@@ -27,7 +27,7 @@ import requests
 
 from exportctl import schema
 from exportctl.errors import ExitCode
-from exportctl.output import part_path
+from exportctl.files.atomic import part_path
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
 

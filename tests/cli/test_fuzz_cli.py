@@ -1,7 +1,7 @@
 """Property-based tests of the CLI itself: any --filter / --fields / --order text given to any export command
 with --dry-run ends in the request body (exit 0) or one validation message (exit 2), never a traceback.
 
-tests/test_fuzz_params.py fuzzes the parser functions; this drives the same inputs through Typer's parsing,
+tests/request/test_fuzz_params.py fuzzes the parser functions; this drives the same inputs through Typer's parsing,
 the option callbacks and the error rendering. Bounded (100 examples each) so it runs in the default suite.
 """
 
@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from exportctl.cli.app import app
 from exportctl.errors import ExitCode
 from exportctl.schema import EXPORT_OBJECTS, ExportObject
-from tests.test_fuzz_params import expressions, field_names
+from tests.request.test_fuzz_params import expressions, field_names
 
 BOUNDED = settings(
     max_examples=100,

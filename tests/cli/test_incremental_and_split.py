@@ -16,23 +16,17 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import ExitCode
+from exportctl.jobs.watermarks import StateLock
+from exportctl.request.values import iso_ms
 from exportctl.sandbox import Sandbox
-from exportctl.watermarks import StateLock
-from exportctl.windows import iso_ms
 from tests.cli.conftest import Cli
-from tests.conftest import SANDBOX_SCALE, SANDBOX_SEED, SANDBOX_TIMING
+from tests.conftest import start_sandbox
 
 
 @pytest.fixture
 def own(tmp_path: Path) -> Iterator[Cli]:
     """A CLI against a sandbox of its own, whose data the test may change."""
-    with Sandbox(
-        seed=SANDBOX_SEED,
-        scale=SANDBOX_SCALE,
-        db_path=tmp_path / "own.sqlite3",
-        data_dir=tmp_path / "own-exports",
-        timing=SANDBOX_TIMING,
-    ) as running:
+    with start_sandbox(db_path=tmp_path / "own.sqlite3", data_dir=tmp_path / "own-exports") as running:
         yield Cli(running)
 
 

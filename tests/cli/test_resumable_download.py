@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 from exportctl.errors import ExitCode
-from exportctl.output import part_path
+from exportctl.files.atomic import part_path
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
 from tests.cli.test_fault_matrix import ALL_FIELDS, done_export, start_cli, wait_for
@@ -64,6 +64,6 @@ def test_a_server_that_ignores_range_makes_it_start_over(big: Sandbox, isolated:
 
 def kept_size_text(size: int) -> str:
     """How the reporter writes a byte count (`_human_bytes`), for matching its resume line."""
-    from exportctl.reporting import _human_bytes
+    from exportctl.cli.reporters import _human_bytes
 
     return _human_bytes(size)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from exportctl.errors import ExitCode
-from exportctl.multi import EntryResult, worst_exit_code
+from exportctl.jobs.batch import EntryResult, worst_exit_code
 from exportctl.sandbox import Sandbox, Timing
 from tests.cli.conftest import Cli
+from tests.conftest import start_sandbox
 
 THREE_EXPORTS = """\
 defaults:
@@ -207,7 +208,7 @@ def limited() -> Iterator[tuple[Sandbox, list[str]]]:
     """A sandbox allowing 8 calls a second, with its access log."""
     log: list[str] = []
     timing = Timing(scheduled=0.01, in_progress=0.02, per_thousand_rows=0.0)
-    with Sandbox(scale=0.01, seed=3, timing=timing, rate_limit=(8, 1.0), access_log=log.append) as sandbox:
+    with start_sandbox(scale=0.01, seed=3, timing=timing, rate_limit=(8, 1.0), access_log=log.append) as sandbox:
         yield sandbox, log
 
 
@@ -217,7 +218,7 @@ def test_parallel_exports_share_one_rate_budget(
     sandbox, log = limited
     # The poller spreads its last 10 calls of a window over minutes, which suits an hourly quota; in a
     # one-second window of 8 it would only make this test slow. Waiting for the refill is what is tested.
-    monkeypatch.setattr("exportctl.job.RATE_LOW_CALLS", 0)
+    monkeypatch.setattr("exportctl.jobs.poll.RATE_LOW_CALLS", 0)
     objects = ("order", "voucher", "customer", "publication", "redemption", "voucher-transactions")
     text = "exports:\n" + "".join(
         f"  - {{name: e{i}, object: {obj}, output: e{i}.csv}}\n" for i, obj in enumerate(objects)
@@ -238,7 +239,7 @@ def test_parallel_exports_share_one_rate_budget(
 
 def test_ctrl_c_stops_every_export_and_exits_130(isolated: Path) -> None:
     slow = Timing(scheduled=60.0, in_progress=1.0, per_thousand_rows=0.0)
-    with Sandbox(scale=0.01, seed=3, timing=slow) as sandbox:
+    with start_sandbox(scale=0.01, seed=3, timing=slow) as sandbox:
         path = write(isolated, THREE_EXPORTS)
         errors = isolated / "stderr.log"
         argv = [*Cli(sandbox).credentials(), "run", path, "--parallel", "2", "--json"]

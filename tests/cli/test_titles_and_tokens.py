@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from exportctl.sandbox import Sandbox, Timing
+from exportctl.sandbox import Sandbox
+from tests.conftest import start_sandbox
 
 from .conftest import Cli
 
@@ -54,8 +55,7 @@ def result_rows(cli: Cli) -> list[str]:
 def short_lived() -> Iterator[tuple[Sandbox, list[str]]]:
     """A sandbox whose download URLs last one second, with its access log."""
     log: list[str] = []
-    timing = Timing(scheduled=0.01, in_progress=0.02, per_thousand_rows=0.0)
-    with Sandbox(scale=0.02, timing=timing, token_ttl=TTL, access_log=log.append) as running:
+    with start_sandbox(token_ttl=TTL, access_log=log.append) as running:
         yield running, log
 
 

@@ -1,0 +1,1 @@
+"""client: the Voucherify export API over HTTP only: requests, retries, the rate budget, the streaming download."""

@@ -1,0 +1,248 @@
+"""Run several planned exports at once on one rate budget, in threads, and collect one result per export.
+
+Used for the entries of a run file (`exportctl run`). No typer or rich here; requests comes in only
+through `jobs.plan.execute`, inside the worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from exportctl.errors import ExitCode, ExportctlError
+from exportctl.events import Event, EventHandler, Submitted
+from exportctl.request.runfile import Entry
+
+if TYPE_CHECKING:
+    from exportctl.jobs.plan import Plan
+    from exportctl.jobs.single import ExportOutcome
+    from exportctl.settings import Settings
+
+# Statuses of one export in a run.
+DONE, SUBMITTED, FAILED, SKIPPED, INTERRUPTED = "done", "submitted", "failed", "skipped", "interrupted"
+
+# How the exit code of a run is chosen from its exports' codes: the first of these that occurs wins.
+# What stops every export (Ctrl-C, refused credentials, a bad file, a bug, an unreachable API) outranks
+# what concerns one export (rejected by the API, ended in ERROR, timed out), and an export that another
+# run holds locked is the mildest failure: that export is being done, just not by this run.
+EXIT_CODE_RANKING: tuple[ExitCode, ...] = (
+    ExitCode.INTERRUPTED,
+    ExitCode.AUTH,
+    ExitCode.USAGE,
+    ExitCode.UNEXPECTED,
+    ExitCode.NETWORK,
+    ExitCode.API_REJECTED,
+    ExitCode.EXPORT_FAILED,
+    ExitCode.TIMEOUT,
+    ExitCode.LOCKED,
+)
+# After Ctrl-C, how long to let running exports notice and unwind before reporting them interrupted.
+STOP_GRACE = 3.0
+_JOIN_TICK = 0.1
+
+# Running -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EntryResult:
+    """What became of one export of a run."""
+
+    name: str
+    command: str
+    status: str  # done | submitted | failed | skipped | interrupted
+    exit_code: int | None = None  # None for skipped
+    error: str | None = None
+    hint: str | None = None
+    export_id: str | None = None
+    outcome: ExportOutcome | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """One `--json` object: the run's view of the export, then the single export's summary keys."""
+        details: dict[str, Any] = dict.fromkeys(
+            ("export_id", "exported_object", "export_status", "output", "bytes", "rows", "sha256", "api_calls")
+        )
+        details["export_id"] = self.export_id
+        if self.outcome is not None:
+            single = self.outcome.summary()
+            single["exported_object"] = single.pop("object")
+            single["export_status"] = single.pop("status")
+            single.pop("seconds", None)
+            details |= single
+        return {
+            "name": self.name,
+            "object": self.command,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "hint": self.hint,
+            "seconds": round(self.seconds, 3),
+        } | details
+
+
+@dataclass(frozen=True)
+class PlannedEntry:
+    """An entry whose target was checked offline (`jobs.plan.plan`)."""
+
+    entry: Entry
+    plan: Plan
+
+
+def worst_exit_code(results: Sequence[EntryResult]) -> int:
+    """The run's exit code: 0 when nothing failed, else the highest-ranked code (EXIT_CODE_RANKING)."""
+    codes = {result.exit_code for result in results if result.exit_code}
+    if not codes:
+        return int(ExitCode.OK)
+    for code in EXIT_CODE_RANKING:
+        if int(code) in codes:
+            return int(code)
+    return min(codes)  # pragma: no cover - every ExitCode is ranked; a new one still fails the run
+
+
+@dataclass
+class _Tracker:
+    """Shared state of a run, guarded by its lock."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    pending: deque[int] = field(default_factory=deque)
+    started: dict[int, float] = field(default_factory=dict)
+    export_ids: dict[int, str] = field(default_factory=dict)
+    results: dict[int, EntryResult] = field(default_factory=dict)
+
+
+def run_entries(
+    planned: Sequence[PlannedEntry],
+    *,
+    settings: Settings,
+    parallel: int = 1,
+    keep_going: bool = False,
+    on_event_for: Callable[[Entry], EventHandler] = lambda entry: lambda event: None,
+    on_result: Callable[[EntryResult], None] = lambda result: None,
+    stop: threading.Event | None = None,
+) -> list[EntryResult]:
+    """Run the exports, `parallel` at a time, and return one result per export in the given order.
+
+    Each export gets its own client for `settings` (a `requests.Session` per thread), reporting to
+    `on_event_for(entry)`; all of them share one `RateBudget`, since the API counts calls per project,
+    and their waits end on Ctrl-C.
+    Without `keep_going` no export starts after one has failed (those are `skipped`); the ones already
+    running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
+    given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
+    """
+    from exportctl.client.api import ApiClient  # requests comes with these: only once something runs
+    from exportctl.client.retry import RateBudget
+    from exportctl.jobs import plan as planning
+
+    budget = RateBudget()
+
+    stop = stop or threading.Event()
+    halted = threading.Event()
+    tracker = _Tracker(pending=deque(range(len(planned))))
+
+    def stoppable_sleep(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise KeyboardInterrupt
+
+    def run_one(index: int) -> EntryResult:
+        item = planned[index]
+        entry = item.entry
+        show = on_event_for(entry)
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, Submitted):
+                with tracker.lock:
+                    tracker.export_ids[index] = event.export_id
+            show(event)
+            # The job turns a KeyboardInterrupt raised here into InterruptedByUser with a resume hint.
+            if stop.is_set():
+                raise KeyboardInterrupt
+
+        started = time.monotonic()
+        result = EntryResult(entry.name, entry.obj.command, FAILED)
+        client = ApiClient(settings, on_event=on_event_for(entry), budget=budget, sleep=stoppable_sleep)
+        try:
+            outcome = planning.execute(client, item.plan, on_event=on_event)
+            result.status = DONE if item.plan.options.wait else SUBMITTED
+            result.exit_code = int(ExitCode.OK)
+            result.outcome = outcome
+        except ExportctlError as error:
+            interrupted = error.exit_code == ExitCode.INTERRUPTED
+            result.status = INTERRUPTED if interrupted else FAILED
+            result.exit_code = int(error.exit_code)
+            result.error, result.hint = error.message, error.hint
+        except KeyboardInterrupt:
+            result.status, result.exit_code = INTERRUPTED, int(ExitCode.INTERRUPTED)
+            result.error = "Interrupted."
+        except Exception as error:  # a bug in one export must not hide the others' results
+            result.exit_code = int(ExitCode.UNEXPECTED)
+            result.error = f"unexpected error: {type(error).__name__}: {error}"
+        finally:
+            client.close()
+        result.seconds = time.monotonic() - started
+        with tracker.lock:
+            result.export_id = tracker.export_ids.get(index)
+            if result.status == INTERRUPTED and result.export_id and not result.hint:
+                result.hint = f"exportctl wait {result.export_id}"
+        return result
+
+    def worker() -> None:
+        while True:
+            with tracker.lock:
+                if stop.is_set() or halted.is_set() or not tracker.pending:
+                    return
+                index = tracker.pending.popleft()
+                tracker.started[index] = time.monotonic()
+            result = run_one(index)
+            with tracker.lock:
+                tracker.results[index] = result
+            if result.status == FAILED and not keep_going:
+                halted.set()
+            on_result(result)
+
+    # Daemon threads: after Ctrl-C and the grace period the process may end while one still sleeps.
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(parallel, len(planned))))]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(_JOIN_TICK)  # a timed join lets the main thread receive Ctrl-C
+    except KeyboardInterrupt:
+        stop.set()
+    if stop.is_set():
+        deadline = time.monotonic() + STOP_GRACE
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    return _results(planned, tracker, stopped=stop.is_set())
+
+
+def _results(planned: Sequence[PlannedEntry], tracker: _Tracker, *, stopped: bool) -> list[EntryResult]:
+    results: list[EntryResult] = []
+    now = time.monotonic()
+    with tracker.lock:
+        for index, item in enumerate(planned):
+            entry = item.entry
+            if index in tracker.results:
+                results.append(tracker.results[index])
+            elif index in tracker.started:
+                export_id = tracker.export_ids.get(index)
+                results.append(
+                    EntryResult(
+                        entry.name,
+                        entry.obj.command,
+                        INTERRUPTED,
+                        exit_code=int(ExitCode.INTERRUPTED),
+                        error="Interrupted while running.",
+                        hint=f"exportctl wait {export_id}" if export_id else "exportctl list",
+                        export_id=export_id,
+                        seconds=now - tracker.started[index],
+                    )
+                )
+            else:
+                why = "interrupted before it started" if stopped else "not started: an earlier export failed"
+                results.append(EntryResult(entry.name, entry.obj.command, SKIPPED, error=why))
+    return results

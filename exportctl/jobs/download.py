@@ -1,0 +1,351 @@
+"""Download a DONE export's CSV to its target: streamed, written behind by a thread, resumable.
+
+Downloading writes the CSV byte for byte as received. `sha256`, `bytes` and `rows` always describe those
+received CSV bytes, also for a `.gz` target (which holds the same bytes, compressed), so a checksum can be
+compared with the export whatever the target's format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import random
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Literal, Protocol
+
+from exportctl.client.api import ApiClient
+from exportctl.client.download import DOWNLOAD_CHUNK
+from exportctl.client.retry import full_jitter
+from exportctl.errors import (
+    DownloadError,
+    DownloadTokenError,
+    ExportctlError,
+    InterruptedByUser,
+    NetworkError,
+    UsageError,
+)
+from exportctl.events import (
+    DownloadProgress,
+    DownloadStarted,
+    EventHandler,
+    Retrying,
+    Saved,
+    ignore_event,
+)
+from exportctl.files.atomic import AtomicWriter
+from exportctl.files.csv import CsvDigest, rewrite_first_line
+from exportctl.files.targets import STDOUT, Target, check_target
+from exportctl.jobs.poll import DONE
+from exportctl.masking import mask_url
+
+# A download that breaks mid-way is continued (with a Range request) up to this many times in one run;
+# each attempt keeps what the previous ones received.
+DOWNLOAD_ATTEMPTS = 3
+DOWNLOAD_RETRY_BASE = 1.0
+DOWNLOAD_RETRY_CAP = 10.0
+PREFIX_READ_CHUNK = 4 * 1024 * 1024
+# Chunks read but not yet written: enough to ride out a short stall of either side, 4 MB of memory at most.
+WRITE_BEHIND_CHUNKS = 16
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    """A saved CSV: where, its size and row count, and the sha256 of the CSV bytes as received."""
+
+    target: Path | Literal["-"]
+    bytes: int
+    rows: int  # CSV records after the header row
+    sha256: str
+    seconds: float
+    resumed_from: int = 0  # bytes reused from an earlier, interrupted run
+
+
+class _Sink(Protocol):
+    def prepare(self, response_offset: int, digest: CsvDigest) -> tuple[int, CsvDigest]: ...
+
+    def write(self, data: bytes | bytearray) -> None: ...
+
+    def written(self) -> int: ...
+
+    def commit(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _FileSink:
+    """A file target through AtomicWriter; a response that starts before our data rewinds the .part."""
+
+    def __init__(self, writer: AtomicWriter) -> None:
+        self.writer = writer
+
+    def prepare(self, response_offset: int, digest: CsvDigest) -> tuple[int, CsvDigest]:
+        if response_offset != digest.bytes:
+            digest = CsvDigest()
+            if response_offset > 0:
+                _digest_prefix(self.writer.part, response_offset, digest)
+        self.writer.open(response_offset)
+        return 0, digest
+
+    def write(self, data: bytes | bytearray) -> None:
+        self.writer.write(data)
+
+    def written(self) -> int:
+        return self.writer.bytes_written
+
+    def commit(self) -> None:
+        self.writer.commit()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class _StreamSink:
+    """Standard output: what is written cannot be taken back, so a response from an earlier offset is skipped."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self._written = 0
+
+    def prepare(self, response_offset: int, digest: CsvDigest) -> tuple[int, CsvDigest]:
+        return self._written - response_offset, digest
+
+    def write(self, data: bytes | bytearray) -> None:
+        self.stream.write(data)
+        self._written += len(data)
+
+    def written(self) -> int:
+        return self._written
+
+    def commit(self) -> None:
+        self.stream.flush()
+
+    def close(self) -> None:
+        # A closed pipe means the reader is gone: nothing more to do.
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.flush()
+
+
+class _WriteBehind:
+    """Writes and hashes chunks in a thread while the caller reads the next ones from the network.
+
+    The queue is short (`WRITE_BEHIND_CHUNKS`), so memory stays a few chunks whatever the file size, and a
+    slow disk slows the download down instead of filling memory. The writer's failure (a full disk) is
+    raised by the next `put`, and by leaving the block; leaving always waits until every queued chunk is
+    written, so `.part` then holds exactly the bytes received.
+    """
+
+    def __init__(self, sink: _Sink, digest: CsvDigest) -> None:
+        self._sink = sink
+        self._digest = digest
+        self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=WRITE_BEHIND_CHUNKS)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="exportctl-writer", daemon=True)
+
+    def __enter__(self) -> _WriteBehind:
+        self._thread.start()
+        return self
+
+    def put(self, chunk: bytes | bytearray) -> None:
+        """Queue `chunk` for writing; blocks while the queue is full."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        # The reader's own failure, if any, is the one raised; the writer's is raised only on success.
+        if exc is None and self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            if self._error is not None:
+                continue  # keep draining, so that the reader never blocks on a full queue
+            try:
+                self._sink.write(chunk)
+                self._digest.hash(chunk)
+            except BaseException as exc:  # handed to the reading thread, which raises it
+                self._error = exc
+
+
+def download_export(
+    client: ApiClient,
+    export: dict[str, Any],
+    target: Target,
+    *,
+    on_event: EventHandler = ignore_event,
+    force: bool = False,
+    attempts: int = DOWNLOAD_ATTEMPTS,
+    chunk_size: int = DOWNLOAD_CHUNK,
+    stdout: BinaryIO | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    header: Callable[[bytes], bytes] | None = None,
+) -> DownloadResult:
+    """Save a DONE export's CSV at `target` (`"-"`: standard output), complete or not at all.
+
+    The data goes to `TARGET.part` and is renamed onto the target once its size matches the server's. A
+    break is continued within the run (up to `attempts`), and a `.part` left by an earlier run of the same
+    export is continued with `Range: bytes=N-` when the server answers 206; otherwise the download starts
+    over. A refused download token is answered by fetching the export once more for a fresh URL.
+
+    `header` rewrites the CSV's first line (with its line ending) as it streams through; `sha256`, `bytes`
+    and `rows` then describe the saved bytes. The local offsets no longer match the server's, so a broken
+    download with a `header` starts over from byte 0 instead of continuing.
+    """
+    export_id = str(export.get("id"))
+    hint = f"exportctl download {export_id}"
+    status = export.get("status")
+    if status != DONE:
+        raise UsageError(
+            f"Export {export_id} is {status}, not DONE: there is no file yet.", hint=f"exportctl wait {export_id}"
+        )
+    url = _result_url(export)
+    started = clock()
+    sink: _Sink
+    writer: AtomicWriter | None = None
+    if target == STDOUT:
+        sink = _StreamSink(stdout if stdout is not None else sys.stdout.buffer)
+        have = 0
+    else:
+        check_target(target, force)
+        writer = AtomicWriter(target, key=export_id, force=force)
+        sink = _FileSink(writer)
+        have = 0 if header is not None else writer.resumable_size()
+    digest = CsvDigest()
+    resumed_from: int | None = None
+    refreshed_url = False
+    announced = False
+    attempt = 0
+    rng = random.Random()
+    try:
+        while True:
+            attempt += 1
+            try:
+                with client.open_download(url, offset=have) as response:
+                    if response.offset > have:
+                        raise DownloadError(
+                            f"The download server answered from byte {response.offset}, after the {have} bytes kept."
+                        )
+                    skip, digest = sink.prepare(response.offset, digest)
+                    if resumed_from is None:
+                        resumed_from = response.offset
+                    total = response.total_size
+                    if not announced:
+                        on_event(DownloadStarted(export_id, str(target), total, resumed_from=response.offset))
+                        announced = True
+                    chunks = response.iter_bytes(chunk_size)
+                    growth = [0]  # how many bytes longer the rewritten header row is than the server's
+                    if header is not None and response.offset == 0:
+                        chunks = rewrite_first_line(chunks, _measured(header, growth))
+                    # Reading, writing and hashing overlap: this thread reads and counts rows while a writer
+                    # thread writes and hashes the previous chunks. Leaving the block waits for the writer.
+                    with _WriteBehind(sink, digest) as behind:
+                        for chunk in chunks:
+                            if skip > 0:
+                                dropped = min(skip, len(chunk))
+                                chunk, skip = chunk[dropped:], skip - dropped
+                                if not chunk:
+                                    continue
+                            digest.count(chunk)
+                            behind.put(chunk)
+                            on_event(DownloadProgress(export_id, digest.bytes, total))
+                    if total is not None and digest.bytes - growth[0] != total:
+                        raise DownloadError(
+                            f"The download ended after {digest.bytes} of {total} bytes "
+                            f"(the connection closed before the server sent all it announced)."
+                        )
+                sink.commit()
+                break
+            except DownloadTokenError:
+                if refreshed_url:
+                    raise
+                # Download tokens can expire while an export waits to be fetched; a fresh GET mints a new URL.
+                refreshed_url = True
+                attempt -= 1
+                url = _result_url(client.get_export(export_id))
+            except DownloadError as exc:
+                have = 0 if header is not None else sink.written()
+                if attempt >= attempts:
+                    raise _kept(exc, writer, hint) from None
+                delay = full_jitter(rng, attempt, base=DOWNLOAD_RETRY_BASE, cap=DOWNLOAD_RETRY_CAP)
+                on_event(Retrying("GET", mask_url(url), exc.message, attempt, delay))
+                sleep(delay)
+    except KeyboardInterrupt:
+        sink.close()
+        where = f"; the {sink.written()} bytes received are kept in {writer.part}" if writer else ""
+        raise InterruptedByUser(f"Interrupted while downloading export {export_id}{where}.", hint=hint) from None
+    except ExportctlError as exc:
+        sink.close()
+        if exc.hint is None and not isinstance(exc, UsageError):
+            exc.hint = f"Download it again with: {hint}"
+        raise
+    except BaseException:
+        sink.close()
+        raise
+    seconds = clock() - started
+    on_event(Saved(export_id, str(target), digest.bytes, digest.rows, digest.sha256, seconds))
+    return DownloadResult(
+        target=target,
+        bytes=digest.bytes,
+        rows=digest.rows,
+        sha256=digest.sha256,
+        seconds=seconds,
+        resumed_from=resumed_from or 0,
+    )
+
+
+def _measured(header: Callable[[bytes], bytes], growth: list[int]) -> Callable[[bytes], bytes]:
+    """`header`, noting in `growth[0]` how much longer it made the line: titles and names differ in length."""
+
+    def rewrite(line: bytes) -> bytes:
+        renamed = header(line)
+        growth[0] = len(renamed) - len(line)
+        return renamed
+
+    return rewrite
+
+
+def _result_url(export: dict[str, Any]) -> str:
+    result = export.get("result")
+    url = result.get("url") if isinstance(result, dict) else None
+    if not isinstance(url, str) or not url:
+        raise NetworkError(f"Export {export.get('id')} is {export.get('status')} but the API gave no download URL.")
+    return url
+
+
+def _digest_prefix(part: Path, length: int, digest: CsvDigest) -> None:
+    """Feed the first `length` bytes of an earlier run's `.part` to the digest, so it covers the whole file."""
+    with part.open("rb") as handle:
+        left = length
+        while left > 0:
+            data = handle.read(min(PREFIX_READ_CHUNK, left))
+            if not data:
+                raise DownloadError(f"{part} is shorter than the {length} bytes expected to be in it.")
+            digest.update(data)
+            left -= len(data)
+
+
+def _kept(exc: DownloadError, writer: AtomicWriter | None, hint: str) -> DownloadError:
+    """The final download error, saying what is kept for the resume."""
+    if writer is None:
+        return DownloadError(
+            f"{exc.message} Standard output received only part of the CSV.", hint=f"Download it again with: {hint}"
+        )
+    return DownloadError(
+        f"{exc.message} {writer.target} was not written; the {writer.bytes_written} bytes received are kept "
+        f"in {writer.part}.",
+        hint=f"Continue the download with: {hint}",
+    )

@@ -1,0 +1,201 @@
+"""One export from a validated request to a saved file, in two steps: plan offline, then execute.
+
+`plan` does every check that needs no network (target template, directory, existing file, split windows),
+so that a command fails before credentials are read or an export is created for nothing. `execute` runs
+the plan against the API. The export subcommands and `exportctl run` both go through here, so both get
+the run options of `RunOptions`:
+
+- `since`/`until`: one export of the records created in [since, until) (see `exportctl.request.windows`);
+- `split_by`: one export per calendar window of [since, until or now), joined (see `exportctl.jobs.split`);
+- `incremental`: [watermark, now) under the state file's lock, moving the watermark to `now` once the
+  file is saved (see `exportctl.jobs.watermarks`); the first run starts at `since`, or has no lower bound;
+- `headers`: `fields` rewrites the header row to the field names (see `exportctl.files.csv_header`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from exportctl.errors import UsageError
+from exportctl.events import EventHandler, ignore_event
+from exportctl.files.csv_header import header_rewriter
+from exportctl.files.targets import STDOUT, Target, needs_export_id, preflight_target, resolve_target
+from exportctl.request.model import ExportRequest, RunOptions
+from exportctl.request.values import iso_ms
+from exportctl.request.windows import Window, require_created_filter, split_windows, truncate_ms
+
+# A split export joins several exports, so its name cannot carry one export id.
+SPLIT_TEMPLATE = "{object}-{date}.csv"
+
+if TYPE_CHECKING:
+    # job and client import requests; keep them out of start-up.
+    from exportctl.client.api import ApiClient
+    from exportctl.jobs.single import ExportOutcome
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A request and how to run it, checked offline."""
+
+    request: ExportRequest
+    options: RunOptions
+    now: datetime = field(default_factory=lambda: truncate_ms(datetime.now(timezone.utc)))
+    known_target: Target | None = None  # None when the name needs the export id
+    windows: tuple[Window, ...] = ()  # a split export's windows, when known offline (not incremental)
+
+    def target_for(self, export_id: str) -> Target:
+        """The target once the export id is known."""
+        if self.known_target is not None:
+            return self.known_target
+        return resolve_target(
+            self.options.output,
+            command=self.request.obj.command,
+            export_id=export_id,
+            output_dir=self.options.output_dir,
+            now=self.now,
+        )
+
+
+def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = None) -> Plan:
+    """Check the target and the time range offline; UsageError for anything that would fail later."""
+    moment = truncate_ms(now or datetime.now(timezone.utc))
+    if options.split_by is not None or options.incremental is not None:
+        what = "--since-last" if options.incremental is not None else "--split-by"
+        require_created_filter(request.obj, what)
+        if not options.wait:
+            raise UsageError(f"{what} downloads what it exports; --no-wait cannot be combined with it.")
+    if options.incremental is not None and options.output == STDOUT:
+        raise UsageError(
+            "--since-last needs a file target: the watermark moves only once the file is completely saved.",
+            hint="Give --output PATH (a template with {date} or {id} names each run's file).",
+        )
+    output = options.output
+    windows: tuple[Window, ...] = ()
+    if options.split_by is not None:
+        if output is None:
+            output = SPLIT_TEMPLATE
+        elif needs_export_id(output):
+            raise UsageError(
+                f"The output template '{output}' names one export id, but a split export joins several.",
+                hint="Use {object}, {date} or {time} instead, e.g. --output {object}-{date}.csv",
+            )
+        if options.incremental is None and options.since is not None:
+            windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
+    known = preflight_target(
+        output,
+        command=request.obj.command,
+        output_dir=options.output_dir,
+        now=moment,
+        force=options.force,
+    )
+    return Plan(
+        request=request, options=replace(options, output=output), now=moment, known_target=known, windows=windows
+    )
+
+
+def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore_event) -> ExportOutcome:
+    """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock."""
+    options = planned.options
+    if options.incremental is not None:
+        return _execute_incremental(client, planned, on_event)
+    return _run_window(client, planned, Window(options.since, options.until), on_event)
+
+
+def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
+    """The export of the records created in `window`: one export, or one per split window, joined."""
+    from exportctl.jobs import single
+
+    request, options = planned.request, planned.options
+    header = header_rewriter(request.obj, request.fields, options.headers)
+    bounds: dict[str, str | None] = window.to_json()
+    if options.split_by is not None:
+        from exportctl.jobs import split
+
+        field = require_created_filter(request.obj, "--split-by")
+        if window.start is None:
+            raise UsageError("--split-by needs --since: the start of the range to cut into windows.")
+        end = window.end or planned.now
+        windows = list(planned.windows) or split_windows(window.start, end, options.split_by)
+        outcome = split.run_split(
+            client,
+            request,
+            field,
+            windows,
+            planned.target_for(""),
+            parallel=options.parallel,
+            force=options.force,
+            timeout=options.timeout,
+            header=header,
+            on_event=on_event,
+        )
+        bounds["until"] = iso_ms(end)
+        return replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
+
+    if window.start is not None or window.end is not None:
+        from exportctl.request.windows import window_request
+
+        request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
+    target: Target | Callable[[str], Target] = (
+        planned.known_target if planned.known_target is not None else planned.target_for
+    )
+    outcome = single.run_export(
+        client,
+        request,
+        target,
+        wait=options.wait,
+        timeout=options.timeout,
+        on_event=on_event,
+        force=options.force,
+        header=header,
+    )
+    if window.start is None and window.end is None:
+        return outcome
+    return replace(outcome, extra={**outcome.extra, **bounds})
+
+
+def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:
+    """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, state_key
+
+    options = planned.options
+    assert options.incremental is not None
+    state = Path(options.incremental).expanduser()
+    key = state_key(planned.request, options.incremental_key)
+    with StateLock(state):
+        store = WatermarkStore(state)
+        previous = store.read(key).at
+        start = previous if previous is not None else options.since
+        if start is not None and start >= planned.now:
+            raise UsageError(
+                f"The watermark of {key} in {state} ({iso_ms(start)}) is not before now ({iso_ms(planned.now)}); "
+                "is the clock right?"
+            )
+        outcome = _run_window(client, planned, Window(start, planned.now), on_event)
+        saved = outcome.download
+        if saved is None:  # plan refuses --no-wait; a saved file is what moves the watermark
+            raise UsageError("--since-last needs the export downloaded; nothing was saved.")
+        store.advance(
+            key,
+            {
+                "watermark": iso_ms(planned.now),
+                "object": planned.request.obj.command,
+                "endpoint": planned.request.endpoint(),
+                "body": planned.request.body(),
+                "export_id": outcome.export_id or None,
+                "output": str(saved.target),
+                "rows": saved.rows,
+                "sha256": saved.sha256,
+                "saved_at": iso_ms(datetime.now(timezone.utc)),
+            },
+        )
+    extra = {
+        "state": str(state),
+        "state_key": key,
+        "previous_watermark": iso_ms(previous) if previous is not None else None,
+        "watermark": iso_ms(planned.now),
+    }
+    return replace(outcome, extra={**outcome.extra, **extra})

@@ -1,0 +1,138 @@
+"""Wait for an export to finish: adaptive polling that bends to the API's rate-limit budget.
+
+The first poll after a submit or a status change comes after `POLL_INITIAL` seconds, each unchanged
+answer stretches the interval by `POLL_GROWTH` up to `POLL_CAP`. A 60-second export then costs about
+10 calls instead of 60 with fixed 1-second polling, and a status change is still seen within about a
+second while things are moving. When the API's rate-limit budget runs low the interval is stretched
+further (see `rate_limited_delay`), because a Voucherify Sandbox project allows only 100 calls per hour
+and an export that cannot be polled cannot be downloaded either.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from exportctl.client.api import ApiClient
+from exportctl.client.retry import RateLimit
+from exportctl.errors import (
+    ExportctlError,
+    ExportFailedError,
+    InterruptedByUser,
+    NetworkError,
+    NotFoundError,
+    WaitTimeoutError,
+)
+from exportctl.events import EventHandler, Polled, StatusChanged, ignore_event
+from exportctl.schema import EXPORT_STATUSES
+
+SCHEDULED, IN_PROGRESS, DONE, ERROR = EXPORT_STATUSES
+
+POLL_INITIAL = 1.0
+POLL_GROWTH = 1.5
+POLL_CAP = 15.0
+# Below this many remaining calls (or this share of the limit, if larger) polling slows down in proportion.
+RATE_LOW_CALLS = 10
+RATE_LOW_FRACTION = 0.1
+# The longest a poll waits because of the rate limit alone, unless the API says when it refills.
+POLL_SLOW_CAP = 120.0
+
+
+def rate_limited_delay(delay: float, rate: RateLimit, now: float) -> float:
+    """`delay` stretched to fit the API's remaining budget (`now` in epoch seconds).
+
+    With nothing left, wait until the API's announced refill (`X-Rate-Limit-Retry`) or `POLL_SLOW_CAP`.
+    Below the low-water mark, the poll interval grows as `POLL_CAP * low / remaining`, so the last few
+    calls are spread out instead of spent in a burst, up to `POLL_SLOW_CAP`.
+    """
+    if rate.remaining is None:
+        return delay
+    if rate.remaining <= 0:
+        if rate.retry_at is not None and rate.retry_at > now:
+            return max(delay, rate.retry_at - now)
+        return max(delay, POLL_SLOW_CAP)
+    low = max(RATE_LOW_CALLS, (rate.limit or 0) * RATE_LOW_FRACTION)
+    if rate.remaining < low:
+        return max(delay, min(POLL_SLOW_CAP, POLL_CAP * low / rate.remaining))
+    return delay
+
+
+def poll_until_done(
+    client: ApiClient,
+    export_id: str,
+    *,
+    timeout: float | None,
+    on_event: EventHandler = ignore_event,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    wallclock: Callable[[], float] = time.time,
+) -> dict[str, Any]:
+    """Poll the export until DONE and return it; ExportFailedError on ERROR, WaitTimeoutError after `timeout` s."""
+    hint = f"exportctl wait {export_id}"
+    started = clock()
+    deadline = None if timeout is None else started + timeout
+    interval = POLL_INITIAL
+    previous: str | None = None
+    try:
+        while True:
+            try:
+                export = client.get_export(export_id)
+            except NotFoundError as exc:
+                raise NotFoundError(
+                    exc.status,
+                    exc.key,
+                    f"Export {export_id} no longer exists (deleted while waiting?): {exc.message}",
+                    None,
+                    exc.request_id,
+                ) from None
+            status = str(export.get("status"))
+            now = clock()
+            elapsed = now - started
+            changed = status != previous
+            if changed:
+                on_event(StatusChanged(export_id, status, previous, elapsed))
+                interval = POLL_INITIAL
+                previous = status
+            if status == DONE:
+                return export
+            if status == ERROR:
+                raise ExportFailedError(
+                    f"Export {export_id} ended in ERROR: {_error_text(export)}",
+                    hint="Check the export's parameters, then run the export again.",
+                )
+            delay = rate_limited_delay(interval, client.rate_limit, wallclock())
+            if deadline is not None:
+                left = deadline - now
+                if left <= 0:
+                    raise WaitTimeoutError(
+                        f"Export {export_id} is still {status} after {elapsed:.0f}s.",
+                        hint=f"The export keeps running on the server. Resume waiting with: {hint}",
+                    )
+                # One last poll right at the deadline, rather than giving up early or overshooting it.
+                delay = min(delay, left)
+            if not changed:
+                on_event(Polled(export_id, status, elapsed, delay))
+            sleep(delay)
+            interval = min(interval * POLL_GROWTH, POLL_CAP)
+    except KeyboardInterrupt:
+        raise InterruptedByUser(
+            f"Interrupted while waiting for export {export_id}; it keeps running on the server.", hint=hint
+        ) from None
+    except ExportctlError as exc:
+        if isinstance(exc, NetworkError) and exc.hint is None:
+            exc.hint = f"The export keeps running on the server. Resume waiting with: {hint}"
+        raise
+
+
+def _error_text(export: dict[str, Any]) -> str:
+    """The reason an export failed, wherever the API put it."""
+    result = export.get("result")
+    for candidate in (export.get("error"), result.get("error") if isinstance(result, dict) else None):
+        if isinstance(candidate, dict):
+            key, message = candidate.get("key"), candidate.get("message")
+            if message:
+                return f"{key}: {message}" if key else str(message)
+        elif isinstance(candidate, str) and candidate:
+            return candidate
+    return "the API gave no reason"

@@ -1,0 +1,116 @@
+"""One export: submit, wait, download, told through events.
+
+Nothing here prints or knows about terminals. Progress goes to an `EventHandler`; failures are the typed
+errors of `exportctl.errors`, each with a hint naming the command that resumes (`exportctl wait ID`,
+`exportctl download ID`). Polling is `jobs.poll`'s, the download `jobs.download`'s.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from exportctl.client.api import ApiClient
+from exportctl.errors import InterruptedByUser, NetworkError, UsageError
+from exportctl.events import EventHandler, Submitted, ignore_event
+from exportctl.files.targets import Target, check_target
+from exportctl.jobs.download import DownloadResult, download_export
+from exportctl.jobs.poll import poll_until_done
+from exportctl.request.model import ExportRequest
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """What `run_export` did: the export as last seen, the download (None without --wait), the cost."""
+
+    export_id: str
+    exported_object: str
+    status: str
+    export: dict[str, Any]
+    download: DownloadResult | None
+    calls: int
+    seconds: float
+    # Keys a caller adds to the summary (jobs.plan: time window, watermark, split windows); they win.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The `--json` document: id, object, status, output, bytes, rows, sha256, seconds, API calls."""
+        download = self.download
+        return {
+            "export_id": self.export_id,
+            "object": self.exported_object,
+            "status": self.status,
+            "output": None if download is None else str(download.target),
+            "bytes": None if download is None else download.bytes,
+            "rows": None if download is None else download.rows,
+            "sha256": None if download is None else download.sha256,
+            "seconds": round(self.seconds, 3),
+            "api_calls": self.calls,
+        } | self.extra
+
+
+def submit(client: ApiClient, request: ExportRequest, on_event: EventHandler = ignore_event) -> dict[str, Any]:
+    """Create the export; the API's export object (status SCHEDULED)."""
+    export = client.create_export(request.endpoint(), request.body())
+    export_id = export.get("id")
+    if not isinstance(export_id, str) or not export_id:
+        raise NetworkError("The API accepted the export but its answer carries no export id.")
+    on_event(Submitted(export_id, str(export.get("exported_object") or request.obj.exported_object)))
+    return export
+
+
+def run_export(
+    client: ApiClient,
+    request: ExportRequest,
+    target: Target | Callable[[str], Target],
+    *,
+    wait: bool = True,
+    timeout: float | None = None,
+    on_event: EventHandler = ignore_event,
+    force: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    header: Callable[[bytes], bytes] | None = None,
+) -> ExportOutcome:
+    """Submit, wait (unless `wait` is False) and download: the whole export.
+
+    `target` is the path (or `"-"`), or a function of the export id for names that contain it; it is
+    checked again once known, before waiting, so an existing file is reported before any time is spent.
+    """
+    started = clock()
+    calls_before = client.calls
+    if not callable(target):
+        check_target(target, force)
+    try:
+        export = submit(client, request, on_event)
+    except KeyboardInterrupt:
+        raise InterruptedByUser(
+            "Interrupted while submitting the export; it may have been created.", hint="exportctl list"
+        ) from None
+    export_id = str(export["id"])
+    exported_object = str(export.get("exported_object") or request.obj.exported_object)
+    download: DownloadResult | None = None
+    if wait:
+        resolved = target(export_id) if callable(target) else target
+        try:
+            check_target(resolved, force)
+        except UsageError as exc:
+            exc.hint = (
+                f"The export {export_id} was created; save it elsewhere with: exportctl download {export_id} -o PATH"
+            )
+            raise
+        export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
+        download = download_export(
+            client, export, resolved, on_event=on_event, force=force, sleep=sleep, clock=clock, header=header
+        )
+    return ExportOutcome(
+        export_id=export_id,
+        exported_object=exported_object,
+        status=str(export.get("status")),
+        export=export,
+        download=download,
+        calls=client.calls - calls_before,
+        seconds=clock() - started,
+    )

@@ -1,0 +1,369 @@
+"""Split exports: one export per created_at window, run at most N at once, joined into one CSV.
+
+On disk, next to the target `TARGET`:
+
+- `TARGET.parts/` holds one CSV per window, named after the window (`20240101T000000000Z-...csv`), each
+  saved atomically by the ordinary download (so a window's part is complete or absent);
+- `TARGET.manifest.json` records the request's fingerprint and, per window, its range, export id, status
+  (`submitted`, `saved`, `failed`), part file and sha256.
+
+A rerun of the same command reads the manifest and fetches only the windows without a saved part whose
+sha256 still matches; a manifest written for another request (other fields, filters, order or scope) is
+discarded together with its parts. Windows are matched by their exact range, so a rerun whose last window
+ends later (the default `--until` is the run's start) still reuses every earlier window.
+
+The join writes one header row (the first part's, rewritten for `--headers fields`), then every part's
+records in window order, through `TARGET.part` and one rename (or to standard output once every window is
+saved). `sha256`, `bytes` and `rows` describe the joined CSV. After the join, the parts and the manifest
+are removed. With `-o -` the parts live in a temporary directory and there is no resume.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from exportctl.client.api import ApiClient
+from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
+from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
+from exportctl.files.atomic import write_atomically, write_json_atomically
+from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
+from exportctl.files.targets import STDOUT, Target
+from exportctl.jobs.download import DownloadResult
+from exportctl.jobs.single import ExportOutcome, run_export
+from exportctl.request.model import ExportRequest
+from exportctl.request.windows import Window, window_request
+from exportctl.schema import FilterField
+
+MANIFEST_VERSION = 1
+MANIFEST_SUFFIX = ".manifest.json"
+PARTS_SUFFIX = ".parts"
+SAVED, SUBMITTED, FAILED = "saved", "submitted", "failed"
+
+
+def manifest_path(target: Path) -> Path:
+    """`TARGET.manifest.json`."""
+    return target.with_name(target.name + MANIFEST_SUFFIX)
+
+
+def parts_dir(target: Path) -> Path:
+    """`TARGET.parts/`, where the windows' CSVs wait for the join."""
+    return target.with_name(target.name + PARTS_SUFFIX)
+
+
+def _part_name(window: Window) -> str:
+    """`20240101T000000000Z-20240102T000000000Z.csv`: the window's range, safe in any file system."""
+    ends = window.to_json()
+    since, until = (
+        (ends[name] or "open").replace("-", "").replace(":", "").replace(".", "") for name in ("since", "until")
+    )
+    return f"{since}-{until}.csv"
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """One window's export: its part file and what is in it; `reused` when an earlier run saved it."""
+
+    window: Window
+    export_id: str | None
+    part: Path
+    bytes: int
+    rows: int
+    sha256: str
+    reused: bool
+    calls: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.window.to_json(),
+            "export_id": self.export_id,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "reused": self.reused,
+        }
+
+
+class Manifest:
+    """The JSON record of a split run, rewritten atomically after every change (from any thread)."""
+
+    def __init__(self, path: Path | None, print_: str, request: dict[str, Any], windows: list[Window]) -> None:
+        self.path = path
+        self.fingerprint = print_
+        self.request = request
+        self.windows = windows
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, parts: Path) -> None:
+        """Take over a manifest of the same request; discard one of another request, with its parts."""
+        if self.path is None or not self.path.is_file():
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
+            # Parts of another request must not be joined into this one.
+            shutil.rmtree(parts, ignore_errors=True)
+            return
+        for entry in data.get("windows") or []:
+            if isinstance(entry, dict):
+                self.entries[_key(entry)] = entry
+
+    def reusable(self, window: Window, part: Path) -> dict[str, Any] | None:
+        """The entry of a window saved earlier, if its part is still there with the recorded sha256."""
+        entry = self.entries.get(_key(window.to_json()))
+        if entry is None or entry.get("status") != SAVED or not part.is_file():
+            return None
+        if _file_sha256(part) != entry.get("sha256"):
+            return None
+        return entry
+
+    def record(self, window: Window, **values: Any) -> None:
+        """Update one window's entry and write the manifest."""
+        with self._lock:
+            entry = self.entries.setdefault(_key(window.to_json()), window.to_json())
+            entry.update(values)
+            self._write()
+
+    def _write(self) -> None:
+        if self.path is None:
+            return
+        order = {_key(w.to_json()): i for i, w in enumerate(self.windows)}
+        data = {
+            "version": MANIFEST_VERSION,
+            "fingerprint": self.fingerprint,
+            "request": self.request,
+            "windows": sorted((e for k, e in self.entries.items() if k in order), key=lambda e: order[_key(e)]),
+        }
+        write_json_atomically(self.path, data)
+
+
+def _key(bounds: Mapping[str, Any]) -> str:
+    """A window's key in the manifest, from its `since`/`until` (a window's `to_json()` or a manifest entry)."""
+    return f"{bounds.get('since')}..{bounds.get('until')}"
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(JOIN_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _serialized(handler: EventHandler) -> EventHandler:
+    """`handler` behind a lock: the reporters are not written for several threads at once."""
+    lock = threading.Lock()
+
+    def locked(event: Event) -> None:
+        with lock:
+            handler(event)
+
+    return locked
+
+
+def run_split(
+    client: ApiClient,
+    request: ExportRequest,
+    field: FilterField,
+    windows: list[Window],
+    target: Target,
+    *,
+    parallel: int = 1,
+    force: bool = False,
+    timeout: float | None = None,
+    header: Callable[[bytes], bytes] | None = None,
+    on_event: EventHandler = ignore_event,
+    stdout: BinaryIO | None = None,
+) -> ExportOutcome:
+    """Export every window (reusing those an interrupted run saved), then join them at `target`."""
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        if target == STDOUT:
+            parts = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="exportctl-split-")))
+            manifest = Manifest(None, "", {}, windows)
+        else:
+            parts = parts_dir(target)
+            body = {"endpoint": request.endpoint(), "body": request.body(), "field": field.name}
+            manifest = Manifest(manifest_path(target), request.fingerprint(field=field.name), body, windows)
+            manifest.load(parts)
+        parts.mkdir(exist_ok=True)
+        results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, on_event)
+        joined = join_parts([r.part for r in results], target, force=force, header=header, stdout=stdout)
+        on_event(Saved(f"{len(windows)} windows", str(target), joined.bytes, joined.rows, joined.sha256, 0.0))
+        if target != STDOUT:
+            # The target is complete and renamed into place: what helped build it can go.
+            shutil.rmtree(parts, ignore_errors=True)
+            with contextlib.suppress(FileNotFoundError):
+                manifest_path(target).unlink()
+    return ExportOutcome(
+        export_id="",
+        exported_object=request.obj.exported_object,
+        status="DONE",
+        export={},
+        download=replace(joined, seconds=time.monotonic() - started),
+        calls=sum(r.calls for r in results),
+        seconds=time.monotonic() - started,
+        extra={"export_id": None, "windows": [r.to_json() for r in results]},
+    )
+
+
+def _fetch_all(
+    client: ApiClient,
+    request: ExportRequest,
+    field: FilterField,
+    windows: list[Window],
+    parts: Path,
+    manifest: Manifest,
+    parallel: int,
+    timeout: float | None,
+    on_event: EventHandler,
+) -> list[WindowResult]:
+    """Every window's part, in window order; the first failure is raised once the running windows end."""
+    results: dict[int, WindowResult] = {}
+    todo: list[int] = []
+    for index, window in enumerate(windows):
+        part = parts / _part_name(window)
+        entry = manifest.reusable(window, part)
+        if entry is not None:
+            results[index] = WindowResult(
+                window, entry.get("export_id"), part, int(entry["bytes"]), int(entry["rows"]), entry["sha256"], True
+            )
+            manifest.record(window, **entry)
+        else:
+            todo.append(index)
+    events = _serialized(on_event) if parallel > 1 else on_event
+
+    def fetch(index: int, window_client: ApiClient) -> WindowResult:
+        window = windows[index]
+        part = parts / _part_name(window)
+        manifest.record(window, status=SUBMITTED, export_id=None, part=part.name)
+
+        def handler(event: Event) -> None:
+            if isinstance(event, Submitted):
+                manifest.record(window, export_id=event.export_id)
+            events(event)
+
+        try:
+            outcome = run_export(
+                window_client,
+                window_request(request, field, window),
+                part,
+                timeout=timeout,
+                on_event=handler,
+                force=True,
+            )
+        except BaseException:
+            manifest.record(window, status=FAILED)
+            raise
+        saved = outcome.download
+        if saved is None:  # run_export always downloads when waiting; kept for the type checker
+            raise DownloadError(f"Window {window.label()} was not downloaded.")
+        manifest.record(window, status=SAVED, bytes=saved.bytes, rows=saved.rows, sha256=saved.sha256)
+        return WindowResult(
+            window, outcome.export_id, part, saved.bytes, saved.rows, saved.sha256, False, outcome.calls
+        )
+
+    try:
+        if parallel <= 1:
+            for index in todo:
+                results[index] = fetch(index, client)
+        else:
+            _fetch_parallel(client, todo, fetch, results, parallel, events)
+    except ExportctlError as exc:
+        done = len(results)
+        exc.hint = (
+            f"{done} of {len(windows)} windows are saved in {parts}; run the same command again to fetch "
+            "only the others."
+            if manifest.path is not None
+            else exc.hint
+        )
+        raise
+    return [results[i] for i in range(len(windows))]
+
+
+def _fetch_parallel(
+    client: ApiClient,
+    todo: list[int],
+    fetch: Callable[[int, ApiClient], WindowResult],
+    results: dict[int, WindowResult],
+    parallel: int,
+    events: EventHandler,
+) -> None:
+    """Run `fetch` for `todo` on `parallel` threads, each with its own client sharing `client`'s rate budget."""
+
+    def task(index: int) -> WindowResult:
+        # A requests.Session per thread; the budget is shared, since the API counts calls per project.
+        with ApiClient(
+            client.settings,
+            on_event=events,
+            timeout=client.timeout,
+            max_attempts=client.max_attempts,
+            max_retry_delay=client.max_retry_delay,
+            budget=client.budget,
+        ) as window_client:
+            return fetch(index, window_client)
+
+    executor = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="exportctl-window")
+    futures: dict[Future[WindowResult], int] = {executor.submit(task, index): index for index in todo}
+    try:
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = next((f for f in done if f.exception() is not None), None)
+        if failed is not None:
+            # Windows already running finish (and are recorded for the resume); the rest never start.
+            executor.shutdown(wait=True, cancel_futures=True)
+        for future, index in futures.items():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                results[index] = future.result()
+        if failed is not None:
+            error = failed.exception()
+            assert error is not None
+            raise error
+    except KeyboardInterrupt:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise InterruptedByUser(
+            "Interrupted during a split export; the windows saved so far are kept.", hint="Run the same command again."
+        ) from None
+    finally:
+        executor.shutdown(wait=True)
+
+
+def join_parts(
+    paths: list[Path],
+    target: Target,
+    *,
+    force: bool = False,
+    header: Callable[[bytes], bytes] | None = None,
+    stdout: BinaryIO | None = None,
+) -> DownloadResult:
+    """Write the parts as one CSV at `target` (atomically) or to standard output; its digest."""
+    started = time.monotonic()
+    digest = CsvDigest()
+    blocks = digested(joined_rows(paths, header), digest)
+    if target == STDOUT:
+        stream = stdout if stdout is not None else sys.stdout.buffer
+        for block in blocks:
+            stream.write(block)
+        stream.flush()
+    else:
+        write_atomically(target, blocks, force=force)
+    return DownloadResult(
+        target=target,
+        bytes=digest.bytes,
+        rows=digest.rows,
+        sha256=digest.sha256,
+        seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,229 @@
+"""The library door: `exportctl.export(...)` and `exportctl.plan(...)`, every CLI option as a keyword.
+
+A pipeline task (Airflow, Dagster, Prefect, cron) calls `export` instead of hand-writing the
+create/poll/download loop: it validates offline exactly as the CLI does (the same `ExportctlError`
+subclasses, with `exit_code`, `message` and `hint`), streams the CSV to a file without holding it in
+memory, and answers with an `ExportResult`. Nothing here prints; progress goes to `on_event`.
+
+Values are typed: lists of fields and filter expressions (or the API's filter object), `datetime` for
+`since`/`until` (naive means UTC), seconds or a `timedelta` for `timeout`. Strings such as `"15m"` or
+`"2024-01-01"` are accepted too, read by the same rules as the flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+from exportctl.errors import UsageError
+from exportctl.events import EventHandler, ignore_event
+from exportctl.jobs.plan import Plan
+from exportctl.request.model import ExportRequest, RequestFlags, RunOptions
+from exportctl.settings import Settings
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+Filters = Sequence[str] | Mapping[str, Any]
+
+
+class PlanOptions(TypedDict, total=False):
+    """The keywords of `plan`, for `export`'s type checking; tests/request/test_option_table.py keeps them equal."""
+
+    fields: Sequence[str] | None
+    order: str | None
+    filters: Filters | None
+    junction: str | None
+    voucher: str | None
+    campaign: str | None
+    config: str | Path | None
+    output: str | Path | None
+    output_dir: str | Path | None
+    force: bool | None
+    wait: bool | None
+    timeout: float | timedelta | str | None
+    headers: str | None
+    since: date | str | None
+    until: date | str | None
+    split_by: str | None
+    parallel: int | None
+    since_last: str | Path | None
+    state_key: str | None
+    now: datetime | None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What `export` did: the export id(s), the saved file and what is in it, the cost."""
+
+    export_ids: tuple[str, ...]  # one, or one per window of a split export
+    output: Path | Literal["-"] | None  # None when not waited for (wait=False)
+    rows: int | None
+    bytes: int | None
+    sha256: str | None  # of the CSV bytes as received
+    seconds: float
+    api_calls: int
+    summary: dict[str, Any] = field(repr=False)  # the CLI's `--json` document, key for key
+
+
+@dataclass(frozen=True)
+class PlannedExport:
+    """What `export` would send and where it would write, checked offline (the CLI's `--dry-run`)."""
+
+    object: str  # the subcommand name: voucher, gift-card-transactions, ...
+    requests: tuple[tuple[str, dict[str, Any]], ...]  # (endpoint, body): one, or one per split window
+    target: Path | Literal["-"] | None  # None when the name needs the export id
+    options: RunOptions
+    plan: Plan = field(repr=False)
+
+
+def plan(
+    name: str,
+    *,
+    fields: Sequence[str] | None = None,
+    order: str | None = None,
+    filters: Filters | None = None,
+    junction: str | None = None,
+    voucher: str | None = None,
+    campaign: str | None = None,
+    config: str | Path | None = None,
+    output: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    force: bool | None = None,
+    wait: bool | None = None,
+    timeout: float | timedelta | str | None = None,
+    headers: str | None = None,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    split_by: str | None = None,
+    parallel: int | None = None,
+    since_last: str | Path | None = None,
+    state_key: str | None = None,
+    now: datetime | None = None,
+) -> PlannedExport:
+    """Validate a request and its target offline, like the CLI before it sends anything.
+
+    The keywords are the CLI's options (`since_last` is `--since-last STATE`, `config` is `-c FILE`).
+    Raises `exportctl.UsageError` (or another `ExportctlError`) with the CLI's message.
+    """
+    from exportctl.jobs import plan as planning
+    from exportctl.request.windows import require_created_filter, window_request
+    from exportctl.schema import lookup
+
+    obj = lookup(name)
+    # One string is one field list or one expression, not a sequence of its characters.
+    if isinstance(fields, str):
+        fields = [fields]
+    if isinstance(filters, str):
+        filters = [filters]
+    _require("parallel", parallel, int)
+    _require("force", force, bool)
+    _require("wait", wait, bool)
+    flags = RequestFlags(
+        fields=list(fields or []),
+        order=order,
+        filters=list(filters or []) if not isinstance(filters, Mapping) else [],
+        junction=junction,
+        voucher=voucher,
+        campaign=campaign,
+        output=_text(output),
+        output_dir=_text(output_dir),
+        force=force,
+        wait=wait,
+        timeout=timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
+        headers=headers,
+        since_last=_text(since_last),
+        state_key=state_key,
+        since=since,
+        until=until,
+        split_by=split_by,
+        parallel=parallel,
+    )
+    request, options = _build(obj.command, flags, config, filters if isinstance(filters, Mapping) else None)
+    planned = planning.plan(request, options, now=now)
+    requests: list[ExportRequest] = [request]
+    if planned.windows:
+        created = require_created_filter(obj, "split_by")
+        requests = [window_request(request, created, window) for window in planned.windows]
+    return PlannedExport(
+        object=obj.command,
+        requests=tuple((r.endpoint(), r.body()) for r in requests),
+        target=planned.known_target,
+        options=planned.options,
+        plan=planned,
+    )
+
+
+def export(
+    name: str,
+    *,
+    settings: Settings | None = None,
+    on_event: EventHandler = ignore_event,
+    **options: Unpack[PlanOptions],
+) -> ExportResult:
+    """Export the object `name` (voucher, order, ...) as CSV: validate, submit, wait, download.
+
+    The keywords are `plan`'s.
+
+    `settings` default to `Settings.from_environment()` (VOUCHERIFY_APP_ID, VOUCHERIFY_APP_TOKEN, the
+    profile file). `on_event` receives every `exportctl.events` event (status changes, retries, progress).
+    """
+    from exportctl.client.api import ApiClient
+    from exportctl.jobs import plan as planning
+
+    planned = plan(name, **options)
+    chosen = settings if settings is not None else Settings.from_environment()
+    with ApiClient(chosen, on_event=on_event) as client:
+        outcome = planning.execute(client, planned.plan, on_event=on_event)
+    summary = outcome.summary()
+    windows = summary.get("windows") or []
+    ids = tuple(w["export_id"] for w in windows if w.get("export_id")) if windows else (outcome.export_id,)
+    download = outcome.download
+    return ExportResult(
+        export_ids=ids,
+        output=None if download is None else download.target,
+        rows=None if download is None else download.rows,
+        bytes=None if download is None else download.bytes,
+        sha256=None if download is None else download.sha256,
+        seconds=outcome.seconds,
+        api_calls=outcome.calls,
+        summary=summary,
+    )
+
+
+def _require(keyword: str, value: object, kind: type) -> None:
+    """A UsageError, not a TypeError deep inside, for a keyword of the wrong type (None: not given)."""
+    if value is None or (isinstance(value, kind) and (kind is bool or not isinstance(value, bool))):
+        return
+    raise UsageError(f"{keyword}: expected {kind.__name__}, got {type(value).__name__} {value!r}.")
+
+
+def _text(value: str | Path | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _build(
+    command: str, flags: RequestFlags, config: str | Path | None, api_filters: Mapping[str, Any] | None
+) -> tuple[ExportRequest, RunOptions]:
+    from exportctl.request.build import build_request
+    from exportctl.request.configfile import LoadedConfig, load_config
+    from exportctl.schema import BY_COMMAND
+
+    loaded: dict[str, Any] | None = load_config(config) if config is not None else None
+    if api_filters is not None:
+        # The API's filter object has no flag form; it replaces the file's filters, as --fields replaces fields.
+        base = loaded if loaded is not None else {}
+        raw = base.get("parameters")
+        if raw is not None and not isinstance(raw, Mapping):
+            return build_request(
+                BY_COMMAND[command], flags, loaded, config_path=str(config)
+            )  # reports the file's error
+        parameters = dict(raw or {})
+        parameters["filters"] = dict(api_filters)
+        loaded = LoadedConfig(
+            {**base, "parameters": parameters}, getattr(base, "path", None), getattr(base, "lines", {})
+        )
+    return build_request(BY_COMMAND[command], flags, loaded, config_path=None if config is None else str(config))

@@ -1,0 +1,1 @@
+"""request: WHAT to export, pure (no I/O but reading config files): the option table, flags/YAML -> ExportRequest."""

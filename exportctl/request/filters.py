@@ -1,0 +1,390 @@
+"""The filter expression grammar: short, shell-friendly conditions turned into Voucherify `filters`.
+
+One expression is one condition on one filter field::
+
+    FIELD OP VALUES            shorthand, the operator chosen by OP and the field's type
+    FIELD:$operator:VALUES     explicit form, any FiltersCondition operator (the `$` may be left out)
+    FIELD:$has_value           explicit form of the operators that take no value
+    FIELD?   FIELD!?           has a value / has no value
+
+Shorthand operators:
+
+    =   one value: $is; several: $in          !=  one value: $is_not; several: $not_in
+    >   numbers: $more_than; dates: $after    <   numbers: $less_than; dates: $before
+    >=  $more_than_equal (numbers only)       <=  $less_than_equal (numbers only)
+    ~   $contains                             !~  $not_contain
+    ^   $starts_with                          $   $ends_with
+    #=  $count                                #<  $count_less           #>  $count_more
+    ?   $has_value                            !?  $is_unknown
+
+Relative days on date fields: `-30d` is 30 days ago (also written `30d ago`), `+7d` is 7 days ahead:
+`created_at=-3d` $is_days_ago, `created_at=+3d` $is_days_in_future, `created_at>-30d` $less_than_ago
+(within the last 30 days), `created_at<-30d` $more_than_ago, `created_at>+7d` $more_than_future,
+`created_at<+7d` $less_than_future.
+
+Values are separated by commas. Surrounding spaces are dropped. A value in double quotes is taken
+literally (`"a, b"`, `""` is the empty string; `\\"` and `\\\\` inside quotes); outside quotes a
+backslash takes the next character literally (`a\\,b`).
+
+Values are checked and converted by the field's type in the schema tables:
+- integer fields and amounts take whole numbers; amounts are integer cents, so `12.50` is refused
+  (write `1250`) rather than guessed;
+- number fields take decimals too (`12.5`, `1e3`);
+- booleans take `true` or `false` (any case), sent as the strings "true" and "false": FiltersCondition
+  allows strings, numbers and objects as values, not JSON booleans;
+- date-time fields take `2024-01-01`, `2024-01-01T10:00`, `2024-01-01T10:00:00.5+02:00`...; times without
+  a zone are UTC; every value is sent as UTC ISO 8601 with milliseconds, `2024-01-01T00:00:00.000Z`;
+- date fields take `YYYY-MM-DD`;
+- fields with a closed set of values take only those (case-insensitive, sent as the table spells them);
+- fields under a prefix such as `metadata.X` have no known type: their values stay strings, except
+  where the operator needs a number ($more_than, ...), a date ($after, $before) or a day count.
+
+`$has_value` and `$is_unknown` are sent as `[""]`: the API documents their value as an empty string,
+and FiltersCondition makes every value an array.
+
+Several conditions on one field are combined in that field's `conditions` object (for example a time
+window: `created_at>2024-01-01` and `created_at<2024-02-01`). The same operator twice on one field is
+an error, since the API object can hold it only once: give several values in one expression instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from exportctl.errors import UsageError, ValidationError
+from exportctl.request.values import (
+    COMPARE,
+    COUNT,
+    DAYS,
+    EQUALITY,
+    MANY,
+    NO_VALUE,
+    PRESENCE,
+    TEXT,
+    TIME,
+    FieldSpec,
+    convert_value,
+    instant_text,
+    render_value,
+)
+from exportctl.schema import OPERATORS, ExportObject, ValueType
+from exportctl.suggest import closest
+
+GRAMMAR_HELP = """\
+Filter expressions (repeat --filter; combine them with --junction and|or, default and):
+  status=PAID               $is                status=PAID,FULFILLED       $in
+  status!=CANCELED          $is_not            status!=CANCELED,CREATED    $not_in
+  amount>1000               $more_than         amount<1000                 $less_than
+  amount>=1000              $more_than_equal   amount<=1000                $less_than_equal
+  created_at>2024-01-01     $after             created_at<2024-02-01T12:00Z $before
+  created_at=-3d            $is_days_ago       created_at=+3d              $is_days_in_future
+  created_at<-30d           $more_than_ago     created_at>-30d             $less_than_ago
+  created_at>+7d            $more_than_future  created_at<+7d              $less_than_future
+  email~@example.com        $contains          email!~test                 $not_contain
+  code^WELCOME              $starts_with       code$OFF                    $ends_with
+  metadata.tags#=3          $count             metadata.tags#<3            $count_less
+  metadata.tags#>3          $count_more        metadata.region?            $has_value
+  metadata.region!?         $is_unknown
+On dates, -30d (or '30d ago') is 30 days ago and +7d is 7 days ahead.
+Explicit form, any operator: FIELD:$operator:V1,V2, or FIELD:operator:V1,V2 without the $,
+  e.g. amount:more_than_equal:1000  metadata.region:has_value
+Values: comma-separated; "a, b" in double quotes or a\\,b keeps a comma; "" is the empty string.
+Amounts are integer cents (1250, not 12.50). Dates are ISO 8601, UTC unless a zone is given.
+Quote expressions in the shell: --filter 'amount>=1000'."""
+
+JUNCTIONS = ("and", "or")
+
+# Characters that end a field name: any of them starts an operator.
+_OPERATOR_CHARS = frozenset(":=!<>~^$?#")
+# Longest first, so that `!=` is not read as `!` followed by `=`.
+_SHORTHAND_TOKENS = ("!=", "!~", "!?", ">=", "<=", "#=", "#<", "#>", "=", ">", "<", "~", "^", "$", "?", ":")
+
+
+def _ordered(names: frozenset[str] | set[str]) -> tuple[str, ...]:
+    return tuple(op for op in OPERATORS if op in names)
+
+
+# Which operators mean something for each value type. Fields under a prefix (metadata.X) have no known
+# type, so every operator is allowed on them.
+_OPERATORS_BY_TYPE: dict[ValueType, tuple[str, ...]] = {
+    ValueType.STRING: _ordered({*EQUALITY, *PRESENCE, *TEXT, *COUNT}),
+    ValueType.INTEGER: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
+    ValueType.AMOUNT: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
+    ValueType.NUMBER: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
+    ValueType.BOOLEAN: _ordered({"$is", "$is_not", *PRESENCE}),
+    ValueType.DATETIME: _ordered({*EQUALITY, *PRESENCE, *TIME, *DAYS}),
+    ValueType.DATE: _ordered({*EQUALITY, *PRESENCE, *TIME, *DAYS}),
+    ValueType.JSON: _ordered({*PRESENCE, *COUNT}),
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition on one filter field: `amount` `$more_than_equal` `(1000,)`; values as the API gets them."""
+
+    field: str
+    operator: str
+    values: tuple[Any, ...]
+
+    def to_expression(self) -> str:
+        """The explicit form of this condition, which `parse_expression` reads back to an equal one."""
+        text = f"{self.field}:{self.operator}"
+        if self.values:
+            text += ":" + ",".join(render_value(value) for value in self.values)
+        return text
+
+
+def operators_for(obj: ExportObject, field_name: str) -> tuple[str, ...]:
+    """The operators that apply to a filter field of `obj` (every operator for prefix fields)."""
+    spec = resolve_field(obj, field_name, "filter")
+    return _field_operators(spec)
+
+
+def parse_expression(expression: str, obj: ExportObject, *, where: str | None = None) -> Condition:
+    """Read one filter expression (see the module docstring) into a validated Condition.
+
+    `where` (a config file and line, say) prefixes error messages.
+    """
+    context = f"{where}: Filter '{expression}'" if where else f"Filter '{expression}'"
+    text = expression.strip()
+    position = next((i for i, char in enumerate(text) if char in _OPERATOR_CHARS), None)
+    if position is None:
+        raise UsageError(
+            f"{context}: no operator; expected FIELD OP VALUE such as status=PAID or amount>=1000.",
+            hint="Run with --help for the filter grammar.",
+        )
+    field_name = text[:position].strip()
+    if not field_name:
+        raise UsageError(f"{context}: no field name before the operator; expected FIELD OP VALUE such as status=PAID.")
+    token = next(t for t in (*_SHORTHAND_TOKENS, "") if text.startswith(t, position))
+    rest = text[position + len(token) :]
+    if not token:
+        shorthand = " ".join(t for t in _SHORTHAND_TOKENS if t != ":")
+        raise UsageError(f"{context}: unknown operator '{text[position]}'; the shorthand operators are {shorthand}.")
+    spec = resolve_field(obj, field_name, context)
+    if token == ":":
+        return _parse_explicit(context, obj, spec, rest)
+    if token in ("?", "!?"):
+        if rest.strip():
+            raise UsageError(f"{context}: '{token}' takes no value; write {field_name}{token} alone.")
+        operator = "$has_value" if token == "?" else "$is_unknown"
+        return make_condition(context, obj, spec, operator, ())
+    raw_values = split_values(rest, context)
+    operator, values = _shorthand_operator(context, obj, spec, token, raw_values)
+    return make_condition(context, obj, spec, operator, values)
+
+
+def split_values(text: str, context: str = "Filter") -> list[str]:
+    """Split a comma-separated value list, honouring double quotes and backslash escapes."""
+    items: list[str] = []
+    current: list[tuple[str, bool]] = []  # (character, taken literally)
+    quoted = escaped = False
+    had_quotes = False
+
+    def finish() -> None:
+        start, end = 0, len(current)
+        while start < end and current[start][0].isspace() and not current[start][1]:
+            start += 1
+        while end > start and current[end - 1][0].isspace() and not current[end - 1][1]:
+            end -= 1
+        value = "".join(char for char, _ in current[start:end])
+        if not value and not had_quotes:
+            raise UsageError(f'{context}: empty value; write "" for an empty string.')
+        items.append(value)
+
+    for char in text:
+        if escaped:
+            current.append((char, True))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+            had_quotes = True
+        elif char == "," and not quoted:
+            finish()
+            current, had_quotes = [], False
+        else:
+            current.append((char, quoted))
+    if escaped:
+        raise UsageError(f"{context}: a backslash ends the value; write \\\\ for a backslash.")
+    if quoted:
+        raise UsageError(f"{context}: a double quote is not closed.")
+    finish()
+    return items
+
+
+def build_filters(conditions: Sequence[Condition], junction: str | None = None) -> dict[str, Any]:
+    """The API's `filters` object for `conditions`; empty when there are none.
+
+    Conditions on one field share its `conditions` object. The same operator twice on one field is a
+    ValidationError: the API object cannot hold it, and silently merging `$is` values would change
+    its meaning.
+    """
+    if not conditions:
+        return {}
+    result: dict[str, Any] = {"junction": validate_junction(junction) if junction is not None else "and"}
+    for condition in conditions:
+        entry = result.setdefault(condition.field, {"conditions": {}})
+        if condition.operator in entry["conditions"]:
+            raise ValidationError(
+                f"Filter field '{condition.field}' has two {condition.operator} conditions; "
+                "give all the values in one filter (for example status=PAID,FULFILLED)."
+            )
+        values = [""] if condition.operator in NO_VALUE else list(condition.values)
+        entry["conditions"][condition.operator] = values
+    return result
+
+
+def merge_conditions(base: Sequence[Condition], override: Sequence[Condition]) -> list[Condition]:
+    """`base` plus `override`, where a condition of `override` replaces one of `base` on the same field and operator."""
+    replaced = {(c.field, c.operator) for c in override}
+    return [c for c in base if (c.field, c.operator) not in replaced] + list(override)
+
+
+def validate_junction(value: object, where: str = "junction") -> str:
+    """`and` or `or`; a ValidationError naming both otherwise."""
+    if isinstance(value, str) and value in JUNCTIONS:
+        return value
+    text = str(value)
+    if text.lower() in JUNCTIONS:
+        return text.lower()
+    raise ValidationError(f"{where}: '{text}' is not a junction.", valid=JUNCTIONS, suggestion=closest(text, JUNCTIONS))
+
+
+# --- fields and operators -------------------------------------------------------------------------
+
+
+def resolve_field(obj: ExportObject, name: str, context: str) -> FieldSpec:
+    known = obj.get_filter(name)
+    bad_chars = sorted(set(name) & _OPERATOR_CHARS)
+    if known is None or bad_chars or name != name.strip() or not name:
+        prefixes = [f"{prefix}X" for prefix in obj.filter_prefixes]
+        valid = (*obj.filter_names, *prefixes)
+        if not valid:
+            raise ValidationError(f"{context}: {obj.command} exports take no filters.")
+        raise ValidationError(
+            f"{context}: unknown filter field '{name}' for {obj.command}.",
+            valid=valid,
+            suggestion=closest(name, obj.filter_names),
+        )
+    return FieldSpec(known, typed=name in obj.filter_names)
+
+
+def _field_operators(spec: FieldSpec) -> tuple[str, ...]:
+    return _OPERATORS_BY_TYPE[spec.filter.type] if spec.typed else OPERATORS
+
+
+def check_operator(context: str, operator: str) -> None:
+    if operator not in OPERATORS:
+        raise ValidationError(
+            f"{context}: unknown operator '{operator}'.",
+            valid=OPERATORS,
+            suggestion=closest(operator if operator.startswith("$") else f"${operator}", OPERATORS),
+        )
+
+
+def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str) -> Condition:
+    name, separator, values_text = rest.partition(":")
+    operator = name.strip()
+    if not operator.startswith("$"):
+        operator = f"${operator}"
+    check_operator(context, operator)
+    if operator in NO_VALUE:
+        if values_text.strip():
+            raise UsageError(f"{context}: {operator} takes no value; write {spec.filter.name}:{operator}.")
+        return make_condition(context, obj, spec, operator, ())
+    if not separator:
+        raise UsageError(f"{context}: {operator} needs a value; write {spec.filter.name}:{operator}:VALUE.")
+    return make_condition(context, obj, spec, operator, tuple(split_values(values_text, context)))
+
+
+_RELATIVE = re.compile(r"(?:([+-])\s*(\d+)\s*d|(\d+)\s*d\s+ago)", re.ASCII | re.IGNORECASE)
+
+
+def _relative_days(text: str) -> tuple[bool, int] | None:
+    """(in the past, days) for `-30d` or `30d ago` (past) and `+7d` (future); None for anything else."""
+    match = _RELATIVE.fullmatch(text.strip())
+    if match is None:
+        return None
+    if match.group(3) is not None:
+        return True, int(match.group(3))
+    return match.group(1) == "-", int(match.group(2))
+
+
+def _shorthand_operator(
+    context: str, obj: ExportObject, spec: FieldSpec, token: str, values: list[str]
+) -> tuple[str, tuple[str, ...]]:
+    """The operator a shorthand token means for this field, and the (still textual) values."""
+    field_type = spec.filter.type
+    temporal = spec.typed and field_type.is_temporal
+    relative = [_relative_days(value) for value in values]
+    if token in ("#=", "#<", "#>"):
+        return {"#=": "$count", "#<": "$count_less", "#>": "$count_more"}[token], tuple(values)
+    if token in ("~", "!~", "^", "$"):
+        names = {"~": "$contains", "!~": "$not_contain", "^": "$starts_with", "$": "$ends_with"}
+        return names[token], tuple(values)
+    if token in ("=", "!="):
+        if len(values) == 1 and relative[0] is not None and temporal:
+            if token == "!=":
+                raise UsageError(f"{context}: there is no 'is not N days ago' operator; use < or > with -Nd.")
+            in_past, count = relative[0]
+            return ("$is_days_ago" if in_past else "$is_days_in_future"), (str(count),)
+        if len(values) > 1:
+            return ("$in" if token == "=" else "$not_in"), tuple(values)
+        return ("$is" if token == "=" else "$is_not"), tuple(values)
+    # > < >= <=: compare numbers, dates or day counts.
+    if len(values) != 1:
+        raise UsageError(f"{context}: '{token}' takes one value, got {len(values)}.")
+    value, offset = values[0], relative[0]
+    # A prefix field has no type: a value that reads as a date makes the comparison a date one.
+    wants_time = temporal or (not spec.typed and instant_text(value) is not None)
+    if offset is not None and (temporal or not spec.typed):
+        if token in (">=", "<="):
+            raise UsageError(f"{context}: '{token}' does not apply to relative days; use > or <.")
+        past, days = offset
+        later = token == ">"
+        if past:
+            operator = "$less_than_ago" if later else "$more_than_ago"
+        else:
+            operator = "$more_than_future" if later else "$less_than_future"
+        return operator, (str(days),)
+    if wants_time:
+        if token in (">=", "<="):
+            raise ValidationError(
+                f"{context}: '{token}' does not apply to dates; use > ($after) or < ($before).",
+                valid=_field_operators(spec),
+            )
+        return ("$after" if token == ">" else "$before"), (value,)
+    # On a field that is neither a number nor a date, make_condition names the operators it takes.
+    names = {">": "$more_than", "<": "$less_than", ">=": "$more_than_equal", "<=": "$less_than_equal"}
+    return names[token], (value,)
+
+
+def make_condition(
+    context: str, obj: ExportObject, spec: FieldSpec, operator: str, texts: tuple[str, ...]
+) -> Condition:
+    """Check the operator applies to the field and the value count; convert each value by type."""
+    check_operator(context, operator)
+    allowed = _field_operators(spec)
+    field_type = spec.filter.type
+    if operator not in allowed:
+        kind = field_type.value if spec.typed else "untyped"
+        raise ValidationError(
+            f"{context}: operator {operator} does not apply to the {kind} field '{spec.filter.name}'.",
+            valid=allowed,
+        )
+    if operator in NO_VALUE:
+        return Condition(spec.filter.name, operator, ())
+    if not texts:
+        raise UsageError(f"{context}: {operator} needs a value.")
+    if operator not in MANY and len(texts) != 1:
+        raise UsageError(f"{context}: {operator} takes one value, got {len(texts)}; use $in for several.")
+    values = tuple(convert_value(context, spec, operator, text) for text in texts)
+    return Condition(spec.filter.name, operator, values)
+
+
+# --- values -----------------------------------------------------------------------------------------

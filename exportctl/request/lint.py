@@ -1,0 +1,71 @@
+"""Lint a config mapping: every problem `build_request` would find, not only the first (`exportctl validate`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from exportctl.errors import UsageError
+from exportctl.request.build import build_request, filter_item
+from exportctl.request.configfile import KeyLocator, KeyPath, LoadedConfig
+from exportctl.request.model import CONFIG_KEYS, SCOPE_OPTIONS, RequestFlags
+from exportctl.schema import ExportObject
+
+# Keys whose checks depend on no other key: each is validated on its own, so every bad one is reported.
+_INDEPENDENT_KEYS = ("exported_object", "junction", "output", "output_dir", "force", "wait", "timeout", "headers")
+
+
+def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageError]:
+    """Every problem that `build_request` would find in a config mapping, not only the first.
+
+    `build_request` stops at the first problem, which suits a command about to run. For a lint, each part
+    is checked on its own by the same code: every unknown key, each independent key, the scope, fields,
+    order, each filter, the remaining run options (which depend on each other) together; and then the
+    whole mapping, for problems between parts (a junction contradicting the filters' own). So the messages
+    are exactly those the export commands print, and a message found twice is reported once.
+    """
+    path: str | None = getattr(config, "path", None)
+    lines: dict[KeyPath, int] = dict(getattr(config, "lines", {}))
+    problems: list[UsageError] = []
+
+    def note(error: UsageError) -> None:
+        if all(error.message != seen.message for seen in problems):
+            problems.append(error)
+
+    def check(part: Mapping[str, Any]) -> None:
+        try:
+            build_request(obj, RequestFlags(), LoadedConfig(part, path, lines))
+        except UsageError as error:
+            note(error)
+
+    grouped = (*_INDEPENDENT_KEYS, *SCOPE_OPTIONS, "parameters")
+    for key, value in config.items():
+        if key not in CONFIG_KEYS or key in _INDEPENDENT_KEYS:
+            check({key: value})
+    scope = {key: config[key] for key in SCOPE_OPTIONS if key in config}
+    if scope:
+        check(scope)
+    parameters = config.get("parameters")
+    if isinstance(parameters, Mapping):
+        for key, value in parameters.items():
+            if key != "filters":
+                check({"parameters": {key: value}})
+            elif isinstance(value, Mapping):
+                for name, entry in value.items():
+                    check({"parameters": {"filters": {name: entry}}})
+            elif isinstance(value, list):
+                at = KeyLocator(path, lines)
+                for index, item in enumerate(value):
+                    try:
+                        filter_item(obj, item, at(("parameters", "filters", index)))
+                    except UsageError as error:
+                        note(error)
+            else:
+                check({"parameters": {"filters": value}})
+    elif parameters is not None:
+        check({"parameters": parameters})
+    rest = {key: value for key, value in config.items() if key in CONFIG_KEYS and key not in grouped}
+    if rest:
+        check(rest)
+    check(config)
+    return problems

@@ -1,0 +1,201 @@
+"""Filter values by type: each text checked and converted as the API takes it, and dates read one way.
+
+`iso_ms` is the one formatter of instants (UTC ISO 8601 with milliseconds) and `read_instant` the one
+reader, shared by the filter grammar, --since/--until, split windows and the state files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from exportctl.errors import UsageError, ValidationError
+from exportctl.schema import FilterField, ValueType
+from exportctl.suggest import closest
+
+# Operator families, by what their values are.
+NO_VALUE = frozenset({"$has_value", "$is_unknown"})
+DAYS = frozenset(
+    {"$is_days_ago", "$is_days_in_future", "$more_than_ago", "$less_than_ago", "$more_than_future", "$less_than_future"}
+)
+COUNT = frozenset({"$count", "$count_less", "$count_more"})
+TEXT = frozenset({"$contains", "$not_contain", "$starts_with", "$ends_with"})
+MANY = frozenset({"$in", "$not_in"})
+COMPARE = frozenset({"$more_than", "$less_than", "$more_than_equal", "$less_than_equal"})
+TIME = frozenset({"$after", "$before"})
+EQUALITY = frozenset({"$in", "$not_in", "$is", "$is_not"})
+PRESENCE = ("$has_value", "$is_unknown")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    filter: FilterField
+    typed: bool  # False for a field under a prefix (metadata.X), whose type is unknown
+
+
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_CENTS = re.compile(r"[+-]?\d+\.\d{1,2}", re.ASCII)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*([Zz]|[+-]\d{2}:?\d{2})?)?",
+    re.ASCII,
+)
+_LIMIT = 2**63  # what the API's 64-bit numbers can hold
+
+
+def convert_value(context: str, spec: FieldSpec, operator: str, text: str) -> Any:
+    field = spec.filter
+    if operator in DAYS or operator in COUNT:
+        unit = "days" if operator in DAYS else "a count"
+        return _integer(context, field.name, text, f"{operator} takes {unit}, a whole number of at least 0", minimum=0)
+    if operator in TEXT:
+        return text
+    if not spec.typed:
+        if operator in COMPARE:
+            return _number(context, field.name, text)
+        if operator in TIME:
+            return _instant(context, field.name, text)
+        return text
+    field_type = field.type
+    if field_type in (ValueType.INTEGER, ValueType.AMOUNT):
+        if field_type is ValueType.AMOUNT and _CENTS.fullmatch(text.strip()):
+            cents = round(float(text) * 100)
+            raise UsageError(
+                f"{context}: '{text}' is not an amount for '{field.name}': amounts are integer cents, write {cents}."
+            )
+        return _integer(context, field.name, text, f"{field_type.value} values are whole numbers")
+    if field_type is ValueType.NUMBER:
+        return _number(context, field.name, text)
+    if field_type is ValueType.BOOLEAN:
+        lowered = text.strip().lower()
+        # FiltersCondition's values are strings, numbers or objects, never JSON booleans.
+        if lowered in ("true", "false"):
+            return lowered
+        raise ValidationError(f"{context}: '{text}' is not a boolean for '{field.name}'.", valid=("true", "false"))
+    if field_type is ValueType.DATETIME:
+        return _instant(context, field.name, text)
+    if field_type is ValueType.DATE:
+        return _date(context, field.name, text)
+    if field.values and operator in EQUALITY:
+        exact = {value.casefold(): value for value in field.values}
+        found = exact.get(text.strip().casefold())
+        if found is None:
+            raise ValidationError(
+                f"{context}: '{text}' is not a value of '{field.name}'.",
+                valid=field.values,
+                suggestion=closest(text, field.values),
+            )
+        return found
+    return text
+
+
+def _integer(context: str, name: str, text: str, rule: str, *, minimum: int | None = None) -> int:
+    stripped = text.strip()
+    if _INTEGER.fullmatch(stripped) and len(stripped) <= 20:
+        value = int(stripped)
+        if abs(value) < _LIMIT and (minimum is None or value >= minimum):
+            return value
+    raise UsageError(f"{context}: '{text}' is not valid for '{name}': {rule}.")
+
+
+def _number(context: str, name: str, text: str) -> int | float:
+    stripped = text.strip()
+    if _INTEGER.fullmatch(stripped) and len(stripped) <= 20 and abs(int(stripped)) < _LIMIT:
+        return int(stripped)
+    if _DECIMAL.fullmatch(stripped) and len(stripped) <= 40:
+        value = float(stripped)
+        if math.isfinite(value):
+            return value
+    raise UsageError(f"{context}: '{text}' is not a number for '{name}'.")
+
+
+def iso_ms(moment: dt.datetime) -> str:
+    """UTC ISO 8601 with milliseconds, the form every filter value takes: `2024-01-01T00:00:00.000Z`."""
+    utc = moment.astimezone(dt.timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def read_instant(text: str) -> dt.datetime | None:
+    """A date or date-time (UTC unless a zone is given) as an aware UTC datetime to the millisecond, or None."""
+    match = _DATETIME.fullmatch(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        moment = dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0")[:3].ljust(3, "0")) * 1000,
+            tzinfo=_zone(zone),
+        ).astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        return None
+    return moment
+
+
+def instant_text(text: str) -> str | None:
+    """`text` as UTC ISO 8601 with milliseconds, or None when it is not a date or date-time."""
+    moment = read_instant(text)
+    return None if moment is None else iso_ms(moment)
+
+
+def _zone(zone: str | None) -> dt.timezone:
+    if zone is None or zone in ("Z", "z"):
+        return dt.timezone.utc
+    digits = zone[1:].replace(":", "")
+    offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return dt.timezone(-offset if zone[0] == "-" else offset)
+
+
+def _instant(context: str, name: str, text: str) -> str:
+    found = instant_text(text)
+    if found is None:
+        raise UsageError(
+            f"{context}: '{text}' is not a date-time for '{name}': use ISO 8601, "
+            "e.g. 2024-01-01 or 2024-01-01T10:00:00Z (UTC unless a zone is given)."
+        )
+    return found
+
+
+def _date(context: str, name: str, text: str) -> str:
+    stripped = text.strip()
+    match = _DATE.fullmatch(stripped)
+    if match is not None:
+        try:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
+        except ValueError:
+            pass
+    raise UsageError(f"{context}: '{text}' is not a date for '{name}': use YYYY-MM-DD, e.g. 2024-01-31.")
+
+
+def native_to_text(context: str, value: object) -> str:
+    """A YAML scalar as the text an expression would carry, so that both paths validate alike."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return value if isinstance(value, str) else repr(value)
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return moment.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise UsageError(f"{context}: '{value}' is not a value; expected a string, number, boolean or date.")
+
+
+def render_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    if text == "" or text != text.strip() or any(char in text for char in ',"\\'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text

@@ -1,0 +1,349 @@
+"""Submit, poll and download against the sandbox: adaptive polling, failures, and byte-exact, resumable files."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exportctl import schema
+from exportctl.client.api import ApiClient
+from exportctl.client.retry import RateLimit
+from exportctl.errors import (
+    DownloadError,
+    ExitCode,
+    ExportFailedError,
+    InterruptedByUser,
+    NotFoundError,
+    UsageError,
+    WaitTimeoutError,
+)
+from exportctl.events import (
+    DownloadProgress,
+    DownloadStarted,
+    Event,
+    HttpExchange,
+    Polled,
+    Retrying,
+    Saved,
+    StatusChanged,
+    Submitted,
+)
+from exportctl.files.atomic import part_path
+from exportctl.files.csv import CsvDigest
+from exportctl.jobs.download import download_export
+from exportctl.jobs.poll import POLL_CAP, POLL_INITIAL, POLL_SLOW_CAP, poll_until_done, rate_limited_delay
+from exportctl.jobs.single import run_export, submit
+from exportctl.request.model import ExportRequest
+from exportctl.sandbox import Sandbox
+from exportctl.settings import Settings
+from tests.conftest import Recorder
+
+# Days of the week hold commas, so this CSV has quoted values: a real test of the row count. qr_code keeps
+# the file above the 6,000 bytes the dropped-connection tests cut it at (metadata expands into short cells).
+VOUCHERS = ExportRequest(
+    schema.BY_COMMAND["voucher"], fields=("code", "value", "metadata", "qr_code", "validity_day_of_week")
+)
+SMALL_CHUNK = 4096
+
+
+class VirtualClock:
+    """Time that passes only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.delays: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        self.now += seconds
+        time.sleep(0.002)
+
+
+@pytest.fixture
+def client(sandbox: Sandbox, recorder: Recorder) -> Any:
+    settings = Settings(sandbox.base_url, sandbox.app_id, sandbox.secret_key, None, "test")
+    with ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as api:
+        yield api
+
+
+def sandbox_file(sandbox: Sandbox, export_id: str) -> bytes:
+    (path,) = sandbox.data_dir.glob(f"{export_id}*")
+    return path.read_bytes()
+
+
+def done_export(client: ApiClient, recorder: Recorder) -> dict[str, Any]:
+    export = submit(client, VOUCHERS, recorder)
+    return poll_until_done(client, export["id"], timeout=30, on_event=recorder, sleep=recorder.sleep)
+
+
+def csv_rows(data: bytes) -> int:
+    return len(list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))) - 1
+
+
+# Polling ----------------------------------------------------------------------------------------------
+
+
+def test_run_export_saves_the_csv_byte_for_byte(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    outcome = run_export(client, VOUCHERS, lambda export_id: tmp_path / f"{export_id}.csv", on_event=recorder)
+    assert outcome.status == "DONE"
+    assert outcome.download is not None
+    target = tmp_path / f"{outcome.export_id}.csv"
+    expected = sandbox_file(sandbox, outcome.export_id)
+    assert target.read_bytes() == expected
+    assert outcome.download.sha256 == hashlib.sha256(expected).hexdigest()
+    assert outcome.download.bytes == len(expected)
+    assert outcome.download.rows == csv_rows(expected) > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no .part left behind
+    kinds = [type(e) for e in recorder.events if not isinstance(e, (DownloadProgress, Polled, HttpExchange))]
+    assert kinds[0] is Submitted and kinds[-1] is Saved
+    assert [e.status for e in recorder.of(StatusChanged)][-1] == "DONE"
+    summary = outcome.summary()
+    assert summary["output"] == str(target) and summary["api_calls"] == outcome.calls == client.calls
+
+
+def test_polling_grows_to_the_cap_and_resets_on_a_change(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder
+) -> None:
+    sandbox.faults.hold_in_progress(0.6)
+    done_export(client, recorder)
+    assert recorder.delays[0] == POLL_INITIAL
+    assert max(recorder.delays) == POLL_CAP
+    # Every growth step is x1.5 (capped), except right after a status change, which starts over at 1 s.
+    for before, after in zip(recorder.delays, recorder.delays[1:], strict=False):
+        assert after in (POLL_INITIAL, min(before * 1.5, POLL_CAP))
+    changes = [e.status for e in recorder.of(StatusChanged)]
+    assert changes[-1] == "DONE" and "IN_PROGRESS" in changes
+
+
+def test_export_in_error(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
+    sandbox.faults.fail_next_job("the warehouse is on fire")
+    export = submit(client, VOUCHERS, recorder)
+    with pytest.raises(ExportFailedError) as caught:
+        poll_until_done(client, export["id"], timeout=30, on_event=recorder, sleep=recorder.sleep)
+    assert caught.value.exit_code == ExitCode.EXPORT_FAILED
+    assert "the warehouse is on fire" in str(caught.value)
+
+
+def test_timeout_names_the_resume_command(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
+    sandbox.faults.hold_in_progress(30)
+    clock = VirtualClock()
+    export = submit(client, VOUCHERS, recorder)
+    with pytest.raises(WaitTimeoutError) as caught:
+        poll_until_done(client, export["id"], timeout=40, on_event=recorder, sleep=clock.sleep, clock=clock)
+    assert caught.value.exit_code == ExitCode.TIMEOUT
+    assert caught.value.hint is not None and f"exportctl wait {export['id']}" in caught.value.hint
+    # The last poll lands exactly on the deadline, never past it.
+    assert clock.now == pytest.approx(40)
+    assert len(clock.delays) < 12  # adaptive: a fixed 1 s poll would have made 40 calls
+
+
+def test_export_deleted_while_waiting(client: ApiClient, recorder: Recorder) -> None:
+    export = submit(client, VOUCHERS, recorder)
+    client.delete_export(export["id"])
+    with pytest.raises(NotFoundError, match="no longer exists"):
+        poll_until_done(client, export["id"], timeout=30, on_event=recorder, sleep=recorder.sleep)
+
+
+def test_ctrl_c_while_waiting(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
+    sandbox.faults.hold_in_progress(5)
+    export = submit(client, VOUCHERS, recorder)
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(InterruptedByUser) as caught:
+        poll_until_done(client, export["id"], timeout=None, on_event=recorder, sleep=interrupt)
+    assert caught.value.exit_code == ExitCode.INTERRUPTED
+    assert caught.value.hint == f"exportctl wait {export['id']}"
+
+
+def test_no_wait_returns_the_scheduled_export(client: ApiClient, recorder: Recorder, tmp_path: Path) -> None:
+    outcome = run_export(client, VOUCHERS, tmp_path / "x.csv", wait=False, on_event=recorder)
+    assert outcome.status == "SCHEDULED" and outcome.download is None
+    assert outcome.calls == 1
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_rate_limit_slows_polling() -> None:
+    now = 1_000_000.0
+    assert rate_limited_delay(1.0, RateLimit(), now) == 1.0
+    assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=50), now) == 1.0
+    # Below 10 remaining, the interval grows as the budget shrinks.
+    assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=5), now) == pytest.approx(POLL_CAP * 2)
+    assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=1), now) == POLL_SLOW_CAP
+    # With a large limit the low-water mark is a share of it.
+    assert rate_limited_delay(1.0, RateLimit(limit=1000, remaining=50), now) == pytest.approx(POLL_CAP * 2)
+    # Nothing left: wait for the announced refill, or the slow cap when none was announced.
+    assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=0, retry_at=now + 300), now) == 300
+    assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=0), now) == POLL_SLOW_CAP
+
+
+# Downloading ------------------------------------------------------------------------------------------
+
+
+def test_gz_target(sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path) -> None:
+    export = done_export(client, recorder)
+    target = tmp_path / "vouchers.csv.gz"
+    result = download_export(client, export, target, on_event=recorder)
+    expected = sandbox_file(sandbox, export["id"])
+    assert gzip.decompress(target.read_bytes()) == expected
+    # Digest and size describe the CSV as received, not the compressed file.
+    assert result.sha256 == hashlib.sha256(expected).hexdigest()
+    assert result.bytes == len(expected)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vouchers.csv.gz"]
+
+
+def test_stdout_target(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
+    export = done_export(client, recorder)
+    stream = io.BytesIO()
+    result = download_export(client, export, "-", on_event=recorder, stdout=stream)
+    assert stream.getvalue() == sandbox_file(sandbox, export["id"])
+    assert result.target == "-"
+
+
+def test_existing_target_is_refused_before_any_call(client: ApiClient, recorder: Recorder, tmp_path: Path) -> None:
+    target = tmp_path / "x.csv"
+    target.write_bytes(b"precious")
+    calls = client.calls
+    with pytest.raises(UsageError, match="already exists"):
+        run_export(client, VOUCHERS, target, on_event=recorder)
+    assert client.calls == calls
+    assert target.read_bytes() == b"precious"
+
+
+def test_short_body_keeps_the_part_and_the_next_download_resumes_it(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    expected = sandbox_file(sandbox, export["id"])
+    target = tmp_path / "x.csv"
+    target.write_bytes(b"precious")
+    sandbox.faults.short_body(1000)
+    with pytest.raises(DownloadError) as caught:
+        download_export(client, export, target, on_event=recorder, force=True, attempts=1, chunk_size=SMALL_CHUNK)
+    assert caught.value.exit_code == ExitCode.NETWORK
+    assert caught.value.hint is not None and f"exportctl download {export['id']}" in caught.value.hint
+    assert target.read_bytes() == b"precious"
+    kept = part_path(target).read_bytes()
+    assert kept == expected[: len(expected) - 1000]
+
+    recorder.events.clear()
+    result = download_export(client, export, target, on_event=recorder, force=True, chunk_size=SMALL_CHUNK)
+    assert target.read_bytes() == expected
+    assert result.resumed_from == len(kept)
+    assert recorder.of(DownloadStarted)[0].resumed_from == len(kept)
+    # The digest covers the whole file, the reused part included.
+    assert result.sha256 == hashlib.sha256(expected).hexdigest()
+    assert result.rows == csv_rows(expected)
+    assert not part_path(target).exists()
+
+
+def test_dropped_connection_is_continued_within_the_run(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    sandbox.faults.drop_download_after(5000)
+    target = tmp_path / "x.csv"
+    result = download_export(client, export, target, on_event=recorder, chunk_size=SMALL_CHUNK)
+    assert target.read_bytes() == sandbox_file(sandbox, export["id"])
+    assert len(recorder.of(Retrying)) == 1
+    assert len(recorder.of(DownloadStarted)) == 1
+    assert result.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+def test_connection_dropped_every_time_leaves_no_target(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    expected = sandbox_file(sandbox, export["id"])
+    sandbox.faults.drop_download_after(3000, times=None)
+    target = tmp_path / "x.csv"
+    with pytest.raises(DownloadError, match="kept in"):
+        download_export(client, export, target, on_event=recorder, attempts=2, chunk_size=SMALL_CHUNK)
+    assert not target.exists()
+    # Each attempt continued where the previous one stopped.
+    assert part_path(target).read_bytes() == expected[:6000]
+    sandbox.faults.reset()
+    result = download_export(client, export, target, on_event=recorder)
+    assert result.resumed_from == 6000
+    assert target.read_bytes() == expected
+
+
+def test_part_of_another_export_is_not_resumed(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    first, second = done_export(client, recorder), done_export(client, recorder)
+    target = tmp_path / "daily.csv"
+    sandbox.faults.short_body(100)
+    with pytest.raises(DownloadError):
+        download_export(client, first, target, on_event=recorder, attempts=1)
+    result = download_export(client, second, target, on_event=recorder)
+    assert result.resumed_from == 0
+    assert target.read_bytes() == sandbox_file(sandbox, second["id"])
+
+
+def test_refused_download_token_fetches_a_fresh_url_once(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    stale = {**export, "result": {"url": export["result"]["url"].split("token=")[0] + "token=expired"}}
+    target = tmp_path / "x.csv"
+    download_export(client, stale, target, on_event=recorder)
+    assert target.read_bytes() == sandbox_file(sandbox, export["id"])
+
+
+def test_ctrl_c_while_downloading_keeps_the_part(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    target = tmp_path / "x.csv"
+
+    def interrupt_midway(event: Event) -> None:
+        if isinstance(event, DownloadProgress) and event.bytes_done >= 2 * SMALL_CHUNK:
+            raise KeyboardInterrupt
+
+    with pytest.raises(InterruptedByUser) as caught:
+        download_export(client, export, target, on_event=interrupt_midway, chunk_size=SMALL_CHUNK)
+    assert caught.value.hint == f"exportctl download {export['id']}"
+    assert not target.exists()
+    kept, expected = part_path(target).read_bytes(), sandbox_file(sandbox, export["id"])
+    assert 2 * SMALL_CHUNK <= len(kept) < len(expected)
+    assert kept == expected[: len(kept)]
+
+
+def test_download_of_an_unfinished_export_is_refused(client: ApiClient, recorder: Recorder, tmp_path: Path) -> None:
+    export = submit(client, VOUCHERS, recorder)
+    with pytest.raises(UsageError, match="not DONE"):
+        download_export(client, export, tmp_path / "x.csv")
+
+
+# Row counting ---------------------------------------------------------------------------------------------
+
+TRICKY = (
+    b'ID,Note,Meta\r\n1,"two\r\nlines","{""a"":""x,y""}"\r\n'
+    b'2,plain,""\r\n3,"quote "" and\nnewline",\r\n4,last,no-newline'
+)
+
+
+@pytest.mark.parametrize("data", [TRICKY, TRICKY + b"\r\n", b"Header\n", b"", b"H\nrow"])
+def test_row_count_matches_the_csv_module_at_every_chunk_boundary(data: bytes) -> None:
+    expected_rows = max(0, csv_rows(data))
+    for cut in range(len(data) + 1):
+        digest = CsvDigest()
+        digest.update(data[:cut])
+        digest.update(data[cut:])
+        assert (digest.rows, digest.bytes) == (expected_rows, len(data)), cut
+        assert digest.sha256 == hashlib.sha256(data).hexdigest()

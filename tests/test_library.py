@@ -1,0 +1,173 @@
+"""The library door: the README's "From Python" snippet, run as written against the sandbox, and its errors."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import exportctl
+from exportctl.sandbox import Sandbox
+from exportctl.schema import BY_COMMAND
+from tests.conftest import start_sandbox
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _from_python_snippet() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## From Python\n", 1)[1].split("\n## ", 1)[0]
+    found = re.search(r"```python\n(.*?)```", section, re.S)
+    assert found is not None, "README's 'From Python' section has no python block"
+    return found.group(1)
+
+
+@pytest.fixture(scope="module")
+def pinned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox whose two years of data end on 2026-11-01, so that the README's dates find records on any day."""
+    root = tmp_path_factory.mktemp("pinned")
+    with start_sandbox(as_of=date(2026, 11, 1), db_path=root / "db.sqlite3", data_dir=root / "exports") as running:
+        yield running
+
+
+@pytest.fixture
+def environment(pinned: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Credentials in the environment, as the snippet expects; an empty working directory."""
+    sandbox = pinned
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", sandbox.app_id)
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", sandbox.secret_key)
+    monkeypatch.setenv("VOUCHERIFY_API_BASE_URL", sandbox.base_url)
+    monkeypatch.delenv("VOUCHERIFY_SECRET_KEY", raising=False)
+    monkeypatch.delenv("EXPORTCTL_PROFILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_readme_snippet_exports_a_monthly_split_and_its_task_replaces_the_loop(environment: Path) -> None:
+    namespace: dict[str, Any] = {}
+    exec(compile(_from_python_snippet(), "README.md:From Python", "exec"), namespace)
+
+    result = namespace["result"]
+    saved = environment / "vouchers.csv"
+    assert result.output == saved or Path(result.output).resolve() == saved.resolve()
+    assert len(result.export_ids) == 3  # January, February, March
+    rows = _rows(saved)
+    assert rows and result.rows == len(rows)
+    assert result.bytes == saved.stat().st_size
+    assert result.sha256 == hashlib.sha256(saved.read_bytes()).hexdigest()
+    voucher = BY_COMMAND["voucher"]
+    created = voucher.title_of("created_at")  # the API's CSV titles, from the schema table
+    assert list(rows[0]) == [voucher.title_of("code"), voucher.title_of("value"), created]
+    assert all("2026-01-01" <= row[created][:10] < "2026-04-01" for row in rows)
+
+    # The same range in one export holds the same records as the three windows joined.
+    single = exportctl.export(
+        "voucher",
+        fields=["code", "value", "created_at"],
+        filters=["type=GIFT_VOUCHER"],
+        since=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        until=datetime(2026, 4, 1, tzinfo=timezone.utc),
+        output="single.csv",
+    )
+    assert len(single.export_ids) == 1
+    assert sorted(map(tuple, (r.values() for r in _rows(environment / "single.csv")))) == sorted(
+        map(tuple, (r.values() for r in rows))
+    )
+
+    planned = namespace["planned"]
+    assert len(planned.requests) == 2  # January and February, offline
+
+    start, end = datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 7, 1, tzinfo=timezone.utc)
+    task = namespace["export_paid_orders"](data_interval_start=start, data_interval_end=end, ds="2026-01-01")
+    day_file = environment / "orders-2026-01-01.csv"
+    assert Path(task["file"]).name == day_file.name
+    orders = _rows(day_file)
+    assert orders and task["rows"] == len(orders)
+    assert {order[BY_COMMAND["order"].title_of("status")] for order in orders} == {"PAID"}
+    assert task["sha256"] == hashlib.sha256(day_file.read_bytes()).hexdigest()
+
+
+def test_a_bad_field_raises_the_cli_error_before_anything_is_sent(environment: Path) -> None:
+    with pytest.raises(exportctl.ValidationError) as caught:
+        exportctl.export("voucher", fields=["cod"], output="never.csv")
+    assert caught.value.exit_code == exportctl.ExitCode.USAGE
+    assert "Did you mean 'code'?" in caught.value.message
+    assert not (environment / "never.csv").exists()
+
+
+def test_an_existing_target_is_refused_with_a_hint_and_kept(environment: Path) -> None:
+    (environment / "vouchers.csv").write_text("keep me\n")
+    with pytest.raises(exportctl.UsageError) as caught:
+        exportctl.export("voucher", output="vouchers.csv")
+    assert "exists" in caught.value.message
+    assert (environment / "vouchers.csv").read_text() == "keep me\n"
+
+
+def test_plan_accepts_the_api_filter_object_and_needs_no_credentials(tmp_path: Path) -> None:
+    planned = exportctl.plan(
+        "voucher", fields=["code"], filters={"type": {"conditions": {"$is": "GIFT_VOUCHER"}}}, output=tmp_path / "v.csv"
+    )
+    ((endpoint, body),) = planned.requests
+    assert endpoint == "/v1/exports"
+    assert body["parameters"]["filters"]["type"] == {"conditions": {"$is": ["GIFT_VOUCHER"]}}
+    assert planned.target == tmp_path / "v.csv"
+
+
+def test_wrong_credentials_raise_auth_error(sandbox: Sandbox, tmp_path: Path) -> None:
+    settings = exportctl.Settings(base_url=sandbox.base_url, app_id=sandbox.app_id, app_token="wrong")
+    with pytest.raises(exportctl.AuthError) as caught:
+        exportctl.export("voucher", output=tmp_path / "v.csv", settings=settings)
+    assert caught.value.exit_code == exportctl.ExitCode.AUTH
+
+
+def test_events_reach_on_event_and_no_wait_returns_the_id(sandbox: Sandbox, tmp_path: Path) -> None:
+    from exportctl.events import StatusChanged, Submitted
+
+    settings = exportctl.Settings(base_url=sandbox.base_url, app_id=sandbox.app_id, app_token=sandbox.secret_key)
+    seen: list[object] = []
+    done = exportctl.export("customer", output=tmp_path / "c.csv", settings=settings, on_event=seen.append)
+    assert next(type(e) for e in seen if isinstance(e, Submitted | StatusChanged)) is Submitted
+    assert any(isinstance(e, StatusChanged) and e.status == "DONE" for e in seen)
+    assert done.rows is not None and done.rows > 0
+
+    later = exportctl.export("customer", wait=False, settings=settings)
+    assert later.output is None and later.rows is None
+    assert later.export_ids[0].startswith("exp_")
+
+
+def test_dates_strings_and_one_string_field_list_are_read_like_flags() -> None:
+    planned = exportctl.plan("order", fields="id,status", since=date(2026, 1, 1), until="2026-02-01", split_by="month")
+    ((_, body),) = planned.requests
+    assert body["parameters"]["fields"] == ["id", "status"]
+    window = body["parameters"]["filters"]["created_at"]["conditions"]
+    assert window == {"$after": ["2025-12-31T23:59:59.999Z"], "$before": ["2026-02-01T00:00:00.000Z"]}
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"since": 20260101}, "--since: expected a date, a datetime or an ISO 8601 string, got int."),
+        ({"parallel": "2", "split_by": "day", "since": "2026-01-01"}, "parallel: expected int, got str '2'."),
+        ({"wait": "no"}, "wait: expected bool, got str 'no'."),
+        ({"timeout": -1}, "--timeout: -1 seconds is negative."),
+    ],
+)
+def test_a_keyword_of_the_wrong_type_is_a_usage_error(keywords: dict[str, Any], message: str) -> None:
+    with pytest.raises(exportctl.UsageError) as caught:
+        exportctl.plan("order", **keywords)
+    assert caught.value.message == message
+    assert caught.value.exit_code == 2
