@@ -85,7 +85,12 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
                 profile=state.profile,
                 warn=print_warning,
             )
-        reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
+        reporter: Reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
+        if quiet and state.verbose and not state.quiet:
+            # list, status, delete and run show no progress of their own, but --verbose still logs HTTP.
+            from exportctl.cli.reporters import PlainReporter
+
+            reporter = PlainReporter(err_console().file, verbose=True)
         stack.enter_context(reporter)
         client = ApiClient(settings, on_event=reporter, timeout=http_timeout())
         stack.callback(client.close)
