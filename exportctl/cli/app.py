@@ -123,15 +123,18 @@ class ExportctlGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
+        from exportctl.cli.json_contract import emit_failure
 
         try:
             return super().invoke(ctx)
         except ExportctlError as error:
+            emit_failure(ctx, error, exit_code=int(error.exit_code))
             print_error(error)
             raise typer.Exit(int(error.exit_code)) from None
         except KeyboardInterrupt:
             from exportctl.cli.console import print_info
 
+            emit_failure(ctx, None, exit_code=int(ExitCode.INTERRUPTED))
             print_info("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 

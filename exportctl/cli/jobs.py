@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from exportctl.cli import options
-from exportctl.cli.console import print_info, write_json
+from exportctl.cli import json_contract, options
+from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.errors import UsageError, ValidationError
 from exportctl.schema import LIST_ORDERS
 from exportctl.suggest import closest
 
+if TYPE_CHECKING:
+    from exportctl.cli.session import Session
+
 
 def _command_for(export: dict[str, Any]) -> str:
     """The subcommand name of an export, for file names: voucher_transactions -> voucher-transactions."""
     return str(export.get("exported_object", "export")).replace("_", "-")
+
+
+def _export_fields(export: dict[str, Any]) -> dict[str, Any]:
+    """The contract's keys that an API export object answers."""
+    return {"exported_object": export.get("exported_object"), "status": export.get("status")}
 
 
 def list_exports(
@@ -30,14 +37,18 @@ def list_exports(
     json_output: options.JsonOutput = False,
 ) -> None:
     """List exports, newest first unless --order says otherwise."""
+    document = json_contract.begin(ctx, "list") if json_output else None
     if order is not None and order not in LIST_ORDERS:
         raise ValidationError(f"Unknown order '{order}'.", valid=LIST_ORDERS, suggestion=closest(order, LIST_ORDERS))
     from exportctl.cli.session import open_session
 
     with open_session(ctx, quiet=True) as session:
         answer = session.client.list_exports(limit=limit, page=page, order=order)
-    if json_output:
-        write_json(json.dumps(answer))
+        calls = session.client.calls
+    if document is not None:
+        exports = answer.get("exports", [])
+        document |= {"api_calls": calls, "rows": len(exports), "total": answer.get("total"), "exports": exports}
+        json_contract.emit(ctx, document)
         return
     from rich.table import Table
 
@@ -65,10 +76,12 @@ def status(ctx: typer.Context, export_id: options.ExportId, json_output: options
     from exportctl.cli.session import open_session
     from exportctl.masking import mask_url
 
+    document = json_contract.begin(ctx, "status", export_id=export_id) if json_output else None
     with open_session(ctx, quiet=True) as session:
         export = session.client.get_export(export_id)
-    if json_output:
-        write_json(json.dumps(export))
+        calls = session.client.calls
+    if document is not None:
+        json_contract.emit(ctx, document | _export_fields(export) | {"api_calls": calls, "export": export})
         return
     typer.echo(f"{export.get('id')}  {export.get('exported_object')}  {export.get('status')}")
     typer.echo(f"created: {export.get('created_at')}  channel: {export.get('channel')}")
@@ -89,11 +102,17 @@ def wait(
     from exportctl.jobs import poll
     from exportctl.request.durations import parse_duration
 
+    document = json_contract.begin(ctx, "wait", export_id=export_id) if json_output else None
     seconds = parse_duration(timeout, "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
-        export = poll.poll_until_done(session.client, export_id, timeout=seconds, on_event=session.reporter)
-    if json_output:
-        write_json(json.dumps(export))
+        on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
+        try:
+            export = poll.poll_until_done(session.client, export_id, timeout=seconds, on_event=on_event)
+        finally:
+            if document is not None:
+                document["api_calls"] = session.client.calls
+    if document is not None:
+        json_contract.emit(ctx, document | _export_fields(export) | {"export": export})
     elif not app_state(ctx).quiet:
         print_info(f"{export_id} is DONE. Download it with: exportctl download {export_id}")
 
@@ -108,47 +127,65 @@ def download(
 ) -> None:
     """Download the CSV of a DONE export (resuming an interrupted download where the server allows)."""
     from exportctl.cli.session import open_session
+
+    document = json_contract.begin(ctx, "download", export_id=export_id) if json_output else None
+    if document is not None and output == "-":
+        raise UsageError(
+            "--json and -o - both write to standard output: the JSON would end up after the last CSV row.",
+            hint=f"Write the CSV to a file (exportctl download {export_id} -o FILE.csv --json), or drop --json.",
+        )
+    with open_session(ctx) as session:
+        try:
+            _download(ctx, session, export_id, output, output_dir, force, document)
+        finally:
+            if document is not None:
+                document["api_calls"] = session.client.calls
+    if document is not None:
+        json_contract.emit(ctx, document)
+
+
+def _download(
+    ctx: typer.Context,
+    session: Session,
+    export_id: str,
+    output: str | None,
+    output_dir: str | None,
+    force: bool | None,
+    document: dict[str, Any] | None,
+) -> None:
     from exportctl.files.targets import resolve_target
     from exportctl.jobs import download
 
-    started = time.monotonic()
-    with open_session(ctx) as session:
-        export = session.client.get_export(export_id)
-        if export.get("status") != "DONE":
-            raise UsageError(
-                f"{export_id} is {export.get('status')}, not DONE: there is nothing to download yet.",
-                hint=f"Wait for it with: exportctl wait {export_id}",
-            )
-        target = resolve_target(
-            output,
-            command=_command_for(export),
-            export_id=export_id,
-            output_dir=output_dir,
-            now=datetime.now(timezone.utc),
+    export = session.client.get_export(export_id)
+    if document is not None:
+        document |= _export_fields(export)
+    if export.get("status") != "DONE":
+        raise UsageError(
+            f"{export_id} is {export.get('status')}, not DONE: there is nothing to download yet.",
+            hint=f"Wait for it with: exportctl wait {export_id}",
         )
-        result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
-        summary = {
-            "id": export_id,
-            "exported_object": export.get("exported_object"),
-            "status": export.get("status"),
-            "output": str(result.target),
-            "bytes": result.bytes,
-            "rows": result.rows,
-            "sha256": result.sha256,
-            "seconds": round(time.monotonic() - started, 3),
-            "api_calls": session.client.calls,
-        }
-    if json_output:
-        write_json(json.dumps(summary))
+    target = resolve_target(
+        output,
+        command=_command_for(export),
+        export_id=export_id,
+        output_dir=output_dir,
+        now=datetime.now(timezone.utc),
+    )
+    result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
+    if document is not None:
+        document |= {"output": str(result.target), "bytes": result.bytes, "rows": result.rows}
+        document["sha256"] = result.sha256
 
 
 def delete(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
     """Delete an export and its file on the server."""
     from exportctl.cli.session import open_session
 
+    document = json_contract.begin(ctx, "delete", export_id=export_id) if json_output else None
     with open_session(ctx, quiet=True) as session:
         session.client.delete_export(export_id)
-    if json_output:
-        write_json(json.dumps({"id": export_id, "deleted": True}))
+        calls = session.client.calls
+    if document is not None:
+        json_contract.emit(ctx, document | {"api_calls": calls, "deleted": True})
     elif not app_state(ctx).quiet:
         print_info(f"Deleted {export_id}.")

@@ -7,16 +7,15 @@ running at once one spinner cannot show them all, and cron and CI logs want line
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from exportctl.cli import options
-from exportctl.cli.console import print_info, write_json
+from exportctl.cli import json_contract, options
+from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.request.model import MAX_PARALLEL
 
@@ -118,7 +117,7 @@ def run_file(
         bool,
         typer.Option(
             "--json",
-            help="Print a JSON array with one object per export to standard output instead of the table.",
+            help="Print one JSON object (the run, with one object per export under 'exports') instead of the table.",
             rich_help_panel=options.RUN,
         ),
     ] = False,
@@ -136,6 +135,7 @@ def run_file(
     from exportctl.request.configfile import load_config
 
     label = str(file)
+    document = json_contract.begin(ctx, "run") if json_output else None
     config = load_config(file)
     if not runfile.is_multi(config):
         raise ConfigError(
@@ -145,8 +145,7 @@ def run_file(
         )
     entries, problems = runfile.read_multi(label, config)
     if problems:
-        print_problems(problems, file)
-        raise typer.Exit(2)
+        _refuse(ctx, problems, file, document)
     chosen = runfile.select(entries, only or [])
     # Every target is checked before anything is submitted: a missing directory or an existing file of
     # the fifth export must not be found after the first four have run.
@@ -158,17 +157,45 @@ def run_file(
             where = f"{label}:{entry.line}" if entry.line is not None else label
             problems.append(runfile.Problem(label, entry.line, f"{where}: {entry.name}: {error.message}"))
     if problems:
-        print_problems(problems, file)
-        raise typer.Exit(2)
+        _refuse(ctx, problems, file, document)
 
     results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
-    if json_output:
-        write_json(json.dumps([result.summary() for result in results]))
+    code = batch.worst_exit_code(results)
+    if document is not None:
+        json_contract.emit(ctx, document | _run_fields(results, code))
     else:
         _print_table(results)
-    code = batch.worst_exit_code(results)
     if code:
         raise typer.Exit(code)
+
+
+def _refuse(ctx: typer.Context, problems: list[Problem], file: Path, document: dict[str, Any] | None) -> NoReturn:
+    print_problems(problems, file)
+    if document is not None:
+        count = len(problems)
+        document |= {"exit_code": 2, "error": f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was run."}
+        document["hint"] = f"Check the file with: exportctl validate {file}"
+        json_contract.emit(ctx, document)
+    raise typer.Exit(2)
+
+
+def entry_document(result: EntryResult) -> dict[str, Any]:
+    """One export of a run in the contract's keys; `result` says how the run treated it, `name` which it is."""
+    summary = result.summary()
+    fields = {key: summary.get(key) for key in json_contract.CONTRACT_KEYS if key not in ("object", "status")}
+    fields["status"] = summary.get("export_status")
+    return json_contract.blank(result.command, **fields) | {"name": result.name, "result": result.status}
+
+
+def _run_fields(results: list[EntryResult], code: int) -> dict[str, Any]:
+    exports = [entry_document(result) for result in results]
+    failed = [entry["name"] for entry in exports if entry["exit_code"]]
+    fields: dict[str, Any] = {"exit_code": code, "exports": exports}
+    if failed:
+        fields["error"] = f"{len(failed)} of {len(exports)} exports failed: {', '.join(failed)}."
+    for key in ("bytes", "rows", "api_calls"):
+        fields[key] = sum(entry[key] or 0 for entry in exports)
+    return fields
 
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
