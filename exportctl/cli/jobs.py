@@ -11,6 +11,7 @@ import typer
 from exportctl.cli import json_contract, options
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
+from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.errors import UsageError, ValidationError
 from exportctl.schema import LIST_ORDERS
 from exportctl.suggest import closest
@@ -35,9 +36,11 @@ def list_exports(
     page: Annotated[int, typer.Option(min=1, help="Which page, from 1.")] = 1,
     order: Annotated[str | None, typer.Option(help=f"Sort order: {', '.join(LIST_ORDERS)}.", metavar="ORDER")] = None,
     json_output: options.JsonOutput = False,
+    output_format: OutputFormat = None,
 ) -> None:
-    """List exports, newest first unless --order says otherwise."""
-    document = json_contract.begin(ctx, "list") if json_output else None
+    """List exports, newest first unless --order says otherwise. Off a terminal: tab-separated rows."""
+    fmt = choose_format(output_format, json_flag=json_output)
+    document = json_contract.begin(ctx, "list") if fmt == "json" else None
     if order is not None and order not in LIST_ORDERS:
         raise ValidationError(f"Unknown order '{order}'.", valid=LIST_ORDERS, suggestion=closest(order, LIST_ORDERS))
     from exportctl.cli.session import open_session
@@ -50,25 +53,12 @@ def list_exports(
         document |= {"api_calls": calls, "rows": len(exports), "total": answer.get("total"), "exports": exports}
         json_contract.emit(ctx, document)
         return
-    from rich.table import Table
-
-    from exportctl.cli.console import out_console
-
     exports = answer.get("exports", [])
-    table = Table(
-        title=f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}", title_justify="left"
-    )
-    for column in ("id", "object", "status", "created", "channel"):
-        table.add_column(column, no_wrap=column == "id")
+    title = f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}"
+    table = Rows(("id", "object", "status", "created", "channel"), title=title, whole=("id", "created"))
     for export in exports:
-        table.add_row(
-            str(export.get("id")),
-            str(export.get("exported_object")),
-            str(export.get("status")),
-            str(export.get("created_at")),
-            str(export.get("channel")),
-        )
-    out_console().print(table)
+        table.add(*(export.get(key) for key in ("id", "exported_object", "status", "created_at", "channel")))
+    table.print(fmt)
 
 
 def status(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:

@@ -17,6 +17,7 @@ import typer
 from exportctl.cli import json_contract, options
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
+from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.request.model import MAX_PARALLEL
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ def run_file(
             rich_help_panel=options.RUN,
         ),
     ] = False,
+    output_format: OutputFormat = None,
 ) -> None:
     """Run every export of a multi-export file; exit with the worst of their exit codes.
 
@@ -135,7 +137,8 @@ def run_file(
     from exportctl.request.configfile import load_config
 
     label = str(file)
-    document = json_contract.begin(ctx, "run") if json_output else None
+    fmt = choose_format(output_format, json_flag=json_output)
+    document = json_contract.begin(ctx, "run") if fmt == "json" else None
     config = load_config(file)
     if not runfile.is_multi(config):
         raise ConfigError(
@@ -164,7 +167,7 @@ def run_file(
     if document is not None:
         json_contract.emit(ctx, document | _run_fields(results, code))
     else:
-        _print_table(results)
+        _print_table(results, fmt)
     if code:
         raise typer.Exit(code)
 
@@ -215,15 +218,9 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
         )
 
 
-def _print_table(results: list[EntryResult]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="exportctl run", title_justify="left")
-    for column in SUMMARY_COLUMNS:
-        # Folded, never cut with an ellipsis: a log without a terminal is 80 columns wide.
-        table.add_column(column, justify="right" if column in ("rows", "bytes", "seconds") else "left", overflow="fold")
+def _print_table(results: list[EntryResult], fmt: str) -> None:
+    table = Rows(SUMMARY_COLUMNS, title="exportctl run", whole=("name", "output"), right=("rows", "bytes", "seconds"))
     for result in results:
         summary = result.summary()
-        table.add_row(*("" if summary.get(column) is None else str(summary[column]) for column in SUMMARY_COLUMNS))
-    Console(highlight=False).print(table)
+        table.add(*(summary.get(column) for column in SUMMARY_COLUMNS))
+    table.print(fmt)
