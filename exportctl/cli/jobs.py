@@ -90,10 +90,10 @@ def wait(
     """Wait until an export is DONE (exit 0) or ERROR (exit 5), or --timeout passes (exit 6)."""
     from exportctl.cli.session import open_session
     from exportctl.jobs import poll
-    from exportctl.request.durations import parse_duration
+    from exportctl.request.durations import check_timeout, parse_duration
 
     document = json_contract.begin(ctx, "wait", export_id=export_id) if json_output else None
-    seconds = parse_duration(timeout, "--timeout") if timeout is not None else None
+    seconds = check_timeout(parse_duration(timeout, "--timeout"), "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
         on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
         try:

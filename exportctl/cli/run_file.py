@@ -2,13 +2,15 @@
 
 Progress is plain lines on standard error, each prefixed with the export's name: with several exports
 running at once one spinner cannot show them all, and cron and CI logs want lines anyway. The summary
-(a table, or with --json a JSON array with one object per export) goes to standard output.
+(a table, tab-separated off a terminal, or with --json one JSON object) goes to standard output.
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -122,6 +124,21 @@ def run_file(
             rich_help_panel=options.RUN,
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Overwrite existing targets (a second run on the same day).", rich_help_panel=options.OUTPUT
+        ),
+    ] = False,
+    output_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir",
+            help="Directory for every export's target, instead of the file's own.",
+            metavar="DIR",
+            rich_help_panel=options.OUTPUT,
+        ),
+    ] = None,
     output_format: OutputFormat = None,
 ) -> None:
     """Run every export of a multi-export file; exit with the worst of their exit codes.
@@ -149,7 +166,7 @@ def run_file(
     entries, problems = runfile.read_multi(label, config)
     if problems:
         _refuse(ctx, problems, file, document)
-    chosen = runfile.select(entries, only or [])
+    chosen = [_overridden(entry, force=force, output_dir=output_dir) for entry in runfile.select(entries, only or [])]
     # Every target is checked before anything is submitted: a missing directory or an existing file of
     # the fifth export must not be found after the first four have run.
     planned: list[batch.PlannedEntry] = []
@@ -158,7 +175,10 @@ def run_file(
             planned.append(batch.PlannedEntry(entry, planning.plan(entry.request, entry.options)))
         except UsageError as error:
             where = f"{label}:{entry.line}" if entry.line is not None else label
-            problems.append(runfile.Problem(label, entry.line, f"{where}: {entry.name}: {error.message}"))
+            message = f"{where}: {entry.name}: {error.message}"
+            if "already exists" in error.message:
+                message += f" Rerun with: exportctl run {shlex.quote(label)} --force (or --output-dir DIR)"
+            problems.append(runfile.Problem(label, entry.line, message))
     if problems:
         _refuse(ctx, problems, file, document)
 
@@ -170,6 +190,18 @@ def run_file(
         _print_table(results, fmt)
     if code:
         raise typer.Exit(code)
+
+
+def _overridden(entry: Entry, *, force: bool, output_dir: str | None) -> Entry:
+    """The entry with the command line's --force and --output-dir over the file's own."""
+    if not force and output_dir is None:
+        return entry
+    run_options = replace(
+        entry.options,
+        force=entry.options.force or force,
+        output_dir=output_dir if output_dir is not None else entry.options.output_dir,
+    )
+    return replace(entry, options=run_options)
 
 
 def _refuse(ctx: typer.Context, problems: list[Problem], file: Path, document: dict[str, Any] | None) -> NoReturn:

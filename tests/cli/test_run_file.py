@@ -262,5 +262,6 @@ def test_ctrl_c_stops_every_export_and_exits_130(isolated: Path) -> None:
     summary = {item["name"]: item for item in json.loads(stdout)["exports"]}
     for name in ("paid-orders", "vouchers"):
         assert summary[name]["result"] == "interrupted"
-        assert summary[name]["hint"] == f"exportctl wait {summary[name]['export_id']}"
+        export_id = summary[name]["export_id"]
+        assert summary[name]["hint"] == f"exportctl wait {export_id} && exportctl download {export_id} -o {name}.csv"
     assert summary["customers"]["result"] == "skipped"
