@@ -50,7 +50,7 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
     if document is not None:
         _refuse_json_on_stdout(options.output)
 
-    from exportctl.cli.session import open_session
+    from exportctl.cli.session import open_session, say_if_empty
     from exportctl.jobs import plan as planning
 
     planned = planning.plan(request, options)
@@ -61,6 +61,8 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
         finally:
             if document is not None:
                 document["api_calls"] = session.client.calls
+        if outcome.download is not None and not app_state(ctx).quiet:
+            say_if_empty(session, outcome.download.rows)
     if document is not None:
         document |= json_contract.outcome_fields(outcome.summary())
         json_contract.emit(ctx, document)

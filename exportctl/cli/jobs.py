@@ -162,6 +162,10 @@ def _download(
         now=datetime.now(timezone.utc),
     )
     result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
+    if not app_state(ctx).quiet:
+        from exportctl.cli.session import say_if_empty
+
+        say_if_empty(session, result.rows)
     if document is not None:
         document |= {"output": str(result.target), "bytes": result.bytes, "rows": result.rows}
         document["sha256"] = result.sha256

@@ -66,6 +66,9 @@ class LabelledLines:
         if result.status in ("done", "submitted"):
             what = result.status if result.export_id is None else f"{result.status} ({result.export_id})"
             self.line(result.name, f"{what} in {result.seconds:.1f}s")
+            download = result.outcome.download if result.outcome is not None else None
+            if download is not None and download.rows == 0:
+                self.line(result.name, "no rows: the filters matched no records.")
             return
         self.line(result.name, f"{result.status} (exit {result.exit_code}): {result.error}")
         if result.hint:
