@@ -114,6 +114,7 @@ def test_a_timeout_prints_the_contract_with_the_id_to_wait_for(cli: Cli) -> None
     [
         (["voucher", "--fields", "nosuch", "--json"], 2),
         (["status", "exp_doesnotexist", "--json"], 4),
+        (["wait", "exp_doesnotexist", "--json"], 4),
         (["download", "exp_doesnotexist", "-o", "d.csv", "--json"], 4),
         (["delete", "exp_doesnotexist", "--json"], 4),
         (["run", "missing.yaml", "--json"], 2),
