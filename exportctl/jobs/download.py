@@ -181,6 +181,13 @@ class _WriteBehind:
                 self._error = exc
 
 
+def resume_command(export_id: str, target: Target) -> str:
+    """The command that continues this download into the same file (and its `.part`)."""
+    import shlex
+
+    return f"exportctl download {export_id} -o {shlex.quote(str(target))}"
+
+
 def download_export(
     client: ApiClient,
     export: dict[str, Any],
@@ -210,7 +217,7 @@ def download_export(
     """
     export_id = str(export.get("id"))
     transformed = header is not None or rows is not None
-    command = f"exportctl download {export_id}"
+    command = resume_command(export_id, target)
 
     def hint(prefix: str) -> str:
         if rows is None:

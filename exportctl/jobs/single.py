@@ -17,7 +17,7 @@ from exportctl.errors import ExportctlError, InterruptedByUser, NetworkError, Us
 from exportctl.events import EventHandler, Submitted, ignore_event
 from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import Target, check_target
-from exportctl.jobs.download import DownloadResult, download_export
+from exportctl.jobs.download import DownloadResult, download_export, resume_command
 from exportctl.jobs.poll import poll_until_done
 from exportctl.request.model import ExportRequest
 
@@ -110,6 +110,10 @@ def run_export(
         try:
             export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
         except ExportctlError as exc:
+            # The hint names the target too: waiting alone would leave the file to be fetched by hand.
+            wait_hint = f"exportctl wait {export_id}"
+            if exc.hint is not None and exc.hint.endswith(wait_hint):
+                exc.hint += f" && {resume_command(export_id, resolved)}"
             if rows is not None and exc.hint is not None:
                 exc.hint += f" {KIND_NOTE}"
             raise
