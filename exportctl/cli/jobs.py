@@ -12,7 +12,7 @@ import typer
 from exportctl.cli import options
 from exportctl.cli.console import print_info, write_json
 from exportctl.cli.state import app_state
-from exportctl.errors import UsageError, ValidationError
+from exportctl.errors import NetworkError, UsageError, ValidationError
 from exportctl.schema import LIST_ORDERS
 from exportctl.suggest import closest
 
@@ -39,23 +39,30 @@ def list_exports(
     if json_output:
         write_json(json.dumps(answer))
         return
+    from rich.markup import escape
     from rich.table import Table
 
     from exportctl.cli.console import out_console
+    from exportctl.masking import printable
 
-    exports = answer.get("exports", [])
+    exports = answer.get("exports")
+    if not isinstance(exports, list):
+        raise NetworkError(f"The API's list of exports has no `exports` array: {printable(repr(exports))[:200]}")
     table = Table(
-        title=f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}", title_justify="left"
+        title=escape(printable(f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}")),
+        title_justify="left",
     )
     for column in ("id", "object", "status", "created", "channel"):
         table.add_column(column, no_wrap=column == "id")
     for export in exports:
+        if not isinstance(export, dict):
+            export = {"id": export}
+        # Every cell is the server's text: shown, never read as markup or terminal control.
         table.add_row(
-            str(export.get("id")),
-            str(export.get("exported_object")),
-            str(export.get("status")),
-            str(export.get("created_at")),
-            str(export.get("channel")),
+            *(
+                escape(printable(str(export.get(key))))
+                for key in ("id", "exported_object", "status", "created_at", "channel")
+            )
         )
     out_console().print(table)
 
@@ -63,19 +70,23 @@ def list_exports(
 def status(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
     """Show one export: its object, status, parameters and (when DONE) that it can be downloaded."""
     from exportctl.cli.session import open_session
-    from exportctl.masking import mask_url
+    from exportctl.masking import mask_url, printable
 
     with open_session(ctx, quiet=True) as session:
         export = session.client.get_export(export_id)
     if json_output:
         write_json(json.dumps(export))
         return
-    typer.echo(f"{export.get('id')}  {export.get('exported_object')}  {export.get('status')}")
-    typer.echo(f"created: {export.get('created_at')}  channel: {export.get('channel')}")
-    typer.echo(f"parameters: {json.dumps(export.get('parameters') or {})}")
-    result = export.get("result") or {}
-    if result.get("url"):
-        typer.echo(f"file: {mask_url(str(result['url']))}  (exportctl download {export_id})")
+    lines = [
+        f"{export.get('id')}  {export.get('exported_object')}  {export.get('status')}",
+        f"created: {export.get('created_at')}  channel: {export.get('channel')}",
+        f"parameters: {json.dumps(export.get('parameters') or {})}",
+    ]
+    result = export.get("result")
+    if isinstance(result, dict) and result.get("url"):
+        lines.append(f"file: {mask_url(str(result['url']))}  (exportctl download {export_id})")
+    for line in lines:
+        typer.echo(printable(line))
 
 
 def wait(
