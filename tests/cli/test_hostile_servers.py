@@ -35,6 +35,9 @@ CASES: dict[str, int] = {
     "`list` with `exports` as a string": 7,
     "EXPORTCTL_READ_TIMEOUT beyond 24h": 2,
     "Download URL on http:// with an https:// API": 0,
+    # in tests/cli/test_signals.py
+    "SIGTERM or SIGHUP while waiting": 143,
+    "SIGTERM while downloading": 143,
 }
 
 
