@@ -35,6 +35,8 @@ CASES: dict[str, int] = {
     "`list` with `exports` as a string": 7,
     "EXPORTCTL_READ_TIMEOUT beyond 24h": 2,
     "Download URL on http:// with an https:// API": 0,
+    "Export object or id from the server as a file name": 0,
+    "Server id `..` or longer than a file name allows": 2,
     # in tests/cli/test_signals.py
     "SIGTERM or SIGHUP while waiting": 143,
     "SIGTERM while downloading": 143,
@@ -221,3 +223,39 @@ def test_docs_list_these_cases() -> None:
         if len(cells) == 5 and re.fullmatch(r"\d+", cells[2]):
             rows[cells[0]] = int(cells[2])
     assert rows == CASES
+
+
+def test_download_names_from_the_server_stay_in_the_directory(tmp_path: Path) -> None:
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    done = export("exp_p", "DONE", exported_object="../../ESCAPED")
+
+    def script(request: Request, state: Hostile) -> Answer:
+        if request.path.startswith("/dl"):
+            return Answer(200, CSV, {"Content-Type": "text/csv"})
+        return Answer(200, done | {"result": {"url": f"{state.base_url}/dl?token=t"}})
+
+    with hostile_server(script) as hostile:
+        result = run(hostile, "download", "exp_p", "--output-dir", str(work))
+    assert result.exit_code == 0, result.stderr
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written == [work / ".._.._ESCAPED-exp_p.csv"]
+
+
+@pytest.mark.parametrize(("export_id", "message"), [("..", "cannot name a file"), ("x" * 300, "at most 223 bytes")])
+def test_server_ids_that_cannot_name_a_file(export_id: str, message: str, tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    with hostile_server(exporting(export_id)) as hostile:
+        result = run(hostile, "voucher", "-o", str(tmp_path / "sub" / "{id}" / "x.csv"))
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_too_long_name_is_refused_before_submitting(tmp_path: Path) -> None:
+    with hostile_server(exporting("exp_n")) as hostile:
+        result = run(hostile, "voucher", "-o", str(tmp_path / ("n" * 250 + "-{id}.csv")))
+    assert result.exit_code == 2, result.stderr
+    assert "at most 223 bytes" in result.stderr
+    assert hostile.paths("POST") == []
