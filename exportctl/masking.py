@@ -44,9 +44,10 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
 
 # C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows: a server
 # string with one of them could forge log lines, recolour or retitle the terminal, or disguise an id.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (undecodable bytes of argv or a file) cannot be written to a UTF-8 stream at all.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
     r"""`text` safe for a terminal or a log line: every control character shown as an escape (`\x1b`)."""
-    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)

@@ -37,6 +37,12 @@ CASES: dict[str, int] = {
     "Download URL on http:// with an https:// API": 0,
     "Export object or id from the server as a file name": 0,
     "Server id `..` or longer than a file name allows": 2,
+    # in tests/cli/test_hostile_inputs.py
+    "YAML alias bomb": 2,
+    "NUL byte in a YAML `output` or `incremental` path": 2,
+    "Invalid UTF-8 in `--filter`": 2,
+    "`app_token` that YAML reads as a number": 2,
+    "`user:pass@` in the API URL": 0,
     # in tests/cli/test_signals.py
     "SIGTERM or SIGHUP while waiting": 143,
     "SIGTERM while downloading": 143,
