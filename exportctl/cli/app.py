@@ -125,6 +125,9 @@ class ExportctlGroup(TyperGroup):
         received = _stop_on_signals()
         try:
             return super().invoke(ctx)
+        except typer.Exit as done:
+            # `run` ends with the worst exit code of its exports: 130 after a stop signal is 128 + N too.
+            raise typer.Exit(_signal_exit(received, done.exit_code)) from None
         except ExportctlError as error:
             print_error(error)
             code = int(error.exit_code)

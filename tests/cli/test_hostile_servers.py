@@ -46,6 +46,8 @@ CASES: dict[str, int] = {
     # in tests/cli/test_signals.py
     "SIGTERM or SIGHUP while waiting": 143,
     "SIGTERM while downloading": 143,
+    "Second Ctrl-C in `run --parallel`'s grace period": 130,
+    "SIGTERM during `run`": 143,
 }
 
 
