@@ -40,14 +40,14 @@ def test_validate_refuses_an_alias_bomb_quickly(isolated: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "aliases expand to more than 100,000 values" in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_honest_aliases_still_work(cli: Cli, isolated: Path) -> None:
+    # Aliases of honest size still work.
     (isolated / "v.yaml").write_text(
-        "exported_object: voucher\nparameters:\n  fields: &f [code, value]\n  order: code\noutput: &o v.csv\n"
+        "exported_object: voucher\nparameters:\n  fields: &f [code, value]\noutput: &o v.csv\n"
     )
-    result = cli("validate", "v.yaml", credentials=False)
-    assert result.exit_code == 0, result.output
+    honest = subprocess.run(
+        [sys.executable, "-m", "exportctl", "validate", "v.yaml"], cwd=isolated, capture_output=True, timeout=60
+    )
+    assert honest.returncode == 0, honest.stderr
 
 
 @pytest.mark.parametrize("key", ['output: "a\\0b.csv"', 'incremental: "state\\0.json"'])
@@ -92,5 +92,8 @@ def test_a_secret_yaml_reads_as_a_number_is_refused(cli: Cli, sandbox: Sandbox, 
 
 def test_user_and_password_in_the_api_url_are_masked(cli: Cli, sandbox: Sandbox) -> None:
     url = sandbox.base_url.replace("http://", "http://bob:hunter2pass@")
-    result = cli("--api-url", url, "--app-id", "x", "--app-token", sandbox.secret_key, "-v", "list", credentials=False)
+    argv = ["--api-url", url, "--app-id", sandbox.app_id, "--app-token", sandbox.secret_key, "-v"]
+    result = cli(*argv, "voucher", "-o", "v.csv", credentials=False)
+    assert result.exit_code == 0, result.stderr
     assert "hunter2pass" not in result.stdout + result.stderr
+    assert "http://***@127.0.0.1" in result.stderr
