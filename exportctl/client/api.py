@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -52,10 +52,12 @@ from exportctl.client.retry import (
     surely_not_sent,
     utc_clock,
 )
+from exportctl.client.trust import origin as _origin
+from exportctl.client.trust import trusted_origins as _trusted_hosts
 from exportctl.errors import ApiError, NetworkError
 from exportctl.events import EventHandler, HttpExchange, Retrying, ignore_event
 from exportctl.masking import mask
-from exportctl.settings import Settings, download_base_for
+from exportctl.settings import Settings
 
 USER_AGENT = f"exportctl/{__version__}"
 
@@ -377,37 +379,3 @@ class ApiClient:
 
     def _is_trusted(self, url: str) -> bool:
         return _origin(url) in self._session.trusted_hosts
-
-
-def _origin(url: str) -> str:
-    """`scheme://host:port` of `url`, lower case, with the scheme's default port spelled out.
-
-    Trust is given to the three together: `http://api.example:443` is not `https://api.example`, and a
-    secret sent to it would cross the network in clear text.
-    """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        return ""
-    if port is None:
-        port = {"https": 443, "http": 80}.get(scheme)
-    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
-def _trusted_hosts(base_url: str) -> frozenset[str]:
-    """The origins that may see the credentials: the API's, and its cluster's download host, same scheme."""
-    api = urlsplit(base_url)
-    scheme = api.scheme.lower()
-    hosts = {_origin(base_url)}
-    download = download_base_for(base_url)
-    if download is not None:
-        hosts.add(_origin(download))
-    labels = (api.hostname or "").lower().split(".")
-    # Dedicated clusters follow the same naming: <name>.api.voucherify.io -> <name>.download.voucherify.io.
-    if "api" in labels[:-2]:
-        index = labels.index("api")
-        host = ".".join([*labels[:index], "download", *labels[index + 1 :]])
-        hosts.add(_origin(f"{scheme}://{host}" + (f":{api.port}" if api.port else "")))
-    return frozenset(hosts)
