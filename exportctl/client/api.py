@@ -52,8 +52,7 @@ from exportctl.client.retry import (
     surely_not_sent,
     utc_clock,
 )
-from exportctl.client.trust import origin as _origin
-from exportctl.client.trust import trusted_origins as _trusted_hosts
+from exportctl.client.trust import origin, trusted_origins
 from exportctl.errors import ApiError, NetworkError
 from exportctl.events import EventHandler, HttpExchange, Retrying, ignore_event
 from exportctl.masking import mask
@@ -82,7 +81,7 @@ class _Session(requests.Session):
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-        if _origin(prepared_request.url or "") not in self.trusted_hosts:
+        if origin(prepared_request.url or "") not in self.trusted_hosts:
             prepared_request.headers.pop("X-App-Id", None)
             prepared_request.headers.pop("X-App-Token", None)
 
@@ -118,7 +117,7 @@ class ApiClient:
         self.calls = 0
         self._secrets = (settings.app_token,)
         self._session = _Session()
-        self._session.trusted_hosts = _trusted_hosts(self.base_url)
+        self._session.trusted_hosts = trusted_origins(self.base_url)
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 
     @property
@@ -378,4 +377,4 @@ class ApiClient:
         return mask(full, self._secrets)
 
     def _is_trusted(self, url: str) -> bool:
-        return _origin(url) in self._session.trusted_hosts
+        return origin(url) in self._session.trusted_hosts
