@@ -96,8 +96,8 @@ def build_request(
     scope, along = _scope(obj, flags, config, at)
     windowing = _windowing(obj, flags, config, at, [c.field for c in conditions], filters)
     options = RunOptions(
-        output=_pick(flags.output, config, "output", at, _text),
-        output_dir=_pick(flags.output_dir, config, "output_dir", at, _text),
+        output=_path_text(_pick(flags.output, config, "output", at, _text), at(("output",))),
+        output_dir=_path_text(_pick(flags.output_dir, config, "output_dir", at, _text), at(("output_dir",))),
         force=_pick(flags.force, config, "force", at, _boolean) or False,
         wait=_first_bool(flags.wait, config, "wait", at, default=True),
         timeout=_timeout(flags.timeout, config, at),
@@ -115,6 +115,13 @@ def _text(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise UsageError(f"{where}: expected a string, got {_describe(value)}.")
     return str(value)
+
+
+def _path_text(value: str | None, where: str) -> str | None:
+    """`value` as a file path; UsageError for the NUL byte, which no file system takes."""
+    if value is not None and "\0" in value:
+        raise UsageError(f"{where}: a path cannot contain a NUL byte (\\0).")
+    return value
 
 
 def _boolean(value: Any, where: str) -> bool:
@@ -354,6 +361,7 @@ def _windowing(
         raise UsageError("--state-key names an export in a state file; give the file with --since-last STATE.")
     if state is not None and not state.strip():
         raise UsageError("--since-last: the state file path is empty.")
+    state = _path_text(state, at(("incremental",)) if flags.since_last is None else "--since-last")
 
     parallel, parallel_where = flags.parallel, "--parallel"
     if parallel is None and config.get("parallel") is not None:
