@@ -7,11 +7,12 @@ that is checked without waiting for the calendar: `.ci/run` runs the suite once 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.clock.travel import parse_instant, start_travel
+from tests.clock.travel import OFFSET_VARIABLE, parse_instant, start_travel
 
 SHIM_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SHIM_DIR.parents[1]
@@ -30,11 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if not clock:
         return
     try:
-        parse_instant(clock)
+        offset = parse_instant(clock).timestamp() - time.time()
     except ValueError:
         raise pytest.UsageError(f"--clock {clock!r} is not an ISO 8601 instant like 2030-11-30T23:50:00Z") from None
-    # The processes the tests start import sitecustomize from the shim directory and travel the same way.
-    os.environ["EXPORTCTL_TEST_CLOCK"] = clock
+    # The processes the tests start import sitecustomize from the shim directory and keep the same offset.
+    os.environ[OFFSET_VARIABLE] = repr(offset)
     paths = [str(SHIM_DIR), str(REPO_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)
-    start_travel(clock)
+    start_travel(offset)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
+
+# What the processes the tests start read: how far the suite's clock is from the real one, in seconds.
+OFFSET_VARIABLE = "EXPORTCTL_TEST_CLOCK_OFFSET"
 
 
 def parse_instant(text: str) -> datetime:
@@ -11,7 +15,9 @@ def parse_instant(text: str) -> datetime:
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
 
 
-def start_travel(text: str) -> None:
+def start_travel(offset_seconds: float) -> None:
+    """Run this process's wall clock `offset_seconds` away from the real one, ticking on."""
     import time_machine
 
-    time_machine.travel(parse_instant(text), tick=True).start()
+    destination = datetime.fromtimestamp(time.time() + offset_seconds, tz=timezone.utc)
+    time_machine.travel(destination, tick=True).start()
