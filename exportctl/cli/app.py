@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from exportctl import __version__
-from exportctl.cli.completion_sources import complete_profile
+from exportctl.cli.completion_sources import complete_profile, complete_region
 from exportctl.cli.state import AppState
 from exportctl.cli.typer_internals import TyperGroup, click_usage_error, register_completion_classes
 from exportctl.errors import ExitCode, ExportctlError
@@ -73,6 +73,12 @@ COMMANDS: dict[str, CommandSpec] = {
     "delete": CommandSpec("Delete an export and its file.", _function("exportctl.cli.jobs", "delete")),
     "schema": CommandSpec(
         "Show the fields, orders and filters of an object.", _function("exportctl.cli.schema_cmd", "schema")
+    ),
+    "login": CommandSpec(
+        "Save credentials as a profile, after checking them.", _function("exportctl.cli.login", "login")
+    ),
+    "doctor": CommandSpec(
+        "Check credentials, endpoint, rate limit, clock and hosts.", _function("exportctl.cli.login", "doctor")
     ),
     "completion": CommandSpec(
         "Print the TAB-completion script for bash, zsh or fish.", _function("exportctl.cli.completion", "completion")
@@ -168,7 +174,9 @@ def root(
     ] = None,
     region: Annotated[
         str | None,
-        typer.Option(help="API cluster: eu (default), us1 or as1.", metavar="eu|us1|as1"),
+        typer.Option(
+            help="API cluster: eu (default), us1 or as1.", metavar="eu|us1|as1", autocompletion=complete_region
+        ),
     ] = None,
     api_url: Annotated[
         str | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from exportctl.cli.state import app_state
 if TYPE_CHECKING:
     from exportctl.cli.reporters import Reporter
     from exportctl.client.api import ApiClient
+    from exportctl.settings import Settings
 
 # The embedded sandbox of --sandbox: small and quick, so a demo export takes a few seconds.
 DEMO_SCALE = 0.2
@@ -52,10 +53,11 @@ class Session:
 
 
 @contextmanager
-def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Session]:
-    """A client configured from the global options, and the reporter that fits standard error."""
-    from exportctl.cli.reporters import make_reporter
-    from exportctl.client.api import ApiClient
+def resolve_state_settings(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Callable[[], Settings]]:
+    """A function that gives the settings of the global options (starting the embedded sandbox of --sandbox).
+
+    A function rather than the settings, so that `doctor` can report a resolution error as one of its checks.
+    """
     from exportctl.settings import Settings, resolve_settings
 
     state = app_state(ctx)
@@ -69,15 +71,18 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
             )
             if not quiet:
                 print_info(f"Started an embedded sandbox at {sandbox.base_url} for this command.")
-            settings = Settings(
+            embedded = Settings(
                 base_url=sandbox.base_url,
                 app_id=sandbox.app_id,
                 app_token=sandbox.secret_key,
                 profile=None,
                 source="embedded sandbox",
             )
-        else:
-            settings = resolve_settings(
+            yield lambda: embedded
+            return
+
+        def resolve() -> Settings:
+            return resolve_settings(
                 app_id=state.app_id,
                 app_token=state.app_token,
                 api_url=state.api_url,
@@ -85,6 +90,20 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
                 profile=state.profile,
                 warn=print_warning,
             )
+
+        yield resolve
+
+
+@contextmanager
+def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Session]:
+    """A client configured from the global options, and the reporter that fits standard error."""
+    from exportctl.cli.reporters import make_reporter
+    from exportctl.client.api import ApiClient
+
+    state = app_state(ctx)
+    quiet = state.quiet if quiet is None else quiet
+    with ExitStack() as stack:
+        settings = stack.enter_context(resolve_state_settings(ctx, quiet=quiet))()
         reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
         stack.enter_context(reporter)
         client = ApiClient(settings, on_event=reporter, timeout=http_timeout())
