@@ -6,14 +6,14 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from exportctl import __version__
 from exportctl.cli.completion_sources import complete_profile, complete_region
 from exportctl.cli.state import AppState
-from exportctl.cli.typer_internals import TyperGroup, click_usage_error, register_completion_classes
+from exportctl.cli.typer_internals import TyperGroup, click_usage_error, is_no_args_help, register_completion_classes
 from exportctl.errors import ExitCode, ExportctlError
 from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
@@ -124,11 +124,21 @@ class ExportctlGroup(TyperGroup):
                 error.message = f"{error.message.rstrip('.')}. Did you mean {match!r}?"
             raise
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click_usage_error() as error:
+            _render_usage_error(error)
+
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
 
         try:
             return super().invoke(ctx)
+        except click_usage_error() as error:
+            # A bad option of a subcommand may carry the root's context; the help to see is the subcommand's.
+            sub = ctx.invoked_subcommand if error.ctx is None or error.ctx is ctx else None
+            _render_usage_error(error, f"{ctx.command_path} {sub}" if sub else None)
         except ExportctlError as error:
             print_error(error)
             raise typer.Exit(int(error.exit_code)) from None
@@ -137,6 +147,22 @@ class ExportctlGroup(TyperGroup):
 
             print_info("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _render_usage_error(error: Any, command: str | None = None) -> NoReturn:
+    """A bad flag or argument in exportctl's one error style (`error:` line, then the hint), exit 2.
+
+    Click's own block (Usage:, Try, Error:) looked unlike every other error; a bare `exportctl` or
+    `exportctl run` still shows the help, which is what click's no-arguments error prints.
+    """
+    if is_no_args_help(error):
+        raise error
+    from exportctl.cli.console import print_error
+    from exportctl.errors import UsageError
+
+    command = command or (error.ctx.command_path if error.ctx is not None else "exportctl")
+    print_error(UsageError(error.format_message(), hint=f"See '{command} --help' for the options."))
+    raise typer.Exit(int(ExitCode.USAGE))
 
 
 # Typer registers its bash/zsh/fish completion classes only when it adds --install-completion itself;

@@ -91,7 +91,9 @@ def wait(
 
     seconds = parse_duration(timeout, "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
-        export = poll.poll_until_done(session.client, export_id, timeout=seconds, on_event=session.reporter)
+        export = poll.poll_until_done(
+            session.client, export_id, timeout=seconds, on_event=session.reporter, submitted=False
+        )
     if json_output:
         write_json(json.dumps(export))
     elif not app_state(ctx).quiet:

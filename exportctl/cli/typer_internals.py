@@ -11,7 +11,13 @@ from typing import Any
 from typer._completion_classes import completion_init
 from typer.core import TyperGroup
 
-__all__ = ["TyperGroup", "click_usage_error", "completion_script_for", "register_completion_classes"]
+__all__ = [
+    "TyperGroup",
+    "click_usage_error",
+    "completion_script_for",
+    "is_no_args_help",
+    "register_completion_classes",
+]
 
 
 def register_completion_classes() -> None:
@@ -28,6 +34,13 @@ def click_usage_error() -> Any:
     import typer._click as click_core
 
     return click_core.exceptions.UsageError
+
+
+def is_no_args_help(error: BaseException) -> bool:
+    """Whether a click usage error is the one that shows a command's help when it got no arguments."""
+    import typer._click as click_core
+
+    return isinstance(error, click_core.exceptions.NoArgsIsHelpError)
 
 
 def completion_script_for(*, prog_name: str, complete_var: str, shell: str) -> str:

@@ -211,8 +211,14 @@ def _validate_fields(obj: ExportObject, named: list[tuple[str, str]], where: str
 def _order(obj: ExportObject, value: str, where: str) -> str:
     if value in obj.orders:
         return value
+    # SQL's `created_at desc` and `created_at asc`: the API writes -created_at and created_at.
+    words = value.split()
+    suggestion = closest(value, obj.orders)
+    if len(words) == 2 and words[1].lower() in ("desc", "asc"):
+        meant = f"-{words[0]}" if words[1].lower() == "desc" else words[0]
+        suggestion = meant if meant in obj.orders else suggestion
     raise ValidationError(
-        f"{where}: unknown order '{value}' for {obj.command}.", valid=obj.orders, suggestion=closest(value, obj.orders)
+        f"{where}: unknown order '{value}' for {obj.command}.", valid=obj.orders, suggestion=suggestion
     )
 
 
@@ -342,6 +348,11 @@ def _windowing(
     if parallel is not None and not 1 <= parallel <= MAX_PARALLEL:
         raise UsageError(f"{parallel_where}: {parallel} is out of range; give 1 to {MAX_PARALLEL}.")
     if parallel is not None and parallel > 1 and split_by is None:
+        if parallel_where != "--parallel":
+            raise UsageError(
+                f"{parallel_where}: 'parallel' runs the windows of a split export; "
+                "add 'split: day|week|month' (and 'since:') to the file, or give --split-by."
+            )
         raise UsageError("--parallel runs the windows of a split export; give --split-by day|week|month too.")
 
     # Also with --since-last: the first run's range must have a start to be cut into windows.
