@@ -103,6 +103,8 @@ def test_a_pasted_readme_command_exits_as_the_readme_says(
         "VOUCHERIFY_APP_ID": default_sandbox.app_id,
         "VOUCHERIFY_APP_TOKEN": default_sandbox.secret_key,
         "COLUMNS": "120",
+        # `pytest --clock` moves the clock of the processes it starts through these (tests/clock/plugin.py).
+        **{name: os.environ[name] for name in ("PYTHONPATH", "EXPORTCTL_TEST_CLOCK") if name in os.environ},
     }
     if shutil.which("exportctl", path=env["PATH"]) is None:
         pytest.skip("the exportctl console script is not installed")
