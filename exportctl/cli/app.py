@@ -13,7 +13,12 @@ import typer
 from exportctl import __version__
 from exportctl.cli.completion_sources import complete_profile, complete_region
 from exportctl.cli.state import AppState
-from exportctl.cli.typer_internals import TyperGroup, click_usage_error, is_no_args_help, register_completion_classes
+from exportctl.cli.typer_internals import (
+    TyperGroup,
+    click_usage_error,
+    is_no_args_help,
+    register_completion_classes,
+)
 from exportctl.errors import ExitCode, ExportctlError
 from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
@@ -142,7 +147,8 @@ class ExportctlGroup(TyperGroup):
         except ExportctlError as error:
             print_error(error)
             raise typer.Exit(int(error.exit_code)) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, typer.Abort):
+            # Prompts (login) turn Ctrl-C into typer.Abort; it is the same interruption as anywhere else.
             from exportctl.cli.console import print_info
 
             print_info("Interrupted.")

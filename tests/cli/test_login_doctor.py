@@ -115,6 +115,20 @@ def test_login_with_rejected_credentials_saves_nothing(sandbox: Sandbox, tmp_pat
     assert not (config_home / "exportctl" / "config.yaml").exists()
 
 
+def test_ctrl_c_at_the_secret_prompt_is_an_interruption_and_saves_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    config_home = tmp_path / "config"
+    terminal = Terminal(["--api-url", sandbox.base_url, "login"], _terminal_env(config_home))
+    terminal.read_until("Application ID")
+    terminal.type(sandbox.app_id)
+    terminal.read_until("Secret key")
+    terminal.wait_for_hidden_input()
+    os.write(terminal.fd_parent, b"\x03")
+    screen = terminal.read_until("Interrupted.")
+    assert terminal.finish() == 130
+    assert "Aborted" not in screen and "Traceback" not in screen
+    assert not (config_home / "exportctl").exists()
+
+
 def test_login_keeps_the_other_profiles_and_the_default(cli: Cli, isolated: Path) -> None:
     path = Path(os.environ["XDG_CONFIG_HOME"]) / "exportctl" / "config.yaml"
     path.parent.mkdir(parents=True)
