@@ -50,9 +50,9 @@ def run_checks(
         checks.append(Check("credentials", FAIL, error.message, error.hint or "Run: exportctl login"))
         checks.append(_config_file(config_path))
         return checks
-    checks.append(
-        Check("credentials", OK, f"application id {settings.app_id} and a secret key, from {settings.source}")
-    )
+    where = f" in {config_path}" if settings.profile is not None else ""
+    found = f"application id {settings.app_id} and a secret key, from {settings.source}{where}"
+    checks.append(Check("credentials", OK, found))
     checks.append(_endpoint(settings.base_url))
     answer = probe_api(settings)
     checks.append(_api(settings.base_url, answer))

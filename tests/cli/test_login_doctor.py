@@ -229,4 +229,4 @@ def test_doctor_warns_about_a_spent_rate_budget_and_a_readable_profile_file(isol
     lines = _lines(result.output)
     assert lines["rate limit"].startswith("fail") and "0 of 3 calls left" in lines["rate limit"]
     assert lines["profile file"].startswith("warn") and f"chmod 600 {path}" in result.output
-    assert lines["credentials"].startswith("ok") and "profile 'sb'" in lines["credentials"]
+    assert lines["credentials"].startswith("ok") and f"profile 'sb' in {path}" in lines["credentials"]
