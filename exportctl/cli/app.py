@@ -12,6 +12,7 @@ import typer
 
 from exportctl import __version__
 from exportctl.cli.completion_sources import complete_profile, complete_region
+from exportctl.cli.global_options import GlobalOptionsCommand, add_global_options
 from exportctl.cli.state import AppState
 from exportctl.cli.typer_internals import (
     TyperGroup,
@@ -100,7 +101,7 @@ def build_command(name: str) -> Any:
     spec = COMMANDS[name]
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
     epilog = spec.epilog() if spec.epilog is not None else None
-    single.command(name, short_help=spec.short_help, epilog=epilog)(spec.load())
+    single.command(name, cls=GlobalOptionsCommand, short_help=spec.short_help, epilog=epilog)(spec.load())
     return typer.main.get_command(single)
 
 
@@ -111,7 +112,9 @@ class ExportctlGroup(TyperGroup):
         return list(COMMANDS)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        return build_command(cmd_name) if cmd_name in COMMANDS else None
+        if cmd_name not in COMMANDS:
+            return None
+        return add_global_options(build_command(cmd_name), self.params)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # From the registry, so that listing the commands does not build them all.
@@ -137,25 +140,28 @@ class ExportctlGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
+        from exportctl.cli.json_contract import emit_failure
 
         try:
             return super().invoke(ctx)
         except click_usage_error() as error:
             # A bad option of a subcommand may carry the root's context; the help to see is the subcommand's.
             sub = ctx.invoked_subcommand if error.ctx is None or error.ctx is ctx else None
-            _render_usage_error(error, f"{ctx.command_path} {sub}" if sub else None)
+            _render_usage_error(error, f"{ctx.command_path} {sub}" if sub else None, ctx=ctx)
         except ExportctlError as error:
+            emit_failure(ctx, error, exit_code=int(error.exit_code))
             print_error(error)
             raise typer.Exit(int(error.exit_code)) from None
         except (KeyboardInterrupt, typer.Abort):
             # Prompts (login) turn Ctrl-C into typer.Abort; it is the same interruption as anywhere else.
             from exportctl.cli.console import print_info
 
+            emit_failure(ctx, None, exit_code=int(ExitCode.INTERRUPTED))
             print_info("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
-def _render_usage_error(error: Any, command: str | None = None) -> NoReturn:
+def _render_usage_error(error: Any, command: str | None = None, *, ctx: Any = None) -> NoReturn:
     """A bad flag or argument in exportctl's one error style (`error:` line, then the hint), exit 2.
 
     Click's own block (Usage:, Try, Error:) looked unlike every other error; a bare `exportctl` or
@@ -167,7 +173,12 @@ def _render_usage_error(error: Any, command: str | None = None) -> NoReturn:
     from exportctl.errors import UsageError
 
     command = command or (error.ctx.command_path if error.ctx is not None else "exportctl")
-    print_error(UsageError(error.format_message(), hint=f"See '{command} --help' for the options."))
+    usage = UsageError(error.format_message(), hint=f"See '{command} --help' for the options.")
+    if ctx is not None:  # a bad value met inside a command that has begun its --json document
+        from exportctl.cli.json_contract import emit_failure
+
+        emit_failure(ctx, usage, exit_code=int(ExitCode.USAGE))
+    print_error(usage)
     raise typer.Exit(int(ExitCode.USAGE))
 
 

@@ -7,25 +7,15 @@ from typing import Annotated
 
 import typer
 
-from exportctl.cli.completion_sources import complete_profile, complete_region
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.errors import AuthError, NetworkError, UsageError
 
-ProfileName = Annotated[
-    str | None,
-    typer.Option("--profile", help="Profile to write (default: 'default').", autocompletion=complete_profile),
-]
-Region = Annotated[
-    str | None,
-    typer.Option("--region", help="API cluster: eu (default), us1 or as1.", autocompletion=complete_region),
-]
-ApiUrl = Annotated[str | None, typer.Option("--api-url", help="Full API base URL, for dedicated clusters.")]
 
-
-def login(ctx: typer.Context, profile: ProfileName = None, region: Region = None, api_url: ApiUrl = None) -> None:
+def login(ctx: typer.Context) -> None:
     """Ask for the application id and secret key, check them with one API call, save them as a profile (mode 0600).
 
+    The profile is 'default' unless --profile names another; --region or --api-url is saved with it.
     Example: exportctl login --profile production --region us1
     """
     from exportctl.client.probe import probe_api
@@ -33,9 +23,8 @@ def login(ctx: typer.Context, profile: ProfileName = None, region: Region = None
     from exportctl.settings import default_config_path, resolve_settings
 
     state = app_state(ctx)
-    name = profile or state.profile or "default"
-    region = region or state.region
-    api_url = api_url or state.api_url
+    name = state.profile or "default"
+    region, api_url = state.region, state.api_url
     # Checked before asking anything: a typo in --region must not cost the user their typing.
     base = resolve_settings(app_id="-", app_token="-", region=region, api_url=api_url, environ={}).base_url
     if not sys.stdin.isatty() and not (state.app_id and state.app_token):
@@ -85,7 +74,7 @@ def doctor(
     from exportctl.jobs.doctor import all_ok, run_checks
     from exportctl.settings import default_config_path
 
-    with resolve_state_settings(ctx) as resolve:
+    with resolve_state_settings(ctx) as (resolve, _):
         checks = run_checks(resolve, config_path=default_config_path(), download_url=download_url)
     width = max(len(check.name) for check in checks)
     marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[bold red]fail[/]"}

@@ -50,13 +50,18 @@ def http_timeout() -> tuple[float, float]:
 class Session:
     client: ApiClient
     reporter: Reporter
+    # The created_at span of the embedded sandbox's records (--sandbox), to explain an empty export.
+    data_range: tuple[str, str] | None = None
 
 
 @contextmanager
-def resolve_state_settings(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Callable[[], Settings]]:
-    """A function that gives the settings of the global options (starting the embedded sandbox of --sandbox).
+def resolve_state_settings(
+    ctx: typer.Context, *, quiet: bool | None = None
+) -> Iterator[tuple[Callable[[], Settings], tuple[str, str] | None]]:
+    """A function that gives the settings of the global options, and the embedded sandbox's data range.
 
-    A function rather than the settings, so that `doctor` can report a resolution error as one of its checks.
+    A function rather than the settings, so that `doctor` can report a resolution error as one of its
+    checks; --sandbox starts the embedded sandbox here, for as long as the context lasts.
     """
     from exportctl.settings import Settings, resolve_settings
 
@@ -78,7 +83,7 @@ def resolve_state_settings(ctx: typer.Context, *, quiet: bool | None = None) -> 
                 profile=None,
                 source="embedded sandbox",
             )
-            yield lambda: embedded
+            yield (lambda: embedded), sandbox.data_range()
             return
 
         def resolve() -> Settings:
@@ -91,7 +96,7 @@ def resolve_state_settings(ctx: typer.Context, *, quiet: bool | None = None) -> 
                 warn=print_warning,
             )
 
-        yield resolve
+        yield resolve, None
 
 
 @contextmanager
@@ -103,9 +108,26 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
     state = app_state(ctx)
     quiet = state.quiet if quiet is None else quiet
     with ExitStack() as stack:
-        settings = stack.enter_context(resolve_state_settings(ctx, quiet=quiet))()
-        reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
+        resolve, data_range = stack.enter_context(resolve_state_settings(ctx, quiet=quiet))
+        settings = resolve()
+        reporter: Reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
+        if quiet and state.verbose and not state.quiet:
+            # list, status, delete and run show no progress of their own, but --verbose still logs HTTP.
+            from exportctl.cli.reporters import PlainReporter
+
+            reporter = PlainReporter(err_console().file, verbose=True)
         stack.enter_context(reporter)
         client = ApiClient(settings, on_event=reporter, timeout=http_timeout())
         stack.callback(client.close)
-        yield Session(client=client, reporter=reporter)
+        yield Session(client=client, reporter=reporter, data_range=data_range)
+
+
+def say_if_empty(session: Session, rows: int | None) -> None:
+    """One line when an export saved no records: the filters matched nothing (and what the sandbox holds)."""
+    if rows != 0:
+        return
+    line = "The export has no rows: the filters matched no records."
+    if session.data_range is not None:
+        start, end = session.data_range
+        line += f" The sandbox's records were created from {start} to {end}."
+    print_info(line)

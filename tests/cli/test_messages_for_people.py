@@ -56,7 +56,8 @@ def _after(cli: Cli, *flags: str) -> dt.datetime:
     assert submitted.exit_code == 0, submitted.output
     export_id = submitted.stdout.strip()
     shown = cli("status", export_id, "--json")
-    conditions = json.loads(shown.stdout)["parameters"]["filters"]["created_at"]["conditions"]
+    export = json.loads(shown.stdout)["export"]  # the JSON contract keeps the API's object under "export"
+    conditions = export["parameters"]["filters"]["created_at"]["conditions"]
     value = conditions["$after"]
     text = value[0] if isinstance(value, list) else value
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
