@@ -30,7 +30,7 @@ def login(ctx: typer.Context) -> None:
     if not sys.stdin.isatty() and not (state.app_id and state.app_token):
         raise UsageError(
             "exportctl login asks for the credentials on a terminal, and standard input is not one.",
-            hint="In a script, give them with --app-id and --app-token (exportctl --app-id ID --app-token KEY login), "
+            hint="In a script, give them with: exportctl login --app-id ID --app-token KEY; "
             "or set VOUCHERIFY_APP_ID and VOUCHERIFY_APP_TOKEN instead of saving a profile.",
         )
     app_id = state.app_id or typer.prompt("Application ID", err=True).strip()
