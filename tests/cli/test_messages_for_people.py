@@ -41,7 +41,7 @@ def test_parallel_without_split_in_a_file_names_its_key_and_line(cli: Cli, isola
     (isolated / "redemption.yaml").write_text("parameters:\n  fields: [id]\nparallel: 3\n")
     result = cli("redemption", "-c", "redemption.yaml", "--dry-run", credentials=False)
     assert result.exit_code == 2
-    assert "redemption.yaml:3: parallel:" in result.output and "split:" in result.output
+    assert "redemption.yaml:3: parallel runs" in result.output and "split:" in result.output
 
 
 def test_a_relative_time_without_its_sign_suggests_the_relative_forms(cli: Cli) -> None:
