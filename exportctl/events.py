@@ -85,6 +85,7 @@ class Saved:
     rows: int
     sha256: str
     seconds: float
+    on_disk: int | None = None  # bytes of a compressed (.gz) target on disk; `bytes` counts the CSV
 
 
 Event = Submitted | StatusChanged | Polled | Retrying | HttpExchange | DownloadStarted | DownloadProgress | Saved

@@ -165,7 +165,7 @@ def download_base_for(api_base_url: str) -> str | None:
 
 
 def normalise_api_url(url: str, origin: str) -> str:
-    """`url` without a trailing slash, after checking it is an absolute http(s) URL."""
+    """`url` without a trailing slash or `/v1`, after checking it is an absolute http(s) URL."""
     text = url.strip()
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -174,7 +174,9 @@ def normalise_api_url(url: str, origin: str) -> str:
         )
     if parts.query or parts.fragment:
         raise UsageError(f"Invalid API URL '{url}' (from {origin}): it must not contain a query or a fragment.")
-    return text.rstrip("/")
+    # The API's paths start with /v1 (`/v1/exports`); a base URL copied with it would ask for /v1/v1/exports.
+    base = text.rstrip("/")
+    return base[: -len("/v1")] if base.endswith("/v1") else base
 
 
 def profile_names(config_path: Path | None = None) -> list[str]:

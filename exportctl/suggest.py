@@ -19,3 +19,14 @@ def closest(value: str, choices: Iterable[str]) -> str | None:
     by_folded = {option.casefold(): option for option in reversed(options)}
     matches = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.6)
     return by_folded[matches[0]] if matches else None
+
+
+def closest_order(value: str, orders: Iterable[str]) -> str | None:
+    """Like `closest`, but SQL's `created_at desc` / `created_at asc` mean the API's -created_at / created_at."""
+    options = list(orders)
+    words = value.split()
+    if len(words) == 2 and words[1].lower() in ("desc", "asc"):
+        meant = f"-{words[0]}" if words[1].lower() == "desc" else words[0]
+        if meant in options:
+            return meant
+    return closest(value, options)

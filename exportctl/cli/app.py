@@ -6,15 +6,20 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from exportctl import __version__
-from exportctl.cli.completion_sources import complete_profile
+from exportctl.cli.completion_sources import complete_profile, complete_region
 from exportctl.cli.global_options import GlobalOptionsCommand, add_global_options
 from exportctl.cli.state import AppState
-from exportctl.cli.typer_internals import TyperGroup, click_usage_error, register_completion_classes
+from exportctl.cli.typer_internals import (
+    TyperGroup,
+    click_usage_error,
+    is_no_args_help,
+    register_completion_classes,
+)
 from exportctl.errors import ExitCode, ExportctlError
 from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
@@ -76,6 +81,12 @@ COMMANDS: dict[str, CommandSpec] = {
     "schema": CommandSpec(
         "Show the fields, orders and filters of an object.", _function("exportctl.cli.schema_cmd", "schema")
     ),
+    "login": CommandSpec(
+        "Save credentials as a profile, after checking them.", _function("exportctl.cli.login", "login")
+    ),
+    "doctor": CommandSpec(
+        "Check credentials, endpoint, rate limit, clock and hosts.", _function("exportctl.cli.login", "doctor")
+    ),
     "completion": CommandSpec(
         "Print the TAB-completion script for bash, zsh or fish.", _function("exportctl.cli.completion", "completion")
     ),
@@ -122,6 +133,12 @@ class ExportctlGroup(TyperGroup):
                 error.message = f"{error.message.rstrip('.')}. Did you mean {match!r}?"
             raise
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click_usage_error() as error:
+            _render_usage_error(error)
+
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
         from exportctl.cli.json_contract import emit_failure
@@ -129,6 +146,10 @@ class ExportctlGroup(TyperGroup):
         received = _stop_on_signals()
         try:
             return super().invoke(ctx)
+        except click_usage_error() as error:
+            # A bad option of a subcommand may carry the root's context; the help to see is the subcommand's.
+            sub = ctx.invoked_subcommand if error.ctx is None or error.ctx is ctx else None
+            _render_usage_error(error, f"{ctx.command_path} {sub}" if sub else None, ctx=ctx)
         except typer.Exit as done:
             # `run` ends with the worst exit code of its exports: 130 after a stop signal is 128 + N too.
             raise typer.Exit(_signal_exit(received, done.exit_code)) from None
@@ -137,7 +158,8 @@ class ExportctlGroup(TyperGroup):
             print_error(error)
             code = int(error.exit_code)
             raise typer.Exit(_signal_exit(received, code)) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, typer.Abort):
+            # Prompts (login) turn Ctrl-C into typer.Abort; it is the same interruption as anywhere else.
             from exportctl.cli.console import print_info
 
             emit_failure(ctx, None, exit_code=int(ExitCode.INTERRUPTED))
@@ -179,6 +201,27 @@ def _signal_exit(received: list[int], code: int) -> int:
     return code
 
 
+def _render_usage_error(error: Any, command: str | None = None, *, ctx: Any = None) -> NoReturn:
+    """A bad flag or argument in exportctl's one error style (`error:` line, then the hint), exit 2.
+
+    Click's own block (Usage:, Try, Error:) looked unlike every other error; a bare `exportctl` or
+    `exportctl run` still shows the help, which is what click's no-arguments error prints.
+    """
+    if is_no_args_help(error):
+        raise error
+    from exportctl.cli.console import print_error
+    from exportctl.errors import UsageError
+
+    command = command or (error.ctx.command_path if error.ctx is not None else "exportctl")
+    usage = UsageError(error.format_message(), hint=f"See '{command} --help' for the options.")
+    if ctx is not None:  # a bad value met inside a command that has begun its --json document
+        from exportctl.cli.json_contract import emit_failure
+
+        emit_failure(ctx, usage, exit_code=int(ExitCode.USAGE))
+    print_error(usage)
+    raise typer.Exit(int(ExitCode.USAGE))
+
+
 # Typer registers its bash/zsh/fish completion classes only when it adds --install-completion itself;
 # we generate completion scripts with `exportctl completion SHELL` instead, so register them here.
 register_completion_classes()
@@ -214,7 +257,9 @@ def root(
     ] = None,
     region: Annotated[
         str | None,
-        typer.Option(help="API cluster: eu (default), us1 or as1.", metavar="eu|us1|as1"),
+        typer.Option(
+            help="API cluster: eu (default), us1 or as1.", metavar="eu|us1|as1", autocompletion=complete_region
+        ),
     ] = None,
     api_url: Annotated[
         str | None,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 from exportctl.schema import EXPORT_OBJECTS, ExportObject
 
@@ -29,18 +32,68 @@ def orders_completer(obj: ExportObject) -> Callable[[str], list[str]]:
     return complete
 
 
+# Operators whose values are the field's own values (enums): shorthand tokens, longest first, then the
+# explicit `field:$operator:` and `field:operator:` forms.
+_VALUE_TOKENS = ("!=", "!~", "=", "~", "^", "$")
+_EXPLICIT_OPERATOR = re.compile(r":\$?[a-z_]+:")
+
+
 def filters_completer(obj: ExportObject) -> Callable[[str], list[str]]:
-    """Filter field names first; once a field is typed, its enum values after `=`."""
+    """Filter field names first; once a field and an operator are typed, the field's enum values."""
 
     def complete(incomplete: str) -> list[str]:
         for candidate in obj.filters:
-            typed = f"{candidate.name}="
-            if incomplete.startswith(typed) and candidate.values:
-                values = complete_comma_list(candidate.values, incomplete[len(typed) :])
-                return [typed + value for value in values]
+            if not candidate.values or not incomplete.startswith(candidate.name):
+                continue
+            rest = incomplete[len(candidate.name) :]
+            token = next((token for token in _VALUE_TOKENS if rest.startswith(token)), None)
+            explicit = _EXPLICIT_OPERATOR.match(rest)
+            operator = token or (explicit.group(0) if explicit else None)
+            if operator is None:
+                continue
+            typed = candidate.name + operator
+            return [typed + value for value in complete_comma_list(candidate.values, rest[len(operator) :])]
         return [name for name in obj.filter_names if name.startswith(incomplete)]
 
     return complete
+
+
+def choices_completer(choices: tuple[str, ...]) -> Callable[[str], list[str]]:
+    """A closed set of values (`--junction and|or`): those that start with what is typed."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [choice for choice in choices if choice.startswith(incomplete)]
+
+    return complete
+
+
+def complete_directory(incomplete: str) -> list[str]:
+    """Directories only (`--output-dir`), each with a trailing `/` so that TAB can go on into it."""
+    head, _, partial = incomplete.rpartition("/")
+    base = head + "/" if head else ""
+    try:
+        entries = sorted(os.scandir(Path(base).expanduser() if base else "."), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    hidden = partial.startswith(".")
+    return [
+        f"{base}{entry.name}/"
+        for entry in entries
+        if entry.name.startswith(partial) and (hidden or not entry.name.startswith(".")) and _is_dir(entry)
+    ]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def complete_region(incomplete: str) -> list[str]:
+    from exportctl.settings import REGIONS
+
+    return [region for region in REGIONS if region.startswith(incomplete)]
 
 
 def complete_object(incomplete: str) -> list[str]:

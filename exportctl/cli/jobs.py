@@ -110,7 +110,9 @@ def wait(
     with open_session(ctx) as session:
         on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
         try:
-            export = poll.poll_until_done(session.client, export_id, timeout=seconds, on_event=on_event)
+            export = poll.poll_until_done(
+                session.client, export_id, timeout=seconds, on_event=on_event, submitted=False
+            )
         finally:
             if document is not None:
                 document["api_calls"] = session.client.calls

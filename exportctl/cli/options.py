@@ -7,6 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
+from exportctl.cli.completion_sources import choices_completer, complete_directory
+from exportctl.request.filters import JUNCTIONS
+from exportctl.request.model import HEADER_STYLES
+from exportctl.request.windows import SPLIT_UNITS
+
 PARAMETERS = "Export parameters"
 OUTPUT = "Output"
 RUN = "Running"
@@ -21,6 +26,7 @@ Junction = Annotated[
         "--junction",
         help="How filters combine: and (every filter) or or (any filter). Default: and.",
         metavar="and|or",
+        autocompletion=choices_completer(JUNCTIONS),
         rich_help_panel=PARAMETERS,
     ),
 ]
@@ -47,7 +53,12 @@ Output = Annotated[
 ]
 OutputDir = Annotated[
     str | None,
-    typer.Option("--output-dir", help="Directory for the target (default: the current one).", rich_help_panel=OUTPUT),
+    typer.Option(
+        "--output-dir",
+        help="Directory for the target (default: the current one).",
+        autocompletion=complete_directory,
+        rich_help_panel=OUTPUT,
+    ),
 ]
 Force = Annotated[
     bool | None,
@@ -84,6 +95,7 @@ HeaderStyle = Annotated[
         help="CSV header row: api keeps the API's titles (Voucher Type), fields writes the field names "
         "(voucher_type). Default: api.",
         metavar="api|fields",
+        autocompletion=choices_completer(HEADER_STYLES),
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -133,6 +145,7 @@ SplitBy = Annotated[
         help="Cut the export into created_at windows (day, week or month, UTC) from --since, run them and join "
         "them into one CSV; an interrupted run resumes with the windows it lacks.",
         metavar="day|week|month",
+        autocompletion=choices_completer(SPLIT_UNITS),
         rich_help_panel=RUN,
     ),
 ]

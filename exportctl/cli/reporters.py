@@ -53,6 +53,16 @@ def _human_bytes(size: int) -> str:
     return f"{size} B"
 
 
+class _BinarySpeedColumn(TransferSpeedColumn):
+    """rich's speed column in the units of `_human_bytes` (KiB/s, MiB/s) rather than decimal ones."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        if speed is None:
+            return Text("?", style="progress.data.speed")
+        return Text(f"{_human_bytes(int(speed))}/s", style="progress.data.speed")
+
+
 def describe(event: Event) -> str | None:
     """The plain one-line text of an event, or None for events only the live view shows.
 
@@ -74,10 +84,10 @@ def _describe(event: Event) -> str | None:
         return f"{event.export_id} downloading {size} to {target}{resumed}"
     if isinstance(event, Saved):
         target = "standard output" if event.target == "-" else event.target
-        return (
-            f"{event.export_id} saved {event.rows} rows ({_human_bytes(event.bytes)}) "
-            f"to {target} in {event.seconds:.1f}s"
-        )
+        size = _human_bytes(event.bytes)
+        if event.on_disk is not None:
+            size = f"{size} CSV, {_human_bytes(event.on_disk)} gzip on disk"
+        return f"{event.export_id} saved {event.rows} rows ({size}) to {target} in {event.seconds:.1f}s"
     if isinstance(event, Retrying):
         return f"retrying {event.method} {event.url} in {event.delay:.1f}s: {event.reason} (attempt {event.attempt})"
     if isinstance(event, HttpExchange):
@@ -155,8 +165,9 @@ class LiveReporter:
             SpinnerColumn(),
             TextColumn("{task.description}"),
             _DownloadOnly(BarColumn()),
-            _DownloadOnly(DownloadColumn()),
-            _DownloadOnly(TransferSpeedColumn()),
+            # Binary units, as the plain lines (_human_bytes): one download is not 9.8 MB here and 9.4 MiB there.
+            _DownloadOnly(DownloadColumn(binary_units=True)),
+            _DownloadOnly(_BinarySpeedColumn()),
             TimeElapsedColumn(),
             console=console,
             transient=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from exportctl.cli.state import app_state
 if TYPE_CHECKING:
     from exportctl.cli.reporters import Reporter
     from exportctl.client.api import ApiClient
+    from exportctl.settings import Settings
 
 # The embedded sandbox of --sandbox: small and quick, so a demo export takes a few seconds.
 DEMO_SCALE = 0.2
@@ -56,15 +57,18 @@ class Session:
 
 
 @contextmanager
-def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Session]:
-    """A client configured from the global options, and the reporter that fits standard error."""
-    from exportctl.cli.reporters import make_reporter
-    from exportctl.client.api import ApiClient
+def resolve_state_settings(
+    ctx: typer.Context, *, quiet: bool | None = None
+) -> Iterator[tuple[Callable[[], Settings], tuple[str, str] | None]]:
+    """A function that gives the settings of the global options, and the embedded sandbox's data range.
+
+    A function rather than the settings, so that `doctor` can report a resolution error as one of its
+    checks; --sandbox starts the embedded sandbox here, for as long as the context lasts.
+    """
     from exportctl.settings import Settings, resolve_settings
 
     state = app_state(ctx)
     quiet = state.quiet if quiet is None else quiet
-    data_range: tuple[str, str] | None = None
     with ExitStack() as stack:
         if state.sandbox:
             from exportctl.sandbox import Sandbox, Timing
@@ -74,16 +78,18 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
             )
             if not quiet:
                 print_info(f"Started an embedded sandbox at {sandbox.base_url} for this command.")
-            data_range = sandbox.data_range()
-            settings = Settings(
+            embedded = Settings(
                 base_url=sandbox.base_url,
                 app_id=sandbox.app_id,
                 app_token=sandbox.secret_key,
                 profile=None,
                 source="embedded sandbox",
             )
-        else:
-            settings = resolve_settings(
+            yield (lambda: embedded), sandbox.data_range()
+            return
+
+        def resolve() -> Settings:
+            return resolve_settings(
                 app_id=state.app_id,
                 app_token=state.app_token,
                 api_url=state.api_url,
@@ -91,6 +97,21 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
                 profile=state.profile,
                 warn=print_warning,
             )
+
+        yield resolve, None
+
+
+@contextmanager
+def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Session]:
+    """A client configured from the global options, and the reporter that fits standard error."""
+    from exportctl.cli.reporters import make_reporter
+    from exportctl.client.api import ApiClient
+
+    state = app_state(ctx)
+    quiet = state.quiet if quiet is None else quiet
+    with ExitStack() as stack:
+        resolve, data_range = stack.enter_context(resolve_state_settings(ctx, quiet=quiet))
+        settings = resolve()
         reporter: Reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
         if quiet and state.verbose and not state.quiet:
             # list, status, delete and run show no progress of their own, but --verbose still logs HTTP.

@@ -11,7 +11,14 @@ from typing import Any
 from typer._completion_classes import completion_init
 from typer.core import TyperCommand, TyperGroup
 
-__all__ = ["TyperCommand", "TyperGroup", "click_usage_error", "completion_script_for", "register_completion_classes"]
+__all__ = [
+    "TyperCommand",
+    "TyperGroup",
+    "click_usage_error",
+    "completion_script_for",
+    "is_no_args_help",
+    "register_completion_classes",
+]
 
 
 def register_completion_classes() -> None:
@@ -28,6 +35,13 @@ def click_usage_error() -> Any:
     import typer._click as click_core
 
     return click_core.exceptions.UsageError
+
+
+def is_no_args_help(error: BaseException) -> bool:
+    """Whether a click usage error is the one that shows a command's help when it got no arguments."""
+    import typer._click as click_core
+
+    return isinstance(error, click_core.exceptions.NoArgsIsHelpError)
 
 
 def completion_script_for(*, prog_name: str, complete_var: str, shell: str) -> str:

@@ -33,6 +33,13 @@ def object_for(file: Path, config: Any, chosen: str | None) -> ExportObject | st
     exported = config.get("exported_object")
     if isinstance(exported, str) and exported in API_OBJECTS:
         return API_OBJECTS[exported]
+    if isinstance(exported, str):
+        from exportctl.suggest import closest
+
+        known = (*API_OBJECTS, *(c for c in BY_COMMAND if c not in API_OBJECTS))
+        match = closest(exported, known)
+        maybe = f" Did you mean {match!r}?" if match else ""
+        return f"exported_object: unknown object {exported!r}.{maybe} Valid objects: {', '.join(API_OBJECTS)}."
     return (
         "cannot tell which object this file exports: add 'exported_object', name the file after the "
         f"object (order.yaml), or pass --object. Valid objects: {', '.join(BY_COMMAND)}."

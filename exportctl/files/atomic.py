@@ -44,6 +44,17 @@ def is_compressed_target(target: Path) -> bool:
     return target.suffix.lower() == ".gz"
 
 
+def compressed_size(target: Path | str) -> int | None:
+    """The size on disk of a saved `.gz` target (beside its CSV size, which is what was downloaded); else None."""
+    path = Path(target)
+    if str(target) == "-" or not is_compressed_target(path):
+        return None
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
 class AtomicWriter:
     """Writes `TARGET.part`, then renames it onto `TARGET` in `commit()`; an unfinished `.part` stays for resuming.
 

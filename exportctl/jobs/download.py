@@ -38,7 +38,7 @@ from exportctl.events import (
     Saved,
     ignore_event,
 )
-from exportctl.files.atomic import AtomicWriter
+from exportctl.files.atomic import AtomicWriter, compressed_size
 from exportctl.files.csv import CsvDigest, rewrite_first_line
 from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import STDOUT, Target, check_target
@@ -317,7 +317,8 @@ def download_export(
         sink.close()
         raise
     seconds = clock() - started
-    on_event(Saved(export_id, str(target), digest.bytes, digest.rows, digest.sha256, seconds))
+    on_disk = compressed_size(target)
+    on_event(Saved(export_id, str(target), digest.bytes, digest.rows, digest.sha256, seconds, on_disk))
     return DownloadResult(
         target=target,
         bytes=digest.bytes,

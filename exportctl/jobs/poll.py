@@ -73,8 +73,13 @@ def poll_until_done(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     wallclock: Callable[[], float] = time.time,
+    submitted: bool = True,
 ) -> dict[str, Any]:
-    """Poll the export until DONE and return it; ExportFailedError on ERROR, WaitTimeoutError after `timeout` s."""
+    """Poll the export until DONE and return it; ExportFailedError on ERROR, WaitTimeoutError after `timeout` s.
+
+    `submitted` says the export surely existed (it was just created), so a 404 means it was deleted since;
+    `exportctl wait ID` passes False, and a 404 on its first poll says the id does not exist.
+    """
     hint = f"exportctl wait {export_id}"
     started = clock()
     deadline = None if timeout is None else started + timeout
@@ -96,13 +101,10 @@ def poll_until_done(
                 interval = min(interval * POLL_GROWTH, POLL_CAP)
                 continue
             except NotFoundError as exc:
-                raise NotFoundError(
-                    exc.status,
-                    exc.key,
-                    f"Export {export_id} no longer exists (deleted while waiting?): {exc.message}",
-                    None,
-                    exc.request_id,
-                ) from None
+                # exc.message already carries the key and request id; say what happened, once.
+                existed = submitted or previous is not None
+                gone = "no longer exists (deleted while waiting?)" if existed else "does not exist"
+                raise NotFoundError(exc.status, exc.key, f"Export {export_id} {gone}", None, exc.request_id) from None
             raw_status = export.get("status")
             status = str(raw_status)
             now = clock()

@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 from exportctl.client.api import ApiClient
 from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
-from exportctl.files.atomic import write_atomically, write_json_atomically
+from exportctl.files.atomic import compressed_size, write_atomically, write_json_atomically
 from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
 from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import STDOUT, Target
@@ -210,7 +210,8 @@ def run_split(
         parts.mkdir(exist_ok=True)
         results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, rows, on_event)
         joined = join_parts([r.part for r in results], target, force=force, header=header, stdout=stdout)
-        on_event(Saved(f"{len(windows)} windows", str(target), joined.bytes, joined.rows, joined.sha256, 0.0))
+        on_disk = compressed_size(target)
+        on_event(Saved(f"{len(windows)} windows", str(target), joined.bytes, joined.rows, joined.sha256, 0.0, on_disk))
         if target != STDOUT:
             # The target is complete and renamed into place: what helped build it can go.
             shutil.rmtree(parts, ignore_errors=True)

@@ -44,7 +44,7 @@ from exportctl.request.model import (
     RunOptions,
 )
 from exportctl.schema import ExportObject
-from exportctl.suggest import closest
+from exportctl.suggest import closest, closest_order
 
 
 def build_request(
@@ -227,9 +227,8 @@ def _validate_fields(obj: ExportObject, named: list[tuple[str, str]], where: str
 def _order(obj: ExportObject, value: str, where: str) -> str:
     if value in obj.orders:
         return value
-    raise ValidationError(
-        f"{where}: unknown order '{value}' for {obj.command}.", valid=obj.orders, suggestion=closest(value, obj.orders)
-    )
+    hint = closest_order(value, obj.orders)
+    raise ValidationError(f"{where}: unknown order '{value}' for {obj.command}.", valid=obj.orders, suggestion=hint)
 
 
 def _filters_from_config(
@@ -372,7 +371,8 @@ def _windowing(
     if parallel is not None and not 1 <= parallel <= MAX_PARALLEL:
         raise UsageError(f"{parallel_where}: {parallel} is out of range; give 1 to {MAX_PARALLEL}.")
     if parallel is not None and parallel > 1 and split_by is None:
-        raise UsageError("--parallel runs the windows of a split export; give --split-by day|week|month too.")
+        fix = "give --split-by day|week|month too" if parallel_where == "--parallel" else "add 'split: day|week|month'"
+        raise UsageError(f"{parallel_where} runs the windows of a split export; {fix}.")
 
     # Also with --since-last: the first run's range must have a start to be cut into windows.
     if split_by is not None and since is None:

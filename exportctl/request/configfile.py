@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from exportctl.errors import ConfigError, ValidationError
+from exportctl.errors import ConfigError, UsageError, ValidationError
 from exportctl.request.model import CONFIG_KEYS, PARAMETER_KEYS
 from exportctl.suggest import closest
 
@@ -149,6 +149,11 @@ def _record_lines(node: Any, path: KeyPath, lines: dict[KeyPath, int], label: st
             _record_lines(item, (*path, index), lines, label, visited)
 
 
+# The top-level keys of a multi-export file (request.runfile.MULTI_KEYS, which imports this module; a test
+# keeps the two equal): given to an export command's --config, they mean "use exportctl run".
+MULTI_EXPORT_KEYS = ("defaults", "exports")
+
+
 class KeyLocator:
     """Turns a key path of the config into the prefix of an error message: `orders.yaml:7: parameters.order`."""
 
@@ -171,6 +176,12 @@ def check_keys(mapping: Mapping[Any, Any], names: tuple[str, ...], parent: KeyPa
         name = str(key)
         if name in names:
             continue
+        if not parent and name in MULTI_EXPORT_KEYS:
+            raise UsageError(
+                f"{at((name,))}: '{name}' is a key of a multi-export file, which lists several exports; "
+                "an export command reads a single-export file.",
+                hint=f"Run every export of it with: exportctl run {at.path or 'FILE'}",
+            )
         where = "'parameters'" if not parent and name in PARAMETER_KEYS else None
         placed = f" It belongs under {where}." if where else ""
         if parent == ("parameters",) and name in CONFIG_KEYS:

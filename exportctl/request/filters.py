@@ -49,7 +49,6 @@ an error, since the API object can hold it only once: give several values in one
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +67,7 @@ from exportctl.request.values import (
     FieldSpec,
     convert_value,
     instant_text,
+    relative_days,
     render_value,
 )
 from exportctl.schema import OPERATORS, ExportObject, ValueType
@@ -311,26 +311,13 @@ def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str)
     return make_condition(context, obj, spec, operator, tuple(split_values(values_text, context)))
 
 
-_RELATIVE = re.compile(r"(?:([+-])\s*(\d+)\s*d|(\d+)\s*d\s+ago)", re.ASCII | re.IGNORECASE)
-
-
-def _relative_days(text: str) -> tuple[bool, int] | None:
-    """(in the past, days) for `-30d` or `30d ago` (past) and `+7d` (future); None for anything else."""
-    match = _RELATIVE.fullmatch(text.strip())
-    if match is None:
-        return None
-    if match.group(3) is not None:
-        return True, int(match.group(3))
-    return match.group(1) == "-", int(match.group(2))
-
-
 def _shorthand_operator(
     context: str, obj: ExportObject, spec: FieldSpec, token: str, values: list[str]
 ) -> tuple[str, tuple[str, ...]]:
     """The operator a shorthand token means for this field, and the (still textual) values."""
     field_type = spec.filter.type
     temporal = spec.typed and field_type.is_temporal
-    relative = [_relative_days(value) for value in values]
+    relative = [relative_days(value) for value in values]
     if token in ("#=", "#<", "#>"):
         return {"#=": "$count", "#<": "$count_less", "#>": "$count_more"}[token], tuple(values)
     if token in ("~", "!~", "^", "$"):

@@ -141,6 +141,36 @@ def read_instant(text: str) -> dt.datetime | None:
     return moment
 
 
+# `-30d` or `30d ago` (past) and `+7d` (future): the filter grammar's relative days, which --since and
+# --until read too.
+RELATIVE_DAYS = re.compile(r"(?:([+-])\s*(\d+)\s*d|(\d+)\s*d\s+ago)", re.ASCII | re.IGNORECASE)
+RELATIVE_HINT = "or a relative time: -30d (30 days ago), +7d (7 days ahead)"
+
+
+def relative_days(text: str) -> tuple[bool, int] | None:
+    """(in the past, days) for `-30d` or `30d ago` (past) and `+7d` (future); None for anything else."""
+    match = RELATIVE_DAYS.fullmatch(text.strip())
+    if match is None:
+        return None
+    if match.group(3) is not None:
+        return True, int(match.group(3))
+    return match.group(1) == "-", int(match.group(2))
+
+
+def relative_instant(text: str, now: dt.datetime) -> dt.datetime | None:
+    """`-30d`, `30d ago`, `+7d` from `now`; `today` and `yesterday` as 00:00 UTC of that day; else None."""
+    word = text.strip().lower()
+    if word in ("today", "yesterday"):
+        midnight = now.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight - dt.timedelta(days=1 if word == "yesterday" else 0)
+    relative = relative_days(text)
+    if relative is None:
+        return None
+    past, days = relative
+    moment = now.astimezone(dt.timezone.utc) + dt.timedelta(days=-days if past else days)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def instant_text(text: str) -> str | None:
     """`text` as UTC ISO 8601 with milliseconds, or None when it is not a date or date-time."""
     moment = read_instant(text)
@@ -160,7 +190,7 @@ def _instant(context: str, name: str, text: str) -> str:
     if found is None:
         raise UsageError(
             f"{context}: '{text}' is not a date-time for '{name}': use ISO 8601, "
-            "e.g. 2024-01-01 or 2024-01-01T10:00:00Z (UTC unless a zone is given)."
+            f"e.g. 2024-01-01 or 2024-01-01T10:00:00Z (UTC unless a zone is given), {RELATIVE_HINT}."
         )
     return found
 

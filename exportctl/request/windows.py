@@ -22,7 +22,7 @@ from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.model import ExportRequest
-from exportctl.request.values import iso_ms, read_instant
+from exportctl.request.values import RELATIVE_HINT, iso_ms, read_instant, relative_instant
 from exportctl.schema import ExportObject, FilterField
 from exportctl.suggest import closest
 
@@ -70,11 +70,11 @@ def parse_instant(text: str | dt.date, where: str) -> dt.datetime:
     if not isinstance(text, str):
         raise UsageError(f"{where}: expected a date, a datetime or an ISO 8601 string, got {type(text).__name__}.")
     # The filter grammar's reader, so that --since accepts exactly what `created_at>...` accepts.
-    found = read_instant(text)
+    found = read_instant(text) or relative_instant(text, dt.datetime.now(dt.timezone.utc))
     if found is None:
         raise UsageError(
             f"{where}: '{text}' is not a date: use ISO 8601, e.g. 2024-01-01 or 2024-01-01T10:00:00Z "
-            "(UTC unless a zone is given)."
+            f"(UTC unless a zone is given), {RELATIVE_HINT}, today or yesterday."
         )
     return found
 

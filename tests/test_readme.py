@@ -1,0 +1,128 @@
+"""The README's commands, pasted into bash against the default sandbox, exit as the README says.
+
+A block is pasted when the line before its fence is `<!-- readme-test: exit N -->` (every command of the
+block exits N) or `<!-- readme-test: exits N1 N2 ... -->` (one code per command, in order). A command is
+a line of the block that is not blank and not a comment, joined with the lines a trailing `\\` continues.
+The sandbox is the one `exportctl sandbox` starts (seed 42, scale 1), so the README's ids must exist in it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from exportctl.sandbox import Sandbox
+from tests.conftest import start_sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+MARK = re.compile(r"<!-- readme-test: (?:exit (?P<one>\d+)|exits (?P<each>\d+(?: \d+)*)) -->")
+COMMAND_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class Pasted:
+    line: int  # of the command in README.md
+    command: str
+    exit_code: int
+
+    def __str__(self) -> str:
+        return f"README.md:{self.line}: {self.command}"
+
+
+def pasted_commands(text: str) -> list[Pasted]:
+    """Every command of the marked blocks, with the exit code the README gives it."""
+    lines = text.splitlines()
+    found: list[Pasted] = []
+    for number, line in enumerate(lines):
+        mark = MARK.fullmatch(line.strip())
+        if mark is None:
+            continue
+        fence = lines[number + 1].strip() if number + 1 < len(lines) else ""
+        assert fence in ("```bash", "```sh"), f"README.md:{number + 1}: a readme-test mark must precede a bash block"
+        commands: list[tuple[int, str]] = []
+        pending, start = "", 0
+        for offset, body in enumerate(lines[number + 2 :], start=number + 3):
+            if body.strip() == "```":
+                break
+            stripped = body.strip()
+            if not pending and (not stripped or stripped.startswith("#")):
+                continue
+            if not pending:
+                start = offset
+            if stripped.endswith("\\"):
+                pending += stripped[:-1] + " "
+                continue
+            commands.append((start, pending + stripped))
+            pending = ""
+        codes = [int(mark["one"])] * len(commands) if mark["one"] else [int(c) for c in mark["each"].split()]
+        assert len(codes) == len(commands), (
+            f"README.md:{number + 1}: {len(codes)} exit codes for {len(commands)} commands"
+        )
+        found += [Pasted(at, command, code) for (at, command), code in zip(commands, codes, strict=True)]
+    return found
+
+
+COMMANDS = pasted_commands(README.read_text(encoding="utf-8"))
+
+
+def test_the_readme_marks_commands_for_every_item_it_shows() -> None:
+    shown = " ".join(pasted.command for pasted in COMMANDS)
+    for needed in ("doctor", "GC2-JOXJ64DR", "camp_TB0eQaGMGQwToedg6D8sFFKN", ".csv.gz", "nightly.yaml", "--filter"):
+        assert needed in shown, f"no pasted README command shows {needed!r}"
+
+
+@pytest.fixture(scope="module")
+def default_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """What `exportctl sandbox` serves (seed 42, scale 1), with quick jobs."""
+    root = tmp_path_factory.mktemp("readme-sandbox")
+    with start_sandbox(seed=42, scale=1.0, db_path=root / "db.sqlite3", data_dir=root / "exports") as running:
+        yield running
+
+
+@pytest.mark.parametrize("pasted", COMMANDS, ids=str)
+def test_a_pasted_readme_command_exits_as_the_readme_says(
+    pasted: Pasted, default_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(ROOT / "sample-configs", work / "sample-configs")
+    scripts = Path(sys.executable).parent
+    env = {
+        "PATH": f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "VOUCHERIFY_API_BASE_URL": default_sandbox.base_url,
+        "VOUCHERIFY_APP_ID": default_sandbox.app_id,
+        "VOUCHERIFY_APP_TOKEN": default_sandbox.secret_key,
+        "COLUMNS": "120",
+        # `pytest --clock` moves the clock of the processes it starts through these (tests/clock/plugin.py).
+        **{name: os.environ[name] for name in ("PYTHONPATH", "EXPORTCTL_TEST_CLOCK") if name in os.environ},
+    }
+    if "EXPORTCTL_TEST_CLOCK" in env:
+        # The shim starts a process at that instant, not at this one minutes later: `doctor` would see the
+        # sandbox's clock (this process's) minutes ahead of its own.
+        env["EXPORTCTL_TEST_CLOCK"] = datetime.now(timezone.utc).isoformat()
+    if shutil.which("exportctl", path=env["PATH"]) is None:
+        pytest.skip("the exportctl console script is not installed")
+    done = subprocess.run(
+        ["bash", "-c", pasted.command],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == pasted.exit_code, (
+        f"{pasted}\nstdout:\n{done.stdout[-2000:]}\nstderr:\n{done.stderr[-2000:]}"
+    )
+    assert "Traceback" not in done.stderr
