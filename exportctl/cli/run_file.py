@@ -122,6 +122,14 @@ def run_file(
             rich_help_panel=options.RUN,
         ),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print every export's API requests (endpoint and body) and exit; no network, no credentials.",
+            rich_help_panel=options.RUN,
+        ),
+    ] = False,
 ) -> None:
     """Run every export of a multi-export file; exit with the worst of their exit codes.
 
@@ -160,6 +168,9 @@ def run_file(
     if problems:
         print_problems(problems, file)
         raise typer.Exit(2)
+    if dry_run:
+        _print_dry_run(planned, json_output=json_output)
+        return
 
     results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
     if json_output:
@@ -169,6 +180,18 @@ def run_file(
     code = batch.worst_exit_code(results)
     if code:
         raise typer.Exit(code)
+
+
+def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool) -> None:
+    """Each export's requests, as `exportctl OBJECT --dry-run` prints them; with --json one array, by name."""
+    from exportctl.cli.export_command import print_dry_run
+    from exportctl.jobs.plan import dry_run_document
+
+    if json_output:
+        write_json(json.dumps([{"name": p.entry.name, **dry_run_document(p.plan)} for p in planned]))
+        return
+    for item in planned:
+        print_dry_run(item.plan, json_output=False, label=f"[{item.entry.name}] ")
 
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
