@@ -129,9 +129,14 @@ class ExportObject:
     def filter_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.filters)
 
+    @property
+    def accepted_field_names(self) -> tuple[str, ...]:
+        """Every field name `--fields` takes: the tables', then the API-only ones (defaults, OpenAPI, real exports)."""
+        return (*self.field_names, *(f.name for f in self.api_only_fields if f.name not in self._by_name))
+
     def get_field(self, name: str) -> Field | None:
-        """The documented field called `name`, or a field under a documented prefix."""
-        found = self._by_name.get(name)
+        """The documented field called `name`, an API-only one, or a field under a documented prefix."""
+        found = self._by_name.get(name) or next((f for f in self.api_only_fields if f.name == name), None)
         if found is not None:
             return found
         prefix = next((p for p in self.field_prefixes if name.startswith(p)), None)
@@ -141,7 +146,7 @@ class ExportObject:
 
     def title_of(self, name: str) -> str:
         """The CSV title of a field this object accepts, API-only ones included."""
-        found = self.get_field(name) or next((f for f in self.api_only_fields if f.name == name), None)
+        found = self.get_field(name)
         return found.title if found is not None else title_for(name)
 
     def get_filter(self, name: str) -> FilterField | None:
@@ -520,6 +525,9 @@ _RELATED = _f(
 )
 
 
+_TRANSACTION_STATUS = _f("status", S, "Transaction status (named only by the documented defaults).")
+
+
 def _transactions(
     command: str, summary: str, fields: tuple[Field, ...], *, kind: str | None, api_only: tuple[Field, ...] = ()
 ) -> ExportObject:
@@ -534,7 +542,9 @@ def _transactions(
         filters=_TRANSACTION_FILTERS,
         field_prefixes=(),
         filter_prefixes=(),
-        api_only_fields=api_only,
+        # The documented default fields name `status`, which no field table lists: the default list
+        # passed back as --fields must work for every transactions command.
+        api_only_fields=(_TRANSACTION_STATUS, *api_only),
         scopes=_TRANSACTION_SCOPES,
         kind=kind,
     )
@@ -566,8 +576,6 @@ VOUCHER_TRANSACTIONS = _transactions(
         _RELATED,
     ),
     kind=None,
-    # The documented default fields name `status`, which no field table lists.
-    api_only=(_f("status", S, "Transaction status (named only by the documented defaults)."),),
 )
 
 

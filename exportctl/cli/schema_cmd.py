@@ -30,6 +30,8 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
             for field in obj.fields
         ],
         "field_prefixes": list(obj.field_prefixes),
+        # Accepted by --fields beyond the tables: named by the defaults, the OpenAPI document or real exports.
+        "api_only_fields": [f.name for f in obj.api_only_fields],
         "default_fields": list(obj.default_fields),
         "orders": list(obj.orders),
         "filters": [
@@ -55,6 +57,9 @@ def _render(obj: ExportObject) -> None:
             field.name, field.type.value, "yes" if field.name in obj.default_fields else "", field.description + values
         )
     out_console().print(fields)
+    if obj.api_only_fields:
+        names = ", ".join(f.name for f in obj.api_only_fields)
+        out_console().print(f"Fields also accepted (the API's defaults, OpenAPI or real exports): {names}")
     if obj.field_prefixes:
         out_console().print(f"Also accepted: {', '.join(p + 'X' for p in obj.field_prefixes)}")
     out_console().print(f"Orders: {', '.join(obj.orders)}")
