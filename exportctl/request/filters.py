@@ -30,17 +30,18 @@ Values are checked and converted by the field's type in the schema tables:
 - integer fields and amounts take whole numbers; amounts are integer cents, so `12.50` is refused
   (write `1250`) rather than guessed;
 - number fields take decimals too (`12.5`, `1e3`);
-- booleans take `true` or `false` (any case), sent as the strings "true" and "false": FiltersCondition
-  allows strings, numbers and objects as values, not JSON booleans;
+- booleans take `true` or `false` (any case), sent as JSON booleans, as real clients send them;
 - date-time fields take `2024-01-01`, `2024-01-01T10:00`, `2024-01-01T10:00:00.5+02:00`...; times without
-  a zone are UTC; every value is sent as UTC ISO 8601 with milliseconds, `2024-01-01T00:00:00.000Z`;
+  a zone are UTC; every value is sent as UTC ISO 8601 with milliseconds, `2024-01-01T00:00:00.000Z`.
+  A date without a time in `$is` (`created_at=2024-01-01`) means that whole UTC day and is sent as the
+  day's `$after`/`$before` window (`values.WholeDay`); in `$is_not`, `$in`, `$not_in` it is refused;
 - date fields take `YYYY-MM-DD`;
 - fields with a closed set of values take only those (case-insensitive, sent as the table spells them);
 - fields under a prefix such as `metadata.X` have no known type: their values stay strings, except
   where the operator needs a number ($more_than, ...), a date ($after, $before) or a day count.
 
-`$has_value` and `$is_unknown` are sent as `[""]`: the API documents their value as an empty string,
-and FiltersCondition makes every value an array.
+`$has_value` and `$is_unknown` are sent as `true` (`{"$is_unknown": true}`), as real clients send them;
+in the API's filter object `true`, `""`, `[""]` and `[]` are all read as "no value".
 
 Several conditions on one field are combined in that field's `conditions` object (for example a time
 window: `created_at>2024-01-01` and `created_at<2024-02-01`). The same operator twice on one field is
@@ -66,6 +67,7 @@ from exportctl.request.values import (
     TEXT,
     TIME,
     FieldSpec,
+    WholeDay,
     convert_value,
     instant_text,
     render_value,
@@ -227,16 +229,42 @@ def build_filters(conditions: Sequence[Condition], junction: str | None = None) 
     if not conditions:
         return {}
     result: dict[str, Any] = {"junction": validate_junction(junction) if junction is not None else "and"}
+    days: dict[str, WholeDay] = {}
     for condition in conditions:
         entry = result.setdefault(condition.field, {"conditions": {}})
+        day = days.get(condition.field)
+        if day is not None and condition.operator in ("$is", "$after", "$before"):
+            raise _day_conflict(condition.field, day, condition.operator)
         if condition.operator in entry["conditions"]:
             raise ValidationError(
                 f"Filter field '{condition.field}' has two {condition.operator} conditions; "
                 "give all the values in one filter (for example status=PAID,FULFILLED)."
             )
-        values = [""] if condition.operator in NO_VALUE else list(condition.values)
+        if condition.values and isinstance(condition.values[0], WholeDay):
+            days[condition.field] = condition.values[0]
+            _add_day(entry["conditions"], condition.field, condition.values[0])
+            continue
+        # Presence operators as real clients send them: {"$is_unknown": true}.
+        values: Any = True if condition.operator in NO_VALUE else list(condition.values)
         entry["conditions"][condition.operator] = values
     return result
+
+
+def _day_conflict(field: str, day: WholeDay, operator: str) -> ValidationError:
+    return ValidationError(
+        f"Filter field '{field}': {field}={day} means the whole day (sent as $after/$before), which cannot be "
+        f"combined with its {operator} condition; give the range with {field}>... and {field}<... instead."
+    )
+
+
+def _add_day(conditions: dict[str, Any], field: str, day: WholeDay) -> None:
+    """`FIELD=DAY` as the day's window; refused next to another $after/$before on the field."""
+    taken = [op for op in ("$is", "$after", "$before") if op in conditions]
+    if taken:
+        raise _day_conflict(field, day, taken[0])
+    after, before = day.window()
+    conditions["$after"] = [after]
+    conditions["$before"] = [before]
 
 
 def merge_conditions(base: Sequence[Condition], override: Sequence[Condition]) -> list[Condition]:

@@ -72,11 +72,13 @@ def convert_value(context: str, spec: FieldSpec, operator: str, text: str) -> An
         return _number(context, field.name, text)
     if field_type is ValueType.BOOLEAN:
         lowered = text.strip().lower()
-        # FiltersCondition's values are strings, numbers or objects, never JSON booleans.
+        # JSON booleans, as real clients send them (and the API documents the fields as booleans).
         if lowered in ("true", "false"):
-            return lowered
+            return lowered == "true"
         raise ValidationError(f"{context}: '{text}' is not a boolean for '{field.name}'.", valid=("true", "false"))
     if field_type is ValueType.DATETIME:
+        if operator in EQUALITY and _DATE.fullmatch(text.strip()):
+            return _whole_day(context, field.name, operator, text)
         return _instant(context, field.name, text)
     if field_type is ValueType.DATE:
         return _date(context, field.name, text)
@@ -91,6 +93,36 @@ def convert_value(context: str, spec: FieldSpec, operator: str, text: str) -> An
             )
         return found
     return text
+
+
+@dataclass(frozen=True)
+class WholeDay:
+    """A date without a time in `FIELD=DAY` on a date-time field: every instant of that UTC day.
+
+    `$is` with midnight would match only records created exactly at midnight; `build_filters` sends the
+    day's window instead (`$after` the last millisecond before it, `$before` the next midnight).
+    """
+
+    day: dt.date
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+    def window(self) -> tuple[str, str]:
+        """The (`$after`, `$before`) values that select this day."""
+        start = dt.datetime(self.day.year, self.day.month, self.day.day, tzinfo=dt.timezone.utc)
+        return iso_ms(start - dt.timedelta(milliseconds=1)), iso_ms(start + dt.timedelta(days=1))
+
+
+def _whole_day(context: str, name: str, operator: str, text: str) -> WholeDay:
+    day = _date(context, name, text)
+    if operator == "$is":
+        return WholeDay(dt.date.fromisoformat(day))
+    raise UsageError(
+        f"{context}: '{text}' is a whole day, which {operator} cannot express on the date-time field '{name}'. "
+        f"For one day write {name}={day} (sent as that day's $after/$before window); for a range of days "
+        f"--since FIRST_DAY --until DAY_AFTER_THE_LAST; for an instant give the time, e.g. {day}T00:00:00Z."
+    )
 
 
 def _integer(context: str, name: str, text: str, rule: str, *, minimum: int | None = None) -> int:

@@ -1,7 +1,7 @@
 """What the API documents is accepted and sent in the forms real clients use: end to end against the sandbox.
 
-Default field lists passed back, fields real exports use beyond the spec's tables, JSON booleans and
-numbers, presence operators as `true`, a date in an equality meaning that whole day.
+Default field lists passed back, fields real exports use beyond the spec's tables, JSON booleans,
+presence operators as `true`, a date in an equality meaning that whole day.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from exportctl.sandbox import Sandbox
 from exportctl.schema import EXPORT_OBJECTS, ExportObject
 from tests.cli.conftest import Cli
 
@@ -37,3 +38,64 @@ def test_fields_real_exports_use_beyond_the_tables(cli: Cli, command: str, field
                  "-o", "-")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert _csv(result.stdout)[0][-1] == field
+
+
+def _sent_filters(cli: Cli, command: str, *filters: str) -> dict[str, object]:
+    args = [command, "--dry-run", *(part for f in filters for part in ("--filter", f))]
+    result = cli(*args, credentials=False)
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.stdout)["parameters"]["filters"])
+
+
+def _ids(cli: Cli, command: str, *filters: str) -> set[str]:
+    args = [command, "--fields", "id", "-o", "-", *(part for f in filters for part in ("--filter", f))]
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    return {row[0] for row in _csv(result.stdout)[1:]}
+
+
+def test_booleans_are_sent_as_json_booleans_and_select_those_records(cli: Cli, sandbox: Sandbox) -> None:
+    assert _sent_filters(cli, "voucher", "is_referral_code=false")["is_referral_code"] == {
+        "conditions": {"$is": [False]}
+    }
+    expected = {str(r[0]) for r in sandbox.store.rows("SELECT id FROM vouchers WHERE is_referral_code = 1")}
+    assert expected and _ids(cli, "voucher", "is_referral_code=TRUE") == expected
+
+
+def test_presence_operators_are_sent_as_true_and_select_those_records(cli: Cli, sandbox: Sandbox) -> None:
+    sent = _sent_filters(cli, "customer", "metadata.tier?", "metadata.favourite_categories!?")
+    assert sent["metadata.tier"] == {"conditions": {"$has_value": True}}
+    assert sent["metadata.favourite_categories"] == {"conditions": {"$is_unknown": True}}
+    without = {
+        str(r[0])
+        for r in sandbox.store.rows(
+            "SELECT id FROM customers WHERE json_extract(metadata, '$.favourite_categories') IS NULL"
+        )
+    }
+    assert without and _ids(cli, "customer", "metadata.favourite_categories!?") == without
+
+
+def test_a_date_in_an_equality_means_that_whole_day(cli: Cli, sandbox: Sandbox) -> None:
+    day = sandbox.store.rows(
+        "SELECT substr(created_at, 1, 10) FROM orders GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )[0][0]
+    expected = {str(r[0]) for r in sandbox.store.rows("SELECT id FROM orders WHERE created_at LIKE ?", (f"{day}%",))}
+    assert _ids(cli, "order", f"created_at={day}") == expected != set()
+    assert _ids(cli, "order", f"created_at:$is:{day}") == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "says"),
+    [
+        (["created_at!=2024-01-01"], "--since FIRST_DAY --until DAY_AFTER_THE_LAST"),
+        (["created_at=2024-01-01,2024-01-02"], "$in cannot express"),
+        (["created_at=2024-01-01", "created_at>2023-06-01"], "means the whole day"),
+    ],
+)
+def test_days_that_cannot_be_expressed_are_refused_with_how_to_write_them(
+    cli: Cli, filters: list[str], says: str
+) -> None:
+    result = cli("order", "--dry-run", *(part for f in filters for part in ("--filter", f)), credentials=False)
+    assert result.exit_code == 2
+    assert says in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output

@@ -117,7 +117,7 @@ def value_strategy(obj: ExportObject, field: str, operator: str) -> st.SearchStr
     if spec.type is ValueType.NUMBER:
         return NUMBERS
     if spec.type is ValueType.BOOLEAN:
-        return st.sampled_from(["true", "false"])
+        return st.sampled_from([True, False])
     if spec.type is ValueType.DATETIME:
         return INSTANTS
     if spec.type is ValueType.DATE:

@@ -29,6 +29,12 @@ TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+# What real clients send beyond the OpenAPI document (../shared/reference/api-facts.md, "What real clients
+# and real exports show", high confidence): booleans as JSON booleans (`{"$is": [false]}`), and the presence
+# operators as `{"$is_unknown": true}`. Only these two amendments are made to the documents' schemas.
+PRESENCE_AS_SENT = ("$has_value", "$is_unknown")
+
+
 def load(name: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
     schemas = document["components"]["schemas"]
@@ -36,7 +42,12 @@ def load(name: str) -> dict[str, Any]:
         # `Any` lists string, date and date-time as separate oneOf branches, which every string matches
         # at once (format is only an annotation); the document means "any of these".
         items = schemas["Any"]["items"]
-        items["anyOf"] = items.pop("oneOf")
+        items["anyOf"] = [*items.pop("oneOf"), {"title": "boolean, as real clients send", "type": "boolean"}]
+    condition = schemas.get("FiltersCondition")
+    if condition is not None:
+        for operator in PRESENCE_AS_SENT:
+            documented = condition["properties"][operator]
+            condition["properties"][operator] = {"anyOf": [documented, {"type": "boolean", "enum": [True]}]}
     return document
 
 
@@ -95,7 +106,7 @@ SAMPLES = {
     ValueType.AMOUNT: "1000",
     ValueType.NUMBER: "1.5",
     ValueType.BOOLEAN: "true",
-    ValueType.DATETIME: "2024-01-01",
+    ValueType.DATETIME: "2024-01-01T10:00:00Z",  # an instant: a bare day in $in would be refused (the day rule)
     ValueType.DATE: "2024-01-01",
     ValueType.JSON: "x",
 }
