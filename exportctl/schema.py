@@ -443,7 +443,19 @@ CUSTOMER = ExportObject(
         _flt("system_metadata.consents.unsubscribed", B, "Whether the customer unsubscribed."),
     ),
     field_prefixes=("metadata.", "address.", "summary.", "loyalty.", "system_metadata."),
-    filter_prefixes=("metadata.", "address.", "summary.", "loyalty.", "system_metadata."),
+    # The customer filters the API documents beyond the spec's table (loyalty_tier.<tier id>.*,
+    # loyalty_points.<campaign id>.*, events.<event>.*, system.metadata.*).
+    filter_prefixes=(
+        "metadata.",
+        "address.",
+        "summary.",
+        "loyalty.",
+        "system_metadata.",
+        "loyalty_tier.",
+        "loyalty_points.",
+        "events.",
+        "system.metadata.",
+    ),
 )
 
 POINTS_EXPIRATION = ExportObject(

@@ -922,7 +922,7 @@ class Generator:
             metadata: dict[str, Any] = {"tier": rng.choice(TIERS), "newsletter": rng.random() < 0.6}
             if rng.random() < 0.4:
                 metadata["favourite_categories"] = rng.sample(CATEGORY_NAMES, rng.randrange(1, 4))
-            yield {
+            row: dict[str, Any] = {
                 "id": customers.ids[i],
                 "name": name,
                 "description": rng.choice((None, None, "VIP customer", "Imported from Shopify")),
@@ -959,7 +959,13 @@ class Generator:
                 "system_metadata": _json(
                     {"source": rng.choice(CUSTOMER_SOURCES), "consents": {"unsubscribed": rng.random() < 0.15}}
                 ),
+                # The documented filter prefixes beyond the spec's table, derived (no random draw, so the
+                # rest of the data is what it was): loyalty_tier.X, events.X, system.metadata.X.
+                "loyalty_tier": _json({"ltr_sandbox": {"points": t.points}}) if t.points else None,
+                "events": _json({"order_paid": {"count": t.orders_count}}) if t.orders_count else None,
             }
+            row["system"] = _ENCODE({"metadata": json.loads(row["system_metadata"])})
+            yield row
 
     def generate(self, conn: sqlite3.Connection, scale: float) -> dict[str, int]:
         """Fill empty tables; returns the number of rows written per exported object."""

@@ -99,3 +99,16 @@ def test_days_that_cannot_be_expressed_are_refused_with_how_to_write_them(
     assert result.exit_code == 2
     assert says in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("expression", "sql"),
+    [
+        ("loyalty_tier.ltr_sandbox.points>0", "json_extract(loyalty_tier, '$.ltr_sandbox.points') > 0"),
+        ("events.order_paid.count>1", "json_extract(events, '$.order_paid.count') > 1"),
+        ("system.metadata.source=Shopify", "json_extract(system_metadata, '$.source') = 'Shopify'"),
+    ],
+)
+def test_the_documented_customer_filter_prefixes(cli: Cli, sandbox: Sandbox, expression: str, sql: str) -> None:
+    expected = {str(r[0]) for r in sandbox.store.rows(f"SELECT id FROM customers WHERE {sql}")}
+    assert expected and _ids(cli, "customer", expression) == expected
