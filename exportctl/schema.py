@@ -636,6 +636,57 @@ OPERATORS: tuple[str, ...] = (
     "$count_more",
 )
 
+# The operators the API lists beyond FiltersCondition (its 400 message; the conditions table of the
+# voucherify-openapi guides, marked "documentation in progress"). exportctl sends them in the explicit
+# form (FIELD:$operator[:VALUES]) and leaves their meaning to the API, checking values only where the
+# documentation gives their form:
+# - calendar periods apply to dates and "take true as the value": sent as {"$today": true};
+CALENDAR_OPERATORS: tuple[str, ...] = (
+    "$today",
+    "$yesterday",
+    "$tomorrow",
+    "$this_week",
+    "$last_week",
+    "$next_week",
+    "$this_month",
+    "$last_month",
+    "$next_month",
+    "$this_year",
+    "$last_year",
+    "$next_year",
+)
+# - a whole number of years, on dates;
+YEARS_OPERATORS: tuple[str, ...] = ("$is_years_ago",)
+# - the rest: the values as written, strings, at least one; their form is undocumented.
+PASSED_THROUGH_OPERATORS: tuple[str, ...] = (
+    "$includes",
+    "$intersects",
+    "$in_location",
+    "$not_in_location",
+    "$after_equal",
+    "$before_equal",
+    "$before_start",
+    "$is_day",
+    "$is_day_of_month",
+    "$is_month",
+    "$is_year",
+    "$is_days_ago_md",
+    "$is_days_in_future_md",
+    "$is_less_days_ago_md",
+    "$is_less_days_in_future_md",
+    "$is_more_days_ago_md",
+    "$is_more_days_in_future_md",
+    "$active",
+    "$enabled",
+    "$disabled",
+    "$expired",
+    "$failed",
+    "$in_progress",
+    "$redeemable",
+    "$redeemed",
+)
+EXTRA_OPERATORS: tuple[str, ...] = CALENDAR_OPERATORS + YEARS_OPERATORS + PASSED_THROUGH_OPERATORS
+
 EXPORT_STATUSES = ("SCHEDULED", "IN_PROGRESS", "DONE", "ERROR")
 LIST_ORDERS = _both_ways("created_at", "status")
 

@@ -10,7 +10,24 @@ import typer
 from exportctl.cli import options
 from exportctl.cli.completion_sources import complete_object
 from exportctl.cli.console import write_json
-from exportctl.schema import EXPORT_OBJECTS, ExportObject, lookup
+from exportctl.schema import (
+    CALENDAR_OPERATORS,
+    EXPORT_OBJECTS,
+    OPERATORS,
+    PASSED_THROUGH_OPERATORS,
+    YEARS_OPERATORS,
+    ExportObject,
+    lookup,
+)
+
+# What --filter checks for each family of operators: shown by `exportctl schema` and in the README.
+OPERATOR_CHECKS = {
+    "checked": "FiltersCondition's operators: the field's type, the value count and each value's form",
+    "calendar": "on date fields only, no value (or true); sent as true: " + " ".join(CALENDAR_OPERATORS),
+    "years": "on date fields only, a whole number of years: " + " ".join(YEARS_OPERATORS),
+    "passed_through": "sent as written (strings, one or more), their meaning left to the API: "
+    + " ".join(PASSED_THROUGH_OPERATORS),
+}
 
 
 def _as_dict(obj: ExportObject) -> dict[str, Any]:
@@ -40,6 +57,12 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
         ],
         "filter_prefixes": list(obj.filter_prefixes),
         "scopes": [{"option": f"--{scope.option}", "endpoint": scope.path} for scope in obj.scopes],
+        "operators": {
+            "checked": list(OPERATORS),
+            "calendar": list(CALENDAR_OPERATORS),
+            "years": list(YEARS_OPERATORS),
+            "passed_through": list(PASSED_THROUGH_OPERATORS),
+        },
     }
 
 
@@ -74,6 +97,10 @@ def _render(obj: ExportObject) -> None:
         out_console().print(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
     for scope in obj.scopes:
         out_console().print(f"--{scope.option}: {scope.help} (POST {scope.path})")
+    if obj.filters or obj.filter_prefixes:
+        out_console().print("Operators (beyond FiltersCondition only in the explicit form FIELD:$operator[:VALUES]):")
+        for family in ("checked", "calendar", "years", "passed_through"):
+            out_console().print(f"  {family}: {OPERATOR_CHECKS[family]}")
 
 
 def schema(

@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.request.filters import Condition, check_operator, make_condition, resolve_field, validate_junction
+from exportctl.request.filters import Condition, make_condition, resolve_field, validate_junction
+from exportctl.request.operators import check_operator
 from exportctl.request.values import NO_VALUE, native_to_text
 from exportctl.schema import ExportObject
 from exportctl.suggest import closest

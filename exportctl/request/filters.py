@@ -56,23 +56,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
+from exportctl.request.operators import check_operator, field_operators
 from exportctl.request.values import (
-    COMPARE,
-    COUNT,
-    DAYS,
-    EQUALITY,
     MANY,
     NO_VALUE,
-    PRESENCE,
-    TEXT,
-    TIME,
+    PASSED_THROUGH,
     FieldSpec,
     WholeDay,
     convert_value,
     instant_text,
     render_value,
 )
-from exportctl.schema import OPERATORS, ExportObject, ValueType
+from exportctl.schema import ExportObject
 from exportctl.suggest import closest
 
 GRAMMAR_HELP = """\
@@ -105,24 +100,6 @@ _OPERATOR_CHARS = frozenset(":=!<>~^$?#")
 _SHORTHAND_TOKENS = ("!=", "!~", "!?", ">=", "<=", "#=", "#<", "#>", "=", ">", "<", "~", "^", "$", "?", ":")
 
 
-def _ordered(names: frozenset[str] | set[str]) -> tuple[str, ...]:
-    return tuple(op for op in OPERATORS if op in names)
-
-
-# Which operators mean something for each value type. Fields under a prefix (metadata.X) have no known
-# type, so every operator is allowed on them.
-_OPERATORS_BY_TYPE: dict[ValueType, tuple[str, ...]] = {
-    ValueType.STRING: _ordered({*EQUALITY, *PRESENCE, *TEXT, *COUNT}),
-    ValueType.INTEGER: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
-    ValueType.AMOUNT: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
-    ValueType.NUMBER: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
-    ValueType.BOOLEAN: _ordered({"$is", "$is_not", *PRESENCE}),
-    ValueType.DATETIME: _ordered({*EQUALITY, *PRESENCE, *TIME, *DAYS}),
-    ValueType.DATE: _ordered({*EQUALITY, *PRESENCE, *TIME, *DAYS}),
-    ValueType.JSON: _ordered({*PRESENCE, *COUNT}),
-}
-
-
 @dataclass(frozen=True)
 class Condition:
     """One condition on one filter field: `amount` `$more_than_equal` `(1000,)`; values as the API gets them."""
@@ -142,7 +119,7 @@ class Condition:
 def operators_for(obj: ExportObject, field_name: str) -> tuple[str, ...]:
     """The operators that apply to a filter field of `obj` (every operator for prefix fields)."""
     spec = resolve_field(obj, field_name, "filter")
-    return _field_operators(spec)
+    return field_operators(spec)
 
 
 def parse_expression(expression: str, obj: ExportObject, *, where: str | None = None) -> Condition:
@@ -302,19 +279,6 @@ def resolve_field(obj: ExportObject, name: str, context: str) -> FieldSpec:
     return FieldSpec(known, typed=name in obj.filter_names)
 
 
-def _field_operators(spec: FieldSpec) -> tuple[str, ...]:
-    return _OPERATORS_BY_TYPE[spec.filter.type] if spec.typed else OPERATORS
-
-
-def check_operator(context: str, operator: str) -> None:
-    if operator not in OPERATORS:
-        raise ValidationError(
-            f"{context}: unknown operator '{operator}'.",
-            valid=OPERATORS,
-            suggestion=closest(operator if operator.startswith("$") else f"${operator}", OPERATORS),
-        )
-
-
 def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str) -> Condition:
     name, separator, values_text = rest.partition(":")
     operator = name.strip()
@@ -322,7 +286,8 @@ def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str)
         operator = f"${operator}"
     check_operator(context, operator)
     if operator in NO_VALUE:
-        if values_text.strip():
+        # `true` is the value the API documents for the calendar periods and real clients send for presence.
+        if values_text.strip() not in ("", "true"):
             raise UsageError(f"{context}: {operator} takes no value; write {spec.filter.name}:{operator}.")
         return make_condition(context, obj, spec, operator, ())
     if not separator:
@@ -384,7 +349,7 @@ def _shorthand_operator(
         if token in (">=", "<="):
             raise ValidationError(
                 f"{context}: '{token}' does not apply to dates; use > ($after) or < ($before).",
-                valid=_field_operators(spec),
+                valid=field_operators(spec),
             )
         return ("$after" if token == ">" else "$before"), (value,)
     # On a field that is neither a number nor a date, make_condition names the operators it takes.
@@ -397,7 +362,7 @@ def make_condition(
 ) -> Condition:
     """Check the operator applies to the field and the value count; convert each value by type."""
     check_operator(context, operator)
-    allowed = _field_operators(spec)
+    allowed = field_operators(spec)
     field_type = spec.filter.type
     if operator not in allowed:
         kind = field_type.value if spec.typed else "untyped"
@@ -409,7 +374,7 @@ def make_condition(
         return Condition(spec.filter.name, operator, ())
     if not texts:
         raise UsageError(f"{context}: {operator} needs a value.")
-    if operator not in MANY and len(texts) != 1:
+    if operator not in MANY and operator not in PASSED_THROUGH and len(texts) != 1:
         raise UsageError(f"{context}: {operator} takes one value, got {len(texts)}; use $in for several.")
     values = tuple(convert_value(context, spec, operator, text) for text in texts)
     return Condition(spec.filter.name, operator, values)

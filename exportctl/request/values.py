@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.schema import FilterField, ValueType
+from exportctl.schema import CALENDAR_OPERATORS, PASSED_THROUGH_OPERATORS, YEARS_OPERATORS, FilterField, ValueType
 from exportctl.suggest import closest
 
-# Operator families, by what their values are.
-NO_VALUE = frozenset({"$has_value", "$is_unknown"})
+# Operator families, by what their values are. The calendar periods, like presence, take no value and
+# are sent as `true`.
+NO_VALUE = frozenset({"$has_value", "$is_unknown", *CALENDAR_OPERATORS})
+YEARS = frozenset(YEARS_OPERATORS)
+PASSED_THROUGH = frozenset(PASSED_THROUGH_OPERATORS)
 DAYS = frozenset(
     {"$is_days_ago", "$is_days_in_future", "$more_than_ago", "$less_than_ago", "$more_than_future", "$less_than_future"}
 )
@@ -49,10 +52,10 @@ _LIMIT = 2**63  # what the API's 64-bit numbers can hold
 
 def convert_value(context: str, spec: FieldSpec, operator: str, text: str) -> Any:
     field = spec.filter
-    if operator in DAYS or operator in COUNT:
-        unit = "days" if operator in DAYS else "a count"
+    if operator in DAYS or operator in COUNT or operator in YEARS:
+        unit = "days" if operator in DAYS else "years" if operator in YEARS else "a count"
         return _integer(context, field.name, text, f"{operator} takes {unit}, a whole number of at least 0", minimum=0)
-    if operator in TEXT:
+    if operator in TEXT or operator in PASSED_THROUGH:
         return text
     if not spec.typed:
         if operator in COMPARE:

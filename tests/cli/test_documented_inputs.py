@@ -112,3 +112,35 @@ def test_days_that_cannot_be_expressed_are_refused_with_how_to_write_them(
 def test_the_documented_customer_filter_prefixes(cli: Cli, sandbox: Sandbox, expression: str, sql: str) -> None:
     expected = {str(r[0]) for r in sandbox.store.rows(f"SELECT id FROM customers WHERE {sql}")}
     assert expected and _ids(cli, "customer", expression) == expected
+
+
+def test_operators_beyond_filters_condition_are_sent_and_left_to_the_api(cli: Cli) -> None:
+    sent = _sent_filters(cli, "order", "created_at:$this_week", "metadata.tags:$includes:a,b")
+    assert sent["created_at"] == {"conditions": {"$this_week": True}}  # "takes true as the value"
+    assert sent["metadata.tags"] == {"conditions": {"$includes": ["a", "b"]}}
+    assert _sent_filters(cli, "order", "created_at:is_years_ago:2")["created_at"] == {
+        "conditions": {"$is_years_ago": [2]}
+    }
+    shown = json.loads(cli("schema", "order", "--json", credentials=False).stdout)["operators"]
+    assert "$this_week" in shown["calendar"] and "$in_location" in shown["passed_through"]
+    assert "passed_through: sent as written" in " ".join(cli("schema", "order", credentials=False).stdout.split())
+    # The sandbox, like FiltersCondition, knows none of them: the API's answer is shown, exit 4, not refused offline.
+    result = cli("order", "--filter", "created_at:$today", "-o", "-")
+    assert result.exit_code == 4, result.output
+    assert "invalid_payload" in result.stderr and "$today" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("expression", "says"),
+    [
+        ("created_at:$is_years_ago:two", "$is_years_ago takes years, a whole number"),
+        ("status:$today", "does not apply to the string field 'status'"),
+        ("created_at:$today:2024-01-01", "$today takes no value"),
+    ],
+)
+def test_operators_beyond_filters_condition_have_their_documented_values_checked(
+    cli: Cli, expression: str, says: str
+) -> None:
+    result = cli("order", "--filter", expression, "--dry-run", credentials=False)
+    assert result.exit_code == 2
+    assert says in " ".join(result.stderr.split())
