@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,19 @@ def test_operators_beyond_filters_condition_have_their_documented_values_checked
     result = cli("order", "--filter", expression, "--dry-run", credentials=False)
     assert result.exit_code == 2
     assert says in " ".join(result.stderr.split())
+
+
+def test_the_api_filter_object_in_yaml_takes_the_same_forms(cli: Cli, isolated: Path) -> None:
+    (isolated / "o.yaml").write_text(
+        "parameters:\n  filters:\n    junction: AND\n"
+        "    created_at: {conditions: {$is: [2024-01-15]}}\n"
+        "    metadata.region: {conditions: {$is_unknown: true}}\n",
+        encoding="utf-8",
+    )
+    result = cli("order", "-c", "o.yaml", "--dry-run", credentials=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["parameters"]["filters"] == {
+        "junction": "and",
+        "created_at": {"conditions": {"$after": ["2024-01-14T23:59:59.999Z"], "$before": ["2024-01-16T00:00:00.000Z"]}},
+        "metadata.region": {"conditions": {"$is_unknown": True}},
+    }
