@@ -38,9 +38,14 @@ def _shell_lines(readme: str) -> list[str]:
 
 
 def readme_commands() -> list[list[str]]:
-    """The argv of every README `exportctl OBJECT ...` and `exportctl run ...` line, global options dropped."""
+    """The argv of every README `exportctl OBJECT ...` and `exportctl run ...` line, global options dropped.
+
+    Lines that show a refusal (`...; echo "exit $?"`) are left out: they send nothing.
+    """
     commands = []
     for line in _shell_lines((ROOT / "README.md").read_text(encoding="utf-8")):
+        if "exit $?" in line:
+            continue
         tokens = shlex.split(line, comments=True)
         for at, token in enumerate(tokens):
             if token != "exportctl" and not token.endswith("$(exportctl"):
