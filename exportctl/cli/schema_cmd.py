@@ -19,6 +19,7 @@ from exportctl.schema import (
     PASSED_THROUGH_OPERATORS,
     YEARS_OPERATORS,
     ExportObject,
+    Scope,
     lookup,
 )
 
@@ -58,7 +59,10 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
             for flt in obj.filters
         ],
         "filter_prefixes": list(obj.filter_prefixes),
-        "scopes": [{"option": f"--{scope.option}", "endpoint": scope.path} for scope in obj.scopes],
+        "scopes": [{"option": _scope_label(scope), "endpoint": scope.path} for scope in obj.scopes],
+        # A kind's command keeps its records by `type`, except behind the endpoints that give only its kind.
+        "kept_types": list(_kept_types(obj)),
+        "kind_endpoints": [_scope_label(scope) for scope in obj.scopes if scope.one_kind],
         "operators": {
             "checked": list(OPERATORS),
             "calendar": list(CALENDAR_OPERATORS),
@@ -66,6 +70,16 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
             "passed_through": list(PASSED_THROUGH_OPERATORS),
         },
     }
+
+
+def _kept_types(obj: ExportObject) -> tuple[str, ...]:
+    found = obj.get_field("type") if obj.kind else None
+    return found.values if found is not None else ()
+
+
+def _scope_label(scope: Scope) -> str:
+    """`--member`, or `--campaign --member` for an endpoint that takes both."""
+    return f"--{scope.along} --{scope.option}" if scope.along else f"--{scope.option}"
 
 
 def _render(obj: ExportObject, fmt: str) -> None:
@@ -89,7 +103,11 @@ def _render(obj: ExportObject, fmt: str) -> None:
     after = []
     if obj.filter_prefixes:
         after.append(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
-    after += [f"--{scope.option}: {scope.help} (POST {scope.path})" for scope in obj.scopes]
+    after += [f"{_scope_label(scope)}: {scope.help} (POST {scope.path})" for scope in obj.scopes]
+    if obj.kind:
+        by_endpoint = [_scope_label(scope) for scope in obj.scopes if scope.one_kind]
+        unless = f" (with {' or '.join(by_endpoint)} the endpoint gives only them)" if by_endpoint else ""
+        after.append(f"Rows kept: type {', '.join(_kept_types(obj))}; needs the type field{unless}.")
     if obj.filters or obj.filter_prefixes:
         after.append("Operators (beyond FiltersCondition only in the explicit form FIELD:$operator[:VALUES]):")
         after += [f"  {family}: {text}" for family, text in OPERATOR_CHECKS.items()]
