@@ -12,8 +12,8 @@ class ExitCode(enum.IntEnum):
     OK = 0
     UNEXPECTED = 1
     USAGE = 2  # bad flags, bad config, validation failure
-    AUTH = 3  # missing or rejected credentials
-    API_REJECTED = 4  # the API answered 4xx to a well-formed request
+    AUTH = 3  # missing or rejected credentials (401)
+    API_REJECTED = 4  # the API answered 4xx (403 included) to a well-formed request
     EXPORT_FAILED = 5  # the export ended in ERROR
     TIMEOUT = 6  # gave up waiting for the export
     NETWORK = 7  # network failure after retries (including 5xx and 429 that never cleared)
@@ -81,7 +81,7 @@ class ConfigError(UsageError):
 
 
 class AuthError(ExportctlError):
-    """Credentials are missing, or the API refused them (401/403)."""
+    """Credentials are missing, or the API refused them (401); a 403 is an ApiError (exit 4)."""
 
     exit_code = ExitCode.AUTH
 

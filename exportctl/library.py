@@ -79,6 +79,14 @@ class PlannedExport:
     target: Path | Literal["-"] | None  # None when the name needs the export id
     options: RunOptions
     plan: Plan = field(repr=False)
+    # The {"since", "until"} of each request's creation-time window (None: no window), as `requests`.
+    windows: tuple[dict[str, str | None] | None, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The document `exportctl OBJECT --dry-run --json` prints for the same options."""
+        from exportctl.jobs.plan import dry_run_document
+
+        return dry_run_document(self.plan)
 
 
 def plan(
@@ -112,7 +120,6 @@ def plan(
     Raises `exportctl.UsageError` (or another `ExportctlError`) with the CLI's message.
     """
     from exportctl.jobs import plan as planning
-    from exportctl.request.windows import require_created_filter, window_request
     from exportctl.schema import lookup
 
     obj = lookup(name)
@@ -147,16 +154,16 @@ def plan(
     )
     request, options = _build(obj.command, flags, config, filters if isinstance(filters, Mapping) else None)
     planned = planning.plan(request, options, now=now)
-    requests: list[ExportRequest] = [request]
-    if planned.windows:
-        created = require_created_filter(obj, "split_by")
-        requests = [window_request(request, created, window) for window in planned.windows]
+    # The same requests --dry-run prints: with the window of --since/--until, of each split window, or of
+    # an incremental run started now (from the state file's watermark).
+    sent = planning.planned_requests(planned)
     return PlannedExport(
         object=obj.command,
-        requests=tuple((r.endpoint(), r.body()) for r in requests),
+        requests=tuple((r.endpoint, r.body) for r in sent),
         target=planned.known_target,
         options=planned.options,
         plan=planned,
+        windows=tuple(None if r.window is None else r.window.to_json() for r in sent),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,6 +12,25 @@ from exportctl.cli import json_contract
 from exportctl.cli.console import print_info, write_json
 from exportctl.cli.state import app_state
 from exportctl.schema import ExportObject
+
+if TYPE_CHECKING:
+    from exportctl.jobs.plan import Plan
+
+
+def print_dry_run(planned: Plan, *, json_output: bool, label: str = "") -> None:
+    """Every POST the plan would send: `POST endpoint (window)` on standard error, each body on standard output.
+
+    With --json one document instead (`exportctl.jobs.plan.dry_run_document`, what `exportctl.plan` gives).
+    """
+    from exportctl.jobs.plan import dry_run_document, planned_requests
+
+    if json_output:
+        write_json(json.dumps(dry_run_document(planned)))
+        return
+    for sent in planned_requests(planned):
+        window = f"  ({sent.window.label()})" if sent.window is not None else ""
+        print_info(f"{label}POST {sent.endpoint}{window}")
+        write_json(json.dumps(sent.body, indent=2))
 
 
 def _flags(values: dict[str, Any]) -> Any:
@@ -43,9 +62,11 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
     config = load_config(config_path) if config_path is not None else None
     request, options = build_request(obj, _flags(values), config, config_path=str(config_path) if config_path else None)
     if values.get("dry_run"):
-        app_state(ctx).json_document = None  # --dry-run prints the request body, not a summary
-        print_info(f"POST {request.endpoint()}")
-        write_json(json.dumps(request.body(), indent=2))
+        from exportctl.jobs import plan as dry_planning
+
+        planned = dry_planning.plan(request, options)  # a target a real run would refuse is refused here too
+        app_state(ctx).json_document = None  # --dry-run prints the requests, not a summary
+        print_dry_run(planned, json_output=json_output)
         return
     if document is not None:
         _refuse_json_on_stdout(options.output)

@@ -83,7 +83,8 @@ DryRun = Annotated[
     bool,
     typer.Option(
         "--dry-run",
-        help="Print the API request body as JSON and exit; no network, no credentials needed.",
+        help="Print every request it would send (POST endpoint, each body as JSON; with --json one document) "
+        "and exit; no network, no credentials needed.",
         rich_help_panel=RUN,
     ),
 ]

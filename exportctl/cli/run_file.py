@@ -143,6 +143,14 @@ def run_file(
         ),
     ] = None,
     output_format: OutputFormat = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print every export's API requests (endpoint and body) and exit; no network, no credentials.",
+            rich_help_panel=options.RUN,
+        ),
+    ] = False,
 ) -> None:
     """Run every export of a multi-export file; exit with the worst of their exit codes.
 
@@ -184,6 +192,10 @@ def run_file(
             problems.append(runfile.Problem(label, entry.line, message))
     if problems:
         _refuse(ctx, problems, file, document)
+    if dry_run:
+        app_state(ctx).json_document = None  # --dry-run prints the requests, not a run summary
+        _print_dry_run(planned, json_output=fmt == "json")
+        return
 
     results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
     code = batch.worst_exit_code(results)
@@ -234,6 +246,21 @@ def _run_fields(results: list[EntryResult], code: int) -> dict[str, Any]:
     for key in ("bytes", "rows", "api_calls"):
         fields[key] = sum(entry[key] or 0 for entry in exports)
     return fields
+
+
+def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool) -> None:
+    """Each export's requests, as `exportctl OBJECT --dry-run` prints them; with --json one array, by name."""
+    import json
+
+    from exportctl.cli.console import write_json
+    from exportctl.cli.export_command import print_dry_run
+    from exportctl.jobs.plan import dry_run_document
+
+    if json_output:
+        write_json(json.dumps([{"name": p.entry.name, **dry_run_document(p.plan)} for p in planned]))
+        return
+    for item in planned:
+        print_dry_run(item.plan, json_output=False, label=f"[{item.entry.name}] ")
 
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:

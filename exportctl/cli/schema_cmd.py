@@ -12,7 +12,25 @@ from exportctl.cli import options
 from exportctl.cli.completion_sources import complete_object
 from exportctl.cli.console import write_json
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
-from exportctl.schema import EXPORT_OBJECTS, ExportObject, Scope, lookup
+from exportctl.schema import (
+    CALENDAR_OPERATORS,
+    EXPORT_OBJECTS,
+    OPERATORS,
+    PASSED_THROUGH_OPERATORS,
+    YEARS_OPERATORS,
+    ExportObject,
+    Scope,
+    lookup,
+)
+
+# What --filter checks for each family of operators: shown by `exportctl schema` and in the README.
+OPERATOR_CHECKS = {
+    "checked": "FiltersCondition's operators: the field's type, the value count and each value's form",
+    "calendar": "on date fields only, no value (or true); sent as true: " + " ".join(CALENDAR_OPERATORS),
+    "years": "on date fields only, a whole number of years: " + " ".join(YEARS_OPERATORS),
+    "passed_through": "sent as written (strings, one or more), their meaning left to the API: "
+    + " ".join(PASSED_THROUGH_OPERATORS),
+}
 
 
 def _as_dict(obj: ExportObject) -> dict[str, Any]:
@@ -32,6 +50,8 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
             for field in obj.fields
         ],
         "field_prefixes": list(obj.field_prefixes),
+        # Accepted by --fields beyond the tables: named by the defaults, the OpenAPI document or real exports.
+        "api_only_fields": [f.name for f in obj.api_only_fields],
         "default_fields": list(obj.default_fields),
         "orders": list(obj.orders),
         "filters": [
@@ -43,6 +63,12 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
         # A kind's command keeps its records by `type`, except behind the endpoints that give only its kind.
         "kept_types": list(_kept_types(obj)),
         "kind_endpoints": [_scope_label(scope) for scope in obj.scopes if scope.one_kind],
+        "operators": {
+            "checked": list(OPERATORS),
+            "calendar": list(CALENDAR_OPERATORS),
+            "years": list(YEARS_OPERATORS),
+            "passed_through": list(PASSED_THROUGH_OPERATORS),
+        },
     }
 
 
@@ -67,6 +93,9 @@ def _render(obj: ExportObject, fmt: str) -> None:
     notes = [f"Orders: {', '.join(obj.orders)}"]
     if obj.field_prefixes:
         notes.insert(0, f"Also accepted: {', '.join(p + 'X' for p in obj.field_prefixes)}")
+    if obj.api_only_fields:
+        names = ", ".join(f.name for f in obj.api_only_fields)
+        notes.insert(0, f"Fields also accepted (the API's defaults, OpenAPI or real exports): {names}")
     filters = Rows(("filter", "type", "description"), title="filters", whole=("filter",))
     for flt in obj.filters:
         values = f" Values: {', '.join(flt.values)}." if flt.values else ""
@@ -79,6 +108,9 @@ def _render(obj: ExportObject, fmt: str) -> None:
         by_endpoint = [_scope_label(scope) for scope in obj.scopes if scope.one_kind]
         unless = f" (with {' or '.join(by_endpoint)} the endpoint gives only them)" if by_endpoint else ""
         after.append(f"Rows kept: type {', '.join(_kept_types(obj))}; needs the type field{unless}.")
+    if obj.filters or obj.filter_prefixes:
+        after.append("Operators (beyond FiltersCondition only in the explicit form FIELD:$operator[:VALUES]):")
+        after += [f"  {family}: {text}" for family, text in OPERATOR_CHECKS.items()]
     # Off a terminal the sections are separated by an empty line, each table with its own header row.
     _lines(notes, fmt)
     filters.print(fmt)

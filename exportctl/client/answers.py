@@ -15,12 +15,16 @@ from exportctl.masking import mask
 def error_for(
     response: requests.Response, shown: str, *, download: bool, secrets: Sequence[str], source: str
 ) -> ApiError | AuthError:
-    """The typed error of a failed answer: AuthError for 401/403, NotFoundError for 404, else ApiError."""
+    """The typed error of a failed answer: AuthError for 401, NotFoundError for 404, else ApiError.
+
+    A 403 is not about the credentials (the real API answers it for, e.g., transactions of a discount
+    campaign): it is the API refusing this request, shown as its `key: message (details)`.
+    """
     status = response.status_code
     key, message, details, request_id = error_fields(response, secrets)
-    if status in (401, 403):
+    if status == 401:
         text = ApiError(status, key, message, details, request_id).message
-        if download and status == 401:
+        if download:
             return DownloadTokenError(f"The download URL's token was refused: {text}")
         return AuthError(
             f"The API refused the credentials ({status}): {text}",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from exportctl.errors import UsageError
 from exportctl.events import EventHandler, ignore_event
@@ -26,7 +26,8 @@ from exportctl.files.csv_header import header_rewriter
 from exportctl.files.targets import STDOUT, Target, needs_export_id, preflight_target, resolve_target
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
-from exportctl.request.windows import Window, require_created_filter, split_windows, truncate_ms
+from exportctl.request.windows import Window, require_created_filter, split_windows, truncate_ms, window_request
+from exportctl.schema import FilterField
 
 # A split export joins several exports, so its name cannot carry one export id.
 SPLIT_TEMPLATE = "{object}-{date}.csv"
@@ -98,6 +99,84 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
     )
 
 
+@dataclass(frozen=True)
+class PlannedRequest:
+    """One POST a plan will send: its endpoint, its body, and the creation-time window it covers."""
+
+    endpoint: str
+    body: dict[str, Any]
+    window: Window | None = None  # None: no time window (neither --since/--until nor incremental/split)
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"method", "endpoint", "body"}`, with the window's `since`/`until` when there is one."""
+        document: dict[str, Any] = {"method": "POST", "endpoint": self.endpoint, "body": self.body}
+        if self.window is not None:
+            document.update(self.window.to_json())
+        return document
+
+
+def planned_requests(planned: Plan) -> tuple[PlannedRequest, ...]:
+    """Every POST `execute` would send, computed offline: what --dry-run prints and `exportctl.plan` returns.
+
+    An incremental run's window is the one a run started now would ask for: from the state file's
+    watermark (read, not locked or written) or `since`, to `now`. A split gives one request per window.
+    """
+    request, options = planned.request, planned.options
+    window = Window(options.since, options.until)
+    if options.incremental is not None:
+        window = Window(_incremental_start(planned), planned.now)
+    if options.split_by is not None:
+        field = require_created_filter(request.obj, "--split-by")
+        if window.start is None:
+            raise UsageError("--split-by needs --since: the start of the range to cut into windows.")
+        windows = (
+            list(planned.windows)
+            if planned.windows and options.incremental is None
+            else split_windows(window.start, window.end or planned.now, options.split_by)
+        )
+        return tuple(_windowed(request, field, w) for w in windows)
+    if window.start is None and window.end is None:
+        return (PlannedRequest(request.endpoint(), request.body()),)
+    return (_windowed(request, require_created_filter(request.obj, "--since/--until"), window),)
+
+
+def _windowed(request: ExportRequest, field: FilterField, window: Window) -> PlannedRequest:
+    narrowed = window_request(request, field, window)
+    return PlannedRequest(narrowed.endpoint(), narrowed.body(), window)
+
+
+def _incremental_start(planned: Plan) -> datetime | None:
+    """Where an incremental run started now would begin: the watermark, else `since` (None: no lower bound)."""
+    from exportctl.jobs.watermarks import WatermarkStore, state_key
+
+    options = planned.options
+    assert options.incremental is not None
+    state = Path(options.incremental).expanduser()
+    key = state_key(planned.request, options.incremental_key)
+    previous = WatermarkStore(state).read(key).at
+    start = previous if previous is not None else options.since
+    _check_watermark(start, planned.now, key, state)
+    return start
+
+
+def _check_watermark(start: datetime | None, now: datetime, key: str, state: Path) -> None:
+    if start is not None and start >= now:
+        raise UsageError(
+            f"The watermark of {key} in {state} ({iso_ms(start)}) is not before now ({iso_ms(now)}); "
+            "is the clock right?"
+        )
+
+
+def dry_run_document(planned: Plan) -> dict[str, Any]:
+    """What --dry-run --json prints: the object, the target (when known offline) and every request."""
+    target = planned.known_target
+    return {
+        "object": planned.request.obj.command,
+        "output": None if target is None else str(target),
+        "requests": [r.to_json() for r in planned_requests(planned)],
+    }
+
+
 def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore_event) -> ExportOutcome:
     """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock."""
     options = planned.options
@@ -139,8 +218,6 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
         return replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
 
     if window.start is not None or window.end is not None:
-        from exportctl.request.windows import window_request
-
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
     target: Target | Callable[[str], Target] = (
         planned.known_target if planned.known_target is not None else planned.target_for
@@ -183,11 +260,7 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
         store = WatermarkStore(state)
         previous = store.read(key).at
         start = previous if previous is not None else options.since
-        if start is not None and start >= planned.now:
-            raise UsageError(
-                f"The watermark of {key} in {state} ({iso_ms(start)}) is not before now ({iso_ms(planned.now)}); "
-                "is the clock right?"
-            )
+        _check_watermark(start, planned.now, key, state)
         outcome = _run_window(client, planned, Window(start, planned.now), on_event)
         saved = outcome.download
         if saved is None:  # plan refuses --no-wait; a saved file is what moves the watermark

@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.request.filters import Condition, check_operator, make_condition, resolve_field, validate_junction
+from exportctl.request.filters import Condition, make_condition, resolve_field, validate_junction
+from exportctl.request.operators import check_operator
 from exportctl.request.values import NO_VALUE, native_to_text
 from exportctl.schema import ExportObject
 from exportctl.suggest import closest
@@ -64,9 +65,9 @@ def validate_api_filters(
             check_operator(op_context, operator)
             listed = list(raw_values) if isinstance(raw_values, list | tuple) else [raw_values]
             if operator in NO_VALUE:
-                # The documented value is an empty string; accept an absent or empty one in any spelling.
-                if any(value not in ("", None) for value in listed):
-                    raise UsageError(f'{op_context}: {operator} takes no value; write [""] or [].')
+                # Real clients send true; the documentation an empty string: accept either, or nothing.
+                if any(value not in ("", None, True) for value in listed):
+                    raise UsageError(f"{op_context}: {operator} takes no value; write {operator}: true.")
                 listed = []
             texts = [native_to_text(op_context, value) for value in listed]
             conditions.append(make_condition(op_context, obj, spec, operator, tuple(texts)))

@@ -215,8 +215,8 @@ def _validate_fields(obj: ExportObject, named: list[tuple[str, str]], where: str
             prefixes = tuple(f"{prefix}X" for prefix in obj.field_prefixes)
             raise ValidationError(
                 f"{name_where}: unknown field '{name}' for {obj.command}.",
-                valid=(*obj.field_names, *prefixes),
-                suggestion=closest(name, obj.field_names),
+                valid=(*obj.accepted_field_names, *prefixes),
+                suggestion=closest(name, obj.accepted_field_names),
             )
         if name in seen:
             raise ValidationError(f"{name_where}: field '{name}' is given twice.")

@@ -30,17 +30,18 @@ Values are checked and converted by the field's type in the schema tables:
 - integer fields and amounts take whole numbers; amounts are integer cents, so `12.50` is refused
   (write `1250`) rather than guessed;
 - number fields take decimals too (`12.5`, `1e3`);
-- booleans take `true` or `false` (any case), sent as the strings "true" and "false": FiltersCondition
-  allows strings, numbers and objects as values, not JSON booleans;
+- booleans take `true` or `false` (any case), sent as JSON booleans, as real clients send them;
 - date-time fields take `2024-01-01`, `2024-01-01T10:00`, `2024-01-01T10:00:00.5+02:00`...; times without
-  a zone are UTC; every value is sent as UTC ISO 8601 with milliseconds, `2024-01-01T00:00:00.000Z`;
+  a zone are UTC; every value is sent as UTC ISO 8601 with milliseconds, `2024-01-01T00:00:00.000Z`.
+  A date without a time in `$is` (`created_at=2024-01-01`) means that whole UTC day and is sent as the
+  day's `$after`/`$before` window (`values.WholeDay`); in `$is_not`, `$in`, `$not_in` it is refused;
 - date fields take `YYYY-MM-DD`;
 - fields with a closed set of values take only those (case-insensitive, sent as the table spells them);
 - fields under a prefix such as `metadata.X` have no known type: their values stay strings, except
   where the operator needs a number ($more_than, ...), a date ($after, $before) or a day count.
 
-`$has_value` and `$is_unknown` are sent as `[""]`: the API documents their value as an empty string,
-and FiltersCondition makes every value an array.
+`$has_value` and `$is_unknown` are sent as `true` (`{"$is_unknown": true}`), as real clients send them;
+in the API's filter object `true`, `""`, `[""]` and `[]` are all read as "no value".
 
 Several conditions on one field are combined in that field's `conditions` object (for example a time
 window: `created_at>2024-01-01` and `created_at<2024-02-01`). The same operator twice on one field is
@@ -54,23 +55,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
+from exportctl.request.operators import check_operator, field_operators
 from exportctl.request.values import (
-    COMPARE,
-    COUNT,
-    DAYS,
-    EQUALITY,
     MANY,
     NO_VALUE,
-    PRESENCE,
-    TEXT,
-    TIME,
+    PASSED_THROUGH,
     FieldSpec,
+    WholeDay,
     convert_value,
     instant_text,
     relative_days,
     render_value,
 )
-from exportctl.schema import OPERATORS, ExportObject, ValueType
+from exportctl.schema import ExportObject
 from exportctl.suggest import closest
 
 GRAMMAR_HELP = """\
@@ -103,24 +100,6 @@ _OPERATOR_CHARS = frozenset(":=!<>~^$?#")
 _SHORTHAND_TOKENS = ("!=", "!~", "!?", ">=", "<=", "#=", "#<", "#>", "=", ">", "<", "~", "^", "$", "?", ":")
 
 
-def _ordered(names: frozenset[str] | set[str]) -> tuple[str, ...]:
-    return tuple(op for op in OPERATORS if op in names)
-
-
-# Which operators mean something for each value type. Fields under a prefix (metadata.X) have no known
-# type, so every operator is allowed on them.
-_OPERATORS_BY_TYPE: dict[ValueType, tuple[str, ...]] = {
-    ValueType.STRING: _ordered({*EQUALITY, *PRESENCE, *TEXT, *COUNT}),
-    ValueType.INTEGER: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
-    ValueType.AMOUNT: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
-    ValueType.NUMBER: _ordered({*EQUALITY, *PRESENCE, *COMPARE}),
-    ValueType.BOOLEAN: _ordered({"$is", "$is_not", *PRESENCE}),
-    ValueType.DATETIME: _ordered({*EQUALITY, *PRESENCE, *TIME, *DAYS}),
-    ValueType.DATE: _ordered({*EQUALITY, *PRESENCE, *TIME, *DAYS}),
-    ValueType.JSON: _ordered({*PRESENCE, *COUNT}),
-}
-
-
 @dataclass(frozen=True)
 class Condition:
     """One condition on one filter field: `amount` `$more_than_equal` `(1000,)`; values as the API gets them."""
@@ -140,7 +119,7 @@ class Condition:
 def operators_for(obj: ExportObject, field_name: str) -> tuple[str, ...]:
     """The operators that apply to a filter field of `obj` (every operator for prefix fields)."""
     spec = resolve_field(obj, field_name, "filter")
-    return _field_operators(spec)
+    return field_operators(spec)
 
 
 def parse_expression(expression: str, obj: ExportObject, *, where: str | None = None) -> Condition:
@@ -236,16 +215,42 @@ def build_filters(conditions: Sequence[Condition], junction: str | None = None) 
     if not conditions:
         return {}
     result: dict[str, Any] = {"junction": validate_junction(junction) if junction is not None else "and"}
+    days: dict[str, WholeDay] = {}
     for condition in conditions:
         entry = result.setdefault(condition.field, {"conditions": {}})
+        day = days.get(condition.field)
+        if day is not None and condition.operator in ("$is", "$after", "$before"):
+            raise _day_conflict(condition.field, day, condition.operator)
         if condition.operator in entry["conditions"]:
             raise ValidationError(
                 f"Filter field '{condition.field}' has two {condition.operator} conditions; "
                 "give all the values in one filter (for example status=PAID,FULFILLED)."
             )
-        values = [""] if condition.operator in NO_VALUE else list(condition.values)
+        if condition.values and isinstance(condition.values[0], WholeDay):
+            days[condition.field] = condition.values[0]
+            _add_day(entry["conditions"], condition.field, condition.values[0])
+            continue
+        # Presence operators as real clients send them: {"$is_unknown": true}.
+        values: Any = True if condition.operator in NO_VALUE else list(condition.values)
         entry["conditions"][condition.operator] = values
     return result
+
+
+def _day_conflict(field: str, day: WholeDay, operator: str) -> ValidationError:
+    return ValidationError(
+        f"Filter field '{field}': {field}={day} means the whole day (sent as $after/$before), which cannot be "
+        f"combined with its {operator} condition; give the range with {field}>... and {field}<... instead."
+    )
+
+
+def _add_day(conditions: dict[str, Any], field: str, day: WholeDay) -> None:
+    """`FIELD=DAY` as the day's window; refused next to another $after/$before on the field."""
+    taken = [op for op in ("$is", "$after", "$before") if op in conditions]
+    if taken:
+        raise _day_conflict(field, day, taken[0])
+    after, before = day.window()
+    conditions["$after"] = [after]
+    conditions["$before"] = [before]
 
 
 def merge_conditions(base: Sequence[Condition], override: Sequence[Condition]) -> list[Condition]:
@@ -283,19 +288,6 @@ def resolve_field(obj: ExportObject, name: str, context: str) -> FieldSpec:
     return FieldSpec(known, typed=name in obj.filter_names)
 
 
-def _field_operators(spec: FieldSpec) -> tuple[str, ...]:
-    return _OPERATORS_BY_TYPE[spec.filter.type] if spec.typed else OPERATORS
-
-
-def check_operator(context: str, operator: str) -> None:
-    if operator not in OPERATORS:
-        raise ValidationError(
-            f"{context}: unknown operator '{operator}'.",
-            valid=OPERATORS,
-            suggestion=closest(operator if operator.startswith("$") else f"${operator}", OPERATORS),
-        )
-
-
 def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str) -> Condition:
     name, separator, values_text = rest.partition(":")
     operator = name.strip()
@@ -303,7 +295,8 @@ def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str)
         operator = f"${operator}"
     check_operator(context, operator)
     if operator in NO_VALUE:
-        if values_text.strip():
+        # `true` is the value the API documents for the calendar periods and real clients send for presence.
+        if values_text.strip() not in ("", "true"):
             raise UsageError(f"{context}: {operator} takes no value; write {spec.filter.name}:{operator}.")
         return make_condition(context, obj, spec, operator, ())
     if not separator:
@@ -352,7 +345,7 @@ def _shorthand_operator(
         if token in (">=", "<="):
             raise ValidationError(
                 f"{context}: '{token}' does not apply to dates; use > ($after) or < ($before).",
-                valid=_field_operators(spec),
+                valid=field_operators(spec),
             )
         return ("$after" if token == ">" else "$before"), (value,)
     # On a field that is neither a number nor a date, make_condition names the operators it takes.
@@ -365,7 +358,7 @@ def make_condition(
 ) -> Condition:
     """Check the operator applies to the field and the value count; convert each value by type."""
     check_operator(context, operator)
-    allowed = _field_operators(spec)
+    allowed = field_operators(spec)
     field_type = spec.filter.type
     if operator not in allowed:
         kind = field_type.value if spec.typed else "untyped"
@@ -377,7 +370,7 @@ def make_condition(
         return Condition(spec.filter.name, operator, ())
     if not texts:
         raise UsageError(f"{context}: {operator} needs a value.")
-    if operator not in MANY and len(texts) != 1:
+    if operator not in MANY and operator not in PASSED_THROUGH and len(texts) != 1:
         raise UsageError(f"{context}: {operator} takes one value, got {len(texts)}; use $in for several.")
     values = tuple(convert_value(context, spec, operator, text) for text in texts)
     return Condition(spec.filter.name, operator, values)

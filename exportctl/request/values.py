@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.schema import FilterField, ValueType
+from exportctl.schema import CALENDAR_OPERATORS, PASSED_THROUGH_OPERATORS, YEARS_OPERATORS, FilterField, ValueType
 from exportctl.suggest import closest
 
-# Operator families, by what their values are.
-NO_VALUE = frozenset({"$has_value", "$is_unknown"})
+# Operator families, by what their values are. The calendar periods, like presence, take no value and
+# are sent as `true`.
+NO_VALUE = frozenset({"$has_value", "$is_unknown", *CALENDAR_OPERATORS})
+YEARS = frozenset(YEARS_OPERATORS)
+PASSED_THROUGH = frozenset(PASSED_THROUGH_OPERATORS)
 DAYS = frozenset(
     {"$is_days_ago", "$is_days_in_future", "$more_than_ago", "$less_than_ago", "$more_than_future", "$less_than_future"}
 )
@@ -49,10 +52,10 @@ _LIMIT = 2**63  # what the API's 64-bit numbers can hold
 
 def convert_value(context: str, spec: FieldSpec, operator: str, text: str) -> Any:
     field = spec.filter
-    if operator in DAYS or operator in COUNT:
-        unit = "days" if operator in DAYS else "a count"
+    if operator in DAYS or operator in COUNT or operator in YEARS:
+        unit = "days" if operator in DAYS else "years" if operator in YEARS else "a count"
         return _integer(context, field.name, text, f"{operator} takes {unit}, a whole number of at least 0", minimum=0)
-    if operator in TEXT:
+    if operator in TEXT or operator in PASSED_THROUGH:
         return text
     if not spec.typed:
         if operator in COMPARE:
@@ -72,11 +75,13 @@ def convert_value(context: str, spec: FieldSpec, operator: str, text: str) -> An
         return _number(context, field.name, text)
     if field_type is ValueType.BOOLEAN:
         lowered = text.strip().lower()
-        # FiltersCondition's values are strings, numbers or objects, never JSON booleans.
+        # JSON booleans, as real clients send them (and the API documents the fields as booleans).
         if lowered in ("true", "false"):
-            return lowered
+            return lowered == "true"
         raise ValidationError(f"{context}: '{text}' is not a boolean for '{field.name}'.", valid=("true", "false"))
     if field_type is ValueType.DATETIME:
+        if operator in EQUALITY and _DATE.fullmatch(text.strip()):
+            return _whole_day(context, field.name, operator, text)
         return _instant(context, field.name, text)
     if field_type is ValueType.DATE:
         return _date(context, field.name, text)
@@ -91,6 +96,36 @@ def convert_value(context: str, spec: FieldSpec, operator: str, text: str) -> An
             )
         return found
     return text
+
+
+@dataclass(frozen=True)
+class WholeDay:
+    """A date without a time in `FIELD=DAY` on a date-time field: every instant of that UTC day.
+
+    `$is` with midnight would match only records created exactly at midnight; `build_filters` sends the
+    day's window instead (`$after` the last millisecond before it, `$before` the next midnight).
+    """
+
+    day: dt.date
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+    def window(self) -> tuple[str, str]:
+        """The (`$after`, `$before`) values that select this day."""
+        start = dt.datetime(self.day.year, self.day.month, self.day.day, tzinfo=dt.timezone.utc)
+        return iso_ms(start - dt.timedelta(milliseconds=1)), iso_ms(start + dt.timedelta(days=1))
+
+
+def _whole_day(context: str, name: str, operator: str, text: str) -> WholeDay:
+    day = _date(context, name, text)
+    if operator == "$is":
+        return WholeDay(dt.date.fromisoformat(day))
+    raise UsageError(
+        f"{context}: '{text}' is a whole day, which {operator} cannot express on the date-time field '{name}'. "
+        f"For one day write {name}={day} (sent as that day's $after/$before window); for a range of days "
+        f"--since FIRST_DAY --until DAY_AFTER_THE_LAST; for an instant give the time, e.g. {day}T00:00:00Z."
+    )
 
 
 def _integer(context: str, name: str, text: str, rule: str, *, minimum: int | None = None) -> int:

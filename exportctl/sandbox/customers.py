@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -71,7 +72,7 @@ class CustomerRecords(Stream):
             metadata: dict[str, Any] = {"tier": rng.choice(TIERS), "newsletter": rng.random() < 0.6}
             if rng.random() < 0.4:
                 metadata["favourite_categories"] = rng.sample(CATEGORY_NAMES, rng.randrange(1, 4))
-            yield {
+            row: dict[str, Any] = {
                 "id": customers.ids[i],
                 "name": name,
                 "description": rng.choice((None, None, "VIP customer", "Imported from Shopify")),
@@ -108,4 +109,10 @@ class CustomerRecords(Stream):
                 "system_metadata": compact_json(
                     {"source": rng.choice(CUSTOMER_SOURCES), "consents": {"unsubscribed": rng.random() < 0.15}}
                 ),
+                # The documented filter prefixes beyond the spec's table, derived (no random draw, so the
+                # rest of the data is what it was): loyalty_tier.X, events.X, system.metadata.X.
+                "loyalty_tier": compact_json({"ltr_sandbox": {"points": t.points}}) if t.points else None,
+                "events": compact_json({"order_paid": {"count": t.orders_count}}) if t.orders_count else None,
             }
+            row["system"] = compact_json({"metadata": json.loads(row["system_metadata"])})
+            yield row

@@ -63,7 +63,8 @@ def columns(exported_object: str) -> tuple[str, ...]:
     for order in obj.orders:
         names[order.lstrip("-")] = None
     for prefix in (*obj.field_prefixes, *obj.filter_prefixes):
-        names[prefix.rstrip(".")] = None
+        # The JSON column a filter under the prefix reads (`system.metadata.X` lives in `system`).
+        names[json_column(prefix + "X") or prefix] = None
     return tuple(names)
 
 

@@ -44,6 +44,15 @@ def test_4_api_rejected(cli: Cli) -> None:
     assert "not_found" in result.stderr and "[v-" in result.stderr
 
 
+def test_4_forbidden_is_the_apis_refusal_not_a_credentials_problem(cli: Cli, sandbox: Sandbox) -> None:
+    discount = sandbox.store.rows("SELECT id FROM campaigns WHERE voucher_type = 'DISCOUNT_VOUCHER' LIMIT 1")[0][0]
+    result = cli("gift-card-transactions", "--campaign", str(discount), "-o", "t.csv")
+    assert result.exit_code == ExitCode.API_REJECTED
+    message = " ".join(result.stderr.split())
+    assert "forbidden: Forbidden (Transactions are allowed only for loyalty or gift campaigns)" in message
+    assert "credentials" not in message and "secret key" not in message
+
+
 def test_5_export_ended_in_error(cli: Cli, sandbox: Sandbox, isolated: Path) -> None:
     sandbox.faults.fail_next_job("Generation failed: disk quota")
     result = cli("voucher", "-o", "v.csv")

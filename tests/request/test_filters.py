@@ -15,7 +15,7 @@ from exportctl.request.filters import (
     split_values,
     validate_junction,
 )
-from exportctl.schema import OPERATORS, ExportObject, get_object
+from exportctl.schema import EXTRA_OPERATORS, OPERATORS, ExportObject, get_object
 
 ORDER = get_object("order")
 VOUCHER = get_object("voucher")
@@ -53,8 +53,8 @@ POINTS = get_object("points-expiration")
         (ORDER, "metadata.tags#>3", "$count_more", (3,)),
         (ORDER, "metadata.region?", "$has_value", ()),
         (ORDER, "metadata.region!?", "$is_unknown", ()),
-        (VOUCHER, "active=true", "$is", ("true",)),
-        (VOUCHER, "is_referral_code!=FALSE", "$is_not", ("false",)),
+        (VOUCHER, "active=true", "$is", (True,)),
+        (VOUCHER, "is_referral_code!=FALSE", "$is_not", (False,)),
         (CUSTOMER, "birthday<2000-01-31", "$before", ("2000-01-31",)),
         (ORDER, "metadata.score>10", "$more_than", (10,)),
         (ORDER, "metadata.when>2024-01-01", "$after", ("2024-01-01T00:00:00.000Z",)),
@@ -156,7 +156,7 @@ def test_unknown_operator_suggests_among_all_operators() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_expression("amount:$more_then:5", ORDER)
     assert "unknown operator '$more_then'. Did you mean '$more_than'?" in str(caught.value)
-    assert caught.value.valid == OPERATORS
+    assert caught.value.valid == (*OPERATORS, *EXTRA_OPERATORS)  # the API's own list beyond FiltersCondition
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,7 @@ def test_build_filters_merges_conditions_on_one_field() -> None:
         "junction": "or",
         "created_at": {"conditions": {"$after": ["2024-01-01T00:00:00.000Z"], "$before": ["2024-02-01T00:00:00.000Z"]}},
         "status": {"conditions": {"$in": ["PAID", "FULFILLED"]}},
-        "metadata.region": {"conditions": {"$has_value": [""]}},
+        "metadata.region": {"conditions": {"$has_value": True}},
     }
 
 
@@ -283,6 +283,7 @@ def test_api_filters_are_validated_like_expressions() -> None:
         "created_at": {"conditions": {"$after": [dt.date(2024, 1, 1)], "$before": "2024-02-01T00:00:00Z"}},
         "metadata.region": {"conditions": {"$has_value": [""]}},
         "metadata.other": {"conditions": {"$is_unknown": None}},
+        "metadata.third": {"conditions": {"$is_unknown": True}},  # as real clients send it
     }
     assert validate_api_filters(filters, ORDER) == [
         Condition("status", "$in", ("PAID", "FULFILLED")),
@@ -291,6 +292,7 @@ def test_api_filters_are_validated_like_expressions() -> None:
         Condition("created_at", "$before", ("2024-02-01T00:00:00.000Z",)),
         Condition("metadata.region", "$has_value", ()),
         Condition("metadata.other", "$is_unknown", ()),
+        Condition("metadata.third", "$is_unknown", ()),
     ]
 
 
@@ -299,7 +301,7 @@ def test_api_filters_round_trip_through_build_filters() -> None:
         "junction": "or",
         "status": {"conditions": {"$in": ["PAID"]}},
         "created_at": {"conditions": {"$less_than_ago": [30]}},
-        "metadata.region": {"conditions": {"$has_value": [""]}},
+        "metadata.region": {"conditions": {"$has_value": True}},
     }
     assert build_filters(validate_api_filters(filters, ORDER), "or") == filters
 

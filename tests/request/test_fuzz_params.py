@@ -22,6 +22,7 @@ from exportctl.request.configfile import load_config
 from exportctl.request.durations import parse_duration
 from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression
 from exportctl.request.model import CONFIG_KEYS, PARAMETER_KEYS, RequestFlags
+from exportctl.request.values import NO_VALUE, PASSED_THROUGH, YEARS
 from exportctl.schema import EXPORT_OBJECTS, OPERATORS, ExportObject, ValueType
 
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -104,6 +105,10 @@ def value_strategy(obj: ExportObject, field: str, operator: str) -> st.SearchStr
     spec = obj.get_filter(field)
     assert spec is not None
     typed = field in obj.filter_names
+    if operator in YEARS:
+        return COUNTS
+    if operator in PASSED_THROUGH:
+        return st.text()
     if "days" in operator or "ago" in operator or "future" in operator or "count" in operator:
         return COUNTS
     if operator in ("$contains", "$not_contain", "$starts_with", "$ends_with"):
@@ -117,7 +122,7 @@ def value_strategy(obj: ExportObject, field: str, operator: str) -> st.SearchStr
     if spec.type is ValueType.NUMBER:
         return NUMBERS
     if spec.type is ValueType.BOOLEAN:
-        return st.sampled_from(["true", "false"])
+        return st.sampled_from([True, False])
     if spec.type is ValueType.DATETIME:
         return INSTANTS
     if spec.type is ValueType.DATE:
@@ -133,9 +138,10 @@ def conditions(draw: st.DrawFn) -> tuple[ExportObject, Condition]:
     prefixed = [prefix + draw(KEYS) for prefix in obj.filter_prefixes]
     field = draw(st.sampled_from([*obj.filter_names, *prefixed]))
     operator = draw(st.sampled_from(operators_for(obj, field)))
-    if operator in ("$has_value", "$is_unknown"):
+    if operator in NO_VALUE:
         return obj, Condition(field, operator, ())
-    count = draw(st.integers(min_value=1, max_value=4)) if operator in ("$in", "$not_in") else 1
+    several = operator in ("$in", "$not_in") or operator in PASSED_THROUGH
+    count = draw(st.integers(min_value=1, max_value=4)) if several else 1
     values = tuple(draw(value_strategy(obj, field, operator)) for _ in range(count))
     return obj, Condition(field, operator, values)
 

@@ -16,7 +16,7 @@ import pytest
 from exportctl.request.build import build_request
 from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression
 from exportctl.request.model import ExportRequest, RequestFlags
-from exportctl.schema import EXPORT_OBJECTS, ExportObject, ValueType
+from exportctl.schema import EXPORT_OBJECTS, OPERATORS, ExportObject, ValueType
 
 DATA = Path(__file__).parents[1] / "data"
 TYPES: dict[str, tuple[type, ...]] = {
@@ -29,6 +29,12 @@ TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+# What real clients send beyond the OpenAPI document (../shared/reference/api-facts.md, "What real clients
+# and real exports show", high confidence): booleans as JSON booleans (`{"$is": [false]}`), and the presence
+# operators as `{"$is_unknown": true}`. Only these two amendments are made to the documents' schemas.
+PRESENCE_AS_SENT = ("$has_value", "$is_unknown")
+
+
 def load(name: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
     schemas = document["components"]["schemas"]
@@ -36,7 +42,12 @@ def load(name: str) -> dict[str, Any]:
         # `Any` lists string, date and date-time as separate oneOf branches, which every string matches
         # at once (format is only an annotation); the document means "any of these".
         items = schemas["Any"]["items"]
-        items["anyOf"] = items.pop("oneOf")
+        items["anyOf"] = [*items.pop("oneOf"), {"title": "boolean, as real clients send", "type": "boolean"}]
+    condition = schemas.get("FiltersCondition")
+    if condition is not None:
+        for operator in PRESENCE_AS_SENT:
+            documented = condition["properties"][operator]
+            condition["properties"][operator] = {"anyOf": [documented, {"type": "boolean", "enum": [True]}]}
     return document
 
 
@@ -95,7 +106,7 @@ SAMPLES = {
     ValueType.AMOUNT: "1000",
     ValueType.NUMBER: "1.5",
     ValueType.BOOLEAN: "true",
-    ValueType.DATETIME: "2024-01-01",
+    ValueType.DATETIME: "2024-01-01T10:00:00Z",  # an instant: a bare day in $in would be refused (the day rule)
     ValueType.DATE: "2024-01-01",
     ValueType.JSON: "x",
 }
@@ -108,7 +119,8 @@ def every_condition(obj: ExportObject) -> list[Condition]:
     for name in names:
         spec = obj.get_filter(name)
         assert spec is not None
-        for operator in operators_for(obj, name):
+        # FiltersCondition's operators: the ones beyond it are passed through (tests/cli/test_documented_inputs.py).
+        for operator in (op for op in operators_for(obj, name) if op in OPERATORS):
             if operator in ("$has_value", "$is_unknown"):
                 expression = f"{name}:{operator}"
             elif "days" in operator or "ago" in operator or "future" in operator or "count" in operator:
