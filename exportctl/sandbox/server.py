@@ -8,12 +8,15 @@ failing gateway in front of the API would behave.
 
 from __future__ import annotations
 
+import gzip
 import hmac
 import json
 import math
+import os
 import re
 import secrets
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -473,6 +476,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         length = max(0, end - start + 1)
+        if injected.gzip_cut:
+            # A complete HTTP body (its Content-Length is right) that is a torn gzip stream.
+            packed = gzip.compress(path.read_bytes()[start : end + 1])
+            body = packed[: len(packed) // 2]
+            self.send_response(status)
+            headers |= {"Content-Encoding": "gzip", "Content-Length": str(len(body))}
+            self._common_headers(headers)
+            self.wfile.write(body)
+            return
         cut = self.server.app.faults.on_download()
         to_send = length if cut is None else cut.bytes_to_send(length)
         if cut is not None:
@@ -482,6 +494,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._common_headers(headers)
         stall = None if injected.stall_after is None else (injected.stall_after, injected.stall_seconds)
         self._stream(path, start, to_send, stall)
+        if cut is not None and cut.kind == "reset":
+            self.wfile.flush()
+            # Linger on, with a zero timeout: closing then sends RST instead of FIN. Closed here, at once, since
+            # the server's own shutdown(SHUT_WR) would send a FIN first.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            os.close(self.connection.detach())
 
     def _stream(self, path: Path, start: int, count: int, stall: tuple[int, float] | None = None) -> None:
         with path.open("rb") as source:
