@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from exportctl.errors import UsageError, ValidationError
+from exportctl.files.atomic import part_path
 from exportctl.files.opening import is_stream_target
 from exportctl.suggest import closest
 
@@ -118,6 +119,12 @@ def check_target(path: Target, force: bool) -> None:
         raise UsageError(f"The output path {path} is a directory; give a file name.")
     if path.exists() and not force:
         raise UsageError(f"{path} already exists.", hint="Use --force to overwrite it, or choose another --output.")
+    part = part_path(path)
+    if part.is_symlink():
+        raise UsageError(
+            f"{part} is a symbolic link; exportctl never writes through one (it may point at someone's file).",
+            hint=f"Remove it (rm {part}) and run again.",
+        )
 
 
 def preflight_target(

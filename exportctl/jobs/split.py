@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from exportctl.client.api import ApiClient
-from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
+from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser, UsageError
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.files.atomic import write_atomically, write_json_atomically
 from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
+from exportctl.jobs.manifest_check import manifest_problem
 from exportctl.jobs.single import ExportOutcome, run_export
 from exportctl.request.model import ExportRequest
 from exportctl.request.windows import Window, window_request
@@ -118,9 +119,19 @@ class Manifest:
             # Parts of another request must not be joined into this one.
             shutil.rmtree(parts, ignore_errors=True)
             return
-        for entry in data.get("windows") or []:
-            if isinstance(entry, dict):
-                self.entries[_key(entry)] = entry
+        windows = data.get("windows", [])
+        problem = manifest_problem(windows, saved=SAVED)
+        if problem is not None:
+            raise self._damaged(problem)
+        for entry in windows:
+            self.entries[_key(entry)] = entry
+
+    def _damaged(self, problem: str) -> UsageError:
+        target = self.path.name[: -len(MANIFEST_SUFFIX)] if self.path is not None else "TARGET"
+        return UsageError(
+            f"The split manifest {self.path} is damaged: {problem}.",
+            hint=f"Remove it and {target}{PARTS_SUFFIX}/ to start the split over, or fix the entry.",
+        )
 
     def reusable(self, window: Window, part: Path) -> dict[str, Any] | None:
         """The entry of a window saved earlier, if its part is still there with the recorded sha256."""
@@ -199,6 +210,11 @@ def run_split(
             parts = parts_dir(target)
             body = {"endpoint": request.endpoint(), "body": request.body(), "field": field.name}
             manifest = Manifest(manifest_path(target), request.fingerprint(field=field.name), body, windows)
+            if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
+                raise UsageError(
+                    f"{parts} exists and is not a directory; a split export keeps its windows' files there.",
+                    hint=f"Remove or rename it, or choose another --output than {target}.",
+                )
             manifest.load(parts)
         parts.mkdir(exist_ok=True)
         results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, on_event)
