@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import threading
 from pathlib import Path
@@ -250,3 +251,40 @@ def test_run_parallel_with_two_exports_sharing_one_state_file_does_not_lock_itse
     assert result.exit_code == 0, result.output
     assert [item["exit_code"] for item in json.loads(result.stdout)] == [0, 0]
     assert len(json.loads((isolated / "state.json").read_text())["exports"]) == 2
+
+
+# --- the table in docs/reliability.md --------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+
+
+def test_docs_list_exactly_these_disk_cases() -> None:
+    """docs/reliability.md's "Data on disk" table names a test of this module per row, with its exit code."""
+    rows: dict[str, int] = {}
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and re.fullmatch(r"\d+", cells[2]):
+            rows[cells[4].strip("`")] = int(cells[2])
+    here = {
+        name for name in globals() if name.startswith("test_") and name != "test_docs_list_exactly_these_disk_cases"
+    }
+    assert set(rows) == here
+    assert rows == DISK_EXITS
+
+
+DISK_EXITS = {
+    "test_two_overlapping_runs_never_mix_and_the_later_one_does_not_replace": ExitCode.USAGE,
+    "test_a_character_device_target_is_written_into_not_replaced": ExitCode.OK,
+    "test_a_fifo_target_is_written_into_without_force": ExitCode.OK,
+    "test_dev_stdout_works_like_a_dash": ExitCode.OK,
+    "test_a_part_file_symlink_is_refused_before_anything_is_submitted": ExitCode.USAGE,
+    "test_a_planted_gzip_temporary_symlink_is_not_followed": ExitCode.OK,
+    "test_a_state_lock_symlink_is_not_followed": ExitCode.USAGE,
+    "test_force_keeps_the_replaced_targets_mode_and_owner": ExitCode.OK,
+    "test_a_state_file_update_keeps_its_mode": ExitCode.OK,
+    "test_a_state_entry_of_the_wrong_type_is_exit_2_not_a_full_export": ExitCode.USAGE,
+    "test_a_state_file_in_a_missing_directory_is_exit_2": ExitCode.USAGE,
+    "test_a_parts_path_that_is_a_file_is_exit_2_before_submitting": ExitCode.USAGE,
+    "test_a_damaged_split_manifest_is_exit_2_not_a_traceback": ExitCode.USAGE,
+    "test_run_parallel_with_two_exports_sharing_one_state_file_does_not_lock_itself_out": ExitCode.OK,
+}
