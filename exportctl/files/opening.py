@@ -69,7 +69,9 @@ def open_locked(path: Path) -> BinaryIO | None:
     try:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):
-            raise OutputError(f"Cannot write {path}: it exists and is not a regular file.", hint=f"Remove it: {path}")
+            raise OutputError(
+                f"Cannot write {path}: it exists and is not a regular file.", hint=f"Remove it: rm {path}"
+            )
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
