@@ -12,6 +12,7 @@ import typer
 
 from exportctl import __version__
 from exportctl.cli.completion_sources import complete_profile
+from exportctl.cli.global_options import GlobalOptionsCommand, add_global_options
 from exportctl.cli.state import AppState
 from exportctl.cli.typer_internals import TyperGroup, click_usage_error, register_completion_classes
 from exportctl.errors import ExitCode, ExportctlError
@@ -89,7 +90,7 @@ def build_command(name: str) -> Any:
     spec = COMMANDS[name]
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
     epilog = spec.epilog() if spec.epilog is not None else None
-    single.command(name, short_help=spec.short_help, epilog=epilog)(spec.load())
+    single.command(name, cls=GlobalOptionsCommand, short_help=spec.short_help, epilog=epilog)(spec.load())
     return typer.main.get_command(single)
 
 
@@ -100,7 +101,9 @@ class ExportctlGroup(TyperGroup):
         return list(COMMANDS)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        return build_command(cmd_name) if cmd_name in COMMANDS else None
+        if cmd_name not in COMMANDS:
+            return None
+        return add_global_options(build_command(cmd_name), self.params)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # From the registry, so that listing the commands does not build them all.
@@ -120,15 +123,18 @@ class ExportctlGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
+        from exportctl.cli.json_contract import emit_failure
 
         try:
             return super().invoke(ctx)
         except ExportctlError as error:
+            emit_failure(ctx, error, exit_code=int(error.exit_code))
             print_error(error)
             raise typer.Exit(int(error.exit_code)) from None
         except KeyboardInterrupt:
             from exportctl.cli.console import print_info
 
+            emit_failure(ctx, None, exit_code=int(ExitCode.INTERRUPTED))
             print_info("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 

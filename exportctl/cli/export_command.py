@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from exportctl.cli import json_contract
 from exportctl.cli.console import print_info, write_json
 from exportctl.cli.state import app_state
 from exportctl.schema import ExportObject
@@ -21,28 +22,50 @@ def _flags(values: dict[str, Any]) -> Any:
     return RequestFlags(**given)
 
 
+def _refuse_json_on_stdout(output: str | None) -> None:
+    from exportctl.errors import UsageError
+
+    if output == "-":
+        raise UsageError(
+            "--json and -o - both write to standard output: the JSON would end up after the last CSV row.",
+            hint="Write the CSV to a file (-o FILE.csv) to get the JSON summary, or drop --json to stream the CSV.",
+        )
+
+
 def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, Any]) -> None:
     """Validate everything offline, then submit, wait, download and report."""
     from exportctl.request.build import build_request
     from exportctl.request.configfile import load_config
 
+    json_output: bool = values.get("json_output", False)
+    document = json_contract.begin(ctx, obj.command, exported_object=obj.exported_object) if json_output else None
     config_path: Path | None = values.get("config")
     config = load_config(config_path) if config_path is not None else None
     request, options = build_request(obj, _flags(values), config, config_path=str(config_path) if config_path else None)
     if values.get("dry_run"):
+        app_state(ctx).json_document = None  # --dry-run prints the request body, not a summary
         print_info(f"POST {request.endpoint()}")
         write_json(json.dumps(request.body(), indent=2))
         return
+    if document is not None:
+        _refuse_json_on_stdout(options.output)
 
-    from exportctl.cli.session import open_session
+    from exportctl.cli.session import open_session, say_if_empty
     from exportctl.jobs import plan as planning
 
     planned = planning.plan(request, options)
-    json_output: bool = values.get("json_output", False)
     with open_session(ctx) as session:
-        outcome = planning.execute(session.client, planned, on_event=session.reporter)
-    if json_output:
-        write_json(json.dumps(outcome.summary()))
+        on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
+        try:
+            outcome = planning.execute(session.client, planned, on_event=on_event)
+        finally:
+            if document is not None:
+                document["api_calls"] = session.client.calls
+        if outcome.download is not None and not app_state(ctx).quiet:
+            say_if_empty(session, outcome.download.rows)
+    if document is not None:
+        document |= json_contract.outcome_fields(outcome.summary())
+        json_contract.emit(ctx, document)
     elif not options.wait:
         # Without --wait the export id is the command's answer, for `ID=$(exportctl voucher --no-wait)`.
         typer.echo(outcome.export_id)

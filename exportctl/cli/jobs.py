@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from exportctl.cli import options
-from exportctl.cli.console import print_info, write_json
+from exportctl.cli import json_contract, options
+from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
+from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.errors import UsageError, ValidationError
 from exportctl.schema import LIST_ORDERS
 from exportctl.suggest import closest
+
+if TYPE_CHECKING:
+    from exportctl.cli.session import Session
 
 
 def _command_for(export: dict[str, Any]) -> str:
     """The subcommand name of an export, for file names: voucher_transactions -> voucher-transactions."""
     return str(export.get("exported_object", "export")).replace("_", "-")
+
+
+def _export_fields(export: dict[str, Any]) -> dict[str, Any]:
+    """The contract's keys that an API export object answers."""
+    return {"exported_object": export.get("exported_object"), "status": export.get("status")}
 
 
 def list_exports(
@@ -28,36 +36,29 @@ def list_exports(
     page: Annotated[int, typer.Option(min=1, help="Which page, from 1.")] = 1,
     order: Annotated[str | None, typer.Option(help=f"Sort order: {', '.join(LIST_ORDERS)}.", metavar="ORDER")] = None,
     json_output: options.JsonOutput = False,
+    output_format: OutputFormat = None,
 ) -> None:
-    """List exports, newest first unless --order says otherwise."""
+    """List exports, newest first unless --order says otherwise. Off a terminal: tab-separated rows."""
+    fmt = choose_format(output_format, json_flag=json_output)
+    document = json_contract.begin(ctx, "list") if fmt == "json" else None
     if order is not None and order not in LIST_ORDERS:
         raise ValidationError(f"Unknown order '{order}'.", valid=LIST_ORDERS, suggestion=closest(order, LIST_ORDERS))
     from exportctl.cli.session import open_session
 
     with open_session(ctx, quiet=True) as session:
         answer = session.client.list_exports(limit=limit, page=page, order=order)
-    if json_output:
-        write_json(json.dumps(answer))
+        calls = session.client.calls
+    if document is not None:
+        exports = answer.get("exports", [])
+        document |= {"api_calls": calls, "rows": len(exports), "total": answer.get("total"), "exports": exports}
+        json_contract.emit(ctx, document)
         return
-    from rich.table import Table
-
-    from exportctl.cli.console import out_console
-
     exports = answer.get("exports", [])
-    table = Table(
-        title=f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}", title_justify="left"
-    )
-    for column in ("id", "object", "status", "created", "channel"):
-        table.add_column(column, no_wrap=column == "id")
+    title = f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}"
+    table = Rows(("id", "object", "status", "created", "channel"), title=title, whole=("id", "created"))
     for export in exports:
-        table.add_row(
-            str(export.get("id")),
-            str(export.get("exported_object")),
-            str(export.get("status")),
-            str(export.get("created_at")),
-            str(export.get("channel")),
-        )
-    out_console().print(table)
+        table.add(*(export.get(key) for key in ("id", "exported_object", "status", "created_at", "channel")))
+    table.print(fmt)
 
 
 def status(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
@@ -65,10 +66,12 @@ def status(ctx: typer.Context, export_id: options.ExportId, json_output: options
     from exportctl.cli.session import open_session
     from exportctl.masking import mask_url
 
+    document = json_contract.begin(ctx, "status", export_id=export_id) if json_output else None
     with open_session(ctx, quiet=True) as session:
         export = session.client.get_export(export_id)
-    if json_output:
-        write_json(json.dumps(export))
+        calls = session.client.calls
+    if document is not None:
+        json_contract.emit(ctx, document | _export_fields(export) | {"api_calls": calls, "export": export})
         return
     typer.echo(f"{export.get('id')}  {export.get('exported_object')}  {export.get('status')}")
     typer.echo(f"created: {export.get('created_at')}  channel: {export.get('channel')}")
@@ -87,13 +90,19 @@ def wait(
     """Wait until an export is DONE (exit 0) or ERROR (exit 5), or --timeout passes (exit 6)."""
     from exportctl.cli.session import open_session
     from exportctl.jobs import poll
-    from exportctl.request.durations import parse_duration
+    from exportctl.request.durations import check_timeout, parse_duration
 
-    seconds = parse_duration(timeout, "--timeout") if timeout is not None else None
+    document = json_contract.begin(ctx, "wait", export_id=export_id) if json_output else None
+    seconds = check_timeout(parse_duration(timeout, "--timeout"), "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
-        export = poll.poll_until_done(session.client, export_id, timeout=seconds, on_event=session.reporter)
-    if json_output:
-        write_json(json.dumps(export))
+        on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
+        try:
+            export = poll.poll_until_done(session.client, export_id, timeout=seconds, on_event=on_event)
+        finally:
+            if document is not None:
+                document["api_calls"] = session.client.calls
+    if document is not None:
+        json_contract.emit(ctx, document | _export_fields(export) | {"export": export})
     elif not app_state(ctx).quiet:
         print_info(f"{export_id} is DONE. Download it with: exportctl download {export_id}")
 
@@ -108,47 +117,69 @@ def download(
 ) -> None:
     """Download the CSV of a DONE export (resuming an interrupted download where the server allows)."""
     from exportctl.cli.session import open_session
+
+    document = json_contract.begin(ctx, "download", export_id=export_id) if json_output else None
+    if document is not None and output == "-":
+        raise UsageError(
+            "--json and -o - both write to standard output: the JSON would end up after the last CSV row.",
+            hint=f"Write the CSV to a file (exportctl download {export_id} -o FILE.csv --json), or drop --json.",
+        )
+    with open_session(ctx) as session:
+        try:
+            _download(ctx, session, export_id, output, output_dir, force, document)
+        finally:
+            if document is not None:
+                document["api_calls"] = session.client.calls
+    if document is not None:
+        json_contract.emit(ctx, document)
+
+
+def _download(
+    ctx: typer.Context,
+    session: Session,
+    export_id: str,
+    output: str | None,
+    output_dir: str | None,
+    force: bool | None,
+    document: dict[str, Any] | None,
+) -> None:
     from exportctl.files.targets import resolve_target
     from exportctl.jobs import download
 
-    started = time.monotonic()
-    with open_session(ctx) as session:
-        export = session.client.get_export(export_id)
-        if export.get("status") != "DONE":
-            raise UsageError(
-                f"{export_id} is {export.get('status')}, not DONE: there is nothing to download yet.",
-                hint=f"Wait for it with: exportctl wait {export_id}",
-            )
-        target = resolve_target(
-            output,
-            command=_command_for(export),
-            export_id=export_id,
-            output_dir=output_dir,
-            now=datetime.now(timezone.utc),
+    export = session.client.get_export(export_id)
+    if document is not None:
+        document |= _export_fields(export)
+    if export.get("status") != "DONE":
+        raise UsageError(
+            f"{export_id} is {export.get('status')}, not DONE: there is nothing to download yet.",
+            hint=f"Wait for it with: exportctl wait {export_id}",
         )
-        result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
-        summary = {
-            "id": export_id,
-            "exported_object": export.get("exported_object"),
-            "status": export.get("status"),
-            "output": str(result.target),
-            "bytes": result.bytes,
-            "rows": result.rows,
-            "sha256": result.sha256,
-            "seconds": round(time.monotonic() - started, 3),
-            "api_calls": session.client.calls,
-        }
-    if json_output:
-        write_json(json.dumps(summary))
+    target = resolve_target(
+        output,
+        command=_command_for(export),
+        export_id=export_id,
+        output_dir=output_dir,
+        now=datetime.now(timezone.utc),
+    )
+    result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
+    if not app_state(ctx).quiet:
+        from exportctl.cli.session import say_if_empty
+
+        say_if_empty(session, result.rows)
+    if document is not None:
+        document |= {"output": str(result.target), "bytes": result.bytes, "rows": result.rows}
+        document["sha256"] = result.sha256
 
 
 def delete(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
     """Delete an export and its file on the server."""
     from exportctl.cli.session import open_session
 
+    document = json_contract.begin(ctx, "delete", export_id=export_id) if json_output else None
     with open_session(ctx, quiet=True) as session:
         session.client.delete_export(export_id)
-    if json_output:
-        write_json(json.dumps({"id": export_id, "deleted": True}))
+        calls = session.client.calls
+    if document is not None:
+        json_contract.emit(ctx, document | {"api_calls": calls, "deleted": True})
     elif not app_state(ctx).quiet:
         print_info(f"Deleted {export_id}.")

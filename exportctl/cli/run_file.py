@@ -2,22 +2,24 @@
 
 Progress is plain lines on standard error, each prefixed with the export's name: with several exports
 running at once one spinner cannot show them all, and cron and CI logs want lines anyway. The summary
-(a table, or with --json a JSON array with one object per export) goes to standard output.
+(a table, tab-separated off a terminal, or with --json one JSON object) goes to standard output.
 """
 
 from __future__ import annotations
 
-import json
+import shlex
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from exportctl.cli import options
-from exportctl.cli.console import print_info, write_json
+from exportctl.cli import json_contract, options
+from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
+from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.request.model import MAX_PARALLEL
 
 if TYPE_CHECKING:
@@ -64,6 +66,9 @@ class LabelledLines:
         if result.status in ("done", "submitted"):
             what = result.status if result.export_id is None else f"{result.status} ({result.export_id})"
             self.line(result.name, f"{what} in {result.seconds:.1f}s")
+            download = result.outcome.download if result.outcome is not None else None
+            if download is not None and download.rows == 0:
+                self.line(result.name, "no rows: the filters matched no records.")
             return
         self.line(result.name, f"{result.status} (exit {result.exit_code}): {result.error}")
         if result.hint:
@@ -118,10 +123,26 @@ def run_file(
         bool,
         typer.Option(
             "--json",
-            help="Print a JSON array with one object per export to standard output instead of the table.",
+            help="Print one JSON object (the run, with one object per export under 'exports') instead of the table.",
             rich_help_panel=options.RUN,
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Overwrite existing targets (a second run on the same day).", rich_help_panel=options.OUTPUT
+        ),
+    ] = False,
+    output_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir",
+            help="Directory for every export's target, instead of the file's own.",
+            metavar="DIR",
+            rich_help_panel=options.OUTPUT,
+        ),
+    ] = None,
+    output_format: OutputFormat = None,
 ) -> None:
     """Run every export of a multi-export file; exit with the worst of their exit codes.
 
@@ -136,6 +157,8 @@ def run_file(
     from exportctl.request.configfile import load_config
 
     label = str(file)
+    fmt = choose_format(output_format, json_flag=json_output)
+    document = json_contract.begin(ctx, "run") if fmt == "json" else None
     config = load_config(file)
     if not runfile.is_multi(config):
         raise ConfigError(
@@ -145,9 +168,8 @@ def run_file(
         )
     entries, problems = runfile.read_multi(label, config)
     if problems:
-        print_problems(problems, file)
-        raise typer.Exit(2)
-    chosen = runfile.select(entries, only or [])
+        _refuse(ctx, problems, file, document)
+    chosen = [_overridden(entry, force=force, output_dir=output_dir) for entry in runfile.select(entries, only or [])]
     # Every target is checked before anything is submitted: a missing directory or an existing file of
     # the fifth export must not be found after the first four have run.
     planned: list[batch.PlannedEntry] = []
@@ -156,19 +178,62 @@ def run_file(
             planned.append(batch.PlannedEntry(entry, planning.plan(entry.request, entry.options)))
         except UsageError as error:
             where = f"{label}:{entry.line}" if entry.line is not None else label
-            problems.append(runfile.Problem(label, entry.line, f"{where}: {entry.name}: {error.message}"))
+            message = f"{where}: {entry.name}: {error.message}"
+            if "already exists" in error.message:
+                message += f" Rerun with: exportctl run {shlex.quote(label)} --force (or --output-dir DIR)"
+            problems.append(runfile.Problem(label, entry.line, message))
     if problems:
-        print_problems(problems, file)
-        raise typer.Exit(2)
+        _refuse(ctx, problems, file, document)
 
     results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
-    if json_output:
-        write_json(json.dumps([result.summary() for result in results]))
-    else:
-        _print_table(results)
     code = batch.worst_exit_code(results)
+    if document is not None:
+        json_contract.emit(ctx, document | _run_fields(results, code))
+    else:
+        _print_table(results, fmt)
     if code:
         raise typer.Exit(code)
+
+
+def _overridden(entry: Entry, *, force: bool, output_dir: str | None) -> Entry:
+    """The entry with the command line's --force and --output-dir over the file's own."""
+    if not force and output_dir is None:
+        return entry
+    run_options = replace(
+        entry.options,
+        force=entry.options.force or force,
+        output_dir=output_dir if output_dir is not None else entry.options.output_dir,
+    )
+    return replace(entry, options=run_options)
+
+
+def _refuse(ctx: typer.Context, problems: list[Problem], file: Path, document: dict[str, Any] | None) -> NoReturn:
+    print_problems(problems, file)
+    if document is not None:
+        count = len(problems)
+        document |= {"exit_code": 2, "error": f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was run."}
+        document["hint"] = f"Check the file with: exportctl validate {file}"
+        json_contract.emit(ctx, document)
+    raise typer.Exit(2)
+
+
+def entry_document(result: EntryResult) -> dict[str, Any]:
+    """One export of a run in the contract's keys; `result` says how the run treated it, `name` which it is."""
+    summary = result.summary()
+    fields = {key: summary.get(key) for key in json_contract.CONTRACT_KEYS if key not in ("object", "status")}
+    fields["status"] = summary.get("export_status")
+    return json_contract.blank(result.command, **fields) | {"name": result.name, "result": result.status}
+
+
+def _run_fields(results: list[EntryResult], code: int) -> dict[str, Any]:
+    exports = [entry_document(result) for result in results]
+    failed = [entry["name"] for entry in exports if entry["exit_code"]]
+    fields: dict[str, Any] = {"exit_code": code, "exports": exports}
+    if failed:
+        fields["error"] = f"{len(failed)} of {len(exports)} exports failed: {', '.join(failed)}."
+    for key in ("bytes", "rows", "api_calls"):
+        fields[key] = sum(entry[key] or 0 for entry in exports)
+    return fields
 
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
@@ -188,15 +253,9 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
         )
 
 
-def _print_table(results: list[EntryResult]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="exportctl run", title_justify="left")
-    for column in SUMMARY_COLUMNS:
-        # Folded, never cut with an ellipsis: a log without a terminal is 80 columns wide.
-        table.add_column(column, justify="right" if column in ("rows", "bytes", "seconds") else "left", overflow="fold")
+def _print_table(results: list[EntryResult], fmt: str) -> None:
+    table = Rows(SUMMARY_COLUMNS, title="exportctl run", whole=("name", "output"), right=("rows", "bytes", "seconds"))
     for result in results:
         summary = result.summary()
-        table.add_row(*("" if summary.get(column) is None else str(summary[column]) for column in SUMMARY_COLUMNS))
-    Console(highlight=False).print(table)
+        table.add(*(summary.get(column) for column in SUMMARY_COLUMNS))
+    table.print(fmt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -10,6 +11,7 @@ import typer
 from exportctl.cli import options
 from exportctl.cli.completion_sources import complete_object
 from exportctl.cli.console import write_json
+from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.schema import EXPORT_OBJECTS, ExportObject, lookup
 
 
@@ -41,34 +43,37 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
     }
 
 
-def _render(obj: ExportObject) -> None:
-    from rich.table import Table
-
-    from exportctl.cli.console import out_console
-
-    fields = Table(title=f"{obj.command}: {obj.summary}", title_justify="left", expand=False)
-    for column in ("field", "type", "default", "description"):
-        fields.add_column(column, overflow="fold")
+def _render(obj: ExportObject, fmt: str) -> None:
+    fields = Rows(("field", "type", "default", "description"), title=f"{obj.command}: {obj.summary}", whole=("field",))
     for field in obj.fields:
         values = f" Values: {', '.join(field.values)}." if field.values else ""
-        fields.add_row(
+        fields.add(
             field.name, field.type.value, "yes" if field.name in obj.default_fields else "", field.description + values
         )
-    out_console().print(fields)
+    fields.print(fmt)
+    notes = [f"Orders: {', '.join(obj.orders)}"]
     if obj.field_prefixes:
-        out_console().print(f"Also accepted: {', '.join(p + 'X' for p in obj.field_prefixes)}")
-    out_console().print(f"Orders: {', '.join(obj.orders)}")
-    filters = Table(title="filters", title_justify="left")
-    for column in ("filter", "type", "description"):
-        filters.add_column(column, overflow="fold")
+        notes.insert(0, f"Also accepted: {', '.join(p + 'X' for p in obj.field_prefixes)}")
+    filters = Rows(("filter", "type", "description"), title="filters", whole=("filter",))
     for flt in obj.filters:
         values = f" Values: {', '.join(flt.values)}." if flt.values else ""
-        filters.add_row(flt.name, flt.type.value, flt.description + values)
-    out_console().print(filters)
+        filters.add(flt.name, flt.type.value, flt.description + values)
+    after = []
     if obj.filter_prefixes:
-        out_console().print(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
-    for scope in obj.scopes:
-        out_console().print(f"--{scope.option}: {scope.help} (POST {scope.path})")
+        after.append(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
+    after += [f"--{scope.option}: {scope.help} (POST {scope.path})" for scope in obj.scopes]
+    # Off a terminal the sections are separated by an empty line, each table with its own header row.
+    _lines(notes, fmt)
+    filters.print(fmt)
+    _lines(after, fmt)
+
+
+def _lines(lines: list[str], fmt: str) -> None:
+    if not lines:
+        return
+    text = "\n".join(lines)
+    sys.stdout.write(("\n" + text + "\n\n") if fmt == "tsv" else (text + "\n"))
+    sys.stdout.flush()
 
 
 def schema(
@@ -81,23 +86,23 @@ def schema(
         ),
     ] = None,
     json_output: options.JsonOutput = False,
+    output_format: OutputFormat = None,
 ) -> None:
     """Show the fields (with descriptions), orders and filters of an exported object."""
+    fmt = choose_format(output_format, json_flag=json_output)
     selected = [lookup(name)] if name else list(EXPORT_OBJECTS)
-    if json_output:
+    if fmt == "json":
         document: Any = _as_dict(selected[0]) if name else [_as_dict(obj) for obj in selected]
         write_json(json.dumps(document, indent=2))
         return
     if name is None:
-        from rich.table import Table
-
-        from exportctl.cli.console import out_console
-
-        table = Table(title="Exported objects (exportctl schema OBJECT for the details)", title_justify="left")
-        for column in ("object", "exported_object", "fields", "default fields"):
-            table.add_column(column, overflow="fold")
+        table = Rows(
+            ("object", "exported_object", "fields", "default fields"),
+            title="Exported objects (exportctl schema OBJECT for the details)",
+            whole=("object", "exported_object"),
+        )
         for obj in selected:
-            table.add_row(obj.command, obj.exported_object, str(len(obj.fields)), ",".join(obj.default_fields))
-        out_console().print(table)
+            table.add(obj.command, obj.exported_object, len(obj.fields), ",".join(obj.default_fields))
+        table.print(fmt)
         return
-    _render(selected[0])
+    _render(selected[0], fmt)

@@ -49,6 +49,8 @@ def http_timeout() -> tuple[float, float]:
 class Session:
     client: ApiClient
     reporter: Reporter
+    # The created_at span of the embedded sandbox's records (--sandbox), to explain an empty export.
+    data_range: tuple[str, str] | None = None
 
 
 @contextmanager
@@ -60,6 +62,7 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
 
     state = app_state(ctx)
     quiet = state.quiet if quiet is None else quiet
+    data_range: tuple[str, str] | None = None
     with ExitStack() as stack:
         if state.sandbox:
             from exportctl.sandbox import Sandbox, Timing
@@ -69,6 +72,7 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
             )
             if not quiet:
                 print_info(f"Started an embedded sandbox at {sandbox.base_url} for this command.")
+            data_range = sandbox.data_range()
             settings = Settings(
                 base_url=sandbox.base_url,
                 app_id=sandbox.app_id,
@@ -85,8 +89,24 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
                 profile=state.profile,
                 warn=print_warning,
             )
-        reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
+        reporter: Reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
+        if quiet and state.verbose and not state.quiet:
+            # list, status, delete and run show no progress of their own, but --verbose still logs HTTP.
+            from exportctl.cli.reporters import PlainReporter
+
+            reporter = PlainReporter(err_console().file, verbose=True)
         stack.enter_context(reporter)
         client = ApiClient(settings, on_event=reporter, timeout=http_timeout())
         stack.callback(client.close)
-        yield Session(client=client, reporter=reporter)
+        yield Session(client=client, reporter=reporter, data_range=data_range)
+
+
+def say_if_empty(session: Session, rows: int | None) -> None:
+    """One line when an export saved no records: the filters matched nothing (and what the sandbox holds)."""
+    if rows != 0:
+        return
+    line = "The export has no rows: the filters matched no records."
+    if session.data_range is not None:
+        start, end = session.data_range
+        line += f" The sandbox's records were created from {start} to {end}."
+    print_info(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import typer
 
@@ -19,6 +20,9 @@ class AppState:
     quiet: bool = False
     verbose: bool = False
     sandbox: bool = False
+    # The pending `--json` document (cli/json_contract.py): printed with the error if the command fails.
+    json_document: dict[str, Any] | None = None
+    json_started: float | None = None
 
 
 def app_state(ctx: typer.Context) -> AppState:

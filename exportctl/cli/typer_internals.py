@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from typer._completion_classes import completion_init
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
-__all__ = ["TyperGroup", "click_usage_error", "completion_script_for", "register_completion_classes"]
+__all__ = ["TyperCommand", "TyperGroup", "click_usage_error", "completion_script_for", "register_completion_classes"]
 
 
 def register_completion_classes() -> None:

@@ -92,6 +92,17 @@ class PlannedEntry:
     plan: Plan
 
 
+def resume_hint(item: PlannedEntry, export_id: str) -> str:
+    """What finishes an export the run left: wait for it, then download it into its own target."""
+    hint = f"exportctl wait {export_id}"
+    options = item.plan.options
+    if not options.wait or options.split_by or options.incremental:
+        return hint  # no single file to fetch: a split or incremental export is resumed by running it again
+    from exportctl.jobs.download import resume_command
+
+    return f"{hint} && {resume_command(export_id, item.plan.target_for(export_id))}"
+
+
 def worst_exit_code(results: Sequence[EntryResult]) -> int:
     """The run's exit code: 0 when nothing failed, else the highest-ranked code (EXIT_CODE_RANKING)."""
     codes = {result.exit_code for result in results if result.exit_code}
@@ -186,7 +197,7 @@ def run_entries(
         with tracker.lock:
             result.export_id = tracker.export_ids.get(index)
             if result.status == INTERRUPTED and result.export_id and not result.hint:
-                result.hint = f"exportctl wait {result.export_id}"
+                result.hint = resume_hint(item, result.export_id)
         return result
 
     def worker() -> None:
@@ -237,7 +248,7 @@ def _results(planned: Sequence[PlannedEntry], tracker: _Tracker, *, stopped: boo
                         INTERRUPTED,
                         exit_code=int(ExitCode.INTERRUPTED),
                         error="Interrupted while running.",
-                        hint=f"exportctl wait {export_id}" if export_id else "exportctl list",
+                        hint=resume_hint(item, export_id) if export_id else "exportctl list",
                         export_id=export_id,
                         seconds=now - tracker.started[index],
                     )

@@ -181,6 +181,13 @@ class _WriteBehind:
                 self._error = exc
 
 
+def resume_command(export_id: str, target: Target) -> str:
+    """The command that continues this download into the same file (and its `.part`)."""
+    import shlex
+
+    return f"exportctl download {export_id} -o {shlex.quote(str(target))}"
+
+
 def download_export(
     client: ApiClient,
     export: dict[str, Any],
@@ -207,7 +214,7 @@ def download_export(
     download with a `header` starts over from byte 0 instead of continuing.
     """
     export_id = str(export.get("id"))
-    hint = f"exportctl download {export_id}"
+    hint = resume_command(export_id, target)
     status = export.get("status")
     if status != DONE:
         raise UsageError(

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exportctl.client.api import ApiClient
-from exportctl.errors import InterruptedByUser, NetworkError, UsageError
+from exportctl.errors import ExportctlError, InterruptedByUser, NetworkError, UsageError
 from exportctl.events import EventHandler, Submitted, ignore_event
 from exportctl.files.targets import Target, check_target
-from exportctl.jobs.download import DownloadResult, download_export
+from exportctl.jobs.download import DownloadResult, download_export, resume_command
 from exportctl.jobs.poll import poll_until_done
 from exportctl.request.model import ExportRequest
 
@@ -101,7 +101,14 @@ def run_export(
                 f"The export {export_id} was created; save it elsewhere with: exportctl download {export_id} -o PATH"
             )
             raise
-        export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
+        try:
+            export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
+        except ExportctlError as exc:
+            # The hint names the target too: waiting alone would leave the file to be fetched by hand.
+            wait_hint = f"exportctl wait {export_id}"
+            if exc.hint is not None and exc.hint.endswith(wait_hint):
+                exc.hint += f" && {resume_command(export_id, resolved)}"
+            raise
         download = download_export(
             client, export, resolved, on_event=on_event, force=force, sleep=sleep, clock=clock, header=header
         )

@@ -29,7 +29,7 @@ from typing import Any
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.api_filters import api_junction, validate_api_filters
 from exportctl.request.configfile import KeyLocator, KeyPath, check_keys
-from exportctl.request.durations import parse_duration
+from exportctl.request.durations import check_timeout, parse_duration
 from exportctl.request.filters import Condition, build_filters, merge_conditions, parse_expression, validate_junction
 from exportctl.request.model import (
     CONFIG_KEYS,
@@ -144,13 +144,14 @@ def _timeout(flag: str | float | None, config: Mapping[str, Any], at: KeyLocator
     if isinstance(flag, int | float):
         if flag < 0:
             raise UsageError(f"--timeout: {flag} seconds is negative.")
-        return float(flag)
+        return check_timeout(float(flag), "--timeout")
     if flag is not None:
-        return parse_duration(flag, "--timeout")
+        return check_timeout(parse_duration(flag, "--timeout"), "--timeout")
     value = config.get("timeout")
     if value is None:
         return None
-    return parse_duration(_text(value, at(("timeout",))), at(("timeout",)))
+    where = at(("timeout",))
+    return check_timeout(parse_duration(_text(value, where), where), where)
 
 
 def _headers(flag: str | None, config: Mapping[str, Any], at: KeyLocator) -> str | None:

@@ -56,3 +56,13 @@ def _invalid(text: str, where: str | None, reason: str | None = None) -> UsageEr
     at = f"{where}: " if where else ""
     why = f"{reason}; " if reason else ""
     return UsageError(f"{at}Invalid duration '{text}': {why}expected {DURATION_FORMS}.")
+
+
+def check_timeout(seconds: float, where: str) -> float:
+    """`seconds` as a --timeout: more than 0, since 0 would submit an export and give up at once."""
+    if seconds <= 0:
+        raise UsageError(
+            f"{where}: a timeout of 0 would give up as soon as the export is submitted.",
+            hint="Give a duration such as 90s, 15m or 2h, or leave --timeout out to wait without a limit.",
+        )
+    return seconds

@@ -104,6 +104,11 @@ class Sandbox:
             shown = f"[{shown}]"
         return f"http://{shown}:{port}"
 
+    def data_range(self) -> tuple[str, str]:
+        """The `created_at` span of the generated records, as ISO instants: from HISTORY_DAYS before `as_of`."""
+        end = generator.anchor_ms(self.as_of)
+        return generator.iso_ms(end - generator.HISTORY_DAYS * generator.DAY_MS), generator.iso_ms(end)
+
     @property
     def headers(self) -> dict[str, str]:
         """The authentication headers the sandbox accepts."""

@@ -62,7 +62,8 @@ def test_status_shows_the_parameters_and_masks_the_download_token(cli: Cli) -> N
     assert "GIFT_VOUCHER" in result.stdout
     assert "token=***" in result.stdout
     raw = json.loads(cli("status", export_id, "--json").stdout)
-    assert raw["result"]["url"].startswith("http") and "token=" in raw["result"]["url"]
+    assert raw["status"] == "DONE" and raw["export_id"] == export_id
+    assert raw["export"]["result"]["url"].startswith("http") and "token=" in raw["export"]["result"]["url"]
 
 
 def test_list_as_table_and_json(cli: Cli) -> None:
@@ -71,7 +72,7 @@ def test_list_as_table_and_json(cli: Cli) -> None:
     assert table.exit_code == 0
     assert export_id in table.stdout
     listed = json.loads(cli("list", "--limit", "5", "--order", "-created_at", "--json").stdout)
-    assert listed["object"] == "list" and len(listed["exports"]) <= 5
+    assert listed["object"] == "list" and len(listed["exports"]) <= 5 and listed["rows"] == len(listed["exports"])
     assert listed["exports"][0]["id"] == export_id
 
 

@@ -43,13 +43,13 @@ def recipes(export_id: str, work: Path) -> dict[str, list[list[str]]]:
     single = work / "one.yaml"
     single.write_text("exported_object: voucher\nparameters:\n  fields: [code]\n", encoding="utf-8")
     found: dict[str, list[list[str]]] = {obj.command: [[obj.command, "--no-wait"]] for obj in EXPORT_OBJECTS}
-    found["voucher"] = [["voucher", "-o", "v.csv"], ["voucher", "--json", "-o", "-"]]
+    found["voucher"] = [["voucher", "-o", "v.csv"], ["voucher", "--json", "-o", "v2.csv"], ["voucher", "-o", "-"]]
     found.update(
         {
             "list": [["list"], ["list", "--json"]],
             "status": [["status", export_id], ["status", export_id, "--json"]],
             "wait": [["wait", export_id], ["wait", export_id, "--json"]],
-            "download": [["download", export_id, "-o", "d.csv"], ["download", export_id, "-o", "-", "--json"]],
+            "download": [["download", export_id, "-o", "d.csv"], ["download", export_id, "-o", "d2.csv", "--json"]],
             "delete": [["delete", export_id]],
             "run": [["run", str(config)]],  # two exports, in one process
             "validate": [["validate", str(config), str(single)]],

@@ -38,6 +38,8 @@ def test_only_typer_internals_imports_private_typer_modules() -> None:
 def test_each_internal_still_does_its_job() -> None:
     assert issubclass(typer_internals.click_usage_error(), Exception)
     assert issubclass(typer_internals.TyperGroup, object) and hasattr(typer_internals.TyperGroup, "resolve_command")
+    # cli/global_options.py lists the root's options after a command's own through this method.
+    assert callable(getattr(typer_internals.TyperCommand, "format_options", None))
     typer_internals.register_completion_classes()
     script = typer_internals.completion_script_for(
         prog_name="exportctl", complete_var="_EXPORTCTL_COMPLETE", shell="zsh"

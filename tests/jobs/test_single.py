@@ -317,7 +317,7 @@ def test_ctrl_c_while_downloading_keeps_the_part(
 
     with pytest.raises(InterruptedByUser) as caught:
         download_export(client, export, target, on_event=interrupt_midway, chunk_size=SMALL_CHUNK)
-    assert caught.value.hint == f"exportctl download {export['id']}"
+    assert caught.value.hint == f"exportctl download {export['id']} -o {target}"  # continues into the same file
     assert not target.exists()
     kept, expected = part_path(target).read_bytes(), sandbox_file(sandbox, export["id"])
     assert 2 * SMALL_CHUNK <= len(kept) < len(expected)

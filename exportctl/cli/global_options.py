@@ -1,0 +1,58 @@
+"""The root's global options, accepted after the subcommand too and listed under every command's help.
+
+`exportctl voucher --quiet` and `exportctl run nightly.yaml --profile prod` mean what
+`exportctl --quiet voucher` means: each subcommand carries a hidden copy of every root option whose
+callback writes the value given into the same `AppState` the root callback filled.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from exportctl.cli.state import app_state
+from exportctl.cli.typer_internals import TyperCommand
+
+GLOBAL_SECTION = "Global options"
+
+
+def _given(ctx: Any, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
+
+
+def _store(ctx: Any, param: Any, value: Any) -> Any:
+    if param.name is not None and _given(ctx, param.name):
+        setattr(app_state(ctx), param.name, value)
+    return value
+
+
+class GlobalOptionsCommand(TyperCommand):
+    """A subcommand that lists the root's options under "Global options" in its help."""
+
+    global_params: Sequence[Any] = ()
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        super().format_options(ctx, formatter)
+        records = [record for param in self.global_params if (record := param.get_help_record(ctx)) is not None]
+        if records:
+            with formatter.section(GLOBAL_SECTION):
+                formatter.write_dl(records)
+
+
+def add_global_options(command: Any, root_params: Sequence[Any]) -> Any:
+    """Give `command` a hidden copy of each root option (once), parsed into the invocation's AppState."""
+    if getattr(command, "global_params", ()):
+        return command
+    taken = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    chosen = [param for param in root_params if param.name != "help" and not taken & {*param.opts}]
+    for param in chosen:
+        hidden = copy.copy(param)
+        hidden.hidden = True
+        hidden.expose_value = False
+        if param.name != "version":  # --version keeps its own eager callback
+            hidden.callback = _store
+        command.params.append(hidden)
+    command.global_params = chosen
+    return command

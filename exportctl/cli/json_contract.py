@@ -1,0 +1,104 @@
+"""The one `--json` contract: one object on standard output for every outcome, with the same keys.
+
+Every command that takes `--json` starts its document with `begin` (so that a failure still prints
+one, from `cli/app.py`), fills it as it learns, and prints it with `emit`. The keys of CONTRACT_KEYS are
+always there, null where they do not apply; a command may add its own after them (`exports` for
+`list` and `run`, `export` for `status` and `wait`, `deleted` for `delete`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from exportctl.cli.console import write_json
+from exportctl.cli.state import app_state
+from exportctl.errors import ExportctlError
+
+if TYPE_CHECKING:
+    from exportctl.events import Event, EventHandler
+
+CONTRACT_KEYS = (
+    "export_id",
+    "object",
+    "exported_object",
+    "status",
+    "exit_code",
+    "error",
+    "hint",
+    "output",
+    "bytes",
+    "rows",
+    "sha256",
+    "seconds",
+    "api_calls",
+)
+
+
+def blank(command: str, **values: Any) -> dict[str, Any]:
+    """A document of `command` with every contract key, null unless given; exit_code 0."""
+    document: dict[str, Any] = dict.fromkeys(CONTRACT_KEYS)
+    document |= {"object": command, "exit_code": 0}
+    document |= values
+    return document
+
+
+def begin(ctx: typer.Context, command: str, **values: Any) -> dict[str, Any]:
+    """Start the `--json` document of this invocation; a failure from now on prints it with the error."""
+    document = blank(command, **values)
+    state = app_state(ctx)
+    state.json_document = document
+    state.json_started = time.monotonic()
+    return document
+
+
+def _finish(document: dict[str, Any], started: float | None) -> dict[str, Any]:
+    if document.get("seconds") is None and started is not None:
+        document["seconds"] = round(time.monotonic() - started, 3)
+    return document
+
+
+def emit(ctx: typer.Context, document: dict[str, Any]) -> None:
+    """Print the document; it is no longer pending, so nothing prints a second one."""
+    state = app_state(ctx)
+    write_json(json.dumps(_finish(document, state.json_started)))
+    state.json_document = None
+
+
+def emit_failure(ctx: typer.Context, error: ExportctlError | None, *, exit_code: int) -> None:
+    """If a `--json` document is pending, print it with the error that ended the command."""
+    state = app_state(ctx)
+    document = state.json_document
+    if document is None:
+        return
+    document["exit_code"] = exit_code
+    if error is not None:
+        document["error"] = error.message
+        document["hint"] = error.hint
+    emit(ctx, document)
+
+
+def outcome_fields(summary: dict[str, Any]) -> dict[str, Any]:
+    """An `ExportOutcome.summary()` in the contract's names: its `object` is the exported object."""
+    fields = dict(summary)
+    fields["exported_object"] = fields.pop("object", None)
+    return fields
+
+
+def tracking(document: dict[str, Any], on_event: EventHandler) -> EventHandler:
+    """`on_event`, noting in `document` the export id and the last status seen, for a failure's JSON."""
+    from exportctl.events import Polled, StatusChanged, Submitted
+
+    def handle(event: Event) -> None:
+        if isinstance(event, Submitted):
+            document["export_id"] = event.export_id
+            document["status"] = "SCHEDULED"
+        elif isinstance(event, StatusChanged | Polled):
+            document["export_id"] = event.export_id
+            document["status"] = event.status
+        on_event(event)
+
+    return handle
