@@ -99,6 +99,10 @@ def test_dev_stdout_works_like_a_dash(cli: Cli, isolated: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "Code"
     assert list(isolated.iterdir()) == []
+    # Like -o -, it cannot share standard output with the --json summary.
+    with_json = cli("voucher", "--fields", "code", "-o", "/dev/stdout", "--json")
+    assert with_json.exit_code == ExitCode.USAGE, with_json.output
+    assert "--json and -o - both write to standard output" in collapsed(with_json.stderr)
 
 
 # --- 5. planted symlinks are never written through ----------------------------------------------------------
@@ -249,7 +253,7 @@ def test_run_parallel_with_two_exports_sharing_one_state_file_does_not_lock_itse
     )
     result = cli("run", "nightly.yaml", "--parallel", "2", "--json")
     assert result.exit_code == 0, result.output
-    assert [item["exit_code"] for item in json.loads(result.stdout)] == [0, 0]
+    assert [item["exit_code"] for item in json.loads(result.stdout)["exports"]] == [0, 0]
     assert len(json.loads((isolated / "state.json").read_text())["exports"]) == 2
 
 
