@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from exportctl.sandbox import dbfile, generator, tables
+from exportctl.sandbox import dbfile, generator, records, tables
 
 # Bumped whenever the generator's output changes, so an existing --db file is rebuilt.
 GENERATOR_VERSION = "2"
@@ -31,7 +31,7 @@ class Store:
         self.path = Path(path)
         self.seed = seed
         self.scale = scale
-        self.as_of = as_of if as_of is not None else generator.today_utc()
+        self.as_of = as_of if as_of is not None else records.today_utc()
         self.generation_seconds = 0.0
         self.reused = False
         # Why an existing sandbox file was regenerated (None when it was new or reused), for the CLI to say.
@@ -54,7 +54,7 @@ class Store:
         wanted = {
             "seed": str(self.seed),
             "scale": repr(float(self.scale)),
-            "as_of": generator.as_of_text(self.as_of),
+            "as_of": records.as_of_text(self.as_of),
             "version": GENERATOR_VERSION,
         }
         found = dbfile.inspect(self.path)
@@ -75,7 +75,7 @@ class Store:
             for statement in tables.create_statements():
                 conn.execute(statement)
             conn.execute("BEGIN")
-            generator.Generator(self.seed, anchor_ms=generator.anchor_ms(self.as_of)).generate(conn, self.scale)
+            generator.Generator(self.seed, anchor_ms=records.anchor_ms(self.as_of)).generate(conn, self.scale)
             for statement in tables.INDEX_STATEMENTS:
                 conn.execute(statement)
             conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(wanted.items()))
@@ -176,11 +176,11 @@ class _Additions:
 
     def __init__(self, store: Store, conn: sqlite3.Connection, round_: int) -> None:
         self.conn = conn
-        self.now = generator.now_ms()
+        self.now = records.now_ms()
         gen = generator.Generator(store.seed, anchor_ms=self.now)
         gen.rng = random.Random(f"add-{store.seed}-{round_}-{self.now}")
         gen.rollbacks = False
-        gen._order_seq = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+        gen.order_seq = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
         for cat_id, name in conn.execute("SELECT id, name FROM categories ORDER BY rowid"):
             gen.categories.append((cat_id, name))
         for row in conn.execute(
@@ -188,7 +188,7 @@ class _Additions:
             "FROM campaigns ORDER BY rowid"
         ):
             gen.campaigns.append(
-                generator.Campaign(
+                records.Campaign(
                     id=row[0],
                     name=row[1],
                     campaign_type=row[2],
@@ -208,11 +208,11 @@ class _Additions:
             customers.source_ids.append(source_id)
             customers.names.append(name)
             customers.created.append(_parse_ms(created))
-            customers.totals.append(generator.Totals())
+            customers.totals.append(records.Totals())
         self.gen = gen
-        self.batches = generator.Batches(conn, track_ids=True)
+        self.batches = records.Batches(conn, track_ids=True)
 
-    def _card(self, voucher_type: str) -> generator._CardState:
+    def _card(self, voucher_type: str) -> records.CardState:
         row = self.conn.execute(
             "SELECT id, code, voucher_type, campaign, campaign_id, is_referral_code, customer_id, "
             "gift_balance, loyalty_balance FROM vouchers WHERE voucher_type = ? ORDER BY rowid LIMIT 1 OFFSET ?",
@@ -225,16 +225,16 @@ class _Additions:
         voucher["gift_balance"], voucher["loyalty_balance"] = row[7], row[8]
         campaign = next((c for c in self.gen.campaigns if c.id == voucher["campaign_id"]), None)
         holder = self.gen.customers.ids.index(voucher["customer_id"]) if voucher["customer_id"] else None
-        return generator._CardState(voucher=voucher, campaign=campaign, holder=holder, expires_ms=None)
+        return records.CardState(voucher=voucher, campaign=campaign, holder=holder, expires_ms=None)
 
     def _offset(self, table: str, where: str, parameters: tuple[Any, ...]) -> int:
         total = self.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", parameters).fetchone()[0]
         return self.gen.rng.randrange(total) if total else 0
 
-    def _update_card(self, card: generator._CardState, column: str, balance: int) -> None:
+    def _update_card(self, card: records.CardState, column: str, balance: int) -> None:
         self.conn.execute(
             f"UPDATE vouchers SET {column} = ?, value = ?, updated_at = ? WHERE id = ?",
-            (balance, balance, generator.iso_ms(self.now), card.voucher["id"]),
+            (balance, balance, records.iso_ms(self.now), card.voucher["id"]),
         )
 
     def add(self, exported_object: str, n: int) -> list[str]:
@@ -256,24 +256,24 @@ class _Additions:
                 card = self._card("DISCOUNT_VOUCHER")
                 who = card.holder if card.holder is not None else gen.rng.randrange(len(gen.customers))
                 amount = gen.rng.randrange(10, 300) * 100 - 1
-                gen._redemption(batches, card, who, now, amount, None, discount=500)
+                gen.redemption(batches, card, who, now, amount, None, discount=500)
         elif exported_object == "publication":
             for _ in range(n):
                 card = self._card("DISCOUNT_VOUCHER")
-                gen._publication(
+                gen.publication(
                     batches, card.voucher, card.campaign, gen.rng.randrange(len(gen.customers)), now, "SUCCESS"
                 )
         elif exported_object == "voucher_transactions":
             for _ in range(n):
                 card = self._card("GIFT_VOUCHER")
                 balance = int(card.voucher["gift_balance"] or 0) + 1000
-                gen._transaction(batches, card, "CREDITS_ADDITION", 1000, balance, now, manual=True)
+                gen.transaction(batches, card, "CREDITS_ADDITION", 1000, balance, now, manual=True)
                 self._update_card(card, "gift_balance", balance)
         elif exported_object == "points_expiration":
             for _ in range(n):
                 card = self._card("LOYALTY_CARD")
                 balance = int(card.voucher["loyalty_balance"] or 0) + 100
-                gen._bucket(batches, card, 100, now)
+                gen.bucket(batches, card, 100, now)
                 self._update_card(card, "loyalty_balance", balance)
         batches.flush()
         return batches.ids.get(exported_object, [])
