@@ -39,6 +39,7 @@ class PlanOptions(TypedDict, total=False):
     junction: str | None
     voucher: str | None
     campaign: str | None
+    member: str | None
     config: str | Path | None
     output: str | Path | None
     output_dir: str | Path | None
@@ -63,7 +64,7 @@ class ExportResult:
     output: Path | Literal["-"] | None  # None when not waited for (wait=False)
     rows: int | None
     bytes: int | None
-    sha256: str | None  # of the CSV bytes as received
+    sha256: str | None  # of the saved CSV (a kind's filtered rows, a rewritten header row)
     seconds: float
     api_calls: int
     summary: dict[str, Any] = field(repr=False)  # the CLI's `--json` document, key for key
@@ -89,6 +90,7 @@ def plan(
     junction: str | None = None,
     voucher: str | None = None,
     campaign: str | None = None,
+    member: str | None = None,
     config: str | Path | None = None,
     output: str | Path | None = None,
     output_dir: str | Path | None = None,
@@ -129,6 +131,7 @@ def plan(
         junction=junction,
         voucher=voucher,
         campaign=campaign,
+        member=member,
         output=_text(output),
         output_dir=_text(output_dir),
         force=force,

@@ -93,11 +93,13 @@ class FilterField:
 
 @dataclass(frozen=True)
 class Scope:
-    """A per-resource endpoint that narrows an export to one voucher or campaign."""
+    """A per-resource endpoint that narrows an export to one voucher, campaign or loyalty card."""
 
-    option: str  # the CLI option: "voucher" or "campaign"
-    path: str  # the endpoint, with {value} standing for the option's value
+    option: str  # the CLI option: "voucher", "campaign" or "member"
+    path: str  # the endpoint, with {value} standing for the option's value (and {<along>} for the other's)
     help: str
+    along: str | None = None  # a second option given with this one, named in the path too
+    one_kind: bool = False  # the endpoint exports only the command's kind of transactions
 
 
 @dataclass(frozen=True)
@@ -511,6 +513,29 @@ _TRANSACTION_SCOPES = (
         "campaign", "/v1/campaigns/{value}/transactions/export", "Only the transactions of this campaign (ID or name)."
     ),
 )
+# The loyalty endpoints export loyalty cards' transactions only, so they need no row filter on `type`.
+_LOYALTY_SCOPES = (
+    _TRANSACTION_SCOPES[0],
+    Scope(
+        "campaign",
+        "/v1/loyalties/{value}/transactions/export",
+        "Only the transactions of this loyalty campaign (ID or name).",
+        one_kind=True,
+    ),
+    Scope(
+        "member",
+        "/v1/loyalties/members/{value}/transactions/export",
+        "Only the transactions of this loyalty card (code or ID); with --campaign, of that campaign's card.",
+        one_kind=True,
+    ),
+    Scope(
+        "member",
+        "/v1/loyalties/{campaign}/members/{value}/transactions/export",
+        "Only the transactions of this loyalty card of the --campaign.",
+        along="campaign",
+        one_kind=True,
+    ),
+)
 # What the API answers when `fields` is omitted; it names `status`, which no transaction table lists.
 _TRANSACTION_DEFAULTS = ("id", "type", "source_id", "status", "reason", "source", "balance", "amount", "created_at")
 _RELATED = _f(
@@ -521,7 +546,13 @@ _RELATED = _f(
 
 
 def _transactions(
-    command: str, summary: str, fields: tuple[Field, ...], *, kind: str | None, api_only: tuple[Field, ...] = ()
+    command: str,
+    summary: str,
+    fields: tuple[Field, ...],
+    *,
+    kind: str | None,
+    api_only: tuple[Field, ...] = (),
+    scopes: tuple[Scope, ...] = _TRANSACTION_SCOPES,
 ) -> ExportObject:
     """A `voucher_transactions` export: the three transaction commands differ only in their fields."""
     return ExportObject(
@@ -535,7 +566,7 @@ def _transactions(
         field_prefixes=(),
         filter_prefixes=(),
         api_only_fields=api_only,
-        scopes=_TRANSACTION_SCOPES,
+        scopes=scopes,
         kind=kind,
     )
 
@@ -553,6 +584,7 @@ LOYALTY_CARD_TRANSACTIONS = _transactions(
     "Point movements on loyalty cards (POINTS_* transactions).",
     (*_transaction_fields("loyalty card", LOYALTY_TRANSACTION_TYPES, "points"), _RELATED),
     kind="loyalty",
+    scopes=_LOYALTY_SCOPES,
 )
 VOUCHER_TRANSACTIONS = _transactions(
     "voucher-transactions",

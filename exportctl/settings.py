@@ -321,6 +321,13 @@ def _parse_profile(name: str, values: Any, where: str) -> dict[str, str]:
         _refuse_unknown(str(key), PROFILE_KEYS, where, prefix=f"profile '{name}': ")
         if value is None or isinstance(value, (dict, list, bool)):
             raise ConfigError(f"profile '{name}': '{key}' must be a string", path=where)
+        if key == "app_token" and not isinstance(value, str):
+            # YAML reads `0777` as 511 and `1e3` as 1000.0: the text sent would not be the key written.
+            raise ConfigError(
+                f"profile '{name}': 'app_token' must be a string, but YAML read it as the number {value!r}; "
+                "put the key in quotes (app_token: '0777')",
+                path=where,
+            )
         parsed[str(key)] = str(value)
     if "region" in parsed and "api_url" in parsed:
         raise ConfigError(f"profile '{name}': give either 'region' or 'api_url', not both", path=where)

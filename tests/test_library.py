@@ -171,3 +171,21 @@ def test_a_keyword_of_the_wrong_type_is_a_usage_error(keywords: dict[str, Any], 
         exportctl.plan("order", **keywords)
     assert caught.value.message == message
     assert caught.value.exit_code == 2
+
+
+def test_a_kinds_export_from_python_saves_only_its_kind_and_member_scopes_one_card(
+    environment: Path, pinned: Sandbox
+) -> None:
+    gift = exportctl.export("gift-card-transactions", output="gift.csv")
+    saved = (environment / "gift.csv").read_bytes()
+    rows = _rows(environment / "gift.csv")
+    assert gift.rows == len(rows) > 0 and gift.sha256 == hashlib.sha256(saved).hexdigest()
+    assert rows and all(row["Type"].startswith("CREDITS_") for row in rows)
+    code = pinned.store.rows(
+        "SELECT v.code FROM vouchers v JOIN voucher_transactions t ON t.voucher_id = v.id "
+        "WHERE v.voucher_type = 'LOYALTY_CARD' ORDER BY v.id LIMIT 1"
+    )[0][0]
+    card = exportctl.export("loyalty-card-transactions", member=code, fields=["id", "amount"], output="card.csv")
+    assert card.rows == len(_rows(environment / "card.csv")) > 0
+    planned = exportctl.plan("loyalty-card-transactions", member=code)
+    assert planned.requests[0][0] == f"/v1/loyalties/members/{code}/transactions/export"

@@ -21,7 +21,8 @@ from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 EXIT_CODES_HELP = (
     "Exit codes: 0 done, 1 unexpected, 2 usage or validation, 3 authentication, "
     "4 API rejected the request, 5 export ended in ERROR, 6 timed out waiting, "
-    "7 network failure after retries, 8 locked by another run, 130 interrupted."
+    "7 network failure after retries, 8 locked by another run, 130 interrupted (Ctrl-C), "
+    "143 SIGTERM, 129 SIGHUP."
 )
 
 
@@ -125,18 +126,57 @@ class ExportctlGroup(TyperGroup):
         from exportctl.cli.console import print_error
         from exportctl.cli.json_contract import emit_failure
 
+        received = _stop_on_signals()
         try:
             return super().invoke(ctx)
+        except typer.Exit as done:
+            # `run` ends with the worst exit code of its exports: 130 after a stop signal is 128 + N too.
+            raise typer.Exit(_signal_exit(received, done.exit_code)) from None
         except ExportctlError as error:
             emit_failure(ctx, error, exit_code=int(error.exit_code))
             print_error(error)
-            raise typer.Exit(int(error.exit_code)) from None
+            code = int(error.exit_code)
+            raise typer.Exit(_signal_exit(received, code)) from None
         except KeyboardInterrupt:
             from exportctl.cli.console import print_info
 
             emit_failure(ctx, None, exit_code=int(ExitCode.INTERRUPTED))
             print_info("Interrupted.")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+            raise typer.Exit(_signal_exit(received, int(ExitCode.INTERRUPTED))) from None
+
+
+# What systemd, cron wrappers and CI runners send to stop a job. They get the Ctrl-C treatment (the
+# domain's KeyboardInterrupt handling keeps partial data, releases locks and says how to resume), and the
+# exit status a shell reports for them: 128 + the signal's number (143 for SIGTERM, 129 for SIGHUP).
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def _stop_on_signals() -> list[int]:
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt in the main thread; the list fills with what arrived."""
+    import signal
+    import threading
+
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        return received
+
+    def stop(signum: int, frame: object) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            raise KeyboardInterrupt
+
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, stop)
+    return received
+
+
+def _signal_exit(received: list[int], code: int) -> int:
+    """The exit status: 128 + the stop signal when one ended the run, else `code`."""
+    if received and code == int(ExitCode.INTERRUPTED):
+        return 128 + received[0]
+    return code
 
 
 # Typer registers its bash/zsh/fish completion classes only when it adds --install-completion itself;

@@ -37,20 +37,27 @@ def print_error(error: ExportctlError) -> None:
     """Render an expected error once: one line naming the problem, then what to do about it."""
     from rich.markup import escape
 
-    err_console().print(f"[bold red]error:[/] {escape(error.message)}")
+    from exportctl.masking import printable
+
+    # Messages quote the server's ids, statuses and bodies: no markup, no terminal control from them.
+    err_console().print(f"[bold red]error:[/] {escape(printable(error.message))}")
     if error.hint:
-        err_console().print(error.hint, markup=False)
+        err_console().print(printable(error.hint), markup=False)
 
 
 def print_warning(text: str) -> None:
     from rich.markup import escape
 
-    err_console().print(f"[yellow]warning:[/] {escape(text)}")
+    from exportctl.masking import printable
+
+    err_console().print(f"[yellow]warning:[/] {escape(printable(text))}")
 
 
 def print_info(text: str) -> None:
-    """A plain line for a person, on standard error."""
-    sys.stderr.write(text + "\n")
+    """A plain line for a person, on standard error (control characters shown as escapes)."""
+    from exportctl.masking import printable
+
+    sys.stderr.write(printable(text) + "\n")
     sys.stderr.flush()
 
 

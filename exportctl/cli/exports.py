@@ -82,7 +82,8 @@ def _parameters(obj: ExportObject) -> list[inspect.Parameter]:
         return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
 
     per_object = {"fields": _fields_option(obj), "order": _order_option(obj), "filters": _filter_option(obj)}
-    per_object |= {scope.option: _scope_option(scope.option, scope.help) for scope in obj.scopes}
+    for scope in obj.scopes:  # an option with two endpoints (--member, alone or with --campaign): its first help
+        per_object.setdefault(scope.option, _scope_option(scope.option, scope.help))
     params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
     for option in OPTIONS:
         if option.name in SCOPE_OPTIONS and option.name not in per_object:

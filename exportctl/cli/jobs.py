@@ -12,7 +12,7 @@ from exportctl.cli import json_contract, options
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
-from exportctl.errors import UsageError, ValidationError
+from exportctl.errors import NetworkError, UsageError, ValidationError
 from exportctl.schema import LIST_ORDERS
 from exportctl.suggest import closest
 
@@ -53,10 +53,19 @@ def list_exports(
         document |= {"api_calls": calls, "rows": len(exports), "total": answer.get("total"), "exports": exports}
         json_contract.emit(ctx, document)
         return
-    exports = answer.get("exports", [])
-    title = f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}"
+    from rich.markup import escape
+
+    from exportctl.masking import printable
+
+    exports = answer.get("exports")
+    if not isinstance(exports, list):
+        raise NetworkError(f"The API's list of exports has no `exports` array: {printable(repr(exports))[:200]}")
+    # The title is read as markup by rich, and `total` is the server's.
+    title = escape(printable(f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}"))
     table = Rows(("id", "object", "status", "created", "channel"), title=title, whole=("id", "created"))
     for export in exports:
+        if not isinstance(export, dict):
+            export = {"id": export}
         table.add(*(export.get(key) for key in ("id", "exported_object", "status", "created_at", "channel")))
     table.print(fmt)
 
@@ -64,7 +73,7 @@ def list_exports(
 def status(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
     """Show one export: its object, status, parameters and (when DONE) that it can be downloaded."""
     from exportctl.cli.session import open_session
-    from exportctl.masking import mask_url
+    from exportctl.masking import mask_url, printable
 
     document = json_contract.begin(ctx, "status", export_id=export_id) if json_output else None
     with open_session(ctx, quiet=True) as session:
@@ -73,12 +82,16 @@ def status(ctx: typer.Context, export_id: options.ExportId, json_output: options
     if document is not None:
         json_contract.emit(ctx, document | _export_fields(export) | {"api_calls": calls, "export": export})
         return
-    typer.echo(f"{export.get('id')}  {export.get('exported_object')}  {export.get('status')}")
-    typer.echo(f"created: {export.get('created_at')}  channel: {export.get('channel')}")
-    typer.echo(f"parameters: {json.dumps(export.get('parameters') or {})}")
-    result = export.get("result") or {}
-    if result.get("url"):
-        typer.echo(f"file: {mask_url(str(result['url']))}  (exportctl download {export_id})")
+    lines = [
+        f"{export.get('id')}  {export.get('exported_object')}  {export.get('status')}",
+        f"created: {export.get('created_at')}  channel: {export.get('channel')}",
+        f"parameters: {json.dumps(export.get('parameters') or {})}",
+    ]
+    result = export.get("result")
+    if isinstance(result, dict) and result.get("url"):
+        lines.append(f"file: {mask_url(str(result['url']))}  (exportctl download {export_id})")
+    for line in lines:
+        typer.echo(printable(line))
 
 
 def wait(

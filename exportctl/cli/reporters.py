@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import IO
 
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -40,6 +41,7 @@ from exportctl.events import (
     StatusChanged,
     Submitted,
 )
+from exportctl.masking import printable
 
 
 def _human_bytes(size: int) -> str:
@@ -52,7 +54,15 @@ def _human_bytes(size: int) -> str:
 
 
 def describe(event: Event) -> str | None:
-    """The plain one-line text of an event, or None for events only the live view shows."""
+    """The plain one-line text of an event, or None for events only the live view shows.
+
+    Ids, statuses and URLs come from the server: the line shows their control characters as escapes.
+    """
+    text = _describe(event)
+    return None if text is None else printable(text)
+
+
+def _describe(event: Event) -> str | None:
     if isinstance(event, Submitted):
         return f"{event.export_id} submitted ({event.exported_object})"
     if isinstance(event, StatusChanged):
@@ -166,7 +176,7 @@ class LiveReporter:
         self._progress.stop()
 
     def _status(self, status: str) -> None:
-        description = f"[bold]{self._export_id}[/] {status}"
+        description = f"[bold]{escape(printable(self._export_id))}[/] {escape(printable(status))}"
         if self._wait_task is None:
             # total=None keeps the bar in its pulsing "unknown length" state while waiting.
             self._wait_task = self._progress.add_task(description, total=None)
@@ -195,7 +205,7 @@ class LiveReporter:
                 self._wait_task = None
             self._progress.console.print(describe(event), markup=False, highlight=False)
             self._download_task = self._progress.add_task(
-                f"[bold]{event.export_id}[/] downloading",
+                f"[bold]{escape(printable(event.export_id))}[/] downloading",
                 total=event.total_bytes,
                 completed=event.resumed_from,
                 download=True,

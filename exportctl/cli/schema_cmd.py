@@ -12,7 +12,7 @@ from exportctl.cli import options
 from exportctl.cli.completion_sources import complete_object
 from exportctl.cli.console import write_json
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
-from exportctl.schema import EXPORT_OBJECTS, ExportObject, lookup
+from exportctl.schema import EXPORT_OBJECTS, ExportObject, Scope, lookup
 
 
 def _as_dict(obj: ExportObject) -> dict[str, Any]:
@@ -39,8 +39,21 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
             for flt in obj.filters
         ],
         "filter_prefixes": list(obj.filter_prefixes),
-        "scopes": [{"option": f"--{scope.option}", "endpoint": scope.path} for scope in obj.scopes],
+        "scopes": [{"option": _scope_label(scope), "endpoint": scope.path} for scope in obj.scopes],
+        # A kind's command keeps its records by `type`, except behind the endpoints that give only its kind.
+        "kept_types": list(_kept_types(obj)),
+        "kind_endpoints": [_scope_label(scope) for scope in obj.scopes if scope.one_kind],
     }
+
+
+def _kept_types(obj: ExportObject) -> tuple[str, ...]:
+    found = obj.get_field("type") if obj.kind else None
+    return found.values if found is not None else ()
+
+
+def _scope_label(scope: Scope) -> str:
+    """`--member`, or `--campaign --member` for an endpoint that takes both."""
+    return f"--{scope.along} --{scope.option}" if scope.along else f"--{scope.option}"
 
 
 def _render(obj: ExportObject, fmt: str) -> None:
@@ -61,7 +74,11 @@ def _render(obj: ExportObject, fmt: str) -> None:
     after = []
     if obj.filter_prefixes:
         after.append(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
-    after += [f"--{scope.option}: {scope.help} (POST {scope.path})" for scope in obj.scopes]
+    after += [f"{_scope_label(scope)}: {scope.help} (POST {scope.path})" for scope in obj.scopes]
+    if obj.kind:
+        by_endpoint = [_scope_label(scope) for scope in obj.scopes if scope.one_kind]
+        unless = f" (with {' or '.join(by_endpoint)} the endpoint gives only them)" if by_endpoint else ""
+        after.append(f"Rows kept: type {', '.join(_kept_types(obj))}; needs the type field{unless}.")
     # Off a terminal the sections are separated by an empty line, each table with its own header row.
     _lines(notes, fmt)
     filters.print(fmt)

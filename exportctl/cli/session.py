@@ -22,6 +22,7 @@ DEMO_SEED = 7
 
 
 READ_TIMEOUT_ENV = "EXPORTCTL_READ_TIMEOUT"
+MAX_READ_TIMEOUT = 24 * 3600.0
 
 
 def http_timeout() -> tuple[float, float]:
@@ -40,8 +41,9 @@ def http_timeout() -> tuple[float, float]:
     if not raw:
         return CONNECT_TIMEOUT, READ_TIMEOUT
     seconds = parse_duration(raw, READ_TIMEOUT_ENV)
-    if seconds <= 0:
-        raise UsageError(f"{READ_TIMEOUT_ENV} must be more than 0 seconds, not '{raw}'.")
+    if not 0 < seconds <= MAX_READ_TIMEOUT:
+        # The socket layer cannot hold much more than this, and no server is worth a longer silence.
+        raise UsageError(f"{READ_TIMEOUT_ENV} must be more than 0 seconds and at most 24h, not '{raw}'.")
     return CONNECT_TIMEOUT, seconds
 
 

@@ -21,13 +21,14 @@ This module imports `requests` at the top; the CLI imports it only inside the co
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -49,11 +50,13 @@ from exportctl.client.retry import (
     full_jitter,
     int_header,
     surely_not_sent,
+    utc_clock,
 )
+from exportctl.client.trust import origin, trusted_origins
 from exportctl.errors import ApiError, NetworkError
 from exportctl.events import EventHandler, HttpExchange, Retrying, ignore_event
 from exportctl.masking import mask
-from exportctl.settings import Settings, download_base_for
+from exportctl.settings import Settings
 
 USER_AGENT = f"exportctl/{__version__}"
 
@@ -62,6 +65,10 @@ USER_AGENT = f"exportctl/{__version__}"
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
 DEFAULT_TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
+
+
+class UnreadableAnswer(NetworkError):
+    """A success status whose body is not the JSON object the API sends: a proxy's page, a cut-off body."""
 
 
 class _Session(requests.Session):
@@ -74,7 +81,7 @@ class _Session(requests.Session):
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-        if urlsplit(prepared_request.url or "").netloc.lower() not in self.trusted_hosts:
+        if origin(prepared_request.url or "") not in self.trusted_hosts:
             prepared_request.headers.pop("X-App-Id", None)
             prepared_request.headers.pop("X-App-Token", None)
 
@@ -110,7 +117,7 @@ class ApiClient:
         self.calls = 0
         self._secrets = (settings.app_token,)
         self._session = _Session()
-        self._session.trusted_hosts = _trusted_hosts(self.base_url)
+        self._session.trusted_hosts = trusted_origins(self.base_url)
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 
     @property
@@ -183,14 +190,14 @@ class ApiClient:
         try:
             data = response.json()
         except ValueError:
-            raise NetworkError(
+            raise UnreadableAnswer(
                 f"The API answered {method} {self._display(url, params)} with {response.status_code} "
                 f"but not with JSON ({response.headers.get('Content-Type', 'no content type')}): "
                 f"{body_snippet(response, self._secrets)}",
                 hint="Check the API base URL (--api-url or --region).",
             ) from None
         if not isinstance(data, dict):
-            raise NetworkError(
+            raise UnreadableAnswer(
                 f"The API answered {method} {self._display(url, params)} with JSON that is not an object: "
                 f"{body_snippet(response, self._secrets)}"
             )
@@ -310,11 +317,16 @@ class ApiClient:
         retry_after = response.headers.get("Retry-After")
         if retry_after:
             text = retry_after.strip()
+            seconds: float | None
             try:
-                return max(0.0, float(text))
+                seconds = float(text)
             except ValueError:
-                with contextlib.suppress(TypeError, ValueError, IndexError):
-                    return max(0.0, parsedate_to_datetime(text).timestamp() - self.wallclock())
+                seconds = None
+                with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
+                    seconds = parsedate_to_datetime(text).timestamp() - self.wallclock()
+            # `inf`, `nan` or `1e400` say nothing a wait can be based on; a huge finite one is refused below.
+            if seconds is not None and math.isfinite(seconds):
+                return max(0.0, seconds)
         retry_at = epoch_header(response.headers, "X-Rate-Limit-Retry")
         if retry_at is not None and response.status_code == 429:
             return max(0.0, retry_at - self.wallclock())
@@ -330,8 +342,8 @@ class ApiClient:
         if status == 429:
             when = ""
             if server_delay is not None:
-                resume = time.strftime("%H:%M:%S", time.localtime(self.wallclock() + server_delay))
-                when = f" The API allows the next call in {server_delay:.0f} s (at {resume})."
+                at = utc_clock(self.wallclock() + server_delay)
+                when = f" The API allows the next call in {server_delay:.0f} s (at {at})."
             return NetworkError(
                 f"{method} {shown}: the API's rate limit was reached ({text}).{when}",
                 hint="Wait for the limit to reset, then run the command again.",
@@ -365,19 +377,4 @@ class ApiClient:
         return mask(full, self._secrets)
 
     def _is_trusted(self, url: str) -> bool:
-        return urlsplit(url).netloc.lower() in self._session.trusted_hosts
-
-
-def _trusted_hosts(base_url: str) -> frozenset[str]:
-    """The hosts that may see the credentials: the API's, and its cluster's download host."""
-    api_host = urlsplit(base_url).netloc.lower()
-    hosts = {api_host}
-    download = download_base_for(base_url)
-    if download is not None:
-        hosts.add(urlsplit(download).netloc.lower())
-    labels = api_host.split(".")
-    # Dedicated clusters follow the same naming: <name>.api.voucherify.io -> <name>.download.voucherify.io.
-    if "api" in labels[:-2]:
-        index = labels.index("api")
-        hosts.add(".".join([*labels[:index], "download", *labels[index + 1 :]]))
-    return frozenset(hosts)
+        return origin(url) in self._session.trusted_hosts

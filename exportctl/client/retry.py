@@ -5,6 +5,7 @@ See `exportctl.client.api` for the rules; this module holds the numbers and the 
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Mapping
@@ -156,5 +157,20 @@ def epoch_header(headers: Mapping[str, str], name: str) -> float | None:
         number = float(value.strip())
     except ValueError:
         return None
+    if not math.isfinite(number):
+        return None
     # Tolerate milliseconds: no epoch in seconds reaches 10^11 for another three thousand years.
     return number / 1000 if number > 1e11 else number
+
+
+def utc_clock(epoch: float) -> str:
+    """When `epoch` is, for a person: `14:03:07 UTC`, with the date when it is not within a day from now."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromtimestamp(epoch, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return "a time too far ahead to show"
+    if abs(epoch - datetime.now(timezone.utc).timestamp()) < 86_400:
+        return moment.strftime("%H:%M:%S UTC")
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -87,24 +89,41 @@ def rewrite_first_line(
 
 
 def joined_rows(paths: list[Path], header: Callable[[bytes], bytes] | None) -> Iterator[bytes]:
-    """CSV files joined: one header row, then each file's records in order; DownloadError if headers differ."""
-    first: bytes | None = None
-    ending = b"\r\n"
-    for path in paths:
+    """CSV files joined: one header row, then each file's records in order.
+
+    Parts with the same header row are copied byte for byte. Parts whose columns differ (`metadata` is one
+    column per key present in the data) are joined by column name into the union of their columns: the
+    columns of the first part with records in its order, then every other column in order of first
+    appearance (part by part, left to right); each record is placed under its own headers and empty
+    elsewhere. A record with more cells than its part's header row cannot be placed and is a DownloadError,
+    never a misaligned row.
+    """
+    heads = [(path, _first_line(path)) for path in paths]
+    present = [(path, line) for path, line in heads if line]  # an empty part has no header and no records
+    if not present:
+        return
+    first = present[0][1]
+    stripped = first.rstrip(b"\r\n")
+    ending = first[len(stripped) :] or b"\r\n"
+    if all(line.rstrip(b"\r\n") == stripped for _, line in present):
+        yield from _copied(present, stripped + ending, ending, header)
+    else:
+        yield from _union(present, ending, header)
+
+
+def _first_line(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.readline()
+
+
+def _copied(
+    parts: list[tuple[Path, bytes]], row: bytes, ending: bytes, header: Callable[[bytes], bytes] | None
+) -> Iterator[bytes]:
+    """Parts with one header row: that row once, then every part's bytes after it, unchanged."""
+    yield header(row) if header is not None else row
+    for path, line in parts:
         with path.open("rb") as handle:
-            line = handle.readline()
-            if not line:
-                continue  # an empty part has no header and no records
-            stripped = line.rstrip(b"\r\n")
-            if first is None:
-                first = stripped
-                ending = line[len(stripped) :] or ending
-                row = stripped + ending
-                yield header(row) if header is not None else row
-            elif stripped != first:
-                raise DownloadError(
-                    f"{path.name} has another header row than the first window's; the windows cannot be joined."
-                )
+            handle.seek(len(line))
             last = b"\n"
             while block := handle.read(JOIN_CHUNK):
                 last = block[-1:]
@@ -112,6 +131,64 @@ def joined_rows(paths: list[Path], header: Callable[[bytes], bytes] | None) -> I
             if last != b"\n":
                 # A part whose last record has no line ending must not run into the next part's first record.
                 yield ending
+
+
+def _column_keys(cells: list[str]) -> list[tuple[str, int]]:
+    """Each column as (name, occurrence): a name the header repeats is matched occurrence by occurrence."""
+    seen: dict[str, int] = {}
+    keys = []
+    for cell in cells:
+        keys.append((cell, seen.get(cell, 0)))
+        seen[cell] = seen.get(cell, 0) + 1
+    return keys
+
+
+def _union(parts: list[tuple[Path, bytes]], ending: bytes, header: Callable[[bytes], bytes] | None) -> Iterator[bytes]:
+    """Parts with different header rows, joined by column name into the union of their columns."""
+    part_keys = [_column_keys(_cells(line)) for _, line in parts]
+    # A window without records has the columns of no metadata key: the first one with records leads.
+    lead = next((i for i, (path, line) in enumerate(parts) if path.stat().st_size > len(line)), 0)
+    union: dict[tuple[str, int], int] = {}
+    for keys in (part_keys[lead], *part_keys):
+        for key in keys:
+            union.setdefault(key, len(union))
+    terminator = ending.decode("ascii")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=terminator)
+    writer.writerow(name for name, _ in union)
+    row = out.getvalue().encode("utf-8")
+    yield header(row) if header is not None else row
+    out.seek(0)
+    out.truncate()
+    width = len(union)
+    for (path, _), keys in zip(parts, part_keys, strict=True):
+        places = [union[key] for key in keys]
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            for record in reader:
+                if not record:
+                    continue
+                if len(record) > len(places):
+                    raise DownloadError(
+                        f"{path.name}: record {reader.line_num} has {len(record)} cells but the header row names "
+                        f"{len(places)} columns; it cannot be placed under its headers."
+                    )
+                cells = [""] * width
+                for place, cell in zip(places, record, strict=False):
+                    cells[place] = cell
+                writer.writerow(cells)
+                if out.tell() >= JOIN_CHUNK:
+                    yield out.getvalue().encode("utf-8")
+                    out.seek(0)
+                    out.truncate()
+    if out.tell():
+        yield out.getvalue().encode("utf-8")
+
+
+def _cells(line: bytes) -> list[str]:
+    text = line.rstrip(b"\r\n").decode("utf-8-sig")
+    return next(csv.reader([text]), [])
 
 
 def digested(blocks: Iterator[bytes], digest: CsvDigest) -> Iterator[bytes]:

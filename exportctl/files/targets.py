@@ -28,6 +28,10 @@ STANDARD_OUTPUT_DEVICE = Path("/dev/stdout")
 
 # Export ids are `exp_...`; anything else in one is replaced so a hostile id cannot climb out of the directory.
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+# The longest file name most file systems allow, in bytes, less room for the names written next to the
+# target (`TARGET.part.json`, temporary files), so that a name that fits fails before anything is submitted.
+NAME_MAX = 255
+NAME_ROOM = 32
 
 
 def template_placeholders(template: str) -> set[str]:
@@ -82,9 +86,10 @@ def resolve_target(
     used = template_placeholders(chosen)
     if "id" in used and export_id is None:
         raise ValueError(f"the output template '{chosen}' needs the export id")
+    # `{object}` and `{id}` may come from the server (`exportctl download`): one safe name component each.
     values = {
-        "object": command,
-        "id": _UNSAFE_IN_NAME.sub("_", export_id or ""),
+        "object": _name_component(command, "object name") if "object" in used else "",
+        "id": _name_component(export_id or "", "export id") if "id" in used else "",
         "date": now.strftime("%Y-%m-%d"),
         "time": now.strftime("%H%M%S"),
     }
@@ -94,9 +99,33 @@ def resolve_target(
     path = Path(rendered).expanduser()
     if output_dir is not None and not path.is_absolute():
         path = Path(output_dir).expanduser() / path
+    _check_name_lengths(path)
     if path == STANDARD_OUTPUT_DEVICE:
         return STDOUT  # written like `-o -`: a rename onto it would replace the link, a write through a tty is fine
     return path
+
+
+def _name_component(value: str, what: str) -> str:
+    """`value` as one file-name component: unsafe characters replaced; UsageError for `.`, `..` or nothing."""
+    safe = _UNSAFE_IN_NAME.sub("_", value)
+    if not safe.strip("."):
+        raise UsageError(
+            f"The {what} {value!r} cannot name a file (it would be empty or point at a directory).",
+            hint="Choose the file name with --output.",
+        )
+    return safe
+
+
+def _check_name_lengths(path: Path) -> None:
+    """UsageError when a component of `path` is longer than file systems allow (with room for `.part.json`)."""
+    limit = NAME_MAX - NAME_ROOM
+    for part in path.parts:
+        size = len(part.encode("utf-8", "surrogateescape"))
+        if size > limit:
+            raise UsageError(
+                f"The file name {part[:40]}... is {size} bytes long; a name may have at most {limit} bytes.",
+                hint="Choose a shorter name with --output.",
+            )
 
 
 def check_directory(directory: Path) -> None:

@@ -226,8 +226,12 @@ def run_entries(
         stop.set()
     if stop.is_set():
         deadline = time.monotonic() + STOP_GRACE
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        try:
+            for thread in threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        except KeyboardInterrupt:
+            # A second Ctrl-C cuts the grace short; the results so far must still reach the summary.
+            pass
     return _results(planned, tracker, stopped=stop.is_set())
 
 

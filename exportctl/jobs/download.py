@@ -13,7 +13,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -40,6 +40,7 @@ from exportctl.events import (
 )
 from exportctl.files.atomic import AtomicWriter
 from exportctl.files.csv import CsvDigest, rewrite_first_line
+from exportctl.files.csv_rows import RowFilter
 from exportctl.files.opening import is_stream_target, open_stream_target
 from exportctl.files.targets import STDOUT, Target, check_target
 from exportctl.jobs.poll import DONE
@@ -201,6 +202,7 @@ def download_export(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     header: Callable[[bytes], bytes] | None = None,
+    rows: RowFilter | None = None,
 ) -> DownloadResult:
     """Save a DONE export's CSV at `target` (`"-"`: standard output), complete or not at all.
 
@@ -210,11 +212,20 @@ def download_export(
     over. A refused download token is answered by fetching the export once more for a fresh URL.
 
     `header` rewrites the CSV's first line (with its line ending) as it streams through; `sha256`, `bytes`
-    and `rows` then describe the saved bytes. The local offsets no longer match the server's, so a broken
-    download with a `header` starts over from byte 0 instead of continuing.
+    and `rows` then describe the saved bytes. `rows` filters the records the same way (a kind's
+    transactions). Either way the local offsets no longer match the server's, so a broken download then
+    starts over from byte 0 instead of continuing, and a `.part` of an earlier run is not continued.
     """
     export_id = str(export.get("id"))
-    hint = resume_command(export_id, target)
+    transformed = header is not None or rows is not None
+    command = resume_command(export_id, target)
+
+    def hint(prefix: str) -> str:
+        if rows is None:
+            return f"{prefix}: {command}" if prefix else command
+        # `exportctl download ID` saves every record; only the command that filtered saves the same file.
+        return f"Run the same command again ({command} would save every kind of transaction)."
+
     status = export.get("status")
     if status != DONE:
         raise UsageError(
@@ -237,7 +248,7 @@ def download_export(
         check_target(target, force)
         writer = AtomicWriter(target, key=export_id, force=force)
         sink = _FileSink(writer)
-        have = 0 if header is not None else writer.resumable_size()
+        have = 0 if transformed else writer.resumable_size()
     digest = CsvDigest()
     resumed_from: int | None = None
     refreshed_url = False
@@ -260,10 +271,12 @@ def download_export(
                     if not announced:
                         on_event(DownloadStarted(export_id, str(target), total, resumed_from=response.offset))
                         announced = True
-                    chunks = response.iter_bytes(chunk_size)
-                    growth = [0]  # how many bytes longer the rewritten header row is than the server's
+                    received = [0]  # the server's bytes, before any rewrite or filter
+                    chunks = _counted(response.iter_bytes(chunk_size), received)
+                    if rows is not None and response.offset == 0:
+                        chunks = rows(chunks)
                     if header is not None and response.offset == 0:
-                        chunks = rewrite_first_line(chunks, _measured(header, growth))
+                        chunks = rewrite_first_line(chunks, header)
                     # Reading, writing and hashing overlap: this thread reads and counts rows while a writer
                     # thread writes and hashes the previous chunks. Leaving the block waits for the writer.
                     with _WriteBehind(sink, digest) as behind:
@@ -276,9 +289,10 @@ def download_export(
                             digest.count(chunk)
                             behind.put(chunk)
                             on_event(DownloadProgress(export_id, digest.bytes, total))
-                    if total is not None and digest.bytes - growth[0] != total:
+                    got = received[0] if transformed else digest.bytes
+                    if total is not None and got != total:
                         raise DownloadError(
-                            f"The download ended after {digest.bytes} of {total} bytes "
+                            f"The download ended after {got} of {total} bytes "
                             f"(the connection closed before the server sent all it announced)."
                         )
                 sink.commit()
@@ -291,7 +305,7 @@ def download_export(
                 attempt -= 1
                 url = _result_url(client.get_export(export_id))
             except DownloadError as exc:
-                have = 0 if header is not None else sink.written()
+                have = 0 if transformed else sink.written()
                 if attempt >= attempts:
                     raise _kept(exc, writer, hint) from None
                 delay = full_jitter(rng, attempt, base=DOWNLOAD_RETRY_BASE, cap=DOWNLOAD_RETRY_CAP)
@@ -300,11 +314,11 @@ def download_export(
     except KeyboardInterrupt:
         sink.close()
         where = f"; the {sink.written()} bytes received are {writer.kept()}" if writer else ""
-        raise InterruptedByUser(f"Interrupted while downloading export {export_id}{where}.", hint=hint) from None
+        raise InterruptedByUser(f"Interrupted while downloading export {export_id}{where}.", hint=hint("")) from None
     except ExportctlError as exc:
         sink.close()
         if exc.hint is None and not isinstance(exc, UsageError):
-            exc.hint = f"Download it again with: {hint}"
+            exc.hint = hint("Download it again with")
         raise
     except BaseException:
         sink.close()
@@ -325,15 +339,11 @@ def download_export(
     )
 
 
-def _measured(header: Callable[[bytes], bytes], growth: list[int]) -> Callable[[bytes], bytes]:
-    """`header`, noting in `growth[0]` how much longer it made the line: titles and names differ in length."""
-
-    def rewrite(line: bytes) -> bytes:
-        renamed = header(line)
-        growth[0] = len(renamed) - len(line)
-        return renamed
-
-    return rewrite
+def _counted(chunks: Iterator[bytes | bytearray], received: list[int]) -> Iterator[bytes | bytearray]:
+    """`chunks` unchanged, their total size kept in `received[0]`: what the server sent, before rewrites."""
+    for chunk in chunks:
+        received[0] += len(chunk)
+        yield chunk
 
 
 def _result_url(export: dict[str, Any]) -> str:
@@ -356,14 +366,14 @@ def _digest_prefix(part: Path, length: int, digest: CsvDigest) -> None:
             left -= len(data)
 
 
-def _kept(exc: DownloadError, writer: AtomicWriter | None, hint: str) -> DownloadError:
+def _kept(exc: DownloadError, writer: AtomicWriter | None, hint: Callable[[str], str]) -> DownloadError:
     """The final download error, saying what is kept for the resume."""
     if writer is None:
         return DownloadError(
-            f"{exc.message} Standard output received only part of the CSV.", hint=f"Download it again with: {hint}"
+            f"{exc.message} Standard output received only part of the CSV.", hint=hint("Download it again with")
         )
     return DownloadError(
         f"{exc.message} {writer.target} was not written; the {writer.bytes_written} bytes received are "
         f"{writer.kept()}.",
-        hint=f"Continue the download with: {hint}",
+        hint=hint("Continue the download with"),
     )

@@ -34,6 +34,7 @@ SPLIT_TEMPLATE = "{object}-{date}.csv"
 if TYPE_CHECKING:
     # job and client import requests; keep them out of start-up.
     from exportctl.client.api import ApiClient
+    from exportctl.files.csv_rows import RowFilter
     from exportctl.jobs.single import ExportOutcome
 
 
@@ -111,6 +112,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
     request, options = planned.request, planned.options
     header = header_rewriter(request.obj, request.fields, options.headers)
+    rows = kind_filter(request)
     bounds: dict[str, str | None] = window.to_json()
     if options.split_by is not None:
         from exportctl.jobs import split
@@ -130,6 +132,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
             force=options.force,
             timeout=options.timeout,
             header=header,
+            rows=rows,
             on_event=on_event,
         )
         bounds["until"] = iso_ms(end)
@@ -151,10 +154,21 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
         on_event=on_event,
         force=options.force,
         header=header,
+        rows=rows,
     )
     if window.start is None and window.end is None:
         return outcome
     return replace(outcome, extra={**outcome.extra, **bounds})
+
+
+def kind_filter(request: ExportRequest) -> RowFilter | None:
+    """The row filter that keeps a kind's transactions, for the endpoints that export every kind."""
+    kept = request.kept_types()
+    if kept is None:
+        return None
+    from exportctl.files.csv_rows import keep_rows
+
+    return keep_rows((request.obj.title_of("type"), "type"), kept)
 
 
 def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exportctl.client.api import ApiClient
-from exportctl.client.retry import RateLimit
+from exportctl.client.api import ApiClient, UnreadableAnswer
+from exportctl.client.retry import RateLimit, utc_clock
 from exportctl.errors import (
     ExportctlError,
     ExportFailedError,
@@ -24,7 +24,7 @@ from exportctl.errors import (
     NotFoundError,
     WaitTimeoutError,
 )
-from exportctl.events import EventHandler, Polled, StatusChanged, ignore_event
+from exportctl.events import EventHandler, Polled, Retrying, StatusChanged, ignore_event
 from exportctl.schema import EXPORT_STATUSES
 
 SCHEDULED, IN_PROGRESS, DONE, ERROR = EXPORT_STATUSES
@@ -35,8 +35,14 @@ POLL_CAP = 15.0
 # Below this many remaining calls (or this share of the limit, if larger) polling slows down in proportion.
 RATE_LOW_CALLS = 10
 RATE_LOW_FRACTION = 0.1
-# The longest a poll waits because of the rate limit alone, unless the API says when it refills.
+# The longest a poll waits because of the rate limit alone. When the API announces a refill further off
+# (X-Rate-Limit-Retry on a 200), waiting silently for it could mean a day: the poll stops and says when.
 POLL_SLOW_CAP = 120.0
+# An undocumented status (`FAILED`, `done`, none at all) is given this many answers in a row to turn into
+# a documented one, then it ends the wait: polling it forever would hang a script.
+UNKNOWN_STATUS_ANSWERS = 3
+# Answers in a row that are not JSON (a proxy's error page on a 200) retried before giving up.
+UNREADABLE_ANSWERS = 3
 
 
 def rate_limited_delay(delay: float, rate: RateLimit, now: float) -> float:
@@ -74,10 +80,21 @@ def poll_until_done(
     deadline = None if timeout is None else started + timeout
     interval = POLL_INITIAL
     previous: str | None = None
+    unknown = 0
+    unreadable = 0
     try:
         while True:
             try:
                 export = client.get_export(export_id)
+                unreadable = 0
+            except UnreadableAnswer as exc:
+                unreadable += 1
+                if unreadable >= UNREADABLE_ANSWERS:
+                    raise
+                on_event(Retrying("GET", f"/v1/exports/{export_id}", exc.message[:200], unreadable, interval))
+                sleep(interval)
+                interval = min(interval * POLL_GROWTH, POLL_CAP)
+                continue
             except NotFoundError as exc:
                 raise NotFoundError(
                     exc.status,
@@ -86,7 +103,8 @@ def poll_until_done(
                     None,
                     exc.request_id,
                 ) from None
-            status = str(export.get("status"))
+            raw_status = export.get("status")
+            status = str(raw_status)
             now = clock()
             elapsed = now - started
             changed = status != previous
@@ -101,7 +119,20 @@ def poll_until_done(
                     f"Export {export_id} ended in ERROR: {_error_text(export)}",
                     hint="Check the export's parameters, then run the export again.",
                 )
-            delay = rate_limited_delay(interval, client.rate_limit, wallclock())
+            unknown = unknown + 1 if raw_status not in EXPORT_STATUSES else 0
+            if unknown >= UNKNOWN_STATUS_ANSWERS:
+                raise ExportFailedError(
+                    f"Export {export_id} has the status {raw_status!r}, which the API does not document "
+                    f"(expected {', '.join(EXPORT_STATUSES)}); stopped waiting after {elapsed:.0f}s.",
+                    hint=f"Check it with: exportctl status {export_id}",
+                )
+            rate = client.rate_limit
+            delay = rate_limited_delay(interval, rate, wallclock())
+            _check_rate_wait(export_id, rate, wallclock(), deadline, now)
+            if delay > max(interval, POLL_CAP) and rate.remaining is not None and rate.remaining <= 0:
+                at = utc_clock(wallclock() + delay)
+                reason = f"the API's rate limit is spent; it allows the next call at {at}"
+                on_event(Retrying("GET", f"/v1/exports/{export_id}", reason, 1, delay))
             if deadline is not None:
                 left = deadline - now
                 if left <= 0:
@@ -120,9 +151,24 @@ def poll_until_done(
             f"Interrupted while waiting for export {export_id}; it keeps running on the server.", hint=hint
         ) from None
     except ExportctlError as exc:
-        if isinstance(exc, NetworkError) and exc.hint is None:
+        if isinstance(exc, UnreadableAnswer) or (isinstance(exc, NetworkError) and exc.hint is None):
             exc.hint = f"The export keeps running on the server. Resume waiting with: {hint}"
         raise
+
+
+def _check_rate_wait(export_id: str, rate: RateLimit, wall_now: float, deadline: float | None, now: float) -> None:
+    """NetworkError when the API's announced refill is beyond the rate-limit cap or the deadline."""
+    if rate.remaining is None or rate.remaining > 0 or rate.retry_at is None:
+        return
+    wait = rate.retry_at - wall_now
+    if wait <= POLL_SLOW_CAP and (deadline is None or now + wait <= deadline):
+        return
+    limit = "the --timeout" if wait <= POLL_SLOW_CAP else f"the {POLL_SLOW_CAP:.0f} s a poll waits for the rate limit"
+    raise NetworkError(
+        f"The API's rate limit is spent: it allows the next call in {wait:.0f} s (at {utc_clock(rate.retry_at)}), "
+        f"beyond {limit}.",
+        hint=f"The export keeps running on the server. Resume waiting after that with: exportctl wait {export_id}",
+    )
 
 
 def _error_text(export: dict[str, Any]) -> str:

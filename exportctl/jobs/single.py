@@ -15,10 +15,14 @@ from typing import Any
 from exportctl.client.api import ApiClient
 from exportctl.errors import ExportctlError, InterruptedByUser, NetworkError, UsageError
 from exportctl.events import EventHandler, Submitted, ignore_event
+from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import Target, check_target
 from exportctl.jobs.download import DownloadResult, download_export, resume_command
 from exportctl.jobs.poll import poll_until_done
 from exportctl.request.model import ExportRequest
+
+# `exportctl download ID` saves an export as the API wrote it: for a kind's command, every kind.
+KIND_NOTE = "Its file holds every kind of transaction; rerun this command to save only this kind."
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ def run_export(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     header: Callable[[bytes], bytes] | None = None,
+    rows: RowFilter | None = None,
 ) -> ExportOutcome:
     """Submit, wait (unless `wait` is False) and download: the whole export.
 
@@ -99,6 +104,7 @@ def run_export(
         except UsageError as exc:
             exc.hint = (
                 f"The export {export_id} was created; save it elsewhere with: exportctl download {export_id} -o PATH"
+                + (f" {KIND_NOTE}" if rows is not None else "")
             )
             raise
         try:
@@ -108,9 +114,19 @@ def run_export(
             wait_hint = f"exportctl wait {export_id}"
             if exc.hint is not None and exc.hint.endswith(wait_hint):
                 exc.hint += f" && {resume_command(export_id, resolved)}"
+            if rows is not None and exc.hint is not None:
+                exc.hint += f" {KIND_NOTE}"
             raise
         download = download_export(
-            client, export, resolved, on_event=on_event, force=force, sleep=sleep, clock=clock, header=header
+            client,
+            export,
+            resolved,
+            on_event=on_event,
+            force=force,
+            sleep=sleep,
+            clock=clock,
+            header=header,
+            rows=rows,
         )
     return ExportOutcome(
         export_id=export_id,

@@ -14,8 +14,10 @@ ends later (the default `--until` is the run's start) still reuses every earlier
 
 The join writes one header row (the first part's, rewritten for `--headers fields`), then every part's
 records in window order, through `TARGET.part` and one rename (or to standard output once every window is
-saved). `sha256`, `bytes` and `rows` describe the joined CSV. After the join, the parts and the manifest
-are removed. With `-o -` the parts live in a temporary directory and there is no resume.
+saved); parts whose header rows differ (metadata key columns depend on the data) are joined by column name
+into the union of their columns (`files.csv.joined_rows`). `sha256`, `bytes` and `rows` describe the joined
+CSV. After the join, the parts and the manifest are removed. With `-o -` the parts live in a temporary
+directory and there is no resume.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser, U
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.files.atomic import write_atomically, write_json_atomically
 from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
+from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
 from exportctl.jobs.manifest_check import manifest_problem
@@ -197,6 +200,7 @@ def run_split(
     force: bool = False,
     timeout: float | None = None,
     header: Callable[[bytes], bytes] | None = None,
+    rows: RowFilter | None = None,
     on_event: EventHandler = ignore_event,
     stdout: BinaryIO | None = None,
 ) -> ExportOutcome:
@@ -209,7 +213,10 @@ def run_split(
         else:
             parts = parts_dir(target)
             body = {"endpoint": request.endpoint(), "body": request.body(), "field": field.name}
-            manifest = Manifest(manifest_path(target), request.fingerprint(field=field.name), body, windows)
+            # Parts kept by a kind's row filter are other bytes than the API's: never mix the two on a resume.
+            kept = {"kept_types": ",".join(request.kept_types() or ())} if rows is not None else {}
+            print_ = request.fingerprint(field=field.name, **kept)
+            manifest = Manifest(manifest_path(target), print_, body, windows)
             if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
                 raise UsageError(
                     f"{parts} exists and is not a directory; a split export keeps its windows' files there.",
@@ -217,7 +224,7 @@ def run_split(
                 )
             manifest.load(parts)
         parts.mkdir(exist_ok=True)
-        results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, on_event)
+        results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, rows, on_event)
         joined = join_parts([r.part for r in results], target, force=force, header=header, stdout=stdout)
         on_event(Saved(f"{len(windows)} windows", str(target), joined.bytes, joined.rows, joined.sha256, 0.0))
         if target != STDOUT:
@@ -246,6 +253,7 @@ def _fetch_all(
     manifest: Manifest,
     parallel: int,
     timeout: float | None,
+    rows: RowFilter | None,
     on_event: EventHandler,
 ) -> list[WindowResult]:
     """Every window's part, in window order; the first failure is raised once the running windows end."""
@@ -281,6 +289,7 @@ def _fetch_all(
                 timeout=timeout,
                 on_event=handler,
                 force=True,
+                rows=rows,
             )
         except BaseException:
             manifest.record(window, status=FAILED)

@@ -53,8 +53,13 @@ def build_request(
     config: Mapping[str, Any] | None = None,
     *,
     config_path: str | None = None,
+    whole: bool = True,
 ) -> tuple[ExportRequest, RunOptions]:
-    """Merge a config mapping (from `load_config`) and flags (which win), validate all of it offline."""
+    """Merge a config mapping (from `load_config`) and flags (which win), validate all of it offline.
+
+    `whole=False` (the lint, checking one part of a file at a time) leaves out the checks between the scope
+    and the fields, which a part without the scope would fail for nothing.
+    """
     config = config if config is not None else {}
     at = KeyLocator(config_path or getattr(config, "path", None), getattr(config, "lines", {}))
     if not isinstance(config, Mapping):
@@ -88,18 +93,21 @@ def build_request(
     junction = validate_junction(flags.junction, "--junction") if flags.junction is not None else file_junction
     filters = build_filters(conditions, junction) or None
 
-    scope = _scope(obj, flags, config, at)
+    scope, along = _scope(obj, flags, config, at)
     windowing = _windowing(obj, flags, config, at, [c.field for c in conditions], filters)
     options = RunOptions(
-        output=_pick(flags.output, config, "output", at, _text),
-        output_dir=_pick(flags.output_dir, config, "output_dir", at, _text),
+        output=_path_text(_pick(flags.output, config, "output", at, _text), at(("output",))),
+        output_dir=_path_text(_pick(flags.output_dir, config, "output_dir", at, _text), at(("output_dir",))),
         force=_pick(flags.force, config, "force", at, _boolean) or False,
         wait=_first_bool(flags.wait, config, "wait", at, default=True),
         timeout=_timeout(flags.timeout, config, at),
         headers=_headers(flags.headers, config, at),
         **windowing,
     )
-    return ExportRequest(obj, fields, order, filters, scope), options
+    request = ExportRequest(obj, fields, order, filters, scope, along)
+    if whole:
+        request.require_type_field()
+    return request, options
 
 
 def _text(value: Any, where: str) -> str:
@@ -107,6 +115,13 @@ def _text(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise UsageError(f"{where}: expected a string, got {_describe(value)}.")
     return str(value)
+
+
+def _path_text(value: str | None, where: str) -> str | None:
+    """`value` as a file path; UsageError for the NUL byte, which no file system takes."""
+    if value is not None and "\0" in value:
+        raise UsageError(f"{where}: a path cannot contain a NUL byte (\\0).")
+    return value
 
 
 def _boolean(value: Any, where: str) -> bool:
@@ -252,26 +267,39 @@ def filter_item(obj: ExportObject, item: Any, where: str) -> Condition:
     return parse_expression(_text(item, where), obj, where=where)
 
 
-def _scope(obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator) -> tuple[str, str] | None:
+def _scope(
+    obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator
+) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+    """The scope option and value, and the second option of a two-option endpoint (`--campaign` with `--member`)."""
     from_flags = [(name, getattr(flags, name)) for name in SCOPE_OPTIONS if getattr(flags, name) is not None]
     from_file = [(name, _text(config[name], at((name,)))) for name in SCOPE_OPTIONS if config.get(name) is not None]
     chosen, where = (from_flags, "--") if from_flags else (from_file, "")
     if not chosen:
-        return None
-    if len(chosen) > 1:
-        named = " and ".join(f"{where}{name}" for name in SCOPE_OPTIONS)
-        raise UsageError(f"give one of {named}, not both: an export has one scope.")
-    name, value = chosen[0]
-    label = f"--{name}" if where else at((name,))
-    options = tuple(scope.option for scope in obj.scopes)
-    if name not in options:
-        raise ValidationError(
-            f"{label}: {obj.command} exports cannot be narrowed to one {name}.",
-            valid=tuple(f"{where}{option}" for option in options),
+        return None, None
+    options = tuple(dict.fromkeys(scope.option for scope in obj.scopes))
+    for name, value in chosen:
+        label = f"--{name}" if where else at((name,))
+        if name not in options:
+            raise ValidationError(
+                f"{label}: {obj.command} exports cannot be narrowed to one {name}.",
+                valid=tuple(f"{where}{option}" for option in options),
+            )
+        if not value.strip():
+            raise UsageError(f"{label}: the {name} is empty.")
+    if len(chosen) == 1:
+        return chosen[0], None
+    names = {name for name, _ in chosen}
+    pair = next((s for s in obj.scopes if s.along is not None and names == {s.option, s.along}), None)
+    if pair is None or len(chosen) > 2:
+        combined = [f"{where}{s.along} with {where}{s.option}" for s in obj.scopes if s.along is not None]
+        named = " and ".join(f"{where}{name}" for name, _ in chosen)
+        raise UsageError(
+            f"give one of {named}, not both: an export has one scope"
+            + (f" (except {', '.join(combined)})." if combined else ".")
         )
-    if not value.strip():
-        raise UsageError(f"{label}: the {name} is empty.")
-    return name, value
+    values: dict[str, str] = dict(chosen)
+    along = str(pair.along)
+    return (pair.option, values[pair.option]), (along, values[along])
 
 
 def _windowing(
@@ -333,6 +361,7 @@ def _windowing(
         raise UsageError("--state-key names an export in a state file; give the file with --since-last STATE.")
     if state is not None and not state.strip():
         raise UsageError("--since-last: the state file path is empty.")
+    state = _path_text(state, at(("incremental",)) if flags.since_last is None else "--since-last")
 
     parallel, parallel_where = flags.parallel, "--parallel"
     if parallel is None and config.get("parallel") is not None:

@@ -15,6 +15,10 @@ from exportctl.suggest import closest
 
 KeyPath = tuple[str | int, ...]
 
+# A config file of any honest size expands to a few hundred nodes. Aliases can make a few hundred bytes
+# stand for billions ("billion laughs"), which every later step would walk: refuse far beyond honest use.
+MAX_EXPANDED_NODES = 100_000
+
 
 class LoadedConfig(dict[str, Any]):
     """A YAML config's mapping, remembering its file and the line of every key for error messages."""
@@ -51,7 +55,8 @@ def load_config(path: Path | str) -> dict[str, Any]:
         node = loader.get_single_node()
         lines: dict[KeyPath, int] = {}
         if node is not None:
-            _record_lines(node, (), lines, label)
+            _check_expansion(node, label)
+            _record_lines(node, (), lines, label, set())
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -80,10 +85,47 @@ def load_config(path: Path | str) -> dict[str, Any]:
     return LoadedConfig(data, label, lines)
 
 
-def _record_lines(node: Any, path: KeyPath, lines: dict[KeyPath, int], label: str) -> None:
-    """Note the line of every key and list item under `node`; refuse a key given twice."""
+def _check_expansion(root: Any, label: str) -> None:
+    """ConfigError when the document, with every alias expanded, has more than MAX_EXPANDED_NODES nodes.
+
+    Each node's expanded size is computed once (aliases share node objects), so a bomb costs its own size.
+    """
     import yaml
 
+    sizes: dict[int, int] = {}
+    # Children before parents, without recursion: a deep document must not exhaust the stack here.
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[Any] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if not ready:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        sizes[id(node)] = 1 + sum(sizes.get(id(child), 1) for child in children)
+        if sizes[id(node)] > MAX_EXPANDED_NODES:
+            raise ConfigError(
+                f"the YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values "
+                "(an alias bomb?); write the values out instead.",
+                path=label,
+                line=node.start_mark.line + 1,
+            )
+
+
+def _record_lines(node: Any, path: KeyPath, lines: dict[KeyPath, int], label: str, visited: set[int]) -> None:
+    """Note the line of every key and list item under `node`, visiting each node once; refuse a key given twice."""
+    import yaml
+
+    # An aliased node appears under several paths; its lines are those of its first appearance.
+    if id(node) in visited:
+        return
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -100,11 +142,11 @@ def _record_lines(node: Any, path: KeyPath, lines: dict[KeyPath, int], label: st
                 )
             seen[key] = line
             lines.setdefault((*path, key), line)
-            _record_lines(value_node, (*path, key), lines, label)
+            _record_lines(value_node, (*path, key), lines, label, visited)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines.setdefault((*path, index), item.start_mark.line + 1)
-            _record_lines(item, (*path, index), lines, label)
+            _record_lines(item, (*path, index), lines, label, visited)
 
 
 class KeyLocator:

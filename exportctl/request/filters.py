@@ -148,6 +148,15 @@ def parse_expression(expression: str, obj: ExportObject, *, where: str | None = 
 
     `where` (a config file and line, say) prefixes error messages.
     """
+    try:
+        expression.encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 reach Python as lone surrogates; the API could only garble them.
+        shown = expression.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+        raise UsageError(
+            f"{where + ': ' if where else ''}Filter '{shown}' is not valid UTF-8 text.",
+            hint="Write the value in UTF-8 (check the terminal's or the file's encoding).",
+        ) from None
     context = f"{where}: Filter '{expression}'" if where else f"Filter '{expression}'"
     text = expression.strip()
     position = next((i for i, char in enumerate(text) if char in _OPERATOR_CHARS), None)

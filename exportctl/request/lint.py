@@ -32,9 +32,9 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
         if all(error.message != seen.message for seen in problems):
             problems.append(error)
 
-    def check(part: Mapping[str, Any]) -> None:
+    def check(part: Mapping[str, Any], whole: bool = False) -> None:
         try:
-            build_request(obj, RequestFlags(), LoadedConfig(part, path, lines))
+            build_request(obj, RequestFlags(), LoadedConfig(part, path, lines), whole=whole)
         except UsageError as error:
             note(error)
 
@@ -67,5 +67,5 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
     rest = {key: value for key, value in config.items() if key in CONFIG_KEYS and key not in grouped}
     if rest:
         check(rest)
-    check(config)
+    check(config, whole=True)
     return problems

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from exportctl.errors import ValidationError
-from exportctl.schema import EXPORT_OBJECTS, ExportObject
+from exportctl.schema import EXPORT_OBJECTS, ExportObject, Scope
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("junction", "--junction", "junction"),
     Option("voucher", "--voucher", "voucher"),
     Option("campaign", "--campaign", "campaign"),
+    Option("member", "--member", "member"),
     Option("config", "--config", None),
     Option("output", "--output", "output"),
     Option("output_dir", "--output-dir", "output_dir"),
@@ -61,6 +62,7 @@ CONFIG_KEYS: dict[str, str] = {
     "junction": "How the filters combine: and | or (default and).",
     "voucher": "Scope transactions to one card: its code or ID.",
     "campaign": "Scope transactions or points expirations to one campaign: its ID or name.",
+    "member": "Scope loyalty card transactions to one loyalty card: its code or ID (with campaign: of it).",
     "output": "Target path or template ({object} {id} {date} {time}); - for stdout.",
     "output_dir": "Directory for the target.",
     "force": "Overwrite an existing target: true | false.",
@@ -93,6 +95,8 @@ class ExportRequest:
     order: str | None = None
     filters: dict[str, Any] | None = None  # the API's form
     scope: tuple[str, str] | None = None  # ("voucher", "GIFT-1") or ("campaign", "camp_x")
+    # The second option of a two-option endpoint: ("campaign", "camp_x") with scope ("member", "LC-1").
+    along: tuple[str, str] | None = None
 
     def body(self) -> dict[str, Any]:
         """The JSON body: `exported_object` and `parameters` for /v1/exports; only `parameters` for a scope."""
@@ -124,13 +128,51 @@ class ExportRequest:
         """`/v1/exports`, or the scope's per-resource path with its value URL-quoted."""
         if self.scope is None:
             return "/v1/exports"
-        option, value = self.scope
-        for scope in self.obj.scopes:
-            if scope.option == option:
-                return scope.path.format(value=quote(value, safe=""))
+        found = self.scope_entry()
+        if found is not None:
+            values = {"value": self.scope[1], **dict([self.along] if self.along else [])}
+            return found.path.format(**{name: quote(value, safe="") for name, value in values.items()})
+        option = self.scope[0] if self.along is None else f"{self.along[0]} and {self.scope[0]}"
         raise ValidationError(
             f"{self.obj.command} exports cannot be scoped by {option}.",
             valid=tuple(s.option for s in self.obj.scopes),
+        )
+
+    def scope_entry(self) -> Scope | None:
+        """The schema's endpoint for this request's scope option (and its `along` option), if it has one."""
+        if self.scope is None:
+            return None
+        along = self.along[0] if self.along else None
+        return next((s for s in self.obj.scopes if s.option == self.scope[0] and s.along == along), None)
+
+    def kept_types(self) -> tuple[str, ...] | None:
+        """The transaction types a kind's command keeps by a row filter: None when the endpoint gives only them.
+
+        The API has no gift-card-only transactions export, and the voucher and campaign endpoints give a card's
+        or campaign's transactions whatever their kind; the loyalty endpoints give loyalty transactions only.
+        """
+        if self.obj.kind is None:
+            return None
+        found = self.scope_entry()
+        if found is not None and found.one_kind:
+            return None
+        type_field = self.obj.get_field("type")
+        return type_field.values if type_field is not None else None
+
+    def require_type_field(self) -> None:
+        """A kind's command keeps its rows by the `type` column, so that column must be exported."""
+        kept = self.kept_types()
+        if kept is None or self.fields is None or "type" in self.fields:
+            return
+        obj = self.obj
+        one_kind = [f"--{s.option}" + (f" with --{s.along}" if s.along else "") for s in obj.scopes if s.one_kind]
+        scoped = (
+            f", or narrow it with {' or '.join(one_kind)} (an endpoint of {obj.kind} cards only)" if one_kind else ""
+        )
+        raise ValidationError(
+            f"{obj.command} needs the type field: POST {self.endpoint()} exports transactions of every kind, and "
+            f"exportctl keeps the {obj.kind} card ones ({', '.join(kept)}) by their type column.",
+            hint=f"Add type to the fields{scoped}; voucher-transactions exports every kind.",
         )
 
 
@@ -162,6 +204,7 @@ class RequestFlags:
     junction: str | None = None
     voucher: str | None = None
     campaign: str | None = None
+    member: str | None = None
     output: str | None = None
     output_dir: str | None = None
     force: bool | None = None

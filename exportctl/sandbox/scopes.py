@@ -4,7 +4,7 @@ Each endpoint resolves the ids in its path against the store into a `Resource`: 
 narrow the rows, and the conditions the export object echoes in `parameters.filters`, which follow
 real answers rather than the rows (a voucher scope shows the code from the path, not the resolved
 id; a points-expiration export shows nothing of its campaign). The endpoints behind the CLI's
-`--voucher`/`--campaign` options are built from `schema.Scope`, so the two cannot name different paths.
+`--voucher`/`--campaign`/`--member` options are built from `schema.Scope`, so the two cannot name different paths.
 """
 
 from __future__ import annotations
@@ -98,14 +98,14 @@ def points_expiration(store: Store, path: dict[str, str]) -> Resource:
 
 
 def loyalty_transactions(store: Store, path: dict[str, str]) -> Resource:
-    scope = _in("campaign_id", _campaign(store, path["campaign"], LOYALTY))
+    scope = _in("campaign_id", _campaign(store, path["value"], LOYALTY))
     return Resource("voucher_transactions", scope, scope)
 
 
 def member_transactions(store: Store, path: dict[str, str]) -> Resource:
     campaign_id = _campaign(store, path["campaign"], LOYALTY) if "campaign" in path else None
-    voucher_id = _loyalty_card(store, path["member"], campaign_id)
-    return Resource("voucher_transactions", _in("voucher_id", voucher_id), _in("voucher_id", path["member"]))
+    voucher_id = _loyalty_card(store, path["value"], campaign_id)
+    return Resource("voucher_transactions", _in("voucher_id", voucher_id), _in("voucher_id", path["value"]))
 
 
 def orders(store: Store, path: dict[str, str]) -> Resource:
@@ -114,11 +114,15 @@ def orders(store: Store, path: dict[str, str]) -> Resource:
 
 Resolver = Callable[[Store, dict[str, str]], Resource]
 
-# A schema.Scope without a resolver here fails at import, not at the first request.
-_FOR_SCHEMA_SCOPES: dict[tuple[str, str], Resolver] = {
-    ("voucher_transactions", "voucher"): voucher_transactions,
-    ("voucher_transactions", "campaign"): campaign_transactions,
-    ("points_expiration", "campaign"): points_expiration,
+# By the schema.Scope's path ({value} is the option's value); a Scope without a resolver here fails at
+# import, not at the first request.
+_FOR_SCHEMA_SCOPES: dict[str, Resolver] = {
+    "/v1/vouchers/{value}/transactions/export": voucher_transactions,
+    "/v1/campaigns/{value}/transactions/export": campaign_transactions,
+    "/v1/loyalties/{value}/points-expiration/export": points_expiration,
+    "/v1/loyalties/{value}/transactions/export": loyalty_transactions,
+    "/v1/loyalties/members/{value}/transactions/export": member_transactions,
+    "/v1/loyalties/{campaign}/members/{value}/transactions/export": member_transactions,
 }
 
 
@@ -129,14 +133,10 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+_SCHEMA_PATHS = tuple(dict.fromkeys(scope.path for obj in schema.EXPORT_OBJECTS for scope in obj.scopes))
+# Every endpoint, those behind the CLI's options included (the loyalty ones serve any client, too).
 ENDPOINTS: tuple[tuple[re.Pattern[str], Resolver], ...] = (
-    *(
-        (_pattern(scope.path), _FOR_SCHEMA_SCOPES[(name, scope.option)])
-        for name, obj in schema.API_OBJECTS.items()
-        for scope in obj.scopes
-    ),
-    (_pattern("/v1/loyalties/{campaign}/transactions/export"), loyalty_transactions),
-    (_pattern("/v1/loyalties/members/{member}/transactions/export"), member_transactions),
-    (_pattern("/v1/loyalties/{campaign}/members/{member}/transactions/export"), member_transactions),
+    *((_pattern(path), _FOR_SCHEMA_SCOPES[path]) for path in _SCHEMA_PATHS),
+    *((_pattern(path), resolver) for path, resolver in _FOR_SCHEMA_SCOPES.items() if path not in _SCHEMA_PATHS),
     (_pattern("/v1/orders/export"), orders),
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -106,26 +109,51 @@ def test_a_download_broken_after_its_url_expired_refreshes_the_url_and_resumes(
     assert saved == _file(sandbox, export_id)
 
 
-def test_a_split_whose_windows_got_different_metadata_columns_is_refused_not_misaligned(
-    cli: Cli, isolated: Path
-) -> None:
+def _days_with_other_metadata_keys(cli: Cli) -> tuple[str, str]:
+    """The closest two days with vouchers whose metadata keys differ: their windows get different columns."""
     keys_by_day: dict[str, set[str]] = {}
     for day, metadata in cli.sandbox.store.rows("SELECT substr(created_at, 1, 10), metadata FROM vouchers"):
         keys_by_day.setdefault(day, set()).update(json.loads(metadata))
     days = sorted(keys_by_day)
-    # The closest two days with vouchers whose metadata keys differ: their windows get different columns.
     first, last = min(
         ((a, b) for a, b in pairwise(days) if keys_by_day[a] != keys_by_day[b]),
         key=lambda pair: date.fromisoformat(pair[1]) - date.fromisoformat(pair[0]),
     )
-    until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
-    result = cli(
-        "voucher", "--fields", "code,metadata", "--split-by", "day", "--since", first, "--until", until,
-        "-o", "joined.csv",
-    )  # fmt: skip
-    assert result.exit_code == 7, result.output
-    assert "cannot be joined" in result.output
-    assert not (isolated / "joined.csv").exists()
+    return first, (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+
+
+def _records(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+@pytest.mark.parametrize("headers", ["api", "fields"])
+def test_a_split_whose_windows_got_different_metadata_columns_is_joined_by_column_name(
+    cli: Cli, isolated: Path, headers: str
+) -> None:
+    since, until = _days_with_other_metadata_keys(cli)
+    common = ("voucher", "--fields", "code,metadata,created_at", "--order", "created_at", "--headers", headers)
+    window = ("--since", since, "--until", until)
+    result = cli(*common, "--split-by", "day", *window, "-o", "joined.csv", "--json")
+    assert result.exit_code == 0, result.output
+    saved = (isolated / "joined.csv").read_bytes()
+    summary = json.loads(result.stdout)
+    assert summary["sha256"] == hashlib.sha256(saved).hexdigest() and summary["bytes"] == len(saved)
+    joined = _records(saved.decode("utf-8"))
+    assert summary["rows"] == len(joined) == sum(w["rows"] for w in summary["windows"])
+    # One export of the whole range holds the same records; each cell sits under its own header.
+    whole = _records(cli(*common, *window, "-o", "-").stdout)
+    assert [{k: v for k, v in row.items() if v} for row in joined] == [
+        {k: v for k, v in row.items() if v} for row in whole
+    ]
+    # The column order: the first window's columns, then new ones in order of first appearance.
+    columns: list[str] = []
+    for day in (w["since"][:10] for w in summary["windows"] if w["rows"]):
+        end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        part = cli(*common, "--since", day, "--until", end, "-o", "-").stdout.splitlines()[0].split(",")
+        columns += [name for name in part if name not in columns]
+    header = saved.decode("utf-8").splitlines()[0].split(",")
+    assert header == columns
+    assert header[0] == ("code" if headers == "fields" else "Code")
 
 
 def test_a_download_left_partial_resumes_in_a_later_run_after_its_url_expired(

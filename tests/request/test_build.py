@@ -55,9 +55,9 @@ def test_flags_build_the_full_body() -> None:
 
 
 def test_a_scope_uses_the_per_resource_endpoint_and_sends_parameters_only() -> None:
-    request, _ = build_request(GIFT, RequestFlags(voucher="GIFT/1 2", fields=["id"]))
+    request, _ = build_request(GIFT, RequestFlags(voucher="GIFT/1 2", fields=["id", "type"]))
     assert request.endpoint() == "/v1/vouchers/GIFT%2F1%202/transactions/export"
-    assert request.body() == {"parameters": {"fields": ["id"]}}
+    assert request.body() == {"parameters": {"fields": ["id", "type"]}}
     request, _ = build_request(POINTS, RequestFlags(campaign="camp_x"))
     assert request.endpoint() == "/v1/loyalties/camp_x/points-expiration/export"
     assert request.body() == {}
@@ -279,7 +279,7 @@ def test_every_config_key_is_accepted() -> None:
     values |= {"incremental": "state.json", "since": "2024-01-01", "until": "2024-03-01T00:00:00+01:00"}
     values |= {"split": {"by": "month"}, "parallel": 2}
     values.pop("until")  # incremental runs end at their start; until is checked with split below
-    assert set(values) | {"campaign", "until"} == set(CONFIG_KEYS)
+    assert set(values) | {"campaign", "member", "until"} == set(CONFIG_KEYS)
     request, options = build_request(GIFT, RequestFlags(), values)
     assert request.scope == ("voucher", "V")
     assert options.incremental == "state.json"
@@ -301,3 +301,15 @@ def test_default_fields_validate_for_every_object() -> None:
 def test_export_request_refuses_a_scope_the_object_lacks() -> None:
     with pytest.raises(ValidationError, match="order exports cannot be scoped by voucher"):
         ExportRequest(ORDER, scope=("voucher", "V")).endpoint()
+
+
+def test_member_with_campaign_uses_the_loyalty_campaigns_member_endpoint() -> None:
+    loyalty = get_object("loyalty-card-transactions")
+    request, _ = build_request(loyalty, RequestFlags(member="LC 1"))
+    assert request.endpoint() == "/v1/loyalties/members/LC%201/transactions/export"
+    request, _ = build_request(loyalty, RequestFlags(member="LC-1", campaign="camp_1"))
+    assert request.endpoint() == "/v1/loyalties/camp_1/members/LC-1/transactions/export"
+    request, _ = build_request(loyalty, RequestFlags(), {"member": "LC-1", "campaign": "camp_1"})
+    assert request.endpoint() == "/v1/loyalties/camp_1/members/LC-1/transactions/export"
+    with pytest.raises(UsageError, match=r"give one of --voucher and --member, not both.*--campaign with --member"):
+        build_request(loyalty, RequestFlags(member="LC-1", voucher="V"))

@@ -160,6 +160,10 @@ RESOURCE_BODIES = {
     "/v1/vouchers/{value}/transactions/export": "VouchersTransactionsExportCreateRequestBody",
     "/v1/campaigns/{value}/transactions/export": "CampaignsTransactionsExportCreateRequestBody",
     "/v1/loyalties/{value}/points-expiration/export": "LoyaltiesPointsExpirationExportCreateRequestBody",
+    # The loyalty transactions endpoints take the voucher transactions body (voucherify-openapi loyalties.json).
+    "/v1/loyalties/{value}/transactions/export": "VouchersTransactionsExportCreateRequestBody",
+    "/v1/loyalties/members/{value}/transactions/export": "VouchersTransactionsExportCreateRequestBody",
+    "/v1/loyalties/{campaign}/members/{value}/transactions/export": "VouchersTransactionsExportCreateRequestBody",
 }
 
 
