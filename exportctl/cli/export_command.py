@@ -43,8 +43,9 @@ def _flags(values: dict[str, Any]) -> Any:
 
 def _refuse_json_on_stdout(output: str | None) -> None:
     from exportctl.errors import UsageError
+    from exportctl.files.targets import STANDARD_OUTPUT_DEVICE
 
-    if output == "-":
+    if output == "-" or (output is not None and Path(output) == STANDARD_OUTPUT_DEVICE):
         raise UsageError(
             "--json and -o - both write to standard output: the JSON would end up after the last CSV row.",
             hint="Write the CSV to a file (-o FILE.csv) to get the JSON summary, or drop --json to stream the CSV.",

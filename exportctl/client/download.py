@@ -10,7 +10,7 @@ import requests
 import urllib3.exceptions
 
 from exportctl.client.retry import describe_failure, int_header
-from exportctl.errors import DownloadError
+from exportctl.errors import DownloadError, NetworkError
 
 # Each chunk is a new buffer. glibc serves a request this size from its heap and reuses it; at 1 MB every
 # chunk became a fresh mmap whose pages fault in one by one, which halved the download speed (measured).
@@ -28,8 +28,17 @@ class DownloadResponse:
         self.status = response.status_code
         self.display_url = display_url
         self.encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
-        # With a content encoding, Content-Length counts encoded bytes, which cannot be checked against the CSV.
-        self.content_length = int_header(response.headers, "Content-Length") if self.encoding == "identity" else None
+        if self.encoding != "identity":
+            # We ask for `Accept-Encoding: identity`. An encoded body's Content-Length counts encoded bytes, so a
+            # stream cut short inside complete framing could not be told from a whole file, nor resumed by offset.
+            response.close()
+            raise NetworkError(
+                f"The download server sent the file with Content-Encoding: {self.encoding[:40]!r} although "
+                f"exportctl asked for it unencoded; refusing it, since a cut-short encoded file cannot be "
+                f"detected or resumed ({display_url}).",
+                hint="Check for a proxy between exportctl and the download server that compresses responses.",
+            )
+        self.content_length = int_header(response.headers, "Content-Length")
         self.offset = 0
         self.total_size = self.content_length
         if self.status == 206:
@@ -66,7 +75,12 @@ class DownloadResponse:
                 except BODY_ERRORS as exc:
                     failure = exc
             received += filled
-            if filled < chunk_size:
+            if failure is not None:
+                # The failure's traceback still holds a slice of `buffer` (the view given to readinto), so the
+                # buffer cannot be resized: copy the bytes that did arrive instead.
+                failure.__traceback__ = None
+                buffer = buffer[:filled]
+            elif filled < chunk_size:
                 del buffer[filled:]
             if buffer:
                 yield buffer

@@ -17,13 +17,20 @@ import gzip
 import json
 import os
 import shutil
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
-from exportctl.errors import OutputError, UsageError
+from exportctl.errors import ExportctlError, OutputError, UsageError
+from exportctl.files.opening import (
+    create_exclusive,
+    is_stream_target,
+    keep_owner_and_mode,
+    open_locked,
+    open_stream_target,
+    read_json,
+)
 
 PART_SUFFIX = ".part"
 PART_INFO_SUFFIX = ".part.json"
@@ -32,6 +39,8 @@ GZIP_LEVEL = 6
 COPY_CHUNK = 1024 * 1024
 # Out of space, out of quota, or past the file-size limit (ulimit -f): more room lets the download continue.
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+# What link() says on a file system without hard links.
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EXDEV})
 
 
 def part_path(target: Path) -> Path:
@@ -56,12 +65,15 @@ def compressed_size(target: Path | str) -> int | None:
 
 
 class AtomicWriter:
-    """Writes `TARGET.part`, then renames it onto `TARGET` in `commit()`; an unfinished `.part` stays for resuming.
+    """Writes `TARGET.part`, then puts it at `TARGET` in `commit()`; an unfinished `.part` stays for resuming.
 
     `key` names what is being written (the export id). A `.part` is continued only by a writer with the same
-    key, so a second export saved under the same name never appends to the first one's data. With
-    `compress`, the `.part` holds the data as received and is gzip-compressed into place on commit, so that a
-    resumed download can append to it (a truncated gzip stream cannot be continued).
+    key, so a second export saved under the same name never appends to the first one's data. The `.part` is
+    held with `flock` while a run writes it: a second run writing the same target at the same time writes
+    its own temporary file (created exclusively, removed when that run does not commit it) instead, so two
+    runs never mix their data. Nothing is opened through a symbolic link. With `compress`, the `.part` holds
+    the data as received and is gzip-compressed into place on commit, so that a resumed download can append
+    to it (a truncated gzip stream cannot be continued).
     """
 
     def __init__(self, target: Path, *, key: str | None = None, force: bool = False, compress: bool | None = None):
@@ -72,37 +84,32 @@ class AtomicWriter:
         self.force = force
         self.compress = is_compressed_target(target) if compress is None else compress
         self.bytes_written = 0
+        self.private = False  # True when another run holds `TARGET.part` and this one writes its own file
         self._file: BinaryIO | None = None
 
     def resumable_size(self) -> int:
         """How many bytes of an earlier attempt at the same key are in `.part` (0 when none can be reused)."""
-        if self.key is None or not self.part.is_file():
+        self._claim()
+        if self.key is None or self.private or self._file is None:
             return 0
-        try:
-            info = json.loads(self.info.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        if read_json(self.info).get("key") != self.key:
             return 0
-        if not isinstance(info, dict) or info.get("key") != self.key:
-            return 0
-        return self.part.stat().st_size
+        return os.fstat(self._file.fileno()).st_size
 
     def open(self, offset: int = 0) -> None:
         """Start writing: continue the `.part` after its first `offset` bytes, or from nothing when 0."""
-        self._close_file()
+        self._claim()
+        handle = self._file
+        assert handle is not None
         try:
-            handle: BinaryIO
-            if offset > 0:
-                handle = self.part.open("r+b")
-                handle.truncate(offset)
-                handle.seek(offset)
-            else:
+            handle.flush()
+            handle.truncate(offset)
+            handle.seek(offset)
+            if offset == 0 and not self.private:
                 self._remove(self.info)
-                handle = self.part.open("wb")
-            self._file = handle
-            if self.key is not None and offset == 0:
-                self.info.write_text(json.dumps({"key": self.key, "target": self.target.name}), encoding="utf-8")
+                if self.key is not None:
+                    write_json_atomically(self.info, {"key": self.key, "target": self.target.name})
         except OSError as exc:
-            self._close_file()
             raise self._write_error(exc) from None
         self.bytes_written = offset
 
@@ -117,48 +124,74 @@ class AtomicWriter:
         self.bytes_written += len(data)
 
     def commit(self) -> None:
-        """Make the data durable and put it at the target in one rename; the target never holds part of it."""
-        if self._file is None:
+        """Make the data durable and put it at the target in one step; the target never holds part of it.
+
+        Without `force` the file is linked to the target name, which fails if anything is there by then (a
+        check followed by a rename would replace a file that appeared in between). A replaced target's mode
+        (and owner, where allowed) is kept.
+        """
+        handle = self._file
+        if handle is None:
             raise RuntimeError("AtomicWriter.commit before open")
         try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            handle.flush()
+            os.fsync(handle.fileno())
         except OSError as exc:
+            self.close()
             raise self._write_error(exc) from None
-        finally:
-            self._close_file()
-        # Checked again at the last moment: the file may have appeared while the export ran.
-        if self.target.exists() and not self.force:
-            raise UsageError(
-                f"{self.target} appeared while downloading; it was left untouched and the data kept in {self.part}.",
-                hint="Use --force to overwrite it, or choose another --output.",
-            )
-        source = self.part
-        if self.compress:
-            source = self.target.with_name(self.target.name + ".gz-tmp")
-            try:
-                self._gzip(self.part, source)
-            except OSError as exc:
-                self._remove(source)
-                raise self._write_error(exc) from None
+        source, source_fd = self.part, handle.fileno()
+        packed: BinaryIO | None = None
         try:
-            source.replace(self.target)
+            if self.compress:
+                packed, source = create_exclusive(self.target, ".gz-tmp")
+                source_fd = packed.fileno()
+                handle.seek(0)
+                self._gzip(handle, packed)
+            keep_owner_and_mode(source_fd, self.target)
+            self._put_in_place(source)
+        except ExportctlError:
+            if packed is not None:
+                packed.close()
+                self._remove(source)
+            self._close_file(keep_private=True)
+            raise
         except OSError as exc:
+            if packed is not None:
+                packed.close()
+                self._remove(source)
+            self.close()
             raise self._write_error(exc) from None
-        if self.compress:
+        if packed is not None:
+            packed.close()
             self._remove(self.part)
-        self._remove(self.info)
+        if not self.private:
+            self._remove(self.info)
+        self._close_file(keep_private=True)
         _fsync_directory(self.target.parent)
 
     def close(self) -> None:
-        """Stop without committing; the `.part` stays for a later resume."""
-        self._close_file()
+        """Stop without committing; the `.part` stays for a later resume (a private or empty one is removed)."""
+        handle = self._file
+        if handle is not None and not self.private:
+            with contextlib.suppress(OSError, ValueError):
+                handle.flush()
+                if os.fstat(handle.fileno()).st_size == 0:  # nothing to resume; we hold its lock
+                    self._remove(self.part)
+                    self._remove(self.info)
+        self._close_file(keep_private=False)
 
     def discard(self) -> None:
         """Stop without committing and remove the `.part`."""
-        self._close_file()
-        self._remove(self.part)
-        self._remove(self.info)
+        if self._file is not None and not self.private:
+            self._remove(self.part)
+            self._remove(self.info)
+        self._close_file(keep_private=False)
+
+    def kept(self) -> str:
+        """Where the bytes of an unfinished run are, for the message: `kept in TARGET.part`, or not kept."""
+        if self.private:
+            return f"not kept (another run was writing {part_path(self.target)})"
+        return f"kept in {self.part}"
 
     def __enter__(self) -> AtomicWriter:
         return self
@@ -168,29 +201,69 @@ class AtomicWriter:
     ) -> None:
         self.close()
 
-    def _gzip(self, source: Path, destination: Path) -> None:
-        with source.open("rb") as raw, destination.open("wb") as packed_file:
-            # mtime=0 keeps the compressed bytes a function of the data alone, as a reproducible build would.
-            with gzip.GzipFile(
-                filename="", mode="wb", fileobj=packed_file, compresslevel=GZIP_LEVEL, mtime=0
-            ) as packed:
-                shutil.copyfileobj(raw, packed, COPY_CHUNK)
-            packed_file.flush()
-            os.fsync(packed_file.fileno())
+    def _claim(self) -> None:
+        """Open and lock `TARGET.part`, or create a private temporary file when another run holds it."""
+        if self._file is not None:
+            return
+        try:
+            shared = open_locked(self.part)
+            if shared is not None:
+                self._file, self.private = shared, False
+                return
+            self._file, self.part = create_exclusive(self.target, PART_SUFFIX)
+            self.private = True
+        except OSError as exc:
+            raise self._write_error(exc) from None
 
-    def _close_file(self) -> None:
+    def _put_in_place(self, source: Path) -> None:
+        if self.force:
+            source.replace(self.target)
+            return
+        try:
+            os.link(source, self.target, follow_symlinks=False)
+        except FileExistsError:
+            raise UsageError(
+                f"{self.target} appeared while downloading; it was left untouched and the data kept in {self.part}.",
+                hint="Use --force to overwrite it, or choose another --output.",
+            ) from None
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            # A file system without hard links (FAT, some network shares): the old way, with its small window.
+            if os.path.lexists(self.target):
+                raise FileExistsError(errno.EEXIST, "it appeared while downloading") from None
+            source.replace(self.target)
+            return
+        source.unlink()
+
+    def _gzip(self, raw: BinaryIO, packed_file: BinaryIO) -> None:
+        # mtime=0 keeps the compressed bytes a function of the data alone, as a reproducible build would.
+        with gzip.GzipFile(filename="", mode="wb", fileobj=packed_file, compresslevel=GZIP_LEVEL, mtime=0) as packed:
+            shutil.copyfileobj(raw, packed, COPY_CHUNK)
+        packed_file.flush()
+        os.fsync(packed_file.fileno())
+
+    def _close_file(self, *, keep_private: bool) -> None:
         handle, self._file = self._file, None
         if handle is not None:
             with contextlib.suppress(OSError):
                 handle.close()
+            if self.private and not keep_private:
+                self._remove(self.part)
 
     def _write_error(self, exc: OSError) -> OutputError:
         reason = exc.strerror or str(exc)
+        if exc.errno == errno.ELOOP:
+            return OutputError(
+                f"Cannot write {self.target}: {self.part} is a symbolic link, which exportctl never writes "
+                f"through. {self.target} was left untouched.",
+                hint=f"Remove it (rm {self.part}) and run again.",
+            )
         if exc.errno in _NO_ROOM:
             room = "the disk is full" if exc.errno == errno.ENOSPC else f"no room ({reason})"
             return OutputError(
                 f"Cannot write {self.target}: {room}. {self.target} was left untouched; "
-                f"the data so far is kept in {self.part}.",
+                f"the data so far is {self.kept()}.",
                 hint="Free some space, then download again to continue.",
             )
         return OutputError(f"Cannot write {self.target}: {reason}. {self.target} was left untouched.")
@@ -208,6 +281,13 @@ def write_atomically(
 
     On any failure the target is untouched and the `.part` is removed: without a key there is nothing to resume.
     """
+    if is_stream_target(target):
+        written = 0
+        with open_stream_target(target) as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+                written += len(chunk)
+        return written
     writer = AtomicWriter(target, force=force, compress=compress)
     writer.open()
     try:
@@ -237,18 +317,23 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
-    """Write `data` as JSON through a temporary file, fsync and one rename: old or new, never torn."""
-    # Unique per process and thread: split runs write their manifest from several threads.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    """Write `data` as JSON through a temporary file, fsync and one rename: old or new, never torn.
+
+    The temporary file is created exclusively (never through a symbolic link), and a replaced file's mode
+    and owner are kept.
+    """
+    temporary: Path | None = None
     try:
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
+        handle, temporary = create_exclusive(path, ".tmp")
+        with handle:
+            handle.write((json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
             handle.flush()
+            keep_owner_and_mode(handle.fileno(), path)
             os.fsync(handle.fileno())
         temporary.replace(path)
         _fsync_directory(path.parent)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Literal
 
 from exportctl.errors import UsageError, ValidationError
+from exportctl.files.atomic import part_path
+from exportctl.files.opening import is_stream_target
 from exportctl.suggest import closest
 
 STDOUT: Literal["-"] = "-"
@@ -22,6 +24,7 @@ DEFAULT_TEMPLATE = "{object}-{id}.csv"
 PLACEHOLDERS = ("object", "id", "date", "time")
 
 Target = Path | Literal["-"]
+STANDARD_OUTPUT_DEVICE = Path("/dev/stdout")
 
 # Export ids are `exp_...`; anything else in one is replaced so a hostile id cannot climb out of the directory.
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
@@ -97,6 +100,8 @@ def resolve_target(
     if output_dir is not None and not path.is_absolute():
         path = Path(output_dir).expanduser() / path
     _check_name_lengths(path)
+    if path == STANDARD_OUTPUT_DEVICE:
+        return STDOUT  # written like `-o -`: a rename onto it would replace the link, a write through a tty is fine
     return path
 
 
@@ -136,13 +141,19 @@ def check_directory(directory: Path) -> None:
 
 def check_target(path: Target, force: bool) -> None:
     """UsageError if `path` cannot be written: its directory is missing or read-only, or it exists and not `force`."""
-    if path == STDOUT:
+    if path == STDOUT or is_stream_target(path):
         return
     check_directory(path.parent)
     if path.is_dir():
         raise UsageError(f"The output path {path} is a directory; give a file name.")
     if path.exists() and not force:
         raise UsageError(f"{path} already exists.", hint="Use --force to overwrite it, or choose another --output.")
+    part = part_path(path)
+    if part.is_symlink():
+        raise UsageError(
+            f"{part} is a symbolic link; exportctl never writes through one (it may point at someone's file).",
+            hint=f"Remove it (rm {part}) and run again.",
+        )
 
 
 def preflight_target(

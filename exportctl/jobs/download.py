@@ -41,6 +41,7 @@ from exportctl.events import (
 from exportctl.files.atomic import AtomicWriter, compressed_size
 from exportctl.files.csv import CsvDigest, rewrite_first_line
 from exportctl.files.csv_rows import RowFilter
+from exportctl.files.opening import is_stream_target, open_stream_target
 from exportctl.files.targets import STDOUT, Target, check_target
 from exportctl.jobs.poll import DONE
 from exportctl.masking import mask_url
@@ -234,8 +235,14 @@ def download_export(
     started = clock()
     sink: _Sink
     writer: AtomicWriter | None = None
+    device: BinaryIO | None = None
     if target == STDOUT:
         sink = _StreamSink(stdout if stdout is not None else sys.stdout.buffer)
+        have = 0
+    elif is_stream_target(target):
+        # /dev/null, a terminal, a FIFO: written as they are, like standard output; never replaced by a file.
+        device = open_stream_target(target)
+        sink = _StreamSink(device)
         have = 0
     else:
         check_target(target, force)
@@ -306,7 +313,7 @@ def download_export(
                 sleep(delay)
     except KeyboardInterrupt:
         sink.close()
-        where = f"; the {sink.written()} bytes received are kept in {writer.part}" if writer else ""
+        where = f"; the {sink.written()} bytes received are {writer.kept()}" if writer else ""
         raise InterruptedByUser(f"Interrupted while downloading export {export_id}{where}.", hint=hint("")) from None
     except ExportctlError as exc:
         sink.close()
@@ -316,6 +323,10 @@ def download_export(
     except BaseException:
         sink.close()
         raise
+    finally:
+        if device is not None:
+            with contextlib.suppress(OSError):
+                device.close()
     seconds = clock() - started
     on_disk = compressed_size(target)
     on_event(Saved(export_id, str(target), digest.bytes, digest.rows, digest.sha256, seconds, on_disk))
@@ -363,7 +374,7 @@ def _kept(exc: DownloadError, writer: AtomicWriter | None, hint: Callable[[str],
             f"{exc.message} Standard output received only part of the CSV.", hint=hint("Download it again with")
         )
     return DownloadError(
-        f"{exc.message} {writer.target} was not written; the {writer.bytes_written} bytes received are kept "
-        f"in {writer.part}.",
+        f"{exc.message} {writer.target} was not written; the {writer.bytes_written} bytes received are "
+        f"{writer.kept()}.",
         hint=hint("Continue the download with"),
     )

@@ -37,13 +37,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from exportctl.client.api import ApiClient
-from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
+from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser, UsageError
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.files.atomic import compressed_size, write_atomically, write_json_atomically
 from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
 from exportctl.files.csv_rows import RowFilter
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
+from exportctl.jobs.manifest_check import manifest_problem
 from exportctl.jobs.single import ExportOutcome, run_export
 from exportctl.request.model import ExportRequest
 from exportctl.request.windows import Window, window_request
@@ -121,9 +122,19 @@ class Manifest:
             # Parts of another request must not be joined into this one.
             shutil.rmtree(parts, ignore_errors=True)
             return
-        for entry in data.get("windows") or []:
-            if isinstance(entry, dict):
-                self.entries[_key(entry)] = entry
+        windows = data.get("windows", [])
+        problem = manifest_problem(windows, saved=SAVED)
+        if problem is not None:
+            raise self._damaged(problem)
+        for entry in windows:
+            self.entries[_key(entry)] = entry
+
+    def _damaged(self, problem: str) -> UsageError:
+        target = self.path.name[: -len(MANIFEST_SUFFIX)] if self.path is not None else "TARGET"
+        return UsageError(
+            f"The split manifest {self.path} is damaged: {problem}.",
+            hint=f"Remove it and {target}{PARTS_SUFFIX}/ to start the split over, or fix the entry.",
+        )
 
     def reusable(self, window: Window, part: Path) -> dict[str, Any] | None:
         """The entry of a window saved earlier, if its part is still there with the recorded sha256."""
@@ -206,6 +217,11 @@ def run_split(
             kept = {"kept_types": ",".join(request.kept_types() or ())} if rows is not None else {}
             print_ = request.fingerprint(field=field.name, **kept)
             manifest = Manifest(manifest_path(target), print_, body, windows)
+            if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
+                raise UsageError(
+                    f"{parts} exists and is not a directory; a split export keeps its windows' files there.",
+                    hint=f"Remove or rename it, or choose another --output than {target}.",
+                )
             manifest.load(parts)
         parts.mkdir(exist_ok=True)
         results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, rows, on_event)

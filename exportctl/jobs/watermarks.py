@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
+import stat
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +33,7 @@ from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
 from exportctl.files.atomic import write_json_atomically
+from exportctl.files.opening import CLOEXEC, NOFOLLOW, NONBLOCK
 from exportctl.request.model import ExportRequest
 
 STATE_VERSION = 1
@@ -54,16 +58,45 @@ class StateLock:
     def __init__(self, state: Path) -> None:
         self.path = lock_path(state)
         self._fd: int | None = None
+        self._local: _ProcessLock | None = None
 
     def acquire(self) -> None:
-        """Take the lock, or raise LockedError naming the lock file (and the holder's pid when known)."""
+        """Take the lock, or raise LockedError naming the lock file (and the holder's pid when known).
+
+        Exports of one process that share a state file (`run --parallel`) take turns: a flock is held per
+        open file, so without the in-process lock the second would find the first holding it.
+        """
+        local = _process_lock(self.path)
+        # The thread that holds it already is a second run in its own right: the flock refuses it below.
+        self._local = local if local.take() else None
+        try:
+            self._fd = self._lock_file()
+        except BaseException:
+            if self._local is not None:
+                self._local.give_back()
+                self._local = None
+            raise
+
+    def _lock_file(self) -> int:
         import fcntl  # POSIX only; imported here so the module itself imports anywhere
 
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | NOFOLLOW | CLOEXEC | NONBLOCK, 0o644)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UsageError(
+                    f"The lock file {self.path} is a symbolic link, which exportctl never writes through.",
+                    hint=f"Remove it: rm {self.path}",
+                ) from None
+            if exc.errno == errno.ENOENT and not self.path.parent.is_dir():
+                raise UsageError(
+                    f"The directory of the state file, {self.path.parent}, does not exist.",
+                    hint=f"Create it with: mkdir -p {self.path.parent}",
+                ) from None
             raise OutputError(f"Cannot open the lock file {self.path}: {exc.strerror or exc}.") from None
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise UsageError(f"The lock file {self.path} exists and is not a regular file.")
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _read_pid(fd)
@@ -76,11 +109,14 @@ class StateLock:
         except OSError as exc:
             os.close(fd)
             raise OutputError(f"Cannot lock {self.path}: {exc.strerror or exc}.") from None
+        except BaseException:
+            os.close(fd)
+            raise
         # The pid is only for the message a second run prints; the lock itself is the flock.
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
+        return fd
 
     def release(self) -> None:
         """Let go of the lock; the file stays (removing it would race with a run that just opened it)."""
@@ -89,6 +125,9 @@ class StateLock:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
             os.close(fd)
+        local, self._local = self._local, None
+        if local is not None:
+            local.give_back()
 
     def __enter__(self) -> StateLock:
         self.acquire()
@@ -98,6 +137,36 @@ class StateLock:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+class _ProcessLock:
+    """Lets the threads of one process take turns on a lock file; a flock alone would refuse the second."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+
+    def take(self) -> bool:
+        """Wait for the other threads; False (not taken) when this thread holds it already."""
+        if self._owner == threading.get_ident():
+            return False
+        self._lock.acquire()
+        self._owner = threading.get_ident()
+        return True
+
+    def give_back(self) -> None:
+        self._owner = None
+        self._lock.release()
+
+
+_PROCESS_LOCKS: dict[str, _ProcessLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> _ProcessLock:
+    """This process's lock for one lock file, whatever name it is reached by."""
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(os.path.realpath(path), _ProcessLock())
 
 
 def _read_pid(fd: int) -> int | None:
@@ -141,12 +210,23 @@ class WatermarkStore:
         return data
 
     def read(self, key: str) -> Watermark:
-        """The watermark of `key` (None when it never completed)."""
+        """The watermark of `key` (None when it never completed); UsageError for an entry of the wrong shape.
+
+        A wrong entry is not taken for "never ran": that would export everything again, duplicating a warehouse.
+        """
         entry = self._load()["exports"].get(key)
-        if not isinstance(entry, dict) or not isinstance(entry.get("watermark"), str):
+        if entry is None:
             return Watermark(key, None)
+        watermark = entry.get("watermark") if isinstance(entry, dict) else None
+        if not isinstance(watermark, str):
+            got = f"a {type(entry).__name__}" if not isinstance(entry, dict) else f"watermark {watermark!r:.60}"
+            raise UsageError(
+                f"The state file {self.path}: the entry of {key} is not an exportctl state entry ({got}; "
+                'expected an object with a "watermark" date-time string).',
+                hint="Fix the entry, or remove it to export everything again (or from --since).",
+            )
         try:
-            at = dt.datetime.fromisoformat(entry["watermark"].replace("Z", "+00:00"))
+            at = dt.datetime.fromisoformat(watermark.replace("Z", "+00:00"))
         except ValueError:
             raise UsageError(f"The state file {self.path}: watermark of {key} is not a date-time.") from None
         return Watermark(key, at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc))

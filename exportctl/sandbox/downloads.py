@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import os
 import re
+import socket
+import struct
 import time
 from pathlib import Path
 
@@ -48,6 +52,15 @@ class DownloadHandler(PlumbingHandler):
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         length = max(0, end - start + 1)
+        if injected.gzip_cut:
+            # A complete HTTP body (its Content-Length is right) that is a torn gzip stream.
+            packed = gzip.compress(path.read_bytes()[start : end + 1])
+            body = packed[: len(packed) // 2]
+            self.send_response(status)
+            headers |= {"Content-Encoding": "gzip", "Content-Length": str(len(body))}
+            self._common_headers(headers)
+            self.wfile.write(body)
+            return
         cut = self.server.app.faults.on_download()
         to_send = length if cut is None else cut.bytes_to_send(length)
         if cut is not None:
@@ -57,6 +70,12 @@ class DownloadHandler(PlumbingHandler):
         self._common_headers(headers)
         stall = None if injected.stall_after is None else (injected.stall_after, injected.stall_seconds)
         self._stream(path, start, to_send, stall)
+        if cut is not None and cut.kind == "reset":
+            self.wfile.flush()
+            # Linger on, with a zero timeout: closing then sends RST instead of FIN. Closed here, at once, since
+            # the server's own shutdown(SHUT_WR) would send a FIN first.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            os.close(self.connection.detach())
 
     def _stream(self, path: Path, start: int, count: int, stall: tuple[int, float] | None = None) -> None:
         with path.open("rb") as source:

@@ -28,11 +28,11 @@ class RequestFault:
 class DownloadFault:
     """Cut a download short: send `body_bytes` of the body, then close the connection."""
 
-    kind: str  # "drop" or "short"
+    kind: str  # "drop", "reset" (then a TCP reset instead of a clean close) or "short"
     amount: int
 
     def bytes_to_send(self, length: int) -> int:
-        if self.kind == "drop":
+        if self.kind in ("drop", "reset"):
             return min(self.amount, length)
         return max(0, length - self.amount)
 
@@ -47,6 +47,7 @@ class DownloadStartFault:
     ignore_range: bool = False
     stall_after: int | None = None
     stall_seconds: float = 0.0
+    gzip_cut: bool = False  # send it `Content-Encoding: gzip`, unasked, and only the first half of that stream
 
 
 @dataclass
@@ -122,6 +123,7 @@ class Faults:
             self._token_refusals: list[tuple[bool, int | None]] = []
             self._range_ignored: list[tuple[bool, int | None]] = []
             self._stalls: list[tuple[tuple[int, float], int | None]] = []
+            self._gzip_cuts: list[tuple[bool, int | None]] = []
 
     # switches ---------------------------------------------------------------------------------------
     def fail_next(self, n: int, status: int = 503, path_prefix: str | None = None) -> None:
@@ -153,6 +155,11 @@ class Faults:
         """Close the connection after `nbytes` of the body of the next download(s)."""
         with self._lock:
             self._cuts.append(_Cut("drop", nbytes, times))
+
+    def reset_download_after(self, nbytes: int, times: int | None = 1) -> None:
+        """Reset the connection (TCP RST, as a crashed proxy does) after `nbytes` of the next download(s)' body."""
+        with self._lock:
+            self._cuts.append(_Cut("reset", nbytes, times))
 
     def short_body(self, missing_bytes: int, times: int | None = 1) -> None:
         """Announce the full Content-Length but send `missing_bytes` fewer bytes, then close."""
@@ -188,6 +195,11 @@ class Faults:
         """Answer the next download(s) 200 with the whole file even when they ask for a Range."""
         with self._lock:
             self._range_ignored.append((True, times))
+
+    def gzip_download_cut_short(self, times: int | None = 1) -> None:
+        """Send the next download(s) gzip-encoded although identity was asked for, and only half of the stream."""
+        with self._lock:
+            self._gzip_cuts.append((True, times))
 
     def stall_download_after(self, nbytes: int, seconds: float, times: int | None = 1) -> None:
         """Pause the next download(s) for `seconds` after `nbytes` of the body, then send the rest."""
@@ -250,6 +262,7 @@ class Faults:
                 fault.refuse_token = _take_first(self._token_refusals) is not None
             if fault.status is None and not fault.refuse_token:
                 fault.ignore_range = _take_first(self._range_ignored) is not None
+                fault.gzip_cut = _take_first(self._gzip_cuts) is not None
                 stall = _take_first(self._stalls)
                 if stall is not None:
                     fault.stall_after, fault.stall_seconds = stall

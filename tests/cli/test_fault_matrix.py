@@ -68,6 +68,21 @@ CASES: tuple[Case, ...] = (
         ExitCode.OK,
         r"retrying GET .*ended after (\d+) of \d+ bytes \(the connection closed",
     ),
+    Case(
+        "Read timeout in the middle of a download",
+        ExitCode.OK,
+        r"retrying GET .*token=\*\*\* .*ended after \d+ bytes.*Timeout",
+    ),
+    Case(
+        "Connection reset in the middle of a download",
+        ExitCode.OK,
+        r"retrying GET .*token=\*\*\* .*ConnectionResetError",
+    ),
+    Case(
+        "Download sent gzip-encoded although not asked",
+        ExitCode.NETWORK,
+        r"Content-Encoding: 'gzip' although exportctl asked for it unencoded; refusing it",
+    ),
     Case("Server slower than the read timeout while polling", ExitCode.OK, r"retrying GET .* read timeout"),
     Case("Server slower than the read timeout while submitting", ExitCode.NETWORK, r"read timeout.*exportctl list"),
     Case("Export ends in ERROR", ExitCode.EXPORT_FAILED, r"ended in ERROR: export_failed: Disk quota"),
@@ -296,6 +311,27 @@ def case_short_body(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run
     return run_voucher(cli, work)
 
 
+def case_timeout_mid_download(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    # 1000 bytes, then silence longer than the read timeout, in the middle of a read.
+    sandbox.faults.stall_download_after(1000, 2.0)
+    run = run_voucher(cli, work, env={"EXPORTCTL_READ_TIMEOUT": "300ms"})
+    assert "BufferError" not in run.stderr
+    return run
+
+
+def case_reset_mid_download(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    sandbox.faults.reset_download_after(1000)
+    run = run_voucher(cli, work)
+    assert "BufferError" not in run.stderr
+    return run
+
+
+def case_gzip_unasked(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    # A torn gzip stream inside a complete body: decoded, it would pass for a shorter file.
+    sandbox.faults.gzip_download_cut_short(times=5)
+    return run_voucher(cli, work)
+
+
 def case_slow_polling(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
     sandbox.faults.slow(1.0, n=1, path_prefix="/v1/exports/")
     return run_voucher(cli, work, env={"EXPORTCTL_READ_TIMEOUT": "300ms"})
@@ -436,6 +472,9 @@ RUNNERS: dict[str, Callable[[Cli, Sandbox, Path, Sandbox], Run]] = {
     "Connection dropped mid-download": case_dropped,
     "Connection dropped on every attempt": case_dropped_always,
     "Body shorter than Content-Length": case_short_body,
+    "Read timeout in the middle of a download": case_timeout_mid_download,
+    "Connection reset in the middle of a download": case_reset_mid_download,
+    "Download sent gzip-encoded although not asked": case_gzip_unasked,
     "Server slower than the read timeout while polling": case_slow_polling,
     "Server slower than the read timeout while submitting": case_slow_submit,
     "Export ends in ERROR": case_error,

@@ -187,16 +187,16 @@ def test_gz_target_is_compressed_on_commit(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv.gz"]
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to simulate a full disk")
-def test_disk_full_is_an_output_error_and_the_target_is_untouched(tmp_path: Path) -> None:
+def test_a_planted_part_symlink_is_never_written_through(tmp_path: Path) -> None:
+    """A `.part` that is a symbolic link (to /dev/full, or to a victim) is refused, not followed."""
     target = tmp_path / "out.csv"
     target.write_bytes(b"previous")
-    # Every write to /dev/full fails with ENOSPC, exactly as on a full disk.
-    part_path(target).symlink_to("/dev/full")
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    part_path(target).symlink_to(victim)
     writer = AtomicWriter(target, key="exp_1", force=True)
-    writer.open(offset=0)
-    with pytest.raises(OutputError, match="disk is full") as caught:
-        writer.write(b"x" * (1 << 20))  # larger than any buffer, so the write reaches the device
-        writer.commit()
+    with pytest.raises(OutputError, match="symbolic link") as caught:
+        writer.open(offset=0)
     assert str(part_path(target)) in str(caught.value)
     assert target.read_bytes() == b"previous"
+    assert victim.read_bytes() == b"precious"

@@ -1,0 +1,128 @@
+"""Opening files safely where others can write too: never through a symbolic link, never onto a stranger's file.
+
+Everything exportctl creates next to a target or a state file is created with O_EXCL (or opened with
+O_NOFOLLOW and checked to be a regular file), so a planted symbolic link cannot redirect the write to a
+victim. A character device or a FIFO given as a target is written as it is.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from exportctl.errors import OutputError
+
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def is_stream_target(target: Path) -> bool:
+    """A character device (`/dev/null`, a terminal) or a FIFO: written directly, never replaced by a file."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def open_stream_target(target: Path) -> BinaryIO:
+    """Open a character device or FIFO for writing as it is: no temporary file, no rename, nothing created."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_NOCTTY | CLOEXEC)
+    except OSError as exc:
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OutputError(f"Cannot write {target}: it was replaced by a regular file while starting.")
+    return os.fdopen(fd, "wb")
+
+
+def create_exclusive(target: Path, suffix: str) -> tuple[BinaryIO, Path]:
+    """A new, empty file next to `target` (`.TARGET.RANDOM{suffix}`), created with O_EXCL and ONOFOLLOW."""
+    for _ in range(100):
+        path = target.with_name(f".{target.name}.{secrets.token_hex(6)}{suffix}")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o666)
+        except FileExistsError:
+            continue
+        return os.fdopen(fd, "w+b"), path
+    raise FileExistsError(errno.EEXIST, f"no free temporary name next to {target}")
+
+
+def open_locked(path: Path) -> BinaryIO | None:
+    """`path` opened for update (created when missing) and locked with flock; None when another run holds it.
+
+    Never through a symbolic link (OSError ELOOP), and only a regular file.
+    """
+    import fcntl  # POSIX only; imported here so the module itself imports anywhere
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | NOFOLLOW | CLOEXEC | NONBLOCK, 0o666)
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise OutputError(
+                f"Cannot write {path}: it exists and is not a regular file.", hint=f"Remove it: rm {path}"
+            )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        # A run that committed just now moved this file into place (or is doing so): it is not ours to write.
+        try:
+            named = os.lstat(path)
+        except FileNotFoundError:
+            named = None
+        if (
+            named is None
+            or (named.st_dev, named.st_ino) != (opened.st_dev, opened.st_ino)
+            or os.fstat(fd).st_nlink != 1
+        ):
+            os.close(fd)
+            return None
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~NONBLOCK)
+        return os.fdopen(fd, "r+b")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        raise
+
+
+def keep_owner_and_mode(fd: int, replaced: Path) -> None:
+    """Give the file at `fd` the owner (where allowed) and mode of the regular file it is about to replace."""
+    try:
+        old = replaced.stat()
+    except OSError:
+        return
+    if not stat.S_ISREG(old.st_mode):
+        return
+    mine = os.fstat(fd)
+    if (mine.st_uid, mine.st_gid) != (old.st_uid, old.st_gid):
+        with contextlib.suppress(OSError):  # only root may give a file away; the mode is kept either way
+            os.fchown(fd, old.st_uid, old.st_gid)
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A small JSON object from `path` (not through a symbolic link); {} when missing or not an object."""
+    try:
+        fd = os.open(path, os.O_RDONLY | NOFOLLOW | CLOEXEC | NONBLOCK)
+    except OSError:
+        return {}
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return {}
+            data = json.loads(handle.read(64 * 1024))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
