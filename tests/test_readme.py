@@ -15,12 +15,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from exportctl.sandbox import Sandbox
+from tests.clock.travel import OFFSET_VARIABLE
 from tests.conftest import start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,12 +105,8 @@ def test_a_pasted_readme_command_exits_as_the_readme_says(
         "VOUCHERIFY_APP_TOKEN": default_sandbox.secret_key,
         "COLUMNS": "120",
         # `pytest --clock` moves the clock of the processes it starts through these (tests/clock/plugin.py).
-        **{name: os.environ[name] for name in ("PYTHONPATH", "EXPORTCTL_TEST_CLOCK") if name in os.environ},
+        **{name: os.environ[name] for name in ("PYTHONPATH", OFFSET_VARIABLE) if name in os.environ},
     }
-    if "EXPORTCTL_TEST_CLOCK" in env:
-        # The shim starts a process at that instant, not at this one minutes later: `doctor` would see the
-        # sandbox's clock (this process's) minutes ahead of its own.
-        env["EXPORTCTL_TEST_CLOCK"] = datetime.now(timezone.utc).isoformat()
     if shutil.which("exportctl", path=env["PATH"]) is None:
         pytest.skip("the exportctl console script is not installed")
     done = subprocess.run(

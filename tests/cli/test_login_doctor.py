@@ -73,8 +73,8 @@ class Terminal:
 
 
 def _terminal_env(config_home: Path) -> dict[str, str]:
-    # PYTHONPATH and EXPORTCTL_TEST_CLOCK carry `pytest --clock` into the process (tests/clock/plugin.py).
-    names = ("PATH", "HOME", "SYSTEMROOT", "PYTHONPATH", "EXPORTCTL_TEST_CLOCK")
+    # PYTHONPATH and EXPORTCTL_TEST_CLOCK_OFFSET carry `pytest --clock` into the process (tests/clock/plugin.py).
+    names = ("PATH", "HOME", "SYSTEMROOT", "PYTHONPATH", "EXPORTCTL_TEST_CLOCK_OFFSET")
     keep = {name: os.environ[name] for name in names if name in os.environ}
     return {**keep, "XDG_CONFIG_HOME": str(config_home), "TERM": "dumb", "COLUMNS": "200"}
 
