@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "exportctl.events": 0,
     "exportctl.suggest": 0,
     "exportctl.masking": 0,
+    "exportctl.tuning": 0,
 }
 
 TERMINAL_LIBRARIES = ("typer", "rich")

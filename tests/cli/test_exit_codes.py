@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from exportctl.errors import ExitCode
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
@@ -61,6 +63,7 @@ def test_5_export_ended_in_error(cli: Cli, sandbox: Sandbox, isolated: Path) -> 
     assert not (isolated / "v.csv").exists()
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_6_timed_out_waiting_prints_the_resume_command(cli: Cli, sandbox: Sandbox, isolated: Path) -> None:
     sandbox.faults.hold_in_progress(30)
     result = cli("voucher", "-o", "v.csv", "--timeout", "1s")

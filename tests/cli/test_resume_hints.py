@@ -40,6 +40,7 @@ def test_a_broken_download_hints_the_command_that_continues_into_the_same_file(b
     assert sorted(p.name for p in isolated.iterdir()) == ["drop.csv"]  # no orphaned .part, no second file
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_a_timeout_hints_waiting_and_then_downloading_to_the_target(cli: Cli, sandbox: Sandbox) -> None:
     sandbox.faults.hold_in_progress(30)
     result = cli("voucher", "-o", "out dir.csv", "--timeout", "1s")
