@@ -145,7 +145,7 @@ def test_rate_limit_refill_a_day_ahead(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", ["inf", "1e400"])
-def test_retry_after_not_a_number(value: str, tmp_path: Path) -> None:
+def test_retry_after_not_a_number(value: str, tmp_path: Path, quick_backoff: None) -> None:
     def script(request: Request, state: Hostile) -> Answer:
         return Answer(429, {"code": 429, "message": "Too many"}, {"Retry-After": value})
 

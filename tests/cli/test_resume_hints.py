@@ -25,7 +25,9 @@ def _hint_command(stderr: str, start: str) -> list[str]:
     return shlex.split(line[line.index(start) :])
 
 
-def test_a_broken_download_hints_the_command_that_continues_into_the_same_file(big: Sandbox, isolated: Path) -> None:
+def test_a_broken_download_hints_the_command_that_continues_into_the_same_file(
+    big: Sandbox, isolated: Path, quick_backoff: None
+) -> None:
     cli = Cli(big)
     big.faults.drop_download_after(20_000, times=None)  # 3 attempts keep 60 of 114 KiB
     result = cli("voucher", "-o", "drop.csv")
