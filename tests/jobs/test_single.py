@@ -97,7 +97,9 @@ def csv_rows(data: bytes) -> int:
 def test_run_export_saves_the_csv_byte_for_byte(
     sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
 ) -> None:
-    outcome = run_export(client, VOUCHERS, lambda export_id: tmp_path / f"{export_id}.csv", on_event=recorder)
+    outcome = run_export(
+        client, VOUCHERS, lambda export_id: tmp_path / f"{export_id}.csv", on_event=recorder, sleep=recorder.sleep
+    )
     assert outcome.status == "DONE"
     assert outcome.download is not None
     target = tmp_path / f"{outcome.export_id}.csv"
