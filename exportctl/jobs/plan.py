@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exportctl.errors import UsageError
-from exportctl.events import EventHandler, ignore_event
-from exportctl.files.csv_header import header_rewriter
 from exportctl.files.targets import STDOUT, Target, needs_export_id, preflight_target, resolve_target
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
@@ -33,8 +31,9 @@ from exportctl.schema import FilterField
 SPLIT_TEMPLATE = "{object}-{date}.csv"
 
 if TYPE_CHECKING:
-    # job and client import requests; keep them out of start-up.
+    # job and client import requests; keep them out of start-up. A dry run needs no events and no csv either.
     from exportctl.client.api import ApiClient
+    from exportctl.events import EventHandler
     from exportctl.files.csv_rows import RowFilter
     from exportctl.jobs.single import ExportOutcome
 
@@ -177,8 +176,15 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
     }
 
 
-def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore_event) -> ExportOutcome:
-    """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock."""
+def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
+    """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock.
+
+    `on_event` gets every event; None ignores them.
+    """
+    if on_event is None:
+        from exportctl.events import ignore_event
+
+        on_event = ignore_event
     options = planned.options
     if options.incremental is not None:
         return _execute_incremental(client, planned, on_event)
@@ -187,6 +193,7 @@ def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore
 
 def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
     """The export of the records created in `window`: one export, or one per split window, joined."""
+    from exportctl.files.csv_header import header_rewriter
     from exportctl.jobs import single
 
     request, options = planned.request, planned.options
