@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from exportctl.errors import UsageError
 from exportctl.files.targets import STDOUT, Target, needs_export_id, preflight_target, resolve_target
@@ -98,8 +98,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
     )
 
 
-@dataclass(frozen=True)
-class PlannedRequest:
+class PlannedRequest(NamedTuple):
     """One POST a plan will send: its endpoint, its body, and the creation-time window it covers."""
 
     endpoint: str

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from exportctl.errors import ValidationError
 from exportctl.schema import EXPORT_OBJECTS, ExportObject, Scope
 
 
-@dataclass(frozen=True)
-class Option:
-    """One export option, named once for every way to give it."""
+class Option(NamedTuple):
+    """One export option, named once for every way to give it (a NamedTuple: cheaper to create at start-up)."""
 
     name: str  # the keyword of `exportctl.export`/`plan` and the attribute of `RequestFlags`
     flag: str  # the export commands' flag
@@ -84,6 +83,10 @@ INCREMENTAL_KEYS = ("state", "key")
 # The most exports at once, for the windows of a split export and the entries of a run file alike.
 MAX_PARALLEL = 16
 HEADER_STYLES = ("api", "fields")
+# The closed sets of --junction and --split-by: here with the option table, so that building a command's
+# completion does not load the filter parser or the window arithmetic.
+JUNCTIONS = ("and", "or")
+SPLIT_UNITS = ("day", "week", "month")
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.request.model import ExportRequest
+from exportctl.request.model import SPLIT_UNITS, ExportRequest
 from exportctl.request.values import RELATIVE_HINT, iso_ms, read_instant, relative_instant
 from exportctl.schema import ExportObject, FilterField
 from exportctl.suggest import closest
 
-SPLIT_UNITS = ("day", "week", "month")
 CREATED_FILTER = "created_at"
 # A split into more windows than this is almost certainly a mistake (a daily split over decades), and
 # each window is one export against a rate-limited API.
@@ -34,9 +33,8 @@ MAX_WINDOWS = 1000
 ONE_MS = dt.timedelta(milliseconds=1)
 
 
-@dataclass(frozen=True)
-class Window:
-    """Creation times in [start, end); None leaves that end open."""
+class Window(NamedTuple):
+    """Creation times in [start, end); None leaves that end open (a NamedTuple: every dry run creates the class)."""
 
     start: dt.datetime | None
     end: dt.datetime | None
