@@ -15,7 +15,7 @@ the run options of `RunOptions`:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -38,13 +38,12 @@ if TYPE_CHECKING:
     from exportctl.jobs.single import ExportOutcome
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A request and how to run it, checked offline."""
+class Plan(NamedTuple):
+    """A request and how to run it, checked offline (a NamedTuple: every dry run creates the class)."""
 
     request: ExportRequest
     options: RunOptions
-    now: datetime = field(default_factory=lambda: truncate_ms(datetime.now(timezone.utc)))
+    now: datetime  # the run's instant, to the millisecond (`plan` takes it once)
     known_target: Target | None = None  # None when the name needs the export id
     windows: tuple[Window, ...] = ()  # a split export's windows, when known offline (not incremental)
 
