@@ -119,12 +119,14 @@ def test_completion_builds_the_command_without_the_filter_parser() -> None:
     for parser in ("filters", "values", "operators", "windows", "build"):
         assert f"exportctl.request.{parser}" not in loaded
     assert "exportctl.cli.state" not in loaded  # created by the root callback, which completion never runs
+    assert "dataclasses" not in loaded  # the option table and the request records are NamedTuples
     assert not loaded & NEVER_AT_START
 
 
 def test_dry_run_loads_no_hashing_compression_events_or_csv() -> None:
     loaded = _loaded(["voucher", "--dry-run", "--fields", "code,value"])
     assert "exportctl.jobs.plan" in loaded  # the probe ran the dry run
+    assert "dataclasses" not in loaded  # no dataclass is created before a request is sent
     assert not loaded & NEVER_AT_START
 
 

@@ -15,7 +15,6 @@ the run options of `RunOptions`:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -99,7 +98,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
         force=options.force,
     )
     return Plan(
-        request=request, options=replace(options, output=output), now=moment, known_target=known, windows=windows
+        request=request, options=options._replace(output=output), now=moment, known_target=known, windows=windows
     )
 
 
@@ -197,6 +196,8 @@ def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None =
 
 def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
     """The export of the records created in `window`: one export, or one per split window, joined."""
+    from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
+
     from exportctl.files.csv_header import header_rewriter
     from exportctl.jobs import single
 
@@ -261,6 +262,8 @@ def kind_filter(request: ExportRequest) -> RowFilter | None:
 
 def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
+    from dataclasses import replace
+
     from exportctl.jobs.watermarks import StateLock, WatermarkStore, state_key
 
     options = planned.options

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from exportctl.errors import UsageError, ValidationError
@@ -187,4 +186,4 @@ def check_no_conflict(obj: ExportObject, filter_fields: Sequence[str], junction:
 
 def window_request(request: ExportRequest, field: FilterField, window: Window) -> ExportRequest:
     """`request` narrowed to `window` on the creation-time filter `field`."""
-    return replace(request, filters=filters_with_window(request.filters, field, window))
+    return request._replace(filters=filters_with_window(request.filters, field, window))
