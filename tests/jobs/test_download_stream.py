@@ -1,8 +1,9 @@
-"""The download's fast paths against a sandbox whose CSV has long quoted values with line breaks.
+"""The download's streaming paths against a sandbox whose CSV has long quoted values with line breaks.
 
-Rows are counted by `bytes.count` in chunks without a quote, which is right only if the count knows whether
-such a chunk lies inside a quoted value; progress events are throttled; the write-back starts early. Each test
-downloads over HTTP and checks the figures against the csv module and hashlib.
+Rows are counted chunk by chunk in a thread of their own, which is right only if the count carries across
+chunks whether it is inside a quoted value (whole chunks lie inside one here, others hold no quote at all);
+progress events are throttled; the write-back starts early. Each test downloads over HTTP and checks the
+figures against the csv module and hashlib.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def test_rows_are_right_when_chunks_lie_inside_and_outside_quoted_line_breaks(
     export = done_export(client, recorder)
     expected = sandbox_file(sandbox, export["id"])
     inside, outside = quote_free_chunks(expected, chunk_size)
-    assert inside > 0 and outside > 0  # both cases of the fast path are met
+    assert inside > 0 and outside > 0  # chunks wholly inside a quoted value, and quote-free ones outside
     assert expected.count(b"\n") > 10 * csv_records(expected)  # most line breaks are inside values
 
     result = download_export(client, export, tmp_path / "x.csv", on_event=recorder, chunk_size=chunk_size)
