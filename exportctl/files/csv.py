@@ -43,7 +43,7 @@ class CsvDigest:
         self.hash(data)
 
     def hash(self, data: bytes | bytearray) -> None:
-        """Add the next bytes to the sha256 alone (hashlib releases the GIL: a writer thread can do it)."""
+        """Add the next bytes to the sha256 alone (hashlib releases the GIL for large chunks)."""
         self._sha.update(data)
 
     def count(self, data: bytes | bytearray) -> None:

@@ -1,4 +1,4 @@
-"""Download a DONE export's CSV to its target: streamed, written behind by a thread, resumable.
+"""Download a DONE export's CSV to its target: streamed, counted and hashed by a second thread, resumable.
 
 Downloading writes the CSV byte for byte as received. `sha256`, `bytes` and `rows` always describe those
 received CSV bytes, also for a `.gz` target (which holds the same bytes, compressed), so a checksum can be
