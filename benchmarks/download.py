@@ -12,9 +12,11 @@ both alike:
 - exportctl: `python -m exportctl download ID -o FILE --json` in its own process; its transfer time is the
              command's own `seconds` (from the command's start, so it includes the GET of the export but not
              the interpreter's start-up, just as curl's `time_total` excludes curl's). Its peak RSS is that
-             process's own: see `run_measured`.
+             process's own: see `run_measured`;
+- engine:    `download_export` alone in a process of its own (`_ENGINE`), timed by its own `seconds`: the
+             download without the command's start, to tell the two costs apart.
 
-Both files are checked to be byte-identical to the sandbox's file. The CPU time each tool used comes from
+All three files are checked to be byte-identical to the sandbox's file. The CPU time each tool used comes from
 `os.wait4` too, and the server's (this process serves the file from its threads, on the same CPUs) from this
 process's own CPU time during each download. Targets (issue 13): at least 0.8x curl's throughput and a peak
 RSS of at most 60 MB, whatever the file size.
@@ -161,6 +163,31 @@ def run_exportctl(sandbox: Any, export_id: str, target: Path) -> tuple[float, Us
     return float(json.loads(out)["seconds"]), usage
 
 
+# The download engine alone, in a process of its own: `download_export` as the command calls it, timed by its
+# own `seconds` (from the download request to the fsynced rename), without the command's start (the HTTP
+# session and its imports, reading the credentials) and without the GET of the export before it.
+_ENGINE = """
+import json, sys
+from pathlib import Path
+from exportctl.client.api import ApiClient
+from exportctl.jobs.download import download_export
+from exportctl.settings import Settings
+base_url, app_id, token, export_id, target = sys.argv[1:]
+with ApiClient(Settings(base_url, app_id, token)) as client:
+    export = client.get_export(export_id)
+    result = download_export(client, export, Path(target))
+print(json.dumps({"seconds": result.seconds, "rows": result.rows}))
+"""
+
+
+def run_engine(sandbox: Any, export_id: str, target: Path) -> tuple[float, Usage]:
+    """(seconds as `download_export` measured them, the process's usage) of the download engine alone."""
+    command = [sys.executable, "-c", _ENGINE, sandbox.base_url, sandbox.app_id, sandbox.secret_key, export_id]
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    out, usage = run_measured([*command, str(target)], env)
+    return float(json.loads(out)["seconds"]), usage
+
+
 def server_seconds() -> float:
     """CPU seconds this process has used so far: the sandbox's serving threads, while a download runs."""
     return time.process_time()
@@ -184,8 +211,9 @@ def measure(size_mb: float, runs: int, cache_dir: Path) -> dict[str, Any]:
             print(f"exported {size / 1e6:,.0f} MB in {time.perf_counter() - started:.1f} s", file=sys.stderr)
             curl = Measured([], [], [], [])
             exportctl = Measured([], [], [], [])
+            engine = Measured([], [], [], [])
             for index in range(runs):
-                curl_target, tool_target = work / "curl.csv", work / "exportctl.csv"
+                curl_target, tool_target, engine_target = work / "curl.csv", work / "exportctl.csv", work / "e.csv"
                 served = server_seconds()
                 seconds, usage = run_curl(url, sb.headers, curl_target)
                 curl.server_cpu.append(server_seconds() - served)
@@ -198,13 +226,21 @@ def measure(size_mb: float, runs: int, cache_dir: Path) -> dict[str, Any]:
                 exportctl.seconds.append(seconds)
                 exportctl.peak_mb.append(usage.peak_mb)
                 exportctl.cpu.append(usage.cpu_seconds)
-                if not (filecmp.cmp(source, curl_target, shallow=False) and filecmp.cmp(source, tool_target, False)):
-                    raise SystemExit("a downloaded file differs from the sandbox's file")
-                curl_target.unlink()
-                tool_target.unlink()
+                peak = usage.peak_mb
+                served = server_seconds()
+                seconds, usage = run_engine(sb, export_id, engine_target)
+                engine.server_cpu.append(server_seconds() - served)
+                engine.seconds.append(seconds)
+                engine.peak_mb.append(usage.peak_mb)
+                engine.cpu.append(usage.cpu_seconds)
+                for target in (curl_target, tool_target, engine_target):
+                    if not filecmp.cmp(source, target, shallow=False):
+                        raise SystemExit(f"{target.name} differs from the sandbox's file")
+                    target.unlink()
                 print(
                     f"run {index + 1}: curl {size / 1e6 / curl.seconds[-1]:,.0f} MB/s,"
-                    f" exportctl {size / 1e6 / seconds:,.0f} MB/s, peak {usage.peak_mb:.0f} MB",
+                    f" exportctl {size / 1e6 / exportctl.seconds[-1]:,.0f} MB/s, peak {peak:.0f} MB,"
+                    f" engine alone {size / 1e6 / seconds:,.0f} MB/s",
                     file=sys.stderr,
                 )
     mb = size / 1e6
@@ -222,24 +258,31 @@ def measure(size_mb: float, runs: int, cache_dir: Path) -> dict[str, Any]:
         "exportctl_cpu_ms_per_mb": statistics.median(exportctl.cpu) * 1e3 / mb,
         "server_cpu_ms_per_mb_curl": statistics.median(curl.server_cpu) * 1e3 / mb,
         "server_cpu_ms_per_mb_exportctl": statistics.median(exportctl.server_cpu) * 1e3 / mb,
+        # The download engine alone (see `_ENGINE`): what the command's start costs, set apart.
+        "engine_mb_s": mb / engine.median,
+        "engine_ratio": curl.median / engine.median,
+        "engine_cpu_ms_per_mb": statistics.median(engine.cpu) * 1e3 / mb,
     }
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
         f"{'file':>9} {'runs':>5} {'curl':>11} {'exportctl':>11} {'ratio':>7} {'peak RSS':>9}"
-        f" {'CPU ms/MB: curl':>16} {'exportctl':>10} {'server':>13}"
+        f" {'engine alone':>20} {'CPU ms/MB: curl':>16} {'exportctl':>10} {'engine':>7} {'server':>10}"
     )
     for row in rows:
         print(
             f"{row['bytes'] / 1e6:>6,.0f} MB {row['runs']:>5} {row['curl_mb_s']:>6,.0f} MB/s"
             f" {row['exportctl_mb_s']:>6,.0f} MB/s {row['ratio']:>6.2f}x {row['exportctl_peak_mb']:>6.0f} MB"
+            f" {row['engine_mb_s']:>6,.0f} MB/s {row['engine_ratio']:>5.2f}x"
             f" {row['curl_cpu_ms_per_mb']:>16.2f} {row['exportctl_cpu_ms_per_mb']:>10.2f}"
-            f" {row['server_cpu_ms_per_mb_curl']:>6.2f}/{row['server_cpu_ms_per_mb_exportctl']:.2f}"
+            f" {row['engine_cpu_ms_per_mb']:>7.2f}"
+            f" {row['server_cpu_ms_per_mb_curl']:>5.2f}/{row['server_cpu_ms_per_mb_exportctl']:.2f}"
         )
     print(
         "median of the runs; ratio = exportctl throughput / curl's (target >= 0.8x); peak RSS of the exportctl "
-        "process alone (target <= 60 MB); server = the sandbox's CPU while serving curl/exportctl"
+        "process alone (target <= 60 MB); engine alone = download_export in its own process, timed by itself; "
+        "CPU includes each process's start-up; server = the sandbox's CPU while serving curl/exportctl"
     )
 
 
