@@ -1,10 +1,11 @@
 """Early write-back: the kernel starts writing a file's new bytes to disk while the download goes on.
 
-The atomic writer fsyncs the `.part` before renaming it into place. Without help, every byte of the file is
-still only in the page cache at that moment (Linux starts writing dirty pages in the background only past 10%
-of memory), so that fsync waits for the whole file to reach the disk: 80 ms for 200 MB on the benchmark
-machine, a third of curl's time for the same download. Started every few megabytes, the write-back overlaps
-the download and the final fsync has only the last few megabytes left. Durability still rests on that fsync.
+The atomic writer fsyncs the `.part` before renaming it into place. Without help, most of the file is still
+only in the page cache at that moment (by default Linux starts writing dirty pages in the background past 10%
+of memory, or after 30 seconds), so that fsync waits for the whole file to reach the disk: 50-100 ms for
+200 MB on the benchmark machine, a third of curl's time for the same download. Started every few megabytes,
+the write-back overlaps the download and the final fsync has only the last few megabytes left (2-8 ms).
+Durability still rests on that fsync.
 
 Standard library only (ctypes, on Linux); elsewhere, or where the call is refused, this does nothing.
 """
