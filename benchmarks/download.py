@@ -188,6 +188,15 @@ def run_engine(sandbox: Any, export_id: str, target: Path) -> tuple[float, Usage
     return float(json.loads(out)["seconds"]), usage
 
 
+def settle() -> None:
+    """Write every dirty page to disk before a measured run, so that no run pays for the one before.
+
+    curl does not fsync: without this, the kernel writes its file back while the next tool runs, on the same
+    disk (a gigabyte for the 1 GB export), and that next tool's own fsync waits behind it.
+    """
+    os.sync()
+
+
 def server_seconds() -> float:
     """CPU seconds this process has used so far: the sandbox's serving threads, while a download runs."""
     return time.process_time()
@@ -214,12 +223,14 @@ def measure(size_mb: float, runs: int, cache_dir: Path) -> dict[str, Any]:
             engine = Measured([], [], [], [])
             for index in range(runs):
                 curl_target, tool_target, engine_target = work / "curl.csv", work / "exportctl.csv", work / "e.csv"
+                settle()
                 served = server_seconds()
                 seconds, usage = run_curl(url, sb.headers, curl_target)
                 curl.server_cpu.append(server_seconds() - served)
                 curl.seconds.append(seconds)
                 curl.peak_mb.append(usage.peak_mb)
                 curl.cpu.append(usage.cpu_seconds)
+                settle()
                 served = server_seconds()
                 seconds, usage = run_exportctl(sb, export_id, tool_target)
                 exportctl.server_cpu.append(server_seconds() - served)
@@ -227,6 +238,7 @@ def measure(size_mb: float, runs: int, cache_dir: Path) -> dict[str, Any]:
                 exportctl.peak_mb.append(usage.peak_mb)
                 exportctl.cpu.append(usage.cpu_seconds)
                 peak = usage.peak_mb
+                settle()
                 served = server_seconds()
                 seconds, usage = run_engine(sb, export_id, engine_target)
                 engine.server_cpu.append(server_seconds() - served)
