@@ -204,10 +204,13 @@ def _check_watermark(start: datetime | None, now: datetime, key: str, state: Pat
 
 def dry_run_document(planned: Plan) -> dict[str, Any]:
     """What --dry-run --json prints: the object, the target (when known offline) and every request."""
+    from exportctl.jobs.typed_output import dry_run_facts
+
     target = planned.known_target
     return {
         "object": planned.request.obj.command,
         "output": None if target is None else str(target),
+        **dry_run_facts(planned.request, planned.options),
         "requests": [r.to_json() for r in planned_requests(planned)],
     }
 

@@ -104,6 +104,38 @@ class PostStep:
         return self.options.into
 
 
+def planned_columns(request: ExportRequest) -> list[dict[str, str]]:
+    """The typed columns a run will write, known offline: `{"name", "type"}` per requested (or default) field.
+
+    `metadata` becomes one column per key, whose kinds are inferred from the data (`"metadata.*"`,
+    `"inferred"`), as are prefixed fields (`metadata.locale`) and fields the tables do not type.
+    """
+    from exportctl.formats.types import KIND_OF, UNPARSED
+
+    obj = request.obj
+    typed: list[dict[str, str]] = []
+    for name in request.fields or obj.default_fields:
+        found = obj.get_field(name)
+        if name == "metadata":
+            typed.append({"name": "metadata.*", "type": "inferred"})
+        elif found is None or (name not in obj.field_names and name not in {f.name for f in obj.api_only_fields}):
+            typed.append({"name": name, "type": "inferred"})
+        else:
+            typed.append({"name": name, "type": KIND_OF[found.type].value})
+    return [*typed, {"name": UNPARSED, "type": "json"}]
+
+
+def dry_run_facts(request: ExportRequest, options: RunOptions) -> dict[str, Any]:
+    """What --dry-run adds for a typed output: the format, the table, the typed columns (empty for a CSV)."""
+    if not is_typed(options):
+        return {}
+    facts: dict[str, Any] = {"format": options.format}
+    if options.into is not None:
+        facts["into"] = options.into.to_json()
+    facts["columns"] = planned_columns(request)
+    return facts
+
+
 def post_step(step: PostStep) -> dict[str, Any]:
     """Convert and/or load `step.csv`; the facts for the `--json` summary (`format`, `into`)."""
     facts: dict[str, Any] = {}
