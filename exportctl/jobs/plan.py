@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exportctl.errors import UsageError
+from exportctl.errors import ExportctlError, UsageError
 from exportctl.events import EventHandler, ignore_event
 from exportctl.files.csv_header import header_rewriter
 from exportctl.files.targets import (
@@ -274,17 +274,21 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
     if window.start is not None or window.end is not None:
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
-    outcome = single.run_export(
-        client,
-        request,
-        typed_output.download_target(options, request.obj.command, final),
-        wait=options.wait,
-        timeout=options.timeout,
-        on_event=on_event,
-        force=force,
-        header=header,
-        rows=rows,
-    )
+    try:
+        outcome = single.run_export(
+            client,
+            request,
+            typed_output.download_target(options, request.obj.command, final),
+            wait=options.wait,
+            timeout=options.timeout,
+            on_event=on_event,
+            force=force,
+            header=header,
+            rows=rows,
+        )
+    except ExportctlError as exc:
+        exc.hint = typed_output.unstaged_hint(exc.hint)
+        raise
     if typed:
         outcome = typed_output.finish(outcome, request, options, final, on_event)
     if window.start is None and window.end is None:

@@ -104,6 +104,20 @@ class PostStep:
         return self.options.into
 
 
+def unstaged_hint(hint: str | None) -> str | None:
+    """A resume hint that names the staging file, pointed at a CSV of the user's own instead.
+
+    `exportctl download ID -o .x.jsonl.staging.csv` would save to a hidden file no post-step converts.
+    """
+    if hint is None or STAGING_SUFFIX not in hint:
+        return hint
+    import re
+
+    suffix = re.escape(STAGING_SUFFIX)
+    pointed = re.sub(rf"-o (?:'[^']*{suffix}'|\S*{suffix})", "-o FILE.csv", hint)
+    return pointed + " (that saves the CSV; run this command again for the typed output)"
+
+
 def planned_columns(request: ExportRequest) -> list[dict[str, str]]:
     """The typed columns a run will write, known offline: `{"name", "type"}` per requested (or default) field.
 
