@@ -223,7 +223,16 @@ def finish(
     try:
         assert isinstance(csv, Path), "a staged or loaded CSV is a file"
         typed_file = target if options.format != CSV else None
-        facts = post_step(PostStep(request, options, csv, typed_file, options.headers or "api", on_event))
+        try:
+            facts = post_step(PostStep(request, options, csv, typed_file, options.headers or "api", on_event))
+        except KeyboardInterrupt:
+            from exportctl.errors import InterruptedByUser
+
+            done = f"{typed_file} was not written" if typed_file is not None else "nothing was written"
+            raise InterruptedByUser(
+                f"Interrupted after the download, while writing the typed output: {done}.",
+                hint="Run the same command again.",
+            ) from None
     finally:
         if staged and isinstance(csv, Path):
             with contextlib.suppress(FileNotFoundError):
