@@ -167,16 +167,24 @@ def convert(step: PostStep) -> dict[str, Any]:
 
     assert step.target is not None
     started = time.monotonic()
-    written = convert_csv(
-        step.request.obj,
-        step.csv,
-        step.target,
-        output_format=step.options.format,
-        fields=step.request.fields,
-        header_style=step.header_style,
-        unparsed=step.options.unparsed,
-        force=step.options.force,
-    )
+    try:
+        written = convert_csv(
+            step.request.obj,
+            step.csv,
+            step.target,
+            output_format=step.options.format,
+            fields=step.request.fields,
+            header_style=step.header_style,
+            unparsed=step.options.unparsed,
+            force=step.options.force,
+        )
+    except KeyboardInterrupt:
+        from exportctl.errors import InterruptedByUser
+
+        raise InterruptedByUser(
+            f"Interrupted after the download, while writing {step.target}: it was not written.",
+            hint="Run the same command again.",
+        ) from None
     step.on_event(
         Converted(
             str(step.target),
@@ -223,16 +231,7 @@ def finish(
     try:
         assert isinstance(csv, Path), "a staged or loaded CSV is a file"
         typed_file = target if options.format != CSV else None
-        try:
-            facts = post_step(PostStep(request, options, csv, typed_file, options.headers or "api", on_event))
-        except KeyboardInterrupt:
-            from exportctl.errors import InterruptedByUser
-
-            done = f"{typed_file} was not written" if typed_file is not None else "nothing was written"
-            raise InterruptedByUser(
-                f"Interrupted after the download, while writing the typed output: {done}.",
-                hint="Run the same command again.",
-            ) from None
+        facts = post_step(PostStep(request, options, csv, typed_file, options.headers or "api", on_event))
     finally:
         if staged and isinstance(csv, Path):
             with contextlib.suppress(FileNotFoundError):
