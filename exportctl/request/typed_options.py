@@ -47,3 +47,8 @@ def check_typed_output(options: RunOptions) -> None:
             f"--format parquet compresses its own columns (zstd); '{options.output}' would gzip the file again.",
             hint="Give a .parquet name, e.g. -o vouchers.parquet.",
         )
+    if options.into is not None and options.format == CSV and (options.output or "").lower().endswith(".gz"):
+        raise UsageError(
+            f"--into loads the CSV it keeps at -o; '{options.output}' would be gzip-compressed first.",
+            hint="Give an uncompressed -o FILE.csv, or leave -o out to keep no CSV.",
+        )

@@ -77,6 +77,8 @@ def test_combinations_a_typed_output_cannot_run_with() -> None:
         build_request(VOUCHER, RequestFlags(into="sqlite:w.db", wait=False))
     with pytest.raises(UsageError, match="--headers api shapes a CSV"):
         build_request(GIFT, RequestFlags(format="jsonl", headers="api"))
+    with pytest.raises(UsageError, match="would be gzip-compressed first"):
+        build_request(GIFT, RequestFlags(into="sqlite:w.db", output="t.csv.gz"))
     with pytest.raises(UsageError, match="compresses its own columns"):
         build_request(GIFT, RequestFlags(format="parquet", output="t.parquet.gz"))
     _, options = build_request(GIFT, RequestFlags(format="parquet", headers="fields"))
