@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.suggest import closest
 
 CSV, JSONL, PARQUET = "csv", "jsonl", "parquet"
 FORMATS = (CSV, JSONL, PARQUET)
@@ -58,6 +57,8 @@ def parse_into(text: str, command: str, where: str = "--into") -> Into:
     """`ENGINE:PATH[#TABLE]` read and checked; UsageError (ValidationError for the engine) naming `where`."""
     if "\0" in text:
         raise UsageError(f"{where}: a path cannot contain a NUL byte (\\0).")
+    from exportctl.suggest import closest  # difflib: only when a value is checked, not for --help
+
     engine, colon, rest = text.partition(":")
     if not colon:
         guess = f" Did you mean 'duckdb:{text}'?" if text and closest(text, ENGINES) is None else ""
@@ -84,6 +85,8 @@ def check_choice(value: str, choices: tuple[str, ...], what: str, where: str) ->
     """`value` if it is one of `choices`; ValidationError with a did-you-mean otherwise."""
     if value in choices:
         return value
+    from exportctl.suggest import closest
+
     raise ValidationError(f"{where}: '{value}' is not {what}.", valid=choices, suggestion=closest(value, choices))
 
 
