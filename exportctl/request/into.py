@@ -12,8 +12,8 @@ Standard library only: --help and completion import this module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from exportctl.errors import UsageError, ValidationError
 
@@ -33,9 +33,9 @@ TABLE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 INTO_FORM = "ENGINE:PATH[#TABLE], e.g. duckdb:warehouse.duckdb or sqlite:exports.db#vouchers"
 
 
-@dataclass(frozen=True)
-class Into:
-    """Where `--into` loads an export: the engine, the database file, the table."""
+class Into(NamedTuple):
+    """Where `--into` loads an export: the engine, the database file, the table (a NamedTuple: completion
+    and --help import this module and create no dataclass)."""
 
     engine: str  # "duckdb" | "sqlite"
     path: Path
