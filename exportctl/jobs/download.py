@@ -41,7 +41,7 @@ from exportctl.events import (
 from exportctl.files.atomic import AtomicWriter, compressed_size
 from exportctl.files.csv import CsvDigest, rewrite_first_line
 from exportctl.files.csv_rows import RowFilter
-from exportctl.files.opening import is_stream_target, open_stream_target
+from exportctl.files.opening import is_stream_target, open_stream_target, write_fully
 from exportctl.files.targets import STDOUT, Target, check_target
 from exportctl.jobs.poll import DONE
 from exportctl.masking import mask_url
@@ -121,7 +121,7 @@ class _StreamSink:
         return self._written - response_offset, digest
 
     def write(self, data: bytes | bytearray) -> None:
-        self.stream.write(data)
+        write_fully(self.stream, data)
         self._written += len(data)
 
     def written(self) -> int:
