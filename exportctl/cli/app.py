@@ -324,7 +324,7 @@ def root(
 def main() -> None:
     """Console-script entry point (and `python -m exportctl`'s)."""
     # What start-up imported (Typer, the command table, ...) lives until the process ends: frozen, it is
-    # skipped by every later collection and by the one at exit, which otherwise walks all of it (a third
-    # of what `--help` costs beyond `import typer`). Objects made from here on are collected as usual.
+    # skipped by every later collection and by the one at exit, which otherwise walks all of it (most of
+    # what `--help` cost beyond `import typer`). Objects made from here on are collected as usual.
     gc.freeze()
     app(prog_name="exportctl")
