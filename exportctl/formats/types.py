@@ -103,7 +103,12 @@ def parse(kind: Kind, text: str) -> Any:
         if not found:
             raise ValueError(text)
         return date(int(found[1]), int(found[2]), int(found[3]))
-    return json.loads(text, parse_constant=_no_constant)  # json.JSONDecodeError is a ValueError
+    value = json.loads(text, parse_constant=_no_constant)  # json.JSONDecodeError is a ValueError
+    if "\\u" in text:
+        # An escaped lone surrogate (`"\\ud800"`) is no text: it cannot be written as UTF-8 (and the SQL
+        # engines refuse it). UnicodeEncodeError is a ValueError.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return value
 
 
 def _no_constant(name: str) -> Any:
