@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any
 from exportctl.errors import UsageError
 from exportctl.events import EventHandler, ignore_event
 from exportctl.files.csv_header import header_rewriter
-from exportctl.files.targets import STDOUT, Target, needs_export_id, preflight_target, resolve_target
+from exportctl.files.targets import (
+    DEFAULT_TEMPLATE,
+    STDOUT,
+    Target,
+    needs_export_id,
+    preflight_target,
+    resolve_target,
+)
+from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
 from exportctl.request.windows import Window, require_created_filter, split_windows, truncate_ms, window_request
@@ -31,6 +39,13 @@ from exportctl.schema import FilterField
 
 # A split export joins several exports, so its name cannot carry one export id.
 SPLIT_TEMPLATE = "{object}-{date}.csv"
+
+
+def default_template(output_format: str, *, split: bool = False) -> str:
+    """The target name when -o is not given: `{object}-{id}.csv`, `.jsonl`, `.parquet`; `{date}` for a split."""
+    stem = SPLIT_TEMPLATE if split else DEFAULT_TEMPLATE
+    return stem[: -len(".csv")] + EXTENSIONS[output_format]
+
 
 if TYPE_CHECKING:
     # job and client import requests; keep them out of start-up.
@@ -76,10 +91,12 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             hint="Give --output PATH (a template with {date} or {id} names each run's file).",
         )
     output = options.output
+    if output is None and options.format != CSV:
+        output = default_template(options.format)  # {object}-{id}.jsonl: the name follows the format
     windows: tuple[Window, ...] = ()
     if options.split_by is not None:
-        if output is None:
-            output = SPLIT_TEMPLATE
+        if output is None or (options.output is None and options.format != CSV):
+            output = default_template(options.format, split=True)
         elif needs_export_id(output):
             raise UsageError(
                 f"The output template '{output}' names one export id, but a split export joins several.",
