@@ -8,19 +8,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from exportctl.errors import ExportctlError, ExitCode, UsageError
-from exportctl.formats.types import Column, columns_for
+from exportctl.errors import UnparsedValueError, UsageError
+from exportctl.formats.types import Column, columns_for, fits
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
+from exportctl.warehouse.layout import Layout
 
 csv.field_size_limit(sys.maxsize)  # a cell of `details` may be long; an export's CSV is trusted data
 
 
-class LoadError(ExportctlError):
-    """The export's rows could not be loaded (a value that does not fit with --unparsed fail, a row
-    without its key); the table is as it was."""
-
-    exit_code = ExitCode.USAGE
+class LoadError(UnparsedValueError):
+    """The export's rows could not be loaded (exit 9): a value that does not fit with --unparsed fail, a
+    row without the key it is merged on; the table is as it was."""
 
 
 @dataclass(frozen=True)
@@ -98,3 +97,19 @@ def check_database_parent(database: Path) -> None:
             f"The directory of the database, {printable(str(database.parent))}, does not exist.",
             hint=f"Create it with: mkdir -p {database.parent}",
         )
+
+
+def first_problem(request: LoadRequest, layout: Layout, *, keys_only: bool) -> LoadError:
+    """The error naming the first record without its key (or, unless `keys_only`, with a value that does
+    not fit), found by formats/types.py's rules: an engine that saw one in SQL asks here which row it was."""
+    records = open_csv(request.source)
+    next(records, None)
+    key_names = {column.name for column in layout.key}
+    for number, record in enumerate(records, start=1):
+        for index, column in layout.columns:
+            text = record[index] if index < len(record) else ""
+            if column.name in key_names and (not text or not fits(column.kind, text)):
+                return no_key(number, column.name)
+            if not keys_only and text and not fits(column.kind, text):
+                return unfit(number, column.name, text)
+    return LoadError("A row could not be loaded; nothing was loaded.")  # the engine saw one: not reached

@@ -33,6 +33,12 @@ SQL_TYPES = {
 FIRST_INSTANT, LAST_INSTANT = "TIMESTAMPTZ '0001-01-01 00:00:00+00'", "TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'"
 
 
+def literal(text: str) -> str:
+    """`text` as a DuckDB string expression; a NUL (which a literal cannot hold) as chr(0)."""
+    pieces = ["'" + piece.replace("'", "''") + "'" for piece in text.split("\x00")]
+    return pieces[0] if len(pieces) == 1 else "(" + " || chr(0) || ".join(pieces) + ")"
+
+
 def sql_type(kind: Kind) -> str:
     return SQL_TYPES[kind]
 
@@ -61,6 +67,5 @@ def typed(kind: Kind, cell: str) -> str:
         )
     strict = f"NOT regexp_matches(regexp_replace({cell}, '{JSON_STRING}', '\"\"', 'g'), '{JSON_LENIENT}')"
     return (
-        f"CASE WHEN json_valid({cell}) AND (NOT regexp_matches({cell}, '{JSON_LENIENT}') OR {strict}) "
-        f"THEN {cell} END"
+        f"CASE WHEN json_valid({cell}) AND (NOT regexp_matches({cell}, '{JSON_LENIENT}') OR {strict}) THEN {cell} END"
     )

@@ -43,13 +43,6 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def literal(text: str) -> str:
-    """`text` as an SQL string literal."""
-    if "\x00" in text:
-        raise ValueError("an SQL literal cannot hold NUL")
-    return "'" + text.replace("'", "''") + "'"
-
-
 def fold(name: str) -> str:
     """The form under which two identifiers are the same to the engines (they fold ASCII case only;
     casefold folds more, so names unique under it are unique to both)."""
@@ -153,8 +146,6 @@ def plan_layout(
     taken = {fold(c.sql) for c in known.values()} | {fold(UNPARSED)}
     mapped: dict[int, TableColumn] = {}
     new: list[TableColumn] = []
-    if registration is None:
-        new.append(TableColumn(UNPARSED, UNPARSED, Kind.JSON))
     # Fields first, so that they keep their plain names whatever order the header has.
     order = sorted(range(len(columns)), key=lambda i: columns[i].field is None)
     for i in order:
@@ -167,6 +158,8 @@ def plan_layout(
         added = TableColumn(column.name, sql, column.kind or Kind.STRING)
         mapped[i] = added
         new.append(added)
+    if registration is None:
+        new.append(TableColumn(UNPARSED, UNPARSED, Kind.JSON))
     by_name = {mapped[i].name: mapped[i] for i in mapped}
     return Layout(
         table=registration.table if registration is not None else table,

@@ -241,7 +241,9 @@ def _merge(conn: sqlite3.Connection, layout: Layout) -> tuple[int, int]:
     values = [name for name in written if name not in keys]
     on_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
     differs = " OR ".join(f"t.{v} IS NOT s.{v}" for v in values) or "0"
-    inserted = conn.execute(f"SELECT count(*) FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on_key})").fetchone()[0]
+    inserted = conn.execute(
+        f"SELECT count(*) FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on_key})"
+    ).fetchone()[0]
     updated = conn.execute(f"SELECT count(*) FROM {stage} s JOIN {table} t ON {on_key} WHERE {differs}").fetchone()[0]
     changed = " OR ".join(f"{table}.{v} IS NOT excluded.{v}" for v in values) or "0"
     assignments = ", ".join(f"{v} = excluded.{v}" for v in values)
