@@ -67,7 +67,7 @@ class ExportResult:
     output: Path | Literal["-"] | None  # None when not waited for (wait=False)
     rows: int | None
     bytes: int | None
-    sha256: str | None  # of the saved CSV (a kind's filtered rows, a rewritten header row)
+    sha256: str | None  # of the saved file: the CSV (a kind's filtered rows, a rewritten header row) or typed file
     seconds: float
     api_calls: int
     summary: dict[str, Any] = field(repr=False)  # the CLI's `--json` document, key for key
@@ -204,12 +204,14 @@ def export(
     windows = summary.get("windows") or []
     ids = tuple(w["export_id"] for w in windows if w.get("export_id")) if windows else (outcome.export_id,)
     download = outcome.download
+    # The summary's, not the download's: a typed output names its file (or none, for --into alone).
+    output = summary.get("output")
     return ExportResult(
         export_ids=ids,
-        output=None if download is None else download.target,
+        output=None if output is None else "-" if output == "-" else Path(output),
         rows=None if download is None else download.rows,
-        bytes=None if download is None else download.bytes,
-        sha256=None if download is None else download.sha256,
+        bytes=summary.get("bytes"),
+        sha256=summary.get("sha256"),
         seconds=outcome.seconds,
         api_calls=outcome.calls,
         summary=summary,

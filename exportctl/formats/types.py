@@ -103,16 +103,20 @@ def parse(kind: Kind, text: str) -> Any:
         if not found:
             raise ValueError(text)
         return date(int(found[1]), int(found[2]), int(found[3]))
-    value = json.loads(text, parse_constant=_no_constant)  # json.JSONDecodeError is a ValueError
-    if "\\u" in text:
-        # An escaped lone surrogate (`"\\ud800"`) is no text: it cannot be written as UTF-8 (and the SQL
-        # engines refuse it). UnicodeEncodeError is a ValueError.
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    return value
+    # json.JSONDecodeError is a ValueError; a number too large for a double (1e999) is refused like NaN,
+    # since no JSON writer could write it back.
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python reads them, JSON has no such values
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def parse_timestamp(text: str) -> datetime:

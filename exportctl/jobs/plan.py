@@ -90,30 +90,48 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             "--since-last needs a file target: the watermark moves only once the file is completely saved.",
             hint="Give --output PATH (a template with {date} or {id} names each run's file).",
         )
+    _check_typed(options)
     output = options.output
-    if output is None and options.format != CSV:
-        output = default_template(options.format)  # {object}-{id}.jsonl: the name follows the format
     windows: tuple[Window, ...] = ()
+    file_wanted = options.into is None or output is not None  # --into alone writes a table, no file
+    if output is None and file_wanted and (options.format != CSV or options.split_by is not None):
+        output = default_template(options.format, split=options.split_by is not None)  # the name follows the format
     if options.split_by is not None:
-        if output is None or (options.output is None and options.format != CSV):
-            output = default_template(options.format, split=True)
-        elif needs_export_id(output):
+        if output is not None and needs_export_id(output):
             raise UsageError(
                 f"The output template '{output}' names one export id, but a split export joins several.",
                 hint="Use {object}, {date} or {time} instead, e.g. --output {object}-{date}.csv",
             )
         if options.incremental is None and options.since is not None:
             windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
-    known = preflight_target(
-        output,
-        command=request.obj.command,
-        output_dir=options.output_dir,
-        now=moment,
-        force=options.force,
-    )
+    known = None
+    if file_wanted:
+        known = preflight_target(
+            output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force
+        )
     return Plan(
         request=request, options=replace(options, output=output), now=moment, known_target=known, windows=windows
     )
+
+
+def _check_typed(options: RunOptions) -> None:
+    """A typed output's checks that need the disk: the extra is installed, the database's directory exists."""
+    if options.format == CSV and options.into is None:
+        return
+    from exportctl.files.targets import check_directory
+    from exportctl.formats.extra import check_extra
+
+    into = options.into
+    if into is not None and options.output == STDOUT and options.format == CSV:
+        raise UsageError(
+            "--into loads the CSV into a table; -o - would stream it too, which cannot be done at once.",
+            hint="Write the CSV to a file (-o FILE.csv), or stream a typed copy with --format jsonl -o -.",
+        )
+    check_extra(options.format, into.engine if into is not None else None)
+    if into is not None:
+        check_directory(into.path.parent)
+        if into.path.is_dir():
+            raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
 
 
 @dataclass(frozen=True)
@@ -203,13 +221,23 @@ def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore
 
 
 def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
-    """The export of the records created in `window`: one export, or one per split window, joined."""
-    from exportctl.jobs import single
+    """The export of the records created in `window`: one export, or one per split window, joined.
+
+    A typed output (`--format jsonl|parquet`, `--into`) downloads to a staging file and runs its one
+    post-step on the complete CSV (`jobs.typed_output`).
+    """
+    from exportctl.jobs import single, typed_output
 
     request, options = planned.request, planned.options
     header = header_rewriter(request.obj, request.fields, options.headers)
     rows = kind_filter(request)
     bounds: dict[str, str | None] = window.to_json()
+    typed = typed_output.is_typed(options)
+    final: Target | Callable[[str], Target] | None = None
+    if typed_output.keeps_file(options):
+        final = planned.known_target if planned.known_target is not None else planned.target_for
+    # A staging file is ours: one left by a killed run is overwritten; the target itself keeps --force's rule.
+    force = options.force or typed_output.stages(options)
     if options.split_by is not None:
         from exportctl.jobs import split
 
@@ -218,38 +246,44 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
             raise UsageError("--split-by needs --since: the start of the range to cut into windows.")
         end = window.end or planned.now
         windows = list(planned.windows) or split_windows(window.start, end, options.split_by)
+        joined = typed_output.download_target(options, request.obj.command, planned.target_for("") if final else None)
+        assert not callable(joined)  # a split target never names an export id
         outcome = split.run_split(
             client,
             request,
             field,
             windows,
-            planned.target_for(""),
+            joined,
             parallel=options.parallel,
-            force=options.force,
+            force=force,
             timeout=options.timeout,
             header=header,
             rows=rows,
             on_event=on_event,
         )
         bounds["until"] = iso_ms(end)
-        return replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
+        outcome = replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
+        if typed:
+            outcome = typed_output.finish(
+                outcome, request, options, planned.target_for("") if final else None, on_event
+            )
+        return outcome
 
     if window.start is not None or window.end is not None:
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
-    target: Target | Callable[[str], Target] = (
-        planned.known_target if planned.known_target is not None else planned.target_for
-    )
     outcome = single.run_export(
         client,
         request,
-        target,
+        typed_output.download_target(options, request.obj.command, final),
         wait=options.wait,
         timeout=options.timeout,
         on_event=on_event,
-        force=options.force,
+        force=force,
         header=header,
         rows=rows,
     )
+    if typed:
+        outcome = typed_output.finish(outcome, request, options, final, on_event)
     if window.start is None and window.end is None:
         return outcome
     return replace(outcome, extra={**outcome.extra, **bounds})
@@ -290,7 +324,7 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
                 "endpoint": planned.request.endpoint(),
                 "body": planned.request.body(),
                 "export_id": outcome.export_id or None,
-                "output": str(saved.target),
+                "output": outcome.summary()["output"],
                 "rows": saved.rows,
                 "sha256": saved.sha256,
                 "saved_at": iso_ms(datetime.now(timezone.utc)),

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
-from exportctl.formats.types import INFERRED_KINDS, UNPARSED, Kind
+from exportctl.formats.duckdb_sql import prepare, read_csv, typed_select
+from exportctl.formats.types import UNPARSED, Column, Kind
 from exportctl.masking import printable
 from exportctl.warehouse.base import LoadRequest, LoadResult, check_database_parent, first_problem, typed_columns
-from exportctl.warehouse.duckdb_sql import literal, sql_type, typed
 from exportctl.warehouse.layout import (
     Layout,
     ensure_registry,
@@ -29,6 +29,17 @@ from exportctl.warehouse.layout import (
     register,
     with_kinds,
 )
+
+# The table's column types; JSON fields and _unparsed as DuckDB's JSON (text that is known to be JSON).
+SQL_TYPES = {
+    Kind.STRING: "VARCHAR",
+    Kind.INTEGER: "BIGINT",
+    Kind.DOUBLE: "DOUBLE",
+    Kind.BOOLEAN: "BOOLEAN",
+    Kind.TIMESTAMP: "TIMESTAMPTZ",
+    Kind.DATE: "DATE",
+    Kind.JSON: "JSON",
+}
 
 ENGINE = "duckdb"
 MAGIC_OFFSET, MAGIC = 8, b"DUCK"
@@ -72,7 +83,14 @@ def load(request: LoadRequest) -> LoadResult:
         conn.execute("SET TimeZone = 'UTC'")
         conn.execute("BEGIN TRANSACTION")
         try:
-            result = _load(conn, request)
+            try:
+                result = _load(conn, request, direct=True)
+            except _Merge:
+                # A key repeated or missing in the file: start again, staging the rows to find out which.
+                conn.execute("ROLLBACK")
+                conn.execute("RESET preserve_insertion_order")
+                conn.execute("BEGIN TRANSACTION")
+                result = _load(conn, request, direct=False)
             conn.execute("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(duckdb.Error):
@@ -89,12 +107,18 @@ def load(request: LoadRequest) -> LoadResult:
     return result
 
 
+class _Merge(Exception):
+    """The direct insert into a new table met a repeated or missing key."""
+
+
 def _one(conn: Any, sql: str, parameters: list[Any] | None = None) -> Any:
     row = conn.execute(sql, parameters or []).fetchone()
     return None if row is None else row[0]
 
 
-def _load(conn: Any, request: LoadRequest) -> LoadResult:
+def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
+    import duckdb
+
     ensure_registry(conn)
     registration = read_registration(conn, request.table)
     exists = _one(
@@ -104,23 +128,35 @@ def _load(conn: Any, request: LoadRequest) -> LoadResult:
     ) or _one(conn, "SELECT count(*) FROM duckdb_views() WHERE lower(view_name) = lower(?)", [request.table])
     columns = typed_columns(request)
     layout = plan_layout(request.obj, columns, request.table, registration, bool(exists))
-    source = _source(request, len(columns))
-    new_names = {column.name for column in layout.new}
-    pending = [i for i, column in layout.columns if column.name in new_names and columns[i].kind is None]
-    layout, rows, distinct = _scan(conn, request, layout, source, pending)
+    source = read_csv(request.source, len(columns))
+    # The kinds the table gives (columns it has keep theirs); the one pass infers the new ones.
+    known = [
+        column.with_kind(table.kind) if table.name not in _new(layout) or column.kind else column
+        for column, (_, table) in zip(columns, layout.columns, strict=True)
+    ]
+    fixed = prepare(conn, known, source)
+    layout = with_kinds(
+        layout, {i: column.kind for i, column in enumerate(fixed) if known[i].kind is None and column.kind}
+    )
+    fixed = [column.with_kind(table.kind) for column, (_, table) in zip(fixed, layout.columns, strict=True)]
     _create_or_extend(conn, layout)
     register(conn, layout, request.obj)
-    written = [*(quote(c.sql) for _, c in layout.columns), UNPARSED]
-    table = quote(layout.table)
-    if layout.create and distinct == rows:
-        # A new table and one row per key: nothing to merge, the typed rows go straight in, in parallel
-        # (a table has no order; keeping the file's costs DuckDB a third more time).
+    written = ", ".join([*(quote(c.sql) for _, c in layout.columns), UNPARSED])
+    select = typed_select(fixed, source)
+    if request.unparsed == "fail" and _one(conn, f"SELECT count(*) FROM ({select}) WHERE {UNPARSED} IS NOT NULL"):
+        raise first_problem(request, layout, keys_only=False)
+    if layout.create and direct:
+        # A new table: the typed rows go straight in, in parallel (a table has no order; keeping the file's
+        # costs DuckDB a third more time). A repeated or missing key breaks the primary key: staged instead.
         conn.execute("SET preserve_insertion_order = false")
-        conn.execute(f"INSERT INTO {table} ({', '.join(written)}) {_typed_select(layout, source)}")
+        try:
+            rows = int(_one(conn, f"INSERT INTO {quote(layout.table)} ({written}) {select}"))
+        except duckdb.ConstraintException:
+            raise _Merge from None  # the caller rolls back, then resets the setting
         conn.execute("RESET preserve_insertion_order")
         inserted, updated = rows, 0
     else:
-        inserted, updated = _merge(conn, layout, source, written, rows != distinct)
+        rows, inserted, updated = _merge(conn, request, layout, select, written)
     return LoadResult(
         engine=ENGINE,
         database=str(request.database),
@@ -134,108 +170,51 @@ def _load(conn: Any, request: LoadRequest) -> LoadResult:
     )
 
 
-def _source(request: LoadRequest, width: int) -> str:
-    """DuckDB's reader of the CSV's records, as VARCHAR columns c0, c1, ... (the header row skipped)."""
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    return (
-        f"read_csv({literal(str(request.source))}, header = true, columns = {columns}, auto_detect = false, "
-        "delim = ',', quote = '\"', escape = '\"', null_padding = true, encoding = 'utf-8')"
-    )
-
-
-def _cell(i: int) -> str:
-    return f"NULLIF(c{i}, '')"
-
-
-def _scan(conn: Any, request: LoadRequest, layout: Layout, source: str, pending: list[int]) -> tuple[Layout, int, int]:
-    """One pass over the CSV: the kinds of the pending columns (types.infer's rule: the first of
-    INFERRED_KINDS every non-empty value fits), the records, the distinct keys, rows without a key.
-    With --unparsed fail, a second pass looks for values that do not fit. Raises LoadError naming the row."""
-    keys = [typed(column.kind, _cell(i)) for i, column in layout.columns if column in layout.key]
-    parts = [
-        "count(*)",
-        f"count(DISTINCT ({', '.join(keys)}))",
-        f"count(*) FILTER (WHERE {' OR '.join(f'({k}) IS NULL' for k in keys)})",
-    ]
-    for i in pending:
-        parts.append(f"count({_cell(i)})")
-        parts += [
-            f"bool_and(({typed(kind, _cell(i))}) IS NOT NULL) FILTER (WHERE {_cell(i)} IS NOT NULL)"
-            for kind in INFERRED_KINDS
-        ]
-    row = conn.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchone()
-    rows, distinct, keyless = int(row[0]), int(row[1]), int(row[2])
-    kinds: dict[int, Kind] = {}
-    step = 1 + len(INFERRED_KINDS)
-    for n, i in enumerate(pending):
-        seen, *fits = row[3 + n * step : 3 + (n + 1) * step]
-        found = next((kind for kind, fit in zip(INFERRED_KINDS, fits, strict=True) if fit), None)
-        kinds[i] = found if seen and found is not None else Kind.STRING
-    layout = with_kinds(layout, kinds) if kinds else layout
-    if keyless:
-        raise first_problem(request, layout, keys_only=True)
-    if request.unparsed == "fail":
-        misfit = " OR ".join(_misfit(i, c.kind) for i, c in layout.columns if c.kind is not Kind.STRING)
-        if misfit and _one(conn, f"SELECT count(*) FROM {source} WHERE {misfit}"):
-            raise first_problem(request, layout, keys_only=False)
-    return layout, rows, distinct
-
-
-def _misfit(i: int, kind: Kind) -> str:
-    return f"({_cell(i)} IS NOT NULL AND ({typed(kind, _cell(i))}) IS NULL)"
+def _new(layout: Layout) -> set[str]:
+    return {column.name for column in layout.new}
 
 
 def _create_or_extend(conn: Any, layout: Layout) -> None:
     table = quote(layout.table)
     if layout.create:
-        definitions = [f"{quote(c.sql)} {sql_type(c.kind)}" for c in layout.new]
+        definitions = [f"{quote(c.sql)} {SQL_TYPES[c.kind]}" for c in layout.new]
         key = ", ".join(quote(c.sql) for c in layout.key)
         conn.execute(f"CREATE TABLE {table} ({', '.join(definitions)}, PRIMARY KEY ({key}))")
         return
     for column in layout.new:
-        conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column.sql)} {sql_type(column.kind)}")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column.sql)} {SQL_TYPES[column.kind]}")
 
 
-def _typed_select(layout: Layout, source: str) -> str:
-    """The typed rows of the CSV, in file order: one column per table column, then _unparsed (JSON)."""
-    raw = ", ".join(f"{_cell(i)} AS r{i}" for i, _ in layout.columns)
-    values = ", ".join(f"{typed(c.kind, f'r{i}')} AS v{i}" for i, c in layout.columns)
-    misfits = [(i, c) for i, c in layout.columns if c.kind is not Kind.STRING]
-    entries = ", ".join(f"{{'k': {literal(c.name)}, 'v': CASE WHEN v{i} IS NULL THEN r{i} END}}" for i, c in misfits)
-    any_misfit = " OR ".join(f"(r{i} IS NOT NULL AND v{i} IS NULL)" for i, _ in misfits)
-    kept = f"list_filter([{entries}], lambda x: x.v IS NOT NULL)"
-    unparsed = f"CASE WHEN {any_misfit} THEN to_json(map_from_entries({kept})) END" if misfits else "NULL"
-    named = ", ".join(f"v{i} AS {quote(c.sql)}" for i, c in layout.columns)
-    return (
-        f"SELECT {named}, CAST({unparsed} AS JSON) AS {UNPARSED} "
-        f"FROM (SELECT r.*, {values} FROM (SELECT {raw} FROM {source}) r)"
-    )
-
-
-def _merge(conn: Any, layout: Layout, source: str, written: list[str], repeated: bool) -> tuple[int, int]:
-    """Stage the typed rows, keep the last of each key, upsert them; (inserted, updated)."""
+def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str, written: str) -> tuple[int, int, int]:
+    """Stage the typed rows (in file order), keep the last of each key, upsert; (rows, inserted, updated)."""
     table = quote(layout.table)
-    keys = [quote(c.sql) for c in layout.key]
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {_typed_select(layout, source)}")
-    if repeated:
-        conn.execute(
-            f"DELETE FROM {STAGE} WHERE rowid NOT IN (SELECT max(rowid) FROM {STAGE} GROUP BY {', '.join(keys)})"
-        )
-    select = f"SELECT {', '.join(written)} FROM {STAGE}"
+    keys = ", ".join(quote(c.sql) for c in layout.key)
+    # Declared, not CREATE AS: the typed view's names (`Tier`, `tier`) may be one identifier to DuckDB.
+    definitions = ", ".join(f"{quote(c.sql)} {SQL_TYPES[c.kind]}" for _, c in layout.columns)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({definitions}, {UNPARSED} VARCHAR)")
+    conn.execute(f"INSERT INTO {STAGE} {select}")
+    missing = " OR ".join(f"{quote(c.sql)} IS NULL" for c in layout.key)
+    if _one(conn, f"SELECT count(*) FROM {STAGE} WHERE {missing}"):
+        raise first_problem(request, layout, keys_only=True)
+    rows = int(_one(conn, f"SELECT count(*) FROM {STAGE}"))
+    conn.execute(f"DELETE FROM {STAGE} WHERE rowid NOT IN (SELECT max(rowid) FROM {STAGE} GROUP BY {keys})")
+    staged = f"SELECT {written} FROM {STAGE}"
     if layout.create:
-        inserted = _one(conn, f"SELECT count(*) FROM {STAGE}")
-        conn.execute(f"INSERT INTO {table} ({', '.join(written)}) {select}")
+        inserted = int(_one(conn, f"SELECT count(*) FROM {STAGE}"))
+        conn.execute(f"INSERT INTO {table} ({written}) {staged}")
         conn.execute(f"DROP TABLE {STAGE}")
-        return int(inserted), 0
-    on_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-    inserted = _one(conn, f"SELECT count(*) FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on_key})")
-    values = [name for name in written if name not in keys]
+        return rows, inserted, 0
+    on_key = " AND ".join(f"t.{quote(c.sql)} = s.{quote(c.sql)}" for c in layout.key)
+    inserted = int(
+        _one(conn, f"SELECT count(*) FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on_key})")
+    )
+    key_names = {quote(c.sql) for c in layout.key}
+    values = [name for name in written.split(", ") if name not in key_names]
     changed = " OR ".join(f"{table}.{v} IS DISTINCT FROM excluded.{v}" for v in values)
     assignments = ", ".join(f"{v} = excluded.{v}" for v in values)
     affected = _one(
         conn,
-        f"INSERT INTO {table} ({', '.join(written)}) {select} ON CONFLICT ({', '.join(keys)}) "
-        f"DO UPDATE SET {assignments} WHERE {changed}",
+        f"INSERT INTO {table} ({written}) {staged} ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}",
     )
     conn.execute(f"DROP TABLE {STAGE}")
-    return int(inserted), int(affected or 0) - int(inserted)
+    return rows, inserted, int(affected or 0) - inserted
