@@ -44,18 +44,17 @@ class LoadResult:
     inserted: int
     updated: int  # rows whose key was there and whose values changed
     unchanged: int  # rows whose key was there with the same values (and repeated keys of the CSV)
+    unparsed_rows: int = 0  # rows of the CSV with a value in _unparsed
     columns_added: list[str] = field(default_factory=list)  # SQL names of the columns this load created
     created: bool = False  # the table was created by this load
 
     def summary(self) -> dict[str, object]:
         return {
-            "engine": self.engine,
-            "database": self.database,
-            "table": self.table,
             "rows_loaded": self.rows,
             "inserted": self.inserted,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "unparsed_rows": self.unparsed_rows,
             "columns_added": self.columns_added,
             "table_created": self.created,
         }

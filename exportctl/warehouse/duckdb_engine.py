@@ -17,7 +17,7 @@ from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
 from exportctl.formats.duckdb_sql import prepare, read_csv, typed_select
-from exportctl.formats.types import UNPARSED, Column, Kind
+from exportctl.formats.types import UNPARSED, Kind
 from exportctl.masking import printable
 from exportctl.warehouse.base import LoadRequest, LoadResult, check_database_parent, first_problem, typed_columns
 from exportctl.warehouse.layout import (
@@ -155,8 +155,9 @@ def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
             raise _Merge from None  # the caller rolls back, then resets the setting
         conn.execute("RESET preserve_insertion_order")
         inserted, updated = rows, 0
+        unparsed_rows = int(_one(conn, f"SELECT count(*) FROM {quote(layout.table)} WHERE {UNPARSED} IS NOT NULL"))
     else:
-        rows, inserted, updated = _merge(conn, request, layout, select, written)
+        rows, inserted, updated, unparsed_rows = _merge(conn, request, layout, select, written)
     return LoadResult(
         engine=ENGINE,
         database=str(request.database),
@@ -165,6 +166,7 @@ def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
         inserted=inserted,
         updated=updated,
         unchanged=rows - inserted - updated,
+        unparsed_rows=unparsed_rows,
         columns_added=[column.sql for column in layout.new],
         created=layout.create,
     )
@@ -185,8 +187,9 @@ def _create_or_extend(conn: Any, layout: Layout) -> None:
         conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column.sql)} {SQL_TYPES[column.kind]}")
 
 
-def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str, written: str) -> tuple[int, int, int]:
-    """Stage the typed rows (in file order), keep the last of each key, upsert; (rows, inserted, updated)."""
+def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str, written: str) -> tuple[int, int, int, int]:
+    """Stage the typed rows (in file order), keep the last of each key, upsert; (rows, inserted, updated,
+    rows with a value in _unparsed)."""
     table = quote(layout.table)
     keys = ", ".join(quote(c.sql) for c in layout.key)
     # Declared, not CREATE AS: the typed view's names (`Tier`, `tier`) may be one identifier to DuckDB.
@@ -197,13 +200,14 @@ def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str, written
     if _one(conn, f"SELECT count(*) FROM {STAGE} WHERE {missing}"):
         raise first_problem(request, layout, keys_only=True)
     rows = int(_one(conn, f"SELECT count(*) FROM {STAGE}"))
+    unparsed_rows = int(_one(conn, f"SELECT count(*) FROM {STAGE} WHERE {UNPARSED} IS NOT NULL"))
     conn.execute(f"DELETE FROM {STAGE} WHERE rowid NOT IN (SELECT max(rowid) FROM {STAGE} GROUP BY {keys})")
     staged = f"SELECT {written} FROM {STAGE}"
     if layout.create:
         inserted = int(_one(conn, f"SELECT count(*) FROM {STAGE}"))
         conn.execute(f"INSERT INTO {table} ({written}) {staged}")
         conn.execute(f"DROP TABLE {STAGE}")
-        return rows, inserted, 0
+        return rows, inserted, 0, unparsed_rows
     on_key = " AND ".join(f"t.{quote(c.sql)} = s.{quote(c.sql)}" for c in layout.key)
     inserted = int(
         _one(conn, f"SELECT count(*) FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on_key})")
@@ -217,4 +221,4 @@ def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str, written
         f"INSERT INTO {table} ({written}) {staged} ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}",
     )
     conn.execute(f"DROP TABLE {STAGE}")
-    return rows, inserted, int(affected or 0) - inserted
+    return rows, inserted, int(affected or 0) - inserted, unparsed_rows

@@ -125,7 +125,7 @@ def _load(conn: sqlite3.Connection, request: LoadRequest) -> LoadResult:
         layout = with_kinds(layout, _infer(request, pending))
     _create_or_extend(conn, layout)
     register(conn, layout, request.obj)
-    rows = _stage(conn, request, layout)
+    rows, unparsed_rows = _stage(conn, request, layout)
     inserted, updated = _merge(conn, layout)
     return LoadResult(
         engine=ENGINE,
@@ -135,6 +135,7 @@ def _load(conn: sqlite3.Connection, request: LoadRequest) -> LoadResult:
         inserted=inserted,
         updated=updated,
         unchanged=rows - inserted - updated,
+        unparsed_rows=unparsed_rows,
         columns_added=[column.sql for column in layout.new],
         created=layout.create,
     )
@@ -167,8 +168,8 @@ def _file_columns(layout: Layout) -> list[TableColumn]:
     return [*(column for _, column in layout.columns), TableColumn(UNPARSED, UNPARSED, Kind.JSON)]
 
 
-def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout) -> int:
-    """Fill a temporary table with the typed rows; the number of records."""
+def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout) -> tuple[int, int]:
+    """Fill a temporary table with the typed rows; (records, records with a value in _unparsed)."""
     targets = _file_columns(layout)
     conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
     definitions = ", ".join(f"{quote(c.sql)} {sql_type(c.kind)}" for c in targets)
@@ -181,7 +182,8 @@ def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout) -> in
     while batch := list(itertools.islice(rows, BATCH)):
         conn.executemany(insert, batch)
         count += len(batch)
-    return count
+    kept = conn.execute(f"SELECT count(*) FROM temp.{STAGE} WHERE {UNPARSED} IS NOT NULL").fetchone()[0]
+    return count, int(kept)
 
 
 def _typed_records(request: LoadRequest, layout: Layout) -> Iterator[Sequence[Any]]:
