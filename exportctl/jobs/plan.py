@@ -213,7 +213,17 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
         "object": planned.request.obj.command,
         "output": None if target is None else str(target),
         "requests": [r.to_json() for r in planned_requests(planned)],
-    }
+    } | _into_preview(planned)
+
+
+def _into_preview(planned: Plan) -> dict[str, Any]:
+    """`{"into": table, key, typed columns}` for a plan that loads into a database (see warehouse.describe)."""
+    into = planned.options.into
+    if into is None:
+        return {}
+    from exportctl.warehouse.describe import table_preview
+
+    return {"into": table_preview(planned.request.obj, planned.request.fields, into)}
 
 
 def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore_event) -> ExportOutcome:

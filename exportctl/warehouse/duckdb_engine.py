@@ -107,6 +107,10 @@ def load(request: LoadRequest) -> LoadResult:
     return result
 
 
+def sql_type(kind: Kind) -> str:
+    return SQL_TYPES[kind]
+
+
 class _Merge(Exception):
     """The direct insert into a new table met a repeated or missing key."""
 

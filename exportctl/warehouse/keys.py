@@ -43,8 +43,8 @@ def merge_key(obj: ExportObject, fields: Sequence[str] | None) -> tuple[str, ...
     key = key_for(obj, names)
     if key is None:
         raise UsageError(
-            f"A {obj.command} export loaded into a table needs the fields that identify a row: "
-            f"{describe(obj)}; --fields has none of them.",
+            f"A {obj.command} export loaded into a table needs the fields that identify a row "
+            f"({describe(obj)}); the fields asked for hold none of these.",
             hint=f"Add {', '.join(candidates(obj)[0])} to --fields.",
         )
     return key
