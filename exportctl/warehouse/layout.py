@@ -145,7 +145,7 @@ def plan_layout(
     known = registration.columns if registration is not None else {}
     taken = {fold(c.sql) for c in known.values()} | {fold(UNPARSED)}
     mapped: dict[int, TableColumn] = {}
-    new: list[TableColumn] = []
+    added_at: dict[int, TableColumn] = {}
     # Fields first, so that they keep their plain names whatever order the header has.
     order = sorted(range(len(columns)), key=lambda i: columns[i].field is None)
     for i in order:
@@ -157,7 +157,8 @@ def plan_layout(
         sql = allocate(column.name, taken)
         added = TableColumn(column.name, sql, column.kind or Kind.STRING)
         mapped[i] = added
-        new.append(added)
+        added_at[i] = added
+    new = [added_at[i] for i in sorted(added_at)]  # created in the CSV's order
     if registration is None:
         new.append(TableColumn(UNPARSED, UNPARSED, Kind.JSON))
     by_name = {mapped[i].name: mapped[i] for i in mapped}
