@@ -98,6 +98,7 @@ class PostStep:
     target: Target | None  # the typed file (or "-"); None when nothing but a table is written
     header_style: str  # "api" or "fields": how the CSV's header row names its columns
     on_event: EventHandler
+    rows: int = 0  # the CSV's records, as the download counted them
 
     @property
     def into(self) -> Into | None:
@@ -157,13 +158,14 @@ def load_into(step: PostStep) -> dict[str, Any]:
     Ctrl-C (or SIGTERM) during the load rolls it back: the table is as it was, and nothing moves a watermark.
     """
     from exportctl.errors import InterruptedByUser
-    from exportctl.events import Loaded
+    from exportctl.events import Loaded, Loading
     from exportctl.warehouse.load import load_file
 
     into = step.into
     assert into is not None
     started = time.monotonic()
     try:
+        step.on_event(Loading(str(into), step.rows))
         result = load_file(
             into.engine,
             step.request.obj,
@@ -204,7 +206,8 @@ def finish(
     try:
         assert isinstance(csv, Path), "a staged or loaded CSV is a file"
         typed_file = target if options.format != CSV else None
-        facts = post_step(PostStep(request, options, csv, typed_file, options.headers or "api", on_event))
+        step = PostStep(request, options, csv, typed_file, options.headers or "api", on_event, download.rows)
+        facts = post_step(step)
     finally:
         if staged and isinstance(csv, Path):
             with contextlib.suppress(FileNotFoundError):
