@@ -15,7 +15,8 @@ an identifier); every output name is a quoted identifier and every key a quoted 
 more or fewer cells than the header row is an error of the reader (`CsvShapeError`), never a guess.
 
 `prepare(connection, columns, source)` runs that pass (which also fixes the inferred columns' kinds) and
-must come first on a connection; then `typed_select(columns, source)` gives the SELECT: one column per `Column` (BIGINT, DOUBLE, BOOLEAN,
+must come first on a connection; then `typed_select(columns, source)` gives the SELECT: one column per
+`Column` (BIGINT, DOUBLE, BOOLEAN,
 TIMESTAMPTZ in UTC to the millisecond, DATE, VARCHAR for strings and for JSON text) and `_unparsed`, a
 JSON object {column: text} of the values that did not fit, NULL when there are none. `infer_select`
 gives the counts that fix the inferred columns' kinds by `types.Inference`'s rule.
@@ -119,11 +120,12 @@ def _timestamp(c: str, m: str) -> str:
     seconds = f"TRY_CAST(coalesce(nullif({m}.s, ''), '0') AS INTEGER)"
     millis = f"TRY_CAST(rpad(left({m}.f, 3), 3, '0') AS INTEGER)"
     zone = f"replace(substr({m}.z, 2), ':', '')"
+    minutes = f"TRY_CAST(left({zone}, 2) AS INTEGER) * 60 + TRY_CAST(right({zone}, 2) AS INTEGER)"
     offset = (
         f"(CASE WHEN {m}.z IN ('', 'Z') THEN 0 ELSE (CASE WHEN left({m}.z, 1) = '-' THEN -1 ELSE 1 END) * "
-        f"(TRY_CAST(left({zone}, 2) AS INTEGER) * 60 + TRY_CAST(right({zone}, 2) AS INTEGER)) END)"
+        f"({minutes}) END)"
     )
-    zone_ok = f"({m}.z IN ('', 'Z') OR TRY_CAST(left({zone}, 2) AS INTEGER) * 60 + TRY_CAST(right({zone}, 2) AS INTEGER) < 1440)"
+    zone_ok = f"({m}.z IN ('', 'Z') OR {minutes} < 1440)"
     day = f"try(make_date({part('y')}, {part('mo')}, {part('d')}))"
     local = (
         f"CAST({day} AS TIMESTAMP) + to_hours({part('h')}) + to_minutes({part('mi')}) + to_seconds({seconds}) "
@@ -210,7 +212,8 @@ def prepare(connection: Any, columns: Sequence[Column], source: str) -> list[Col
     items = _counts(columns, pending)
     items += [f"list(DISTINCT c{i}) FILTER (WHERE {_suspicious(f'c{i}')})" for i in json_columns]
     inner = f"SELECT *{_matches([(i, k) for i in pending for k in INFERRED_KINDS])} FROM {source}"
-    row = list(connection.execute(f"SELECT {', '.join(items)} FROM ({inner})").fetchone())
+    # fetchall, not fetchone: a result left unfinished blocks the connection's next statement.
+    row = list(connection.execute(f"SELECT {', '.join(items)} FROM ({inner})").fetchall()[0])
     width = len(pending) * (1 + len(INFERRED_KINDS))
     fixed = inferred(columns, pending, row[:width]) if pending else list(columns)
     accepted = {text for texts in row[width:] for text in texts or () if fits(Kind.JSON, text)}

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exportctl.errors import UsageError
+from exportctl.errors import ExportctlError, UsageError
 from exportctl.events import EventHandler, ignore_event
 from exportctl.files.csv_header import header_rewriter
 from exportctl.files.targets import (
@@ -208,10 +208,13 @@ def _check_watermark(start: datetime | None, now: datetime, key: str, state: Pat
 
 def dry_run_document(planned: Plan) -> dict[str, Any]:
     """What --dry-run --json prints: the object, the target (when known offline) and every request."""
+    from exportctl.jobs.typed_output import dry_run_facts
+
     target = planned.known_target
     return {
         "object": planned.request.obj.command,
         "output": None if target is None else str(target),
+        **dry_run_facts(planned.request, planned.options),
         "requests": [r.to_json() for r in planned_requests(planned)],
     } | _into_preview(planned)
 
@@ -285,17 +288,21 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
     if window.start is not None or window.end is not None:
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
-    outcome = single.run_export(
-        client,
-        request,
-        typed_output.download_target(options, request.obj.command, final),
-        wait=options.wait,
-        timeout=options.timeout,
-        on_event=on_event,
-        force=force,
-        header=header,
-        rows=rows,
-    )
+    try:
+        outcome = single.run_export(
+            client,
+            request,
+            typed_output.download_target(options, request.obj.command, final),
+            wait=options.wait,
+            timeout=options.timeout,
+            on_event=on_event,
+            force=force,
+            header=header,
+            rows=rows,
+        )
+    except ExportctlError as exc:
+        exc.hint = typed_output.unstaged_hint(exc.hint)
+        raise
     if typed:
         outcome = typed_output.finish(outcome, request, options, final, on_event)
     if window.start is None and window.end is None:

@@ -105,6 +105,52 @@ class PostStep:
         return self.options.into
 
 
+def unstaged_hint(hint: str | None) -> str | None:
+    """A resume hint that names the staging file, pointed at a CSV of the user's own instead.
+
+    `exportctl download ID -o .x.jsonl.staging.csv` would save to a hidden file no post-step converts.
+    """
+    if hint is None or STAGING_SUFFIX not in hint:
+        return hint
+    import re
+
+    suffix = re.escape(STAGING_SUFFIX)
+    pointed = re.sub(rf"-o (?:'[^']*{suffix}'|\S*{suffix})", "-o FILE.csv", hint)
+    return pointed + " (that saves the CSV; run this command again for the typed output)"
+
+
+def planned_columns(request: ExportRequest) -> list[dict[str, str]]:
+    """The typed columns a run will write, known offline: `{"name", "type"}` per requested (or default) field.
+
+    `metadata` becomes one column per key, whose kinds are inferred from the data (`"metadata.*"`,
+    `"inferred"`), as are prefixed fields (`metadata.locale`) and fields the tables do not type.
+    """
+    from exportctl.formats.types import KIND_OF, UNPARSED
+
+    obj = request.obj
+    typed: list[dict[str, str]] = []
+    for name in request.fields or obj.default_fields:
+        found = obj.get_field(name)
+        if name == "metadata":
+            typed.append({"name": "metadata.*", "type": "inferred"})
+        elif found is None or (name not in obj.field_names and name not in {f.name for f in obj.api_only_fields}):
+            typed.append({"name": name, "type": "inferred"})
+        else:
+            typed.append({"name": name, "type": KIND_OF[found.type].value})
+    return [*typed, {"name": UNPARSED, "type": "json"}]
+
+
+def dry_run_facts(request: ExportRequest, options: RunOptions) -> dict[str, Any]:
+    """What --dry-run adds for a typed output: the format, the table, the typed columns (empty for a CSV)."""
+    if not is_typed(options):
+        return {}
+    facts: dict[str, Any] = {"format": options.format}
+    if options.into is not None:
+        facts["into"] = options.into.to_json()
+    facts["columns"] = planned_columns(request)
+    return facts
+
+
 def post_step(step: PostStep) -> dict[str, Any]:
     """Convert and/or load `step.csv`; the facts for the `--json` summary (`format`, `into`)."""
     facts: dict[str, Any] = {}

@@ -25,7 +25,7 @@ def test_into_names_engine_path_and_table() -> None:
 
 def test_a_path_with_a_hash_needs_the_table_at_the_end() -> None:
     assert parse_into("sqlite:a#b.db#t", "voucher") == Into("sqlite", Path("a#b.db"), "t")
-    with pytest.raises(UsageError, match="'b.db' is not a table name"):
+    with pytest.raises(UsageError, match=r"'b\.db' is not a table name"):
         parse_into("sqlite:a#b.db", "voucher")
 
 
