@@ -10,7 +10,6 @@ from pathlib import Path
 from exportctl.schema import ExportObject
 from exportctl.warehouse.base import LoadRequest, LoadResult
 
-
 # One load at a time per database file in this process (`run --parallel` may load several exports into
 # one file): DuckDB lets one process write, and two transactions of it that both extend the registry
 # tables could conflict; SQLite would make the second wait for the first anyway.
