@@ -117,6 +117,18 @@ def _typed(kind: Kind, c: str, m: str) -> str:
     return f"CASE WHEN {valid} THEN {c} END"
 
 
+def typed_value(kind: Kind, cell: str) -> str:
+    """The expression of `cell` (any VARCHAR expression, e.g. a column of a table) read as `kind`, NULL when
+    it does not fit: `_typed` without the inner SELECT's regex groups (for `ALTER ... USING`). Not for JSON,
+    whose suspicious texts need `prepare`'s verdicts."""
+    pattern = _TIMESTAMP if kind is Kind.TIMESTAMP else _DATE if kind is Kind.DATE else None
+    groups = "NULL"
+    if pattern is not None:
+        names = ", ".join(literal(p) for p in _PARTS[: 3 if kind is Kind.DATE else 8])
+        groups = f"(regexp_extract({cell}, {_regex(pattern)}, [{names}]))"
+    return _typed(kind, cell, groups)
+
+
 def _suspicious(c: str) -> str:
     return f"(length({c}) >= {_LONG_JSON} OR regexp_matches({c}, {literal(_SUSPICIOUS)}))"
 
