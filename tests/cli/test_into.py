@@ -248,3 +248,50 @@ def test_dry_run_shows_the_table_and_its_column_types(cli: Cli, isolated: Path) 
     text = cli("voucher", "--into", "sqlite:w.db", "--dry-run")
     assert "into sqlite:w.db#voucher, rows merged on code:" in text.stderr
     assert not (isolated / "w.db").exists()
+
+
+PROBE = """
+import json, sys
+if sys.argv[1] == "block":
+    sys.modules["duckdb"] = None  # an environment without the warehouse extra
+from exportctl.cli.app import app
+try:
+    app(sys.argv[2:], prog_name="exportctl")
+except SystemExit as stop:
+    code = stop.code
+print(json.dumps({"code": code, "duckdb": "duckdb" in sys.modules and sys.modules["duckdb"] is not None}))
+"""
+
+
+def _probe(cli: Cli, mode: str, *args: str) -> tuple[dict[str, Any], str]:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, mode, *cli.credentials(), *args], capture_output=True, text=True, check=False
+    )
+    return json.loads(run.stdout.strip().splitlines()[-1]), run.stderr
+
+
+def test_sqlite_needs_no_extra_and_duckdb_without_it_is_refused_offline(cli: Cli, isolated: Path) -> None:
+    loaded, _ = _probe(cli, "block", "--quiet", "order", "--into", f"sqlite:{isolated / 'w.db'}")
+    assert loaded == {"code": 0, "duckdb": False}
+    assert warehouse_at("sqlite", isolated / "w.db", "order").query('SELECT count(*) FROM "order"')[0][0] > 0
+    before = cli.export_count()
+    refused, stderr = _probe(cli, "block", "order", "--into", f"duckdb:{isolated / 'w.duckdb'}")
+    assert refused["code"] == ExitCode.USAGE
+    assert "pip install 'exportctl[warehouse]'" in stderr
+    assert cli.export_count() == before
+    assert not (isolated / "w.duckdb").exists()
+
+
+def test_a_split_export_loads_its_joined_windows(cli: Cli, isolated: Path) -> None:
+    first, _ = cli.sandbox.data_range()
+    args = ("order", "--split-by", "month", "--since", first[:10], "--into", f"sqlite:{isolated / 'w.db'}", "--json")
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["into"]["rows_loaded"] == summary["rows"] == summary["into"]["inserted"] > 0
+    warehouse = warehouse_at("sqlite", isolated / "w.db", "order")
+    assert warehouse.query('SELECT count(*), count(DISTINCT id) FROM "order"')[0] == (summary["rows"],) * 2
+    assert not list(isolated.glob(".*staging*"))
