@@ -12,7 +12,8 @@ the rounds interleave the ways so that machine noise hits them alike; the table 
 - duckdb-copy:    the same typed SELECT written by DuckDB's own COPY ... (FORMAT parquet) (no pyarrow;
                   instants become timestamp[us, UTC]: the issue's ms is out of reach);
 - pyarrow-python: pyarrow alone, the cells typed by formats/types.py in Python (csv_source.typed_rows);
-- duckdb-plain / pyarrow-plain: each library's own untyped CSV -> Parquet (its sniffed types), for scale.
+- duckdb-plain / pyarrow-plain: each library's own untyped CSV -> Parquet (its sniffed types), for scale;
+- exportctl-jsonl: `--format jsonl` (standard library only), for comparison.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = ("exportctl", "duckdb-copy", "pyarrow-python", "duckdb-plain", "pyarrow-plain")
+METHODS = ("exportctl", "duckdb-copy", "pyarrow-python", "duckdb-plain", "pyarrow-plain", "exportctl-jsonl")
 
 
 def make_csv(size_mb: float, target: Path) -> int:
@@ -85,6 +86,12 @@ def run_method(method: str, csv_path: Path, out: Path) -> None:
             header_style="api",
             unparsed="keep",
             force=True,
+        )
+    elif method == "exportctl-jsonl":
+        from exportctl.formats.convert import convert_csv
+
+        convert_csv(
+            VOUCHER, csv_path, out, output_format="jsonl", fields=None, header_style="api", unparsed="keep", force=True
         )
     elif method == "duckdb-copy":
         import duckdb
@@ -173,7 +180,7 @@ def main() -> None:
         results: dict[str, list[tuple[float, float, int]]] = {m: [] for m in methods}
         for _ in range(args.runs):
             for method in methods:
-                out = Path(scratch) / f"{method}.parquet"
+                out = Path(scratch) / f"{method}.{'jsonl' if method.endswith('jsonl') else 'parquet'}"
                 seconds, peak = measure_once(method, csv_path, out)
                 results[method].append((seconds, peak, out.stat().st_size))
                 out.unlink()
@@ -181,11 +188,11 @@ def main() -> None:
     import pyarrow
 
     print(f"duckdb {duckdb.__version__}, pyarrow {pyarrow.__version__}; medians of {args.runs} runs")
-    print(f"{'method':<16} {'seconds':>8} {'MB/s':>7} {'peak RSS MB':>12} {'parquet MB':>11}")
+    print(f"{'method':<16} {'seconds':>8} {'MB/s':>7} {'peak RSS MB':>12} {'output MB':>10}")
     for method, runs in results.items():
         seconds = statistics.median(r[0] for r in runs)
         peak = statistics.median(r[1] for r in runs)
-        print(f"{method:<16} {seconds:8.2f} {size / 1e6 / seconds:7.1f} {peak:12.0f} {runs[0][2] / 1e6:11.1f}")
+        print(f"{method:<16} {seconds:8.2f} {size / 1e6 / seconds:7.1f} {peak:12.0f} {runs[0][2] / 1e6:10.1f}")
 
 
 if __name__ == "__main__":

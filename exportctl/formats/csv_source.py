@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exportctl.errors import OutputError, UnparsedValueError
-from exportctl.formats.types import Column, TypedRow, columns_for, infer, typed_row
+from exportctl.formats.types import Column, RowReader, TypedRow, columns_for, infer
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
 
@@ -76,8 +76,9 @@ def typed_rows(path: Path, columns: Sequence[Column]) -> Iterator[TypedRow]:
     """One TypedRow per record of the CSV (the header row skipped)."""
     rows = records(path)
     next(rows, None)
+    read = RowReader(columns).read
     for cells in rows:
-        yield typed_row(columns, cells)
+        yield read(cells)
 
 
 def first_unparsed(path: Path, columns: Sequence[Column]) -> Unparsed | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from exportctl.formats.csv_source import Unparsed, typed_rows
-from exportctl.formats.types import UNPARSED, Column
+from exportctl.formats.types import UNPARSED, Column, Kind
 from exportctl.request.values import iso_ms
 
 CHUNK = 1024 * 1024
@@ -29,6 +29,7 @@ _ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=Fa
 
 
 def _plain(value: Any) -> Any:
+    """A timestamp or date value as JSON Lines writes it."""
     if isinstance(value, datetime):
         return iso_ms(value)
     if isinstance(value, date):
@@ -51,10 +52,16 @@ def jsonl_chunks(path: Path, columns: Sequence[Column], counts: Counts, *, fail:
     """
     names = [column.name for column in columns]
     kinds = {column.name: str(column.kind.value) for column in columns if column.kind is not None}
+    # Only timestamps and dates need turning into text again; the rest of a record is JSON as it is.
+    temporal = [i for i, column in enumerate(columns) if column.kind in (Kind.TIMESTAMP, Kind.DATE)]
     buffer: list[bytes] = []
     size = 0
     for row in typed_rows(path, columns):
-        document = {name: _plain(value) for name, value in zip(names, row.values, strict=True)}
+        values = row.values
+        for i in temporal:
+            if values[i] is not None:
+                values[i] = _plain(values[i])
+        document = dict(zip(names, values, strict=True))
         if row.unparsed and fail is not None:
             name, text = next(iter(row.unparsed.items()))
             raise Unparsed(counts.rows + 1, name, kinds.get(name, "column"), text).error(fail)

@@ -119,6 +119,9 @@ def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[
         # DuckDB 2 calls it to_arrow_reader, 1.x fetch_arrow_reader: a stream of record batches either way.
         stream = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
         reader = stream(BATCH_ROWS)
+    except duckdb.InterruptException:
+        connection.close()
+        raise KeyboardInterrupt from None
     except duckdb.Error as exc:
         connection.close()
         raise _reader_error(csv_path, exc) from None
@@ -127,6 +130,8 @@ def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[
         try:
             for batch in reader:
                 yield pa.Table.from_batches([batch])
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
         except duckdb.Error as exc:
             raise _reader_error(csv_path, exc) from None
         finally:

@@ -25,8 +25,8 @@ from exportctl.events import EventHandler, ignore_event
 from exportctl.files.csv_header import header_rewriter
 from exportctl.files.targets import (
     DEFAULT_TEMPLATE,
-    STDOUT,
     Target,
+    is_standard_output,
     needs_export_id,
     preflight_target,
     resolve_target,
@@ -85,7 +85,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
         require_created_filter(request.obj, what)
         if not options.wait:
             raise UsageError(f"{what} downloads what it exports; --no-wait cannot be combined with it.")
-    if options.incremental is not None and options.output == STDOUT:
+    if options.incremental is not None and is_standard_output(options.output):
         raise UsageError(
             "--since-last needs a file target: the watermark moves only once the file is completely saved.",
             hint="Give --output PATH (a template with {date} or {id} names each run's file).",
@@ -123,7 +123,7 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
     from exportctl.formats.extra import check_extra
 
     into = options.into
-    if into is not None and options.output == STDOUT and options.format == CSV:
+    if into is not None and is_standard_output(options.output) and options.format == CSV:
         raise UsageError(
             "--into loads the CSV into a table; -o - would stream it too, which cannot be done at once.",
             hint="Write the CSV to a file (-o FILE.csv), or stream a typed copy with --format jsonl -o -.",

@@ -168,16 +168,24 @@ def convert(step: PostStep) -> dict[str, Any]:
 
     assert step.target is not None
     started = time.monotonic()
-    written = convert_csv(
-        step.request.obj,
-        step.csv,
-        step.target,
-        output_format=step.options.format,
-        fields=step.request.fields,
-        header_style=step.header_style,
-        unparsed=step.options.unparsed,
-        force=step.options.force,
-    )
+    try:
+        written = convert_csv(
+            step.request.obj,
+            step.csv,
+            step.target,
+            output_format=step.options.format,
+            fields=step.request.fields,
+            header_style=step.header_style,
+            unparsed=step.options.unparsed,
+            force=step.options.force,
+        )
+    except KeyboardInterrupt:
+        from exportctl.errors import InterruptedByUser
+
+        raise InterruptedByUser(
+            f"Interrupted after the download, while writing {step.target}: it was not written.",
+            hint="Run the same command again.",
+        ) from None
     step.on_event(
         Converted(
             str(step.target),

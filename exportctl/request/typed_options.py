@@ -7,7 +7,7 @@ from typing import Any
 
 from exportctl.errors import UsageError
 from exportctl.request.configfile import KeyLocator
-from exportctl.request.into import CSV, FORMATS, UNPARSED_MODES, check_choice, parse_into
+from exportctl.request.into import CSV, FORMATS, PARQUET, UNPARSED_MODES, check_choice, parse_into
 from exportctl.request.model import RequestFlags, RunOptions
 
 
@@ -41,4 +41,14 @@ def check_typed_output(options: RunOptions) -> None:
             f"--headers api shapes a CSV's header row; --format {options.format} always names the columns by "
             "their field names.",
             hint="Drop --headers, or use --format csv.",
+        )
+    if options.format == PARQUET and options.output is not None and options.output.lower().endswith(".gz"):
+        raise UsageError(
+            f"--format parquet compresses its own columns (zstd); '{options.output}' would gzip the file again.",
+            hint="Give a .parquet name, e.g. -o vouchers.parquet.",
+        )
+    if options.into is not None and options.format == CSV and (options.output or "").lower().endswith(".gz"):
+        raise UsageError(
+            f"--into loads the CSV it keeps at -o; '{options.output}' would be gzip-compressed first.",
+            hint="Give an uncompressed -o FILE.csv, or leave -o out to keep no CSV.",
         )

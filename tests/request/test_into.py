@@ -77,5 +77,19 @@ def test_combinations_a_typed_output_cannot_run_with() -> None:
         build_request(VOUCHER, RequestFlags(into="sqlite:w.db", wait=False))
     with pytest.raises(UsageError, match="--headers api shapes a CSV"):
         build_request(GIFT, RequestFlags(format="jsonl", headers="api"))
+    with pytest.raises(UsageError, match="would be gzip-compressed first"):
+        build_request(GIFT, RequestFlags(into="sqlite:w.db", output="t.csv.gz"))
+    with pytest.raises(UsageError, match="compresses its own columns"):
+        build_request(GIFT, RequestFlags(format="parquet", output="t.parquet.gz"))
     _, options = build_request(GIFT, RequestFlags(format="parquet", headers="fields"))
     assert options.headers == "fields"
+
+
+def test_validate_reports_every_bad_typed_output_key_at_once() -> None:
+    from exportctl.request.configfile import KeyPath, LoadedConfig
+    from exportctl.request.lint import config_problems
+
+    lines: dict[KeyPath, int] = {("format",): 1, ("into",): 2, ("unparsed",): 3}
+    config = LoadedConfig({"format": "json", "into": "postgres:x", "unparsed": "drop"}, "c.yaml", lines)
+    messages = [problem.message for problem in config_problems(VOUCHER, config)]
+    assert [m.split(":")[:2] for m in messages] == [["c.yaml", "1"], ["c.yaml", "2"], ["c.yaml", "3"]]
