@@ -1,12 +1,18 @@
 """The DuckDB engine (the `warehouse` extra): DuckDB reads the CSV, types it in SQL, and upserts.
 
 Types: BIGINT, DOUBLE, BOOLEAN, TIMESTAMPTZ (milliseconds, UTC), DATE, JSON (the JSON fields and
-`_unparsed`), VARCHAR. No Python row loop: the CSV goes into a temporary VARCHAR table through DuckDB's
-own `read_csv` (in file order), inferred kinds are found by one aggregate query over it, the typed rows
-(`duckdb_sql.typed`, the rules of formats/types.py) into a staging table, then into the table with
-`INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE` the values differ (a plain INSERT into a table this
-load created). All of it in one transaction: an error, Ctrl-C or SIGTERM rolls it back, and a process
-killed outright leaves DuckDB's write-ahead log without a commit, which the next opening ignores.
+`_unparsed`), VARCHAR. No Python row loop: DuckDB's own `read_csv` reads the cells as text and
+formats/duckdb_sql.py's typed SELECT (the rules of formats/types.py, in SQL) types them.
+
+- A new table: the typed rows go straight in; the metadata columns' kinds are inferred afterwards from
+  the table itself and the columns retyped in place. A key repeated or missing in the file breaks the
+  primary key: the load starts again the way a merge goes.
+- An existing table (or that restart): the typed rows go to a temporary staging table in file order, a
+  row without its key is refused, the last row of a repeated key kept, then `INSERT ... ON CONFLICT (key)
+  DO UPDATE ... WHERE` a value differs.
+
+All of it in one transaction: an error, Ctrl-C or SIGTERM rolls it back, and a process killed outright
+leaves DuckDB's write-ahead log without a commit, which the next opening ignores.
 """
 
 from __future__ import annotations
