@@ -16,12 +16,13 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
-from exportctl.formats.types import UNPARSED, Inference, Kind, parse
+from exportctl.formats.types import UNPARSED, Inference, Kind, parse, parse_timestamp
 from exportctl.masking import printable
 from exportctl.request.values import iso_ms
 from exportctl.warehouse.base import (
@@ -189,30 +190,33 @@ def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout) -> tu
 def _typed_records(request: LoadRequest, layout: Layout) -> Iterator[Sequence[Any]]:
     records = open_csv(request.source)
     next(records, None)
-    plan = [(index, column.name, column.kind) for index, column in layout.columns]
+    plan = [(index, column.name, CONVERTERS.get(column.kind)) for index, column in layout.columns]
     width = len(plan)
     key_positions = [next(p for p, (_, c) in enumerate(layout.columns) if c.name == k.name) for k in layout.key]
     keep = request.unparsed != "fail"
     for number, record in enumerate(records, start=1):
         values: list[Any] = [number]
         unparsed: dict[str, str] = {}
-        for index, name, kind in plan:
-            text = record[index] if index < len(record) else ""
+        if len(record) != width:
+            for extra in range(width, len(record)):
+                if record[extra]:
+                    unparsed[f"_column{extra + 1}"] = record[extra]
+            record = [*record[:width], *[""] * (width - len(record))]
+        for index, name, convert in plan:
+            text = record[index]
             if not text:
                 values.append(None)
-                continue
-            try:
-                values.append(_sqlite_value(kind, text))
-            except (ValueError, OverflowError, RecursionError):
-                if not keep:
-                    raise unfit(number, name, text) from None
-                values.append(None)
-                unparsed[name] = text
-        for extra in range(width, len(record)):
-            if record[extra]:
-                if not keep:
-                    raise unfit(number, f"_column{extra + 1}", record[extra])
-                unparsed[f"_column{extra + 1}"] = record[extra]
+            elif convert is None:  # text: as it is
+                values.append(text)
+            else:
+                try:
+                    values.append(convert(text))
+                except (ValueError, OverflowError, RecursionError):
+                    values.append(None)
+                    unparsed[name] = text
+        if unparsed and not keep:
+            name = next(iter(unparsed))
+            raise unfit(number, name, unparsed[name])
         for position, key in zip(key_positions, layout.key, strict=True):
             if values[position + 1] is None:
                 raise no_key(number, key.name)
@@ -220,17 +224,20 @@ def _typed_records(request: LoadRequest, layout: Layout) -> Iterator[Sequence[An
         yield values
 
 
-def _sqlite_value(kind: Kind, text: str) -> Any:
-    value = parse(kind, text)
-    if kind is Kind.BOOLEAN:
-        return int(value)
-    if kind is Kind.TIMESTAMP:
-        return iso_ms(value)
-    if kind is Kind.DATE:
-        return value.isoformat()
-    if kind is Kind.JSON:
-        return text
-    return value
+def _json_text(text: str) -> str:
+    parse(Kind.JSON, text)
+    return text
+
+
+# How a cell that fits its kind is stored (types.parse decides whether it fits); text is stored as it is.
+CONVERTERS: dict[Kind, Callable[[str], Any]] = {
+    Kind.INTEGER: partial(parse, Kind.INTEGER),
+    Kind.DOUBLE: partial(parse, Kind.DOUBLE),
+    Kind.BOOLEAN: lambda text: int(parse(Kind.BOOLEAN, text)),
+    Kind.TIMESTAMP: lambda text: iso_ms(parse_timestamp(text)),
+    Kind.DATE: lambda text: parse(Kind.DATE, text).isoformat(),
+    Kind.JSON: _json_text,
+}
 
 
 def _merge(conn: sqlite3.Connection, layout: Layout) -> tuple[int, int]:
