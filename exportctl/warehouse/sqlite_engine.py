@@ -49,6 +49,7 @@ ENGINE = "sqlite"
 MAGIC = b"SQLite format 3\x00"
 LOCK_WAIT = 10.0  # seconds to wait for another writer
 BATCH = 5000
+PROGRESS_STEPS = 100_000  # SQLite virtual machine steps between two chances for a signal
 STAGE = "_exportctl_stage"
 SQL_TYPES = {Kind.INTEGER: "INTEGER", Kind.BOOLEAN: "INTEGER", Kind.DOUBLE: "REAL"}  # else TEXT
 
@@ -80,6 +81,9 @@ def load(request: LoadRequest) -> LoadResult:
         conn = sqlite3.connect(request.database, timeout=LOCK_WAIT, isolation_level=None)
     except sqlite3.Error as exc:
         raise OutputError(f"Cannot open the database {printable(str(request.database))}: {exc}.") from None
+    # A Python callback every so many SQLite steps: a Ctrl-C or SIGTERM that arrives during a long
+    # statement (the upsert of a large table) raises in it, which aborts the statement ("interrupted").
+    conn.set_progress_handler(_let_signals_in, PROGRESS_STEPS)
     try:
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -91,12 +95,18 @@ def load(request: LoadRequest) -> LoadResult:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
+                raise KeyboardInterrupt from None
             if isinstance(exc, sqlite3.Error):
                 raise _database_error(request, exc) from None
             raise
     finally:
         conn.close()
     return result
+
+
+def _let_signals_in() -> int:
+    return 0  # running Python code is what lets a pending signal's handler raise
 
 
 def _database_error(request: LoadRequest, exc: sqlite3.Error) -> Exception:
