@@ -23,12 +23,11 @@ def print_dry_run(planned: Plan, *, json_output: bool, label: str = "") -> None:
     With --json one document instead (`exportctl.jobs.plan.dry_run_document`, what `exportctl.plan` gives).
     """
     from exportctl.jobs.plan import dry_run_document, planned_requests
-    from exportctl.jobs.typed_output import dry_run_facts
 
     if json_output:
         write_json(json.dumps(dry_run_document(planned)))
         return
-    typed = dry_run_facts(planned.request, planned.options)
+    typed = dry_run_document(planned) if planned.options.format != "csv" or planned.options.into else {}
     if typed:  # the typed output: its format or table, and the column types known offline
         target = planned.known_target if planned.known_target is not None else planned.options.output
         where = [f"{typed['format']} {'to ' + str(target) if target is not None else ''}".strip()]

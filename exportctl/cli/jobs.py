@@ -111,7 +111,12 @@ def wait(
         on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
         try:
             export = poll.poll_until_done(
-                session.client, export_id, timeout=seconds, on_event=on_event, submitted=False
+                session.client,
+                export_id,
+                timeout=seconds,
+                on_event=on_event,
+                submitted=False,
+                first_interval=session.client.settings.poll_interval,
             )
         finally:
             if document is not None:

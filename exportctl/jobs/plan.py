@@ -15,14 +15,11 @@ the run options of `RunOptions`:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from exportctl.errors import ExportctlError, UsageError
-from exportctl.events import EventHandler, ignore_event
-from exportctl.files.csv_header import header_rewriter
+from exportctl.errors import UsageError
 from exportctl.files.targets import (
     DEFAULT_TEMPLATE,
     Target,
@@ -48,19 +45,19 @@ def default_template(output_format: str, *, split: bool = False) -> str:
 
 
 if TYPE_CHECKING:
-    # job and client import requests; keep them out of start-up.
+    # job and client import requests; keep them out of start-up. A dry run needs no events and no csv either.
     from exportctl.client.api import ApiClient
+    from exportctl.events import EventHandler
     from exportctl.files.csv_rows import RowFilter
     from exportctl.jobs.single import ExportOutcome
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A request and how to run it, checked offline."""
+class Plan(NamedTuple):
+    """A request and how to run it, checked offline (a NamedTuple: every dry run creates the class)."""
 
     request: ExportRequest
     options: RunOptions
-    now: datetime = field(default_factory=lambda: truncate_ms(datetime.now(timezone.utc)))
+    now: datetime  # the run's instant, to the millisecond (`plan` takes it once)
     known_target: Target | None = None  # None when the name needs the export id
     windows: tuple[Window, ...] = ()  # a split export's windows, when known offline (not incremental)
 
@@ -110,7 +107,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force
         )
     return Plan(
-        request=request, options=replace(options, output=output), now=moment, known_target=known, windows=windows
+        request=request, options=options._replace(output=output), now=moment, known_target=known, windows=windows
     )
 
 
@@ -138,8 +135,7 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
             raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
 
 
-@dataclass(frozen=True)
-class PlannedRequest:
+class PlannedRequest(NamedTuple):
     """One POST a plan will send: its endpoint, its body, and the creation-time window it covers."""
 
     endpoint: str
@@ -208,13 +204,16 @@ def _check_watermark(start: datetime | None, now: datetime, key: str, state: Pat
 
 def dry_run_document(planned: Plan) -> dict[str, Any]:
     """What --dry-run --json prints: the object, the target (when known offline) and every request."""
-    from exportctl.jobs.typed_output import dry_run_facts
-
     target = planned.known_target
+    typed: dict[str, Any] = {}
+    if planned.options.format != CSV or planned.options.into is not None:  # a CSV's dry run imports no more
+        from exportctl.jobs.typed_output import dry_run_facts
+
+        typed = dry_run_facts(planned.request, planned.options)
     return {
         "object": planned.request.obj.command,
         "output": None if target is None else str(target),
-        **dry_run_facts(planned.request, planned.options),
+        **typed,
         "requests": [r.to_json() for r in planned_requests(planned)],
     } | _into_preview(planned)
 
@@ -229,8 +228,15 @@ def _into_preview(planned: Plan) -> dict[str, Any]:
     return {"into": table_preview(planned.request.obj, planned.request.fields, into)}
 
 
-def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore_event) -> ExportOutcome:
-    """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock."""
+def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
+    """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock.
+
+    `on_event` gets every event; None ignores them.
+    """
+    if on_event is None:
+        from exportctl.events import ignore_event
+
+        on_event = ignore_event
     options = planned.options
     if options.incremental is not None:
         return _execute_incremental(client, planned, on_event)
@@ -243,6 +249,10 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
     A typed output (`--format jsonl|parquet`, `--into`) downloads to a staging file and runs its one
     post-step on the complete CSV (`jobs.typed_output`).
     """
+    from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
+
+    from exportctl.errors import ExportctlError
+    from exportctl.files.csv_header import header_rewriter
     from exportctl.jobs import single, typed_output
 
     request, options = planned.request, planned.options
@@ -322,6 +332,8 @@ def kind_filter(request: ExportRequest) -> RowFilter | None:
 
 def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
+    from dataclasses import replace
+
     from exportctl.jobs.watermarks import StateLock, WatermarkStore, state_key
 
     options = planned.options

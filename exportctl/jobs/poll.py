@@ -74,6 +74,7 @@ def poll_until_done(
     clock: Callable[[], float] = time.monotonic,
     wallclock: Callable[[], float] = time.time,
     submitted: bool = True,
+    first_interval: float = POLL_INITIAL,
 ) -> dict[str, Any]:
     """Poll the export until DONE and return it; ExportFailedError on ERROR, WaitTimeoutError after `timeout` s.
 
@@ -83,7 +84,7 @@ def poll_until_done(
     hint = f"exportctl wait {export_id}"
     started = clock()
     deadline = None if timeout is None else started + timeout
-    interval = POLL_INITIAL
+    interval = first_interval
     previous: str | None = None
     unknown = 0
     unreadable = 0
@@ -112,7 +113,7 @@ def poll_until_done(
             changed = status != previous
             if changed:
                 on_event(StatusChanged(export_id, status, previous, elapsed))
-                interval = POLL_INITIAL
+                interval = first_interval
                 previous = status
             if status == DONE:
                 return export

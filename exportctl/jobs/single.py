@@ -108,7 +108,15 @@ def run_export(
             )
             raise
         try:
-            export = poll_until_done(client, export_id, timeout=timeout, on_event=on_event, sleep=sleep, clock=clock)
+            export = poll_until_done(
+                client,
+                export_id,
+                timeout=timeout,
+                on_event=on_event,
+                sleep=sleep,
+                clock=clock,
+                first_interval=client.settings.poll_interval,
+            )
         except ExportctlError as exc:
             # The hint names the target too: waiting alone would leave the file to be fetched by hand.
             wait_hint = f"exportctl wait {export_id}"

@@ -28,12 +28,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exportctl.events import Converted, EventHandler
 from exportctl.files.targets import Target, check_target
 from exportctl.request.into import CSV, Into
 from exportctl.request.model import ExportRequest, RunOptions
 
 if TYPE_CHECKING:
+    from exportctl.events import EventHandler
     from exportctl.jobs.single import ExportOutcome
 
 STAGING_SUFFIX = ".staging.csv"
@@ -164,6 +164,7 @@ def post_step(step: PostStep) -> dict[str, Any]:
 
 def convert(step: PostStep) -> dict[str, Any]:
     """Write the typed file; `{"format", "rows_written", "unparsed_rows"}` plus the file's bytes and sha256."""
+    from exportctl.events import Converted
     from exportctl.formats.convert import convert_csv
 
     assert step.target is not None

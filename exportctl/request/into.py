@@ -12,11 +12,10 @@ Standard library only: --help and completion import this module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.suggest import closest
 
 CSV, JSONL, PARQUET = "csv", "jsonl", "parquet"
 FORMATS = (CSV, JSONL, PARQUET)
@@ -34,9 +33,9 @@ TABLE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 INTO_FORM = "ENGINE:PATH[#TABLE], e.g. duckdb:warehouse.duckdb or sqlite:exports.db#vouchers"
 
 
-@dataclass(frozen=True)
-class Into:
-    """Where `--into` loads an export: the engine, the database file, the table."""
+class Into(NamedTuple):
+    """Where `--into` loads an export: the engine, the database file, the table (a NamedTuple: completion
+    and --help import this module and create no dataclass)."""
 
     engine: str  # "duckdb" | "sqlite"
     path: Path
@@ -58,6 +57,8 @@ def parse_into(text: str, command: str, where: str = "--into") -> Into:
     """`ENGINE:PATH[#TABLE]` read and checked; UsageError (ValidationError for the engine) naming `where`."""
     if "\0" in text:
         raise UsageError(f"{where}: a path cannot contain a NUL byte (\\0).")
+    from exportctl.suggest import closest  # difflib: only when a value is checked, not for --help
+
     engine, colon, rest = text.partition(":")
     if not colon:
         guess = f" Did you mean 'duckdb:{text}'?" if text and closest(text, ENGINES) is None else ""
@@ -84,6 +85,8 @@ def check_choice(value: str, choices: tuple[str, ...], what: str, where: str) ->
     """`value` if it is one of `choices`; ValidationError with a did-you-mean otherwise."""
     if value in choices:
         return value
+    from exportctl.suggest import closest
+
     raise ValidationError(f"{where}: '{value}' is not {what}.", valid=choices, suggestion=closest(value, choices))
 
 

@@ -97,7 +97,9 @@ def csv_rows(data: bytes) -> int:
 def test_run_export_saves_the_csv_byte_for_byte(
     sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
 ) -> None:
-    outcome = run_export(client, VOUCHERS, lambda export_id: tmp_path / f"{export_id}.csv", on_event=recorder)
+    outcome = run_export(
+        client, VOUCHERS, lambda export_id: tmp_path / f"{export_id}.csv", on_event=recorder, sleep=recorder.sleep
+    )
     assert outcome.status == "DONE"
     assert outcome.download is not None
     target = tmp_path / f"{outcome.export_id}.csv"
@@ -126,6 +128,21 @@ def test_polling_grows_to_the_cap_and_resets_on_a_change(
         assert after in (POLL_INITIAL, min(before * 1.5, POLL_CAP))
     changes = [e.status for e in recorder.of(StatusChanged)]
     assert changes[-1] == "DONE" and "IN_PROGRESS" in changes
+
+
+def test_the_settings_poll_interval_is_the_first_wait_and_where_polling_starts_over(
+    sandbox: Sandbox, recorder: Recorder, tmp_path: Path
+) -> None:
+    """Settings.poll_interval (EXPORTCTL_POLL_INTERVAL) replaces POLL_INITIAL, the schedule is otherwise the same."""
+    sandbox.faults.hold_in_progress(0.3)
+    settings = Settings(sandbox.base_url, sandbox.app_id, sandbox.secret_key, None, "test", poll_interval=0.25)
+    with ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as client:
+        outcome = run_export(client, VOUCHERS, tmp_path / "v.csv", on_event=recorder, sleep=recorder.sleep)
+    assert outcome.status == "DONE"
+    assert recorder.delays[0] == 0.25 != POLL_INITIAL
+    assert len(recorder.delays) > 2 and 0.25 * 1.5 in recorder.delays
+    for before, after in zip(recorder.delays, recorder.delays[1:], strict=False):
+        assert after in (0.25, min(before * 1.5, POLL_CAP))
 
 
 def test_export_in_error(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
