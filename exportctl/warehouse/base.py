@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from exportctl.errors import UnparsedValueError, UsageError
+from exportctl.errors import OutputError, UnparsedValueError, UsageError
 from exportctl.formats.types import Column, columns_for, fits
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
@@ -63,7 +63,13 @@ class LoadResult:
 def open_csv(path: Path) -> Iterator[list[str]]:
     """The records of the CSV at `path` (the header first); `utf-8-sig` drops a byte-order mark."""
     with path.open(encoding="utf-8-sig", newline="", errors="surrogateescape") as handle:
-        yield from csv.reader(handle, strict=True)
+        reader = csv.reader(handle, strict=True)
+        try:
+            yield from reader
+        except csv.Error as exc:  # a malformed quote; a NUL byte, before Python 3.11
+            raise OutputError(
+                f"The export's file {printable(str(path))}, line {reader.line_num}: {exc}; nothing was loaded."
+            ) from None
 
 
 def typed_columns(request: LoadRequest) -> list[Column]:

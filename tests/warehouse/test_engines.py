@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from exportctl.errors import ExitCode, LockedError, UsageError
+from exportctl.errors import ExitCode, LockedError, OutputError, UsageError
 from exportctl.warehouse.base import LoadError
 from tests.warehouse.conftest import ENGINES, Warehouse
 
@@ -283,4 +283,17 @@ def test_a_locked_database_gets_a_clear_message(warehouse: Warehouse, tmp_path: 
         finally:
             holder_process.communicate("")
     assert caught.value.exit_code == ExitCode.LOCKED
+    assert warehouse.rows() == before
+
+
+def test_a_malformed_csv_fails_the_load_and_leaves_the_table(warehouse: Warehouse) -> None:
+    warehouse.load(HEADER, ROWS)
+    before = warehouse.rows()
+    broken = warehouse.root / "broken.csv"
+    broken.write_text(",".join(HEADER) + '\nv_7,"A-7"x,1,true,,,,,\n', encoding="utf-8")
+    from exportctl.warehouse.load import load_file
+
+    with pytest.raises(OutputError) as caught:
+        load_file(warehouse.engine, warehouse.obj, broken, warehouse.database, warehouse.table)
+    assert caught.value.exit_code == ExitCode.UNEXPECTED
     assert warehouse.rows() == before
