@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from exportctl.files.atomic import write_atomically
+from exportctl.files.opening import write_fully
 from exportctl.files.targets import STDOUT, Target
 from exportctl.formats.csv_source import first_unparsed, typed_columns
 from exportctl.request.into import JSONL, PARQUET
@@ -49,8 +50,7 @@ def write_chunks(target: Target, chunks: Iterable[bytes], *, force: bool, stdout
     if target == STDOUT:
         stream = stdout if stdout is not None else sys.stdout.buffer
         for chunk in hashed.through(chunks):
-            stream.write(chunk)
-        stream.flush()
+            write_fully(stream, chunk)
     else:
         write_atomically(target, hashed.through(chunks), force=force)
     return hashed
