@@ -39,6 +39,11 @@ def print_dry_run(planned: Plan, *, json_output: bool, label: str = "") -> None:
         window = f"  ({sent.window.label()})" if sent.window is not None else ""
         print_info(f"{label}POST {sent.endpoint}{window}")
         write_json(json.dumps(sent.body, indent=2))
+    if planned.options.into is not None:
+        from exportctl.warehouse.describe import preview_lines, table_preview
+
+        for line in preview_lines(table_preview(planned.request.obj, planned.request.fields, planned.options.into)):
+            print_info(f"{label}{line}")
 
 
 def _flags(values: dict[str, Any]) -> Any:

@@ -37,6 +37,7 @@ from exportctl.events import (
     Event,
     HttpExchange,
     Loaded,
+    Loading,
     Polled,
     Retrying,
     Saved,
@@ -95,6 +96,8 @@ def _describe(event: Event) -> str | None:
         kept = f", {event.unparsed_rows} with _unparsed values" if event.unparsed_rows else ""
         size = _human_bytes(event.bytes)
         return f"wrote {event.rows} rows as {event.format} ({size}{kept}) to {target} in {event.seconds:.1f}s"
+    if isinstance(event, Loading):
+        return f"loading {event.rows} rows into {event.target}"
     if isinstance(event, Loaded):
         kept = f", {event.unparsed_rows} with _unparsed values" if event.unparsed_rows else ""
         return (
@@ -242,7 +245,7 @@ class LiveReporter:
                 self._progress.remove_task(self._download_task)
                 self._download_task = None
             self._progress.console.print(describe(event), markup=False, highlight=False)
-        elif isinstance(event, Converted | Loaded):
+        elif isinstance(event, Converted | Loading | Loaded):
             self._progress.console.print(describe(event), markup=False, highlight=False)
 
 

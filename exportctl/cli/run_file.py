@@ -233,7 +233,10 @@ def entry_document(result: EntryResult) -> dict[str, Any]:
     summary = result.summary()
     fields = {key: summary.get(key) for key in json_contract.CONTRACT_KEYS if key not in ("object", "status")}
     fields["status"] = summary.get("export_status")
-    return json_contract.blank(result.command, **fields) | {"name": result.name, "result": result.status}
+    document = json_contract.blank(result.command, **fields) | {"name": result.name, "result": result.status}
+    if "into" in summary:  # --into: the table's facts (rows loaded, inserted, updated), as a single export's
+        document["into"] = summary["into"]
+    return document
 
 
 def _run_fields(results: list[EntryResult], code: int) -> dict[str, Any]:
