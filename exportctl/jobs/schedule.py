@@ -10,7 +10,7 @@ With history, once the export is IN_PROGRESS, the polls aim at the moment DONE i
 where earlier runs of the same export turned DONE: after their last answer that was not DONE (`lo`) and
 no later than their first DONE (`hi`). The polls before the window double the age (at most
 `PRE_WINDOW_CAP` apart), so an export that runs faster than before is still seen; inside the window they
-are `WINDOW_POLLS` evenly spaced (at least `MIN_SPACING` apart), the last one on `hi`; past `hi` the export
+are `WINDOW_POLLS` evenly spaced (fewer in a narrow window: at least `MIN_SPACING` apart), the last one on `hi`; past `hi` the export
 is late, and the polling starts over as after a status change. Each run leaves a narrower window, so a
 recurring export ends up polled a moment after it turns DONE, with a handful of calls.
 
@@ -80,9 +80,8 @@ def next_delay(age: float, since_change: float, status: str, expected: Window | 
     if age >= hi - 1e-6:
         # Later than every earlier run: start over as after a change, counted from the window's end.
         return base_delay(math.inf, min(since_change, age - hi))
-    spacing = max(MIN_SPACING, (hi - lo) / WINDOW_POLLS)
-    steps = max(1, math.ceil((hi - lo) / spacing - 1e-9))
-    # The window's poll points lo + k * (hi - lo) / steps, for k = 1 .. steps; the next one after now.
+    # The window's poll points lo + k * step, for k = 1 .. steps (the last on hi); the next one after now.
+    steps = max(1, min(WINDOW_POLLS, math.floor((hi - lo) / MIN_SPACING + 1e-9)))
     step = (hi - lo) / steps
     k = max(1, math.floor((age - lo) / step + 1e-9) + 1) if age >= lo else 1
     target = min(hi, lo + k * step)
@@ -106,13 +105,14 @@ class Simulated:
         return self.polls[-1] - self.done_at
 
 
-def simulate(done_at: float, *, in_progress_at: float = 0.0, expected: Window | None = None) -> Simulated:
+def simulate(done_at: float, *, in_progress_at: float = 0.5, expected: Window | None = None) -> Simulated:
     """Poll (in virtual time) an export created at age 0 that turns IN_PROGRESS and then DONE at these ages.
 
-    The submit's answer (SCHEDULED, age 0) is the first look, as in `poll_until_done`. The polls listed
-    are the GETs; the submit and the download are not among them.
+    The submit's answer (age 0: SCHEDULED, or IN_PROGRESS when `in_progress_at` is 0) is the first look, as
+    in `poll_until_done`. The polls listed are the GETs; the submit and the download are not among them.
     """
-    age, status, changed_at, last_not_done = 0.0, SCHEDULED, 0.0, 0.0
+    age, changed_at, last_not_done = 0.0, 0.0, 0.0
+    status = IN_PROGRESS if in_progress_at <= 0 else SCHEDULED
     polls: list[float] = []
     while status != DONE:
         last_not_done = age
