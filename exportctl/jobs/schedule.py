@@ -10,9 +10,10 @@ With history, once the export is IN_PROGRESS, the polls aim at the moment DONE i
 where earlier runs of the same export turned DONE: after their last answer that was not DONE (`lo`) and
 no later than their first DONE (`hi`). The polls before the window double the age (at most
 `PRE_WINDOW_CAP` apart), so an export that runs faster than before is still seen; inside the window they
-are `WINDOW_POLLS` evenly spaced (fewer in a narrow window: at least `MIN_SPACING` apart), the last one on `hi`; past `hi` the export
-is late, and the polling starts over as after a status change. Each run leaves a narrower window, so a
-recurring export ends up polled a moment after it turns DONE, with a handful of calls.
+are `WINDOW_POLLS` evenly spaced (fewer in a narrow window, so that they stay `MIN_SPACING` apart), the
+last one on `hi`; past `hi` the export is late, and the polling starts over as
+after a status change. Each run leaves a narrower window, so a recurring export ends up polled a moment
+after it turns DONE, with a handful of calls.
 
 `simulate` runs this schedule against an export of known timing, for the tests and `benchmarks/`.
 """
@@ -33,7 +34,9 @@ FIRST_SECONDS = 4.0
 # Without history the next poll comes after this share of the time since the status last changed.
 GROWTH_SHARE = 0.5
 PRE_WINDOW_CAP = 30.0
-WINDOW_POLLS = 4
+PRE_WINDOW_STRETCH = 1.5
+# Polls inside the window: WINDOW_POLLS evenly spaced, fewer where that would put them under MIN_SPACING apart.
+WINDOW_POLLS = 6
 MIN_SPACING = 0.5
 # Windows of the last runs that are intersected; when they do not overlap, the last few are joined instead.
 INTERSECT_RUNS = 5
@@ -86,8 +89,10 @@ def next_delay(age: float, since_change: float, status: str, expected: Window | 
     k = max(1, math.floor((age - lo) / step + 1e-9) + 1) if age >= lo else 1
     target = min(hi, lo + k * step)
     if age < lo:
-        # Before the window: never more than the export's age (nor PRE_WINDOW_CAP) without a look.
-        return min(target - age, max(POLL_INITIAL, min(PRE_WINDOW_CAP, age)))
+        # Before the window: about the export's age (at most PRE_WINDOW_CAP) without a look, so a run faster
+        # than the earlier ones is still seen; straight to the window's first poll when that is not much more.
+        safe = max(POLL_INITIAL, min(PRE_WINDOW_CAP, age))
+        return target - age if target - age <= PRE_WINDOW_STRETCH * safe else safe
     return target - age
 
 
