@@ -190,6 +190,32 @@ def test_a_finished_run_leaves_its_window_for_the_next(
     assert history.pending == {}
 
 
+def test_waiting_for_an_existing_export_ages_it_from_its_created_at(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder
+) -> None:
+    from datetime import datetime
+
+    sandbox.faults.hold_in_progress(0.2)
+    export = submit(client, VOUCHERS, recorder)
+    created = datetime.fromisoformat(export["created_at"].replace("Z", "+00:00")).timestamp()
+    clock = VirtualClock()
+    history = PollHistory(None)
+    # As `exportctl wait ID` does, 100 s after the export was created (by the API's clock).
+    poll_until_done(
+        client,
+        export["id"],
+        timeout=None,
+        sleep=clock.sleep,
+        clock=clock,
+        wallclock=lambda: created + 100 + clock.now,
+        submitted=False,
+        history=history,
+    )
+    ((run,),) = history.pending.values()
+    assert run.hi == pytest.approx(100 + clock.now, abs=1e-3)
+    assert run.lo == pytest.approx(100 + clock.now - clock.delays[-1], abs=1e-3)
+
+
 def test_export_in_error(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
     sandbox.faults.fail_next_job("the warehouse is on fire")
     export = submit(client, VOUCHERS, recorder)
