@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "exportctl.request": 1,
     "exportctl.client": 1,
     "exportctl.files": 1,
+    "exportctl.formats": 1,
     "exportctl.sandbox": 1,
     "exportctl.schema": 0,
     "exportctl.settings": 0,

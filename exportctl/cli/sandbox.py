@@ -198,22 +198,20 @@ def sandbox(
             server.start()
             if server.store.rebuilt_because:
                 print_warning(f"rebuilt {server.store.path}: {server.store.rebuilt_because}.")
-            print_info(
-                "\n".join(
-                    (
-                        f"Sandbox API at {server.base_url}  ({server.store.counts()['voucher']} vouchers)",
-                        f"  Application ID: {server.app_id}",
-                        f"  Secret key:     {server.secret_key}",
-                        f"  Export files:   {server.data_dir}",
-                        "",
-                        "Point exportctl at it:",
-                        f"  export VOUCHERIFY_API_BASE_URL={server.base_url} VOUCHERIFY_APP_ID={server.app_id} "
-                        f"VOUCHERIFY_APP_TOKEN={server.secret_key}",
-                        "",
-                        "Serving until Ctrl-C.",
-                    )
-                )
-            )
+            # One line at a time: print_info shows a control character (a newline too) as an escape.
+            for line in (
+                f"Sandbox API at {server.base_url}  ({server.store.counts()['voucher']} vouchers)",
+                f"  Application ID: {server.app_id}",
+                f"  Secret key:     {server.secret_key}",
+                f"  Export files:   {server.data_dir}",
+                "",
+                "Point exportctl at it:",
+                f"  export VOUCHERIFY_API_BASE_URL={server.base_url} VOUCHERIFY_APP_ID={server.app_id} "
+                f"VOUCHERIFY_APP_TOKEN={server.secret_key}",
+                "",
+                "Serving until Ctrl-C.",
+            ):
+                print_info(line)
             server.wait()
         except SandboxDatabaseError as error:
             raise typer.BadParameter(str(error), param_hint="--db") from None

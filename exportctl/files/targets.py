@@ -25,6 +25,8 @@ PLACEHOLDERS = ("object", "id", "date", "time")
 
 Target = Path | Literal["-"]
 STANDARD_OUTPUT_DEVICE = Path("/dev/stdout")
+# The names of standard output that a target may be given as, beside `-`.
+STANDARD_OUTPUT_PATHS = (STANDARD_OUTPUT_DEVICE, Path("/dev/fd/1"), Path("/proc/self/fd/1"))
 
 # Export ids are `exp_...`; anything else in one is replaced so a hostile id cannot climb out of the directory.
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
@@ -100,9 +102,19 @@ def resolve_target(
     if output_dir is not None and not path.is_absolute():
         path = Path(output_dir).expanduser() / path
     _check_name_lengths(path)
-    if path == STANDARD_OUTPUT_DEVICE:
+    if path in STANDARD_OUTPUT_PATHS:
         return STDOUT  # written like `-o -`: a rename onto it would replace the link, a write through a tty is fine
     return path
+
+
+def is_standard_output(template: str | None) -> bool:
+    """`-`, or a path that names this process's standard output (`/dev/stdout`, `/dev/fd/1`)."""
+    if template is None:
+        return False
+    if template == STDOUT:
+        return True
+    path = Path(template).expanduser()
+    return path in STANDARD_OUTPUT_PATHS
 
 
 def _name_component(value: str, what: str) -> str:

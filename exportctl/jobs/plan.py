@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 from exportctl.errors import UsageError
 from exportctl.events import EventHandler, ignore_event
 from exportctl.files.csv_header import header_rewriter
-from exportctl.files.targets import STDOUT, Target, needs_export_id, preflight_target, resolve_target
+from exportctl.files.targets import (
+    Target,
+    is_standard_output,
+    needs_export_id,
+    preflight_target,
+    resolve_target,
+)
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
 from exportctl.request.windows import Window, require_created_filter, split_windows, truncate_ms, window_request
@@ -70,7 +76,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
         require_created_filter(request.obj, what)
         if not options.wait:
             raise UsageError(f"{what} downloads what it exports; --no-wait cannot be combined with it.")
-    if options.incremental is not None and options.output == STDOUT:
+    if options.incremental is not None and is_standard_output(options.output):
         raise UsageError(
             "--since-last needs a file target: the watermark moves only once the file is completely saved.",
             hint="Give --output PATH (a template with {date} or {id} names each run's file).",

@@ -10,7 +10,8 @@ import struct
 import time
 from pathlib import Path
 
-from exportctl.sandbox.plumbing import ApiError, PlumbingHandler, not_found
+from exportctl.sandbox.apierrors import ApiError, not_found
+from exportctl.sandbox.plumbing import PlumbingHandler
 from exportctl.sandbox.tokens import new_export_key
 from exportctl.sandbox.worker import ExportJob
 

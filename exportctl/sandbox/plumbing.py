@@ -1,7 +1,8 @@
-"""The sandbox's HTTP plumbing: the app a handler serves, API errors, JSON bodies in and out, the common headers.
+"""The sandbox's HTTP plumbing: the app a handler serves, JSON bodies in and out, the common headers.
 
-Every error has the Voucherify shape (`code`, `key`, `message`, `details`, `request_id`), except a refused
-API key, which the real API answers with `code`, `message` and `key` alone.
+Every error (`apierrors.ApiError`) is answered in the Voucherify shape (`code`, `key`, `message`,
+`details`, `request_id`), except a refused API key, which the real API answers with `code`, `message`
+and `key` alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from exportctl.sandbox.apierrors import ApiError
 from exportctl.sandbox.faults import Faults
 from exportctl.sandbox.ratelimit import RateLimiter
 from exportctl.sandbox.store import Store
@@ -46,33 +48,6 @@ class AppServer(ThreadingHTTPServer):
 
     app: SandboxApp
     request_timeout: float
-
-
-class ApiError(Exception):
-    """An error answer, raised anywhere below the dispatcher."""
-
-    def __init__(
-        self, status: int, key: str, message: str, details: str | None = None, *, bare: bool = False, **extra: Any
-    ) -> None:
-        super().__init__(details or message)
-        self.status = status
-        self.key = key
-        self.message = message
-        self.details = details
-        self.bare = bare  # only code, message and key in the body
-        self.extra = extra
-        self.headers: dict[str, str] = {}
-
-
-def not_found(kind: str, resource_id: str) -> ApiError:
-    return ApiError(
-        404,
-        "not_found",
-        "Resource not found",
-        f"Cannot find {kind} with id {resource_id}",
-        resource_id=resource_id,
-        resource_type=kind,
-    )
 
 
 def json_depth(value: Any) -> int:

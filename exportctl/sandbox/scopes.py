@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from exportctl import schema
+from exportctl.sandbox.apierrors import ApiError, not_found
 from exportctl.sandbox.query import Condition
 from exportctl.sandbox.store import Store
 
@@ -29,29 +29,6 @@ class Resource:
     exported_object: str
     scope: tuple[Condition, ...] = ()
     scope_echo: tuple[Condition, ...] = ()
-
-
-class ResourceError(Exception):
-    """The path names nothing exportable: a 404 `not_found` or a 403 `forbidden`."""
-
-    def __init__(self, status: int, key: str, message: str, details: str, **extra: Any) -> None:
-        super().__init__(details)
-        self.status = status
-        self.key = key
-        self.message = message
-        self.details = details
-        self.extra = extra
-
-
-def not_found(kind: str, resource_id: str) -> ResourceError:
-    return ResourceError(
-        404,
-        "not_found",
-        "Resource not found",
-        f"Cannot find {kind} with id {resource_id}",
-        resource_id=resource_id,
-        resource_type=kind,
-    )
 
 
 def _in(name: str, value: str) -> tuple[Condition, ...]:
@@ -89,7 +66,7 @@ def campaign_transactions(store: Store, path: dict[str, str]) -> Resource:
         if store.find_campaign(path["value"]) is None:
             raise not_found("campaign", path["value"])
         details = "Transactions are allowed only for loyalty or gift campaigns"
-        raise ResourceError(403, "forbidden", "Forbidden", details)
+        raise ApiError(403, "forbidden", "Forbidden", details)
     return Resource("voucher_transactions", _in("campaign_id", campaign_id), _in("campaign_id", campaign_id))
 
 

@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from exportctl import schema
 from exportctl.sandbox import query, scopes, validation
+from exportctl.sandbox.apierrors import ApiError, not_found
 from exportctl.sandbox.downloads import DownloadHandler
-from exportctl.sandbox.plumbing import REQUEST_TIMEOUT, ApiError, AppServer, SandboxApp, not_found
+from exportctl.sandbox.plumbing import REQUEST_TIMEOUT, AppServer, SandboxApp
 from exportctl.sandbox.ratelimit import RateLimiter, parse_rate_limit
 from exportctl.sandbox.worker import ExportJob
 
@@ -158,10 +159,7 @@ class SandboxHandler(DownloadHandler):
 
     def resource_export(self, resolve: scopes.Resolver, path: dict[str, str]) -> None:
         """A per-resource endpoint: its path names the scope; an empty body means all defaults."""
-        try:
-            resource = resolve(self.server.app.store, path)
-        except scopes.ResourceError as error:
-            raise ApiError(error.status, error.key, error.message, error.details, **error.extra) from None
+        resource = resolve(self.server.app.store, path)
         # Real examples send `order` beside `parameters` on these endpoints.
         body = validation.without_nulls(self._json_body(required=False))
         self._create(

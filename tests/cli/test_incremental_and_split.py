@@ -85,6 +85,8 @@ def test_headers_fields_without_fields_names_the_defaults_and_config_key_works(c
         (["order", "--since", "2024-02-01", "--until", "2024-01-01"], "must be before --until"),
         (["order", "--since-last", "s.json", "--filter", "created_at>2024-01-01"], "remove your created_at filter"),
         (["order", "--since-last", "s.json", "-o", "-"], "needs a file target"),
+        (["order", "--since-last", "s.json", "-o", "/dev/stdout"], "needs a file target"),
+        (["order", "--since-last", "s.json", "-o", "/dev/fd/1"], "needs a file target"),
         (["order", "--since-last", "s.json", "--until", "2024-01-01"], "--until cannot be combined"),
         (["order", "--split-by", "day", "--since", "2024-01-01", "-o", "x-{id}.csv"], "joins several"),
         (["order", "--parallel", "3"], "give --split-by"),

@@ -40,6 +40,9 @@ def test_sigterm_stops_it_and_removes_its_temporary_data(tmp_path: Path) -> None
     try:
         banner = read_banner(process)
         assert "Serving until Ctrl-C" in banner, banner
+        # The line a person pastes into a shell is a line of its own, with real newlines around it.
+        assert any(line.startswith("  export VOUCHERIFY_API_BASE_URL=http://") for line in banner.splitlines()), banner
+        assert "\\n" not in banner
         assert [p.name.startswith("exportctl-sandbox-") for p in tmp_path.iterdir()] == [True]
     finally:
         process.send_signal(signal.SIGTERM)

@@ -1,0 +1,250 @@
+"""The typed view of an export's CSV: which type each column has, and how a cell is read as that type.
+
+One source of truth for every typed output (JSON Lines, Parquet, SQLite, DuckDB). A column is one of:
+
+- a field of the schema tables, found by its title (`Voucher Type`) or its name (`voucher_type`, the
+  `--headers fields` style): its `ValueType` gives the kind (`KIND_OF`);
+- anything else: the columns `metadata` expands into (one per key, headed by the key), prefixed fields
+  (`metadata.locale`, `address.city`) and titles the tables do not know. Their kind is *inferred*: a
+  string unless every non-empty value in the file reads as one kind (`Inference`).
+
+Cells are read strictly (`parse`): a value that does not fit its column's kind is never dropped or
+guessed; `typed_row` hands it back in the row's `unparsed` map, under the column's name, as written.
+An empty cell is null, whatever the kind (a CSV cannot tell an empty string from a missing one).
+
+Standard library only: the SQL engines reproduce these rules in their own dialects, and the tests check
+that they agree with this module on hostile cells.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from exportctl.schema import ExportObject, ValueType
+
+# The column a typed output adds for values that did not fit their column: {column name: text as written}.
+UNPARSED = "_unparsed"
+
+
+class Kind(str, enum.Enum):
+    """The type of a typed column."""
+
+    STRING = "string"
+    INTEGER = "integer"  # a signed 64-bit integer
+    DOUBLE = "double"  # a finite binary64 number
+    BOOLEAN = "boolean"  # `true` / `false`, in any case
+    TIMESTAMP = "timestamp"  # an instant in UTC, to the millisecond
+    DATE = "date"  # a calendar day
+    JSON = "json"  # any JSON value (objects: `details`, `metadata`)
+
+
+KIND_OF: dict[ValueType, Kind] = {
+    ValueType.STRING: Kind.STRING,
+    ValueType.INTEGER: Kind.INTEGER,
+    ValueType.AMOUNT: Kind.INTEGER,  # cents
+    ValueType.NUMBER: Kind.DOUBLE,  # a voucher's value: a percentage, points, or currency units (`200.00`)
+    ValueType.BOOLEAN: Kind.BOOLEAN,
+    ValueType.DATETIME: Kind.TIMESTAMP,
+    ValueType.DATE: Kind.DATE,
+    ValueType.JSON: Kind.JSON,
+}
+
+# The kinds an inferred column may take, tried in this order: the first that every value fits wins.
+INFERRED_KINDS: tuple[Kind, ...] = (Kind.INTEGER, Kind.DOUBLE, Kind.BOOLEAN, Kind.TIMESTAMP)
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
+_DOUBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+# ISO 8601 as exports write it: `2026-03-01T12:00:00.000Z`; seconds and fraction optional, a zone optional
+# (none means UTC, as every date in an export is UTC).
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?\Z"
+)
+
+
+def parse(kind: Kind, text: str) -> Any:
+    """`text` (not empty) read as `kind`; ValueError when it does not fit."""
+    if kind is Kind.STRING:
+        return text
+    if kind is Kind.INTEGER:
+        if not _INTEGER.match(text):
+            raise ValueError(text)
+        number = int(text)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValueError(text)
+        return number
+    if kind is Kind.DOUBLE:
+        if not _DOUBLE.match(text):
+            raise ValueError(text)
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(text)
+        return value
+    if kind is Kind.BOOLEAN:
+        lowered = text.lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+        raise ValueError(text)
+    if kind is Kind.TIMESTAMP:
+        return parse_timestamp(text)
+    if kind is Kind.DATE:
+        found = _DATE.match(text)
+        if not found:
+            raise ValueError(text)
+        return date(int(found[1]), int(found[2]), int(found[3]))
+    return json.loads(text, parse_constant=_no_constant)  # json.JSONDecodeError is a ValueError
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python reads them, JSON has no such values
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An ISO 8601 instant as an aware UTC datetime, truncated to the millisecond; ValueError otherwise."""
+    found = _TIMESTAMP.match(text)
+    if not found:
+        raise ValueError(text)
+    year, month, day, hour, minute = (int(found[i]) for i in range(1, 6))
+    second = int(found[6] or 0)
+    millis = int((found[7] or "0")[:3].ljust(3, "0"))
+    offset = timezone.utc
+    zone = found[8]
+    if zone and zone != "Z":
+        digits = zone[1:].replace(":", "")
+        delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if delta >= timedelta(hours=24):
+            raise ValueError(text)
+        offset = timezone(-delta if zone[0] == "-" else delta)
+    value = datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=offset)
+    return value.astimezone(timezone.utc)
+
+
+def fits(kind: Kind, text: str) -> bool:
+    try:
+        parse(kind, text)
+    except (ValueError, OverflowError, RecursionError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the CSV as a typed output has it."""
+
+    name: str  # the output's column name: the field name, or the header cell for anything else
+    header: str  # the header cell as the CSV has it
+    kind: Kind | None  # None: inferred from the values (Inference), then fixed
+    field: str | None = None  # the schema field it is, None for metadata keys and unknown titles
+
+    def with_kind(self, kind: Kind) -> Column:
+        return Column(self.name, self.header, kind, self.field)
+
+
+def columns_for(
+    obj: ExportObject, header: Sequence[str], fields: Iterable[str] | None = None, *, style: str | None = "api"
+) -> list[Column]:
+    """The typed columns of a CSV of `obj` whose header row is `header`.
+
+    `style` is the header's: `api` (the titles, `Voucher Type`; None means the same) or `fields` (the field
+    names, as `--headers fields` writes them). `fields` are the requested fields (None: the API's
+    defaults); their titles are looked up first, so a title shared by two fields maps to the one that was
+    asked for. Output names are unique: a column whose
+    name is already taken (a metadata key `code` beside the field `code`) becomes `metadata.<key>`, and a
+    repeated header cell gets `_2`, `_3`...
+    """
+    by_title: dict[str, str] = {}
+    names = [*(fields or ()), *obj.default_fields, *obj.accepted_field_names]
+    for requested in names:
+        by_title.setdefault(requested if style == "fields" else obj.title_of(requested), requested)
+    columns: list[Column] = []
+    taken: set[str] = set()
+    for cell in header:
+        name: str | None = by_title.get(cell)
+        kind: Kind | None = None
+        if name is not None:
+            found = obj.get_field(name)
+            documented = found is not None and (name in obj.field_names or name in _api_only(obj))
+            kind = KIND_OF[found.type] if found is not None and documented else None
+        out = name or cell
+        if out in taken and name is None:
+            out = f"metadata.{cell}"
+        base, suffix = out, 2
+        while out in taken or out == UNPARSED:
+            out, suffix = f"{base}_{suffix}", suffix + 1
+        taken.add(out)
+        columns.append(Column(out, cell, kind, name))
+    return columns
+
+
+def _api_only(obj: ExportObject) -> set[str]:
+    return {f.name for f in obj.api_only_fields}
+
+
+class Inference:
+    """The kind of one column whose kind the tables do not give, learnt from its values one at a time."""
+
+    def __init__(self) -> None:
+        self._possible = list(INFERRED_KINDS)
+        self.seen = 0
+
+    def observe(self, text: str) -> None:
+        if not text:
+            return
+        self.seen += 1
+        if self._possible:
+            self._possible = [kind for kind in self._possible if fits(kind, text)]
+
+    @property
+    def kind(self) -> Kind:
+        """The first kind every non-empty value fitted; STRING if none, or if there were no values."""
+        return self._possible[0] if self.seen and self._possible else Kind.STRING
+
+
+def infer(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> list[Column]:
+    """`columns` with every inferred kind fixed from `rows` (the CSV's records after the header)."""
+    pending = {i: Inference() for i, column in enumerate(columns) if column.kind is None}
+    if pending:
+        for row in rows:
+            for i, inference in pending.items():
+                if i < len(row):
+                    inference.observe(row[i])
+    return [column.with_kind(pending[i].kind) if i in pending else column for i, column in enumerate(columns)]
+
+
+@dataclass
+class TypedRow:
+    values: list[Any]  # one per column, None for an empty cell or a value that did not fit
+    unparsed: dict[str, str]  # column name -> the text that did not fit its kind
+
+
+def typed_row(columns: Sequence[Column], cells: Sequence[str]) -> TypedRow:
+    """One CSV record read by `columns` (whose kinds are all fixed). Missing cells are null, extra cells
+    are kept in `unparsed` under `_column<N>` (N counted from 1), so nothing the API sent is lost."""
+    values: list[Any] = []
+    unparsed: dict[str, str] = {}
+    for i, column in enumerate(columns):
+        text = cells[i] if i < len(cells) else ""
+        if not text:
+            values.append(None)
+            continue
+        assert column.kind is not None, f"column {column.name} has no kind: call infer() first"
+        try:
+            values.append(parse(column.kind, text))
+        except (ValueError, OverflowError, RecursionError):
+            values.append(None)
+            unparsed[column.name] = text
+    for i in range(len(columns), len(cells)):
+        if cells[i]:
+            unparsed[f"_column{i + 1}"] = cells[i]
+    return TypedRow(values, unparsed)

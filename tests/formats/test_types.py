@@ -1,0 +1,113 @@
+"""The typed view of a CSV: kinds from the schema tables, strict cells, inferred metadata columns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from exportctl.formats.types import UNPARSED, Column, Kind, columns_for, infer, parse, typed_row
+from exportctl.schema import get_object
+
+VOUCHER = get_object("voucher")
+
+
+def test_titles_and_field_names_map_to_the_fields_kinds() -> None:
+    columns = columns_for(VOUCHER, ["Code", "Redemption Limit", "Active", "Creation Date", "Value", "Metadata"])
+    assert [(c.name, c.kind) for c in columns] == [
+        ("code", Kind.STRING),
+        ("redemption_quantity", Kind.INTEGER),
+        ("active", Kind.BOOLEAN),
+        ("created_at", Kind.TIMESTAMP),
+        ("value", Kind.DOUBLE),
+        ("metadata", Kind.JSON),
+    ]
+    names = ["code", "redemption_quantity"]
+    assert [c.name for c in columns_for(VOUCHER, names, style="fields")] == names
+
+
+def test_metadata_keys_and_unknown_titles_are_inferred_and_names_stay_unique() -> None:
+    columns = columns_for(VOUCHER, ["Code", "locale", "code", "Code", UNPARSED])
+    assert [(c.name, c.kind, c.field) for c in columns] == [
+        ("code", Kind.STRING, "code"),
+        ("locale", None, None),
+        ("metadata.code", None, None),
+        ("code_2", Kind.STRING, "code"),
+        (f"{UNPARSED}_2", None, None),
+    ]
+    # With --headers fields, the same cells are names: `code` is the field, `Code` a metadata key.
+    columns = columns_for(VOUCHER, ["code", "Code", "metadata.locale"], ["code", "metadata.locale"], style="fields")
+    assert [(c.name, c.kind, c.field) for c in columns] == [
+        ("code", Kind.STRING, "code"),
+        ("Code", None, None),
+        ("metadata.locale", None, "metadata.locale"),
+    ]
+
+
+def test_inference_takes_the_first_kind_every_value_fits() -> None:
+    columns = [Column(n, n, None) for n in ("a", "b", "c", "d", "e", "f")]
+    rows = [
+        ["1", "1", "true", "2026-01-01T00:00:00Z", "x", ""],
+        ["-2", "2.5", "FALSE", "2026-01-02T10:00:00.123Z", "1", ""],
+        ["", "", "", "", "", ""],
+    ]
+    kinds = [c.kind for c in infer(columns, rows)]
+    assert kinds == [Kind.INTEGER, Kind.DOUBLE, Kind.BOOLEAN, Kind.TIMESTAMP, Kind.STRING, Kind.STRING]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "value"),
+    [
+        (Kind.INTEGER, "+42", 42),
+        (Kind.INTEGER, "-9223372036854775808", -(2**63)),
+        (Kind.DOUBLE, "200.00", 200.0),
+        (Kind.DOUBLE, "1e3", 1000.0),
+        (Kind.BOOLEAN, "True", True),
+        (Kind.TIMESTAMP, "2026-03-01T12:00:00.123456Z", datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)),
+        (Kind.TIMESTAMP, "2026-03-01T01:00:00+02:00", datetime(2026, 2, 28, 23, 0, tzinfo=timezone.utc)),
+        (Kind.TIMESTAMP, "2026-03-01 12:00", datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)),
+        (Kind.DATE, "2028-02-29", date(2028, 2, 29)),
+        (Kind.JSON, '{"a": [1, true]}', {"a": [1, True]}),
+    ],
+)
+def test_cells_that_fit(kind: Kind, text: str, value: object) -> None:
+    assert parse(kind, text) == value
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        (Kind.INTEGER, "1.0"),
+        (Kind.INTEGER, "9223372036854775808"),
+        (Kind.INTEGER, "１２"),  # full-width digits: int() reads them, an export never writes them
+        (Kind.INTEGER, "0x10"),
+        (Kind.DOUBLE, "nan"),
+        (Kind.DOUBLE, "1e999"),
+        (Kind.DOUBLE, "1_000"),
+        (Kind.BOOLEAN, "yes"),
+        (Kind.BOOLEAN, "1"),
+        (Kind.TIMESTAMP, "2026-02-30T00:00:00Z"),
+        (Kind.TIMESTAMP, "2026-03-01T25:00:00Z"),
+        (Kind.TIMESTAMP, "2026-03-01T00:00:00+24:00"),
+        (Kind.TIMESTAMP, "yesterday"),
+        (Kind.DATE, "2027-02-29"),
+        (Kind.DATE, "2026-03-01T00:00:00Z"),
+        (Kind.JSON, "{"),
+        (Kind.JSON, "NaN"),
+        (Kind.JSON, "[" * 100_000),
+    ],
+)
+def test_cells_that_do_not_fit(kind: Kind, text: str) -> None:
+    with pytest.raises((ValueError, RecursionError)):
+        parse(kind, text)
+    row = typed_row([Column("c", "c", kind)], [text])
+    assert row.values == [None]
+    assert row.unparsed == {"c": text}
+
+
+def test_a_row_keeps_everything_the_api_sent() -> None:
+    columns = [Column("n", "N", Kind.INTEGER), Column("s", "S", Kind.STRING)]
+    assert typed_row(columns, ["7"]).values == [7, None]
+    row = typed_row(columns, ["x", "", "extra", ""])
+    assert row.values == [None, None]
+    assert row.unparsed == {"n": "x", "_column3": "extra"}
