@@ -129,7 +129,7 @@ def poll_until_done(
                 created = _age_when_created(export, wallclock())
                 born = None if created is None else created - elapsed
             age = (born or 0.0) + elapsed
-            if previous is None and born is not None:
+            if aim.key is None and born is not None:
                 aim.start(export)
             changed = status != previous
             if changed:
@@ -193,6 +193,7 @@ class _Aim:
         self.expected: Window | None = None
 
     def start(self, export: Mapping[str, Any]) -> None:
+        """Find this export's kind and its window (from the first answer that names its object)."""
         if self.history is None:
             return
         self.key = history_key(self.base_url, export)
