@@ -1,7 +1,7 @@
 """How long earlier exports took, kept in the state directory so polling can aim at the moment DONE is likely.
 
 `$XDG_STATE_HOME/exportctl/poll-history.json` (`~/.local/state/exportctl/` by default) holds, for each kind
-of export (a hash of the API's URL, the exported object and the shape of its parameters: the fields, the
+of export (a hash of the API's URL, without the port of a local sandbox, the exported object and the shape of its parameters: the fields, the
 order and which filters, not their values, so a nightly export with a moving date range is one kind), the
 last `MAX_RUNS` windows in which it turned DONE, as seconds after it was created:
 
@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from exportctl.files.atomic import write_json_atomically
 from exportctl.files.opening import read_json
@@ -39,6 +40,7 @@ MAX_RUNS = 8
 MAX_KINDS = 200
 # A window beyond a week is not an export's duration (a clock jump, a hand-edited file).
 MAX_SECONDS = 7 * 24 * 3600.0
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _KEY = re.compile(r"[0-9a-f]{16,64}")
 # Threads of one process (split windows, run entries) save in turn, so none overwrites another's runs.
 _SAVING = threading.Lock()
@@ -70,6 +72,14 @@ def _shape(value: Any) -> Any:
     return None
 
 
+def _api(base_url: str) -> str:
+    """The API's URL, without the port of a local one: each `--sandbox` run listens on a port of its own."""
+    parts = urlsplit(base_url.rstrip("/"))
+    if parts.hostname in LOCAL_HOSTS:
+        return urlunsplit((parts.scheme, parts.hostname, parts.path, "", ""))
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, "", ""))
+
+
 def history_key(base_url: str, export: Mapping[str, Any]) -> str | None:
     """The kind of export `export` (the API's export object) is; None when it names no exported object."""
     exported_object = export.get("exported_object")
@@ -78,7 +88,7 @@ def history_key(base_url: str, export: Mapping[str, Any]) -> str | None:
     parameters = export.get("parameters")
     parameters = parameters if isinstance(parameters, dict) else {}
     kind = {
-        "api": base_url.rstrip("/"),
+        "api": _api(base_url),
         "object": exported_object,
         "fields": parameters.get("fields"),
         "order": parameters.get("order"),
