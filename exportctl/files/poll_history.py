@@ -1,9 +1,10 @@
 """How long earlier exports took, kept in the state directory so polling can aim at the moment DONE is likely.
 
 `$XDG_STATE_HOME/exportctl/poll-history.json` (`~/.local/state/exportctl/` by default) holds, for each kind
-of export (a hash of the API's URL, without the port of a local sandbox, the exported object and the shape of its parameters: the fields, the
-order and which filters, not their values, so a nightly export with a moving date range is one kind), the
-last `MAX_RUNS` windows in which it turned DONE, as seconds after it was created:
+of export (a hash of the API's URL, without the port of a local sandbox, the exported object and the shape
+of its parameters: the fields, the order and which filters, not their values, so a nightly export with a
+moving date range is one kind), the last `MAX_RUNS` windows in which it turned DONE, as seconds after it
+was created:
 
     {"version": 1, "exports": {"3f0c...": [[58.2, 60.6, 1764615000.0], ...]}}
 
