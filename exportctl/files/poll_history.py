@@ -88,14 +88,21 @@ def history_key(base_url: str, export: Mapping[str, Any]) -> str | None:
         return None
     parameters = export.get("parameters")
     parameters = parameters if isinstance(parameters, dict) else {}
+    try:
+        shape = _shape(parameters.get("filters"))
+    except RecursionError:
+        return None
     kind = {
         "api": _api(base_url),
         "object": exported_object,
         "fields": parameters.get("fields"),
         "order": parameters.get("order"),
-        "filters": _shape(parameters.get("filters")),
+        "filters": shape,
     }
-    text = json.dumps(kind, sort_keys=True, default=str)
+    try:
+        text = json.dumps(kind, sort_keys=True, default=str)
+    except (RecursionError, ValueError):  # a server's parameters nested too deep to hash: no history
+        return None
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:32]
 
 

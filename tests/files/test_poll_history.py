@@ -152,3 +152,9 @@ def test_the_key_is_the_kind_of_export_not_its_dates() -> None:
     assert history_key(base, {"parameters": {}}) is None
     key = history_key(base, {"exported_object": "voucher", "parameters": "\x1b[31m hostile"})
     assert key is not None and len(key) == 32
+    # Parameters nested deeper than the interpreter recurses: no key (no history), never an error.
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    assert history_key(base, {"exported_object": "voucher", "parameters": {"filters": deep}}) is None
+    assert history_key(base, {"exported_object": "voucher", "parameters": {"fields": deep}}) is None
