@@ -1,6 +1,8 @@
 """Keep secrets out of everything a person or a log sees: secret keys, and download tokens in URLs.
 
-Standard library only, so that reporters and error rendering can use it without any import cost.
+Standard library only, so that reporters and error rendering can use it without any import cost. The
+patterns are strings that `re` compiles on first use and caches: compiling them costs more than a dry run
+prints, and most texts never need them.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ MASK = "***"
 
 # Query parameters that authorise a request on their own. Voucherify's download URLs carry `token`;
 # the others are the usual spellings, masked too so that a dedicated cluster's URL cannot leak one.
-_TOKEN_PARAMETER = re.compile(
-    r"(?P<name>(?<![A-Za-z0-9_])(?:token|access_token|api_key|apikey|app_token|secret|signature)=)(?P<value>[^&#\s\"'<>]+)",
-    re.IGNORECASE,
+_TOKEN_PARAMETER = (
+    r"(?i)(?P<name>(?<![A-Za-z0-9_])(?:token|access_token|api_key|apikey|app_token|secret|signature)=)"
+    r"(?P<value>[^&#\s\"'<>]+)"
 )
 
 # `user:password@` (or a bare `token@`) in a URL authorises on its own, like a token parameter.
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s\"'<>]+@")
+_USERINFO = r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s\"'<>]+@"
 
 # A secret shorter than this is not masked inside other text: masking "a" would garble every message,
 # and no real key is that short.
@@ -30,8 +32,10 @@ def mask_url(text: str) -> str:
 
     Works on a bare URL and on any text that contains URLs, such as an error message.
     """
-    text = _USERINFO.sub(lambda match: match.group("scheme") + MASK + "@", text)
-    return _TOKEN_PARAMETER.sub(lambda match: match.group("name") + MASK, text)
+    if "=" not in text and "@" not in text:
+        return text  # neither pattern can match
+    text = re.sub(_USERINFO, lambda match: match.group("scheme") + MASK + "@", text)
+    return re.sub(_TOKEN_PARAMETER, lambda match: match.group("name") + MASK, text)
 
 
 def mask(text: str, secrets: Iterable[str | None]) -> str:
@@ -45,9 +49,15 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
 # C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows: a server
 # string with one of them could forge log lines, recolour or retitle the terminal, or disguise an id.
 # Lone surrogates (undecodable bytes of argv or a file) cannot be written to a UTF-8 stream at all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def printable(text: str) -> str:
     r"""`text` safe for a terminal or a log line: every control character shown as an escape (`\x1b`)."""
-    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+    # Each character of _CONTROL is one that str.isprintable() refuses (categories Cc, Cf and Cs), so a
+    # printable text has none of them: most texts take this path and never compile the pattern.
+    if text.isprintable():
+        return text
+    return re.sub(
+        _CONTROL, lambda match: match.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text
+    )

@@ -17,6 +17,8 @@ when flags and environment together do not give both the application ID and the 
 profile file never gets in the way of credentials given explicitly. When a profile is used, flags and
 environment variables still override each of its values.
 
+`EXPORTCTL_POLL_INTERVAL` (see `tuning.py`) is read here too, into `Settings.poll_interval`.
+
 Standard library only at import time: `yaml` is imported when a file exists and must be parsed.
 """
 
@@ -33,6 +35,7 @@ from urllib.parse import urlsplit
 
 from exportctl.errors import AuthError, ConfigError, UsageError, ValidationError
 from exportctl.suggest import closest
+from exportctl.tuning import DEFAULT_POLL_INTERVAL, check_poll_interval, poll_interval_from_environment
 
 # region -> (API base URL, download base URL)
 REGIONS: dict[str, tuple[str, str]] = {
@@ -61,6 +64,11 @@ class Settings:
     app_token: str = field(repr=False)  # never in a repr, a traceback or a log line
     profile: str | None = None
     source: str = "arguments"
+    # The first wait between status polls, after a submit or a status change (EXPORTCTL_POLL_INTERVAL).
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "poll_interval", check_poll_interval(self.poll_interval, "poll_interval"))
 
     @classmethod
     def from_environment(cls, *, profile: str | None = None, config_path: Path | None = None) -> Settings:
@@ -95,6 +103,7 @@ def resolve_settings(
     """The settings for this run: flags > environment > profile file; AuthError or UsageError otherwise."""
     env = os.environ if environ is None else environ
     path = config_path if config_path is not None else default_config_path(env)
+    poll_interval = poll_interval_from_environment(env)
     if api_url and region:
         raise UsageError("Give either --region or --api-url, not both.")
     if region is not None:
@@ -153,7 +162,7 @@ def resolve_settings(
     sources.append(id_source if chosen_id else f"profile '{profile_name}'")
     sources.append(token_source if chosen_token else f"profile '{profile_name}'")
     source = ", ".join(dict.fromkeys(sources))
-    return Settings(base_url=base_url, app_id=final_id, app_token=final_token, profile=profile_name, source=source)
+    return Settings(base_url, final_id, final_token, profile_name, source, poll_interval)
 
 
 def download_base_for(api_base_url: str) -> str | None:

@@ -11,11 +11,25 @@ import pytest
 
 from exportctl.events import Event
 from exportctl.sandbox import Sandbox, Timing
+from exportctl.tuning import ENV_POLL_INTERVAL
 
 # Small and quick: every kind of record exists, and an export finishes in well under a second.
 SANDBOX_SCALE = 0.02
 SANDBOX_SEED = 42
 SANDBOX_TIMING = Timing(scheduled=0.01, in_progress=0.02, per_thousand_rows=0.0)
+# ...so the first status poll comes after this many seconds, not the default second (EXPORTCTL_POLL_INTERVAL,
+# set for every test and the processes it starts). A test of polling itself (call counts, intervals, rate-limit
+# stretching, hints) is marked `default_polling` and polls on the product's own schedule.
+TEST_POLL_INTERVAL = "0.05"
+
+
+@pytest.fixture(autouse=True)
+def quick_polling(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """EXPORTCTL_POLL_INTERVAL at TEST_POLL_INTERVAL, or unset for tests marked `default_polling`."""
+    if request.node.get_closest_marker("default_polling") is None:
+        monkeypatch.setenv(ENV_POLL_INTERVAL, TEST_POLL_INTERVAL)
+    else:
+        monkeypatch.delenv(ENV_POLL_INTERVAL, raising=False)
 
 
 @contextmanager

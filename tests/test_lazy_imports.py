@@ -52,6 +52,84 @@ def test_completion_does_not_import_heavy_modules() -> None:
     assert stdout.split() == ["code"]
 
 
+# What each start-up path may load, found with `python -X importtime` and callgrind (docs/performance.md,
+# "Start-up"): each module and each dataclass created at import costs a share of a millisecond, and these
+# three paths are timed against `import typer` (benchmarks/startup.py).
+LOADED_PROBE = """
+import json, sys
+import typer
+before = set(sys.modules)
+from exportctl.cli.app import app
+try:
+    app(sys.argv[1:], prog_name="exportctl")
+except SystemExit:
+    pass
+print(json.dumps(sorted(set(sys.modules) - before)), file=sys.stderr)
+"""
+TAB_ENV = {"_EXPORTCTL_COMPLETE": "complete_bash", "COMP_WORDS": "exportctl voucher --fields co", "COMP_CWORD": "3"}
+# Never on any of the three paths: hashing and secrets (hashlib's OpenSSL start is milliseconds), gzip,
+# csv, the event classes, the HTTP side, YAML.
+NEVER_AT_START = {
+    "hashlib",
+    "_hashlib",
+    "secrets",
+    "gzip",
+    "csv",
+    "yaml",
+    "requests",
+    "exportctl.events",
+    "exportctl.jobs.single",
+    "exportctl.files.csv_header",
+}
+
+
+def _loaded(args: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """Every module that running the CLI with `args` loaded beyond what `import typer` loads."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_PROBE, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+def test_help_loads_the_command_table_and_nothing_of_the_request_layer() -> None:
+    loaded = _loaded(["--help"])
+    ours = {m for m in loaded if m.startswith("exportctl")}
+    assert ours == {
+        "exportctl",
+        "exportctl.cli",
+        "exportctl.cli.app",
+        "exportctl.cli.completion_sources",
+        "exportctl.cli.global_options",
+        "exportctl.cli.typer_internals",
+        "exportctl.errors",
+        "exportctl.schema",
+    }
+    # The schema's records are NamedTuples: --help creates no dataclass, so it never imports the module.
+    assert "dataclasses" not in loaded
+    assert not loaded & NEVER_AT_START
+
+
+def test_completion_builds_the_command_without_the_filter_parser() -> None:
+    loaded = _loaded([], TAB_ENV)
+    # JUNCTIONS, SPLIT_UNITS and the grammar's help text live apart from the parsers they describe.
+    for parser in ("filters", "values", "operators", "windows", "build"):
+        assert f"exportctl.request.{parser}" not in loaded
+    assert "exportctl.cli.state" not in loaded  # created by the root callback, which completion never runs
+    assert "dataclasses" not in loaded  # the option table and the request records are NamedTuples
+    assert not loaded & NEVER_AT_START
+
+
+def test_dry_run_loads_no_hashing_compression_events_or_csv() -> None:
+    loaded = _loaded(["voucher", "--dry-run", "--fields", "code,value"])
+    assert "exportctl.jobs.plan" in loaded  # the probe ran the dry run
+    assert "dataclasses" not in loaded  # no dataclass is created before a request is sent
+    assert not loaded & NEVER_AT_START
+
+
 DOOR_PROBE = """
 import json, sys
 import exportctl

@@ -15,7 +15,7 @@ import pytest
 import exportctl
 from exportctl.sandbox import Sandbox
 from exportctl.schema import BY_COMMAND
-from tests.conftest import start_sandbox
+from tests.conftest import TEST_POLL_INTERVAL, start_sandbox
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -137,7 +137,12 @@ def test_wrong_credentials_raise_auth_error(sandbox: Sandbox, tmp_path: Path) ->
 def test_events_reach_on_event_and_no_wait_returns_the_id(sandbox: Sandbox, tmp_path: Path) -> None:
     from exportctl.events import StatusChanged, Submitted
 
-    settings = exportctl.Settings(base_url=sandbox.base_url, app_id=sandbox.app_id, app_token=sandbox.secret_key)
+    settings = exportctl.Settings(
+        base_url=sandbox.base_url,
+        app_id=sandbox.app_id,
+        app_token=sandbox.secret_key,
+        poll_interval=float(TEST_POLL_INTERVAL),  # settings built by hand do not read EXPORTCTL_POLL_INTERVAL
+    )
     seen: list[object] = []
     done = exportctl.export("customer", output=tmp_path / "c.csv", settings=settings, on_event=seen.append)
     assert next(type(e) for e in seen if isinstance(e, Submitted | StatusChanged)) is Submitted

@@ -33,3 +33,18 @@ def test_short_or_missing_secrets_are_not_masked_inside_text() -> None:
 
 def test_mask_also_masks_url_tokens() -> None:
     assert mask("see http://h/x?token=t1", []) == "see http://h/x?token=***"
+
+
+def test_printable_takes_its_shortcut_only_for_texts_without_a_control_character() -> None:
+    import re
+
+    from exportctl import masking
+
+    # printable() returns a text that str.isprintable() accepts unchanged, without its pattern: exact only
+    # if no character of the pattern is printable. Checked over every code point.
+    every = "".join(chr(point) for point in range(0x110000))
+    controls = set(re.findall(masking._CONTROL, every))
+    assert len(controls) > 2048 + 64  # the surrogates and the C0/C1 controls at least
+    assert [char for char in controls if char.isprintable()] == []
+    assert masking.printable("code\x1b[31m\u202e") == "code\\x1b[31m\\u202e"
+    assert masking.printable("plain text, ünïcode") == "plain text, ünïcode"

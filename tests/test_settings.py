@@ -22,6 +22,7 @@ ENV_NAMES = (
     "VOUCHERIFY_SECRET_KEY",
     "VOUCHERIFY_API_BASE_URL",
     "EXPORTCTL_PROFILE",
+    "EXPORTCTL_POLL_INTERVAL",  # the suite sets it (tests/conftest.py); here the defaults are under test
 )
 
 PROFILES = """\
@@ -273,3 +274,41 @@ def test_profile_names_flow_style_and_comments(isolated: Path) -> None:
     assert profile_names(path) == ["dev", "live"]
     path.write_text("profiles: [oops\n")
     assert profile_names(path) == []
+
+
+# EXPORTCTL_POLL_INTERVAL ------------------------------------------------------------------------------
+
+
+def test_the_poll_interval_defaults_to_one_second_and_follows_the_environment(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", "env-id")
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", "env-secret")
+    assert resolve_settings(app_id="a", app_token="b").poll_interval == 1.0
+    assert Settings.from_environment().poll_interval == 1.0
+    assert Settings("https://x.example", "a", "b").poll_interval == 1.0
+    for raw, seconds in (("0.25", 0.25), (" 2 ", 2.0), ("0.05", 0.05), ("60", 60.0), ("", 1.0)):
+        monkeypatch.setenv("EXPORTCTL_POLL_INTERVAL", raw)
+        assert resolve_settings(app_id="a", app_token="b").poll_interval == seconds, raw
+        assert Settings.from_environment().poll_interval == seconds, raw  # the library's default settings
+    assert resolve_settings(app_id="a", app_token="b", environ={"EXPORTCTL_POLL_INTERVAL": "3"}).poll_interval == 3.0
+
+
+@pytest.mark.parametrize("raw", ["abc", "1s", "0", "0.04", "-1", "61", "nan", "inf", "1e400", "0x1"])
+def test_a_poll_interval_outside_the_range_is_a_usage_error_naming_it(
+    raw: str, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXPORTCTL_POLL_INTERVAL", raw)
+    with pytest.raises(UsageError) as caught:
+        resolve_settings(app_id="a", app_token="b")
+    assert caught.value.exit_code == 2
+    assert str(caught.value).startswith(
+        f"EXPORTCTL_POLL_INTERVAL must be a number of seconds from 0.05 to 60, not {raw!r}."
+    )
+    assert caught.value.hint is not None and "EXPORTCTL_POLL_INTERVAL=0.5" in caught.value.hint
+
+
+@pytest.mark.parametrize("value", [0, 0.01, 61, float("nan"), True, "1"])
+def test_settings_refuse_a_poll_interval_outside_the_range(value: object) -> None:
+    with pytest.raises(UsageError, match=r"poll_interval must be a number of seconds from 0\.05 to 60"):
+        Settings("https://x.example", "a", "b", poll_interval=value)  # type: ignore[arg-type]

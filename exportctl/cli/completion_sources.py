@@ -1,6 +1,7 @@
 """Completion answers computed from the schema tables alone: no network, no requests, no yaml."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer inspects every completer's signature when it builds a
+# command, and string annotations would be compiled and evaluated on each start-up.
 
 import os
 import re
@@ -35,7 +36,7 @@ def orders_completer(obj: ExportObject) -> Callable[[str], list[str]]:
 # Operators whose values are the field's own values (enums): shorthand tokens, longest first, then the
 # explicit `field:$operator:` and `field:operator:` forms.
 _VALUE_TOKENS = ("!=", "!~", "=", "~", "^", "$")
-_EXPLICIT_OPERATOR = re.compile(r":\$?[a-z_]+:")
+_EXPLICIT_OPERATOR = r":\$?[a-z_]+:"  # compiled by `re` when a filter is completed, not at start-up
 
 
 def filters_completer(obj: ExportObject) -> Callable[[str], list[str]]:
@@ -47,7 +48,7 @@ def filters_completer(obj: ExportObject) -> Callable[[str], list[str]]:
                 continue
             rest = incomplete[len(candidate.name) :]
             token = next((token for token in _VALUE_TOKENS if rest.startswith(token)), None)
-            explicit = _EXPLICIT_OPERATOR.match(rest)
+            explicit = re.match(_EXPLICIT_OPERATOR, rest)
             operator = token or (explicit.group(0) if explicit else None)
             if operator is None:
                 continue

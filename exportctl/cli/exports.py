@@ -16,7 +16,7 @@ import typer
 
 from exportctl.cli import options
 from exportctl.cli.completion_sources import fields_completer, filters_completer, orders_completer
-from exportctl.request.filters import GRAMMAR_HELP
+from exportctl.request.filter_help import GRAMMAR_HELP
 from exportctl.request.model import OPTIONS, SCOPE_OPTIONS
 from exportctl.schema import ExportObject
 

@@ -11,7 +11,6 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from exportctl.cli.state import app_state
 from exportctl.cli.typer_internals import TyperCommand
 
 GLOBAL_SECTION = "Global options"
@@ -24,6 +23,8 @@ def _given(ctx: Any, name: str) -> bool:
 
 def _store(ctx: Any, param: Any, value: Any) -> Any:
     if param.name is not None and _given(ctx, param.name):
+        from exportctl.cli.state import app_state  # loaded when an option is given, not for --help or TAB
+
         setattr(app_state(ctx), param.name, value)
     return value
 

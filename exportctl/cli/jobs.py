@@ -113,7 +113,13 @@ def wait(
         history = PollHistory.default()
         try:
             export = poll.poll_until_done(
-                session.client, export_id, timeout=seconds, on_event=on_event, submitted=False, history=history
+                session.client,
+                export_id,
+                timeout=seconds,
+                on_event=on_event,
+                submitted=False,
+                history=history,
+                first_interval=session.client.settings.poll_interval,
             )
         finally:
             history.save()

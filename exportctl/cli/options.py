@@ -8,9 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from exportctl.cli.completion_sources import choices_completer, complete_directory
-from exportctl.request.filters import JUNCTIONS
-from exportctl.request.model import HEADER_STYLES
-from exportctl.request.windows import SPLIT_UNITS
+from exportctl.request.model import HEADER_STYLES, JUNCTIONS, SPLIT_UNITS
 
 PARAMETERS = "Export parameters"
 OUTPUT = "Output"

@@ -211,8 +211,7 @@ def _overridden(entry: Entry, *, force: bool, output_dir: str | None) -> Entry:
     """The entry with the command line's --force and --output-dir over the file's own."""
     if not force and output_dir is None:
         return entry
-    run_options = replace(
-        entry.options,
+    run_options = entry.options._replace(
         force=entry.options.force or force,
         output_dir=output_dir if output_dir is not None else entry.options.output_dir,
     )

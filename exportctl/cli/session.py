@@ -72,7 +72,9 @@ def resolve_state_settings(
     with ExitStack() as stack:
         if state.sandbox:
             from exportctl.sandbox import Sandbox, Timing
+            from exportctl.tuning import poll_interval_from_environment
 
+            poll_interval = poll_interval_from_environment()  # a bad value fails before the sandbox starts
             sandbox = stack.enter_context(
                 Sandbox(seed=DEMO_SEED, scale=DEMO_SCALE, timing=Timing(scheduled=0.5, in_progress=1.0))
             )
@@ -84,6 +86,7 @@ def resolve_state_settings(
                 app_token=sandbox.secret_key,
                 profile=None,
                 source="embedded sandbox",
+                poll_interval=poll_interval,
             )
             yield (lambda: embedded), sandbox.data_range()
             return

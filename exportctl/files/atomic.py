@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gzip
 import json
 import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -237,6 +235,9 @@ class AtomicWriter:
         source.unlink()
 
     def _gzip(self, raw: BinaryIO, packed_file: BinaryIO) -> None:
+        import gzip  # imported here: --dry-run checks targets with this module and compresses nothing
+        import shutil
+
         # mtime=0 keeps the compressed bytes a function of the data alone, as a reproducible build would.
         with gzip.GzipFile(filename="", mode="wb", fileobj=packed_file, compresslevel=GZIP_LEVEL, mtime=0) as packed:
             shutil.copyfileobj(raw, packed, COPY_CHUNK)

@@ -13,7 +13,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -48,6 +47,8 @@ def open_stream_target(target: Path) -> BinaryIO:
 
 def create_exclusive(target: Path, suffix: str) -> tuple[BinaryIO, Path]:
     """A new, empty file next to `target` (`.TARGET.RANDOM{suffix}`), created with O_EXCL and ONOFOLLOW."""
+    import secrets  # imported here: --dry-run checks targets with this module, and secrets loads hashlib
+
     for _ in range(100):
         path = target.with_name(f".{target.name}.{secrets.token_hex(6)}{suffix}")
         try:

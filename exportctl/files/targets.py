@@ -29,7 +29,7 @@ STANDARD_OUTPUT_DEVICE = Path("/dev/stdout")
 STANDARD_OUTPUT_PATHS = (STANDARD_OUTPUT_DEVICE, Path("/dev/fd/1"), Path("/proc/self/fd/1"))
 
 # Export ids are `exp_...`; anything else in one is replaced so a hostile id cannot climb out of the directory.
-_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+_UNSAFE_IN_NAME = r"[^A-Za-z0-9_.-]"  # compiled by `re` on first use, not at start-up
 # The longest file name most file systems allow, in bytes, less room for the names written next to the
 # target (`TARGET.part.json`, temporary files), so that a name that fits fails before anything is submitted.
 NAME_MAX = 255
@@ -119,7 +119,7 @@ def is_standard_output(template: str | None) -> bool:
 
 def _name_component(value: str, what: str) -> str:
     """`value` as one file-name component: unsafe characters replaced; UsageError for `.`, `..` or nothing."""
-    safe = _UNSAFE_IN_NAME.sub("_", value)
+    safe = re.sub(_UNSAFE_IN_NAME, "_", value)
     if not safe.strip("."):
         raise UsageError(
             f"The {what} {value!r} cannot name a file (it would be empty or point at a directory).",

@@ -15,14 +15,11 @@ the run options of `RunOptions`:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from exportctl.errors import UsageError
-from exportctl.events import EventHandler, ignore_event
-from exportctl.files.csv_header import header_rewriter
 from exportctl.files.targets import (
     Target,
     is_standard_output,
@@ -39,19 +36,19 @@ from exportctl.schema import FilterField
 SPLIT_TEMPLATE = "{object}-{date}.csv"
 
 if TYPE_CHECKING:
-    # job and client import requests; keep them out of start-up.
+    # job and client import requests; keep them out of start-up. A dry run needs no events and no csv either.
     from exportctl.client.api import ApiClient
+    from exportctl.events import EventHandler
     from exportctl.files.csv_rows import RowFilter
     from exportctl.jobs.single import ExportOutcome
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A request and how to run it, checked offline."""
+class Plan(NamedTuple):
+    """A request and how to run it, checked offline (a NamedTuple: every dry run creates the class)."""
 
     request: ExportRequest
     options: RunOptions
-    now: datetime = field(default_factory=lambda: truncate_ms(datetime.now(timezone.utc)))
+    now: datetime  # the run's instant, to the millisecond (`plan` takes it once)
     known_target: Target | None = None  # None when the name needs the export id
     windows: tuple[Window, ...] = ()  # a split export's windows, when known offline (not incremental)
 
@@ -101,12 +98,11 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
         force=options.force,
     )
     return Plan(
-        request=request, options=replace(options, output=output), now=moment, known_target=known, windows=windows
+        request=request, options=options._replace(output=output), now=moment, known_target=known, windows=windows
     )
 
 
-@dataclass(frozen=True)
-class PlannedRequest:
+class PlannedRequest(NamedTuple):
     """One POST a plan will send: its endpoint, its body, and the creation-time window it covers."""
 
     endpoint: str
@@ -183,8 +179,15 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
     }
 
 
-def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore_event) -> ExportOutcome:
-    """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock."""
+def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
+    """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock.
+
+    `on_event` gets every event; None ignores them.
+    """
+    if on_event is None:
+        from exportctl.events import ignore_event
+
+        on_event = ignore_event
     options = planned.options
     if options.incremental is not None:
         return _execute_incremental(client, planned, on_event)
@@ -193,6 +196,9 @@ def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler = ignore
 
 def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
     """The export of the records created in `window`: one export, or one per split window, joined."""
+    from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
+
+    from exportctl.files.csv_header import header_rewriter
     from exportctl.jobs import single
 
     request, options = planned.request, planned.options
@@ -256,6 +262,8 @@ def kind_filter(request: ExportRequest) -> RowFilter | None:
 
 def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
+    from dataclasses import replace
+
     from exportctl.jobs.watermarks import StateLock, WatermarkStore, state_key
 
     options = planned.options

@@ -77,6 +77,7 @@ def poll_until_done(
     submitted: bool = True,
     first: Mapping[str, Any] | None = None,
     history: PollHistory | None = None,
+    first_interval: float = POLL_INITIAL,
 ) -> dict[str, Any]:
     """Poll the export until DONE and return it; ExportFailedError on ERROR, WaitTimeoutError after `timeout` s.
 
@@ -84,7 +85,8 @@ def poll_until_done(
     `exportctl wait ID` passes False, and a 404 on its first poll says the id does not exist. `first` is the
     submit's answer: it counts as the first look, so the first GET comes a second later. With `history`,
     polls aim at the window in which earlier runs of this kind of export turned DONE, and this run's window
-    is noted in it (to be saved by the caller once the file is saved).
+    is noted in it (to be saved by the caller once the file is saved). `first_interval` (`Settings.poll_interval`,
+    EXPORTCTL_POLL_INTERVAL) replaces POLL_INITIAL: the first wait, and the shortest one (see `jobs.schedule`).
     """
     hint = f"exportctl wait {export_id}"
     started = clock()
@@ -110,7 +112,7 @@ def poll_until_done(
                     if unreadable >= UNREADABLE_ANSWERS:
                         raise
                     age = (born or 0.0) + clock() - started
-                    retry = base_delay(age, age - changed_at)
+                    retry = base_delay(age, age - changed_at, first_interval)
                     on_event(Retrying("GET", f"/v1/exports/{export_id}", exc.message[:200], unreadable, retry))
                     sleep(retry)
                     continue
@@ -153,7 +155,7 @@ def poll_until_done(
                     f"(expected {', '.join(EXPORT_STATUSES)}); stopped waiting after {elapsed:.0f}s.",
                     hint=f"Check it with: exportctl status {export_id}",
                 )
-            interval = next_delay(age, age - changed_at, status, aim.expected)
+            interval = next_delay(age, age - changed_at, status, aim.expected, first_interval)
             rate = client.rate_limit
             delay = rate_limited_delay(interval, rate, wallclock())
             _check_rate_wait(export_id, rate, wallclock(), deadline, now)

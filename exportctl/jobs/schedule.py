@@ -68,30 +68,36 @@ def expected_window(runs: Sequence[Window]) -> Window | None:
     return Window(min(run.lo for run in joined), max(run.hi for run in joined))
 
 
-def base_delay(age: float, since_change: float) -> float:
-    """The delay without history: once a second while young, then half the time since the last change."""
-    if age < FIRST_SECONDS:
-        return POLL_INITIAL
-    return min(POLL_CAP, max(POLL_INITIAL, GROWTH_SHARE * since_change))
+def base_delay(age: float, since_change: float, first: float = POLL_INITIAL) -> float:
+    """The delay without history: `first` while young, then half the time since the last change.
+
+    `first` (EXPORTCTL_POLL_INTERVAL, 1 s by default) is the first wait and the shortest; "young" is the
+    first `FIRST_SECONDS` seconds at the default, the same number of polls at another `first`.
+    """
+    if age < FIRST_SECONDS * first / POLL_INITIAL:
+        return first
+    return min(POLL_CAP, max(first, GROWTH_SHARE * since_change))
 
 
-def next_delay(age: float, since_change: float, status: str, expected: Window | None) -> float:
+def next_delay(
+    age: float, since_change: float, status: str, expected: Window | None, first: float = POLL_INITIAL
+) -> float:
     """Seconds from now (the export `age` seconds old, its status unchanged for `since_change`) to the next poll."""
     if expected is None or status != IN_PROGRESS:
-        return base_delay(age, since_change)
+        return base_delay(age, since_change, first)
     lo, hi = expected.lo, expected.hi
     if age >= hi - 1e-6:
         # Later than every earlier run: start over as after a change, counted from the window's end.
-        return base_delay(math.inf, min(since_change, age - hi))
+        return base_delay(math.inf, min(since_change, age - hi), first)
     # The window's poll points lo + k * step, for k = 1 .. steps (the last on hi); the next one after now.
-    steps = max(1, min(WINDOW_POLLS, math.floor((hi - lo) / MIN_SPACING + 1e-9)))
+    steps = max(1, min(WINDOW_POLLS, math.floor((hi - lo) / min(MIN_SPACING, first) + 1e-9)))
     step = (hi - lo) / steps
     k = max(1, math.floor((age - lo) / step + 1e-9) + 1) if age >= lo else 1
     target = min(hi, lo + k * step)
     if age < lo:
         # Before the window: about the export's age (at most PRE_WINDOW_CAP) without a look, so a run faster
         # than the earlier ones is still seen; straight to the window's first poll when that is not much more.
-        safe = max(POLL_INITIAL, min(PRE_WINDOW_CAP, age))
+        safe = max(first, min(PRE_WINDOW_CAP, age))
         return target - age if target - age <= PRE_WINDOW_STRETCH * safe else safe
     return target - age
 

@@ -122,6 +122,7 @@ def run_export(
                 clock=clock,
                 first=export,
                 history=history,
+                first_interval=client.settings.poll_interval,
             )
         except ExportctlError as exc:
             # The hint names the target too: waiting alone would leave the file to be fetched by hand.

@@ -22,7 +22,7 @@ replace the file's. Every name is checked against the schema tables, with a "did
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -179,11 +179,11 @@ def _headers(flag: str | None, config: Mapping[str, Any], at: KeyLocator) -> str
     )
 
 
-def _split_fields(items: list[str]) -> list[str]:
+def _split_fields(items: Sequence[str]) -> list[str]:
     return [name.strip() for item in items for name in item.split(",") if name.strip()]
 
 
-def _fields_from_flags(obj: ExportObject, items: list[str]) -> tuple[str, ...]:
+def _fields_from_flags(obj: ExportObject, items: Sequence[str]) -> tuple[str, ...]:
     return _validate_fields(obj, [(name, "--fields") for name in _split_fields(items)], "--fields")
 
 

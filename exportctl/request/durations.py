@@ -13,8 +13,9 @@ DURATION_FORMS = (
 
 _UNIT_SECONDS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 # `ms` before `m` so that "500ms" is not read as 500 minutes followed by garbage.
-_PART = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|d|h|m|s)", re.IGNORECASE | re.ASCII)
-_PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+", re.ASCII)
+# Strings, compiled by `re` on first use (and cached by it), not on every start-up.
+_PART = r"(?ai)\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|d|h|m|s)"
+_PLAIN = r"(?a)\d+(?:\.\d+)?|\.\d+"
 _ORDER = ("d", "h", "m", "s", "ms")
 
 
@@ -26,11 +27,12 @@ def parse_duration(text: str, where: str | None = None) -> float:
     stripped = text.strip()
     if stripped.startswith("-"):
         raise _invalid(text, where, "a duration cannot be negative")
-    if _PLAIN.fullmatch(stripped):
+    if re.fullmatch(_PLAIN, stripped):
         return _finite(float(stripped), text, where)
     position, total, last_rank = 0, 0.0, -1
+    part = re.compile(_PART)
     while position < len(stripped):
-        match = _PART.match(stripped, position)
+        match = part.match(stripped, position)
         if match is None:
             raise _invalid(text, where)
         unit = match.group(2).lower()

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from exportctl.errors import UsageError, ValidationError
-from exportctl.request.model import ExportRequest
+from exportctl.request.model import SPLIT_UNITS, ExportRequest
 from exportctl.request.values import RELATIVE_HINT, iso_ms, read_instant, relative_instant
 from exportctl.schema import ExportObject, FilterField
 from exportctl.suggest import closest
 
-SPLIT_UNITS = ("day", "week", "month")
 CREATED_FILTER = "created_at"
 # A split into more windows than this is almost certainly a mistake (a daily split over decades), and
 # each window is one export against a rate-limited API.
@@ -34,9 +32,8 @@ MAX_WINDOWS = 1000
 ONE_MS = dt.timedelta(milliseconds=1)
 
 
-@dataclass(frozen=True)
-class Window:
-    """Creation times in [start, end); None leaves that end open."""
+class Window(NamedTuple):
+    """Creation times in [start, end); None leaves that end open (a NamedTuple: every dry run creates the class)."""
 
     start: dt.datetime | None
     end: dt.datetime | None
@@ -189,4 +186,4 @@ def check_no_conflict(obj: ExportObject, filter_fields: Sequence[str], junction:
 
 def window_request(request: ExportRequest, field: FilterField, window: Window) -> ExportRequest:
     """`request` narrowed to `window` on the creation-time filter `field`."""
-    return replace(request, filters=filters_with_window(request.filters, field, window))
+    return request._replace(filters=filters_with_window(request.filters, field, window))

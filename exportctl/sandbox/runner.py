@@ -89,6 +89,13 @@ class Sandbox:
         return self._store
 
     @property
+    def worker(self) -> Worker:
+        """The export jobs, for a caller in this process that must see a status without an HTTP request."""
+        if self._worker is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._worker
+
+    @property
     def data_dir(self) -> Path:
         if self._data_dir is None:
             raise RuntimeError("the sandbox is not started")

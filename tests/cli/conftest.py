@@ -35,6 +35,18 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     yield work
 
 
+@pytest.fixture
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries keep their number, order and messages; only the backoff between them shrinks (to 1/50).
+
+    For tests of where retries lead (messages, exit codes, files), not of how long they wait: the client's
+    backoff bounds are tested in tests/client/test_api.py, with delays recorded rather than slept. A server's
+    Retry-After is still waited out as given.
+    """
+    monkeypatch.setattr("exportctl.client.api.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("exportctl.jobs.download.DOWNLOAD_RETRY_BASE", 0.02)
+
+
 @dataclass
 class Cli:
     """Runs `exportctl` in-process against a sandbox, with its credentials given as flags."""

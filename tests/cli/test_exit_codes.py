@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from exportctl.errors import ExitCode
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
@@ -61,6 +63,7 @@ def test_5_export_ended_in_error(cli: Cli, sandbox: Sandbox, isolated: Path) -> 
     assert not (isolated / "v.csv").exists()
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_6_timed_out_waiting_prints_the_resume_command(cli: Cli, sandbox: Sandbox, isolated: Path) -> None:
     sandbox.faults.hold_in_progress(30)
     result = cli("voucher", "-o", "v.csv", "--timeout", "1s")
@@ -69,14 +72,14 @@ def test_6_timed_out_waiting_prints_the_resume_command(cli: Cli, sandbox: Sandbo
     assert not (isolated / "v.csv").exists()
 
 
-def test_7_network_failure_after_retries(cli: Cli, isolated: Path) -> None:
+def test_7_network_failure_after_retries(cli: Cli, isolated: Path, quick_backoff: None) -> None:
     result = cli("--api-url", "http://127.0.0.1:9", "--app-id", "a", "--app-token", "b", "voucher", credentials=False)
     assert result.exit_code == ExitCode.NETWORK
     assert "127.0.0.1:9" in result.stderr
     assert list(isolated.iterdir()) == []
 
 
-def test_retries_recover_from_a_burst_of_503s(cli: Cli, sandbox: Sandbox) -> None:
+def test_retries_recover_from_a_burst_of_503s(cli: Cli, sandbox: Sandbox, quick_backoff: None) -> None:
     sandbox.faults.fail_next(2, status=503)
     result = cli("voucher", "-o", "v.csv", "--json")
     assert result.exit_code == ExitCode.OK, result.output

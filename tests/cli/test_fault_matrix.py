@@ -490,7 +490,7 @@ RUNNERS: dict[str, Callable[[Cli, Sandbox, Path, Sandbox], Run]] = {
 
 
 @pytest.mark.parametrize("name", [case.name for case in CASES])
-def test_fault_case(name: str, cli: Cli, sandbox: Sandbox, big: Sandbox, isolated: Path) -> None:
+def test_fault_case(name: str, cli: Cli, sandbox: Sandbox, big: Sandbox, isolated: Path, quick_backoff: None) -> None:
     case = BY_NAME[name]
     run = RUNNERS[name](cli, sandbox, isolated, big)
     stderr = collapsed(run.stderr)

@@ -106,6 +106,7 @@ def test_live_spinner_and_list_show_markup_literally(tmp_path: Path) -> None:
     assert "[/bold]" in plain and "\x1b[31m" not in listed.stdout
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_undocumented_status_ends_the_wait(tmp_path: Path) -> None:
     with hostile_server(exporting("exp_f", status_after="FAILED")) as hostile:
         started = time.monotonic()
@@ -116,6 +117,7 @@ def test_undocumented_status_ends_the_wait(tmp_path: Path) -> None:
     assert not (tmp_path / "v.csv").exists()
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_missing_status_ends_the_wait(tmp_path: Path) -> None:
     def script(request: Request, state: Hostile) -> Answer:
         if request.method == "POST":
@@ -128,6 +130,7 @@ def test_missing_status_ends_the_wait(tmp_path: Path) -> None:
     assert "status None" in result.stderr
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_rate_limit_refill_a_day_ahead(tmp_path: Path) -> None:
     day_ahead = str(int(time.time()) + 86_400)
     headers = {"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Retry": day_ahead}
@@ -142,7 +145,7 @@ def test_rate_limit_refill_a_day_ahead(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", ["inf", "1e400"])
-def test_retry_after_not_a_number(value: str, tmp_path: Path) -> None:
+def test_retry_after_not_a_number(value: str, tmp_path: Path, quick_backoff: None) -> None:
     def script(request: Request, state: Hostile) -> Answer:
         return Answer(429, {"code": 429, "message": "Too many"}, {"Retry-After": value})
 
@@ -153,6 +156,7 @@ def test_retry_after_not_a_number(value: str, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_non_json_200_while_polling_is_retried(tmp_path: Path) -> None:
     polls = []
 
@@ -170,6 +174,7 @@ def test_non_json_200_while_polling_is_retried(tmp_path: Path) -> None:
     assert (tmp_path / "v.csv").read_bytes() == CSV
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_non_json_200_on_every_poll_keeps_the_wait_hint(tmp_path: Path) -> None:
     def script(request: Request, state: Hostile) -> Answer:
         if request.method == "POST":

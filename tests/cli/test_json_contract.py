@@ -100,6 +100,7 @@ def test_an_export_that_ends_in_error_still_prints_the_contract(cli: Cli) -> Non
     assert document["output"] is None
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_a_timeout_prints_the_contract_with_the_id_to_wait_for(cli: Cli) -> None:
     cli.sandbox.faults.hold_in_progress(30)
     result = cli("voucher", "-o", "v.csv", "--timeout", "1s", "--json")

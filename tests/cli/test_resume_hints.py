@@ -25,7 +25,9 @@ def _hint_command(stderr: str, start: str) -> list[str]:
     return shlex.split(line[line.index(start) :])
 
 
-def test_a_broken_download_hints_the_command_that_continues_into_the_same_file(big: Sandbox, isolated: Path) -> None:
+def test_a_broken_download_hints_the_command_that_continues_into_the_same_file(
+    big: Sandbox, isolated: Path, quick_backoff: None
+) -> None:
     cli = Cli(big)
     big.faults.drop_download_after(20_000, times=None)  # 3 attempts keep 60 of 114 KiB
     result = cli("voucher", "-o", "drop.csv")
@@ -40,6 +42,7 @@ def test_a_broken_download_hints_the_command_that_continues_into_the_same_file(b
     assert sorted(p.name for p in isolated.iterdir()) == ["drop.csv"]  # no orphaned .part, no second file
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_a_timeout_hints_waiting_and_then_downloading_to_the_target(cli: Cli, sandbox: Sandbox) -> None:
     sandbox.faults.hold_in_progress(30)
     result = cli("voucher", "-o", "out dir.csv", "--timeout", "1s")

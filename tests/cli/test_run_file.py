@@ -212,6 +212,7 @@ def limited() -> Iterator[tuple[Sandbox, list[str]]]:
         yield sandbox, log
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_parallel_exports_share_one_rate_budget(
     limited: tuple[Sandbox, list[str]], isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

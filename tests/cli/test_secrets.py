@@ -85,7 +85,7 @@ TROUBLED = {"voucher", "status", "wait", "download", "list"}
 
 @pytest.mark.parametrize("trouble", ["none", "retries", "dropped-download", "refused-token"])
 def test_no_command_shows_the_secret_key_or_a_download_token(
-    trouble: str, cli: Cli, sandbox: Sandbox, isolated: Path, caplog: pytest.LogCaptureFixture
+    trouble: str, cli: Cli, sandbox: Sandbox, isolated: Path, caplog: pytest.LogCaptureFixture, quick_backoff: None
 ) -> None:
     caplog.set_level(logging.DEBUG)
     export_id = done_export(sandbox)

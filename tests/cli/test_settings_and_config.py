@@ -100,3 +100,14 @@ def test_yaml_filters_as_a_list_of_expressions(cli: Cli, isolated: Path) -> None
     body = json.loads(result.stdout)
     assert body["parameters"]["filters"]["email"] == {"conditions": {"$contains": ["@"]}}
     assert body["parameters"]["filters"]["created_at"] == {"conditions": {"$after": ["2020-01-01T00:00:00.000Z"]}}
+
+
+def test_a_bad_poll_interval_is_refused_before_any_request(cli: Cli, isolated: Path) -> None:
+    before = cli.export_count()
+    for argv in (["voucher", "-o", "v.csv"], ["wait", "exp_x"], ["--sandbox", "voucher", "-o", "v.csv"]):
+        result = cli(*argv, credentials=argv[0] != "--sandbox", env={"EXPORTCTL_POLL_INTERVAL": "0.01"})
+        assert result.exit_code == 2, (argv, result.output)
+        assert "EXPORTCTL_POLL_INTERVAL must be a number of seconds from 0.05 to 60, not '0.01'." in result.stderr
+        assert result.stderr.count("EXPORTCTL_POLL_INTERVAL must") == 1 and "Traceback" not in result.stderr
+        assert "embedded sandbox" not in result.stderr  # refused before --sandbox starts one
+    assert cli.export_count() == before and list(isolated.iterdir()) == []

@@ -157,7 +157,7 @@ def test_a_split_whose_windows_got_different_metadata_columns_is_joined_by_colum
 
 
 def test_a_download_left_partial_resumes_in_a_later_run_after_its_url_expired(
-    expiring: tuple[Cli, Sandbox, list[str]], isolated: Path
+    expiring: tuple[Cli, Sandbox, list[str]], isolated: Path, quick_backoff: None
 ) -> None:
     cli, sandbox, log = expiring
     submitted = cli("voucher", "--fields", "code,value,metadata,qr_code", "--no-wait")

@@ -108,6 +108,7 @@ def test_a_broken_download_of_a_kind_starts_over_and_saves_the_filtered_file(cli
     assert saved == clean and summary["rows"] == len(clean.splitlines()) - 1
 
 
+@pytest.mark.default_polling  # polling itself is under test: the product's schedule
 def test_a_kinds_export_left_on_the_server_says_that_its_file_holds_every_kind(cli: Cli, isolated: Path) -> None:
     cli.sandbox.faults.hold_in_progress(5)
     result = cli("gift-card-transactions", "--timeout", "1s", "-o", "out.csv")

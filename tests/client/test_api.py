@@ -24,7 +24,7 @@ VOUCHERS = ExportRequest(schema.BY_COMMAND["voucher"], fields=("code", "value"))
 
 
 def settings_for(sandbox: Sandbox, **changes: str) -> Settings:
-    values = {"base_url": sandbox.base_url, "app_id": sandbox.app_id, "app_token": sandbox.secret_key}
+    values: dict[str, Any] = {"base_url": sandbox.base_url, "app_id": sandbox.app_id, "app_token": sandbox.secret_key}
     values.update(changes)
     return Settings(profile=None, source="test settings", **values)
 

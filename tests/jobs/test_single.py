@@ -100,7 +100,9 @@ def csv_rows(data: bytes) -> int:
 def test_run_export_saves_the_csv_byte_for_byte(
     sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
 ) -> None:
-    outcome = run_export(client, VOUCHERS, lambda export_id: tmp_path / f"{export_id}.csv", on_event=recorder)
+    outcome = run_export(
+        client, VOUCHERS, lambda export_id: tmp_path / f"{export_id}.csv", on_event=recorder, sleep=recorder.sleep
+    )
     assert outcome.status == "DONE"
     assert outcome.download is not None
     target = tmp_path / f"{outcome.export_id}.csv"
@@ -214,6 +216,24 @@ def test_waiting_for_an_existing_export_ages_it_from_its_created_at(
     ((run,),) = history.pending.values()
     assert run.hi == pytest.approx(100 + clock.now, abs=1e-3)
     assert run.lo == pytest.approx(100 + clock.now - clock.delays[-1], abs=1e-3)
+
+
+def test_the_settings_poll_interval_is_the_first_wait_and_where_polling_starts_over(
+    sandbox: Sandbox, recorder: Recorder, tmp_path: Path
+) -> None:
+    """Settings.poll_interval (EXPORTCTL_POLL_INTERVAL) replaces POLL_INITIAL: the first wait, the pace of the
+    first polls and the shortest wait; the schedule is otherwise the same."""
+    sandbox.faults.hold_in_progress(60)
+    settings = Settings(sandbox.base_url, sandbox.app_id, sandbox.secret_key, None, "test", poll_interval=0.25)
+    clock = VirtualClock()
+    with (
+        ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as client,
+        pytest.raises(WaitTimeoutError),
+    ):
+        run_export(client, VOUCHERS, tmp_path / "v.csv", timeout=60, sleep=clock.sleep, clock=clock)
+    # Young (the first four polls' worth of time) at 0.25 s, then the growth up to the cap.
+    assert clock.delays[:4] == [0.25] * 4 != [POLL_INITIAL] * 4
+    assert min(clock.delays) == 0.25 and max(clock.delays) == POLL_CAP
 
 
 def test_export_in_error(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:

@@ -5,8 +5,8 @@ import pytest
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.api_filters import validate_api_filters
+from exportctl.request.filter_help import GRAMMAR_HELP
 from exportctl.request.filters import (
-    GRAMMAR_HELP,
     Condition,
     build_filters,
     merge_conditions,
