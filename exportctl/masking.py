@@ -49,7 +49,7 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
 # C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows: a server
 # string with one of them could forge log lines, recolour or retitle the terminal, or disguise an id.
 # Lone surrogates (undecodable bytes of argv or a file) cannot be written to a UTF-8 stream at all.
-_CONTROL = r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def printable(text: str) -> str:
