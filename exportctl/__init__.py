@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "OutputError": "exportctl.errors",
     "LockedError": "exportctl.errors",
     "InterruptedByUser": "exportctl.errors",
+    "UnparsedValueError": "exportctl.errors",
 }
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "OutputError",
     "PlannedExport",
     "Settings",
+    "UnparsedValueError",
     "UsageError",
     "ValidationError",
     "WaitTimeoutError",
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
         NetworkError,
         NotFoundError,
         OutputError,
+        UnparsedValueError,
         UsageError,
         ValidationError,
         WaitTimeoutError,

@@ -18,6 +18,7 @@ class ExitCode(enum.IntEnum):
     TIMEOUT = 6  # gave up waiting for the export
     NETWORK = 7  # network failure after retries (including 5xx and 429 that never cleared)
     LOCKED = 8  # another run of the same export holds the lock
+    UNPARSED = 9  # --unparsed fail: a value did not fit its typed column
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -155,3 +156,9 @@ class DownloadTokenError(AuthError):
 
 class OutputError(ExportctlError):
     """The CSV could not be written locally (disk full, I/O error); the `.part` file is kept when it helps."""
+
+
+class UnparsedValueError(ExportctlError):
+    """`--unparsed fail`: a value did not fit its column's type; names the row and the column."""
+
+    exit_code = ExitCode.UNPARSED

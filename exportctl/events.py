@@ -88,7 +88,42 @@ class Saved:
     on_disk: int | None = None  # bytes of a compressed (.gz) target on disk; `bytes` counts the CSV
 
 
-Event = Submitted | StatusChanged | Polled | Retrying | HttpExchange | DownloadStarted | DownloadProgress | Saved
+@dataclass(frozen=True)
+class Converted:
+    """The downloaded CSV was written as a typed file (`--format jsonl|parquet`)."""
+
+    target: str  # the path, or "-" for standard output
+    format: str
+    rows: int
+    bytes: int
+    unparsed_rows: int  # rows whose `_unparsed` is not empty
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The downloaded CSV was loaded into a database table (`--into`)."""
+
+    target: str  # ENGINE:PATH#TABLE
+    rows: int  # rows loaded
+    inserted: int
+    updated: int
+    unparsed_rows: int
+    seconds: float
+
+
+Event = (
+    Submitted
+    | StatusChanged
+    | Polled
+    | Retrying
+    | HttpExchange
+    | DownloadStarted
+    | DownloadProgress
+    | Saved
+    | Converted
+    | Loaded
+)
 EventHandler = Callable[[Event], None]
 
 

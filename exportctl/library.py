@@ -47,6 +47,9 @@ class PlanOptions(TypedDict, total=False):
     wait: bool | None
     timeout: float | timedelta | str | None
     headers: str | None
+    format: str | None
+    into: str | None
+    unparsed: str | None
     since: date | str | None
     until: date | str | None
     split_by: str | None
@@ -64,7 +67,7 @@ class ExportResult:
     output: Path | Literal["-"] | None  # None when not waited for (wait=False)
     rows: int | None
     bytes: int | None
-    sha256: str | None  # of the saved CSV (a kind's filtered rows, a rewritten header row)
+    sha256: str | None  # of the saved file: the CSV (a kind's filtered rows, a rewritten header row) or typed file
     seconds: float
     api_calls: int
     summary: dict[str, Any] = field(repr=False)  # the CLI's `--json` document, key for key
@@ -106,6 +109,9 @@ def plan(
     wait: bool | None = None,
     timeout: float | timedelta | str | None = None,
     headers: str | None = None,
+    format: str | None = None,
+    into: str | None = None,
+    unparsed: str | None = None,
     since: date | str | None = None,
     until: date | str | None = None,
     split_by: str | None = None,
@@ -116,7 +122,8 @@ def plan(
 ) -> PlannedExport:
     """Validate a request and its target offline, like the CLI before it sends anything.
 
-    The keywords are the CLI's options (`since_last` is `--since-last STATE`, `config` is `-c FILE`).
+    The keywords are the CLI's options (`since_last` is `--since-last STATE`, `config` is `-c FILE`,
+    `into` is `--into "duckdb:PATH[#TABLE]"`).
     Raises `exportctl.UsageError` (or another `ExportctlError`) with the CLI's message.
     """
     from exportctl.jobs import plan as planning
@@ -131,6 +138,8 @@ def plan(
     _require("parallel", parallel, int)
     _require("force", force, bool)
     _require("wait", wait, bool)
+    for keyword, value in (("format", format), ("into", into), ("unparsed", unparsed)):
+        _require(keyword, value, str)
     flags = RequestFlags(
         fields=list(fields or []),
         order=order,
@@ -145,6 +154,9 @@ def plan(
         wait=wait,
         timeout=timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
         headers=headers,
+        format=format,
+        into=into,
+        unparsed=unparsed,
         since_last=_text(since_last),
         state_key=state_key,
         since=since,
@@ -192,12 +204,14 @@ def export(
     windows = summary.get("windows") or []
     ids = tuple(w["export_id"] for w in windows if w.get("export_id")) if windows else (outcome.export_id,)
     download = outcome.download
+    # The summary's, not the download's: a typed output names its file (or none, for --into alone).
+    output = summary.get("output")
     return ExportResult(
         export_ids=ids,
-        output=None if download is None else download.target,
+        output=None if output is None else "-" if output == "-" else Path(output),
         rows=None if download is None else download.rows,
-        bytes=None if download is None else download.bytes,
-        sha256=None if download is None else download.sha256,
+        bytes=summary.get("bytes"),
+        sha256=summary.get("sha256"),
         seconds=outcome.seconds,
         api_calls=outcome.calls,
         summary=summary,

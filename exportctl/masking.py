@@ -46,15 +46,16 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
     return mask_url(text)
 
 
-# C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows: a server
-# string with one of them could forge log lines, recolour or retitle the terminal, or disguise an id.
-# Lone surrogates (undecodable bytes of argv or a file) cannot be written to a UTF-8 stream at all.
+# C0 and C1 controls, DEL, the line and paragraph separators (U+2028, U+2029: a line break to many log
+# readers and to str.splitlines), and the bidirectional overrides that reorder what a terminal shows: a
+# server string with one of them could forge log lines, recolour or retitle the terminal, or disguise an
+# id. Lone surrogates (undecodable bytes of argv or a file) cannot be written to a UTF-8 stream at all.
 _CONTROL = r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def printable(text: str) -> str:
     r"""`text` safe for a terminal or a log line: every control character shown as an escape (`\x1b`)."""
-    # Each character of _CONTROL is one that str.isprintable() refuses (categories Cc, Cf and Cs), so a
+    # Each character of _CONTROL is one that str.isprintable() refuses (categories Cc, Cf, Cs, Zl, Zp), so a
     # printable text has none of them: most texts take this path and never compile the pattern.
     if text.isprintable():
         return text

@@ -1,4 +1,5 @@
-"""Import cost is a feature: help, dry runs and TAB completion must not import requests, yaml or the sandbox."""
+"""Import cost is a feature: help, dry runs and TAB completion must not import requests, yaml or the sandbox;
+nothing but `--format parquet` and `--into duckdb:` imports the warehouse extra (duckdb, pyarrow)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ try:
     app(sys.argv[1:], prog_name="exportctl")
 except SystemExit:
     pass
-heavy = {"requests", "yaml", "urllib3"}
+heavy = {"requests", "yaml", "urllib3", "duckdb", "pyarrow", "numpy"}
 loaded = [m for m in sys.modules if m.split(".")[0] in heavy or m.startswith(("exportctl.sandbox", "exportctl.client"))]
 print(json.dumps(sorted(loaded)), file=sys.stderr)
 """
@@ -36,13 +37,42 @@ def _imported(args: list[str], env: dict[str, str] | None = None) -> tuple[list[
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["voucher", "--help"], ["voucher", "--dry-run", "--fields", "code,value"], ["schema", "voucher"]],
-    ids=["help", "voucher-help", "dry-run", "schema"],
+    [
+        ["--help"],
+        ["voucher", "--help"],
+        ["voucher", "--dry-run", "--fields", "code,value"],
+        ["voucher", "--dry-run", "--format", "jsonl", "--into", "sqlite:w.db"],
+        ["schema", "voucher"],
+    ],
+    ids=["help", "voucher-help", "dry-run", "dry-run-typed", "schema"],
 )
 def test_command_does_not_import_heavy_modules(args: list[str]) -> None:
     imported, stdout = _imported(args)
     assert imported == []
     assert stdout
+
+
+EXPORT_PROBE = """
+import json, sys
+from exportctl.cli.app import app
+try:
+    app(sys.argv[1:], prog_name="exportctl")
+except SystemExit as stop:
+    code = stop.code
+print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("duckdb", "pyarrow"))}))
+"""
+
+
+def test_csv_and_jsonl_exports_never_import_the_warehouse_extra(sandbox, tmp_path) -> None:
+    credentials = ["--api-url", sandbox.base_url, "--app-id", sandbox.app_id, "--app-token", sandbox.secret_key]
+    seen = {}
+    for fmt in ("csv", "jsonl", "parquet"):
+        args = [*credentials, "--quiet", "order", "--format", fmt, "-o", str(tmp_path / f"o.{fmt}")]
+        run = subprocess.run([sys.executable, "-c", EXPORT_PROBE, *args], capture_output=True, text=True, check=False)
+        seen[fmt] = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["csv"] == seen["jsonl"] == {"code": 0, "loaded": []}
+    # The test is able to see the import: parquet does load both.
+    assert seen["parquet"]["code"] == 0 and {"duckdb", "pyarrow"} <= set(seen["parquet"]["loaded"])
 
 
 def test_completion_does_not_import_heavy_modules() -> None:
@@ -135,7 +165,7 @@ import json, sys
 import exportctl
 def heavy(names, prefix):
     return sorted(m for m in sys.modules if m.split(".")[0] in names or m.startswith(prefix))
-before = heavy({"requests", "yaml", "urllib3"}, "exportctl.")
+before = heavy({"requests", "yaml", "urllib3", "duckdb", "pyarrow"}, "exportctl.")
 exportctl.plan("voucher", fields=["code"])
 after = heavy({"requests", "urllib3"}, "exportctl.client")
 print(json.dumps({"before": before, "after": after, "export": callable(exportctl.export)}))

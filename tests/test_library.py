@@ -194,3 +194,27 @@ def test_a_kinds_export_from_python_saves_only_its_kind_and_member_scopes_one_ca
     assert card.rows == len(_rows(environment / "card.csv")) > 0
     planned = exportctl.plan("loyalty-card-transactions", member=code)
     assert planned.requests[0][0] == f"/v1/loyalties/members/{code}/transactions/export"
+
+
+def test_typed_outputs_from_python(sandbox: Sandbox, tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    from exportctl.events import Converted
+
+    settings = exportctl.Settings(base_url=sandbox.base_url, app_id=sandbox.app_id, app_token=sandbox.secret_key)
+    seen: list[object] = []
+    done = exportctl.export(
+        "order", format="jsonl", output=tmp_path / "o.jsonl", unparsed="fail", settings=settings, on_event=seen.append
+    )
+    assert done.output == tmp_path / "o.jsonl"
+    saved = (tmp_path / "o.jsonl").read_bytes()
+    assert done.sha256 == hashlib.sha256(saved).hexdigest() and done.bytes == len(saved)
+    assert done.rows == len(saved.splitlines()) == done.summary["rows_written"]
+    assert json.loads(saved.splitlines()[0])["id"].startswith("ord_")
+    assert [e.format for e in seen if isinstance(e, Converted)] == ["jsonl"]
+    planned = exportctl.plan("order", format="parquet", into="sqlite:" + str(tmp_path / "w.db"))
+    assert planned.options.format == "parquet" and planned.options.into is not None
+    assert planned.to_json()["into"]["table"] == "order"
+    with pytest.raises(exportctl.UsageError, match="format: expected str"):
+        exportctl.plan("order", format=1)  # type: ignore[arg-type]

@@ -20,13 +20,14 @@ from exportctl.cli.typer_internals import (
     is_no_args_help,
     register_completion_classes,
 )
-from exportctl.errors import ExitCode, ExportctlError
+from exportctl.errors import ExitCode, ExportctlError, OutputError
 from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done, 1 unexpected, 2 usage or validation, 3 authentication, "
     "4 API rejected the request, 5 export ended in ERROR, 6 timed out waiting, "
-    "7 network failure after retries, 8 locked by another run, 130 interrupted (Ctrl-C), "
+    "7 network failure after retries, 8 locked by another run, 9 a value did not fit its type "
+    "(--unparsed fail), 130 interrupted (Ctrl-C), "
     "143 SIGTERM, 129 SIGHUP."
 )
 
@@ -160,6 +161,16 @@ class ExportctlGroup(TyperGroup):
             print_error(error)
             code = int(error.exit_code)
             raise typer.Exit(_signal_exit(received, code)) from None
+        except BrokenPipeError:
+            # `exportctl voucher -o - | head`, or a FIFO whose reader quit: what it got cannot be taken back,
+            # so say that it is incomplete rather than end silently (as Click would, with exit code 1).
+            _silence_stdout()
+            broken = OutputError(
+                "The output was closed by its reader before the export was complete (broken pipe): "
+                "what it received is incomplete."
+            )
+            print_error(broken)
+            raise typer.Exit(_signal_exit(received, int(broken.exit_code))) from None
         except (KeyboardInterrupt, typer.Abort):
             # Prompts (login) turn Ctrl-C into typer.Abort; it is the same interruption as anywhere else.
             from exportctl.cli.console import print_info
@@ -167,6 +178,18 @@ class ExportctlGroup(TyperGroup):
             emit_failure(ctx, None, exit_code=int(ExitCode.INTERRUPTED))
             print_info("Interrupted.")
             raise typer.Exit(_signal_exit(received, int(ExitCode.INTERRUPTED))) from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it at exit does not raise again."""
+    import contextlib
+    import os
+    import sys
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 # What systemd, cron wrappers and CI runners send to stop a job. They get the Ctrl-C treatment (the
@@ -301,7 +324,7 @@ def root(
 def main() -> None:
     """Console-script entry point (and `python -m exportctl`'s)."""
     # What start-up imported (Typer, the command table, ...) lives until the process ends: frozen, it is
-    # skipped by every later collection and by the one at exit, which otherwise walks all of it (a third
-    # of what `--help` costs beyond `import typer`). Objects made from here on are collected as usual.
+    # skipped by every later collection and by the one at exit, which otherwise walks all of it (most of
+    # what `--help` cost beyond `import typer`). Objects made from here on are collected as usual.
     gc.freeze()
     app(prog_name="exportctl")

@@ -27,6 +27,14 @@ def print_dry_run(planned: Plan, *, json_output: bool, label: str = "") -> None:
     if json_output:
         write_json(json.dumps(dry_run_document(planned)))
         return
+    typed = dry_run_document(planned) if planned.options.format != "csv" or planned.options.into else {}
+    if typed:  # the typed output: its format or table, and the column types known offline
+        target = planned.known_target if planned.known_target is not None else planned.options.output
+        where = [f"{typed['format']} {'to ' + str(target) if target is not None else ''}".strip()]
+        if "into" in typed:
+            where = [*where[: 1 if planned.options.output else 0], f"into {planned.options.into}"]
+        print_info(f"{label}Target: {', '.join(where)}")
+        print_info(f"{label}Columns: " + ", ".join(f"{c['name']} {c['type']}" for c in typed["columns"]))
     for sent in planned_requests(planned):
         window = f"  ({sent.window.label()})" if sent.window is not None else ""
         print_info(f"{label}POST {sent.endpoint}{window}")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from exportctl.cli.completion_sources import choices_completer, complete_directory
+from exportctl.request.into import ENGINES, FORMATS, UNPARSED_MODES
 from exportctl.request.model import HEADER_STYLES, JUNCTIONS, SPLIT_UNITS
 
 PARAMETERS = "Export parameters"
@@ -98,6 +99,41 @@ HeaderStyle = Annotated[
         rich_help_panel=OUTPUT,
     ),
 ]
+OutputFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="Output file: csv (the API's bytes, default), jsonl (one typed JSON object per row) or parquet "
+        "(typed columns; needs exportctl[warehouse]). Column names are the field names. Default target: "
+        "{object}-{id}.jsonl / .parquet.",
+        metavar="csv|jsonl|parquet",
+        autocompletion=choices_completer(FORMATS),
+        rich_help_panel=OUTPUT,
+    ),
+]
+Into = Annotated[
+    str | None,
+    typer.Option(
+        "--into",
+        help="Load the export into a database table, merged on the object's key: duckdb:PATH[#TABLE] (needs "
+        "exportctl[warehouse]) or sqlite:PATH[#TABLE]. Default table: the object (gift_card_transactions). "
+        "The CSV is kept only where -o asks for it.",
+        metavar="ENGINE:PATH[#TABLE]",
+        autocompletion=choices_completer(tuple(f"{engine}:" for engine in ENGINES)),
+        rich_help_panel=OUTPUT,
+    ),
+]
+Unparsed = Annotated[
+    str | None,
+    typer.Option(
+        "--unparsed",
+        help="A value that does not fit its column's type (--format jsonl|parquet, --into): keep it as text in "
+        "the _unparsed column (default), or fail naming the row and column (exit 9).",
+        metavar="keep|fail",
+        autocompletion=choices_completer(UNPARSED_MODES),
+        rich_help_panel=OUTPUT,
+    ),
+]
 SinceLast = Annotated[
     str | None,
     typer.Option(
@@ -169,6 +205,9 @@ BY_OPTION: dict[str, Any] = {
     "wait": Wait,
     "timeout": Timeout,
     "headers": HeaderStyle,
+    "format": OutputFormat,
+    "into": Into,
+    "unparsed": Unparsed,
     "since": Since,
     "until": Until,
     "split_by": SplitBy,

@@ -31,10 +31,12 @@ from rich.progress import (
 from rich.text import Text
 
 from exportctl.events import (
+    Converted,
     DownloadProgress,
     DownloadStarted,
     Event,
     HttpExchange,
+    Loaded,
     Polled,
     Retrying,
     Saved,
@@ -88,6 +90,17 @@ def _describe(event: Event) -> str | None:
         if event.on_disk is not None:
             size = f"{size} CSV, {_human_bytes(event.on_disk)} gzip on disk"
         return f"{event.export_id} saved {event.rows} rows ({size}) to {target} in {event.seconds:.1f}s"
+    if isinstance(event, Converted):
+        target = "standard output" if event.target == "-" else event.target
+        kept = f", {event.unparsed_rows} with _unparsed values" if event.unparsed_rows else ""
+        size = _human_bytes(event.bytes)
+        return f"wrote {event.rows} rows as {event.format} ({size}{kept}) to {target} in {event.seconds:.1f}s"
+    if isinstance(event, Loaded):
+        kept = f", {event.unparsed_rows} with _unparsed values" if event.unparsed_rows else ""
+        return (
+            f"loaded {event.rows} rows into {event.target} ({event.inserted} inserted, {event.updated} updated"
+            f"{kept}) in {event.seconds:.1f}s"
+        )
     if isinstance(event, Retrying):
         return f"retrying {event.method} {event.url} in {event.delay:.1f}s: {event.reason} (attempt {event.attempt})"
     if isinstance(event, HttpExchange):
@@ -228,6 +241,8 @@ class LiveReporter:
             if self._download_task is not None:
                 self._progress.remove_task(self._download_task)
                 self._download_task = None
+            self._progress.console.print(describe(event), markup=False, highlight=False)
+        elif isinstance(event, Converted | Loaded):
             self._progress.console.print(describe(event), markup=False, highlight=False)
 
 

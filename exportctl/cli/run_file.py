@@ -155,7 +155,7 @@ def run_file(
     """Run every export of a multi-export file; exit with the worst of their exit codes.
 
     The whole file is validated offline first (exit 2 with every problem, nothing run). Exit codes,
-    worst first: 130, 3, 2, 1, 7, 4, 5, 6, 8; 0 when every export succeeded. Example:
+    worst first: 130, 3, 2, 1, 7, 4, 5, 6, 9, 8; 0 when every export succeeded. Example:
     exportctl run sample-configs/nightly.yaml --parallel 3 --keep-going
     """
     from exportctl.errors import ConfigError, UsageError

@@ -29,6 +29,7 @@ from exportctl.files.opening import (
     open_stream_target,
     read_json,
 )
+from exportctl.files.writeback import WRITEBACK_STEP, start_writeback
 
 PART_SUFFIX = ".part"
 PART_INFO_SUFFIX = ".part.json"
@@ -82,6 +83,7 @@ class AtomicWriter:
         self.force = force
         self.compress = is_compressed_target(target) if compress is None else compress
         self.bytes_written = 0
+        self._written_back = 0  # the write-back of the bytes before this offset has been started
         self.private = False  # True when another run holds `TARGET.part` and this one writes its own file
         self._file: BinaryIO | None = None
 
@@ -109,17 +111,29 @@ class AtomicWriter:
                     write_json_atomically(self.info, {"key": self.key, "target": self.target.name})
         except OSError as exc:
             raise self._write_error(exc) from None
-        self.bytes_written = offset
+        self.bytes_written = self._written_back = offset
 
     def write(self, data: bytes | bytearray) -> None:
-        """Append `data` to the `.part` file."""
-        if self._file is None:
+        """Append `data` to the `.part` file; every few megabytes, start writing the new ones to disk."""
+        handle = self._file
+        if handle is None:
             raise RuntimeError("AtomicWriter.write before open")
         try:
-            self._file.write(data)
+            handle.write(data)
         except OSError as exc:
             raise self._write_error(exc) from None
         self.bytes_written += len(data)
+        if self.bytes_written - self._written_back >= WRITEBACK_STEP:
+            self._write_back(handle)
+
+    def _write_back(self, handle: BinaryIO) -> None:
+        """Start the write-back of the bytes written since the last time, so that `commit`'s fsync waits less."""
+        try:
+            handle.flush()
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        start_writeback(handle.fileno(), self._written_back, self.bytes_written - self._written_back)
+        self._written_back = self.bytes_written
 
     def commit(self) -> None:
         """Make the data durable and put it at the target in one step; the target never holds part of it.

@@ -24,6 +24,10 @@ class CsvDigest:
     Every step runs in C: a chunk is reduced to its quotes and newlines, adjacent quote pairs are dropped
     (two toggles cancel, which also covers escaped quotes), and in the rare remainder the pieces at even
     positions (odd ones when the chunk starts inside a quoted value) are the ones outside quotes.
+
+    The reduction (`bytes.translate`) runs at about a byte per cycle, 0.3 ms/MB on the benchmark machine.
+    `bytes.count(b"\\n")` for chunks without a quote was measured no faster (its loop is not vectorised
+    either), nor was walking from quote to quote with `find` (0.48 ms/MB); see docs/performance.md.
     """
 
     def __init__(self) -> None:
@@ -39,7 +43,7 @@ class CsvDigest:
         self.hash(data)
 
     def hash(self, data: bytes | bytearray) -> None:
-        """Add the next bytes to the sha256 alone (hashlib releases the GIL: a writer thread can do it)."""
+        """Add the next bytes to the sha256 alone (hashlib releases the GIL for large chunks)."""
         self._sha.update(data)
 
     def count(self, data: bytes | bytearray) -> None:

@@ -127,3 +127,22 @@ def read_json(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def write_fully(stream: BinaryIO, data: bytes | bytearray | memoryview) -> None:
+    """Write all of `data` to a pipe, a device or standard output, or raise BrokenPipeError.
+
+    A buffered write of more than a pipe holds can come back short, without an error, when the reader
+    quits in the middle (the kernel reports what it took); the rest was silently dropped. Writing to the
+    descriptor until every byte is taken makes the next write fail instead, so a reader that quit early
+    is an error, never a quietly truncated export.
+    """
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # no descriptor: an in-memory stream takes everything
+        stream.write(data)
+        return
+    stream.flush()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]

@@ -22,7 +22,7 @@ import enum
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -75,39 +75,58 @@ def parse(kind: Kind, text: str) -> Any:
     """`text` (not empty) read as `kind`; ValueError when it does not fit."""
     if kind is Kind.STRING:
         return text
-    if kind is Kind.INTEGER:
-        if not _INTEGER.match(text):
-            raise ValueError(text)
-        number = int(text)
-        if not INT64_MIN <= number <= INT64_MAX:
-            raise ValueError(text)
-        return number
-    if kind is Kind.DOUBLE:
-        if not _DOUBLE.match(text):
-            raise ValueError(text)
-        value = float(text)
-        if not math.isfinite(value):
-            raise ValueError(text)
-        return value
-    if kind is Kind.BOOLEAN:
-        lowered = text.lower()
-        if lowered == "true":
-            return True
-        if lowered == "false":
-            return False
+    return PARSERS[kind](text)
+
+
+def _integer(text: str) -> int:
+    if not _INTEGER.match(text):
         raise ValueError(text)
-    if kind is Kind.TIMESTAMP:
-        return parse_timestamp(text)
-    if kind is Kind.DATE:
-        found = _DATE.match(text)
-        if not found:
-            raise ValueError(text)
-        return date(int(found[1]), int(found[2]), int(found[3]))
-    return json.loads(text, parse_constant=_no_constant)  # json.JSONDecodeError is a ValueError
+    number = int(text)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise ValueError(text)
+    return number
+
+
+def _double(text: str) -> float:
+    if not _DOUBLE.match(text):
+        raise ValueError(text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise ValueError(text)
+
+
+def _date(text: str) -> date:
+    found = _DATE.match(text)
+    if not found:
+        raise ValueError(text)
+    return date(int(found[1]), int(found[2]), int(found[3]))
+
+
+def _json(text: str) -> Any:
+    # json.JSONDecodeError is a ValueError; a number too large for a double (1e999) is refused like NaN,
+    # since no JSON writer could write it back.
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python reads them, JSON has no such values
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -115,19 +134,30 @@ def parse_timestamp(text: str) -> datetime:
     found = _TIMESTAMP.match(text)
     if not found:
         raise ValueError(text)
-    year, month, day, hour, minute = (int(found[i]) for i in range(1, 6))
-    second = int(found[6] or 0)
-    millis = int((found[7] or "0")[:3].ljust(3, "0"))
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    millis = int((fraction or "0")[:3].ljust(3, "0"))
     offset = timezone.utc
-    zone = found[8]
     if zone and zone != "Z":
         digits = zone[1:].replace(":", "")
         delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
         if delta >= timedelta(hours=24):
             raise ValueError(text)
         offset = timezone(-delta if zone[0] == "-" else delta)
-    value = datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=offset)
+    value = datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second or 0), millis * 1000, tzinfo=offset
+    )
     return value.astimezone(timezone.utc)
+
+
+# The reader of each kind's cells but strings (which are their text): ValueError when a cell does not fit.
+PARSERS: dict[Kind, Callable[[str], Any]] = {
+    Kind.INTEGER: _integer,
+    Kind.DOUBLE: _double,
+    Kind.BOOLEAN: _boolean,
+    Kind.TIMESTAMP: parse_timestamp,
+    Kind.DATE: _date,
+    Kind.JSON: _json,
+}
 
 
 def fits(kind: Kind, text: str) -> bool:
@@ -228,23 +258,42 @@ class TypedRow:
     unparsed: dict[str, str]  # column name -> the text that did not fit its kind
 
 
+class RowReader:
+    """`typed_row` for many records of the same columns (every kind fixed): the readers are looked up once."""
+
+    def __init__(self, columns: Sequence[Column]) -> None:
+        for column in columns:
+            assert column.kind is not None, f"column {column.name} has no kind: call infer() first"
+        self.columns = list(columns)
+        self._names = [column.name for column in columns]
+        self._parsers = [None if c.kind is Kind.STRING else PARSERS[c.kind] for c in columns if c.kind is not None]
+
+    def read(self, cells: Sequence[str]) -> TypedRow:
+        """One CSV record: see `typed_row`."""
+        width = len(self._names)
+        extra: list[tuple[int, str]] = []
+        if len(cells) != width:
+            extra = [(i, cells[i]) for i in range(width, len(cells)) if cells[i]]
+            cells = [*cells[:width], *([""] * (width - len(cells)))]
+        values: list[Any] = []
+        unparsed: dict[str, str] = {}
+        for name, parser, text in zip(self._names, self._parsers, cells, strict=True):
+            if not text:
+                values.append(None)
+            elif parser is None:
+                values.append(text)
+            else:
+                try:
+                    values.append(parser(text))
+                except (ValueError, OverflowError, RecursionError):
+                    values.append(None)
+                    unparsed[name] = text
+        for i, text in extra:
+            unparsed[f"_column{i + 1}"] = text
+        return TypedRow(values, unparsed)
+
+
 def typed_row(columns: Sequence[Column], cells: Sequence[str]) -> TypedRow:
     """One CSV record read by `columns` (whose kinds are all fixed). Missing cells are null, extra cells
     are kept in `unparsed` under `_column<N>` (N counted from 1), so nothing the API sent is lost."""
-    values: list[Any] = []
-    unparsed: dict[str, str] = {}
-    for i, column in enumerate(columns):
-        text = cells[i] if i < len(cells) else ""
-        if not text:
-            values.append(None)
-            continue
-        assert column.kind is not None, f"column {column.name} has no kind: call infer() first"
-        try:
-            values.append(parse(column.kind, text))
-        except (ValueError, OverflowError, RecursionError):
-            values.append(None)
-            unparsed[column.name] = text
-    for i in range(len(columns), len(cells)):
-        if cells[i]:
-            unparsed[f"_column{i + 1}"] = cells[i]
-    return TypedRow(values, unparsed)
+    return RowReader(columns).read(cells)

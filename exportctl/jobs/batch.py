@@ -38,6 +38,7 @@ EXIT_CODE_RANKING: tuple[ExitCode, ...] = (
     ExitCode.API_REJECTED,
     ExitCode.EXPORT_FAILED,
     ExitCode.TIMEOUT,
+    ExitCode.UNPARSED,
     ExitCode.LOCKED,
 )
 # After Ctrl-C, how long to let running exports notice and unwind before reporting them interrupted.

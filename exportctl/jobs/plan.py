@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from exportctl.errors import UsageError
 from exportctl.files.targets import (
+    DEFAULT_TEMPLATE,
     Target,
     is_standard_output,
     needs_export_id,
     preflight_target,
     resolve_target,
 )
+from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
 from exportctl.request.windows import Window, require_created_filter, split_windows, truncate_ms, window_request
@@ -34,6 +36,13 @@ from exportctl.schema import FilterField
 
 # A split export joins several exports, so its name cannot carry one export id.
 SPLIT_TEMPLATE = "{object}-{date}.csv"
+
+
+def default_template(output_format: str, *, split: bool = False) -> str:
+    """The target name when -o is not given: `{object}-{id}.csv`, `.jsonl`, `.parquet`; `{date}` for a split."""
+    stem = SPLIT_TEMPLATE if split else DEFAULT_TEMPLATE
+    return stem[: -len(".csv")] + EXTENSIONS[output_format]
+
 
 if TYPE_CHECKING:
     # job and client import requests; keep them out of start-up. A dry run needs no events and no csv either.
@@ -78,28 +87,48 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             "--since-last needs a file target: the watermark moves only once the file is completely saved.",
             hint="Give --output PATH (a template with {date} or {id} names each run's file).",
         )
+    _check_typed(options)
     output = options.output
     windows: tuple[Window, ...] = ()
+    file_wanted = options.into is None or output is not None  # --into alone writes a table, no file
+    if output is None and file_wanted and (options.format != CSV or options.split_by is not None):
+        output = default_template(options.format, split=options.split_by is not None)  # the name follows the format
     if options.split_by is not None:
-        if output is None:
-            output = SPLIT_TEMPLATE
-        elif needs_export_id(output):
+        if output is not None and needs_export_id(output):
             raise UsageError(
                 f"The output template '{output}' names one export id, but a split export joins several.",
                 hint="Use {object}, {date} or {time} instead, e.g. --output {object}-{date}.csv",
             )
         if options.incremental is None and options.since is not None:
             windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
-    known = preflight_target(
-        output,
-        command=request.obj.command,
-        output_dir=options.output_dir,
-        now=moment,
-        force=options.force,
-    )
+    known = None
+    if file_wanted:
+        known = preflight_target(
+            output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force
+        )
     return Plan(
         request=request, options=options._replace(output=output), now=moment, known_target=known, windows=windows
     )
+
+
+def _check_typed(options: RunOptions) -> None:
+    """A typed output's checks that need the disk: the extra is installed, the database's directory exists."""
+    if options.format == CSV and options.into is None:
+        return
+    from exportctl.files.targets import check_directory
+    from exportctl.formats.extra import check_extra
+
+    into = options.into
+    if into is not None and is_standard_output(options.output) and options.format == CSV:
+        raise UsageError(
+            "--into loads the CSV into a table; -o - would stream it too, which cannot be done at once.",
+            hint="Write the CSV to a file (-o FILE.csv), or stream a typed copy with --format jsonl -o -.",
+        )
+    check_extra(options.format, into.engine if into is not None else None)
+    if into is not None:
+        check_directory(into.path.parent)
+        if into.path.is_dir():
+            raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
 
 
 class PlannedRequest(NamedTuple):
@@ -172,9 +201,15 @@ def _check_watermark(start: datetime | None, now: datetime, key: str, state: Pat
 def dry_run_document(planned: Plan) -> dict[str, Any]:
     """What --dry-run --json prints: the object, the target (when known offline) and every request."""
     target = planned.known_target
+    typed: dict[str, Any] = {}
+    if planned.options.format != CSV or planned.options.into is not None:  # a CSV's dry run imports no more
+        from exportctl.jobs.typed_output import dry_run_facts
+
+        typed = dry_run_facts(planned.request, planned.options)
     return {
         "object": planned.request.obj.command,
         "output": None if target is None else str(target),
+        **typed,
         "requests": [r.to_json() for r in planned_requests(planned)],
     }
 
@@ -195,16 +230,27 @@ def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None =
 
 
 def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
-    """The export of the records created in `window`: one export, or one per split window, joined."""
+    """The export of the records created in `window`: one export, or one per split window, joined.
+
+    A typed output (`--format jsonl|parquet`, `--into`) downloads to a staging file and runs its one
+    post-step on the complete CSV (`jobs.typed_output`).
+    """
     from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
 
+    from exportctl.errors import ExportctlError
     from exportctl.files.csv_header import header_rewriter
-    from exportctl.jobs import single
+    from exportctl.jobs import single, typed_output
 
     request, options = planned.request, planned.options
     header = header_rewriter(request.obj, request.fields, options.headers)
     rows = kind_filter(request)
     bounds: dict[str, str | None] = window.to_json()
+    typed = typed_output.is_typed(options)
+    final: Target | Callable[[str], Target] | None = None
+    if typed_output.keeps_file(options):
+        final = planned.known_target if planned.known_target is not None else planned.target_for
+    # A staging file is ours: one left by a killed run is overwritten; the target itself keeps --force's rule.
+    force = options.force or typed_output.stages(options)
     if options.split_by is not None:
         from exportctl.jobs import split
 
@@ -213,38 +259,48 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
             raise UsageError("--split-by needs --since: the start of the range to cut into windows.")
         end = window.end or planned.now
         windows = list(planned.windows) or split_windows(window.start, end, options.split_by)
+        joined = typed_output.download_target(options, request.obj.command, planned.target_for("") if final else None)
+        assert not callable(joined)  # a split target never names an export id
         outcome = split.run_split(
             client,
             request,
             field,
             windows,
-            planned.target_for(""),
+            joined,
             parallel=options.parallel,
-            force=options.force,
+            force=force,
             timeout=options.timeout,
             header=header,
             rows=rows,
             on_event=on_event,
         )
         bounds["until"] = iso_ms(end)
-        return replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
+        outcome = replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
+        if typed:
+            outcome = typed_output.finish(
+                outcome, request, options, planned.target_for("") if final else None, on_event
+            )
+        return outcome
 
     if window.start is not None or window.end is not None:
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
-    target: Target | Callable[[str], Target] = (
-        planned.known_target if planned.known_target is not None else planned.target_for
-    )
-    outcome = single.run_export(
-        client,
-        request,
-        target,
-        wait=options.wait,
-        timeout=options.timeout,
-        on_event=on_event,
-        force=options.force,
-        header=header,
-        rows=rows,
-    )
+    try:
+        outcome = single.run_export(
+            client,
+            request,
+            typed_output.download_target(options, request.obj.command, final),
+            wait=options.wait,
+            timeout=options.timeout,
+            on_event=on_event,
+            force=force,
+            header=header,
+            rows=rows,
+        )
+    except ExportctlError as exc:
+        exc.hint = typed_output.unstaged_hint(exc.hint)
+        raise
+    if typed:
+        outcome = typed_output.finish(outcome, request, options, final, on_event)
     if window.start is None and window.end is None:
         return outcome
     return replace(outcome, extra={**outcome.extra, **bounds})
@@ -287,7 +343,7 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
                 "endpoint": planned.request.endpoint(),
                 "body": planned.request.body(),
                 "export_id": outcome.export_id or None,
-                "output": str(saved.target),
+                "output": outcome.summary()["output"],
                 "rows": saved.rows,
                 "sha256": saved.sha256,
                 "saved_at": iso_ms(datetime.now(timezone.utc)),

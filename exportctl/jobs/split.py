@@ -42,6 +42,7 @@ from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.files.atomic import compressed_size, write_atomically, write_json_atomically
 from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
 from exportctl.files.csv_rows import RowFilter
+from exportctl.files.opening import write_fully
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
 from exportctl.jobs.manifest_check import manifest_problem
@@ -382,8 +383,7 @@ def join_parts(
     if target == STDOUT:
         stream = stdout if stdout is not None else sys.stdout.buffer
         for block in blocks:
-            stream.write(block)
-        stream.flush()
+            write_fully(stream, block)
     else:
         write_atomically(target, blocks, force=force)
     return DownloadResult(

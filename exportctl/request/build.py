@@ -43,6 +43,7 @@ from exportctl.request.model import (
     RequestFlags,
     RunOptions,
 )
+from exportctl.request.typed_options import check_typed_output, typed_options
 from exportctl.schema import ExportObject
 from exportctl.suggest import closest, closest_order
 
@@ -102,8 +103,10 @@ def build_request(
         wait=_first_bool(flags.wait, config, "wait", at, default=True),
         timeout=_timeout(flags.timeout, config, at),
         headers=_headers(flags.headers, config, at),
+        **typed_options(obj.command, flags, config, at),
         **windowing,
     )
+    check_typed_output(options)
     request = ExportRequest(obj, fields, order, filters, scope, along)
     if whole:
         request.require_type_field()

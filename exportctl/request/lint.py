@@ -12,7 +12,19 @@ from exportctl.request.model import CONFIG_KEYS, SCOPE_OPTIONS, RequestFlags
 from exportctl.schema import ExportObject
 
 # Keys whose checks depend on no other key: each is validated on its own, so every bad one is reported.
-_INDEPENDENT_KEYS = ("exported_object", "junction", "output", "output_dir", "force", "wait", "timeout", "headers")
+_INDEPENDENT_KEYS = (
+    "exported_object",
+    "junction",
+    "output",
+    "output_dir",
+    "force",
+    "wait",
+    "timeout",
+    "headers",
+    "format",
+    "into",
+    "unparsed",
+)
 
 
 def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageError]:

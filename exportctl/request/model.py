@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from exportctl.errors import ValidationError
+from exportctl.request.into import Into
 from exportctl.schema import EXPORT_OBJECTS, ExportObject, Scope
 
 
@@ -41,6 +42,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("wait", "--wait", "wait"),
     Option("timeout", "--timeout", "timeout"),
     Option("headers", "--headers", "headers"),
+    Option("format", "--format", "format"),
+    Option("into", "--into", "into"),
+    Option("unparsed", "--unparsed", "unparsed"),
     Option("since", "--since", "since"),
     Option("until", "--until", "until"),
     Option("split_by", "--split-by", "split"),
@@ -68,6 +72,9 @@ CONFIG_KEYS: dict[str, str] = {
     "wait": "Wait for the export and download it: true | false.",
     "timeout": "Give up waiting after this long: 90s, 15m, 2h.",
     "headers": "CSV header row: api (the API's titles) | fields (the field names).",
+    "format": "Output file format: csv (as the API wrote it, default) | jsonl | parquet (typed by the schema).",
+    "into": "Load into a database table: duckdb:PATH[#TABLE] | sqlite:PATH[#TABLE] (default table: the object).",
+    "unparsed": "A value that does not fit its column's type: keep (in the _unparsed column, default) | fail.",
     "incremental": "Incremental export: the state file (a path), or {state: FILE, key: NAME}; see --since-last.",
     "since": "Only records created at or after this: 2024-01-01 or an ISO 8601 date-time (UTC unless a zone).",
     "until": "Only records created before this (exclusive); default for split and incremental: the run's start.",
@@ -192,6 +199,9 @@ class RunOptions(NamedTuple):
     wait: bool = True
     timeout: float | None = None  # seconds; None waits as long as it takes
     headers: str | None = None  # "api" | "fields"; None: as the API writes them
+    format: str = "csv"  # "csv" | "jsonl" | "parquet" (request.into.FORMATS)
+    into: Into | None = None  # the database table to load into (--into)
+    unparsed: str = "keep"  # "keep" | "fail": a value that does not fit its column's type
     incremental: str | None = None  # the state file of an incremental export
     incremental_key: str | None = None  # its explicit key in the state file; None: derived from the request
     since: datetime | None = None  # created_at >= since (UTC, milliseconds)
@@ -216,6 +226,9 @@ class RequestFlags(NamedTuple):
     wait: bool | None = None
     timeout: str | float | None = None  # a duration as typed (`15m`), or seconds
     headers: str | None = None
+    format: str | None = None
+    into: str | None = None  # ENGINE:PATH[#TABLE] as typed
+    unparsed: str | None = None
     since: str | date | None = None  # as typed, or a date or datetime (naive: UTC)
     until: str | date | None = None
     split_by: str | None = None

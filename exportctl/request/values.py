@@ -151,7 +151,11 @@ def _number(context: str, name: str, text: str) -> int | float:
 def iso_ms(moment: dt.datetime) -> str:
     """UTC ISO 8601 with milliseconds, the form every filter value takes: `2024-01-01T00:00:00.000Z`."""
     utc = moment.astimezone(dt.timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Not strftime: its %Y drops the leading zeros of a year before 1000 on some C libraries.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}."
+        f"{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def read_instant(text: str) -> dt.datetime | None:

@@ -97,6 +97,7 @@ class Worker:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._job_threads: dict[str, threading.Thread] = {}
         self._generations = threading.Semaphore(CONCURRENT_GENERATIONS)
         self._sequence = 0
 
@@ -109,8 +110,18 @@ class Worker:
             thread = threading.Thread(target=self._run, args=(job,), name=f"export-{job.id}", daemon=True)
             self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)
+            self._job_threads = {key: t for key, t in self._job_threads.items() if t.is_alive()}
+            self._job_threads[job.id] = thread
         thread.start()
         return job
+
+    def wait(self, export_id: str, timeout: float | None = None) -> ExportJob | None:
+        """Block until the export's job is over (DONE, ERROR, or stopped), without polling; then `get`."""
+        with self._lock:
+            thread = self._job_threads.get(export_id)
+        if thread is not None:
+            thread.join(timeout)
+        return self.get(export_id)
 
     def get(self, export_id: str) -> ExportJob | None:
         with self._lock:

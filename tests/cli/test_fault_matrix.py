@@ -338,8 +338,16 @@ def case_slow_polling(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> R
 
 
 def case_slow_submit(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    before = cli.export_count()
     sandbox.faults.slow(1.0, n=1, path_prefix="/v1/exports")
-    return run_voucher(cli, work, env={"EXPORTCTL_READ_TIMEOUT": "300ms"})
+    run = run_voucher(cli, work, env={"EXPORTCTL_READ_TIMEOUT": "300ms"})
+    # The server goes on after the client gave up and creates the export late, as the hint warns
+    # (`exportctl list`). Wait for it here, or it lands in a later test's count of the exports.
+    deadline = time.monotonic() + 20
+    while cli.export_count() == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cli.export_count() == before + 1, "the slow POST still creates its export"
+    return run
 
 
 def case_error(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:

@@ -59,6 +59,7 @@ TRICKS = st.sampled_from(
         "\u202e",
         "\x9b31m",
         "\x00",
+        "\u2028",
         "\\",
         "{id}",
         "%s",

@@ -94,6 +94,7 @@ def test_cells_that_fit(kind: Kind, text: str, value: object) -> None:
         (Kind.DATE, "2026-03-01T00:00:00Z"),
         (Kind.JSON, "{"),
         (Kind.JSON, "NaN"),
+        (Kind.JSON, '{"a": 1e999}'),
         (Kind.JSON, "[" * 100_000),
     ],
 )

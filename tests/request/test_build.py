@@ -278,12 +278,14 @@ def test_every_config_key_is_accepted() -> None:
     values |= {"output": "o", "output_dir": "d", "force": True, "wait": True, "timeout": "1s", "headers": "api"}
     values |= {"incremental": "state.json", "since": "2024-01-01", "until": "2024-03-01T00:00:00+01:00"}
     values |= {"split": {"by": "month"}, "parallel": 2}
+    values |= {"format": "csv", "into": "sqlite:w.db#gifts", "unparsed": "fail"}
     values.pop("until")  # incremental runs end at their start; until is checked with split below
     assert set(values) | {"campaign", "member", "until"} == set(CONFIG_KEYS)
     request, options = build_request(GIFT, RequestFlags(), values)
     assert request.scope == ("voucher", "V")
     assert options.incremental == "state.json"
     assert (options.split_by, options.parallel) == ("month", 2)
+    assert (options.format, str(options.into), options.unparsed) == ("csv", "sqlite:w.db#gifts", "fail")
     assert options.since is not None and options.since.isoformat() == "2024-01-01T00:00:00+00:00"
     _, ranged = build_request(GIFT, RequestFlags(), {"split": "week", "since": "2024-01-01", "until": "2024-03-01"})
     assert ranged.until is not None and ranged.until.isoformat() == "2024-03-01T00:00:00+00:00"

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from exportctl.cli.app import app
 from exportctl.sandbox import Sandbox, Timing
 
+from .http_api import Api
 from .test_sandbox_cli import read_banner
 
 FAST = Timing(scheduled=0.0, in_progress=0.0, per_thousand_rows=0.0)
@@ -174,3 +175,12 @@ def test_deeply_nested_json_is_a_400(sandbox: Sandbox, body: bytes) -> None:
     assert status == 400
     assert answer["key"] == "invalid_payload"
     assert "nested" in str(answer["details"])
+
+
+def test_worker_wait_returns_once_the_export_is_over_without_polling(api: Api, sandbox: Sandbox) -> None:
+    # What benchmarks/sandbox_export.py waits with: the job's thread ends, so nothing polls the status.
+    export = api.create("voucher", {"fields": ["code"]})
+    job = sandbox.worker.wait(export["id"], timeout=30)
+    assert job is not None and job.status == "DONE"
+    assert api.get(f"/v1/exports/{export['id']}").json()["status"] == "DONE"
+    assert sandbox.worker.wait("exp_unknown") is None

@@ -1,0 +1,98 @@
+"""Convert a complete downloaded CSV into a typed file: `--format jsonl` (stdlib) or `--format parquet` (DuckDB).
+
+The one entry point of the post-step's conversion (`jobs.typed_output`). The file is complete or absent:
+written through `files.atomic` (temporary file, fsync, rename; no-clobber without --force), or streamed
+to standard output for `-o -`. Its bytes and sha256 are those of the typed file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from exportctl.files.atomic import write_atomically
+from exportctl.files.opening import write_fully
+from exportctl.files.targets import STDOUT, Target
+from exportctl.formats.csv_source import first_unparsed, typed_columns
+from exportctl.request.into import JSONL, PARQUET
+from exportctl.schema import ExportObject
+
+
+@dataclass(frozen=True)
+class Written:
+    """A typed file: its records, how many have `_unparsed` values, its size and sha256."""
+
+    rows: int
+    unparsed_rows: int
+    bytes: int
+    sha256: str
+
+
+class _Hashed:
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.bytes = 0
+
+    def through(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self.digest.update(chunk)
+            self.bytes += len(chunk)
+            yield chunk
+
+
+def write_chunks(target: Target, chunks: Iterable[bytes], *, force: bool, stdout: BinaryIO | None = None) -> _Hashed:
+    """Write `chunks` at `target` atomically, or to standard output; their size and sha256."""
+    hashed = _Hashed()
+    if target == STDOUT:
+        stream = stdout if stdout is not None else sys.stdout.buffer
+        for chunk in hashed.through(chunks):
+            write_fully(stream, chunk)
+    else:
+        write_atomically(target, hashed.through(chunks), force=force)
+    return hashed
+
+
+def convert_csv(
+    obj: ExportObject,
+    csv_path: Path,
+    target: Target,
+    *,
+    output_format: str,
+    fields: Iterable[str] | None,
+    header_style: str,
+    unparsed: str,
+    force: bool,
+    stdout: BinaryIO | None = None,
+) -> Written:
+    """Write the CSV at `csv_path` (an export of `obj`) as `output_format` at `target`."""
+    what = f"--format {output_format} --unparsed fail"
+    if output_format == PARQUET:
+        from exportctl.formats.parquet import write_parquet
+
+        return write_parquet(
+            obj,
+            csv_path,
+            target,
+            fields=fields,
+            header_style=header_style,
+            fail=what if unparsed == "fail" else None,
+            force=force,
+            stdout=stdout,
+        )
+    assert output_format == JSONL, output_format
+    from exportctl.formats.jsonl import Counts, jsonl_chunks
+
+    columns = typed_columns(obj, csv_path, fields, header_style)
+    fail = what if unparsed == "fail" else None
+    if fail is not None and target == STDOUT:
+        # Rows on a stream cannot be taken back: find a value that does not fit before writing any.
+        found = first_unparsed(csv_path, columns)
+        if found is not None:
+            raise found.error(fail)
+    counts = Counts()
+    hashed = write_chunks(target, jsonl_chunks(csv_path, columns, counts, fail=fail), force=force, stdout=stdout)
+    return Written(counts.rows, counts.unparsed_rows, hashed.bytes, hashed.digest.hexdigest())

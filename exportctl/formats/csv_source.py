@@ -1,0 +1,91 @@
+"""A downloaded CSV read as typed rows, streaming: its columns (kinds fixed), then one TypedRow per record.
+
+Two passes at most, both from the file on disk and in constant memory: the first only when a column's kind
+is inferred (metadata keys, unknown titles), the second yields the rows. The file is read as UTF-8 (a
+byte order mark is skipped) by the csv module's default dialect, which is how the API writes its CSVs.
+
+`--unparsed fail` is `first_unparsed`'s job: the first value that does not fit, by record number (1 is the
+record after the header row) and column, for the error message.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from exportctl.errors import OutputError, UnparsedValueError
+from exportctl.formats.types import Column, RowReader, TypedRow, columns_for, infer
+from exportctl.masking import printable
+from exportctl.schema import ExportObject
+
+# A metadata value or a `details` JSON may be long; the csv module's default limit is 128 KiB.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """Where a value did not fit: the record (from 1, after the header), the column and the text."""
+
+    record: int
+    column: str
+    kind: str
+    text: str
+
+    def error(self, what: str) -> UnparsedValueError:
+        shown = printable(self.text if len(self.text) <= 80 else self.text[:80] + "...")
+        problem = f"is not a {self.kind}" if self.kind != "column" else "is a cell beyond the header row's columns"
+        return UnparsedValueError(
+            f"{what}: record {self.record} (after the header row), column {printable(self.column)}: "
+            f"'{shown}' {problem}; nothing was written.",
+            hint="Fix the value at its source, or keep such values in the _unparsed column with --unparsed keep.",
+        )
+
+
+def records(path: Path) -> Iterator[list[str]]:
+    """Every row of the CSV, the header row first; OutputError for a file that is not UTF-8 text."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            yield from csv.reader(handle)
+    except UnicodeDecodeError as exc:
+        raise OutputError(f"The CSV {path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+    except csv.Error as exc:
+        raise OutputError(f"The CSV {path.name} cannot be read: {exc}.") from None
+
+
+def header_of(path: Path) -> list[str]:
+    """The CSV's header row ([] for an empty file)."""
+    return next(records(path), [])
+
+
+def typed_columns(obj: ExportObject, path: Path, fields: Iterable[str] | None, style: str) -> list[Column]:
+    """The columns of the CSV at `path`, every kind fixed (a first pass over the records when one is inferred)."""
+    rows = records(path)
+    header = next(rows, [])
+    columns = columns_for(obj, header, fields, style=style)
+    if all(column.kind is not None for column in columns):
+        return columns
+    return infer(columns, rows)
+
+
+def typed_rows(path: Path, columns: Sequence[Column]) -> Iterator[TypedRow]:
+    """One TypedRow per record of the CSV (the header row skipped)."""
+    rows = records(path)
+    next(rows, None)
+    read = RowReader(columns).read
+    for cells in rows:
+        yield read(cells)
+
+
+def first_unparsed(path: Path, columns: Sequence[Column]) -> Unparsed | None:
+    """The first value of the CSV that does not fit its column, or None when every value fits."""
+    for number, row in enumerate(typed_rows(path, columns), start=1):
+        if row.unparsed:
+            name, text = next(iter(row.unparsed.items()))
+            kind = next((str(c.kind.value) for c in columns if c.name == name and c.kind is not None), "column")
+            return Unparsed(number, name, kind if name in {c.name for c in columns} else "column", text)
+    return None

@@ -1,0 +1,222 @@
+"""The typed view of a CSV (types.py) in DuckDB's SQL: a SELECT over `read_csv(all_varchar)`.
+
+`--format parquet` writes it, and the DuckDB warehouse engine loads it; both get exactly the cells
+`types.parse` accepts, because DuckDB's own casts are looser (`TRY_CAST('yes' AS BOOLEAN)` is true,
+`'1.0'` may become a BIGINT, `make_timestamp` carries 24:00 into the next day). Every kind is written
+out explicitly here: a regular expression of the same grammar, then a cast of only what matched, with
+the same range checks (int64, finite doubles, real calendar days, hours 0-23, a zone under 24 hours,
+years 1-9999 in UTC). JSON cells: DuckDB's `json_valid` agrees with Python's json module except on
+NaN/Infinity, trailing commas, surrogate escapes, huge exponents and very deep or long texts; a cell that
+shows any of these (`_SUSPICIOUS`) is judged by `types.parse` itself, in Python, once per distinct text,
+during `prepare`'s one pass, and the verdicts wait in a temporary table (`JSON_VERDICTS`).
+
+The CSV is read with the columns named `c0`, `c1`, ... (so a hostile header cell never reaches the SQL as
+an identifier); every output name is a quoted identifier and every key a quoted literal. A record with
+more or fewer cells than the header row is an error of the reader (`CsvShapeError`), never a guess.
+
+`prepare(connection, columns, source)` runs that pass (which also fixes the inferred columns' kinds) and
+must come first on a connection; then `typed_select(columns, source)` gives the SELECT: one column per
+`Column` (BIGINT, DOUBLE, BOOLEAN,
+TIMESTAMPTZ in UTC to the millisecond, DATE, VARCHAR for strings and for JSON text) and `_unparsed`, a
+JSON object {column: text} of the values that did not fit, NULL when there are none. `infer_select`
+gives the counts that fix the inferred columns' kinds by `types.Inference`'s rule.
+
+No Python function is registered in DuckDB: that would need numpy, and run Python once per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from exportctl.formats.types import INFERRED_KINDS, UNPARSED, Column, Kind, fits
+
+# The temporary table of the suspicious JSON texts that types.parse accepts (`prepare` fills it).
+JSON_VERDICTS = "exportctl_json_ok"
+# Where DuckDB's json_valid may differ from Python's json module; such cells are judged in Python.
+_SUSPICIOUS = r"(?:^|[\[:,])\s*-?(?:[Nn][Aa][Nn]|[Ii][Nn][Ff])|,\s*[\]}]|\\u[dD][89a-fA-F]|[eE][+-]?[0-9]{3}"
+_LONG_JSON = 1900  # characters: Python's json refuses nesting near its recursion limit and > 4300-digit integers
+
+_INTEGER = r"[+-]?[0-9]+"
+_DOUBLE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_DATE = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+_TIMESTAMP = (
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?"
+)
+_PARTS = ["y", "mo", "d", "h", "mi", "s", "f", "z"]
+SQL_TYPES: dict[Kind, str] = {
+    Kind.STRING: "VARCHAR",
+    Kind.INTEGER: "BIGINT",
+    Kind.DOUBLE: "DOUBLE",
+    Kind.BOOLEAN: "BOOLEAN",
+    Kind.TIMESTAMP: "TIMESTAMPTZ",
+    Kind.DATE: "DATE",
+    Kind.JSON: "VARCHAR",
+}
+
+
+def identifier(name: str) -> str:
+    """`name` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """`text` as a quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_csv(path: Path, width: int) -> str:
+    """The FROM item reading the CSV at `path`, whose header row has `width` cells, as VARCHAR columns c0..."""
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    return (
+        f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {{{columns}}}, "
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8')"
+    )
+
+
+def _regex(pattern: str) -> str:
+    return literal(pattern)
+
+
+def _typed(kind: Kind, c: str, m: str) -> str:
+    """The expression of column `c` read as `kind` (NULL when it does not fit); `m` is its timestamp/date match."""
+    if kind is Kind.STRING:
+        return c
+    if kind is Kind.INTEGER:
+        return f"CASE WHEN regexp_full_match({c}, {_regex(_INTEGER)}) THEN TRY_CAST({c} AS BIGINT) END"
+    if kind is Kind.DOUBLE:
+        cast = f"TRY_CAST({c} AS DOUBLE)"
+        return f"CASE WHEN regexp_full_match({c}, {_regex(_DOUBLE)}) AND isfinite({cast}) THEN {cast} END"
+    if kind is Kind.BOOLEAN:
+        # Spelled out: RE2's (?i) folds Unicode (U+017F 'ſ' matches 's'), Python's str.lower does not.
+        return (
+            f"CASE WHEN regexp_full_match({c}, '[Tt][Rr][Uu][Ee]') THEN true "
+            f"WHEN regexp_full_match({c}, '[Ff][Aa][Ll][Ss][Ee]') THEN false END"
+        )
+    if kind is Kind.DATE:
+        return (
+            f"CASE WHEN regexp_full_match({c}, {_regex(_DATE)}) AND TRY_CAST({m}.y AS INTEGER) >= 1 THEN "
+            f"try(make_date(TRY_CAST({m}.y AS INTEGER), TRY_CAST({m}.mo AS INTEGER), TRY_CAST({m}.d AS INTEGER))) END"
+        )
+    if kind is Kind.TIMESTAMP:
+        return _timestamp(c, m)
+    valid = f"CASE WHEN {_suspicious(c)} THEN {c} IN (SELECT text FROM {JSON_VERDICTS}) ELSE json_valid({c}) END"
+    return f"CASE WHEN {valid} THEN {c} END"
+
+
+def _suspicious(c: str) -> str:
+    return f"(length({c}) >= {_LONG_JSON} OR regexp_matches({c}, {literal(_SUSPICIOUS)}))"
+
+
+def _timestamp(c: str, m: str) -> str:
+    """types.parse_timestamp in SQL: the calendar day, the clock in range, the zone under 24 hours, to the ms."""
+
+    # TRY_CAST everywhere: SQL does not promise to skip the other conditions when the pattern did not match.
+    def part(name: str) -> str:
+        return f"TRY_CAST({m}.{name} AS INTEGER)"
+
+    seconds = f"TRY_CAST(coalesce(nullif({m}.s, ''), '0') AS INTEGER)"
+    millis = f"TRY_CAST(rpad(left({m}.f, 3), 3, '0') AS INTEGER)"
+    zone = f"replace(substr({m}.z, 2), ':', '')"
+    minutes = f"TRY_CAST(left({zone}, 2) AS INTEGER) * 60 + TRY_CAST(right({zone}, 2) AS INTEGER)"
+    offset = (
+        f"(CASE WHEN {m}.z IN ('', 'Z') THEN 0 ELSE (CASE WHEN left({m}.z, 1) = '-' THEN -1 ELSE 1 END) * "
+        f"({minutes}) END)"
+    )
+    zone_ok = f"({m}.z IN ('', 'Z') OR {minutes} < 1440)"
+    day = f"try(make_date({part('y')}, {part('mo')}, {part('d')}))"
+    local = (
+        f"CAST({day} AS TIMESTAMP) + to_hours({part('h')}) + to_minutes({part('mi')}) + to_seconds({seconds}) "
+        f"+ to_milliseconds({millis}) - to_minutes({offset})"
+    )
+    checked = (
+        f"regexp_full_match({c}, {_regex(_TIMESTAMP)}) AND {part('y')} >= 1 AND {part('h')} <= 23 "
+        f"AND {part('mi')} <= 59 AND {seconds} <= 59 AND {zone_ok} AND {day} IS NOT NULL"
+    )
+    utc = f"({local})"
+    in_range = f"{utc} >= TIMESTAMP '0001-01-01 00:00:00' AND {utc} < TIMESTAMP '10000-01-01 00:00:00'"
+    return f"CASE WHEN {checked} THEN (CASE WHEN {in_range} THEN timezone('UTC', {utc}) END) END"
+
+
+def _matches(columns: Sequence[tuple[int, Kind]]) -> str:
+    """The inner SELECT's extra items: the date and timestamp columns' regex groups, as structs m<i>."""
+    items = []
+    for i, kind in columns:
+        pattern = _TIMESTAMP if kind is Kind.TIMESTAMP else _DATE if kind is Kind.DATE else None
+        if pattern is not None:
+            names = ", ".join(literal(p) for p in _PARTS[: 3 if kind is Kind.DATE else 8])
+            items.append(f"regexp_extract(c{i}, {_regex(pattern)}, [{names}]) AS m{i}_{kind.value}")
+    return "".join(f", {item}" for item in items)
+
+
+def typed_select(columns: Sequence[Column], source: str) -> str:
+    """The SELECT of the typed columns (every kind fixed) and `_unparsed`, from `source` (`read_csv(...)`)."""
+    kinds = [(i, _kind(column)) for i, column in enumerate(columns)]
+    typed = ", ".join(f"{_typed(kind, f'c{i}', f'm{i}_{kind.value}')} AS t{i}" for i, kind in kinds)
+    inner = f"SELECT *{_matches(kinds)} FROM {source}"
+    middle = f"SELECT *{', ' + typed if typed else ''} FROM ({inner})"
+    entries = [
+        f"struct_pack(k := {literal(column.name)}, v := CASE WHEN c{i} IS NOT NULL AND t{i} IS NULL THEN c{i} END)"
+        for (i, kind), column in zip(kinds, columns, strict=True)
+        if kind is not Kind.STRING
+    ]
+    unparsed = (
+        f"nullif(CAST(to_json(map_from_entries(list_filter([{', '.join(entries)}], lambda e: e.v IS NOT NULL))) "
+        "AS VARCHAR), '{}')"
+        if entries
+        else "CAST(NULL AS VARCHAR)"
+    )
+    outputs = [f"t{i} AS {identifier(column.name)}" for (i, _), column in zip(kinds, columns, strict=True)]
+    return f"SELECT {', '.join([*outputs, f'{unparsed} AS {identifier(UNPARSED)}'])} FROM ({middle})"
+
+
+def _kind(column: Column) -> Kind:
+    if column.kind is None:
+        raise ValueError(f"column {column.name} has no kind: infer it first")
+    return column.kind
+
+
+def _counts(columns: Sequence[Column], pending: Sequence[int]) -> list[str]:
+    """Per column without a kind: its non-empty values, then how many fit each of `INFERRED_KINDS`, in order."""
+    items = []
+    for i in pending:
+        items.append(f"count(c{i})")
+        items += [f"count({_typed(kind, f'c{i}', f'm{i}_{kind.value}')})" for kind in INFERRED_KINDS]
+    return items
+
+
+def inferred(columns: Sequence[Column], pending: Sequence[int], counts: Sequence[int]) -> list[Column]:
+    """`columns` with the kinds the counts give: the first kind every non-empty value fits, else string."""
+    fixed = list(columns)
+    width = 1 + len(INFERRED_KINDS)
+    for n, i in enumerate(pending):
+        seen, *fitting = counts[n * width : (n + 1) * width]
+        kind = next((k for k, fit in zip(INFERRED_KINDS, fitting, strict=True) if seen and fit == seen), Kind.STRING)
+        fixed[i] = columns[i].with_kind(kind)
+    return fixed
+
+
+def prepare(connection: Any, columns: Sequence[Column], source: str) -> list[Column]:
+    """The one pass before `typed_select`: fix the inferred kinds, judge the suspicious JSON texts in Python.
+
+    Returns `columns` with every kind fixed, and leaves the temporary table `JSON_VERDICTS` on the connection
+    (no pass at all when no kind is inferred and no column is JSON).
+    """
+    pending = [i for i, column in enumerate(columns) if column.kind is None]
+    json_columns = [i for i, column in enumerate(columns) if column.kind is Kind.JSON]
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {JSON_VERDICTS} (text VARCHAR)")
+    if not pending and not json_columns:
+        return list(columns)
+    items = _counts(columns, pending)
+    items += [f"list(DISTINCT c{i}) FILTER (WHERE {_suspicious(f'c{i}')})" for i in json_columns]
+    inner = f"SELECT *{_matches([(i, k) for i in pending for k in INFERRED_KINDS])} FROM {source}"
+    # fetchall, not fetchone: a result left unfinished blocks the connection's next statement.
+    row = list(connection.execute(f"SELECT {', '.join(items)} FROM ({inner})").fetchall()[0])
+    width = len(pending) * (1 + len(INFERRED_KINDS))
+    fixed = inferred(columns, pending, row[:width]) if pending else list(columns)
+    accepted = {text for texts in row[width:] for text in texts or () if fits(Kind.JSON, text)}
+    if accepted:
+        connection.executemany(f"INSERT INTO {JSON_VERDICTS} VALUES (?)", [[text] for text in sorted(accepted)])
+    return fixed

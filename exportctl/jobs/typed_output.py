@@ -1,0 +1,253 @@
+"""Typed outputs: the CSV goes to a staging file, then ONE post-step converts it (--format) or loads it (--into).
+
+The download stays exactly what it is for a CSV export (complete or nothing, sha256, rows, resume). When
+the run asks for `--format jsonl|parquet` or `--into`, the CSV is saved to a hidden staging file instead
+of the target, and once it is complete `post_step` runs on it:
+
+- convert: the typed file is written at the target (`formats.convert`, through `files.atomic`: a temporary
+  file, fsync, rename), or to standard output for `-o -`;
+- load: the rows are loaded into the `--into` table (`load_into`, the warehouse engines).
+
+The staging file lives next to the target (`.NAME.staging.csv`), or next to the database for `--into`
+without `-o`, so a split export's parts and a resumed download find it again under the same name; with
+`-o -` it lives in the output directory (or the current one). It is removed once the post-step ends,
+whether it succeeded or not (the file or table is then complete or untouched). With `--into` and `-o
+FILE` in the default `--format csv`, the CSV is downloaded to FILE itself and loaded from there.
+
+For an incremental run the post-step runs inside the window's run, so the watermark moves only after it
+succeeded (`jobs.plan._execute_incremental`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from exportctl.files.targets import Target, check_target
+from exportctl.request.into import CSV, Into
+from exportctl.request.model import ExportRequest, RunOptions
+
+if TYPE_CHECKING:
+    from exportctl.events import EventHandler
+    from exportctl.jobs.single import ExportOutcome
+
+STAGING_SUFFIX = ".staging.csv"
+
+
+def is_typed(options: RunOptions) -> bool:
+    """Whether the run has a post-step: a typed format or a database to load into."""
+    return options.format != CSV or options.into is not None
+
+
+def keeps_file(options: RunOptions) -> bool:
+    """Whether the run writes a file (or standard output): always, except `--into` without `-o`."""
+    return options.into is None or options.output is not None
+
+
+def stages(options: RunOptions) -> bool:
+    """Whether the CSV is downloaded to a staging file rather than to the target itself."""
+    return options.format != CSV or (options.into is not None and not keeps_file(options))
+
+
+def staging_path(options: RunOptions, final: Target | None, command: str) -> Path:
+    """Where the CSV is staged: beside the target, beside the database, or (for stdout) in the output directory."""
+    if isinstance(final, Path):
+        return final.with_name(f".{final.name}{STAGING_SUFFIX}")
+    if final is None:
+        into = options.into
+        assert into is not None  # keeps_file is False only with --into
+        return into.path.with_name(f".{into.path.name}.{into.table}{STAGING_SUFFIX}")
+    directory = Path(options.output_dir or ".").expanduser()
+    return directory / f".exportctl-{command}-stdout-{os.getpid()}{STAGING_SUFFIX}"
+
+
+def download_target(
+    options: RunOptions, command: str, final: Target | Callable[[str], Target] | None
+) -> Target | Callable[[str], Target]:
+    """What the download writes: the target itself, or (for a post-step) the staging file.
+
+    A target named after the export id is checked once the id is known, as the download checks its own.
+    """
+    if not stages(options):
+        assert final is not None
+        return final
+    if callable(final):
+        resolve = final
+
+        def staged(export_id: str) -> Target:
+            resolved = resolve(export_id)
+            check_target(resolved, options.force)
+            return staging_path(options, resolved, command)
+
+        return staged
+    return staging_path(options, final, command)
+
+
+@dataclass(frozen=True)
+class PostStep:
+    """Everything the post-step needs: which CSV, of which request, to which file and/or table."""
+
+    request: ExportRequest
+    options: RunOptions
+    csv: Path  # the complete CSV, as downloaded (staged, or the -o CSV itself)
+    target: Target | None  # the typed file (or "-"); None when nothing but a table is written
+    header_style: str  # "api" or "fields": how the CSV's header row names its columns
+    on_event: EventHandler
+
+    @property
+    def into(self) -> Into | None:
+        return self.options.into
+
+
+def unstaged_hint(hint: str | None) -> str | None:
+    """A resume hint that names the staging file, pointed at a CSV of the user's own instead.
+
+    `exportctl download ID -o .x.jsonl.staging.csv` would save to a hidden file no post-step converts.
+    """
+    if hint is None or STAGING_SUFFIX not in hint:
+        return hint
+    import re
+
+    suffix = re.escape(STAGING_SUFFIX)
+    pointed = re.sub(rf"-o (?:'[^']*{suffix}'|\S*{suffix})", "-o FILE.csv", hint)
+    return pointed + " (that saves the CSV; run this command again for the typed output)"
+
+
+def planned_columns(request: ExportRequest) -> list[dict[str, str]]:
+    """The typed columns a run will write, known offline: `{"name", "type"}` per requested (or default) field.
+
+    `metadata` becomes one column per key, whose kinds are inferred from the data (`"metadata.*"`,
+    `"inferred"`), as are prefixed fields (`metadata.locale`) and fields the tables do not type.
+    """
+    from exportctl.formats.types import KIND_OF, UNPARSED
+
+    obj = request.obj
+    typed: list[dict[str, str]] = []
+    for name in request.fields or obj.default_fields:
+        found = obj.get_field(name)
+        if name == "metadata":
+            typed.append({"name": "metadata.*", "type": "inferred"})
+        elif found is None or (name not in obj.field_names and name not in {f.name for f in obj.api_only_fields}):
+            typed.append({"name": name, "type": "inferred"})
+        else:
+            typed.append({"name": name, "type": KIND_OF[found.type].value})
+    return [*typed, {"name": UNPARSED, "type": "json"}]
+
+
+def dry_run_facts(request: ExportRequest, options: RunOptions) -> dict[str, Any]:
+    """What --dry-run adds for a typed output: the format, the table, the typed columns (empty for a CSV)."""
+    if not is_typed(options):
+        return {}
+    facts: dict[str, Any] = {"format": options.format}
+    if options.into is not None:
+        facts["into"] = options.into.to_json()
+    facts["columns"] = planned_columns(request)
+    return facts
+
+
+def post_step(step: PostStep) -> dict[str, Any]:
+    """Convert and/or load `step.csv`; the facts for the `--json` summary (`format`, `into`)."""
+    facts: dict[str, Any] = {}
+    options = step.options
+    if options.format != CSV and step.target is not None:
+        facts.update(convert(step))
+    if options.into is not None:
+        facts["into"] = load_into(step)
+    return facts
+
+
+def convert(step: PostStep) -> dict[str, Any]:
+    """Write the typed file; `{"format", "rows_written", "unparsed_rows"}` plus the file's bytes and sha256."""
+    from exportctl.events import Converted
+    from exportctl.formats.convert import convert_csv
+
+    assert step.target is not None
+    started = time.monotonic()
+    try:
+        written = convert_csv(
+            step.request.obj,
+            step.csv,
+            step.target,
+            output_format=step.options.format,
+            fields=step.request.fields,
+            header_style=step.header_style,
+            unparsed=step.options.unparsed,
+            force=step.options.force,
+        )
+    except KeyboardInterrupt:
+        from exportctl.errors import InterruptedByUser
+
+        raise InterruptedByUser(
+            f"Interrupted after the download, while writing {step.target}: it was not written.",
+            hint="Run the same command again.",
+        ) from None
+    step.on_event(
+        Converted(
+            str(step.target),
+            step.options.format,
+            written.rows,
+            written.bytes,
+            written.unparsed_rows,
+            time.monotonic() - started,
+        )
+    )
+    return {
+        "format": step.options.format,
+        "rows_written": written.rows,
+        "unparsed_rows": written.unparsed_rows,
+        "bytes": written.bytes,
+        "sha256": written.sha256,
+    }
+
+
+def load_into(step: PostStep) -> dict[str, Any]:
+    """Load `step.csv` into the `--into` table: `{"engine", "path", "table", "rows_loaded", "inserted", "updated"}`.
+
+    The warehouse engines (exportctl.warehouse) plug in here; they emit `events.Loaded`.
+    """
+    from exportctl.errors import UsageError
+
+    raise UsageError(f"--into {step.into}: loading into a database is not built yet.")
+
+
+def finish(
+    outcome: ExportOutcome,
+    request: ExportRequest,
+    options: RunOptions,
+    final: Target | Callable[[str], Target] | None,
+    on_event: EventHandler,
+) -> ExportOutcome:
+    """Run the post-step on the outcome's CSV, remove the staging file, and describe the typed output."""
+    download = outcome.download
+    if download is None:  # --no-wait: plan refuses it with --into; a typed file waits for `download`
+        return outcome
+    csv = download.target
+    target = final(outcome.export_id) if callable(final) else final
+    staged = stages(options)
+    try:
+        assert isinstance(csv, Path), "a staged or loaded CSV is a file"
+        typed_file = target if options.format != CSV else None
+        facts = post_step(PostStep(request, options, csv, typed_file, options.headers or "api", on_event))
+    finally:
+        if staged and isinstance(csv, Path):
+            with contextlib.suppress(FileNotFoundError):
+                csv.unlink()
+    csv_facts = {"bytes": download.bytes, "rows": download.rows, "sha256": download.sha256}
+    extra: dict[str, Any] = {"format": options.format}
+    if options.format != CSV:
+        extra["csv"] = csv_facts
+        extra["rows_written"] = facts.get("rows_written")
+        extra["unparsed_rows"] = facts.get("unparsed_rows")
+    if "into" in facts:
+        extra["into"] = facts["into"]
+    kept = download
+    if target is None:  # only a table: the summary names no file (the staging CSV is gone)
+        extra |= {"output": None, "bytes": None, "sha256": None}
+    elif options.format != CSV:
+        kept = replace(download, target=target, bytes=facts["bytes"], sha256=facts["sha256"])
+    return replace(outcome, download=kept, extra={**outcome.extra, **extra})
