@@ -101,6 +101,14 @@ class Converted:
 
 
 @dataclass(frozen=True)
+class Loading:
+    """The load into a database table began (`--into`): Loaded follows, or it is rolled back."""
+
+    target: str  # ENGINE:PATH#TABLE
+    rows: int  # rows of the downloaded CSV
+
+
+@dataclass(frozen=True)
 class Loaded:
     """The downloaded CSV was loaded into a database table (`--into`)."""
 
@@ -122,6 +130,7 @@ Event = (
     | DownloadProgress
     | Saved
     | Converted
+    | Loading
     | Loaded
 )
 EventHandler = Callable[[Event], None]

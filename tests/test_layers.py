@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "exportctl.client": 1,
     "exportctl.files": 1,
     "exportctl.formats": 1,
+    "exportctl.warehouse": 1,
     "exportctl.sandbox": 1,
     "exportctl.schema": 0,
     "exportctl.settings": 0,

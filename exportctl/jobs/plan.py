@@ -87,7 +87,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             "--since-last needs a file target: the watermark moves only once the file is completely saved.",
             hint="Give --output PATH (a template with {date} or {id} names each run's file).",
         )
-    _check_typed(options)
+    _check_typed(request, options)
     output = options.output
     windows: tuple[Window, ...] = ()
     file_wanted = options.into is None or output is not None  # --into alone writes a table, no file
@@ -111,8 +111,9 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
     )
 
 
-def _check_typed(options: RunOptions) -> None:
-    """A typed output's checks that need the disk: the extra is installed, the database's directory exists."""
+def _check_typed(request: ExportRequest, options: RunOptions) -> None:
+    """A typed output's checks that need the disk: the extra is installed, the database's directory exists;
+    for --into, that the fields hold the key rows are merged on."""
     if options.format == CSV and options.into is None:
         return
     from exportctl.files.targets import check_directory
@@ -126,6 +127,9 @@ def _check_typed(options: RunOptions) -> None:
         )
     check_extra(options.format, into.engine if into is not None else None)
     if into is not None:
+        from exportctl.warehouse.keys import merge_key
+
+        merge_key(request.obj, request.fields)
         check_directory(into.path.parent)
         if into.path.is_dir():
             raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
@@ -211,7 +215,17 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
         "output": None if target is None else str(target),
         **typed,
         "requests": [r.to_json() for r in planned_requests(planned)],
-    }
+    } | _into_preview(planned)
+
+
+def _into_preview(planned: Plan) -> dict[str, Any]:
+    """`{"into": table, key, typed columns}` for a plan that loads into a database (see warehouse.describe)."""
+    into = planned.options.into
+    if into is None:
+        return {}
+    from exportctl.warehouse.describe import table_preview
+
+    return {"into": table_preview(planned.request.obj, planned.request.fields, into)}
 
 
 def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:

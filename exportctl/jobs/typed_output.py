@@ -98,6 +98,7 @@ class PostStep:
     target: Target | None  # the typed file (or "-"); None when nothing but a table is written
     header_style: str  # "api" or "fields": how the CSV's header row names its columns
     on_event: EventHandler
+    rows: int = 0  # the CSV's records, as the download counted them
 
     @property
     def into(self) -> Into | None:
@@ -206,13 +207,41 @@ def convert(step: PostStep) -> dict[str, Any]:
 
 
 def load_into(step: PostStep) -> dict[str, Any]:
-    """Load `step.csv` into the `--into` table: `{"engine", "path", "table", "rows_loaded", "inserted", "updated"}`.
+    """Load `step.csv` into the `--into` table (exportctl.warehouse, one transaction); the `--json` facts:
+    engine, path, table, rows_loaded, inserted, updated, unchanged, unparsed_rows, columns_added, table_created.
 
-    The warehouse engines (exportctl.warehouse) plug in here; they emit `events.Loaded`.
+    Ctrl-C (or SIGTERM) during the load rolls it back: the table is as it was, and nothing moves a watermark.
     """
-    from exportctl.errors import UsageError
+    from exportctl.errors import InterruptedByUser
+    from exportctl.events import Loaded, Loading
+    from exportctl.warehouse.load import load_file
 
-    raise UsageError(f"--into {step.into}: loading into a database is not built yet.")
+    into = step.into
+    assert into is not None
+    started = time.monotonic()
+    try:
+        step.on_event(Loading(str(into), step.rows))
+        result = load_file(
+            into.engine,
+            step.request.obj,
+            step.csv,
+            into.path,
+            into.table,
+            fields=step.request.fields,
+            style=step.header_style,
+            unparsed=step.options.unparsed,
+        )
+    except KeyboardInterrupt:
+        raise InterruptedByUser(
+            f"Interrupted while loading into {into}; the load was rolled back, the table is as it was.",
+            hint="Run the same command again to export and load it.",
+        ) from None
+    step.on_event(
+        Loaded(
+            str(into), result.rows, result.inserted, result.updated, result.unparsed_rows, time.monotonic() - started
+        )
+    )
+    return {**into.to_json(), **result.summary()}
 
 
 def finish(
@@ -232,7 +261,8 @@ def finish(
     try:
         assert isinstance(csv, Path), "a staged or loaded CSV is a file"
         typed_file = target if options.format != CSV else None
-        facts = post_step(PostStep(request, options, csv, typed_file, options.headers or "api", on_event))
+        step = PostStep(request, options, csv, typed_file, options.headers or "api", on_event, download.rows)
+        facts = post_step(step)
     finally:
         if staged and isinstance(csv, Path):
             with contextlib.suppress(FileNotFoundError):

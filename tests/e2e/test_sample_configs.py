@@ -69,3 +69,36 @@ def test_the_nightly_sample_runs(cli: Cli, isolated: Path) -> None:
     # Yesterday's business may be empty in generated data, the snapshot of gift cards never is.
     assert max(item["rows"] for item in summary) > 0
     assert {item["name"]: item["rows"] for item in summary}["active-gift-cards"] > 0
+
+
+def test_the_warehouse_sample_keeps_a_duckdb_file_current(cli: Cli, isolated: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    import shutil
+
+    shutil.copy(SAMPLES / "warehouse.yaml", isolated)
+    first = cli("run", "warehouse.yaml", "--parallel", "3", "--json")
+    assert first.exit_code == 0, first.stderr
+    loads = {item["name"]: item["into"] for item in json.loads(first.stdout)["exports"]}
+    assert set(loads) == {"vouchers", "customers", "orders", "redemptions", "gift-card-transactions"}
+    assert all(load["inserted"] == load["rows_loaded"] > 0 for load in loads.values())
+
+    again = cli("run", "warehouse.yaml", "--parallel", "3", "--json")
+    assert again.exit_code == 0, again.stderr
+    for item in json.loads(again.stdout)["exports"]:
+        assert (item["into"]["inserted"], item["into"]["updated"]) == (0, 0), item["name"]
+    conn = duckdb.connect(str(isolated / "warehouse.duckdb"), read_only=True)
+    try:
+        counts = {
+            table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in ("vouchers", "orders")
+        }
+        kinds = dict(
+            conn.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'vouchers'").fetchall()
+        )
+    finally:
+        conn.close()
+    assert counts == {"vouchers": loads["vouchers"]["rows_loaded"], "orders": loads["orders"]["rows_loaded"]}
+    assert (kinds["gift_balance"], kinds["active"], kinds["created_at"]) == (
+        "BIGINT",
+        "BOOLEAN",
+        "TIMESTAMP WITH TIME ZONE",
+    )

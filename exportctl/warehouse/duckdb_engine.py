@@ -1,0 +1,261 @@
+"""The DuckDB engine (the `warehouse` extra): DuckDB reads the CSV, types it in SQL, and upserts.
+
+Types: BIGINT, DOUBLE, BOOLEAN, TIMESTAMPTZ (milliseconds, UTC), DATE, JSON (the JSON fields and
+`_unparsed`), VARCHAR. No Python row loop: DuckDB's own `read_csv` reads the cells as text and
+formats/duckdb_sql.py's typed SELECT (the rules of formats/types.py, in SQL) types them.
+
+- A new table: the typed rows go straight in; the metadata columns' kinds are inferred afterwards from
+  the table itself and the columns retyped in place. A key repeated or missing in the file breaks the
+  primary key: the load starts again the way a merge goes.
+- An existing table (or that restart): the typed rows go to a temporary staging table in file order, a
+  row without its key is refused, the last row of a repeated key kept, then `INSERT ... ON CONFLICT (key)
+  DO UPDATE ... WHERE` a value differs.
+
+All of it in one transaction: an error, Ctrl-C or SIGTERM rolls it back, and a process killed outright
+leaves DuckDB's write-ahead log without a commit, which the next opening ignores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from exportctl.errors import LockedError, OutputError, UsageError
+from exportctl.formats.duckdb_sql import prepare, read_csv, typed_select, typed_value
+from exportctl.formats.types import UNPARSED, Column, Kind
+from exportctl.masking import printable
+from exportctl.warehouse.base import LoadRequest, LoadResult, check_database_parent, first_problem, typed_columns
+from exportctl.warehouse.layout import (
+    Layout,
+    ensure_registry,
+    plan_layout,
+    quote,
+    read_registration,
+    register,
+    with_kinds,
+)
+
+# The table's column types; JSON fields and _unparsed as DuckDB's JSON (text that is known to be JSON).
+SQL_TYPES = {
+    Kind.STRING: "VARCHAR",
+    Kind.INTEGER: "BIGINT",
+    Kind.DOUBLE: "DOUBLE",
+    Kind.BOOLEAN: "BOOLEAN",
+    Kind.TIMESTAMP: "TIMESTAMPTZ",
+    Kind.DATE: "DATE",
+    Kind.JSON: "JSON",
+}
+
+ENGINE = "duckdb"
+MAGIC_OFFSET, MAGIC = 8, b"DUCK"
+STAGE = "_exportctl_stage"
+
+
+def check_file(database: Path) -> None:
+    """Refuse a file that is not a DuckDB database (an empty or missing file becomes one)."""
+    check_database_parent(database)
+    try:
+        with database.open("rb") as handle:
+            head = handle.read(MAGIC_OFFSET + len(MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"Cannot read the database {printable(str(database))}: {exc.strerror or exc}.") from None
+    if head and head[MAGIC_OFFSET:] != MAGIC:
+        raise UsageError(
+            f"{printable(str(database))} is not a DuckDB database; not loading into it.",
+            hint="Name a new file or a DuckDB database: --into duckdb:PATH",
+        )
+
+
+def load(request: LoadRequest) -> LoadResult:
+    import duckdb  # the warehouse extra; checked offline before the export was submitted
+
+    check_file(request.database)
+    where = printable(str(request.database))
+    try:
+        conn = duckdb.connect(str(request.database))
+    except duckdb.Error as exc:
+        if "lock" in str(exc).lower():
+            raise LockedError(
+                f"The database {where} is open in another process (DuckDB allows one writer); nothing was loaded.",
+                hint="Close the other process (a DuckDB shell, a notebook) and run again.",
+            ) from None
+        raise OutputError(f"Cannot open the database {where}: {printable(str(exc))}") from None
+    try:
+        # No progress bar: DuckDB would draw it on standard output, which carries data (--json, -o -).
+        conn.execute("SET enable_progress_bar = false")
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            try:
+                result = _load(conn, request, direct=True)
+            except _Merge:
+                # A key repeated or missing in the file: start again, staging the rows to find out which.
+                conn.execute("ROLLBACK")
+                conn.execute("RESET preserve_insertion_order")
+                conn.execute("BEGIN TRANSACTION")
+                result = _load(conn, request, direct=False)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                if "interrupt" in str(exc).lower():
+                    raise KeyboardInterrupt from None
+                raise OutputError(
+                    f"Loading into {where} failed: {printable(str(exc))}; the table is as it was."
+                ) from None
+            raise
+    finally:
+        conn.close()
+    return result
+
+
+def sql_type(kind: Kind) -> str:
+    return SQL_TYPES[kind]
+
+
+class _Merge(Exception):
+    """The direct insert into a new table met a repeated or missing key."""
+
+
+def _one(conn: Any, sql: str, parameters: list[Any] | None = None) -> Any:
+    row = conn.execute(sql, parameters or []).fetchone()
+    return None if row is None else row[0]
+
+
+def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
+    import duckdb
+
+    ensure_registry(conn)
+    registration = read_registration(conn, request.table)
+    exists = _one(
+        conn,
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND lower(table_name) = lower(?)",
+        [request.table],
+    ) or _one(conn, "SELECT count(*) FROM duckdb_views() WHERE lower(view_name) = lower(?)", [request.table])
+    columns = typed_columns(request)
+    layout = plan_layout(request.obj, columns, request.table, registration, bool(exists))
+    source = read_csv(request.source, len(columns))
+    # The kinds the table gives (columns it has keep theirs); the one pass infers the new ones.
+    known = [
+        column.with_kind(table.kind) if table.name not in _new(layout) or column.kind else column
+        for column, (_, table) in zip(columns, layout.columns, strict=True)
+    ]
+    pending = [i for i, column in enumerate(known) if column.kind is None]
+    # A new table learns its inferred kinds from itself, after the insert, rather than from a pass over
+    # the CSV before it (the pass costs as much as a fifth of the load): the columns go in as text,
+    # then each is retyped in place (every value fits an inferred kind, so nothing goes to _unparsed).
+    later = layout.create and direct and bool(pending)
+    if later:
+        fixed = prepare(conn, [c.with_kind(Kind.STRING) if c.kind is None else c for c in known], source)
+        layout = with_kinds(layout, dict.fromkeys(pending, Kind.STRING))
+    else:
+        fixed = prepare(conn, known, source)
+        layout = with_kinds(layout, {i: column.kind for i, column in enumerate(fixed) if i in pending and column.kind})
+    fixed = [column.with_kind(table.kind) for column, (_, table) in zip(fixed, layout.columns, strict=True)]
+    _create_or_extend(conn, layout)
+    written = ", ".join([*(quote(c.sql) for _, c in layout.columns), UNPARSED])
+    select = typed_select(fixed, source)
+    if request.unparsed == "fail" and _one(conn, f"SELECT count(*) FROM ({select}) WHERE {UNPARSED} IS NOT NULL"):
+        raise first_problem(request, layout, keys_only=False)
+    if layout.create and direct:
+        # A new table: the typed rows go straight in, in parallel (a table has no order; keeping the file's
+        # costs DuckDB a third more time). A repeated or missing key breaks the primary key: staged instead.
+        conn.execute("SET preserve_insertion_order = false")
+        try:
+            rows = int(_one(conn, f"INSERT INTO {quote(layout.table)} ({written}) {select}"))
+        except duckdb.ConstraintException:
+            raise _Merge from None  # the caller rolls back, then resets the setting
+        conn.execute("RESET preserve_insertion_order")
+        inserted, updated = rows, 0
+        unparsed_rows = int(_one(conn, f"SELECT count(*) FROM {quote(layout.table)} WHERE {UNPARSED} IS NOT NULL"))
+        if later:
+            layout = _retype(conn, layout, known, pending)
+    else:
+        rows, inserted, updated, unparsed_rows = _merge(conn, request, layout, select, written)
+    register(conn, layout, request.obj)
+    return LoadResult(
+        engine=ENGINE,
+        database=str(request.database),
+        table=layout.table,
+        rows=rows,
+        inserted=inserted,
+        updated=updated,
+        unchanged=rows - inserted - updated,
+        unparsed_rows=unparsed_rows,
+        columns_added=[column.sql for column in layout.new],
+        created=layout.create,
+    )
+
+
+def _retype(conn: Any, layout: Layout, columns: list[Column], pending: list[int]) -> Layout:
+    """The pending columns' kinds (types.infer's rule, by duckdb_sql.prepare over the new table), each
+    column altered to its kind in place."""
+    table = quote(layout.table)
+    source = "(SELECT " + ", ".join(f"{quote(c.sql)} AS c{i}" for i, c in layout.columns) + f" FROM {table})"
+    probe = [column if i in pending else column.with_kind(Kind.STRING) for i, column in enumerate(columns)]
+    fixed = prepare(conn, probe, source)
+    kinds = {i: fixed[i].kind or Kind.STRING for i in pending}
+    for i, kind in kinds.items():
+        if kind is not Kind.STRING:
+            name = quote(layout.columns[i][1].sql)
+            conn.execute(
+                f"ALTER TABLE {table} ALTER COLUMN {name} SET DATA TYPE {SQL_TYPES[kind]} "
+                f"USING ({typed_value(kind, name)})"
+            )
+    return with_kinds(layout, kinds)
+
+
+def _new(layout: Layout) -> set[str]:
+    return {column.name for column in layout.new}
+
+
+def _create_or_extend(conn: Any, layout: Layout) -> None:
+    table = quote(layout.table)
+    if layout.create:
+        definitions = [f"{quote(c.sql)} {SQL_TYPES[c.kind]}" for c in layout.new]
+        key = ", ".join(quote(c.sql) for c in layout.key)
+        conn.execute(f"CREATE TABLE {table} ({', '.join(definitions)}, PRIMARY KEY ({key}))")
+        return
+    for column in layout.new:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column.sql)} {SQL_TYPES[column.kind]}")
+
+
+def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str, written: str) -> tuple[int, int, int, int]:
+    """Stage the typed rows (in file order), keep the last of each key, upsert; (rows, inserted, updated,
+    rows with a value in _unparsed)."""
+    table = quote(layout.table)
+    keys = ", ".join(quote(c.sql) for c in layout.key)
+    # Declared, not CREATE AS: the typed view's names (`Tier`, `tier`) may be one identifier to DuckDB.
+    definitions = ", ".join(f"{quote(c.sql)} {SQL_TYPES[c.kind]}" for _, c in layout.columns)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({definitions}, {UNPARSED} VARCHAR)")
+    conn.execute(f"INSERT INTO {STAGE} {select}")
+    missing = " OR ".join(f"{quote(c.sql)} IS NULL" for c in layout.key)
+    if _one(conn, f"SELECT count(*) FROM {STAGE} WHERE {missing}"):
+        raise first_problem(request, layout, keys_only=True)
+    rows = int(_one(conn, f"SELECT count(*) FROM {STAGE}"))
+    unparsed_rows = int(_one(conn, f"SELECT count(*) FROM {STAGE} WHERE {UNPARSED} IS NOT NULL"))
+    conn.execute(f"DELETE FROM {STAGE} WHERE rowid NOT IN (SELECT max(rowid) FROM {STAGE} GROUP BY {keys})")
+    staged = f"SELECT {written} FROM {STAGE}"
+    if layout.create:
+        inserted = int(_one(conn, f"SELECT count(*) FROM {STAGE}"))
+        conn.execute(f"INSERT INTO {table} ({written}) {staged}")
+        conn.execute(f"DROP TABLE {STAGE}")
+        return rows, inserted, 0, unparsed_rows
+    on_key = " AND ".join(f"t.{quote(c.sql)} = s.{quote(c.sql)}" for c in layout.key)
+    inserted = int(
+        _one(conn, f"SELECT count(*) FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on_key})")
+    )
+    key_names = {quote(c.sql) for c in layout.key}
+    values = [name for name in written.split(", ") if name not in key_names]
+    changed = " OR ".join(f"{table}.{v} IS DISTINCT FROM excluded.{v}" for v in values)
+    assignments = ", ".join(f"{v} = excluded.{v}" for v in values)
+    affected = _one(
+        conn,
+        f"INSERT INTO {table} ({written}) {staged} ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}",
+    )
+    conn.execute(f"DROP TABLE {STAGE}")
+    return rows, inserted, int(affected or 0) - inserted, unparsed_rows

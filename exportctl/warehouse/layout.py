@@ -1,0 +1,205 @@
+"""How a load maps the CSV's typed columns onto a table, and the record of it kept in the database.
+
+The table's columns are the typed view's column names (formats/types.py: field names, metadata keys),
+plus `_unparsed`. Two tables beside it remember what exportctl made, so every run maps alike:
+
+- `_exportctl_tables`: per table, the object exported into it and the key it merges on;
+- `_exportctl_columns`: per table, each column's name in the export, its SQL name and its kind.
+
+The SQL name is the column's name, except where SQL cannot hold it as is: SQLite and DuckDB compare
+identifiers without regard to ASCII case, so of the metadata keys `tier` and `Tier` the second becomes
+`Tier_2` (and stays so in later runs, which find it in `_exportctl_columns`), and a NUL becomes `_`.
+A column keeps the kind it was created with: a later run whose values would infer another kind loads
+the values that fit, and keeps the rest in `_unparsed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from exportctl.errors import UsageError
+from exportctl.formats.types import UNPARSED, Column, Kind
+from exportctl.masking import printable
+from exportctl.schema import ExportObject
+from exportctl.warehouse.keys import describe, key_for
+
+TABLES = "_exportctl_tables"
+COLUMNS = "_exportctl_columns"
+RESERVED_PREFIXES = ("sqlite_", "_exportctl_")
+
+
+class Db(Protocol):
+    """What both sqlite3 and duckdb connections offer: execute with `?` parameters."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+
+def quote(identifier: str) -> str:
+    """`identifier` as a double-quoted SQL identifier (both engines): `"` doubled, NUL refused."""
+    if "\x00" in identifier:
+        raise ValueError("an SQL identifier cannot hold NUL")
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def fold(name: str) -> str:
+    """The form under which two identifiers are the same to the engines (they fold ASCII case only;
+    casefold folds more, so names unique under it are unique to both)."""
+    return name.casefold()
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    name: str  # the column's name in the typed view (types.Column.name), or UNPARSED
+    sql: str  # its identifier in the database
+    kind: Kind
+
+
+@dataclass
+class Registration:
+    """What `_exportctl_tables`/`_exportctl_columns` say about one table (None: exportctl never made it)."""
+
+    table: str
+    obj: str
+    key: tuple[str, ...]
+    columns: dict[str, TableColumn] = field(default_factory=dict)  # by name
+
+
+@dataclass
+class Layout:
+    """One load's mapping: which CSV column goes to which table column, what is added, the key."""
+
+    table: str
+    key: tuple[TableColumn, ...]
+    columns: list[tuple[int, TableColumn]]  # (index in the CSV record, table column)
+    new: list[TableColumn]  # columns to create (every one when `create`), in order
+    create: bool
+
+    @property
+    def kinds(self) -> list[Kind]:
+        return [column.kind for _, column in self.columns]
+
+
+def ensure_registry(db: Db) -> None:
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS {TABLES} (table_name TEXT PRIMARY KEY, object TEXT NOT NULL, "
+        "merge_key TEXT NOT NULL)"
+    )
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS {COLUMNS} (table_name TEXT NOT NULL, name TEXT NOT NULL, "
+        "sql_name TEXT NOT NULL, kind TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (table_name, name))"
+    )
+
+
+def read_registration(db: Db, table: str) -> Registration | None:
+    rows = db.execute(f"SELECT table_name, object, merge_key FROM {TABLES}").fetchall()
+    found = next((row for row in rows if fold(row[0]) == fold(table)), None)
+    if found is None:
+        return None
+    registration = Registration(found[0], found[1], tuple(found[2].split(",")))
+    for name, sql, kind in db.execute(
+        f"SELECT name, sql_name, kind FROM {COLUMNS} WHERE table_name = ? ORDER BY position", [found[0]]
+    ).fetchall():
+        registration.columns[name] = TableColumn(name, sql, Kind(kind))
+    return registration
+
+
+def check_table_name(table: str) -> None:
+    if not table or "\x00" in table or table.casefold().startswith(RESERVED_PREFIXES):
+        raise UsageError(f"The table name {printable(table)!r} is reserved or not allowed.")
+
+
+def plan_layout(
+    obj: ExportObject, columns: Sequence[Column], table: str, registration: Registration | None, exists: bool
+) -> Layout:
+    """The mapping of `columns` (kinds of new inferred columns still None) onto `table`.
+
+    Refuses a table exportctl did not make, one made for another object or merged on another key, and
+    an export without its key columns. Columns whose kind is None must be given one (`with_kinds`).
+    """
+    check_table_name(table)
+    shown = printable(table)
+    if registration is None and exists:
+        raise UsageError(
+            f"The table {shown} exists and was not made by exportctl; not loading into it.",
+            hint="Name another table: --into ENGINE:PATH#TABLE",
+        )
+    if registration is not None and registration.obj != obj.command:
+        raise UsageError(
+            f"The table {shown} holds {registration.obj} exports, not {obj.command}.",
+            hint="Name another table: --into ENGINE:PATH#TABLE",
+        )
+    key = key_for(obj, [c.field or "" for c in columns if c.field == c.name])
+    if key is None:
+        raise UsageError(
+            f"This {obj.command} export has none of the columns that identify a row ({describe(obj)}).",
+            hint="Add them to --fields.",
+        )
+    if registration is not None and registration.key != key:
+        raise UsageError(
+            f"The table {shown} merges {obj.command} rows on {'+'.join(registration.key)}; this export's key "
+            f"would be {'+'.join(key)}.",
+            hint=f"Export {'+'.join(registration.key)} too (--fields), or load into another table.",
+        )
+    known = registration.columns if registration is not None else {}
+    taken = {fold(c.sql) for c in known.values()} | {fold(UNPARSED)}
+    mapped: dict[int, TableColumn] = {}
+    added_at: dict[int, TableColumn] = {}
+    # Fields first, so that they keep their plain names whatever order the header has.
+    order = sorted(range(len(columns)), key=lambda i: columns[i].field is None)
+    for i in order:
+        column = columns[i]
+        existing = known.get(column.name)
+        if existing is not None:
+            mapped[i] = existing
+            continue
+        sql = allocate(column.name, taken)
+        added = TableColumn(column.name, sql, column.kind or Kind.STRING)
+        mapped[i] = added
+        added_at[i] = added
+    new = [added_at[i] for i in sorted(added_at)]  # created in the CSV's order
+    if registration is None:
+        new.append(TableColumn(UNPARSED, UNPARSED, Kind.JSON))
+    by_name = {mapped[i].name: mapped[i] for i in mapped}
+    return Layout(
+        table=registration.table if registration is not None else table,
+        key=tuple(by_name[name] for name in key),
+        columns=[(i, mapped[i]) for i in range(len(columns))],
+        new=new,
+        create=registration is None,
+    )
+
+
+def with_kinds(layout: Layout, kinds: dict[int, Kind]) -> Layout:
+    """`layout` with the kinds inferred for new columns (by CSV index)."""
+    replaced = {c.name: TableColumn(c.name, c.sql, kinds[i]) for i, c in layout.columns if i in kinds}
+    columns = [(index, replaced.get(column.name, column)) for index, column in layout.columns]
+    new = [replaced.get(column.name, column) for column in layout.new]
+    key = tuple(replaced.get(column.name, column) for column in layout.key)
+    return Layout(layout.table, key, columns, new, layout.create)
+
+
+def allocate(name: str, taken: set[str]) -> str:
+    """A SQL name for `name` unique (under `fold`) among `taken`, which it joins."""
+    base = name.replace("\x00", "_") or "_"
+    candidate, suffix = base, 2
+    while fold(candidate) in taken:
+        candidate, suffix = f"{base}_{suffix}", suffix + 1
+    taken.add(fold(candidate))
+    return candidate
+
+
+def register(db: Db, layout: Layout, obj: ExportObject) -> None:
+    """Record the table (when created) and its new columns."""
+    if layout.create:
+        db.execute(
+            f"INSERT INTO {TABLES} (table_name, object, merge_key) VALUES (?, ?, ?)",
+            [layout.table, obj.command, ",".join(column.name for column in layout.key)],
+        )
+    start = db.execute(f"SELECT count(*) FROM {COLUMNS} WHERE table_name = ?", [layout.table]).fetchall()[0][0]
+    for position, column in enumerate(layout.new, start=int(start)):
+        db.execute(
+            f"INSERT INTO {COLUMNS} (table_name, name, sql_name, kind, position) VALUES (?, ?, ?, ?, ?)",
+            [layout.table, column.name, column.sql, column.kind.value, position],
+        )

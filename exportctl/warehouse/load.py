@@ -1,0 +1,45 @@
+"""The entry point of a load: an export's CSV into a table of a DuckDB or SQLite database."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from exportctl.schema import ExportObject
+from exportctl.warehouse.base import LoadRequest, LoadResult
+
+# One load at a time per database file in this process (`run --parallel` may load several exports into
+# one file): DuckDB lets one process write, and two transactions of it that both extend the registry
+# tables could conflict; SQLite would make the second wait for the first anyway.
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _database_lock(database: Path) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(os.path.realpath(database), threading.Lock())
+
+
+def load_file(
+    engine: str,
+    obj: ExportObject,
+    source: Path,
+    database: Path,
+    table: str,
+    *,
+    fields: Sequence[str] | None = None,
+    style: str = "api",
+    unparsed: str = "keep",
+) -> LoadResult:
+    """Load the CSV at `source` (an export of `obj`) into `table` of `database`; one transaction."""
+    request = LoadRequest(obj, source, database, table, tuple(fields) if fields else None, style, unparsed)
+    with _database_lock(database):
+        if engine == "duckdb":
+            from exportctl.warehouse import duckdb_engine
+
+            return duckdb_engine.load(request)
+        from exportctl.warehouse import sqlite_engine
+
+        return sqlite_engine.load(request)

@@ -1,0 +1,275 @@
+"""The SQLite engine (standard library): typed table, staging table, one upsert, one transaction.
+
+Types: INTEGER for integers and booleans (1/0), REAL for doubles, TEXT for the rest: timestamps as ISO
+8601 UTC with milliseconds and `Z` (`2026-03-01T12:00:00.000Z`, which sorts and compares as time does),
+dates as `YYYY-MM-DD`, JSON fields and `_unparsed` as JSON text. Cells are read in Python by
+formats/types.py and inserted with `executemany` in batches.
+
+The whole load runs in one `BEGIN IMMEDIATE` transaction: a failure, Ctrl-C or SIGTERM (which the CLI
+turns into KeyboardInterrupt) rolls it back, and a process killed outright leaves SQLite's journal, which
+the next opening rolls back. Another writer holding the database makes the load wait up to
+`LOCK_WAIT` seconds, then fail with LockedError (exit 8).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from exportctl.errors import LockedError, OutputError, UsageError
+from exportctl.formats.types import UNPARSED, Inference, Kind, parse, parse_timestamp
+from exportctl.masking import printable
+from exportctl.request.values import iso_ms
+from exportctl.warehouse.base import (
+    LoadRequest,
+    LoadResult,
+    check_database_parent,
+    no_key,
+    open_csv,
+    typed_columns,
+    unfit,
+)
+from exportctl.warehouse.layout import (
+    Layout,
+    TableColumn,
+    ensure_registry,
+    plan_layout,
+    quote,
+    read_registration,
+    register,
+    with_kinds,
+)
+
+ENGINE = "sqlite"
+MAGIC = b"SQLite format 3\x00"
+LOCK_WAIT = 10.0  # seconds to wait for another writer
+BATCH = 5000
+PROGRESS_STEPS = 100_000  # SQLite virtual machine steps between two chances for a signal
+STAGE = "_exportctl_stage"
+SQL_TYPES = {Kind.INTEGER: "INTEGER", Kind.BOOLEAN: "INTEGER", Kind.DOUBLE: "REAL"}  # else TEXT
+
+
+def sql_type(kind: Kind) -> str:
+    return SQL_TYPES.get(kind, "TEXT")
+
+
+def check_file(database: Path) -> None:
+    """Refuse a file that is not an SQLite database (an empty or missing file becomes one)."""
+    check_database_parent(database)
+    try:
+        with database.open("rb") as handle:
+            head = handle.read(len(MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"Cannot read the database {printable(str(database))}: {exc.strerror or exc}.") from None
+    if head and head != MAGIC:
+        raise UsageError(
+            f"{printable(str(database))} is not an SQLite database; not loading into it.",
+            hint="Name a new file or an SQLite database: --into sqlite:PATH",
+        )
+
+
+def load(request: LoadRequest) -> LoadResult:
+    check_file(request.database)
+    try:
+        conn = sqlite3.connect(request.database, timeout=LOCK_WAIT, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise OutputError(f"Cannot open the database {printable(str(request.database))}: {exc}.") from None
+    # A Python callback every so many SQLite steps: a Ctrl-C or SIGTERM that arrives during a long
+    # statement (the upsert of a large table) raises in it, which aborts the statement ("interrupted").
+    conn.set_progress_handler(_let_signals_in, PROGRESS_STEPS)
+    try:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _database_error(request, exc) from None
+        try:
+            result = _load(conn, request)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
+                raise KeyboardInterrupt from None
+            if isinstance(exc, sqlite3.Error):
+                raise _database_error(request, exc) from None
+            raise
+    finally:
+        conn.close()
+    return result
+
+
+def _let_signals_in() -> int:
+    return 0  # running Python code is what lets a pending signal's handler raise
+
+
+def _database_error(request: LoadRequest, exc: sqlite3.Error) -> Exception:
+    where = printable(str(request.database))
+    if "locked" in str(exc) or "busy" in str(exc):
+        return LockedError(
+            f"The database {where} is locked by another process (waited {LOCK_WAIT:g} s); nothing was loaded.",
+            hint="Run again once the other writer is done.",
+        )
+    return OutputError(f"Loading into {where} failed: {printable(str(exc))}; the table is as it was.")
+
+
+def _table_exists(conn: sqlite3.Connection, table: str) -> bool:
+    # SQLite's lower() folds ASCII only, as SQLite compares identifiers.
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE lower(name) = lower(?)", [table]).fetchone()
+    return row is not None
+
+
+def _load(conn: sqlite3.Connection, request: LoadRequest) -> LoadResult:
+    ensure_registry(conn)
+    registration = read_registration(conn, request.table)
+    columns = typed_columns(request)
+    layout = plan_layout(request.obj, columns, request.table, registration, _table_exists(conn, request.table))
+    new_names = {column.name for column in layout.new}
+    pending = [i for i, column in layout.columns if column.name in new_names and columns[i].kind is None]
+    if pending:
+        layout = with_kinds(layout, _infer(request, pending))
+    _create_or_extend(conn, layout)
+    register(conn, layout, request.obj)
+    rows, unparsed_rows = _stage(conn, request, layout)
+    inserted, updated = _merge(conn, layout)
+    return LoadResult(
+        engine=ENGINE,
+        database=str(request.database),
+        table=layout.table,
+        rows=rows,
+        inserted=inserted,
+        updated=updated,
+        unchanged=rows - inserted - updated,
+        unparsed_rows=unparsed_rows,
+        columns_added=[column.sql for column in layout.new],
+        created=layout.create,
+    )
+
+
+def _infer(request: LoadRequest, pending: list[int]) -> dict[int, Kind]:
+    inferences = {i: Inference() for i in pending}
+    records = open_csv(request.source)
+    next(records, None)
+    for record in records:
+        for i, inference in inferences.items():
+            if i < len(record):
+                inference.observe(record[i])
+    return {i: inference.kind for i, inference in inferences.items()}
+
+
+def _create_or_extend(conn: sqlite3.Connection, layout: Layout) -> None:
+    table = quote(layout.table)
+    if layout.create:
+        definitions = [f"{quote(c.sql)} {sql_type(c.kind)}" for c in layout.new]
+        key = ", ".join(quote(c.sql) for c in layout.key)
+        conn.execute(f"CREATE TABLE {table} ({', '.join(definitions)}, PRIMARY KEY ({key}))")
+        return
+    for column in layout.new:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column.sql)} {sql_type(column.kind)}")
+
+
+def _file_columns(layout: Layout) -> list[TableColumn]:
+    """The table columns this load writes: the CSV's, then _unparsed."""
+    return [*(column for _, column in layout.columns), TableColumn(UNPARSED, UNPARSED, Kind.JSON)]
+
+
+def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout) -> tuple[int, int]:
+    """Fill a temporary table with the typed rows; (records, records with a value in _unparsed)."""
+    targets = _file_columns(layout)
+    conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+    definitions = ", ".join(f"{quote(c.sql)} {sql_type(c.kind)}" for c in targets)
+    conn.execute(f"CREATE TEMP TABLE {STAGE} (_row INTEGER PRIMARY KEY, {definitions})")
+    placeholders = ", ".join("?" * (len(targets) + 1))
+    names = ", ".join(quote(c.sql) for c in targets)
+    insert = f"INSERT INTO temp.{STAGE} (_row, {names}) VALUES ({placeholders})"
+    rows = _typed_records(request, layout)
+    count = 0
+    while batch := list(itertools.islice(rows, BATCH)):
+        conn.executemany(insert, batch)
+        count += len(batch)
+    kept = conn.execute(f"SELECT count(*) FROM temp.{STAGE} WHERE {UNPARSED} IS NOT NULL").fetchone()[0]
+    return count, int(kept)
+
+
+def _typed_records(request: LoadRequest, layout: Layout) -> Iterator[Sequence[Any]]:
+    records = open_csv(request.source)
+    next(records, None)
+    plan = [(index, column.name, CONVERTERS.get(column.kind)) for index, column in layout.columns]
+    width = len(plan)
+    key_positions = [next(p for p, (_, c) in enumerate(layout.columns) if c.name == k.name) for k in layout.key]
+    keep = request.unparsed != "fail"
+    for number, record in enumerate(records, start=1):
+        values: list[Any] = [number]
+        unparsed: dict[str, str] = {}
+        if len(record) != width:
+            for extra in range(width, len(record)):
+                if record[extra]:
+                    unparsed[f"_column{extra + 1}"] = record[extra]
+            record = [*record[:width], *[""] * (width - len(record))]
+        for index, name, convert in plan:
+            text = record[index]
+            if not text:
+                values.append(None)
+            elif convert is None:  # text: as it is
+                values.append(text)
+            else:
+                try:
+                    values.append(convert(text))
+                except (ValueError, OverflowError, RecursionError):
+                    values.append(None)
+                    unparsed[name] = text
+        if unparsed and not keep:
+            name = next(iter(unparsed))
+            raise unfit(number, name, unparsed[name])
+        for position, key in zip(key_positions, layout.key, strict=True):
+            if values[position + 1] is None:
+                raise no_key(number, key.name)
+        values.append(json.dumps(unparsed, ensure_ascii=False) if unparsed else None)
+        yield values
+
+
+def _json_text(text: str) -> str:
+    parse(Kind.JSON, text)
+    return text
+
+
+# How a cell that fits its kind is stored (types.parse decides whether it fits); text is stored as it is.
+CONVERTERS: dict[Kind, Callable[[str], Any]] = {
+    Kind.INTEGER: partial(parse, Kind.INTEGER),
+    Kind.DOUBLE: partial(parse, Kind.DOUBLE),
+    Kind.BOOLEAN: lambda text: int(parse(Kind.BOOLEAN, text)),
+    Kind.TIMESTAMP: lambda text: iso_ms(parse_timestamp(text)),
+    Kind.DATE: lambda text: parse(Kind.DATE, text).isoformat(),
+    Kind.JSON: _json_text,
+}
+
+
+def _merge(conn: sqlite3.Connection, layout: Layout) -> tuple[int, int]:
+    """Upsert the staged rows (the last of each key) into the table; (inserted, updated)."""
+    table = quote(layout.table)
+    stage = f"temp.{STAGE}"
+    keys = [quote(c.sql) for c in layout.key]
+    conn.execute(f"DELETE FROM {stage} WHERE _row NOT IN (SELECT max(_row) FROM {stage} GROUP BY {', '.join(keys)})")
+    written = [quote(c.sql) for c in _file_columns(layout)]
+    values = [name for name in written if name not in keys]
+    on_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    differs = " OR ".join(f"t.{v} IS NOT s.{v}" for v in values) or "0"
+    inserted = conn.execute(
+        f"SELECT count(*) FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on_key})"
+    ).fetchone()[0]
+    updated = conn.execute(f"SELECT count(*) FROM {stage} s JOIN {table} t ON {on_key} WHERE {differs}").fetchone()[0]
+    changed = " OR ".join(f"{table}.{v} IS NOT excluded.{v}" for v in values) or "0"
+    assignments = ", ".join(f"{v} = excluded.{v}" for v in values)
+    update = f"DO UPDATE SET {assignments} WHERE {changed}" if values else "DO NOTHING"
+    conn.execute(
+        f"INSERT INTO {table} ({', '.join(written)}) SELECT {', '.join(written)} FROM {stage} WHERE true "
+        f"ON CONFLICT ({', '.join(keys)}) {update}"
+    )
+    conn.execute(f"DROP TABLE {stage}")
+    return int(inserted), int(updated)
