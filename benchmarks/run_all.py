@@ -1,18 +1,25 @@
-"""Every benchmark in one run, printed as one Markdown table (docs/performance.md shows its output).
+"""Every row of issue 13's table, measured in one run, each beside its target with a pass/fail mark.
 
     python benchmarks/run_all.py            # full: 5 s / 60 s / 5 min jobs, 100 MB and 1 GB downloads x 3
-    python benchmarks/run_all.py --quick    # jobs scaled to a tenth (0.5 s / 6 s / 30 s), 100 MB download x 1
+    python benchmarks/run_all.py --quick    # the 5 s job (60 s / 5 min: its schedule simulated), 100 MB x 1
 
 1. start-up: median wall time of `exportctl --help`, `exportctl voucher --dry-run` and a TAB completion beside
-   `python -c "import typer"` (benchmarks/startup.py);
-2. polling: exports that stay IN_PROGRESS for 5 s, 60 s and 5 min (the sandbox's `hold_in_progress`), each
-   run twice at the same time: by `exportctl voucher -o FILE --json` (adaptive polling) and by a loop that
-   polls once a second. For each: the API calls it made, and the delay between the moment the export turned
-   DONE (seen by a watcher polling every 20 ms, not counted) and the moment the CSV was saved;
+   `python -c "import typer"` (benchmarks/startup.py), interleaved round by round;
+2. polling: exports the sandbox holds IN_PROGRESS (its `hold_in_progress`) for 5 s, 60 s and 5 min, waited for
+   by `exportctl voucher -o FILE --json` and, at the same time, by a loop that polls once a second
+   (benchmarks/polling.py): API calls, and seconds from DONE to the saved file. Each job runs twice with one
+   state directory: the first run has no history, the second has the history the first one left (what every
+   recurring export has); the target applies to the second. With --quick only the 5 s job runs for real; the
+   60 s and 5 min rows run the same schedule (exportctl/jobs/schedule.py) in virtual time, plus the download
+   and save time the 5 s job measured;
 3. download: exportctl against curl on the same URL, and exportctl's peak RSS (benchmarks/download.py);
-4. sandbox: rows per second of a voucher export with every field over HTTP, against sqlite3 + csv.writer on
-   the same query (benchmarks/sandbox_export.py).
+4. sandbox: a voucher export with every field over HTTP, against sqlite3 + csv.writer on the same query
+   (benchmarks/sandbox_export.py);
+5. several exports at once, no target yet: a split export of 12 monthly windows with --parallel 4 against one
+   export of the same range, and `exportctl run sample-configs/nightly.yaml` with --parallel 3 against
+   sequential (benchmarks/batch.py).
 
+The exit code is 0 even when a row misses its target (this is a report); the last line counts them.
 Databases are cached in `--cache-dir` (default `$XDG_CACHE_HOME/exportctl-bench`); generating the 1 GB one
 takes about 5 minutes the first time.
 """
@@ -20,236 +27,279 @@ takes about 5 minutes the first time.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import batch
 import download
+import polling
 import sandbox_export
 import startup
 
+from exportctl.jobs.schedule import Simulated, Window, expected_window, simulate
 from exportctl.sandbox.generator import BASE_COUNTS
 
-JOB_SECONDS = (5.0, 60.0, 300.0)
-QUICK_FACTOR = 0.1
-OFF_GRID = 0.37
+
+@dataclass(frozen=True)
+class Bound:
+    """One limit of a target: the measured value must be at most (or at least) `limit`."""
+
+    limit: float
+    at_most: bool
+    unit: str
+
+    def text(self) -> str:
+        return f"{'<=' if self.at_most else '>='} {self.limit:g}{self.unit}"
+
+    def met(self, value: float) -> bool:
+        return value <= self.limit if self.at_most else value >= self.limit
 
 
-def human_seconds(seconds: float) -> str:
-    return f"{seconds / 60:g} min" if seconds >= 120 else f"{seconds:g} s"
+def at_most(limit: float, unit: str) -> Bound:
+    return Bound(limit, True, unit)
 
 
-def startup_rows(runs: int) -> list[tuple[str, str, str]]:
+def at_least(limit: float, unit: str) -> Bound:
+    return Bound(limit, False, unit)
+
+
+# Issue 13's targets, in its order. Each row's measured values come in the order of its bounds.
+TARGETS: dict[str, tuple[Bound, ...]] = {
+    "download 100 MB": (at_least(0.8, "x curl"),),
+    "download 1 GB": (at_least(0.8, "x curl"),),
+    "peak RSS while downloading": (at_most(60, " MB"),),
+    "exportctl --help": (at_most(1.25, "x"),),
+    "exportctl voucher --dry-run --fields code,value": (at_most(1.35, "x"),),
+    "TAB completion of --fields co": (at_most(1.3, "x"),),
+    "DONE -> saved, 5 s job": (at_most(1.0, " s"), at_most(8, " calls")),
+    "DONE -> saved, 60 s job": (at_most(3.0, " s"), at_most(15, " calls")),
+    "DONE -> saved, 5 min job": (at_most(10.0, " s"), at_most(30, " calls")),
+    "sandbox export time / sqlite3 + csv.writer": (at_most(1.1, "x"),),
+}
+JOB_SECONDS = {"DONE -> saved, 5 s job": 5.0, "DONE -> saved, 60 s job": 60.0, "DONE -> saved, 5 min job": 300.0}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table. `values` are checked against TARGETS[measure]; None: no target, or not run."""
+
+    measure: str
+    exportctl: str
+    baseline: str
+    values: tuple[float, ...] | None = None
+
+    def target(self) -> str:
+        bounds = TARGETS.get(self.measure)
+        return ", ".join(bound.text() for bound in bounds) if bounds else "-"
+
+    def passed(self) -> bool | None:
+        bounds = TARGETS.get(self.measure)
+        if not bounds or self.values is None:
+            return None
+        return all(bound.met(value) for bound, value in zip(bounds, self.values, strict=True))
+
+    def mark(self) -> str:
+        verdict = self.passed()
+        return "-" if verdict is None else ("pass" if verdict else "FAIL")
+
+
+def not_run(measure: str, why: str) -> Row:
+    return Row(measure, f"not run ({why})", "-")
+
+
+def startup_rows(runs: int) -> list[Row]:
     samples: dict[str, list[float]] = {name: [] for name in startup.COMMANDS}
     for _ in range(runs):
         for name, argv in startup.COMMANDS.items():
             env = startup.COMPLETION_ENV if name.startswith("TAB") else None
             samples[name].append(startup.measure(argv, 1, env))
-    baseline = statistics.median(samples[next(iter(startup.COMMANDS))])
+    names = list(startup.COMMANDS)
+    baseline = statistics.median(samples[names[0]])
     rows = []
-    for name, values in samples.items():
-        median = statistics.median(values)
-        rows.append((f"start-up: {name}", f"{median * 1000:.0f} ms", f"{median / baseline:.2f}x the baseline"))
+    for name in names[1:]:
+        median = statistics.median(samples[name])
+        ratio = median / baseline
+        shown = f"{median * 1000:.0f} ms: {ratio:.2f}x"
+        rows.append(Row(name, shown, f"{names[0]}: {baseline * 1000:.0f} ms", (ratio,)))
     return rows
 
 
-class DoneWatcher(threading.Thread):
-    """Polls one export every 20 ms (its calls are not counted) and records when it turned DONE."""
-
-    def __init__(self, sandbox: Any, export_id: str) -> None:
-        super().__init__(daemon=True)
-        import requests
-
-        self.session = requests.Session()
-        self.session.headers.update(sandbox.headers)
-        self.url = f"{sandbox.base_url}/v1/exports/{export_id}"
-        self.done_at: float | None = None
-
-    def run(self) -> None:
-        while self.done_at is None:
-            if self.session.get(self.url, timeout=30).json().get("status") == "DONE":
-                self.done_at = time.monotonic()
-            else:
-                time.sleep(0.02)
+def simulated(seconds: float, times: int) -> list[Simulated]:
+    """The shipped schedule (jobs/schedule.py) in virtual time: the job run `times` times, each with the history
+    the earlier ones left. As in the benchmark's sandbox, the export is IN_PROGRESS from the submit's answer."""
+    windows: list[Window] = []
+    runs = []
+    for _ in range(times):
+        run = simulate(seconds + polling.OFF_GRID, in_progress_at=0.0, expected=expected_window(windows))
+        windows.append(run.window)
+        runs.append(run)
+    return runs
 
 
-def new_export_id(sandbox: Any, known: set[str]) -> str:
-    """The id of the export that appears in the list and is not in `known` (waits for it)."""
-    import requests
+def polling_rows(quick: bool, skip_long: bool) -> list[Row]:
+    """Each job twice on one state directory (no history, then the first run's): the target is the second's.
 
-    while True:
-        answer = requests.get(
-            f"{sandbox.base_url}/v1/exports", params={"limit": 100}, headers=sandbox.headers, timeout=30
-        ).json()
-        fresh = [export["id"] for export in answer["exports"] if export["id"] not in known]
-        if fresh:
-            known.add(fresh[0])
-            return str(fresh[0])
-        time.sleep(0.01)
-
-
-class SavedWatcher(threading.Thread):
-    """Records when `path` appears (the CSV is renamed into place only once complete)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(daemon=True)
-        self.path = path
-        self.saved_at = 0.0
-
-    def run(self) -> None:
-        while not self.path.exists():
-            time.sleep(0.005)
-        self.saved_at = time.monotonic()
-
-
-def fixed_polling(sandbox: Any, target: Path, known: set[str], result: dict[str, Any]) -> None:
-    """The baseline: create, poll once a second until DONE, download, save; counts its API calls."""
-    import requests
-
-    session = requests.Session()
-    session.headers.update(sandbox.headers)
-    export = session.post(f"{sandbox.base_url}/v1/exports", json={"exported_object": "voucher"}, timeout=30).json()
-    known.add(export["id"])
-    result["id"] = export["id"]
-    calls = 1
-    while export["status"] not in ("DONE", "ERROR"):
-        time.sleep(1.0)
-        export = session.get(f"{sandbox.base_url}/v1/exports/{export['id']}", timeout=30).json()
-        calls += 1
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(session.get(export["result"]["url"], timeout=30).content)
-    partial.replace(target)
-    result["calls"] = calls + 1
-
-
-def polling_rows(job_seconds: tuple[float, ...], factor: float) -> list[tuple[str, str, str]]:
-    """Each job is held IN_PROGRESS for `seconds * factor`; rows are labelled with both when scaled."""
-    from exportctl.sandbox import Sandbox, Timing
-
+    With --quick only the 5 s job runs; the 60 s and 5 min rows are the same schedule simulated in virtual time,
+    plus the seconds the 5 s job took from the poll that saw DONE to the saved file (download and save).
+    """
     rows = []
-    with (
-        tempfile.TemporaryDirectory(prefix="exportctl-bench-poll-") as tmp,
-        Sandbox(scale=0.05, timing=Timing(scheduled=0.0, in_progress=0.0, per_thousand_rows=0.0)) as sb,
-    ):
-        work = Path(tmp)
-        env = {**os.environ, "VOUCHERIFY_API_BASE_URL": sb.base_url, "VOUCHERIFY_APP_ID": sb.app_id,
-               "VOUCHERIFY_APP_TOKEN": sb.secret_key}  # fmt: skip
-        known: set[str] = set()
-        for nominal in job_seconds:
-            # Off the one-second grid: a hold of a whole number of seconds ends just before a fixed poll, which
-            # would flatter the baseline; real exports end anywhere between two polls.
-            seconds = nominal * factor + OFF_GRID
-            sb.faults.hold_in_progress(seconds, times=2)
-            ours, theirs = work / f"exportctl-{seconds}.csv", work / f"fixed-{seconds}.csv"
-            saved_ours, saved_theirs = SavedWatcher(ours), SavedWatcher(theirs)
-            saved_ours.start()
-            saved_theirs.start()
-            baseline: dict[str, Any] = {}
-            fixed = threading.Thread(target=fixed_polling, args=(sb, theirs, known, baseline))
-            fixed.start()
-            while "id" not in baseline:
-                time.sleep(0.005)
-            watch_fixed = DoneWatcher(sb, baseline["id"])
-            watch_fixed.start()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "exportctl", "--quiet", "voucher", "-o", str(ours), "--json"],
-                env=env, stdout=subprocess.PIPE, text=True,
-            )  # fmt: skip
-            watch_ours = DoneWatcher(sb, new_export_id(sb, known))
-            watch_ours.start()
-            stdout, _ = process.communicate()
-            fixed.join()
-            saved_ours.join()
-            saved_theirs.join()
-            watch_ours.join()
-            watch_fixed.join()
-            summary = json.loads(stdout)
-            assert watch_ours.done_at is not None and watch_fixed.done_at is not None
-            label = f"job of {human_seconds(nominal * factor)}"
-            if factor != 1.0:
-                label += f" (--quick: the {human_seconds(nominal)} job scaled down)"
+    overhead: float | None = None
+    for measure, seconds in JOB_SECONDS.items():
+        if skip_long and seconds > 60:
+            rows.append(not_run(measure, "--skip-long-job"))
+            continue
+        if quick and seconds > 5 and overhead is not None:
+            first, second = simulated(seconds, 2)
+            late = second.late + overhead
             rows.append(
-                (
-                    f"polling: {label}",
-                    f"{summary['api_calls']} calls, saved {saved_ours.saved_at - watch_ours.done_at:.2f} s after DONE",
-                    f"fixed 1 s polling: {baseline['calls']} calls, "
-                    f"saved {saved_theirs.saved_at - watch_fixed.done_at:.2f} s after DONE",
+                Row(
+                    measure,
+                    f"{late:.2f} s, {len(second.polls) + 2} calls (simulated: --quick; first run, no history: "
+                    f"{first.late + overhead:.2f} s, {len(first.polls) + 2} calls)",
+                    f"fixed 1 s polling: {int(seconds + polling.OFF_GRID) + 3} calls",
+                    (late, len(second.polls) + 2),
                 )
             )
-    return rows
-
-
-def download_rows(sizes: list[float], runs: int, cache_dir: Path) -> list[tuple[str, str, str]]:
-    rows = []
-    for size in sizes:
-        figures = download.measure(size, runs, cache_dir)
+            continue
+        print(f"  polling: a job of {seconds:g} s, twice ...", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(prefix="exportctl-bench-state-") as state, polling.poll_bench() as bench:
+            first_run = bench.job(seconds, Path(state))
+            second_run = bench.job(seconds, Path(state))
+        # What the download and the save add to the poll that saw DONE, for the simulated rows of --quick.
+        overhead = max(0.0, second_run.saved_after - simulated(seconds, 2)[1].late)
         rows.append(
-            (
-                f"download: {figures['bytes'] / 1e6:,.0f} MB CSV (median of {runs})",
-                f"{figures['exportctl_mb_s']:,.0f} MB/s, peak RSS {figures['exportctl_peak_mb']:.0f} MB",
-                f"curl {figures['curl_mb_s']:,.0f} MB/s: ratio {figures['ratio']:.2f}x (target >= 0.8x, < 80 MB)",
+            Row(
+                measure,
+                f"{second_run.saved_after:.2f} s, {second_run.calls} calls "
+                f"(first run, no history: {first_run.saved_after:.2f} s, {first_run.calls} calls)",
+                f"fixed 1 s polling: {second_run.fixed_saved_after:.2f} s, {second_run.fixed_calls} calls",
+                (second_run.saved_after, second_run.calls),
             )
         )
     return rows
 
 
-def sandbox_rows(scale: float, cache_dir: Path) -> list[tuple[str, str, str]]:
+def download_rows(sizes: dict[str, float], runs: int, cache_dir: Path) -> list[Row]:
+    rows = []
+    peaks = []
+    for measure, size in sizes.items():
+        if size <= 0:
+            rows.append(not_run(measure, "--quick"))
+            continue
+        figures = download.measure(size, runs, cache_dir)
+        peaks.append(float(figures["exportctl_peak_mb"]))
+        rows.append(
+            Row(
+                measure,
+                f"{figures['exportctl_mb_s']:,.0f} MB/s: {figures['ratio']:.2f}x "
+                f"({figures['bytes'] / 1e6:,.0f} MB, median of {runs})",
+                f"curl: {figures['curl_mb_s']:,.0f} MB/s",
+                (float(figures["ratio"]),),
+            )
+        )
+    sizes_run = ", ".join(name.removeprefix("download ") for name, size in sizes.items() if size > 0)
+    peak = max(peaks)
+    rows.append(Row("peak RSS while downloading", f"{peak:.0f} MB (os.wait4, {sizes_run})", "-", (peak,)))
+    return rows
+
+
+def sandbox_rows(scale: float, cache_dir: Path) -> list[Row]:
     db = cache_dir / f"vouchers-seed{download.SEED}-scale{scale:g}.sqlite3"
     sandbox_export.run_phase("generate", db, scale)  # reuses the cached database when it matches
     sandbox_export.warm_page_cache(db)
     baseline = sandbox_export.run_phase("baseline", db, scale)
     served = sandbox_export.run_phase("sandbox", db, scale)
     vouchers = round(scale * BASE_COUNTS["vouchers"])
-    fields = len(sandbox_export.FIELDS)
+    ratio = served["seconds"] / baseline["seconds"]
     return [
-        (
-            f"sandbox: export of {vouchers:,} vouchers x {fields} fields",
-            f"{vouchers / served['seconds']:,.0f} rows/s (POST -> DONE over HTTP)",
-            f"sqlite3 + csv.writer: {vouchers / baseline['seconds']:,.0f} rows/s "
-            f"({served['seconds'] / baseline['seconds']:.2f}x its time)",
+        Row(
+            "sandbox export time / sqlite3 + csv.writer",
+            f"{served['seconds']:.2f} s: {ratio:.2f}x ({vouchers:,} vouchers x {len(sandbox_export.FIELDS)} fields,"
+            " POST -> DONE over HTTP)",
+            f"sqlite3 + csv.writer: {baseline['seconds']:.2f} s",
+            (ratio,),
         )
     ]
 
 
+def batch_rows() -> list[Row]:
+    one, split = batch.measure_split()
+    sequential, parallel = batch.measure_run()
+    return [
+        Row(
+            f"split: 12 monthly windows, --parallel {batch.SPLIT_PARALLEL}",
+            f"{split.seconds:.1f} s, {split.calls} calls",
+            f"one export of the same range: {one.seconds:.1f} s, {one.calls} calls",
+        ),
+        Row(
+            f"run sample-configs/nightly.yaml --parallel {batch.RUN_PARALLEL}",
+            f"{parallel.seconds:.1f} s, {parallel.calls} calls",
+            f"sequential: {sequential.seconds:.1f} s, {sequential.calls} calls",
+        ),
+    ]
+
+
+def print_table(rows: list[Row], mode: str) -> None:
+    print(
+        f"exportctl benchmarks, {time.strftime('%Y-%m-%d')}: {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()} ({platform.python_implementation()}), {platform.system()} "
+        f"{platform.machine()}, {mode}"
+    )
+    print()
+    print("| measure | exportctl | baseline | target | pass |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row.measure} | {row.exportctl} | {row.baseline} | {row.target()} | {row.mark()} |")
+    verdicts = [row.passed() for row in rows]
+    checked = [verdict for verdict in verdicts if verdict is not None]
+    failed = [row.measure for row in rows if row.passed() is False]
+    print()
+    summary = f"{checked.count(True)} of {len(TARGETS)} targets met"
+    if failed:
+        summary += f"; missed: {'; '.join(failed)}"
+    if len(checked) < len(TARGETS):
+        summary += f"; {len(TARGETS) - len(checked)} not checked in this run"
+    print(summary)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="jobs scaled to a tenth, one 100 MB download")
+    parser.add_argument("--quick", action="store_true", help="long jobs simulated, one 100 MB download")
     parser.add_argument("--runs", type=int, help="runs per measurement (default: 15 start-up / 3 download; quick 5/1)")
     parser.add_argument("--cache-dir", type=Path, default=download.default_cache_dir())
-    parser.add_argument("--skip", action="append", default=[], choices=("startup", "polling", "download", "sandbox"))
+    parser.add_argument("--skip-long-job", action="store_true", help="leave out the 5 min polling job")
+    steps_names = ("download", "startup", "polling", "sandbox", "batch")
+    parser.add_argument("--skip", action="append", default=[], choices=steps_names)
     args = parser.parse_args()
-    factor = QUICK_FACTOR if args.quick else 1.0
-    rows: list[tuple[str, str, str]] = []
-    steps: dict[str, Callable[[], list[tuple[str, str, str]]]] = {
-        "startup": lambda: startup_rows(args.runs or (5 if args.quick else 15)),
-        "polling": lambda: polling_rows(JOB_SECONDS, factor),
+    quick = bool(args.quick)
+    steps: dict[str, Callable[[], list[Row]]] = {
         "download": lambda: download_rows(
-            [100.0] if args.quick else [100.0, 1000.0], args.runs or (1 if args.quick else 3), args.cache_dir
+            {"download 100 MB": 100.0, "download 1 GB": 0.0 if quick else 1000.0},
+            args.runs or (1 if quick else 3),
+            args.cache_dir,
         ),
-        "sandbox": lambda: sandbox_rows(25.0 if args.quick else 125.0, args.cache_dir),
+        "startup": lambda: startup_rows(args.runs or (5 if quick else 15)),
+        "polling": lambda: polling_rows(quick, args.skip_long_job),
+        "sandbox": lambda: sandbox_rows(25.0 if quick else 125.0, args.cache_dir),
+        "batch": batch_rows,
     }
+    rows: list[Row] = []
     for name, step in steps.items():
         if name in args.skip:
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         rows.extend(step())
-    mode = "--quick: jobs scaled to a tenth, one download run" if args.quick else "full run"
-    print(f"exportctl benchmarks, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs, {mode}")  # fmt: skip
-    print()
-    print("| measurement | exportctl | baseline |")
-    print("|---|---|---|")
-    for measurement, ours, baseline in rows:
-        print(f"| {measurement} | {ours} | {baseline} |")
+    order = list(TARGETS)
+    rows.sort(key=lambda row: next((i for i, m in enumerate(order) if row.measure.startswith(m)), len(order)))
+    mode = "--quick (60 s and 5 min jobs simulated, one 100 MB download run)" if quick else "full run"
+    print_table(rows, mode)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,15 @@ def start_sandbox(**overrides: Any) -> Iterator[Sandbox]:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A state directory of the test's own (XDG_STATE_HOME, inherited by the CLI it runs): the polling
+    history one test leaves never aims another's polls, whatever the order, and ~/.local/state stays untouched."""
+    home = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """A running sandbox on a free port of 127.0.0.1, shared by the session.

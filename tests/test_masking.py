@@ -48,3 +48,5 @@ def test_printable_takes_its_shortcut_only_for_texts_without_a_control_character
     assert [char for char in controls if char.isprintable()] == []
     assert masking.printable("code\x1b[31m\u202e") == "code\\x1b[31m\\u202e"
     assert masking.printable("plain text, ünïcode") == "plain text, ünïcode"
+    # The line and paragraph separators break a line for str.splitlines() and some terminals: escaped too.
+    assert masking.printable("a\u2028b\u2029c") == "a\\u2028b\\u2029c"

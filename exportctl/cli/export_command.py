@@ -17,33 +17,36 @@ if TYPE_CHECKING:
     from exportctl.jobs.plan import Plan
 
 
-def print_dry_run(planned: Plan, *, json_output: bool, label: str = "") -> None:
+def print_dry_run(planned: Plan, *, json_output: bool, label: str = "", quiet: bool = False) -> None:
     """Every POST the plan would send: `POST endpoint (window)` on standard error, each body on standard output.
 
     With --json one document instead (`exportctl.jobs.plan.dry_run_document`, what `exportctl.plan` gives).
+    With --quiet only the bodies: the lines for a person are left out.
     """
     from exportctl.jobs.plan import dry_run_document, planned_requests
 
     if json_output:
         write_json(json.dumps(dry_run_document(planned)))
         return
+    say = (lambda line: None) if quiet else print_info
     typed = dry_run_document(planned) if planned.options.format != "csv" or planned.options.into else {}
     if typed:  # the typed output: its format or table, and the column types known offline
         target = planned.known_target if planned.known_target is not None else planned.options.output
         where = [f"{typed['format']} {'to ' + str(target) if target is not None else ''}".strip()]
         if "into" in typed:
             where = [*where[: 1 if planned.options.output else 0], f"into {planned.options.into}"]
-        print_info(f"{label}Target: {', '.join(where)}")
-        print_info(f"{label}Columns: " + ", ".join(f"{c['name']} {c['type']}" for c in typed["columns"]))
+        say(f"{label}Target: {', '.join(where)}")
+        if planned.options.into is None:  # for a table, its preview below gives the columns with their SQL types
+            say(f"{label}Columns: " + ", ".join(f"{c['name']} {c['type']}" for c in typed["columns"]))
     for sent in planned_requests(planned):
         window = f"  ({sent.window.label()})" if sent.window is not None else ""
-        print_info(f"{label}POST {sent.endpoint}{window}")
+        say(f"{label}POST {sent.endpoint}{window}")
         write_json(json.dumps(sent.body, indent=2))
-    if planned.options.into is not None:
+    if planned.options.into is not None and not quiet:
         from exportctl.warehouse.describe import preview_lines, table_preview
 
         for line in preview_lines(table_preview(planned.request.obj, planned.request.fields, planned.options.into)):
-            print_info(f"{label}{line}")
+            say(f"{label}{line}")
 
 
 def _flags(values: dict[str, Any]) -> Any:
@@ -56,9 +59,9 @@ def _flags(values: dict[str, Any]) -> Any:
 
 def _refuse_json_on_stdout(output: str | None) -> None:
     from exportctl.errors import UsageError
-    from exportctl.files.targets import STANDARD_OUTPUT_DEVICE
+    from exportctl.files.targets import is_standard_output
 
-    if output == "-" or (output is not None and Path(output) == STANDARD_OUTPUT_DEVICE):
+    if is_standard_output(output):
         raise UsageError(
             "--json and -o - both write to standard output: the JSON would end up after the last CSV row.",
             hint="Write the CSV to a file (-o FILE.csv) to get the JSON summary, or drop --json to stream the CSV.",
@@ -80,7 +83,7 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
 
         planned = dry_planning.plan(request, options)  # a target a real run would refuse is refused here too
         app_state(ctx).json_document = None  # --dry-run prints the requests, not a summary
-        print_dry_run(planned, json_output=json_output)
+        print_dry_run(planned, json_output=json_output, quiet=app_state(ctx).quiet)
         return
     if document is not None:
         _refuse_json_on_stdout(options.output)

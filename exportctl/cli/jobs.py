@@ -102,6 +102,7 @@ def wait(
 ) -> None:
     """Wait until an export is DONE (exit 0) or ERROR (exit 5), or --timeout passes (exit 6)."""
     from exportctl.cli.session import open_session
+    from exportctl.files.poll_history import PollHistory
     from exportctl.jobs import poll
     from exportctl.request.durations import check_timeout, parse_duration
 
@@ -109,6 +110,7 @@ def wait(
     seconds = check_timeout(parse_duration(timeout, "--timeout"), "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
         on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
+        history = PollHistory.default()
         try:
             export = poll.poll_until_done(
                 session.client,
@@ -116,9 +118,11 @@ def wait(
                 timeout=seconds,
                 on_event=on_event,
                 submitted=False,
+                history=history,
                 first_interval=session.client.settings.poll_interval,
             )
         finally:
+            history.save()
             if document is not None:
                 document["api_calls"] = session.client.calls
     if document is not None:

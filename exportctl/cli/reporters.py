@@ -75,6 +75,12 @@ def describe(event: Event) -> str | None:
     return None if text is None else printable(text)
 
 
+def _is_staging(target: str) -> bool:
+    from exportctl.jobs.typed_output import STAGING_SUFFIX
+
+    return target.endswith(STAGING_SUFFIX)
+
+
 def _describe(event: Event) -> str | None:
     if isinstance(event, Submitted):
         return f"{event.export_id} submitted ({event.exported_object})"
@@ -83,13 +89,17 @@ def _describe(event: Event) -> str | None:
     if isinstance(event, DownloadStarted):
         size = f"{_human_bytes(event.total_bytes)}" if event.total_bytes is not None else "unknown size"
         resumed = f", resuming at {_human_bytes(event.resumed_from)}" if event.resumed_from else ""
+        if _is_staging(event.target):  # the CSV a typed output or a load reads, removed afterwards
+            return f"{event.export_id} downloading {size} of CSV{resumed}"
         target = "standard output" if event.target == "-" else event.target
         return f"{event.export_id} downloading {size} to {target}{resumed}"
     if isinstance(event, Saved):
-        target = "standard output" if event.target == "-" else event.target
         size = _human_bytes(event.bytes)
         if event.on_disk is not None:
             size = f"{size} CSV, {_human_bytes(event.on_disk)} gzip on disk"
+        if _is_staging(event.target):
+            return f"{event.export_id} downloaded {event.rows} rows ({size}) in {event.seconds:.1f}s"
+        target = "standard output" if event.target == "-" else event.target
         return f"{event.export_id} saved {event.rows} rows ({size}) to {target} in {event.seconds:.1f}s"
     if isinstance(event, Converted):
         target = "standard output" if event.target == "-" else event.target

@@ -194,7 +194,7 @@ def run_file(
         _refuse(ctx, problems, file, document)
     if dry_run:
         app_state(ctx).json_document = None  # --dry-run prints the requests, not a run summary
-        _print_dry_run(planned, json_output=fmt == "json")
+        _print_dry_run(planned, json_output=fmt == "json", quiet=app_state(ctx).quiet)
         return
 
     results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
@@ -250,7 +250,7 @@ def _run_fields(results: list[EntryResult], code: int) -> dict[str, Any]:
     return fields
 
 
-def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool) -> None:
+def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: bool) -> None:
     """Each export's requests, as `exportctl OBJECT --dry-run` prints them; with --json one array, by name."""
     import json
 
@@ -262,7 +262,7 @@ def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool) -> None:
         write_json(json.dumps([{"name": p.entry.name, **dry_run_document(p.plan)} for p in planned]))
         return
     for item in planned:
-        print_dry_run(item.plan, json_output=False, label=f"[{item.entry.name}] ")
+        print_dry_run(item.plan, json_output=False, label=f"[{item.entry.name}] ", quiet=quiet)
 
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:

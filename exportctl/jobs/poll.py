@@ -1,17 +1,18 @@
-"""Wait for an export to finish: adaptive polling that bends to the API's rate-limit budget.
+"""Wait for an export to finish: polls aimed by the export's age and history, bent to the API's rate limit.
 
-The first poll after a submit or a status change comes after `POLL_INITIAL` seconds, each unchanged
-answer stretches the interval by `POLL_GROWTH` up to `POLL_CAP`. A 60-second export then costs about
-10 calls instead of 60 with fixed 1-second polling, and a status change is still seen within about a
-second while things are moving. When the API's rate-limit budget runs low the interval is stretched
-further (see `rate_limited_delay`), because a Voucherify Sandbox project allows only 100 calls per hour
-and an export that cannot be polled cannot be downloaded either.
+When to poll is `jobs.schedule`'s pure function of the export's age (seconds since it was created), the time
+since its status last changed and, once it is IN_PROGRESS, the window in which earlier runs of the same kind
+of export turned DONE (`files.poll_history`, in the state directory). The submit's answer is the first look,
+so no call is spent on an export that was created a moment ago. When the API's rate-limit budget runs low
+the interval is stretched further (see `rate_limited_delay`), because a Voucherify Sandbox project allows
+only 100 calls per hour and an export that cannot be polled cannot be downloaded either.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from exportctl.client.api import ApiClient, UnreadableAnswer
@@ -25,13 +26,13 @@ from exportctl.errors import (
     WaitTimeoutError,
 )
 from exportctl.events import EventHandler, Polled, Retrying, StatusChanged, ignore_event
+from exportctl.files.poll_history import MAX_SECONDS, PollHistory, history_key
+from exportctl.jobs.schedule import POLL_CAP, POLL_INITIAL, Window, base_delay, expected_window, next_delay
 from exportctl.schema import EXPORT_STATUSES
 
 SCHEDULED, IN_PROGRESS, DONE, ERROR = EXPORT_STATUSES
 
-POLL_INITIAL = 1.0
-POLL_GROWTH = 1.5
-POLL_CAP = 15.0
+__all__ = ["POLL_CAP", "POLL_INITIAL", "POLL_SLOW_CAP", "poll_until_done", "rate_limited_delay"]
 # Below this many remaining calls (or this share of the limit, if larger) polling slows down in proportion.
 RATE_LOW_CALLS = 10
 RATE_LOW_FRACTION = 0.1
@@ -74,49 +75,74 @@ def poll_until_done(
     clock: Callable[[], float] = time.monotonic,
     wallclock: Callable[[], float] = time.time,
     submitted: bool = True,
+    first: Mapping[str, Any] | None = None,
+    history: PollHistory | None = None,
     first_interval: float = POLL_INITIAL,
 ) -> dict[str, Any]:
     """Poll the export until DONE and return it; ExportFailedError on ERROR, WaitTimeoutError after `timeout` s.
 
     `submitted` says the export surely existed (it was just created), so a 404 means it was deleted since;
-    `exportctl wait ID` passes False, and a 404 on its first poll says the id does not exist.
+    `exportctl wait ID` passes False, and a 404 on its first poll says the id does not exist. `first` is the
+    submit's answer: it counts as the first look, so the first GET comes a second later. With `history`,
+    polls aim at the window in which earlier runs of this kind of export turned DONE, and this run's window
+    is noted in it (to be saved by the caller once the file is saved). `first_interval` (`Settings.poll_interval`,
+    EXPORTCTL_POLL_INTERVAL) replaces POLL_INITIAL: the first wait, and the shortest one (see `jobs.schedule`).
     """
     hint = f"exportctl wait {export_id}"
     started = clock()
     deadline = None if timeout is None else started + timeout
-    interval = first_interval
+    # The export's age when we started: 0 for one just submitted, else from its created_at (None: unknown).
+    born: float | None = 0.0 if submitted else None
+    aim = _Aim(client.base_url, history)
     previous: str | None = None
+    changed_at = 0.0
+    last_not_done: float | None = None
     unknown = 0
     unreadable = 0
     try:
         while True:
-            try:
-                export = client.get_export(export_id)
-                unreadable = 0
-            except UnreadableAnswer as exc:
-                unreadable += 1
-                if unreadable >= UNREADABLE_ANSWERS:
-                    raise
-                on_event(Retrying("GET", f"/v1/exports/{export_id}", exc.message[:200], unreadable, interval))
-                sleep(interval)
-                interval = min(interval * POLL_GROWTH, POLL_CAP)
-                continue
-            except NotFoundError as exc:
-                # exc.message already carries the key and request id; say what happened, once.
-                existed = submitted or previous is not None
-                gone = "no longer exists (deleted while waiting?)" if existed else "does not exist"
-                raise NotFoundError(exc.status, exc.key, f"Export {export_id} {gone}", None, exc.request_id) from None
+            if first is not None:
+                export, first = dict(first), None
+            else:
+                try:
+                    export = client.get_export(export_id)
+                    unreadable = 0
+                except UnreadableAnswer as exc:
+                    unreadable += 1
+                    if unreadable >= UNREADABLE_ANSWERS:
+                        raise
+                    age = (born or 0.0) + clock() - started
+                    retry = base_delay(age, age - changed_at, first_interval)
+                    on_event(Retrying("GET", f"/v1/exports/{export_id}", exc.message[:200], unreadable, retry))
+                    sleep(retry)
+                    continue
+                except NotFoundError as exc:
+                    # exc.message already carries the key and request id; say what happened, once.
+                    existed = submitted or previous is not None
+                    gone = "no longer exists (deleted while waiting?)" if existed else "does not exist"
+                    raise NotFoundError(
+                        exc.status, exc.key, f"Export {export_id} {gone}", None, exc.request_id
+                    ) from None
             raw_status = export.get("status")
             status = str(raw_status)
             now = clock()
             elapsed = now - started
+            if previous is None and born is None:
+                created = _age_when_created(export, wallclock())
+                born = None if created is None else created - elapsed
+            age = (born or 0.0) + elapsed
+            if aim.key is None and born is not None:
+                aim.start(export)
             changed = status != previous
             if changed:
                 on_event(StatusChanged(export_id, status, previous, elapsed))
-                interval = first_interval
+                changed_at = age
                 previous = status
             if status == DONE:
+                if last_not_done is not None:
+                    aim.note(last_not_done, age)
                 return export
+            last_not_done = age
             if status == ERROR:
                 raise ExportFailedError(
                     f"Export {export_id} ended in ERROR: {_error_text(export)}",
@@ -129,6 +155,7 @@ def poll_until_done(
                     f"(expected {', '.join(EXPORT_STATUSES)}); stopped waiting after {elapsed:.0f}s.",
                     hint=f"Check it with: exportctl status {export_id}",
                 )
+            interval = next_delay(age, age - changed_at, status, aim.expected, first_interval)
             rate = client.rate_limit
             delay = rate_limited_delay(interval, rate, wallclock())
             _check_rate_wait(export_id, rate, wallclock(), deadline, now)
@@ -148,7 +175,6 @@ def poll_until_done(
             if not changed:
                 on_event(Polled(export_id, status, elapsed, delay))
             sleep(delay)
-            interval = min(interval * POLL_GROWTH, POLL_CAP)
     except KeyboardInterrupt:
         raise InterruptedByUser(
             f"Interrupted while waiting for export {export_id}; it keeps running on the server.", hint=hint
@@ -157,6 +183,44 @@ def poll_until_done(
         if isinstance(exc, UnreadableAnswer) or (isinstance(exc, NetworkError) and exc.hint is None):
             exc.hint = f"The export keeps running on the server. Resume waiting with: {hint}"
         raise
+
+
+class _Aim:
+    """The history of this kind of export: the window to aim at, and where this run's window is noted."""
+
+    def __init__(self, base_url: str, history: PollHistory | None) -> None:
+        self.base_url = base_url
+        self.history = history
+        self.key: str | None = None
+        self.expected: Window | None = None
+
+    def start(self, export: Mapping[str, Any]) -> None:
+        """Find this export's kind and its window (from the first answer that names its object)."""
+        if self.history is None:
+            return
+        self.key = history_key(self.base_url, export)
+        if self.key is not None:
+            self.expected = expected_window([Window(run.lo, run.hi) for run in self.history.runs(self.key)])
+
+    def note(self, lo: float, hi: float) -> None:
+        if self.history is not None and self.key is not None:
+            self.history.note(self.key, lo, hi)
+
+
+def _age_when_created(export: Mapping[str, Any], wall_now: float) -> float | None:
+    """Seconds since the API created the export, from its created_at; None when missing or implausible."""
+    created = export.get("created_at")
+    if not isinstance(created, str) or len(created) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    age = wall_now - moment.timestamp()
+    # A clock a little behind the API's reads as a brand-new export; beyond a week, it is not this export's age.
+    return max(0.0, age) if age <= MAX_SECONDS else None
 
 
 def _check_rate_wait(export_id: str, rate: RateLimit, wall_now: float, deadline: float | None, now: float) -> None:

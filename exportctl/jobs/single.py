@@ -16,6 +16,7 @@ from exportctl.client.api import ApiClient
 from exportctl.errors import ExportctlError, InterruptedByUser, NetworkError, UsageError
 from exportctl.events import EventHandler, Submitted, ignore_event
 from exportctl.files.csv_rows import RowFilter
+from exportctl.files.poll_history import PollHistory
 from exportctl.files.targets import Target, check_target
 from exportctl.jobs.download import DownloadResult, download_export, resume_command
 from exportctl.jobs.poll import poll_until_done
@@ -78,11 +79,14 @@ def run_export(
     clock: Callable[[], float] = time.monotonic,
     header: Callable[[bytes], bytes] | None = None,
     rows: RowFilter | None = None,
+    history: PollHistory | None = None,
 ) -> ExportOutcome:
     """Submit, wait (unless `wait` is False) and download: the whole export.
 
     `target` is the path (or `"-"`), or a function of the export id for names that contain it; it is
     checked again once known, before waiting, so an existing file is reported before any time is spent.
+    `history` aims the polls (default: the state directory's, `PollHistory.default()`); this run's timing
+    is saved to it once the file is saved, so writing it never delays the download.
     """
     started = clock()
     calls_before = client.calls
@@ -107,6 +111,7 @@ def run_export(
                 + (f" {KIND_NOTE}" if rows is not None else "")
             )
             raise
+        history = PollHistory.default() if history is None else history
         try:
             export = poll_until_done(
                 client,
@@ -115,6 +120,8 @@ def run_export(
                 on_event=on_event,
                 sleep=sleep,
                 clock=clock,
+                first=export,
+                history=history,
                 first_interval=client.settings.poll_interval,
             )
         except ExportctlError as exc:
@@ -125,17 +132,20 @@ def run_export(
             if rows is not None and exc.hint is not None:
                 exc.hint += f" {KIND_NOTE}"
             raise
-        download = download_export(
-            client,
-            export,
-            resolved,
-            on_event=on_event,
-            force=force,
-            sleep=sleep,
-            clock=clock,
-            header=header,
-            rows=rows,
-        )
+        try:
+            download = download_export(
+                client,
+                export,
+                resolved,
+                on_event=on_event,
+                force=force,
+                sleep=sleep,
+                clock=clock,
+                header=header,
+                rows=rows,
+            )
+        finally:
+            history.save()
     return ExportOutcome(
         export_id=export_id,
         exported_object=exported_object,

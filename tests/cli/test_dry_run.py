@@ -138,3 +138,13 @@ def test_run_file_dry_run_prints_every_exports_bodies_without_credentials(isolat
         }
     ]
     assert list(isolated.iterdir()) == [isolated / "two.yaml"]
+
+
+@pytest.mark.parametrize("place", ["before", "after"])
+def test_quiet_dry_run_prints_the_bodies_and_nothing_for_a_person(place: str) -> None:
+    args = ["voucher", "--dry-run", "--fields", "code", "--into", "sqlite:x.db"]
+    argv = ["--quiet", *args] if place == "before" else [*args, "--quiet"]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["parameters"]["fields"] == ["code"]
+    assert result.stderr == ""

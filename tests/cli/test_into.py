@@ -125,8 +125,11 @@ def test_repeated_runs_change_nothing_and_changed_records_are_updated(own: Cli, 
         pytest.importorskip("duckdb")
     into = f"{engine}:{isolated / 'w.db'}"
     args = ("voucher", "--fields", "id,code,gift_balance,value,updated_at,metadata", "--into", into, "--json")
-    first = json.loads(own(*args).stdout)["into"]
+    run = own(*args)
+    first = json.loads(run.stdout)["into"]
     assert first["inserted"] == first["rows_loaded"] > 0
+    # The CSV the load reads is staged and removed: the lines say what was downloaded, not a file's name.
+    assert "downloaded " in run.stderr and "staging" not in run.stderr
     again = json.loads(own(*args).stdout)["into"]
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, first["rows_loaded"])
 

@@ -231,11 +231,12 @@ def test_parallel_exports_share_one_rate_budget(
     assert [item["result"] for item in json.loads(result.stdout)["exports"]] == ["done"] * 6
     calls = [line for line in log if "HTTP/1.1" in line]
     refused = [line for line in calls if '" 429 ' in line]
-    # Six exports need about 24 calls, three windows of 8. With a budget per client, clients that had not
-    # yet seen the window close ran into it (several 429s each window, one per client); with one budget none
-    # does, but on a loaded machine the client's clock and the server's one-second window can disagree by a
-    # call at each window's edge: at most one refusal per window, never one per client.
-    assert len(calls) >= 20
+    # Six exports need 18 calls or more (submit, a poll a second later, download), three windows of 8. With a
+    # budget per client, clients that had not yet seen the window close ran into it (several 429s each window,
+    # one per client); with one budget none does, but on a loaded machine the client's clock and the server's
+    # one-second window can disagree by a call at each window's edge: at most one refusal per window, never
+    # one per client.
+    assert len(calls) > 2 * 8
     windows = -(-len(calls) // 8)
     assert len(refused) <= windows, refused
 

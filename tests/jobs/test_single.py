@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import random
 import time
 from pathlib import Path
@@ -38,8 +39,10 @@ from exportctl.events import (
 )
 from exportctl.files.atomic import part_path
 from exportctl.files.csv import CsvDigest
+from exportctl.files.poll_history import PollHistory, history_key
 from exportctl.jobs.download import download_export
 from exportctl.jobs.poll import POLL_CAP, POLL_INITIAL, POLL_SLOW_CAP, poll_until_done, rate_limited_delay
+from exportctl.jobs.schedule import Window, simulate
 from exportctl.jobs.single import run_export, submit
 from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox
@@ -116,29 +119,121 @@ def test_run_export_saves_the_csv_byte_for_byte(
     assert summary["output"] == str(target) and summary["api_calls"] == outcome.calls == client.calls
 
 
-def test_polling_grows_to_the_cap_and_resets_on_a_change(
+def shown_in_progress(sandbox: Sandbox, export_id: str) -> None:
+    """Wait (uncounted, outside the client) until the sandbox shows the export IN_PROGRESS."""
+    import requests
+
+    for _ in range(2000):
+        answer = requests.get(f"{sandbox.base_url}/v1/exports/{export_id}", headers=sandbox.headers, timeout=10)
+        if answer.json()["status"] == "IN_PROGRESS":
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"{export_id} never went IN_PROGRESS")
+
+
+def scheduled_delays(until: float, expected: Window | None = None) -> list[float]:
+    """The sleeps the schedule asks for up to `until` (a deadline) for an export IN_PROGRESS from the first GET."""
+    ages = [0.0] + [age for age in simulate(until + 1, in_progress_at=0.5, expected=expected).polls if age < until]
+    return [*(after - before for before, after in itertools.pairwise(ages)), until - ages[-1]]
+
+
+def test_polling_follows_the_schedule_to_the_cap(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
+    # Held IN_PROGRESS far beyond the virtual two minutes, so every answer after the submit's is IN_PROGRESS.
+    sandbox.faults.hold_in_progress(60)
+    clock = VirtualClock()
+    export = submit(client, VOUCHERS, recorder)
+    shown_in_progress(sandbox, export["id"])
+    with pytest.raises(WaitTimeoutError):
+        poll_until_done(
+            client, export["id"], timeout=120, on_event=recorder, sleep=clock.sleep, clock=clock, first=export
+        )
+    # The submit's answer is the first look: no GET before the first second. Then once a second while the
+    # export is young, then half the time since it went IN_PROGRESS, up to the cap; the last poll on the deadline.
+    assert clock.delays == pytest.approx(scheduled_delays(120))
+    assert clock.delays[:4] == [POLL_INITIAL] * 4
+    assert max(clock.delays) == POLL_CAP
+    assert client.calls == 1 + len(clock.delays)
+    changes = [(e.previous, e.status) for e in recorder.of(StatusChanged)]
+    assert changes == [(None, "SCHEDULED"), ("SCHEDULED", "IN_PROGRESS")]
+
+
+def test_polling_aims_at_the_window_of_earlier_runs(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
+    sandbox.faults.hold_in_progress(60)
+    clock = VirtualClock()
+    export = submit(client, VOUCHERS, recorder)
+    history = PollHistory(None)
+    key = history_key(client.base_url, export)
+    assert key is not None
+    history.note(key, 30.0, 42.0)
+    shown_in_progress(sandbox, export["id"])
+    with pytest.raises(WaitTimeoutError):
+        poll_until_done(client, export["id"], timeout=60, sleep=clock.sleep, clock=clock, first=export, history=history)
+    ages = [sum(clock.delays[: i + 1]) for i in range(len(clock.delays))]
+    assert clock.delays == pytest.approx(scheduled_delays(60, Window(30.0, 42.0)))
+    # Doubling up to the window (straight to its first point from 16 s), six evenly spaced polls in it (the last
+    # on its end), then late: 1 s again.
+    assert ages[:12] == pytest.approx([1, 2, 4, 8, 16, 32, 34, 36, 38, 40, 42, 43])
+
+
+def test_a_finished_run_leaves_its_window_for_the_next(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    clock = VirtualClock()
+    history = PollHistory(tmp_path / "state" / "poll-history.json")
+    outcome = run_export(client, VOUCHERS, tmp_path / "v.csv", sleep=clock.sleep, clock=clock, history=history)
+    assert outcome.status == "DONE"
+    key = history_key(client.base_url, outcome.export)
+    assert key is not None
+    (run,) = PollHistory(history.path).runs(key)
+    # DONE after the last answer that was not DONE and by the GET that saw it, in (virtual) seconds after the submit.
+    assert run.hi == pytest.approx(clock.now, abs=1e-3)  # kept to the millisecond
+    assert run.lo == pytest.approx(clock.now - clock.delays[-1], abs=1e-3)
+    assert len(clock.delays) == outcome.calls - 2  # one sleep before each GET: the submit's answer was the first look
+    assert history.pending == {}
+
+
+def test_waiting_for_an_existing_export_ages_it_from_its_created_at(
     sandbox: Sandbox, client: ApiClient, recorder: Recorder
 ) -> None:
-    sandbox.faults.hold_in_progress(0.6)
-    done_export(client, recorder)
-    assert recorder.delays[0] == POLL_INITIAL
-    assert max(recorder.delays) == POLL_CAP
-    # Every growth step is x1.5 (capped), except right after a status change, which starts over at 1 s.
-    for before, after in zip(recorder.delays, recorder.delays[1:], strict=False):
-        assert after in (POLL_INITIAL, min(before * 1.5, POLL_CAP))
-    changes = [e.status for e in recorder.of(StatusChanged)]
-    assert changes[-1] == "DONE" and "IN_PROGRESS" in changes
+    from datetime import datetime
+
+    sandbox.faults.hold_in_progress(0.2)
+    export = submit(client, VOUCHERS, recorder)
+    created = datetime.fromisoformat(export["created_at"].replace("Z", "+00:00")).timestamp()
+    clock = VirtualClock()
+    history = PollHistory(None)
+    # As `exportctl wait ID` does, 100 s after the export was created (by the API's clock).
+    poll_until_done(
+        client,
+        export["id"],
+        timeout=None,
+        sleep=clock.sleep,
+        clock=clock,
+        wallclock=lambda: created + 100 + clock.now,
+        submitted=False,
+        history=history,
+    )
+    ((run,),) = history.pending.values()
+    assert run.hi == pytest.approx(100 + clock.now, abs=1e-3)
+    assert run.lo == pytest.approx(100 + clock.now - clock.delays[-1], abs=1e-3)
 
 
-def test_the_settings_poll_interval_is_the_first_wait(sandbox: Sandbox, recorder: Recorder, tmp_path: Path) -> None:
-    """Settings.poll_interval (EXPORTCTL_POLL_INTERVAL) takes POLL_INITIAL's place; the schedule grows from it."""
-    sandbox.faults.hold_in_progress(0.3)
+def test_the_settings_poll_interval_is_the_first_wait_and_where_polling_starts_over(
+    sandbox: Sandbox, recorder: Recorder, tmp_path: Path
+) -> None:
+    """Settings.poll_interval (EXPORTCTL_POLL_INTERVAL) replaces POLL_INITIAL: the first wait, the pace of the
+    first polls and the shortest wait; the schedule is otherwise the same."""
+    sandbox.faults.hold_in_progress(60)
     settings = Settings(sandbox.base_url, sandbox.app_id, sandbox.secret_key, None, "test", poll_interval=0.25)
-    with ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as client:
-        outcome = run_export(client, VOUCHERS, tmp_path / "v.csv", on_event=recorder, sleep=recorder.sleep)
-    assert outcome.status == "DONE"
-    assert recorder.delays[0] == 0.25 != POLL_INITIAL
-    assert len(recorder.delays) > 2 and min(recorder.delays) == 0.25 and max(recorder.delays) > 0.25
+    clock = VirtualClock()
+    with (
+        ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as client,
+        pytest.raises(WaitTimeoutError),
+    ):
+        run_export(client, VOUCHERS, tmp_path / "v.csv", timeout=60, sleep=clock.sleep, clock=clock)
+    # Young (the first four polls' worth of time) at 0.25 s, then the growth up to the cap.
+    assert clock.delays[:4] == [0.25] * 4 != [POLL_INITIAL] * 4
+    assert min(clock.delays) == 0.25 and max(clock.delays) == POLL_CAP
 
 
 def test_export_in_error(sandbox: Sandbox, client: ApiClient, recorder: Recorder) -> None:
@@ -154,13 +249,16 @@ def test_timeout_names_the_resume_command(sandbox: Sandbox, client: ApiClient, r
     sandbox.faults.hold_in_progress(30)
     clock = VirtualClock()
     export = submit(client, VOUCHERS, recorder)
+    shown_in_progress(sandbox, export["id"])
     with pytest.raises(WaitTimeoutError) as caught:
-        poll_until_done(client, export["id"], timeout=40, on_event=recorder, sleep=clock.sleep, clock=clock)
+        poll_until_done(
+            client, export["id"], timeout=40, on_event=recorder, sleep=clock.sleep, clock=clock, first=export
+        )
     assert caught.value.exit_code == ExitCode.TIMEOUT
     assert caught.value.hint is not None and f"exportctl wait {export['id']}" in caught.value.hint
     # The last poll lands exactly on the deadline, never past it.
     assert clock.now == pytest.approx(40)
-    assert len(clock.delays) < 12  # adaptive: a fixed 1 s poll would have made 40 calls
+    assert len(clock.delays) == 11  # adaptive: a fixed 1 s poll would have made 40 calls
 
 
 def test_export_deleted_while_waiting(client: ApiClient, recorder: Recorder) -> None:
