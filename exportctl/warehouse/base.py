@@ -48,6 +48,31 @@ class LoadResult:
     columns_added: list[str] = field(default_factory=list)  # SQL names of the columns this load created
     created: bool = False  # the table was created by this load
 
+    @classmethod
+    def of(
+        cls,
+        engine: str,
+        request: LoadRequest,
+        layout: Layout,
+        rows: int,
+        inserted: int,
+        updated: int,
+        unparsed_rows: int,
+    ) -> LoadResult:
+        """The result of a committed load: the rows neither inserted nor updated were unchanged."""
+        return cls(
+            engine=engine,
+            database=str(request.database),
+            table=layout.table,
+            rows=rows,
+            inserted=inserted,
+            updated=updated,
+            unchanged=rows - inserted - updated,
+            unparsed_rows=unparsed_rows,
+            columns_added=[column.sql for column in layout.new],
+            created=layout.create,
+        )
+
     def summary(self) -> dict[str, object]:
         return {
             "rows_loaded": self.rows,

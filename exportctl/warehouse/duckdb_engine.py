@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
+from exportctl.formats import duckdb_sql
 from exportctl.formats.duckdb_sql import prepare, read_csv, typed_select, typed_value
 from exportctl.formats.types import UNPARSED, Column, Kind
 from exportctl.masking import printable
@@ -37,15 +38,7 @@ from exportctl.warehouse.layout import (
 )
 
 # The table's column types; JSON fields and _unparsed as DuckDB's JSON (text that is known to be JSON).
-SQL_TYPES = {
-    Kind.STRING: "VARCHAR",
-    Kind.INTEGER: "BIGINT",
-    Kind.DOUBLE: "DOUBLE",
-    Kind.BOOLEAN: "BOOLEAN",
-    Kind.TIMESTAMP: "TIMESTAMPTZ",
-    Kind.DATE: "DATE",
-    Kind.JSON: "JSON",
-}
+SQL_TYPES = {**duckdb_sql.SQL_TYPES, Kind.JSON: "JSON"}
 
 ENGINE = "duckdb"
 MAGIC_OFFSET, MAGIC = 8, b"DUCK"
@@ -177,18 +170,7 @@ def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
     else:
         rows, inserted, updated, unparsed_rows = _merge(conn, request, layout, select, written)
     register(conn, layout, request.obj)
-    return LoadResult(
-        engine=ENGINE,
-        database=str(request.database),
-        table=layout.table,
-        rows=rows,
-        inserted=inserted,
-        updated=updated,
-        unchanged=rows - inserted - updated,
-        unparsed_rows=unparsed_rows,
-        columns_added=[column.sql for column in layout.new],
-        created=layout.create,
-    )
+    return LoadResult.of(ENGINE, request, layout, rows, inserted, updated, unparsed_rows)
 
 
 def _retype(conn: Any, layout: Layout, columns: list[Column], pending: list[int]) -> Layout:

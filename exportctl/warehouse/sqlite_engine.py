@@ -138,18 +138,7 @@ def _load(conn: sqlite3.Connection, request: LoadRequest) -> LoadResult:
     register(conn, layout, request.obj)
     rows, unparsed_rows = _stage(conn, request, layout)
     inserted, updated = _merge(conn, layout)
-    return LoadResult(
-        engine=ENGINE,
-        database=str(request.database),
-        table=layout.table,
-        rows=rows,
-        inserted=inserted,
-        updated=updated,
-        unchanged=rows - inserted - updated,
-        unparsed_rows=unparsed_rows,
-        columns_added=[column.sql for column in layout.new],
-        created=layout.create,
-    )
+    return LoadResult.of(ENGINE, request, layout, rows, inserted, updated, unparsed_rows)
 
 
 def _infer(request: LoadRequest, pending: list[int]) -> dict[int, Kind]:
