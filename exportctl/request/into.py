@@ -75,7 +75,8 @@ def parse_into(text: str, command: str, where: str = "--into") -> Into:
     if not TABLE_PATTERN.match(table):
         shown = table if table.isprintable() else repr(table)
         raise UsageError(
-            f"{where}: '{shown[:80]}' is not a table name: use letters, digits and _ (not first), at most 63.",
+            f"{where}: '{shown[:80]}' is not a table name: "
+            "use up to 63 letters, digits and _, not starting with a digit.",
             hint=f"Give {INTO_FORM}; a path with # in it needs #TABLE at the end.",
         )
     return Into(engine, Path(path_text).expanduser(), table)

@@ -42,7 +42,7 @@ def test_a_path_with_a_hash_needs_the_table_at_the_end() -> None:
         ("duckdb:w.db#1abc", "not a table name"),
         ('duckdb:w.db#a"; DROP TABLE x; --', "not a table name"),
         ("duckdb:w.db#a]b", "not a table name"),
-        ("duckdb:w.db#" + "a" * 64, "at most 63"),
+        ("duckdb:w.db#" + "a" * 64, "use up to 63 letters"),
         ("sqlite:w\0.db", "NUL byte"),
         ("sqlite:w.db#t\x1b[31m", "'t\\x1b[31m'"),
     ],
