@@ -276,8 +276,8 @@ def finish(
     if "into" in facts:
         extra["into"] = facts["into"]
     kept = download
-    if target is None:  # only a table: the summary names no file (the staging CSV is gone)
-        extra |= {"output": None, "bytes": None, "sha256": None}
+    if target is None:  # only a table: the summary names no file, nor its format (the staging CSV is gone)
+        extra |= {"output": None, "bytes": None, "sha256": None, "format": None}
     elif options.format != CSV:
         kept = replace(download, target=target, bytes=facts["bytes"], sha256=facts["sha256"])
     return replace(outcome, download=kept, extra={**outcome.extra, **extra})

@@ -126,7 +126,9 @@ def test_repeated_runs_change_nothing_and_changed_records_are_updated(own: Cli, 
     into = f"{engine}:{isolated / 'w.db'}"
     args = ("voucher", "--fields", "id,code,gift_balance,value,updated_at,metadata", "--into", into, "--json")
     run = own(*args)
-    first = json.loads(run.stdout)["into"]
+    summary = json.loads(run.stdout)
+    assert (summary["output"], summary["format"], summary["sha256"]) == (None, None, None)  # no file was kept
+    first = summary["into"]
     assert first["inserted"] == first["rows_loaded"] > 0
     # The CSV the load reads is staged and removed: the lines say what was downloaded, not a file's name.
     assert "downloaded " in run.stderr and "staging" not in run.stderr
