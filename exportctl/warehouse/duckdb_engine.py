@@ -34,6 +34,7 @@ from exportctl.warehouse.layout import (
     quote,
     read_registration,
     register,
+    table_statements,
     with_kinds,
 )
 
@@ -196,14 +197,8 @@ def _new(layout: Layout) -> set[str]:
 
 
 def _create_or_extend(conn: Any, layout: Layout) -> None:
-    table = quote(layout.table)
-    if layout.create:
-        definitions = [f"{quote(c.sql)} {SQL_TYPES[c.kind]}" for c in layout.new]
-        key = ", ".join(quote(c.sql) for c in layout.key)
-        conn.execute(f"CREATE TABLE {table} ({', '.join(definitions)}, PRIMARY KEY ({key}))")
-        return
-    for column in layout.new:
-        conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column.sql)} {SQL_TYPES[column.kind]}")
+    for statement in table_statements(layout, SQL_TYPES.__getitem__):
+        conn.execute(statement)
 
 
 def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str, written: str) -> tuple[int, int, int, int]:

@@ -15,7 +15,7 @@ the values that fit, and keeps the rest in `_unparsed`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -203,3 +203,13 @@ def register(db: Db, layout: Layout, obj: ExportObject) -> None:
             f"INSERT INTO {COLUMNS} (table_name, name, sql_name, kind, position) VALUES (?, ?, ?, ?, ?)",
             [layout.table, column.name, column.sql, column.kind.value, position],
         )
+
+
+def table_statements(layout: Layout, sql_type: Callable[[Kind], str]) -> list[str]:
+    """The DDL a load runs first, in either engine: CREATE TABLE with the key, or one ADD COLUMN per new column."""
+    table = quote(layout.table)
+    if layout.create:
+        definitions = [f"{quote(c.sql)} {sql_type(c.kind)}" for c in layout.new]
+        key = ", ".join(quote(c.sql) for c in layout.key)
+        return [f"CREATE TABLE {table} ({', '.join(definitions)}, PRIMARY KEY ({key}))"]
+    return [f"ALTER TABLE {table} ADD COLUMN {quote(c.sql)} {sql_type(c.kind)}" for c in layout.new]

@@ -42,6 +42,7 @@ from exportctl.warehouse.layout import (
     quote,
     read_registration,
     register,
+    table_statements,
     with_kinds,
 )
 
@@ -153,14 +154,8 @@ def _infer(request: LoadRequest, pending: list[int]) -> dict[int, Kind]:
 
 
 def _create_or_extend(conn: sqlite3.Connection, layout: Layout) -> None:
-    table = quote(layout.table)
-    if layout.create:
-        definitions = [f"{quote(c.sql)} {sql_type(c.kind)}" for c in layout.new]
-        key = ", ".join(quote(c.sql) for c in layout.key)
-        conn.execute(f"CREATE TABLE {table} ({', '.join(definitions)}, PRIMARY KEY ({key}))")
-        return
-    for column in layout.new:
-        conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column.sql)} {sql_type(column.kind)}")
+    for statement in table_statements(layout, sql_type):
+        conn.execute(statement)
 
 
 def _file_columns(layout: Layout) -> list[TableColumn]:
