@@ -114,6 +114,8 @@ def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[
     connection = duckdb.connect(config={"temp_directory": str(spill), "preserve_insertion_order": True})
     source = duckdb_sql.read_csv(csv_path, len(columns))
     try:
+        # Instants are read and written in UTC, whatever zone the machine is in.
+        connection.execute("SET TimeZone = 'UTC'")
         typed = duckdb_sql.prepare(connection, columns, source)
         relation = connection.sql(duckdb_sql.typed_select(typed, source))
         # DuckDB 2 calls it to_arrow_reader, 1.x fetch_arrow_reader: a stream of record batches either way.

@@ -30,6 +30,11 @@ def pytest_configure(config: pytest.Config) -> None:
     clock = config.getoption("--clock")
     if not clock:
         return
+    inherited = os.environ.get(OFFSET_VARIABLE)
+    if inherited:
+        # A pytest-xdist worker: it inherited the offset, and sitecustomize already moved its clock, so
+        # time.time() is the suite's clock now; computing the offset again would give about zero.
+        return
     try:
         offset = parse_instant(clock).timestamp() - time.time()
     except ValueError:

@@ -156,6 +156,7 @@ def _expected(kind: Kind, text: str) -> tuple[Any, bool]:
 
 def _run(columns: list[Column], path: Path, width: int) -> tuple[list[Column], Any]:
     connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")  # as the engines do, whatever the machine's zone
     source = duckdb_sql.read_csv(path, width)
     fixed = duckdb_sql.prepare(connection, columns, source)
     return fixed, connection.execute(duckdb_sql.typed_select(fixed, source))
