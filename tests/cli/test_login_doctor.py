@@ -354,3 +354,19 @@ def test_a_failing_login_never_prints_the_password_of_the_api_url(cli: Cli) -> N
     invalid = cli("--api-url", "ftp://bob:hunter2pass@host", "list", credentials=False)
     assert invalid.exit_code == 2 and "Invalid API URL 'ftp://***@host'" in invalid.output
     assert "hunter2pass" not in invalid.output
+
+
+def test_a_secret_typed_with_a_non_ascii_character_is_refused_before_any_request(tmp_path: Path) -> None:
+    config_home = tmp_path / "config"
+    url = f"http://127.0.0.1:{_closed_port()}"  # nothing listens: a request would be exit 7
+    terminal = Terminal(["--api-url", url, "login"], _terminal_env(config_home))
+    terminal.read_until("Application ID")
+    terminal.type("app-1")
+    terminal.read_until("Secret key")
+    terminal.wait_for_hidden_input()
+    terminal.type("s3cr3t-kéy")
+    screen = terminal.read_until("nothing was sent")
+    assert terminal.finish() == 3
+    assert "The secret key from the prompt has a non-ASCII character at character 9" in screen
+    assert "s3cr3t" not in screen and "Traceback" not in screen
+    assert not (config_home / "exportctl").exists()
