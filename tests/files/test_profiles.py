@@ -101,3 +101,25 @@ def test_a_link_planted_at_the_lock_file_is_not_opened(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="symbolic link"):
         save_profile(path, "live", {"app_id": "app-1", "app_token": SECRET})
     assert victim.read_text() == "mine\n" and not path.exists()
+
+
+def test_a_lock_held_too_long_ends_in_exit_8_and_saves_nothing(tmp_path: Path) -> None:
+    import fcntl
+
+    from exportctl.errors import LockedError
+    from exportctl.files.locked_update import update_owner_only
+
+    path = _config(tmp_path)
+    path.write_text("profiles: {}\n")
+    lock = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another run, stopped while holding it
+        with pytest.raises(LockedError) as raised:
+            update_owner_only(path, lambda text: "profiles: {changed: {}}\n", wait=0.2)
+    finally:
+        os.close(lock)
+    assert raised.value.exit_code == ExitCode.LOCKED
+    assert str(path) in raised.value.message and "nothing was saved" in raised.value.message
+    assert path.read_text() == "profiles: {}\n"
+    update_owner_only(path, lambda text: "profiles: {changed: {}}\n", wait=0.2)  # released: it goes through
+    assert path.read_text() == "profiles: {changed: {}}\n"
