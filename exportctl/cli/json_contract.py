@@ -76,8 +76,10 @@ def emit_failure(ctx: typer.Context, error: ExportctlError | None, *, exit_code:
         return
     document["exit_code"] = exit_code
     if error is not None:
-        document["error"] = error.message
-        document["hint"] = error.hint
+        from exportctl.masking import mask_userinfo
+
+        document["error"] = mask_userinfo(error.message)
+        document["hint"] = mask_userinfo(error.hint) if error.hint else error.hint
     emit(ctx, document)
 
 
