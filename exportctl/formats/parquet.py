@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from exportctl.errors import OutputError
 from exportctl.files.targets import Target
-from exportctl.formats.csv_source import Unparsed, first_unparsed, header_of
+from exportctl.formats.csv_source import Unparsed, check, first_unparsed, header_of
 from exportctl.formats.extra import require_duckdb, require_pyarrow
 from exportctl.formats.types import UNPARSED, Column, Kind, columns_for
 from exportctl.masking import printable
@@ -143,6 +143,11 @@ def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[
 
 
 def _reader_error(csv_path: Path, exc: Exception) -> OutputError:
+    # The message every typed path gives for a CSV that is not well-formed, when Python's reader agrees.
+    try:
+        check(csv_path)
+    except OutputError as malformed:
+        return malformed
     first = printable(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     return OutputError(
         f"DuckDB cannot read the CSV {csv_path.name} as the header row says: {first[:300]}",

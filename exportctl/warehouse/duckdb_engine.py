@@ -23,6 +23,7 @@ from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
 from exportctl.formats import duckdb_sql
+from exportctl.formats.csv_source import check
 from exportctl.formats.duckdb_sql import prepare, read_csv, typed_select, typed_value
 from exportctl.formats.types import UNPARSED, Column, Kind
 from exportctl.masking import printable
@@ -98,6 +99,7 @@ def load(request: LoadRequest) -> LoadResult:
             if isinstance(exc, duckdb.Error):
                 if "interrupt" in str(exc).lower():
                     raise KeyboardInterrupt from None
+                check(request.source)  # a CSV that is not well-formed: the message of every typed path
                 raise OutputError(
                     f"Loading into {where} failed: {printable(str(exc))}; the table is as it was."
                 ) from None
