@@ -7,7 +7,7 @@ gives no rows at all, with no error; mixed line ends fail; a blank line is a row
 column. `scan` looks for all of these in one pass at C speed (the bytes reduced to quotes and line
 breaks, as `files.csv.CsvDigest` counts rows), and counts the records by their line ends outside quotes.
 `readable` hands DuckDB the file when it is plain, or a copy rewritten by Python's reader and writer
-(`\\n` line ends, a plain header `c0,c1,...`), created with O_EXCL under a name no other run can compute,
+(`\\r\\n` line ends, a plain header `c0,c1,...`), created with O_EXCL under a name no other run can compute,
 beside the file, and removed on every exit.
 
 The count is checked against the rows DuckDB returns (`records`), so that a file DuckDB reads otherwise
@@ -102,7 +102,7 @@ def readable(path: Path) -> Iterator[Readable]:
     try:
         count = -1
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv.writer(out, lineterminator="\r\n")  # quotes every cell with a `\r` or `\n`
             for record in records(path):
                 writer.writerow(record if count >= 0 else [f"c{i}" for i in range(len(record))])
                 count += 1
