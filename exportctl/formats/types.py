@@ -182,27 +182,14 @@ def _json(text: str) -> Any:
     # json.JSONDecodeError is a ValueError; a number too large for a double (1e999) is refused like NaN,
     # since no JSON writer could write it back.
     value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
-    if _SURROGATE_ESCAPE.search(text):
-        _check_unicode(value)
+    if _SURROGATE_ESCAPE.search(text):  # UnicodeEncodeError (a ValueError) on a lone surrogate, key or value
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
     return value
 
 
 # A `\uD800`-`\uDFFF` escape: a pair makes one character, a lone one no text at all (UTF-8 cannot hold it,
 # DuckDB's JSON refuses it), so a JSON text with one is not typed.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _check_unicode(value: Any) -> None:
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            item.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
 
 
 def _no_constant(name: str) -> Any:
