@@ -51,14 +51,20 @@ def records(path: Path) -> Iterator[list[str]]:
     """Every record of the CSV, the header row first (a blank line is no record).
 
     The one reader of every typed path, strict: a file that is not UTF-8 text or not well-formed CSV (a quote
-    left open, text after a closing quote) is an OutputError naming the line, before any record is typed."""
+    left open, text after a closing quote, a record with more or fewer cells than the header row) is an
+    OutputError naming the line, before any record is typed."""
     line = 0
+    width: int | None = None
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, strict=True)
             for record in reader:
+                if record and width is not None and len(record) != width:
+                    # DuckDB's reader cannot type such a record: no typed path does
+                    raise malformed(path, line + 1, f"has {len(record)} cells where the header row has {width}")
                 line = reader.line_num
                 if record:
+                    width = len(record) if width is None else width
                     yield record
     except UnicodeDecodeError as exc:
         raise malformed(path, _line_of_bad_byte(path), f"is not UTF-8 text ({exc.reason})") from None

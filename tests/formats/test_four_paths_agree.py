@@ -240,8 +240,10 @@ def _refusals(tmp_path: Path, data: bytes) -> dict[str, str]:
         (b'Code,b\r\nA,"x\r\nB,3\r\nC,4\r\n', 2, "not well-formed CSV"),  # a quote left open: JSON Lines swallowed B, C
         (b'Code,b\nA,1\nB,"x"y\n', 3, "not well-formed CSV"),
         (b"Code,b\nA,1\nB,caf\xe9\n", 3, "not UTF-8"),  # SQLite: UnicodeEncodeError
+        (b"Code,b\nA,1\nB,2,3\n", 3, "has 3 cells where the header row has 2"),  # JSON Lines, SQLite kept it
+        (b"Code,b\nA,1\nB\n", 3, "has 1 cells where the header row has 2"),
     ],
-    ids=["open-quote", "after-quote", "latin-1"],
+    ids=["open-quote", "after-quote", "latin-1", "longer-record", "shorter-record"],
 )
 def test_a_malformed_csv_is_refused_alike_by_all_four_naming_the_line(
     tmp_path: Path, data: bytes, line: int, problem: str
@@ -249,7 +251,7 @@ def test_a_malformed_csv_is_refused_alike_by_all_four_naming_the_line(
     messages = _refusals(tmp_path, data)
     assert len(set(messages.values())) == 1, messages
     message = messages["jsonl"]
-    assert f"line {line}" in message and problem in message and "nothing was written" in message
+    assert f"from line {line}," in message and problem in message and "nothing was written" in message
 
 
 def test_a_lone_surrogate_in_a_json_cell_goes_to_unparsed_in_all_four(tmp_path: Path) -> None:
