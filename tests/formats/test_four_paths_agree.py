@@ -94,11 +94,37 @@ def _write(path: Path, header: list[str], rows: list[list[str]], *, ending: str 
     return path
 
 
+# Each kind's type in each output (README's Typed output and Into a warehouse tables).
+DECLARED: dict[str, dict[Kind, str]] = {
+    "parquet": {
+        Kind.INTEGER: "int64",
+        Kind.DOUBLE: "double",
+        Kind.BOOLEAN: "bool",
+        Kind.TIMESTAMP: "timestamp[ms, tz=UTC]",
+        Kind.DATE: "date32[day]",
+        Kind.JSON: "string",
+        Kind.STRING: "string",
+    },
+    "duckdb": {
+        Kind.INTEGER: "BIGINT",
+        Kind.DOUBLE: "DOUBLE",
+        Kind.BOOLEAN: "BOOLEAN",
+        Kind.TIMESTAMP: "TIMESTAMP WITH TIME ZONE",
+        Kind.DATE: "DATE",
+        Kind.JSON: "JSON",
+        Kind.STRING: "VARCHAR",
+    },
+    "sqlite": {Kind.INTEGER: "INTEGER", Kind.BOOLEAN: "INTEGER", Kind.DOUBLE: "REAL"},
+}
+
+
 def _agree(outputs: Outputs) -> int:
-    """Assert the four outputs agree; the number of data cells compared."""
+    """Assert the four outputs agree, on the columns' types too; the number of data cells compared."""
     assert disagreements(outputs) == []
-    kinds = [str(c.kind.value) for c in outputs.columns if c.kind is not None]
-    assert outputs.types["jsonl"] == kinds
+    kinds = [c.kind for c in outputs.columns if c.kind is not None]
+    assert outputs.types["jsonl"] == [str(kind.value) for kind in kinds]
+    for path, declared in DECLARED.items():
+        assert outputs.types[path] == [declared.get(kind, "TEXT") for kind in kinds], path
     rows = outputs.rows["jsonl"]
     return len(rows) * len(outputs.columns)
 
