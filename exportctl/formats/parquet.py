@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from exportctl.errors import OutputError
 from exportctl.files.targets import Target
-from exportctl.formats.csv_source import Unparsed, first_unparsed, header_of
+from exportctl.formats.csv_layout import missing_rows, readable
+from exportctl.formats.csv_source import Unparsed, check, first_unparsed, header_of
 from exportctl.formats.extra import require_duckdb, require_pyarrow
 from exportctl.formats.types import UNPARSED, Column, Kind, columns_for
 from exportctl.masking import printable
@@ -85,17 +86,20 @@ def write_parquet(
         header = header_of(csv_path)
         columns = columns_for(obj, header, fields, style=header_style)
         rows = unparsed_rows = 0
-        batches, typed = _typed_batches(csv_path, columns, directory)
-        schema = arrow_schema(typed)
-        with pq.ParquetWriter(str(temporary), schema, compression="zstd") as writer:
-            for batch in batches:
-                table = batch.cast(schema)
-                bad = len(table) - table.column(UNPARSED).null_count
-                if bad and fail is not None:
-                    raise _failure(csv_path, typed, fail)
-                rows += len(table)
-                unparsed_rows += bad
-                writer.write_table(table)
+        with readable(csv_path) as source:  # the file itself, or a copy DuckDB reads as Python does
+            batches, typed = _typed_batches(csv_path, columns, directory, source.path)
+            schema = arrow_schema(typed)
+            with pq.ParquetWriter(str(temporary), schema, compression="zstd") as writer:
+                for batch in batches:
+                    table = batch.cast(schema)
+                    bad = len(table) - table.column(UNPARSED).null_count
+                    if bad and fail is not None:
+                        raise _failure(csv_path, typed, fail)
+                    rows += len(table)
+                    unparsed_rows += bad
+                    writer.write_table(table)
+        if columns and rows != source.records:
+            raise missing_rows(csv_path, source.records, rows)
         hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -103,8 +107,11 @@ def write_parquet(
     return Written(rows, unparsed_rows, hashed.bytes, hashed.digest.hexdigest())
 
 
-def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[Iterator[Any], list[Column]]:
-    """DuckDB's typed SELECT of the CSV as Arrow tables of at most BATCH_ROWS rows, and the fixed columns."""
+def _typed_batches(
+    csv_path: Path, columns: list[Column], spill: Path, read: Path
+) -> tuple[Iterator[Any], list[Column]]:
+    """DuckDB's typed SELECT of the CSV (read from `read`, see csv_layout) as Arrow tables of at most
+    BATCH_ROWS rows, and the fixed columns."""
     from exportctl.formats import duckdb_sql
 
     duckdb = require_duckdb("--format parquet")
@@ -112,7 +119,7 @@ def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[
     if not columns:  # an empty file: no header row, no records
         return iter(()), []
     connection = duckdb.connect(config={"temp_directory": str(spill), "preserve_insertion_order": True})
-    source = duckdb_sql.read_csv(csv_path, len(columns))
+    source = duckdb_sql.read_csv(read, len(columns))
     try:
         # Instants are read and written in UTC, whatever zone the machine is in.
         connection.execute("SET TimeZone = 'UTC'")
@@ -143,6 +150,11 @@ def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[
 
 
 def _reader_error(csv_path: Path, exc: Exception) -> OutputError:
+    # The message every typed path gives for a CSV that is not well-formed, when Python's reader agrees.
+    try:
+        check(csv_path)
+    except OutputError as malformed:
+        return malformed
     first = printable(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     return OutputError(
         f"DuckDB cannot read the CSV {csv_path.name} as the header row says: {first[:300]}",

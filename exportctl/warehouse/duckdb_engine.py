@@ -23,6 +23,8 @@ from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
 from exportctl.formats import duckdb_sql
+from exportctl.formats.csv_layout import missing_rows, readable
+from exportctl.formats.csv_source import check
 from exportctl.formats.duckdb_sql import prepare, read_csv, typed_select, typed_value
 from exportctl.formats.types import UNPARSED, Column, Kind
 from exportctl.masking import printable
@@ -83,14 +85,18 @@ def load(request: LoadRequest) -> LoadResult:
         conn.execute("SET TimeZone = 'UTC'")
         conn.execute("BEGIN TRANSACTION")
         try:
-            try:
-                result = _load(conn, request, direct=True)
-            except _Merge:
-                # A key repeated or missing in the file: start again, staging the rows to find out which.
-                conn.execute("ROLLBACK")
-                conn.execute("RESET preserve_insertion_order")
-                conn.execute("BEGIN TRANSACTION")
-                result = _load(conn, request, direct=False)
+            # The file itself, or a copy DuckDB reads as Python's csv does (formats/csv_layout.py).
+            with readable(request.source) as source:
+                try:
+                    result = _load(conn, request, source.path, direct=True)
+                except _Merge:
+                    # A key repeated or missing in the file: start again, staging the rows to find out which.
+                    conn.execute("ROLLBACK")
+                    conn.execute("RESET preserve_insertion_order")
+                    conn.execute("BEGIN TRANSACTION")
+                    result = _load(conn, request, source.path, direct=False)
+            if result.rows != source.records:
+                raise missing_rows(request.source, source.records, result.rows)
             conn.execute("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(duckdb.Error):
@@ -98,6 +104,7 @@ def load(request: LoadRequest) -> LoadResult:
             if isinstance(exc, duckdb.Error):
                 if "interrupt" in str(exc).lower():
                     raise KeyboardInterrupt from None
+                check(request.source)  # a CSV that is not well-formed: the message of every typed path
                 raise OutputError(
                     f"Loading into {where} failed: {printable(str(exc))}; the table is as it was."
                 ) from None
@@ -120,7 +127,7 @@ def _one(conn: Any, sql: str, parameters: list[Any] | None = None) -> Any:
     return None if row is None else row[0]
 
 
-def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
+def _load(conn: Any, request: LoadRequest, read: Path, *, direct: bool) -> LoadResult:
     import duckdb
 
     ensure_registry(conn)
@@ -132,7 +139,7 @@ def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
     ) or _one(conn, "SELECT count(*) FROM duckdb_views() WHERE lower(view_name) = lower(?)", [request.table])
     columns = typed_columns(request)
     layout = plan_layout(request.obj, columns, request.table, registration, bool(exists))
-    source = read_csv(request.source, len(columns))
+    source = read_csv(read, len(columns))
     # The kinds the table gives (columns it has keep theirs); the one pass infers the new ones.
     known = [
         column.with_kind(table.kind) if table.name not in _new(layout) or column.kind else column
