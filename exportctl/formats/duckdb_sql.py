@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from exportctl.formats.types import (
-    DECIMAL_PATTERN,
     INFERRED_KINDS,
     INTEGER_PATTERN,
     PLAIN_NUMBER_PATTERN,
@@ -142,7 +141,7 @@ def _double(c: str, exact: bool) -> str:
     """types' doubles: the text is the double's shortest (DuckDB's CAST to VARCHAR writes the same text as
     Python's repr); a schema number may also have trailing zeros after its point, or none (`types.decimal_form`)."""
     if exact:
-        form, pattern = c, DECIMAL_PATTERN
+        form, pattern = f"(CASE WHEN contains({c}, '.') THEN {c} ELSE {c} || '.0' END)", PLAIN_NUMBER_PATTERN
     else:
         trimmed = f"rtrim({c}, '0')"
         form = (
