@@ -116,26 +116,26 @@ def quota_limit(status: int, headers: Mapping[str, str]) -> str | None:
 def reset_time(limit: str, headers: Mapping[str, str], now: float) -> float | None:
     """When a spent quota resets (epoch seconds), where the headers say; None if they do not, or name a past time.
 
-    `Retry-After` counts for both limits. `X-Rate-Limit-Retry` only for the cycle limit: every answer carries
-    it for the per-minute (or hourly) window, so on a 402 it says nothing about the plan's limit.
+    `X-Rate-Limit-Retry` (an epoch) counts for the cycle limit only: every answer carries it for the per-minute
+    (or hourly) window, so on a 402 it says nothing about the plan's limit. `Retry-After` (seconds or a date)
+    counts for both, when no epoch was given.
     """
     from email.utils import parsedate_to_datetime
 
     from exportctl.client.retry import epoch_header
 
-    candidates: list[float] = []
-    retry_at = epoch_header(headers, "X-Rate-Limit-Retry") if limit == CYCLE_LIMIT_TYPE else None
-    if retry_at is not None:
-        candidates.append(retry_at)
+    if limit == CYCLE_LIMIT_TYPE:
+        retry_at = epoch_header(headers, "X-Rate-Limit-Retry")
+        if retry_at is not None and retry_at > now:
+            return retry_at
     after = (headers.get("Retry-After") or "").strip()
-    if after:
-        try:
-            candidates.append(now + float(after))
-        except ValueError:
-            with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-                candidates.append(parsedate_to_datetime(after).timestamp())
-    future = [at for at in candidates if math.isfinite(at) and at > now]
-    return max(future) if future else None
+    at: float | None = None
+    try:
+        at = now + float(after)
+    except ValueError:
+        with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
+            at = parsedate_to_datetime(after).timestamp()
+    return at if at is not None and math.isfinite(at) and at > now else None
 
 
 def quota_error(
