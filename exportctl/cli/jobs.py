@@ -28,9 +28,9 @@ def _command_for(export: dict[str, Any]) -> str:
     """The name of an export's object in file names: its subcommand (voucher_transactions -> voucher-transactions).
 
     Any other `exported_object` (one made in the dashboard that this version does not know, `api_log`, or a
-    hostile `x../../evil`) keeps its lower-case letters and digits, each other run of characters becomes one
-    `-`: a single safe file-name component, never `.` or `..`, at most MAX_OBJECT_IN_NAME characters;
-    `export` when nothing is left.
+    hostile `x../../evil`) keeps its ASCII letters and digits, each other run of characters becomes one `-`:
+    a single safe file-name component, never `.` or `..`, at most MAX_OBJECT_IN_NAME characters; `export`
+    when nothing is left.
     """
     import re
 
@@ -40,7 +40,7 @@ def _command_for(export: dict[str, Any]) -> str:
     known = API_OBJECTS.get(obj)
     if known is not None:
         return known.command
-    safe = re.sub(r"[^a-z0-9]+", "-", obj.lower())[:MAX_OBJECT_IN_NAME].strip("-")
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", obj)[:MAX_OBJECT_IN_NAME].strip("-")
     return safe or "export"
 
 
