@@ -32,7 +32,7 @@ def error_for(
     """
     status = response.status_code
     key, message, details, request_id = error_fields(response, secrets)
-    if is_wrong_cluster(status, key):
+    if is_wrong_cluster(status, key, message):
         return wrong_cluster_error(base_url or shown, details, profile=profile)
     if status == 401:
         text = ApiError(status, key, message, details, request_id).message

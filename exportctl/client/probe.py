@@ -83,7 +83,7 @@ def lasting_refusal(
     fields = _error_fields(answer.body)
     key, message, details = (_text(fields.get(name)) for name in ("key", "message", "details"))
     details = mask(details, (settings.app_token,)) if details else None
-    if is_wrong_cluster(answer.status, key):
+    if is_wrong_cluster(answer.status, key, message):
         return wrong_cluster_error(settings.base_url, details, profile=settings.profile)
     headers = requests.structures.CaseInsensitiveDict(answer.headers)
     limit = quota_limit(answer.status, headers)

@@ -28,9 +28,16 @@ _HOST_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _TOP_LABEL = r"[a-z]{2,63}"
 
 
-def is_wrong_cluster(status: int, key: str | None) -> bool:
-    """Whether an answer says the credentials belong to another cluster."""
-    return status == 403 and key == WRONG_CLUSTER_KEY
+def is_wrong_cluster(status: int, key: str | None, message: str | None = None) -> bool:
+    """Whether an answer says the credentials belong to another cluster.
+
+    Documented as 403 with the key `wrong_api_endpoint` (message "Wrong API endpoint"); the one body on
+    record is from 2022, so a 401 saying the same, another case, or the message without the key count too.
+    """
+    if status not in (401, 403):
+        return False
+    said = (key or "").strip().lower() == WRONG_CLUSTER_KEY
+    return said or (message or "").strip().lower() == "wrong api endpoint"
 
 
 def named_base_url(details: str | None) -> str | None:

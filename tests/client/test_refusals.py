@@ -13,7 +13,7 @@ import pytest
 
 from exportctl import schema
 from exportctl.client.api import ApiClient
-from exportctl.client.refusals import named_base_url, quota_limit, reset_time
+from exportctl.client.refusals import is_wrong_cluster, named_base_url, quota_limit, reset_time
 from exportctl.client.retry import utc_clock
 from exportctl.errors import ExitCode, QuotaError, WrongClusterError
 from exportctl.events import Retrying
@@ -131,6 +131,22 @@ def test_wrong_cluster_never_shows_an_implausible_url(sandbox: Sandbox, url: str
 )
 def test_named_base_url(text: str | None, expected: str | None) -> None:
     assert named_base_url(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "key", "message", "expected"),
+    [
+        (403, "wrong_api_endpoint", "Wrong API endpoint", True),
+        (403, "WRONG_API_ENDPOINT", None, True),
+        (401, "wrong_api_endpoint", None, True),
+        (403, None, "Wrong API endpoint", True),
+        (403, "forbidden", "Transactions are allowed only for loyalty or gift campaigns", False),
+        (400, "wrong_api_endpoint", None, False),
+        (401, "unauthorized", "Unauthorized", False),
+    ],
+)
+def test_is_wrong_cluster(status: int, key: str | None, message: str | None, expected: bool) -> None:
+    assert is_wrong_cluster(status, key, message) is expected
 
 
 @pytest.mark.parametrize("call", ["create", "get", "list", "download"])
