@@ -18,6 +18,11 @@ saved); parts whose header rows differ (metadata key columns depend on the data)
 into the union of their columns (`files.csv.joined_rows`). `sha256`, `bytes` and `rows` describe the joined
 CSV. After the join, the parts and the manifest are removed. With `-o -` the parts live in a temporary
 directory and there is no resume.
+
+Only files this split created are ever removed or overwritten: a part is ours when a manifest lists it
+(its entry is written, with the part's name, before the window's download starts). A file of the user's in
+`TARGET.parts/` is left alone: the directory is then kept after the join, and a file named like one of
+this run's parts that no manifest lists is refused (exit 2) before any export is submitted.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import shutil
+import re
 import sys
 import tempfile
 import threading
@@ -55,6 +60,10 @@ MANIFEST_VERSION = 1
 MANIFEST_SUFFIX = ".manifest.json"
 PARTS_SUFFIX = ".parts"
 SAVED, SUBMITTED, FAILED = "saved", "submitted", "failed"
+# What `_part_name` makes: a manifest's `part` of another shape (`../x`, `/etc/passwd`) names nothing of ours.
+_PART_NAME = r"(?a)[0-9A-Za-z]+-[0-9A-Za-z]+\.csv"
+# A part's companions while its download is under way (files.atomic's PART_SUFFIX, PART_INFO_SUFFIX).
+_PART_COMPANIONS = ("", ".part", ".part.json")
 
 
 def manifest_path(target: Path) -> Path:
@@ -119,16 +128,25 @@ class Manifest:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
-        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
-            # Parts of another request must not be joined into this one.
-            shutil.rmtree(parts, ignore_errors=True)
-            return
+        if not isinstance(data, dict):
+            return  # unreadable: nothing in it can be called ours, so nothing is removed
         windows = data.get("windows", [])
+        if data.get("fingerprint") != self.fingerprint:
+            # Parts of another request must not be joined into this one: remove them, and only them.
+            remove_parts(parts, windows if isinstance(windows, list) else [])
+            return
         problem = manifest_problem(windows, saved=SAVED)
         if problem is not None:
             raise self._damaged(problem)
+        current = {_key(window.to_json()) for window in self.windows}
+        # Windows of an earlier run that this one does not ask for (its `until` was earlier): their parts go.
+        remove_parts(parts, [entry for entry in windows if _key(entry) not in current])
         for entry in windows:
             self.entries[_key(entry)] = entry
+
+    def owns(self, part: Path) -> bool:
+        """Whether a manifest entry lists `part`, i.e. this split (or the run it resumes) created it."""
+        return any(entry.get("part") == part.name for entry in self.entries.values())
 
     def _damaged(self, problem: str) -> UsageError:
         target = self.path.name[: -len(MANIFEST_SUFFIX)] if self.path is not None else "TARGET"
@@ -164,6 +182,17 @@ class Manifest:
             "windows": sorted((e for k, e in self.entries.items() if k in order), key=lambda e: order[_key(e)]),
         }
         write_json_atomically(self.path, data)
+
+
+def remove_parts(parts: Path, entries: list[Any]) -> None:
+    """Remove the part files (and their download companions) that manifest `entries` list; nothing else."""
+    for entry in entries:
+        name = entry.get("part") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not re.fullmatch(_PART_NAME, name):
+            continue
+        for suffix in _PART_COMPANIONS:
+            with contextlib.suppress(OSError):
+                (parts / (name + suffix)).unlink()
 
 
 def _key(bounds: Mapping[str, Any]) -> str:
@@ -230,10 +259,12 @@ def run_split(
         on_disk = compressed_size(target)
         on_event(Saved(f"{len(windows)} windows", str(target), joined.bytes, joined.rows, joined.sha256, 0.0, on_disk))
         if target != STDOUT:
-            # The target is complete and renamed into place: what helped build it can go.
-            shutil.rmtree(parts, ignore_errors=True)
+            # The target is complete and renamed into place: what helped build it can go, and only that.
+            remove_parts(parts, list(manifest.entries.values()))
             with contextlib.suppress(FileNotFoundError):
                 manifest_path(target).unlink()
+            with contextlib.suppress(OSError):
+                parts.rmdir()  # kept when it holds files of the user's
     return ExportOutcome(
         export_id="",
         exported_object=request.obj.exported_object,
@@ -271,6 +302,8 @@ def _fetch_all(
             manifest.record(window, **entry)
         else:
             todo.append(index)
+    if manifest.path is not None:
+        _refuse_foreign_parts(parts, [parts / _part_name(windows[i]) for i in todo], manifest)
     events = _serialized(on_event) if parallel > 1 else on_event
 
     def fetch(index: int, window_client: ApiClient) -> WindowResult:
@@ -320,6 +353,18 @@ def _fetch_all(
         )
         raise
     return [results[i] for i in range(len(windows))]
+
+
+def _refuse_foreign_parts(parts: Path, planned: list[Path], manifest: Manifest) -> None:
+    """UsageError, before anything is submitted, when a part to be written is a file no manifest lists."""
+    for part in planned:
+        if (part.exists() or part.is_symlink()) and not manifest.owns(part):
+            raise UsageError(
+                f"{part} is in the way: a split export writes a window's part there, and this file was not "
+                "written by it (its manifest does not list it). exportctl never overwrites or removes files "
+                f"it did not create in {parts}/.",
+                hint="Move or remove that file, or choose another --output.",
+            )
 
 
 def _fetch_parallel(
