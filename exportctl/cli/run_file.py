@@ -158,6 +158,26 @@ def run_file(
     worst first: 130, 3, 2, 1, 7, 4, 5, 6, 9, 8; 0 when every export succeeded. Example:
     exportctl run sample-configs/nightly.yaml --parallel 3 --keep-going
     """
+    from exportctl.cli.signals import RECEIVED_KEY, recording_signals
+
+    # From here to the summary's last byte a stop signal is recorded, never raised (cli/signals.py).
+    received: list[int] = ctx.meta.setdefault(RECEIVED_KEY, [])
+    with recording_signals(received):
+        _run_file(ctx, file, parallel, keep_going, only, json_output, force, output_dir, output_format, dry_run)
+
+
+def _run_file(
+    ctx: typer.Context,
+    file: Path,
+    parallel: int,
+    keep_going: bool,
+    only: list[str] | None,
+    json_output: bool,
+    force: bool,
+    output_dir: str | None,
+    output_format: str | None,
+    dry_run: bool,
+) -> None:
     from exportctl.errors import ConfigError, UsageError
     from exportctl.jobs import batch
     from exportctl.jobs import plan as planning
@@ -267,6 +287,7 @@ def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: boo
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
     from exportctl.cli.session import open_session
+    from exportctl.cli.signals import RECEIVED_KEY
     from exportctl.jobs import batch
 
     state = app_state(ctx)
@@ -279,6 +300,7 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
             keep_going=keep_going,
             on_event_for=lines.handler,
             on_result=lines.result,
+            signals=ctx.meta.get(RECEIVED_KEY),
         )
 
 
