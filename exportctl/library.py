@@ -126,7 +126,7 @@ def plan(
     Raises `exportctl.UsageError` (or another `ExportctlError`) with the CLI's message.
     """
     from exportctl.jobs import plan as planning
-    from exportctl.library_keywords import check_name, check_plan_keywords
+    from exportctl.request.keywords import check_name, check_plan_keywords
     from exportctl.schema import lookup
 
     given = dict(locals())
@@ -191,7 +191,7 @@ def export(
     """
     from exportctl.client.api import ApiClient
     from exportctl.jobs import plan as planning
-    from exportctl.library_keywords import check_export_keywords
+    from exportctl.request.keywords import check_export_keywords
 
     check_export_keywords(settings, on_event, options)
     planned = plan(name, **options)

@@ -28,14 +28,11 @@ this run's parts that no manifest lists is refused (exit 2) before any export is
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import re
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,45 +41,27 @@ from typing import Any, BinaryIO
 from exportctl.client.api import ApiClient
 from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser, UsageError
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
-from exportctl.files.atomic import compressed_size, write_atomically, write_json_atomically
-from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
+from exportctl.files.atomic import compressed_size, write_atomically
+from exportctl.files.csv import CsvDigest, digested, joined_rows
 from exportctl.files.csv_rows import RowFilter
 from exportctl.files.opening import write_fully
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
-from exportctl.jobs.manifest_check import manifest_problem
 from exportctl.jobs.single import ExportOutcome, run_export
+from exportctl.jobs.split_manifest import (
+    FAILED,
+    SAVED,
+    SUBMITTED,
+    Manifest,
+    manifest_path,
+    part_name,
+    parts_dir,
+    refuse_foreign_parts,
+    remove_parts,
+)
 from exportctl.request.model import ExportRequest
 from exportctl.request.windows import Window, window_request
 from exportctl.schema import FilterField
-
-MANIFEST_VERSION = 1
-MANIFEST_SUFFIX = ".manifest.json"
-PARTS_SUFFIX = ".parts"
-SAVED, SUBMITTED, FAILED = "saved", "submitted", "failed"
-# What `_part_name` makes: a manifest's `part` of another shape (`../x`, `/etc/passwd`) names nothing of ours.
-_PART_NAME = r"(?a)[0-9A-Za-z]+-[0-9A-Za-z]+\.csv"
-# A part's companions while its download is under way (files.atomic's PART_SUFFIX, PART_INFO_SUFFIX).
-_PART_COMPANIONS = ("", ".part", ".part.json")
-
-
-def manifest_path(target: Path) -> Path:
-    """`TARGET.manifest.json`."""
-    return target.with_name(target.name + MANIFEST_SUFFIX)
-
-
-def parts_dir(target: Path) -> Path:
-    """`TARGET.parts/`, where the windows' CSVs wait for the join."""
-    return target.with_name(target.name + PARTS_SUFFIX)
-
-
-def _part_name(window: Window) -> str:
-    """`20240101T000000000Z-20240102T000000000Z.csv`: the window's range, safe in any file system."""
-    ends = window.to_json()
-    since, until = (
-        (ends[name] or "open").replace("-", "").replace(":", "").replace(".", "") for name in ("since", "until")
-    )
-    return f"{since}-{until}.csv"
 
 
 @dataclass(frozen=True)
@@ -107,105 +86,6 @@ class WindowResult:
             "sha256": self.sha256,
             "reused": self.reused,
         }
-
-
-class Manifest:
-    """The JSON record of a split run, rewritten atomically after every change (from any thread)."""
-
-    def __init__(self, path: Path | None, print_: str, request: dict[str, Any], windows: list[Window]) -> None:
-        self.path = path
-        self.fingerprint = print_
-        self.request = request
-        self.windows = windows
-        self.entries: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-
-    def load(self, parts: Path) -> None:
-        """Take over a manifest of the same request; discard one of another request, with its parts."""
-        if self.path is None or not self.path.is_file():
-            return
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        if not isinstance(data, dict):
-            return  # unreadable: nothing in it can be called ours, so nothing is removed
-        windows = data.get("windows", [])
-        if data.get("fingerprint") != self.fingerprint:
-            # Parts of another request must not be joined into this one: remove them, and only them.
-            remove_parts(parts, windows if isinstance(windows, list) else [])
-            return
-        problem = manifest_problem(windows, saved=SAVED)
-        if problem is not None:
-            raise self._damaged(problem)
-        current = {_key(window.to_json()) for window in self.windows}
-        # Windows of an earlier run that this one does not ask for (its `until` was earlier): their parts go.
-        remove_parts(parts, [entry for entry in windows if _key(entry) not in current])
-        for entry in windows:
-            self.entries[_key(entry)] = entry
-
-    def owns(self, part: Path) -> bool:
-        """Whether a manifest entry lists `part`, i.e. this split (or the run it resumes) created it."""
-        return any(entry.get("part") == part.name for entry in self.entries.values())
-
-    def _damaged(self, problem: str) -> UsageError:
-        target = self.path.name[: -len(MANIFEST_SUFFIX)] if self.path is not None else "TARGET"
-        return UsageError(
-            f"The split manifest {self.path} is damaged: {problem}.",
-            hint=f"Remove it and {target}{PARTS_SUFFIX}/ to start the split over, or fix the entry.",
-        )
-
-    def reusable(self, window: Window, part: Path) -> dict[str, Any] | None:
-        """The entry of a window saved earlier, if its part is still there with the recorded sha256."""
-        entry = self.entries.get(_key(window.to_json()))
-        if entry is None or entry.get("status") != SAVED or not part.is_file():
-            return None
-        if _file_sha256(part) != entry.get("sha256"):
-            return None
-        return entry
-
-    def record(self, window: Window, **values: Any) -> None:
-        """Update one window's entry and write the manifest."""
-        with self._lock:
-            entry = self.entries.setdefault(_key(window.to_json()), window.to_json())
-            entry.update(values)
-            self._write()
-
-    def _write(self) -> None:
-        if self.path is None:
-            return
-        order = {_key(w.to_json()): i for i, w in enumerate(self.windows)}
-        data = {
-            "version": MANIFEST_VERSION,
-            "fingerprint": self.fingerprint,
-            "request": self.request,
-            "windows": sorted((e for k, e in self.entries.items() if k in order), key=lambda e: order[_key(e)]),
-        }
-        write_json_atomically(self.path, data)
-
-
-def remove_parts(parts: Path, entries: list[Any]) -> None:
-    """Remove the part files (and their download companions) that manifest `entries` list; nothing else."""
-    for entry in entries:
-        name = entry.get("part") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not re.fullmatch(_PART_NAME, name):
-            continue
-        for suffix in _PART_COMPANIONS:
-            with contextlib.suppress(OSError):
-                (parts / (name + suffix)).unlink()
-
-
-def _key(bounds: Mapping[str, Any]) -> str:
-    """A window's key in the manifest, from its `since`/`until` (a window's `to_json()` or a manifest entry)."""
-    return f"{bounds.get('since')}..{bounds.get('until')}"
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(JOIN_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _serialized(handler: EventHandler) -> EventHandler:
@@ -293,7 +173,7 @@ def _fetch_all(
     results: dict[int, WindowResult] = {}
     todo: list[int] = []
     for index, window in enumerate(windows):
-        part = parts / _part_name(window)
+        part = parts / part_name(window)
         entry = manifest.reusable(window, part)
         if entry is not None:
             results[index] = WindowResult(
@@ -303,12 +183,12 @@ def _fetch_all(
         else:
             todo.append(index)
     if manifest.path is not None:
-        _refuse_foreign_parts(parts, [parts / _part_name(windows[i]) for i in todo], manifest)
+        refuse_foreign_parts(parts, [parts / part_name(windows[i]) for i in todo], manifest)
     events = _serialized(on_event) if parallel > 1 else on_event
 
     def fetch(index: int, window_client: ApiClient) -> WindowResult:
         window = windows[index]
-        part = parts / _part_name(window)
+        part = parts / part_name(window)
         manifest.record(window, status=SUBMITTED, export_id=None, part=part.name)
 
         def handler(event: Event) -> None:
@@ -353,18 +233,6 @@ def _fetch_all(
         )
         raise
     return [results[i] for i in range(len(windows))]
-
-
-def _refuse_foreign_parts(parts: Path, planned: list[Path], manifest: Manifest) -> None:
-    """UsageError, before anything is submitted, when a part to be written is a file no manifest lists."""
-    for part in planned:
-        if (part.exists() or part.is_symlink()) and not manifest.owns(part):
-            raise UsageError(
-                f"{part} is in the way: a split export writes a window's part there, and this file was not "
-                "written by it (its manifest does not list it). exportctl never overwrites or removes files "
-                f"it did not create in {parts}/.",
-                hint="Move or remove that file, or choose another --output.",
-            )
 
 
 def _fetch_parallel(

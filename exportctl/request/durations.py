@@ -25,16 +25,17 @@ _PLAIN = r"(?a)\d+(?:\.\d+)?|\.\d+"
 _ORDER = ("d", "h", "m", "s", "ms")
 
 
-def parse_duration(text: str, where: str | None = None) -> float:
+def parse_duration(text: str, where: str | None = None, *, maximum: float = MAX_SECONDS) -> float:
     """The number of seconds `text` stands for; UsageError naming the valid forms otherwise.
 
-    `where` (an option, a config key with its line) starts the error message.
+    `where` (an option, a config key with its line) starts the error message. Beyond `maximum` (by default
+    DURATION_RANGE) is out of range; a caller with a range of its own passes `math.inf` and checks it.
     """
     stripped = text.strip()
     if stripped.startswith("-"):
         raise _invalid(text, where, "a duration cannot be negative")
     if re.fullmatch(_PLAIN, stripped):
-        return _finite(float(stripped), text, where)
+        return _finite(float(stripped), text, where, maximum)
     position, total, last_rank = 0, 0.0, -1
     part = re.compile(_PART)
     while position < len(stripped):
@@ -51,13 +52,13 @@ def parse_duration(text: str, where: str | None = None) -> float:
         position = match.end()
     if last_rank < 0:
         raise _invalid(text, where)
-    return _finite(total, text, where)
+    return _finite(total, text, where, maximum)
 
 
-def _finite(seconds: float, text: str, where: str | None) -> float:
+def _finite(seconds: float, text: str, where: str | None, maximum: float) -> float:
     if not math.isfinite(seconds):
         raise _invalid(text, where)
-    if seconds > MAX_SECONDS:
+    if seconds > maximum:
         raise _invalid(text, where, f"it is out of range, valid durations are {DURATION_RANGE}")
     return seconds
 
