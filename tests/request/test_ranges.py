@@ -6,6 +6,7 @@ Every door is tried: flags, filter values, a config file, a run file's split win
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from pathlib import Path
 
@@ -105,3 +106,14 @@ def test_the_library_out_of_range(keyword: str, value: object, tmp_path: Path) -
     assert caught.value.exit_code == 2
     assert INSTANTS in str(caught.value) or DURATIONS in str(caught.value)
     assert str(caught.value).startswith(f"{keyword}:")
+
+
+@pytest.mark.parametrize("watermark", ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59Z"])
+def test_a_state_files_watermark_out_of_range(watermark: str, tmp_path: Path) -> None:
+    """Before: OverflowError when the window's start was moved a millisecond back."""
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"version": 1, "exports": {"k": {"watermark": watermark}}}))
+    code, output = _cli(tmp_path, "order", "--since-last", str(state), "--state-key", "k", "--dry-run")
+    assert code == 2, output
+    assert "watermark of k" in output and "is out of range" in output and INSTANTS in output
+    assert "Traceback" not in output
