@@ -178,7 +178,8 @@ def _run_file(
     output_format: str | None,
     dry_run: bool,
 ) -> None:
-    from exportctl.errors import ConfigError, UsageError
+    from exportctl.cli.signals import RECEIVED_KEY
+    from exportctl.errors import ConfigError, ExitCode, UsageError
     from exportctl.jobs import batch
     from exportctl.jobs import plan as planning
     from exportctl.request import runfile
@@ -219,6 +220,9 @@ def _run_file(
 
     results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
     code = batch.worst_exit_code(results)
+    if ctx.meta.get(RECEIVED_KEY) and any(r.status in (batch.INTERRUPTED, batch.SKIPPED) for r in results):
+        # A stop signal that came before any export started leaves them all skipped: still an interruption.
+        code = int(ExitCode.INTERRUPTED)
     if document is not None:
         json_contract.emit(ctx, document | _run_fields(results, code))
     else:
