@@ -125,13 +125,13 @@ def plan(
     `into` is `--into "duckdb:PATH[#TABLE]"`).
     Raises `exportctl.UsageError` (or another `ExportctlError`) with the CLI's message.
     """
+    # Taken first, so that the keywords are all there is: each one's type and range is checked, named by the
+    # keyword, before anything reads it.
+    given = {keyword: value for keyword, value in locals().items() if keyword != "name"}
     from exportctl.jobs import plan as planning
     from exportctl.request.keywords import check_name, check_plan_keywords
     from exportctl.schema import lookup
 
-    given = dict(locals())
-    del given["name"], given["planning"], given["check_name"], given["check_plan_keywords"], given["lookup"]
-    # Every keyword's type and range, named by the keyword, before anything reads it.
     checked = check_plan_keywords(given)
     obj = lookup(check_name(name))
     fields, filters, now = checked["fields"], checked["filters"], checked["now"]
