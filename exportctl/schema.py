@@ -714,7 +714,7 @@ _UNVERIFIED_FILTERS = (
 PRODUCT = ExportObject(
     command="product",
     exported_object="product",
-    summary="Products: names, prices, images and the attribute names their SKUs vary by.",
+    summary="Products: names, prices, images and the attributes their SKUs vary by (SDK enums; unverified).",
     fields=(
         _f("id", S, "Unique product ID."),
         _f("name", S, "Product name."),
@@ -737,7 +737,7 @@ PRODUCT = ExportObject(
 SKU = ExportObject(
     command="sku",
     exported_object="sku",
-    summary="SKUs: the variants of products, with currency, price and attribute values.",
+    summary="SKUs: product variants with currency, price and attribute values (SDK enums; unverified).",
     fields=(
         _f("id", S, "Unique SKU ID."),
         _f("sku", S, "The SKU's name."),
@@ -788,7 +788,7 @@ _API_LOG_FIELDS = (
 API_LOG = ExportObject(
     command="api-log",
     exported_object="api_log",
-    summary="API request logs: method, endpoint, status, duration and the bodies (changelog v20251007).",
+    summary="API request logs: method, endpoint, status, duration, bodies (changelog only; unverified).",
     fields=_API_LOG_FIELDS,
     # Not documented: the sandbox answers every field when `fields` is omitted.
     default_fields=tuple(f.name for f in _API_LOG_FIELDS),
