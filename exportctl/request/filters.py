@@ -356,9 +356,12 @@ def make_condition(
     field_type = spec.filter.type
     if operator not in allowed:
         kind = field_type.value if spec.typed else "untyped"
+        day_scopes = [f"--{s.option}" for s in obj.scopes if s.filters is not None]
+        days = operator in ("$more_than", "$less_than") and field_type.is_temporal and bool(day_scopes)
         raise ValidationError(
             f"{context}: operator {operator} does not apply to the {kind} field '{spec.filter.name}'.",
             valid=allowed,
+            hint=f"With {' or '.join(dict.fromkeys(day_scopes))} it takes whole days ago." if days else None,
         )
     alone = spec.filter.day_counts
     if operator in NO_VALUE:

@@ -407,8 +407,11 @@ def test_campaign_and_loyalty_transaction_dates_take_days_ago_each_value_alone()
     ):
         with pytest.raises(UsageError, match=says.replace("$", "\\$")):
             parse_expression(bad, scoped)
-    # Without the scope, /v1/exports takes FiltersCondition as before.
+    # Without the scope, /v1/exports takes FiltersCondition as before, and the refusal says where days work.
     assert parse_expression("created_at>-30d", obj).operator == "$less_than_ago"
+    with pytest.raises(ValidationError) as unscoped:
+        parse_expression("created_at:$more_than:30", obj)
+    assert unscoped.value.hint == "With --campaign or --member it takes whole days ago."
     # The voucher endpoint keeps the object's filters.
     voucher_scope = next(s for s in obj.scopes if s.option == "voucher")
     assert obj.for_scope(voucher_scope) is obj
