@@ -3,6 +3,7 @@ as the sandbox applies them (and, where the CLI is concerned, as the commands se
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -169,3 +170,35 @@ def test_customer_updated_at_is_not_is_warned_and_still_sent(cli: Cli) -> None:
     assert '"$is_not"' in result.stdout
     quiet = cli("customer", "--filter", "updated_at>2026-01-01", "--dry-run", credentials=False)
     assert "ignores" not in quiet.stderr
+
+
+def test_a_time_window_on_a_campaign_transactions_export_sends_each_value_alone(cli: Cli, sandbox: Sandbox) -> None:
+    from tests.request.test_request_schema import RESOURCES, errors
+
+    campaign = str(
+        sandbox.store.rows("SELECT id FROM campaigns WHERE voucher_type = 'GIFT_VOUCHER' ORDER BY rowid LIMIT 1")[0][0]
+    )
+    created = sorted(
+        str(row[0])
+        for row in sandbox.store.rows("SELECT created_at FROM voucher_transactions WHERE campaign_id = ?", (campaign,))
+    )
+    since = created[len(created) // 2][:10]
+    args = ("voucher-transactions", "--campaign", campaign, "--since", since)
+    dry = cli(*args, "--dry-run", "--json", credentials=False)
+    assert dry.exit_code == 0, dry.output
+    (request,) = json.loads(dry.stdout)["requests"]
+    assert request["body"]["parameters"]["filters"]["created_at"]["conditions"]["$after"] == (
+        f"{(datetime.fromisoformat(since) - timedelta(milliseconds=1)).isoformat()[:23]}Z"
+    )
+    body_schema = RESOURCES["components"]["schemas"]["CampaignsTransactionsExportCreateRequestBody"]
+    assert errors(request["body"], body_schema, RESOURCES) == []  # $after is a string there, not a list
+    result = cli(*args, "--fields", "id", "-o", "w.csv")
+    assert result.exit_code == 0, result.output
+    got = sorted(Path("w.csv").read_text(encoding="utf-8").splitlines()[1:])
+    expected = sorted(
+        str(row[0])
+        for row in sandbox.store.rows(
+            "SELECT id FROM voucher_transactions WHERE campaign_id = ? AND created_at >= ?", (campaign, since)
+        )
+    )
+    assert got == expected and got
