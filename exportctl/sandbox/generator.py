@@ -81,6 +81,9 @@ MIN_COUNTS = {
 }
 
 
+_TRANSACTIONS_OF = "SELECT rowid FROM voucher_transactions WHERE type = ? ORDER BY rowid"
+
+
 def scaled_counts(scale: float) -> dict[str, int]:
     """How many of each base record a scale makes."""
     return {name: max(MIN_COUNTS[name], round(base * scale)) for name, base in BASE_COUNTS.items()}
@@ -166,6 +169,35 @@ class Generator(VoucherRecords, CustomerRecords, CatalogRecords, ApiLogRecords):
             skus = [str(row[0]) for row in conn.execute("SELECT id FROM skus ORDER BY rowid LIMIT 500")]
             self.api_logs(batches, n, codes, skus, at=at)
 
+    def newer_loyalty_types(self, conn: sqlite3.Connection) -> None:
+        """The loyalty transaction types beyond the export table's seven, relabelling existing movements.
+
+        A tenth of the accruals were pending points that became active (PENDING_POINTS_ACTIVATION), a
+        quarter of the manual additions came from another card (POINTS_TRANSFER_IN, naming a transfer out
+        of another card). Amounts, balances and counts stay what they were; the choice is `catalog_rng`'s.
+        """
+        rng = self.catalog_rng
+        accruals = [row[0] for row in conn.execute(_TRANSACTIONS_OF, ("POINTS_ACCRUAL",))]
+        pending = rng.sample(accruals, len(accruals) // 10)
+        conn.executemany(
+            "UPDATE voucher_transactions SET type = 'PENDING_POINTS_ACTIVATION' WHERE rowid = ?",
+            [(rowid,) for rowid in sorted(pending)],
+        )
+        outs = conn.execute(
+            "SELECT id, voucher_id FROM voucher_transactions WHERE type = 'POINTS_TRANSFER_OUT' ORDER BY rowid"
+        ).fetchall()
+        additions = conn.execute(
+            "SELECT rowid, voucher_id FROM voucher_transactions WHERE type = 'POINTS_ADDITION' ORDER BY rowid"
+        ).fetchall()
+        for rowid, card in sorted(rng.sample(additions, len(additions) // 4) if outs else []):
+            donors = [out_id for out_id, donor in outs if donor != card]
+            if donors:
+                conn.execute(
+                    "UPDATE voucher_transactions SET type = 'POINTS_TRANSFER_IN', related_transaction_id = ?, "
+                    "reason = NULL WHERE rowid = ?",
+                    (rng.choice(donors), rowid),
+                )
+
     def generate(self, conn: sqlite3.Connection, scale: float) -> dict[str, int]:
         """Fill empty tables; returns the number of rows written per exported object."""
         counts = scaled_counts(scale)
@@ -187,6 +219,7 @@ class Generator(VoucherRecords, CustomerRecords, CatalogRecords, ApiLogRecords):
         # Last, from their own stream: the catalog and the API's log of the calls that used all of the above.
         skus = self.catalog(batches, counts["products"])
         batches.flush()
+        self.newer_loyalty_types(conn)
         codes = [str(row[0]) for row in conn.execute("SELECT code FROM vouchers ORDER BY rowid LIMIT 500")]
         self.api_logs(batches, counts["api_logs"], codes, skus)
         batches.flush()

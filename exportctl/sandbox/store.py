@@ -17,7 +17,7 @@ from typing import Any
 from exportctl.sandbox import dbfile, generator, records, tables
 
 # Bumped whenever the generator's output changes, so an existing --db file is rebuilt.
-GENERATOR_VERSION = "4"  # 4: products, SKUs, API logs; the reference's list filters
+GENERATOR_VERSION = "4"  # 4: products, SKUs, API logs; the reference's list filters; newer loyalty types
 # 3: customer columns for the loyalty_tier/events/system filter prefixes
 
 

@@ -75,3 +75,16 @@ def test_a_points_bucket_may_be_expired(own: Sandbox) -> None:
     assert result.exit_code == 0, result.output
     statuses = {json.loads(line)["status"] for line in Path("b.jsonl").read_text(encoding="utf-8").splitlines()}
     assert "EXPIRED" in statuses
+
+
+def test_the_generated_data_has_the_newer_types_and_loyalty_card_transactions_keeps_them(sandbox: Sandbox) -> None:
+    """The default sandbox relabels some accruals and additions; the kind's command must not drop them."""
+    kinds = dict(sandbox.store.rows("SELECT type, count(*) FROM voucher_transactions GROUP BY type"))
+    assert kinds.get("PENDING_POINTS_ACTIVATION", 0) > 0
+    result = Cli(sandbox)("loyalty-card-transactions", "--fields", "id,type", "-o", "kept.csv")
+    assert result.exit_code == 0, result.output
+    with Path("kept.csv").open(encoding="utf-8", newline="") as handle:
+        kept = [row[1] for row in list(csv.reader(handle))[1:]]
+    loyalty = [kind for kind in schema.LOYALTY_TRANSACTION_TYPES if kind in kinds]
+    assert len(kept) == sum(kinds[kind] for kind in loyalty)
+    assert kept.count("PENDING_POINTS_ACTIVATION") == kinds["PENDING_POINTS_ACTIVATION"]
