@@ -164,5 +164,13 @@ def test_completion_and_schema_know_the_new_objects(cli: Cli) -> None:
     assert sources["voucher"] == ("documented", True)
     assert sources["product"] == sources["sku"] == ("sdk-enum", False)
     assert sources["api-log"] == ("changelog", False)
+    operators = json.loads(cli("schema", "customer", "--json", credentials=False).stdout)["operators"]
+    assert operators["calendar_md"][0] == "$today_md" and len(operators["calendar_md"]) == 9
+    assert operators["refused"] == {
+        "$includes": "$in",
+        "$intersects": "$in",
+        "$after_equal": "$after",
+        "$before_equal": "$before",
+    }
     table = cli("schema", credentials=False).stdout
     assert "changelog (unverified)" in table and "sdk-enum (unverified)" in table
