@@ -48,7 +48,7 @@ S, I, A, N, B, T, D, J = (  # noqa: E741
     ValueType.JSON,
 )
 
-_ACRONYMS = {"id": "ID", "qr": "QR", "url": "URL"}
+_ACRONYMS = {"id": "ID", "qr": "QR", "url": "URL", "sku": "SKU"}
 
 
 def title_for(name: str) -> str:
@@ -84,6 +84,13 @@ class FilterField(NamedTuple):
     values: tuple[str, ...] = ()
     # The record attribute the filter tests when it is not the field of the same name.
     tests: str | None = None
+    # The operators the reference documents for this filter; empty: every operator of its type.
+    operators: tuple[str, ...] = ()
+    # Operators the API accepts on this filter but ignores (exportctl warns when one is sent).
+    ignored: tuple[str, ...] = ()
+    # FilterConditionsDateTime (campaign and loyalty transaction exports): `$more_than`/`$less_than` take
+    # whole days ago, and every value is sent alone rather than in a list.
+    day_counts: bool = False
 
     @property
     def attribute(self) -> str:
@@ -98,6 +105,8 @@ class Scope(NamedTuple):
     help: str
     along: str | None = None  # a second option given with this one, named in the path too
     one_kind: bool = False  # the endpoint exports only the command's kind of transactions
+    # The endpoint's own filters (FilterConditionsDateTime dates) replace the object's; None: the object's.
+    filters: tuple[FilterField, ...] | None = None
 
 
 class ExportObject(NamedTuple):
@@ -115,6 +124,8 @@ class ExportObject(NamedTuple):
     api_only_fields: tuple[Field, ...] = ()
     scopes: tuple[Scope, ...] = ()
     kind: str | None = None  # for the transaction kinds: "gift" or "loyalty"
+    # Where the tables come from; anything but DOCUMENTED is unverified against a real CSV.
+    source: str = "documented"
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -158,13 +169,37 @@ class ExportObject(NamedTuple):
             return FilterField(name, ValueType.STRING, f"The {name[len(prefix) :]} {prefix[:-1]} property.")
         return None
 
+    def for_scope(self, scope: Scope | None) -> ExportObject:
+        """This object as a per-resource endpoint filters it: the endpoint's own filter tables, if it has them."""
+        if scope is None or scope.filters is None:
+            return self
+        return self._replace(filters=scope.filters)
+
+
+# Where a table comes from (`ExportObject.source`), as `exportctl schema` shows it.
+DOCUMENTED, SDK_ENUM, CHANGELOG = "documented", "sdk-enum", "changelog"
+SOURCES: dict[str, str] = {
+    DOCUMENTED: "the documented export object (export-object.txt); verified against its field and order tables",
+    SDK_ENUM: "the official SDKs' enums (Python SDK 6.1.1, JS SDK docs) and the Create Export text; "
+    "no real CSV seen: titles and types unverified",
+    CHANGELOG: "the changelog only (v20251007, 2025-10-16); in no OpenAPI document or SDK enum: unverified",
+}
+
 
 def _f(name: str, type_: ValueType, description: str, *values: str, title: str = "") -> Field:
     return Field(name, type_, description, tuple(values), title or title_for(name))
 
 
-def _flt(name: str, type_: ValueType, description: str, *values: str, tests: str | None = None) -> FilterField:
-    return FilterField(name, type_, description, tuple(values), tests)
+def _flt(
+    name: str,
+    type_: ValueType,
+    description: str,
+    *values: str,
+    tests: str | None = None,
+    operators: tuple[str, ...] = (),
+    ignored: tuple[str, ...] = (),
+) -> FilterField:
+    return FilterField(name, type_, description, tuple(values), tests, operators, ignored)
 
 
 def _both_ways(*names: str) -> tuple[str, ...]:
@@ -188,8 +223,16 @@ LOYALTY_TRANSACTION_TYPES = (
     "POINTS_ACCRUAL",
     "POINTS_REFUND",
     "POINTS_REDEMPTION",
+    # LoyaltyCardTransactionsType lists these two beside the export table's seven.
+    "POINTS_TRANSFER_IN",
+    "PENDING_POINTS_ACTIVATION",
 )
-BUCKET_STATUSES = ("ACTIVE", "INACTIVE")
+# export-object.txt says ACTIVE or INACTIVE, the Create Export text ACTIVE or EXPIRED: all three are admitted.
+BUCKET_STATUSES = ("ACTIVE", "INACTIVE", "EXPIRED")
+# The operators the reference documents for some filters (item by item below).
+_IS = ("$is",)
+_IN = ("$in",)
+_IDS = ("$in", "$not_in", "$is", "$is_not")
 
 
 def _metadata(owner: str) -> Field:
@@ -297,6 +340,9 @@ VOUCHER = ExportObject(
         _flt("expiration_date", T, "Expiration timestamp."),
         _flt("created_at", T, "When the voucher was created."),
         _flt("updated_at", T, "When the voucher was last updated."),
+        # The reference's list filters (api-facts.md, second pass).
+        _flt("created_date", T, "When the voucher was created (the reference's name).", tests="created_at"),
+        _flt("redemption_status", S, "How far the voucher has been redeemed."),
     ),
     filter_prefixes=("metadata.", "redemption."),
     api_only_fields=(
@@ -334,6 +380,10 @@ PUBLICATION = ExportObject(
         _flt("related_object_id", S, "ID of the published voucher.", tests="voucher_id"),
         _flt("source_id", S, "Publication source ID."),
         _flt("created_at", T, "When the voucher was published.", tests="date"),
+        # The reference's list filters (api-facts.md, second pass).
+        _flt("campaign", S, "Campaign name.", tests="campaign"),
+        _flt("customer", S, "Customer ID.", tests="customer_id"),
+        _flt("voucher", S, "Voucher code.", tests="voucher_code"),
     ),
     api_only_fields=(_f("code", S, "Voucher code (the documented default name of voucher_code)."),),
 )
@@ -377,6 +427,12 @@ REDEMPTION = ExportObject(
         _flt("created_at", T, "When the voucher was redeemed.", tests="date"),
         # Not in the documented table; real pipelines filter redemptions on it beside created_at.
         _flt("updated_at", T, "When the redemption was last updated."),
+        # The reference's list filters (api-facts.md, second pass): `voucher` with $is, `related_object` with $in.
+        _flt("campaign", S, "Campaign name.", tests="campaign"),
+        _flt("customer", S, "Customer ID.", tests="customer_id"),
+        _flt("voucher", S, "Voucher code.", tests="voucher_code", operators=_IS),
+        _flt("related_object", S, "What was redeemed: voucher or promotion_tier.", operators=_IN),
+        _flt("status", S, "Redemption status: SUCCEEDED, FAILED, ROLLED_BACK..."),
     ),
     api_only_fields=(_f("order_id", S, "ID of the order the redemption belongs to (OpenAPI only)."),),
 )
@@ -427,7 +483,11 @@ CUSTOMER = ExportObject(
         _flt("birthday", D, "Customer's birthday."),
         _flt("birthdate", D, "Customer's birthdate."),
         _flt("created_at", T, "When the customer was created."),
-        _flt("updated_at", T, "When the customer was last updated."),
+        # The API ignores $is_not here ($before, $after and $is work: changelog/OPEN-API.md, 2024-02-28).
+        _flt("updated_at", T, "When the customer was last updated.", ignored=("$is_not",)),
+        _flt("city", S, "City (the reference's name).", tests="address.city"),
+        _flt("publications.created_at", T, "When a voucher was published to the customer."),
+        _flt("publications.related_object_id", S, "The voucher published to the customer."),
         _flt("address.city", S, "City."),
         _flt("address.state", S, "State."),
         _flt("address.country", S, "Country."),
@@ -521,10 +581,26 @@ _TRANSACTION_FILTERS = (
     _flt("voucher_id", S, "Unique Voucher ID."),
     _flt("campaign_id", S, "Parent campaign ID."),
 )
+# The campaign and loyalty transaction exports take their dates as FilterConditionsDateTime: $after and $before
+# an instant, $more_than and $less_than whole days ago, $has_value and $is_unknown; each value alone.
+DATE_TIME_CONDITIONS = ("$after", "$before", "$more_than", "$less_than", "$has_value", "$is_unknown")
+_DAY_COUNT_FILTERS = (
+    FilterField(
+        "created_at",
+        T,
+        "When the transaction was created ($more_than/$less_than: whole days ago).",
+        operators=DATE_TIME_CONDITIONS,
+        day_counts=True,
+    ),
+    *_TRANSACTION_FILTERS[1:],
+)
 _TRANSACTION_SCOPES = (
     Scope("voucher", "/v1/vouchers/{value}/transactions/export", "Only the transactions of this card (code or ID)."),
     Scope(
-        "campaign", "/v1/campaigns/{value}/transactions/export", "Only the transactions of this campaign (ID or name)."
+        "campaign",
+        "/v1/campaigns/{value}/transactions/export",
+        "Only the transactions of this campaign (ID or name).",
+        filters=_DAY_COUNT_FILTERS,
     ),
 )
 # The loyalty endpoints export loyalty cards' transactions only, so they need no row filter on `type`.
@@ -535,12 +611,14 @@ _LOYALTY_SCOPES = (
         "/v1/loyalties/{value}/transactions/export",
         "Only the transactions of this loyalty campaign (ID or name).",
         one_kind=True,
+        filters=_DAY_COUNT_FILTERS,
     ),
     Scope(
         "member",
         "/v1/loyalties/members/{value}/transactions/export",
         "Only the transactions of this loyalty card (code or ID); with --campaign, of that campaign's card.",
         one_kind=True,
+        filters=_DAY_COUNT_FILTERS,
     ),
     Scope(
         "member",
@@ -548,6 +626,7 @@ _LOYALTY_SCOPES = (
         "Only the transactions of this loyalty card of the --campaign.",
         along="campaign",
         one_kind=True,
+        filters=_DAY_COUNT_FILTERS,
     ),
 )
 # What the API answers when `fields` is omitted; it names `status`, which no transaction table lists.
@@ -620,6 +699,113 @@ VOUCHER_TRANSACTIONS = _transactions(
 )
 
 
+# --- the objects the documented export object does not list yet (see `source`) --------------------------
+
+CURRENCIES = ("EUR", "USD", "GBP", "PLN", "JPY")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_PRODUCT_LIKE_ORDERS = ("created_at", "updated_at", "id")
+# Not documented for these objects: the filters every object has, so that --since/--until, split and
+# incremental exports work; marked unverified with the tables.
+_UNVERIFIED_FILTERS = (
+    _flt("created_at", T, "When the record was created (not documented for this object)."),
+    _flt("updated_at", T, "When the record was last updated (not documented for this object)."),
+)
+
+PRODUCT = ExportObject(
+    command="product",
+    exported_object="product",
+    summary="Products: names, prices, images and the attributes their SKUs vary by (SDK enums; unverified).",
+    fields=(
+        _f("id", S, "Unique product ID."),
+        _f("name", S, "Product name."),
+        _f("price", A, "Unit price, an integer number of cents."),
+        _f("image_url", S, "URL of the product's image."),
+        _f("source_id", S, "Unique product source ID."),
+        _f("attributes", J, "The attribute names the product's SKUs set (a JSON array)."),
+        _f("created_at", T, _CREATED.format("product")),
+        _f("updated_at", T, _UPDATED.format("product")),
+        _metadata("product"),
+    ),
+    default_fields=("id", "name", "price", "image_url", "source_id", "attributes", "created_at"),
+    orders=_both_ways(*_PRODUCT_LIKE_ORDERS, "name"),
+    filters=_UNVERIFIED_FILTERS,
+    field_prefixes=("metadata.", "attributes."),
+    filter_prefixes=("metadata.",),
+    source=SDK_ENUM,
+)
+
+SKU = ExportObject(
+    command="sku",
+    exported_object="sku",
+    summary="SKUs: product variants with currency, price and attribute values (SDK enums; unverified).",
+    fields=(
+        _f("id", S, "Unique SKU ID."),
+        _f("sku", S, "The SKU's name."),
+        _f("product_id", S, "ID of the parent product."),
+        _f("currency", S, "ISO 4217 currency of the price.", *CURRENCIES),
+        _f("price", A, "Unit price, an integer number of cents of the currency."),
+        _f("image_url", S, "URL of the SKU's image."),
+        _f("source_id", S, "Unique SKU source ID."),
+        _f("attributes", J, "The SKU's attribute values (a JSON object: color, size...)."),
+        _f("created_at", T, _CREATED.format("SKU")),
+        _f("updated_at", T, _UPDATED.format("SKU")),
+        _metadata("SKU"),
+    ),
+    default_fields=(
+        "id",
+        "sku",
+        "product_id",
+        "currency",
+        "price",
+        "image_url",
+        "source_id",
+        "attributes",
+        "created_at",
+    ),
+    orders=_both_ways(*_PRODUCT_LIKE_ORDERS, "product_id", "sku"),
+    filters=(*_UNVERIFIED_FILTERS, _flt("product_id", S, "ID of the parent product (not documented).")),
+    field_prefixes=("metadata.", "attributes."),
+    filter_prefixes=("metadata.",),
+    source=SDK_ENUM,
+)
+
+_API_LOG_FIELDS = (
+    _f("id", S, "Unique API log entry ID."),
+    _f("created_at", T, "When the request was received."),
+    _f("status", I, "The HTTP status code of the response."),
+    _f("request_id", S, "The request ID the API answered with (v-...)."),
+    _f("channel", S, "Where the request came from: API, WEBSITE (the dashboard), CLIENT_API..."),
+    _f("method", S, "HTTP method.", *HTTP_METHODS),
+    _f("endpoint", S, "The endpoint called, with its path parameters as placeholders."),
+    _f("url", S, "The full URL called."),
+    _f("user_email", S, "The dashboard user who made the request (WEBSITE channel)."),
+    _f("app_id", S, "The application ID of the server-side key used."),
+    _f("client_app_id", S, "The client-side application ID used."),
+    _f("request_duration", I, "How long the API took to answer, in milliseconds."),
+    _f("request_body", J, "The request body, as JSON text."),
+    _f("response_body", J, "The response body, as JSON text."),
+)
+API_LOG = ExportObject(
+    command="api-log",
+    exported_object="api_log",
+    summary="API request logs: method, endpoint, status, duration, bodies (changelog only; unverified).",
+    fields=_API_LOG_FIELDS,
+    # Not documented: the sandbox answers every field when `fields` is omitted.
+    default_fields=tuple(f.name for f in _API_LOG_FIELDS),
+    orders=_both_ways("created_at"),
+    filters=(
+        _flt("created_at", T, "When the request was received.", operators=("$after", "$before")),
+        _flt("status", I, "The HTTP status code.", operators=("$is", "$is_not")),
+        _flt("channel", S, "Where the request came from.", operators=("$in", "$not_in")),
+        _flt("app_id", S, "The application ID used.", operators=_IDS),
+        _flt("client_app_id", S, "The client-side application ID used.", operators=_IDS),
+    ),
+    field_prefixes=(),
+    filter_prefixes=(),
+    source=CHANGELOG,
+)
+
+
 EXPORT_OBJECTS: tuple[ExportObject, ...] = (
     ORDER,
     VOUCHER,
@@ -630,10 +816,13 @@ EXPORT_OBJECTS: tuple[ExportObject, ...] = (
     VOUCHER_TRANSACTIONS,
     GIFT_CARD_TRANSACTIONS,
     LOYALTY_CARD_TRANSACTIONS,
+    PRODUCT,
+    SKU,
+    API_LOG,
 )
 BY_COMMAND: dict[str, ExportObject] = {obj.command: obj for obj in EXPORT_OBJECTS}
 
-# The seven objects the API knows, each with its widest table (what the sandbox serves).
+# The ten objects the API knows, each with its widest table (what the sandbox serves).
 API_OBJECTS: dict[str, ExportObject] = {obj.exported_object: obj for obj in EXPORT_OBJECTS if obj.kind is None}
 
 # The FiltersCondition operators, in the order the API documents them.
@@ -665,10 +854,10 @@ OPERATORS: tuple[str, ...] = (
     "$count_more",
 )
 
-# The operators the API lists beyond FiltersCondition (its 400 message; the conditions table of the
-# voucherify-openapi guides, marked "documentation in progress"). exportctl sends them in the explicit
-# form (FIELD:$operator[:VALUES]) and leaves their meaning to the API, checking values only where the
-# documentation gives their form:
+# The operators the API lists beyond FiltersCondition (its 400 message in the orders reference lists 68 in
+# all; the conditions table of the voucherify-openapi guides, "documentation in progress"). exportctl sends
+# them in the explicit form (FIELD:$operator[:VALUES]) and leaves their meaning to the API, checking values
+# only where the documentation gives their form:
 # - calendar periods apply to dates and "take true as the value": sent as {"$today": true};
 CALENDAR_OPERATORS: tuple[str, ...] = (
     "$today",
@@ -684,16 +873,25 @@ CALENDAR_OPERATORS: tuple[str, ...] = (
     "$last_year",
     "$next_year",
 )
+# - the month-and-day calendar periods (anniversaries, birthdays: the year is ignored) apply to dates; their
+#   value form is undocumented: without a value they are sent as `true`, with values those as written;
+CALENDAR_MD_OPERATORS: tuple[str, ...] = (
+    "$today_md",
+    "$tomorrow_md",
+    "$yesterday_md",
+    "$this_week_md",
+    "$last_week_md",
+    "$next_week_md",
+    "$this_month_md",
+    "$last_month_md",
+    "$next_month_md",
+)
 # - a whole number of years, on dates;
 YEARS_OPERATORS: tuple[str, ...] = ("$is_years_ago",)
 # - the rest: the values as written, strings, at least one; their form is undocumented.
 PASSED_THROUGH_OPERATORS: tuple[str, ...] = (
-    "$includes",
-    "$intersects",
     "$in_location",
     "$not_in_location",
-    "$after_equal",
-    "$before_equal",
     "$before_start",
     "$is_day",
     "$is_day_of_month",
@@ -714,7 +912,17 @@ PASSED_THROUGH_OPERATORS: tuple[str, ...] = (
     "$redeemable",
     "$redeemed",
 )
-EXTRA_OPERATORS: tuple[str, ...] = CALENDAR_OPERATORS + YEARS_OPERATORS + PASSED_THROUGH_OPERATORS
+EXTRA_OPERATORS: tuple[str, ...] = (
+    CALENDAR_OPERATORS + CALENDAR_MD_OPERATORS + YEARS_OPERATORS + PASSED_THROUGH_OPERATORS
+)
+# Operators the list endpoints' documentation names but the API's list does not: an export using one gets
+# 400 invalid_payload, so they are refused offline, each with what to write instead.
+UNKNOWN_OPERATORS: dict[str, str] = {
+    "$includes": "$in",
+    "$intersects": "$in",
+    "$after_equal": "$after",
+    "$before_equal": "$before",
+}
 
 EXPORT_STATUSES = ("SCHEDULED", "IN_PROGRESS", "DONE", "ERROR")
 LIST_ORDERS = _both_ways("created_at", "status")

@@ -57,7 +57,7 @@ def test_every_default_field_is_accepted_by_the_api() -> None:
         assert set(obj.default_fields) <= accepted, name
 
 
-def test_the_seven_api_objects_are_served() -> None:
+def test_the_ten_api_objects_are_served() -> None:
     assert set(schema.API_OBJECTS) == {
         "order",
         "voucher",
@@ -66,6 +66,9 @@ def test_the_seven_api_objects_are_served() -> None:
         "customer",
         "points_expiration",
         "voucher_transactions",
+        "product",
+        "sku",
+        "api_log",
     }
 
 
@@ -116,3 +119,53 @@ def test_get_object_accepts_commands_and_api_names() -> None:
     assert schema.get_object("points_expiration") is schema.POINTS_EXPIRATION
     with pytest.raises(KeyError):
         schema.get_object("vouchers")
+
+
+def test_product_and_sku_tables_follow_the_sdk_enums() -> None:
+    """The Python SDK 6.1.1's enums are the only evidence for these two: every field and order we accept is in them."""
+    parameters = pytest.importorskip("voucherify.models.exports_create_request_body_parameters")
+    body = pytest.importorskip("voucherify.models.exports_create_request_body")
+    model = parameters.ExportsCreateRequestBodyParameters
+    for obj in (schema.PRODUCT, schema.SKU):
+        assert obj.source == schema.SDK_ENUM
+        model.from_dict({"fields": list(obj.field_names), "order": None})
+        for order in obj.orders:
+            model.from_dict({"order": order})
+        body.ExportsCreateRequestBody.from_dict({"exported_object": obj.exported_object})
+    # The Create Export text's defaults.
+    assert schema.PRODUCT.default_fields == (
+        "id",
+        "name",
+        "price",
+        "image_url",
+        "source_id",
+        "attributes",
+        "created_at",
+    )
+    assert schema.SKU.default_fields[:4] == ("id", "sku", "product_id", "currency")
+    assert schema.SKU.title_of("sku") == "SKU" and schema.SKU.title_of("image_url") == "Image URL"
+
+
+def test_api_log_follows_the_changelog() -> None:
+    obj = schema.API_LOG
+    assert obj.source == schema.CHANGELOG and obj.exported_object == "api_log"
+    assert obj.field_names == (
+        "id", "created_at", "status", "request_id", "channel", "method", "endpoint", "url", "user_email", "app_id",
+        "client_app_id", "request_duration", "request_body", "response_body",
+    )  # fmt: skip
+    assert obj.orders == ("created_at", "-created_at")
+    documented = {f.name: f.operators for f in obj.filters}
+    assert documented == {
+        "created_at": ("$after", "$before"),
+        "status": ("$is", "$is_not"),
+        "channel": ("$in", "$not_in"),
+        "app_id": ("$in", "$not_in", "$is", "$is_not"),
+        "client_app_id": ("$in", "$not_in", "$is", "$is_not"),
+    }
+
+
+def test_the_operator_list_is_the_api_s_sixty_eight() -> None:
+    every = (*schema.OPERATORS, *schema.EXTRA_OPERATORS)
+    assert len(every) == len(set(every)) == 68
+    assert set(schema.CALENDAR_MD_OPERATORS) <= set(every)
+    assert not set(schema.UNKNOWN_OPERATORS) & set(every)

@@ -78,6 +78,11 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
     config_path: Path | None = values.get("config")
     config = load_config(config_path) if config_path is not None else None
     request, options = build_request(obj, _flags(values), config, config_path=str(config_path) if config_path else None)
+    from exportctl.cli.console import print_warning
+    from exportctl.request.operators import ignored_conditions
+
+    for note in ignored_conditions(obj, request.filters):
+        print_warning(note)
     if values.get("dry_run"):
         from exportctl.jobs import plan as dry_planning
 

@@ -13,10 +13,14 @@ from exportctl.cli.completion_sources import complete_object
 from exportctl.cli.console import write_json
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.schema import (
+    CALENDAR_MD_OPERATORS,
     CALENDAR_OPERATORS,
+    DOCUMENTED,
     EXPORT_OBJECTS,
     OPERATORS,
     PASSED_THROUGH_OPERATORS,
+    SOURCES,
+    UNKNOWN_OPERATORS,
     YEARS_OPERATORS,
     ExportObject,
     Scope,
@@ -27,9 +31,13 @@ from exportctl.schema import (
 OPERATOR_CHECKS = {
     "checked": "FiltersCondition's operators: the field's type, the value count and each value's form",
     "calendar": "on date fields only, no value (or true); sent as true: " + " ".join(CALENDAR_OPERATORS),
+    "calendar_md": "on date fields only, by month and day (the year ignored); value form undocumented: none "
+    "(sent as true) or values sent as written: " + " ".join(CALENDAR_MD_OPERATORS),
     "years": "on date fields only, a whole number of years: " + " ".join(YEARS_OPERATORS),
     "passed_through": "sent as written (strings, one or more), their meaning left to the API: "
     + " ".join(PASSED_THROUGH_OPERATORS),
+    "refused": "not in the API's list (400 invalid_payload), refused offline: "
+    + " ".join(f"{op} (write {instead})" for op, instead in UNKNOWN_OPERATORS.items()),
 }
 
 
@@ -38,6 +46,11 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
         "object": obj.command,
         "exported_object": obj.exported_object,
         "summary": obj.summary,
+        # Where the tables come from: "documented" (verified against the documented export object), "sdk-enum"
+        # or "changelog" (unverified: no real CSV seen).
+        "source": obj.source,
+        "verified": obj.source == DOCUMENTED,
+        "source_note": SOURCES[obj.source],
         "fields": [
             {
                 "name": field.name,
@@ -55,7 +68,15 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
         "default_fields": list(obj.default_fields),
         "orders": list(obj.orders),
         "filters": [
-            {"name": flt.name, "type": flt.type.value, "description": flt.description, "values": list(flt.values)}
+            {
+                "name": flt.name,
+                "type": flt.type.value,
+                "description": flt.description,
+                "values": list(flt.values),
+                # Empty: every operator of the type; else only those the reference documents.
+                "operators": list(flt.operators),
+                "ignored_operators": list(flt.ignored),
+            }
             for flt in obj.filters
         ],
         "filter_prefixes": list(obj.filter_prefixes),
@@ -66,8 +87,10 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
         "operators": {
             "checked": list(OPERATORS),
             "calendar": list(CALENDAR_OPERATORS),
+            "calendar_md": list(CALENDAR_MD_OPERATORS),
             "years": list(YEARS_OPERATORS),
             "passed_through": list(PASSED_THROUGH_OPERATORS),
+            "refused": dict(UNKNOWN_OPERATORS),
         },
     }
 
@@ -90,7 +113,7 @@ def _render(obj: ExportObject, fmt: str) -> None:
             field.name, field.type.value, "yes" if field.name in obj.default_fields else "", field.description + values
         )
     fields.print(fmt)
-    notes = [f"Orders: {', '.join(obj.orders)}"]
+    notes = [f"Orders: {', '.join(obj.orders)}", f"Source: {obj.source}: {SOURCES[obj.source]}."]
     if obj.field_prefixes:
         notes.insert(0, f"Also accepted: {', '.join(p + 'X' for p in obj.field_prefixes)}")
     if obj.api_only_fields:
@@ -99,7 +122,9 @@ def _render(obj: ExportObject, fmt: str) -> None:
     filters = Rows(("filter", "type", "description"), title="filters", whole=("filter",))
     for flt in obj.filters:
         values = f" Values: {', '.join(flt.values)}." if flt.values else ""
-        filters.add(flt.name, flt.type.value, flt.description + values)
+        documented = f" Operators: {', '.join(flt.operators)}." if flt.operators else ""
+        ignored = f" The API ignores {', '.join(flt.ignored)} (warned)." if flt.ignored else ""
+        filters.add(flt.name, flt.type.value, flt.description + values + documented + ignored)
     after = []
     if obj.filter_prefixes:
         after.append(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
@@ -146,12 +171,13 @@ def schema(
         return
     if name is None:
         table = Rows(
-            ("object", "exported_object", "fields", "default fields"),
+            ("object", "exported_object", "fields", "default fields", "source"),
             title="Exported objects (exportctl schema OBJECT for the details)",
             whole=("object", "exported_object"),
         )
         for obj in selected:
-            table.add(obj.command, obj.exported_object, len(obj.fields), ",".join(obj.default_fields))
+            source = obj.source if obj.source == DOCUMENTED else f"{obj.source} (unverified)"
+            table.add(obj.command, obj.exported_object, len(obj.fields), ",".join(obj.default_fields), source)
         table.print(fmt)
         return
     _render(selected[0], fmt)

@@ -7,7 +7,7 @@ from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.filters import Condition, make_condition, resolve_field, validate_junction
-from exportctl.request.operators import check_operator
+from exportctl.request.operators import OPTIONAL_VALUE, check_operator
 from exportctl.request.values import NO_VALUE, native_to_text
 from exportctl.schema import ExportObject
 from exportctl.suggest import closest
@@ -69,6 +69,8 @@ def validate_api_filters(
                 if any(value not in ("", None, True) for value in listed):
                     raise UsageError(f"{op_context}: {operator} takes no value; write {operator}: true.")
                 listed = []
+            elif operator in OPTIONAL_VALUE and all(value in ("", None, True) for value in listed):
+                listed = []  # a calendar period by month and day without a value of its own
             texts = [native_to_text(op_context, value) for value in listed]
             conditions.append(make_condition(op_context, obj, spec, operator, tuple(texts)))
     return conditions

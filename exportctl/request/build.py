@@ -88,13 +88,13 @@ def build_request(
     if order is None and parameters.get("order") is not None:
         order = _order(obj, _text(parameters["order"], at(("parameters", "order"))), at(("parameters", "order")))
 
-    file_conditions, file_junction = _filters_from_config(obj, parameters, config, at)
-    flag_conditions = [parse_expression(expression, obj) for expression in flags.filters]
+    scope, along = _scope(obj, flags, config, at)
+    filtered = obj.for_scope(ExportRequest(obj, scope=scope, along=along).scope_entry())  # its filter forms
+    file_conditions, file_junction = _filters_from_config(filtered, parameters, config, at)
+    flag_conditions = [parse_expression(expression, filtered) for expression in flags.filters]
     conditions = merge_conditions(file_conditions, flag_conditions)
     junction = validate_junction(flags.junction, "--junction") if flags.junction is not None else file_junction
     filters = build_filters(conditions, junction) or None
-
-    scope, along = _scope(obj, flags, config, at)
     windowing = _windowing(obj, flags, config, at, [c.field for c in conditions], filters)
     options = RunOptions(
         output=_path_text(_pick(flags.output, config, "output", at, _text), at(("output",))),

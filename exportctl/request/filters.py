@@ -55,7 +55,7 @@ from typing import Any, NamedTuple
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.model import JUNCTIONS
-from exportctl.request.operators import check_operator, field_operators
+from exportctl.request.operators import OPTIONAL_VALUE, check_operator, field_operators
 from exportctl.request.values import (
     MANY,
     NO_VALUE,
@@ -82,6 +82,8 @@ class Condition(NamedTuple):
     field: str
     operator: str
     values: tuple[Any, ...]
+    # FilterConditionsDateTime (campaign and loyalty transaction exports): the value is sent alone, not in a list.
+    alone: bool = False
 
     def to_expression(self) -> str:
         """The explicit form of this condition, which `parse_expression` reads back to an equal one."""
@@ -205,8 +207,14 @@ def build_filters(conditions: Sequence[Condition], junction: str | None = None) 
             days[condition.field] = condition.values[0]
             _add_day(entry["conditions"], condition.field, condition.values[0])
             continue
-        # Presence operators as real clients send them: {"$is_unknown": true}.
-        values: Any = True if condition.operator in NO_VALUE else list(condition.values)
+        # Presence operators as real clients send them: {"$is_unknown": true}; a calendar period by month and
+        # day without a value likewise.
+        values: Any = list(condition.values)
+        if condition.operator in NO_VALUE or (condition.operator in OPTIONAL_VALUE and not condition.values):
+            values = True
+        if condition.alone:
+            # FilterConditionsDateTime: {"$after": "..."}, {"$more_than": 30}, {"$has_value": ""}.
+            values = condition.values[0] if condition.values else ""
         entry["conditions"][condition.operator] = values
     return result
 
@@ -269,6 +277,8 @@ def _parse_explicit(context: str, obj: ExportObject, spec: FieldSpec, rest: str)
     if not operator.startswith("$"):
         operator = f"${operator}"
     check_operator(context, operator)
+    if operator in OPTIONAL_VALUE and not separator:
+        return make_condition(context, obj, spec, operator, ())
     if operator in NO_VALUE:
         # `true` is the value the API documents for the calendar periods and real clients send for presence.
         if values_text.strip() not in ("", "true"):
@@ -291,6 +301,10 @@ def _shorthand_operator(
     if token in ("~", "!~", "^", "$"):
         names = {"~": "$contains", "!~": "$not_contain", "^": "$starts_with", "$": "$ends_with"}
         return names[token], tuple(values)
+    if token in (">", "<") and spec.filter.day_counts and len(values) == 1 and relative[0] is not None:
+        in_past, count = relative[0]
+        if in_past:  # FilterConditionsDateTime: $more_than/$less_than N are N days ago
+            return ("$less_than" if token == ">" else "$more_than"), (str(count),)
     if token in ("=", "!="):
         if len(values) == 1 and relative[0] is not None and temporal:
             if token == "!=":
@@ -299,7 +313,12 @@ def _shorthand_operator(
             return ("$is_days_ago" if in_past else "$is_days_in_future"), (str(count),)
         if len(values) > 1:
             return ("$in" if token == "=" else "$not_in"), tuple(values)
-        return ("$is" if token == "=" else "$is_not"), tuple(values)
+        single, listed = ("$is", "$in") if token == "=" else ("$is_not", "$not_in")
+        # A filter documented with $in only (api_log channel, redemption related_object): one value in a list.
+        documented = spec.filter.operators
+        if documented and single not in documented and listed in documented:
+            return listed, tuple(values)
+        return single, tuple(values)
     # > < >= <=: compare numbers, dates or day counts.
     if len(values) != 1:
         raise UsageError(f"{context}: '{token}' takes one value, got {len(values)}.")
@@ -337,18 +356,45 @@ def make_condition(
     field_type = spec.filter.type
     if operator not in allowed:
         kind = field_type.value if spec.typed else "untyped"
+        day_scopes = [f"--{s.option}" for s in obj.scopes if s.filters is not None]
+        days = operator in ("$more_than", "$less_than") and field_type.is_temporal and bool(day_scopes)
         raise ValidationError(
             f"{context}: operator {operator} does not apply to the {kind} field '{spec.filter.name}'.",
             valid=allowed,
+            hint=f"With {' or '.join(dict.fromkeys(day_scopes))} it takes whole days ago." if days else None,
         )
+    alone = spec.filter.day_counts
     if operator in NO_VALUE:
-        return Condition(spec.filter.name, operator, ())
+        return Condition(spec.filter.name, operator, (), alone)
+    if operator in OPTIONAL_VALUE:
+        # Undocumented value forms: none (sent as true), or the values as written.
+        return Condition(spec.filter.name, operator, texts)
+    if alone and operator in ("$more_than", "$less_than"):
+        if len(texts) != 1:
+            raise UsageError(f"{context}: {operator} takes one value, got {len(texts)}.")
+        return Condition(spec.filter.name, operator, (_days_ago(context, spec, operator, texts[0]),), True)
+    if alone and len(texts) != 1:
+        raise UsageError(f"{context}: {operator} takes one value here, got {len(texts)}.")
     if not texts:
         raise UsageError(f"{context}: {operator} needs a value.")
     if operator not in MANY and operator not in PASSED_THROUGH and len(texts) != 1:
         raise UsageError(f"{context}: {operator} takes one value, got {len(texts)}; use $in for several.")
     values = tuple(convert_value(context, spec, operator, text) for text in texts)
-    return Condition(spec.filter.name, operator, values)
+    return Condition(spec.filter.name, operator, values, alone)
+
+
+def _days_ago(context: str, spec: FieldSpec, operator: str, text: str) -> int:
+    """A whole number of days ago, as FilterConditionsDateTime's $more_than/$less_than take it."""
+    stripped = text.strip()
+    relative = relative_days(stripped)
+    if relative is not None and relative[0]:
+        return relative[1]
+    if stripped.isascii() and stripped.isdigit() and len(stripped) <= 9:
+        return int(stripped)
+    raise UsageError(
+        f"{context}: '{text}' is not valid for '{spec.filter.name}': here {operator} takes whole days ago "
+        f"(FilterConditionsDateTime), e.g. {spec.filter.name}:{operator}:30 or {spec.filter.name}>-30d."
+    )
 
 
 # --- values -----------------------------------------------------------------------------------------

@@ -64,7 +64,8 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
                 check({"parameters": {key: value}})
             elif isinstance(value, Mapping):
                 for name, entry in value.items():
-                    check({"parameters": {"filters": {name: entry}}})
+                    # With the scope: a per-resource endpoint may take its own filter forms.
+                    check({"parameters": {"filters": {name: entry}}, **scope})
             elif isinstance(value, list):
                 at = KeyLocator(path, lines)
                 for index, item in enumerate(value):

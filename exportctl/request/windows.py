@@ -179,7 +179,8 @@ def filters_with_window(filters: dict[str, Any] | None, field: FilterField, wind
     result: dict[str, Any] = {"junction": "and"}
     for name, entry in (filters or {}).items():
         result[name] = entry if name == "junction" else {"conditions": dict(entry["conditions"])}
-    result[field.name] = {"conditions": dict(added)}
+    # FilterConditionsDateTime (campaign and loyalty transaction exports) takes each value alone.
+    result[field.name] = {"conditions": {op: values[0] if field.day_counts else values for op, values in added}}
     return result
 
 
@@ -206,4 +207,5 @@ def check_no_conflict(obj: ExportObject, filter_fields: Sequence[str], junction:
 
 def window_request(request: ExportRequest, field: FilterField, window: Window) -> ExportRequest:
     """`request` narrowed to `window` on the creation-time filter `field`."""
-    return request._replace(filters=filters_with_window(request.filters, field, window))
+    scoped = request.obj.for_scope(request.scope_entry()).get_filter(field.name) or field
+    return request._replace(filters=filters_with_window(request.filters, scoped, window))

@@ -115,4 +115,8 @@ class CustomerRecords(Stream):
                 "events": compact_json({"order_paid": {"count": t.orders_count}}) if t.orders_count else None,
             }
             row["system"] = compact_json({"metadata": json.loads(row["system_metadata"])})
+            latest = self.latest_publication.get(i)
+            if latest is not None:
+                # The reference's publications.* filters test the customer's latest publication.
+                row["publications"] = compact_json({"created_at": iso_ms(latest[0]), "related_object_id": latest[1]})
             yield row

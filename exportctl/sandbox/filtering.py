@@ -26,6 +26,7 @@ from typing import Any
 
 from exportctl import schema
 from exportctl.sandbox import tables
+from exportctl.sandbox.calendar import calendar_md
 
 JUNCTIONS = ("and", "or")
 EQUALITY = ("$in", "$is", "$not_in", "$is_not")
@@ -106,6 +107,9 @@ class _Target:
     dynamic: bool  # under a prefix: typed by the values given, not by the schema
     listish: bool
     json_source: str | None = None  # for counting elements of a JSON array
+    # A campaign or loyalty transaction endpoint (FilterConditionsDateTime): $more_than/$less_than N on a date
+    # mean more/less than N days ago.
+    day_counts: bool = False
 
 
 def compile_filters(obj: schema.ExportObject, filters: Any, scope: tuple[Condition, ...] = ()) -> tuple[str, list[Any]]:
@@ -123,7 +127,7 @@ def compile_filters(obj: schema.ExportObject, filters: Any, scope: tuple[Conditi
     for name, spec in filters.items():
         if name == "junction":
             continue
-        target = _target(obj, name)
+        target = _target(obj, name, day_counts=bool(scope) and obj.exported_object == "voucher_transactions")
         if not isinstance(spec, dict) or not isinstance(spec.get("conditions"), dict):
             details = f"Property .parameters.filters.{name} should have an object conditions"
             if isinstance(spec, dict) and spec and all(str(key).startswith("$") for key in spec):
@@ -155,7 +159,7 @@ def compile_filters(obj: schema.ExportObject, filters: Any, scope: tuple[Conditi
     return where, params
 
 
-def _target(obj: schema.ExportObject, name: str, *, scope: bool = False) -> _Target:
+def _target(obj: schema.ExportObject, name: str, *, scope: bool = False, day_counts: bool = False) -> _Target:
     flt = obj.get_filter(name)
     if flt is None and scope:
         flt = schema.FilterField(name, schema.ValueType.STRING, name)
@@ -168,7 +172,8 @@ def _target(obj: schema.ExportObject, name: str, *, scope: bool = False) -> _Tar
     if in_json:
         column = tables.json_column(flt.attribute) or ""
         json_source = f'"{column}", {json_path(flt.attribute[len(column) + 1 :])}'
-    return _Target(name, expr, flt.type, dynamic, flt.attribute in tables.LIST_ATTRIBUTES, json_source)
+    listish = flt.attribute in tables.LIST_ATTRIBUTES
+    return _Target(name, expr, flt.type, dynamic, listish, json_source, day_counts and flt.type.is_temporal)
 
 
 def _values(target: _Target, operator: str, raw: Any) -> list[Any]:
@@ -179,6 +184,13 @@ def _values(target: _Target, operator: str, raw: Any) -> list[Any]:
 
 
 def _condition(target: _Target, operator: str, raw: Any) -> tuple[str, list[Any]]:
+    if operator in schema.CALENDAR_MD_OPERATORS:
+        if not (target.type.is_temporal or target.dynamic):
+            raise InvalidExport("invalid_payload", f"Filter {target.name}: {operator} applies to dates only")
+        return calendar_md(target.expr, operator)
+    if target.day_counts and operator in ("$more_than", "$less_than"):
+        days = _integer(target, operator, _values(target, operator, raw)[0])
+        return _relative(target, "$more_than_ago" if operator == "$more_than" else "$less_than_ago", days)
     if operator not in schema.OPERATORS:
         raise InvalidExport(
             "invalid_payload",

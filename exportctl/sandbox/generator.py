@@ -16,6 +16,8 @@ import sqlite3
 from typing import Any
 
 from exportctl.sandbox import tables
+from exportctl.sandbox.api_logs import ApiLogRecords
+from exportctl.sandbox.catalog import CatalogRecords
 from exportctl.sandbox.customers import CustomerRecords
 from exportctl.sandbox.names import CAMPAIGN_NAMES, CAMPAIGN_PLAN, CATEGORY_NAMES, VOUCHER_TYPE_OF
 from exportctl.sandbox.records import (
@@ -59,8 +61,27 @@ __all__ = [
 
 # Record counts at --scale 1; every count grows linearly with scale (with a floor so tiny scales
 # still hold every kind of record).
-BASE_COUNTS = {"customers": 2000, "vouchers": 10000, "campaigns": 12, "categories": 8, "extra_orders": 2000}
-MIN_COUNTS = {"customers": 20, "vouchers": 60, "campaigns": 5, "categories": 3, "extra_orders": 10}
+BASE_COUNTS = {
+    "customers": 2000,
+    "vouchers": 10000,
+    "campaigns": 12,
+    "categories": 8,
+    "extra_orders": 2000,
+    "products": 120,
+    "api_logs": 5000,
+}
+MIN_COUNTS = {
+    "customers": 20,
+    "vouchers": 60,
+    "campaigns": 5,
+    "categories": 3,
+    "extra_orders": 10,
+    "products": 8,
+    "api_logs": 60,
+}
+
+
+_TRANSACTIONS_OF = "SELECT rowid FROM voucher_transactions WHERE type = ? ORDER BY rowid"
 
 
 def scaled_counts(scale: float) -> dict[str, int]:
@@ -68,7 +89,7 @@ def scaled_counts(scale: float) -> dict[str, int]:
     return {name: max(MIN_COUNTS[name], round(base * scale)) for name, base in BASE_COUNTS.items()}
 
 
-class Generator(VoucherRecords, CustomerRecords):
+class Generator(VoucherRecords, CustomerRecords, CatalogRecords, ApiLogRecords):
     """Makes records from one random stream; `generate` fills an empty store."""
 
     # reference data ------------------------------------------------------------------------------
@@ -132,6 +153,51 @@ class Generator(VoucherRecords, CustomerRecords):
             )
         return rows
 
+    def add_catalog(self, conn: sqlite3.Connection, batches: Batches, exported_object: str, n: int, at: int) -> None:
+        """n products, SKUs (of existing products) or API log entries created at `at`, for `Store.add_records`."""
+        if exported_object == "product":
+            first = conn.execute("SELECT count(*) FROM products").fetchone()[0] + 1
+            for number in range(first, first + n):
+                self.product(batches, number, at, updated=at)
+        elif exported_object == "sku":
+            products = conn.execute("SELECT id, name, price, rowid FROM products ORDER BY rowid").fetchall()
+            for _ in range(n):
+                product_id, name, price, number = self.catalog_rng.choice(products)
+                self.sku_for(batches, product_id, name, int(price), int(number), at)
+        elif exported_object == "api_log":
+            codes = [str(row[0]) for row in conn.execute("SELECT code FROM vouchers ORDER BY rowid LIMIT 500")]
+            skus = [str(row[0]) for row in conn.execute("SELECT id FROM skus ORDER BY rowid LIMIT 500")]
+            self.api_logs(batches, n, codes, skus, at=at)
+
+    def newer_loyalty_types(self, conn: sqlite3.Connection) -> None:
+        """The loyalty transaction types beyond the export table's seven, relabelling existing movements.
+
+        A tenth of the accruals were pending points that became active (PENDING_POINTS_ACTIVATION), a
+        quarter of the manual additions came from another card (POINTS_TRANSFER_IN, naming a transfer out
+        of another card). Amounts, balances and counts stay what they were; the choice is `catalog_rng`'s.
+        """
+        rng = self.catalog_rng
+        accruals = [row[0] for row in conn.execute(_TRANSACTIONS_OF, ("POINTS_ACCRUAL",))]
+        pending = rng.sample(accruals, len(accruals) // 10)
+        conn.executemany(
+            "UPDATE voucher_transactions SET type = 'PENDING_POINTS_ACTIVATION' WHERE rowid = ?",
+            [(rowid,) for rowid in sorted(pending)],
+        )
+        outs = conn.execute(
+            "SELECT id, voucher_id FROM voucher_transactions WHERE type = 'POINTS_TRANSFER_OUT' ORDER BY rowid"
+        ).fetchall()
+        additions = conn.execute(
+            "SELECT rowid, voucher_id FROM voucher_transactions WHERE type = 'POINTS_ADDITION' ORDER BY rowid"
+        ).fetchall()
+        for rowid, card in sorted(rng.sample(additions, len(additions) // 4) if outs else []):
+            donors = [out_id for out_id, donor in outs if donor != card]
+            if donors:
+                conn.execute(
+                    "UPDATE voucher_transactions SET type = 'POINTS_TRANSFER_IN', related_transaction_id = ?, "
+                    "reason = NULL WHERE rowid = ?",
+                    (rng.choice(donors), rowid),
+                )
+
     def generate(self, conn: sqlite3.Connection, scale: float) -> dict[str, int]:
         """Fill empty tables; returns the number of rows written per exported object."""
         counts = scaled_counts(scale)
@@ -150,5 +216,11 @@ class Generator(VoucherRecords, CustomerRecords):
             self.extra_order(batches)
         for row in self.customer_rows():
             batches.add("customer", row)
+        # Last, from their own stream: the catalog and the API's log of the calls that used all of the above.
+        skus = self.catalog(batches, counts["products"])
+        batches.flush()
+        self.newer_loyalty_types(conn)
+        codes = [str(row[0]) for row in conn.execute("SELECT code FROM vouchers ORDER BY rowid LIMIT 500")]
+        self.api_logs(batches, counts["api_logs"], codes, skus)
         batches.flush()
         return batches.counts

@@ -118,3 +118,56 @@ FAILURES = {
 }
 QUANTITY_EXCEEDED = ("quantity_exceeded", "Voucher's redemptions limit has been exceeded.")
 MANUAL_REASONS = ("Customer service goodwill", "Balance correction", "Promotional top-up", "Fraud review")
+
+# Products and SKUs (sandbox/catalog.py): a line of goods, its base price in cents and what its SKUs vary by.
+PRODUCT_LINES: tuple[tuple[str, int, dict[str, tuple[str, ...]]], ...] = (
+    ("T-shirt", 1999, {"color": ("white", "black", "navy", "red"), "size": ("S", "M", "L", "XL")}),
+    ("Hoodie", 4999, {"color": ("grey", "black", "forest"), "size": ("S", "M", "L", "XL")}),
+    ("Running Shoes", 8999, {"color": ("blue", "black", "coral"), "size": ("39", "40", "41", "42", "43", "44")}),
+    ("Coffee Beans 1kg", 2499, {"roast": ("light", "medium", "dark"), "grind": ("whole bean", "espresso", "filter")}),
+    ("Ceramic Mug", 1299, {"color": ("white", "sand", "teal")}),
+    ("Backpack", 5999, {"color": ("black", "olive"), "capacity": ("20l", "30l")}),
+    ("Gift Box", 3999, {"theme": ("birthday", "holiday", "thank you")}),
+    ("Sunglasses", 7999, {"lens": ("polarized", "gradient"), "frame": ("tortoise", "black")}),
+)
+PRODUCT_STYLES = ("Classic", "Organic", "Everyday", "Premium", "Trail", "Studio", "Heritage", "Urban")
+BRANDS = ("Northwind", "Acme", "Fjord & Co", "Lumen", "Baltic Goods")
+# Currencies with how many of their cents a euro cent buys (prices stay integers, as the API stores them).
+SKU_CURRENCIES: tuple[tuple[str, float], ...] = (
+    ("EUR", 1.0),
+    ("EUR", 1.0),
+    ("EUR", 1.0),
+    ("USD", 1.08),
+    ("GBP", 0.86),
+    ("PLN", 4.3),
+    ("JPY", 162.0),
+)
+WAREHOUSES = ("WAW-1", "BER-2", "NYC-3")
+
+# API log entries (sandbox/api_logs.py): method, endpoint template, whether the path names a code or an id,
+# and the success status.
+API_CALLS: tuple[tuple[str, str, int], ...] = (
+    ("GET", "/v1/vouchers/{code}", 200),
+    ("POST", "/v1/validations", 200),
+    ("POST", "/v1/redemptions", 200),
+    ("POST", "/v1/qualifications", 200),
+    ("POST", "/v1/customers", 200),
+    ("PUT", "/v1/customers/{customerId}", 200),
+    ("GET", "/v1/customers/{customerId}", 200),
+    ("POST", "/v1/orders", 200),
+    ("POST", "/v1/publications", 200),
+    ("GET", "/v1/campaigns", 200),
+    ("POST", "/v1/exports", 200),
+    ("GET", "/v1/exports/{exportId}", 200),
+    ("DELETE", "/v1/vouchers/{code}", 204),
+    ("PATCH", "/v1/vouchers/{code}", 200),
+)
+API_CHANNELS = ("API", "API", "API", "API", "API", "API", "WEBSITE", "CLIENT_API")
+DASHBOARD_USERS = ("ops@example.com", "marketing@example.com", "dev@example.com")
+# Error answers, as the API writes them: status, key, message.
+API_ERRORS: tuple[tuple[int, str, str], ...] = (
+    (400, "invalid_payload", "Invalid payload"),
+    (401, "unauthorized", "Unauthorized"),
+    (404, "not_found", "Resource not found"),
+    (429, "too_many_requests", "Too many requests hit the API too quickly."),
+)

@@ -95,6 +95,9 @@ class OrderRecords(Stream):
             "gift_amount": gift_amount,
             "loyalty_points": points,
             "result": result,
+            # The reference's `status` and `related_object` filters, derived from the above.
+            "status": "FAILED" if failure else "SUCCEEDED",
+            "related_object": "voucher",
             "failure_code": failure[0] if failure else None,
             "failure_message": failure[1] if failure else None,
             "user_login": "ops@example.com" if rng.random() < 0.05 else None,
@@ -114,6 +117,7 @@ class OrderRecords(Stream):
             rollback_at = at_ms + rng.randrange(HOUR_MS, 5 * DAY_MS)
             # The rollback updates the redemption it undoes.
             row["updated_at"] = iso_ms(rollback_at)
+            row["status"] = "ROLLED_BACK"
             batches.add("redemption", row)
             batches.add(
                 "redemption",
@@ -124,6 +128,8 @@ class OrderRecords(Stream):
                     "date": iso_ms(rollback_at),
                     "created_at": iso_ms(rollback_at),
                     "parent_redemption_id": redemption_id,
+                    "status": "SUCCEEDED",
+                    "related_object": "redemption",
                     "metadata": compact_json({"reason": "Order returned"}),
                 },
             )

@@ -69,7 +69,7 @@ def as_of_text(as_of: date | datetime) -> str:
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def compact_json(value: dict[str, Any]) -> str:
+def compact_json(value: Any) -> str:
     return _ENCODE(value)
 
 

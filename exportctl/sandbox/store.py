@@ -17,7 +17,8 @@ from typing import Any
 from exportctl.sandbox import dbfile, generator, records, tables
 
 # Bumped whenever the generator's output changes, so an existing --db file is rebuilt.
-GENERATOR_VERSION = "3"  # 3: customer columns for the loyalty_tier/events/system filter prefixes
+GENERATOR_VERSION = "4"  # 4: products, SKUs, API logs; the reference's list filters; newer loyalty types
+# 3: customer columns for the loyalty_tier/events/system filter prefixes
 
 
 # How long a rebuild waits for other processes (a running sandbox, a sqlite3 shell) to let go of the file.
@@ -305,6 +306,9 @@ class _Additions:
                 balance = int(card.voucher["gift_balance"] or 0) + 1000
                 gen.transaction(batches, card, "CREDITS_ADDITION", 1000, balance, now, manual=True)
                 self._update_card(card, "gift_balance", balance)
+        elif exported_object in ("product", "sku", "api_log"):
+            gen.catalog_rng = gen.rng  # this round's stream, not the generation's
+            gen.add_catalog(self.conn, batches, exported_object, n, now)
         elif exported_object == "points_expiration":
             for _ in range(n):
                 card = self._card("LOYALTY_CARD")

@@ -27,6 +27,11 @@ class Stream:
         # The latest transaction of the previous card, which a points transfer names as its counterpart.
         self._last_transaction_elsewhere: str | None = None
         self.rollbacks = True
+        # Products, SKUs and API logs draw from a stream of their own, made after everything else: adding them
+        # left every other record as it was.
+        self.catalog_rng = random.Random(f"catalog-{seed}")
+        # Per customer index: (ms, voucher id) of the latest successful publication to them.
+        self.latest_publication: dict[int, tuple[int, str]] = {}
 
     # identifiers ---------------------------------------------------------------------------------
     def ident(self, prefix: str, nbytes: int = 18) -> str:

@@ -21,6 +21,9 @@ TABLE_NAMES: dict[str, str] = {
     "customer": "customers",
     "points_expiration": "points_buckets",
     "voucher_transactions": "voucher_transactions",
+    "product": "products",
+    "sku": "skus",
+    "api_log": "api_logs",
 }
 
 # Attributes stored as comma-separated lists ("1,2,3,4,5", as the export writes them); the `$count*`

@@ -88,6 +88,15 @@ class VoucherRecords(CardRecords):
         if card.last_transaction is not None:
             self._last_transaction_elsewhere = card.last_transaction
         v["redemption_count"] = card.succeeded
+        quantity = v.get("redemption_quantity")
+        # The reference's `redemption_status` filter: derived, so no random draw moves.
+        v["redemption_status"] = (
+            "NOT_REDEEMED"
+            if not card.succeeded
+            else "FULLY_REDEEMED"
+            if quantity and card.succeeded >= quantity
+            else "PARTIALLY_REDEEMED"
+        )
         v["redemption"] = compact_json({"quantity": v.get("redemption_quantity"), "redeemed_quantity": card.succeeded})
         v["updated_at"] = iso_ms(last_event)
         batches.add("voucher", v)
@@ -117,6 +126,9 @@ class VoucherRecords(CardRecords):
         rng = self.rng
         customers = self.customers
         failed = result == "FAILURE"
+        latest = self.latest_publication.get(who)
+        if not failed and (latest is None or at_ms >= latest[0]):
+            self.latest_publication[who] = (at_ms, v["id"])
         batches.add(
             "publication",
             {

@@ -116,9 +116,9 @@ def test_the_documented_customer_filter_prefixes(cli: Cli, sandbox: Sandbox, exp
 
 
 def test_operators_beyond_filters_condition_are_sent_and_left_to_the_api(cli: Cli) -> None:
-    sent = _sent_filters(cli, "order", "created_at:$this_week", "metadata.tags:$includes:a,b")
+    sent = _sent_filters(cli, "order", "created_at:$this_week", "metadata.tags:$in_location:a,b")
     assert sent["created_at"] == {"conditions": {"$this_week": True}}  # "takes true as the value"
-    assert sent["metadata.tags"] == {"conditions": {"$includes": ["a", "b"]}}
+    assert sent["metadata.tags"] == {"conditions": {"$in_location": ["a", "b"]}}
     assert _sent_filters(cli, "order", "created_at:is_years_ago:2")["created_at"] == {
         "conditions": {"$is_years_ago": [2]}
     }

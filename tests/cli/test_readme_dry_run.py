@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from exportctl.cli.app import app
-from exportctl.schema import BY_COMMAND
+from exportctl.schema import BY_COMMAND, DOCUMENTED
 from tests.request.test_request_schema import EXPORTS, RESOURCE_BODIES, RESOURCES, errors
 from tests.test_readme import COMMANDS as PASTED
 
@@ -90,6 +90,7 @@ def _as_the_schema_sees_it(body: dict[str, Any]) -> dict[str, Any]:
 
 
 COMMANDS = readme_commands()
+UNDOCUMENTED = {obj.exported_object for obj in BY_COMMAND.values() if obj.source != DOCUMENTED}
 
 
 def test_the_readme_has_export_examples_to_check() -> None:
@@ -115,5 +116,7 @@ def test_every_readme_example_sends_bodies_the_request_schemas_accept(
     requests = [request for plan in plans for request in plan["requests"]]
     assert requests
     for request in requests:
+        if request["body"].get("exported_object") in UNDOCUMENTED:
+            continue  # product, sku, api_log: in no document of tests/data (tests/test_schema.py checks the SDK's)
         schema, source = _schema_for(request["endpoint"])
         assert errors(_as_the_schema_sees_it(request["body"]), schema, source) == [], request

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from exportctl import schema
+
 from .conftest import Cli
 
 FIELDS = "id,type,voucher_id,campaign_id,amount,created_at"
@@ -39,19 +41,24 @@ def _saved(cli: Cli, isolated: Path, command: str, *args: str) -> tuple[dict[str
 
 
 @pytest.mark.parametrize(
-    ("command", "prefix"), [("gift-card-transactions", "CREDITS_"), ("loyalty-card-transactions", "POINTS_")]
+    ("command", "types"),
+    [
+        ("gift-card-transactions", schema.GIFT_TRANSACTION_TYPES),
+        # PENDING_POINTS_ACTIVATION is a loyalty type without the POINTS_ prefix.
+        ("loyalty-card-transactions", schema.LOYALTY_TRANSACTION_TYPES),
+    ],
 )
 def test_a_kinds_command_without_scope_exports_only_its_kind(
-    cli: Cli, isolated: Path, command: str, prefix: str
+    cli: Cli, isolated: Path, command: str, types: tuple[str, ...]
 ) -> None:
     every = _all_transactions(cli)
     kinds = {row["Type"][: row["Type"].index("_") + 1] for row in _records("\n".join(every))}
-    assert kinds == {"CREDITS_", "POINTS_"}  # the API's export mixes both
+    assert kinds == {"CREDITS_", "POINTS_", "PENDING_"}  # the API's export mixes both kinds
     _, saved = _saved(cli, isolated, command, "--fields", FIELDS)
     lines = saved.decode("utf-8").splitlines()
     assert lines[0] == every[0]
     # Exactly the records of the kind, byte for byte and in the API's order.
-    assert lines[1:] == [line for line in every[1:] if line.split(",")[1].startswith(prefix)]
+    assert lines[1:] == [line for line in every[1:] if line.split(",")[1] in types]
     assert len(lines) > 10
 
 

@@ -358,3 +358,107 @@ def test_every_example_in_the_help_parses_to_the_operator_it_names() -> None:
         field = re.split(r"[=!<>~^$?#]", expression, maxsplit=1)[0]
         obj = next(o for o in (ORDER, CUSTOMER, VOUCHER) if o.get_filter(field) is not None)
         assert parse_expression(expression, obj).operator == operator, expression
+
+
+# --- the API's own operator list (api-facts.md, second pass) -------------------------------------------
+
+
+@pytest.mark.parametrize("operator", ["$today_md", "$tomorrow_md", "$this_week_md", "$next_month_md"])
+def test_calendar_operators_by_month_and_day_pass_their_values_through(operator: str) -> None:
+    customer = get_object("customer")
+    bare = parse_expression(f"birthday:{operator}", customer)
+    assert build_filters([bare])["birthday"] == {"conditions": {operator: True}}
+    given = parse_expression(f"birthdate:{operator[1:]}:03-14,x", customer)
+    assert build_filters([given])["birthdate"] == {"conditions": {operator: ["03-14", "x"]}}
+    from_yaml = validate_api_filters({"created_at": {"conditions": {operator: True}}}, customer)
+    assert build_filters(from_yaml)["created_at"] == {"conditions": {operator: True}}
+    with pytest.raises(ValidationError, match="does not apply to the string field 'name'"):
+        parse_expression(f"name:{operator}", customer)
+
+
+@pytest.mark.parametrize(
+    ("operator", "instead"),
+    [("$includes", "$in"), ("$intersects", "$in"), ("$after_equal", "$after"), ("$before_equal", "$before")],
+)
+def test_operators_outside_the_api_list_are_refused_with_what_to_write(operator: str, instead: str) -> None:
+    with pytest.raises(ValidationError, match=f"Did you mean '\\{instead}'") as raised:
+        parse_expression(f"metadata.x:{operator}:1", get_object("order"))
+    assert "400 invalid_payload" in str(raised.value)
+    with pytest.raises(ValidationError, match="not an operator of the API's list"):
+        validate_api_filters({"created_at": {"conditions": {operator: ["2026-01-01"]}}}, get_object("order"))
+
+
+def test_campaign_and_loyalty_transaction_dates_take_days_ago_each_value_alone() -> None:
+    obj = get_object("loyalty-card-transactions")
+    scoped = obj.for_scope(next(s for s in obj.scopes if s.path == "/v1/loyalties/{value}/transactions/export"))
+    conditions = [
+        parse_expression("created_at>-30d", scoped),
+        parse_expression("created_at:$more_than:400", scoped),
+        parse_expression("created_at<2026-01-01", scoped),
+        parse_expression("created_at?", scoped),
+    ]
+    assert build_filters(conditions)["created_at"] == {
+        "conditions": {"$less_than": 30, "$more_than": 400, "$before": "2026-01-01T00:00:00.000Z", "$has_value": ""}
+    }
+    for bad, says in (
+        ("created_at:$more_than:2026-01-01", "takes whole days ago"),
+        ("created_at=-3d", "$is_days_ago does not apply"),
+        ("created_at<+7d", "$less_than_future does not apply"),
+    ):
+        with pytest.raises(UsageError, match=says.replace("$", "\\$")):
+            parse_expression(bad, scoped)
+    # Without the scope, /v1/exports takes FiltersCondition as before, and the refusal says where days work.
+    assert parse_expression("created_at>-30d", obj).operator == "$less_than_ago"
+    with pytest.raises(ValidationError) as unscoped:
+        parse_expression("created_at:$more_than:30", obj)
+    assert unscoped.value.hint == "With --campaign or --member it takes whole days ago."
+    # The voucher endpoint keeps the object's filters.
+    voucher_scope = next(s for s in obj.scopes if s.option == "voucher")
+    assert obj.for_scope(voucher_scope) is obj
+
+
+@pytest.mark.parametrize(
+    ("command", "expression", "operator"),
+    [
+        ("voucher", "created_date>2026-01-01", "$after"),
+        ("voucher", "redemption_status=NOT_REDEEMED", "$is"),
+        ("redemption", "voucher=WELCOME100", "$is"),
+        ("redemption", "related_object=voucher", "$in"),  # documented with $in: one value goes as $in
+        ("redemption", "status=FAILED", "$is"),
+        ("redemption", "campaign=Black Friday", "$is"),
+        ("redemption", "customer=cust_1,cust_2", "$in"),
+        ("publication", "campaign=Black Friday", "$is"),
+        ("publication", "customer=cust_1", "$is"),
+        ("publication", "voucher=WELCOME100", "$is"),
+        ("customer", "city=Houston", "$is"),
+        ("customer", "publications.created_at>-30d", "$less_than_ago"),
+        ("customer", "publications.related_object_id=v_1", "$is"),
+    ],
+)
+def test_the_filters_the_reference_lists(command: str, expression: str, operator: str) -> None:
+    assert parse_expression(expression, get_object(command)).operator == operator
+
+
+@pytest.mark.parametrize(
+    ("command", "expression", "valid"),
+    [
+        ("redemption", "voucher=A,B", "Valid values: $is."),
+        ("redemption", "related_object!~x", "Valid values: $in."),
+        ("api-log", "created_at=2026-01-01T00:00Z", "Valid values: $after, $before."),
+    ],
+)
+def test_a_documented_operator_list_is_enforced(command: str, expression: str, valid: str) -> None:
+    with pytest.raises(ValidationError, match=valid.replace("$", "\\$").replace(".", "\\.")):
+        parse_expression(expression, get_object(command))
+
+
+def test_customer_updated_at_is_not_is_flagged_as_ignored() -> None:
+    from exportctl.request.operators import ignored_conditions
+
+    customer = get_object("customer")
+    filters = build_filters([parse_expression("updated_at!=2026-01-01T00:00Z", customer)])
+    (note,) = ignored_conditions(customer, filters)
+    assert "ignores $is_not" in note and "$after, $before, $is" in note
+    assert (
+        ignored_conditions(customer, build_filters([parse_expression("updated_at=2026-01-01T00:00Z", customer)])) == []
+    )

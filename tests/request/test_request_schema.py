@@ -16,7 +16,7 @@ import pytest
 from exportctl.request.build import build_request
 from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression
 from exportctl.request.model import ExportRequest, RequestFlags
-from exportctl.schema import EXPORT_OBJECTS, OPERATORS, ExportObject, ValueType
+from exportctl.schema import DOCUMENTED, EXPORT_OBJECTS, OPERATORS, ExportObject, ValueType
 
 DATA = Path(__file__).parents[1] / "data"
 TYPES: dict[str, tuple[type, ...]] = {
@@ -140,13 +140,18 @@ def every_condition(obj: ExportObject) -> list[Condition]:
     return conditions
 
 
-@pytest.mark.parametrize("obj", EXPORT_OBJECTS, ids=lambda obj: obj.command)
+# The copied document predates product, sku and api_log (their tables come from the SDK enums and the
+# changelog: tests/test_schema.py checks those); every documented object is checked against it.
+IN_THE_DOCUMENT = [obj for obj in EXPORT_OBJECTS if obj.source == DOCUMENTED]
+
+
+@pytest.mark.parametrize("obj", IN_THE_DOCUMENT, ids=lambda obj: obj.command)
 def test_the_bare_body_validates(obj: ExportObject) -> None:
     request, _ = build_request(obj, RequestFlags())
     assert errors(request.body(), EXPORTS["components"]["schemas"]["ExportsCreateRequestBody"], EXPORTS) == []
 
 
-@pytest.mark.parametrize("obj", EXPORT_OBJECTS, ids=lambda obj: obj.command)
+@pytest.mark.parametrize("obj", IN_THE_DOCUMENT, ids=lambda obj: obj.command)
 def test_every_field_order_and_filter_operator_validates(obj: ExportObject) -> None:
     schema = EXPORTS["components"]["schemas"]["ExportsCreateRequestBody"]
     # The OpenAPI field enums leave out the `metadata.X`-style fields that the documented export object

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from exportctl import schema
-from exportctl.sandbox import Sandbox, Timing
+from exportctl.sandbox import Sandbox, Timing, tables
 from exportctl.sandbox.generator import HISTORY_DAYS, scaled_counts
 from exportctl.sandbox.store import Store, UnknownObjectError
 
@@ -24,6 +24,9 @@ ID_PREFIXES = {
     "customer": "cust_",
     "points_expiration": "lopb_",
     "voucher_transactions": "vtx_",
+    "product": "prod_",
+    "sku": "sku_",
+    "api_log": "log_",
 }
 # Columns no generated record fills: `formula` and `promotion_tier_id` belong to features the data
 # does not model; transactions have no status, though the documented default fields name one.
@@ -81,9 +84,7 @@ def test_an_existing_db_is_reused_only_for_the_same_seed_and_scale(tmp_path: Pat
 
 def test_ids_look_real(sandbox: Sandbox) -> None:
     for obj, prefix in ID_PREFIXES.items():
-        table = {"order": "orders", "voucher": "vouchers", "publication": "publications", "redemption": "redemptions",
-                 "customer": "customers", "points_expiration": "points_buckets",
-                 "voucher_transactions": "voucher_transactions"}[obj]  # fmt: skip
+        table = tables.TABLE_NAMES[obj]
         ids = [row[0] for row in sandbox.store.rows(f"SELECT id FROM {table}")]
         assert ids and all(i.startswith(prefix) for i in ids), obj
         assert len(set(ids)) == len(ids)
@@ -126,7 +127,9 @@ def test_records_refer_to_records_that_exist(sandbox: Sandbox) -> None:
         "gift transaction types": "SELECT count(*) FROM voucher_transactions t JOIN vouchers v ON v.id = t.voucher_id"
         " WHERE v.voucher_type = 'GIFT_VOUCHER' AND t.type NOT LIKE 'CREDITS_%'",
         "loyalty transaction types": "SELECT count(*) FROM voucher_transactions t"
-        " JOIN vouchers v ON v.id = t.voucher_id WHERE v.voucher_type = 'LOYALTY_CARD' AND t.type NOT LIKE 'POINTS_%'",
+        " JOIN vouchers v ON v.id = t.voucher_id WHERE v.voucher_type = 'LOYALTY_CARD' AND t.type NOT IN ("
+        + ", ".join(f"'{kind}'" for kind in schema.LOYALTY_TRANSACTION_TYPES)
+        + ")",
     }
     broken = {name: rows(sql)[0][0] for name, sql in checks.items()}
     assert broken == dict.fromkeys(checks, 0)
@@ -187,4 +190,4 @@ def test_add_records_for_every_object(tmp_path: Path) -> None:
         assert created.startswith(today) or created[:10] >= today
         assert sb.store.add_vouchers(2) and len(sb.store.add_vouchers(1)) == 1
         with pytest.raises(UnknownObjectError):
-            sb.store.add_records("product", 1)
+            sb.store.add_records("campaign", 1)

@@ -179,7 +179,7 @@ def test_wrong_method_and_unknown_path(api: Api) -> None:
         (b"[]", "object"),
         (b"", "required"),
         (b'{"parameters": {}}', "exported_object"),
-        (b'{"exported_object": "product"}', "exported_object"),
+        (b'{"exported_object": "campaign"}', "exported_object"),
         (b'{"exported_object": "voucher", "extra": 1}', "extra"),
         (b'{"exported_object": "voucher", "parameters": []}', "parameters"),
         (b'{"exported_object": "voucher", "parameters": {"fields": "code"}}', "fields"),
