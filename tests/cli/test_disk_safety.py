@@ -41,7 +41,8 @@ def test_two_overlapping_runs_never_mix_and_the_later_one_does_not_replace(
 ) -> None:
     """Run A stalls mid-download with its .part half-written; run B writes the same target meanwhile."""
     target, part = isolated / "same.csv", part_path(isolated / "same.csv")
-    big.faults.stall_download_after(300_000, 2)  # run B, a whole process, takes ~0.55 s (load 5): 3.6x margin
+    # Run B, a whole process, takes ~0.55 s idle and over 2 s on a machine loaded to 10: a 6 s stall keeps A behind B.
+    big.faults.stall_download_after(300_000, 6)
     first = start_cli(big, isolated, "voucher", "--fields", ALL_FIELDS, "-o", "same.csv", "--json")
     wait_for(lambda: part.exists() and part.stat().st_size > 0, process=first)
 
