@@ -14,8 +14,8 @@ from tests.cli.hostile import Answer, Hostile, Request, export, hostile_server
 from tests.cli.test_hostile_servers import run
 
 
-def _submit(cli: Cli, *args: str) -> str:
-    result = cli("voucher", "--no-wait", *args)
+def _submit(cli: Cli, *args: str, command: str = "voucher") -> str:
+    result = cli(command, "--no-wait", *args)
     assert result.exit_code == 0, result.output
     return result.stdout.strip()
 
@@ -94,11 +94,11 @@ def test_wait_on_an_export_that_fails(cli: Cli, sandbox: Sandbox) -> None:
     assert export_id in result.stderr
 
 
-# Objects the server may report that exportctl has no command for: made in the dashboard (product, api_log),
-# newer than this version, or hostile. Each is listed, shown, waited on, downloaded and deleted.
+# Objects the server may report that exportctl has no command for: newer than this version (`gift_card_log`,
+# `api_log_v2`) or hostile. Each is listed, shown, waited on, downloaded and deleted.
 STRANGE_OBJECTS: dict[str, tuple[object, str]] = {
-    "product": ("product", "product"),
-    "api_log": ("api_log", "api-log"),
+    "newer": ("gift_card_log", "gift-card-log"),
+    "newer_with_digits": ("api_log_v2", "api-log-v2"),
     "climbing": ("x../../evil", "x-evil"),
     "dots": ("..", "export"),
     "controls": ("x\x1b]0;pwned\x07\x1b[31m[bold]\nforged", "x-0-pwned-31m-bold-forged"),
@@ -141,10 +141,13 @@ def test_any_exported_object_the_server_reports_is_handled(case: str, isolated: 
     assert not list(isolated.parent.glob("*.csv")), "nothing lands outside the working directory"
 
 
-def test_a_known_object_keeps_its_command_name_in_the_file_name(cli: Cli, isolated: Path) -> None:
-    export_id = _submit(cli, "--fields", "code")
+@pytest.mark.parametrize(("command", "fields"), [("voucher", "code"), ("api-log", "id"), ("product", "id")])
+def test_a_known_object_keeps_its_command_name_in_the_file_name(
+    cli: Cli, isolated: Path, command: str, fields: str
+) -> None:
+    export_id = _submit(cli, "--fields", fields, command=command)
     cli("wait", export_id)
     result = cli("status", export_id)
     assert "has no command for this object" not in result.stdout
     assert cli("download", export_id).exit_code == 0
-    assert (isolated / f"voucher-{export_id}.csv").exists()
+    assert (isolated / f"{command}-{export_id}.csv").exists()
