@@ -26,11 +26,14 @@ No Python function is registered in DuckDB: that would need numpy, and run Pytho
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from exportctl.errors import OutputError
 from exportctl.formats.types import INFERRED_KINDS, UNPARSED, Column, Kind, fits
+from exportctl.masking import printable
 
 # The temporary table of the suspicious JSON texts that types.parse accepts (`prepare` fills it).
 JSON_VERDICTS = "exportctl_json_ok"
@@ -62,8 +65,10 @@ SQL_TYPES: dict[Kind, str] = {
 
 
 def identifier(name: str) -> str:
-    """`name` as a quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
+    """`name` as a quoted DuckDB identifier (formats/identifiers.py's one quoting function)."""
+    from exportctl.formats.identifiers import quote_duckdb
+
+    return quote_duckdb(name)
 
 
 def literal(text: str) -> str:
@@ -71,8 +76,43 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# What DuckDB's read_csv reads as a pattern in a path (it globs: `exports[1]` also matches `exports1`).
+GLOB_CHARACTERS = frozenset("[]?*{}")
+
+
+@contextlib.contextmanager
+def private_source(path: Path) -> Iterator[Path]:
+    """A path by which DuckDB reads the file at `path` and nothing else: a symbolic link `source.csv` to it
+    in a directory of this run's own (mkdtemp, mode 0700), removed afterwards. DuckDB globs the path it is
+    given, so `[`, `?`, `*` and `{` in the file's own path never reach it."""
+    import shutil
+    import tempfile
+
+    target = Path(path).absolute()
+    for parent in (Path(tempfile.gettempdir()), target.parent, Path.cwd()):
+        if not GLOB_CHARACTERS & set(str(parent)):
+            break
+    else:
+        raise OutputError(
+            f"No directory without {''.join(sorted(GLOB_CHARACTERS))} in its path for DuckDB to read "
+            f"{printable(str(target))} by.",
+            hint="Set TMPDIR to a plain directory such as /tmp.",
+        )
+    directory = tempfile.mkdtemp(prefix="exportctl-source-", dir=parent)
+    try:
+        link = Path(directory) / "source.csv"
+        link.symlink_to(target)
+        yield link
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def read_csv(path: Path, width: int) -> str:
-    """The FROM item reading the CSV at `path`, whose header row has `width` cells, as VARCHAR columns c0..."""
+    """The FROM item reading the CSV at `path`, whose header row has `width` cells, as VARCHAR columns c0...
+
+    `path` must come from `private_source`: DuckDB reads a path as a glob pattern."""
+    if GLOB_CHARACTERS & set(str(path)):
+        raise ValueError(f"DuckDB would read {path!r} as a pattern: pass it through private_source")
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     return (
         f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {{{columns}}}, "

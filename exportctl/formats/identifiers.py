@@ -74,16 +74,19 @@ def column_names(texts: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
 
 
 def _quoted(name: str) -> str:
-    if not name or "\x00" in name:
-        raise ValueError("an SQL identifier cannot be empty or hold NUL")
+    if not name:
+        raise ValueError("an SQL identifier cannot be empty")
     return '"' + name.replace('"', '""') + '"'
 
 
 def quote_duckdb(name: str) -> str:
-    """One name as a DuckDB identifier: double quotes, a `"` doubled."""
+    """One name as a DuckDB identifier: double quotes, a `"` doubled (DuckDB takes any other character)."""
     return _quoted(name)
 
 
 def quote_sqlite(name: str) -> str:
-    """One name as an SQLite identifier: double quotes, a `"` doubled."""
+    """One name as an SQLite identifier: double quotes, a `"` doubled; NUL refused (SQLite's SQL text ends
+    at a NUL)."""
+    if "\x00" in name:
+        raise ValueError("an SQLite identifier cannot hold NUL")
     return _quoted(name)

@@ -76,8 +76,11 @@ def write_parquet(
     from exportctl.formats.convert import Written, write_chunks
 
     require_duckdb("--format parquet")
-    pq = require_pyarrow("--format parquet", module="pyarrow.parquet")
+    require_pyarrow("--format parquet", module="pyarrow.parquet")
     directory = target.parent if isinstance(target, Path) else Path.cwd()
+    from exportctl.formats.duckdb_sql import private_source
+
+    # mkstemp: O_EXCL under a random name no other run computes, removed on every way out (finally).
     handle, name = tempfile.mkstemp(prefix=".exportctl-", suffix=".parquet", dir=directory)
     os.close(handle)
     temporary = Path(name)
@@ -85,7 +88,23 @@ def write_parquet(
         header = header_of(csv_path)
         columns = columns_for(obj, header, fields, style=header_style)
         rows = unparsed_rows = 0
-        batches, typed = _typed_batches(csv_path, columns, directory)
+        with private_source(csv_path) as source:
+            rows, unparsed_rows = _write(csv_path, source, columns, directory, temporary, fail)
+        hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+    return Written(rows, unparsed_rows, hashed.bytes, hashed.digest.hexdigest())
+
+
+def _write(
+    csv_path: Path, source: Path, columns: list[Column], directory: Path, temporary: Path, fail: str | None
+) -> tuple[int, int]:
+    """Write the typed rows of the CSV (DuckDB reads it by `source`) to `temporary`; (rows, unparsed rows)."""
+    pq = require_pyarrow("--format parquet", module="pyarrow.parquet")
+    rows = unparsed_rows = 0
+    batches, typed = _typed_batches(csv_path, source, columns, directory)
+    try:
         schema = arrow_schema(typed)
         with pq.ParquetWriter(str(temporary), schema, compression="zstd") as writer:
             for batch in batches:
@@ -96,14 +115,16 @@ def write_parquet(
                 rows += len(table)
                 unparsed_rows += bad
                 writer.write_table(table)
-        hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-    return Written(rows, unparsed_rows, hashed.bytes, hashed.digest.hexdigest())
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # the DuckDB connection, before the source's directory goes
+    return rows, unparsed_rows
 
 
-def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[Iterator[Any], list[Column]]:
+def _typed_batches(
+    csv_path: Path, source_path: Path, columns: list[Column], spill: Path
+) -> tuple[Iterator[Any], list[Column]]:
     """DuckDB's typed SELECT of the CSV as Arrow tables of at most BATCH_ROWS rows, and the fixed columns."""
     from exportctl.formats import duckdb_sql
 
@@ -112,7 +133,7 @@ def _typed_batches(csv_path: Path, columns: list[Column], spill: Path) -> tuple[
     if not columns:  # an empty file: no header row, no records
         return iter(()), []
     connection = duckdb.connect(config={"temp_directory": str(spill), "preserve_insertion_order": True})
-    source = duckdb_sql.read_csv(csv_path, len(columns))
+    source = duckdb_sql.read_csv(source_path, len(columns))
     try:
         # Instants are read and written in UTC, whatever zone the machine is in.
         connection.execute("SET TimeZone = 'UTC'")

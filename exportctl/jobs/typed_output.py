@@ -8,11 +8,15 @@ of the target, and once it is complete `post_step` runs on it:
   file, fsync, rename), or to standard output for `-o -`;
 - load: the rows are loaded into the `--into` table (`load_into`, the warehouse engines).
 
-The staging file lives next to the target (`.NAME.staging.csv`), or next to the database for `--into`
-without `-o`, so a split export's parts and a resumed download find it again under the same name; with
-`-o -` it lives in the output directory (or the current one). It is removed once the post-step ends,
-whether it succeeded or not (the file or table is then complete or untouched). With `--into` and `-o
-FILE` in the default `--format csv`, the CSV is downloaded to FILE itself and loaded from there.
+The staging file lives next to the target (`.NAME.RANDOM.staging.csv`), or next to the database for
+`--into` without `-o` (`.DB.TABLE.RANDOM.staging.csv`); with `-o -` it lives in the output directory (or
+the current one). RANDOM is `secrets.token_hex(8)`, drawn once per run: no other run can compute the
+name, so two runs into one target never read, replace or remove each other's CSV. A retried download
+within the run continues the same `.part`; a run that ends any other way (success, error, Ctrl-C,
+SIGTERM) removes its staging file and its `.part` (`StagingFiles.remove`), so nothing is resumed from
+one run to the next except a split export's windows, which keep the stable name `.NAME.staging.csv` for
+their `TARGET.parts/` and manifest (`unique=False`). With `--into` and `-o FILE` in the default
+`--format csv`, the CSV is downloaded to FILE itself and loaded from there.
 
 For an incremental run the post-step runs inside the window's run, so the watermark moves only after it
 succeeded (`jobs.plan._execute_incremental`).
@@ -54,38 +58,67 @@ def stages(options: RunOptions) -> bool:
     return options.format != CSV or (options.into is not None and not keeps_file(options))
 
 
-def staging_path(options: RunOptions, final: Target | None, command: str) -> Path:
-    """Where the CSV is staged: beside the target, beside the database, or (for stdout) in the output directory."""
+class StagingFiles:
+    """The staging files one run handed out, removed with their `.part` files on every way out."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+
+    def add(self, path: Path) -> Path:
+        self.paths.append(path)
+        return path
+
+    def remove(self) -> None:
+        from exportctl.files.atomic import PART_INFO_SUFFIX, part_path
+
+        for path in self.paths:
+            for leftover in (path, part_path(path), path.with_name(path.name + PART_INFO_SUFFIX)):
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    leftover.unlink()
+
+
+def staging_path(options: RunOptions, final: Target | None, command: str, *, unique: bool = True) -> Path:
+    """Where the CSV is staged: beside the target, beside the database, or (for stdout) in the output directory;
+    under a name of this run's own (`unique`), or the stable one a split export resumes its windows by."""
+    import secrets
+
+    token = f".{secrets.token_hex(8)}" if unique else ""
     if isinstance(final, Path):
-        return final.with_name(f".{final.name}{STAGING_SUFFIX}")
+        return final.with_name(f".{final.name}{token}{STAGING_SUFFIX}")
     if final is None:
         into = options.into
         assert into is not None  # keeps_file is False only with --into
-        return into.path.with_name(f".{into.path.name}.{into.table}{STAGING_SUFFIX}")
+        return into.path.with_name(f".{into.path.name}.{into.table}{token}{STAGING_SUFFIX}")
     directory = Path(options.output_dir or ".").expanduser()
-    return directory / f".exportctl-{command}-stdout-{os.getpid()}{STAGING_SUFFIX}"
+    return directory / f".exportctl-{command}-stdout{token or f'-{os.getpid()}'}{STAGING_SUFFIX}"
 
 
 def download_target(
-    options: RunOptions, command: str, final: Target | Callable[[str], Target] | None
+    options: RunOptions,
+    command: str,
+    final: Target | Callable[[str], Target] | None,
+    *,
+    unique: bool = True,
+    made: StagingFiles | None = None,
 ) -> Target | Callable[[str], Target]:
-    """What the download writes: the target itself, or (for a post-step) the staging file.
+    """What the download writes: the target itself, or (for a post-step) the staging file, noted in `made`.
 
     A target named after the export id is checked once the id is known, as the download checks its own.
     """
     if not stages(options):
         assert final is not None
         return final
+    files = made if made is not None else StagingFiles()
     if callable(final):
         resolve = final
 
         def staged(export_id: str) -> Target:
             resolved = resolve(export_id)
             check_target(resolved, options.force)
-            return staging_path(options, resolved, command)
+            return files.add(staging_path(options, resolved, command, unique=unique))
 
         return staged
-    return staging_path(options, final, command)
+    return files.add(staging_path(options, final, command, unique=unique))
 
 
 @dataclass(frozen=True)

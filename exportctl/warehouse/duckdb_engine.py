@@ -65,9 +65,16 @@ def check_file(database: Path) -> None:
 
 
 def load(request: LoadRequest) -> LoadResult:
-    import duckdb  # the warehouse extra; checked offline before the export was submitted
-
+    """Load the CSV into the table (the warehouse extra: checked offline before the export was submitted)."""
     check_file(request.database)
+    with duckdb_sql.private_source(request.source) as source:
+        return _load_from(request, source)
+
+
+def _load_from(request: LoadRequest, source: Path) -> LoadResult:
+    """The load of `request`, whose CSV DuckDB reads by `source` (duckdb_sql.private_source)."""
+    import duckdb
+
     where = printable(str(request.database))
     try:
         conn = duckdb.connect(str(request.database))
@@ -85,13 +92,13 @@ def load(request: LoadRequest) -> LoadResult:
         conn.execute("BEGIN TRANSACTION")
         try:
             try:
-                result = _load(conn, request, direct=True)
+                result = _load(conn, request, source, direct=True)
             except _Merge:
                 # A key repeated or missing in the file: start again, staging the rows to find out which.
                 conn.execute("ROLLBACK")
                 conn.execute("RESET preserve_insertion_order")
                 conn.execute("BEGIN TRANSACTION")
-                result = _load(conn, request, direct=False)
+                result = _load(conn, request, source, direct=False)
             conn.execute("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(duckdb.Error):
@@ -121,7 +128,7 @@ def _one(conn: Any, sql: str, parameters: list[Any] | None = None) -> Any:
     return None if row is None else row[0]
 
 
-def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
+def _load(conn: Any, request: LoadRequest, source_path: Path, *, direct: bool) -> LoadResult:
     import duckdb
 
     ensure_registry(conn)
@@ -135,7 +142,7 @@ def _load(conn: Any, request: LoadRequest, *, direct: bool) -> LoadResult:
     layout = plan_layout(request.obj, columns, request.table, registration, bool(exists))
     # The typed view names its columns as the table does (and keys `_unparsed` by them).
     columns = [Column(t.sql, c.header, c.kind, c.field) for c, (_, t) in zip(columns, layout.columns, strict=True)]
-    source = read_csv(request.source, len(columns))
+    source = read_csv(source_path, len(columns))
     # The kinds the table gives (columns it has keep theirs); the one pass infers the new ones.
     known = [
         column.with_kind(table.kind) if table.name not in _new(layout) or column.kind else column

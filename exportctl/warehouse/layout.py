@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from exportctl.errors import UsageError
-from exportctl.formats.identifiers import column_name, fold, quote_duckdb
+from exportctl.formats.identifiers import column_name, fold, quote_sqlite
 from exportctl.formats.types import UNPARSED, Column, Kind
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
@@ -41,8 +41,9 @@ class Db(Protocol):
     def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
 
 
-# Both engines quote alike (formats/identifiers.py has one function per engine; they agree).
-quote = quote_duckdb
+# Both engines read the registry and tables through the stricter of the two quoting functions (no NUL:
+# formats/identifiers.column_name never makes one).
+quote = quote_sqlite
 
 
 @dataclass(frozen=True)

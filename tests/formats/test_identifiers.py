@@ -53,6 +53,8 @@ def test_quoting_takes_one_name_and_refuses_nul() -> None:
     assert quote_duckdb('a"b') == quote_sqlite('a"b') == '"a""b"'
     with pytest.raises(ValueError):
         quote_sqlite("a\x00b")
+    with pytest.raises(ValueError):
+        quote_duckdb("")
 
 
 def test_a_metadata_key_spelled_like_an_unexported_fields_title_stays_metadata() -> None:

@@ -13,8 +13,7 @@ FIELDS = ["id", "code", "metadata"]
 
 
 def _names(warehouse: Warehouse) -> list[str]:
-    engine_names = HOSTILE_NAMES + (LINE_BREAK_NAMES if warehouse.engine == "sqlite" else [])
-    return engine_names
+    return HOSTILE_NAMES + (LINE_BREAK_NAMES if warehouse.engine == "sqlite" else [])
 
 
 def test_hostile_keys_load_every_value_and_a_key_is_never_sql(warehouse: Warehouse) -> None:
