@@ -9,7 +9,6 @@ from exportctl.jobs.typed_output import download_target, keeps_file, stages, sta
 from exportctl.request.into import parse_into
 from exportctl.request.model import RunOptions
 
-
 RANDOM = r"\.[0-9a-f]{16}"
 
 
