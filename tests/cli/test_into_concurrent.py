@@ -80,7 +80,7 @@ def test_two_loads_into_one_table_at_once_take_turns_and_report_their_own_rows(
 def test_a_run_files_entries_into_one_database_load_in_turn(sandbox: Sandbox, isolated: Path) -> None:
     middle, early, late = _halves(sandbox)
     database = isolated / "w.sqlite"
-    entries = [
+    entries: list[dict[str, object]] = [
         {"name": "early", "object": "voucher", "into": f"sqlite:{database}#voucher", "until": middle},
         {"name": "late", "object": "voucher", "into": f"sqlite:{database}#voucher", "since": middle},
         {"name": "customers", "object": "customer", "into": f"sqlite:{database}#customer"},
@@ -89,7 +89,7 @@ def test_a_run_files_entries_into_one_database_load_in_turn(sandbox: Sandbox, is
         entry["parameters"] = {"fields": FIELDS.split(",")}
     run_file = isolated / "run.json"
     run_file.write_text(json.dumps({"exports": entries}))
-    code, out, err = _finish(_start(sandbox, isolated, "run", str(run_file), "--parallel", "3", "--json"))
+    code, _out, err = _finish(_start(sandbox, isolated, "run", str(run_file), "--parallel", "3", "--json"))
     assert code == 0, err
     warehouse = _warehouse("sqlite", database)
     assert warehouse.query('SELECT count(*), count(DISTINCT id) FROM "voucher"') == [(early + late, early + late)]
