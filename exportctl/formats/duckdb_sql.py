@@ -107,6 +107,14 @@ def private_source(path: Path) -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether DuckDB stopped a query for Ctrl-C or SIGTERM: its Python client turns the KeyboardInterrupt a
+    signal handler raised into `RuntimeError('Query interrupted')` (or an InterruptException)."""
+    if type(exc).__name__ == "InterruptException":
+        return True
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+
+
 def read_csv(path: Path, width: int) -> str:
     """The FROM item reading the CSV at `path`, whose header row has `width` cells, as VARCHAR columns c0...
 

@@ -142,20 +142,23 @@ def _typed_batches(
         # DuckDB 2 calls it to_arrow_reader, 1.x fetch_arrow_reader: a stream of record batches either way.
         stream = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
         reader = stream(BATCH_ROWS)
-    except duckdb.InterruptException:
+    except (duckdb.Error, RuntimeError) as exc:
         connection.close()
-        raise KeyboardInterrupt from None
-    except duckdb.Error as exc:
-        connection.close()
+        if duckdb_sql.is_interrupt(exc):
+            raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: the CLI exits 130/143
+        if not isinstance(exc, duckdb.Error):
+            raise
         raise _reader_error(csv_path, exc) from None
 
     def batches() -> Iterator[Any]:
         try:
             for batch in reader:
                 yield pa.Table.from_batches([batch])
-        except duckdb.InterruptException:
-            raise KeyboardInterrupt from None
-        except duckdb.Error as exc:
+        except (duckdb.Error, RuntimeError) as exc:
+            if duckdb_sql.is_interrupt(exc):
+                raise KeyboardInterrupt from None
+            if not isinstance(exc, duckdb.Error):
+                raise
             raise _reader_error(csv_path, exc) from None
         finally:
             connection.close()

@@ -197,12 +197,15 @@ def post_step(step: PostStep) -> dict[str, Any]:
 
 def convert(step: PostStep) -> dict[str, Any]:
     """Write the typed file; `{"format", "rows_written", "unparsed_rows"}` plus the file's bytes and sha256."""
+    from exportctl.errors import InterruptedByUser
     from exportctl.events import Converted
-    from exportctl.formats.convert import convert_csv
 
     assert step.target is not None
     started = time.monotonic()
     try:
+        # Imported inside: a signal while DuckDB and pyarrow load is an interrupted conversion too.
+        from exportctl.formats.convert import convert_csv
+
         written = convert_csv(
             step.request.obj,
             step.csv,
@@ -214,8 +217,6 @@ def convert(step: PostStep) -> dict[str, Any]:
             force=step.options.force,
         )
     except KeyboardInterrupt:
-        from exportctl.errors import InterruptedByUser
-
         raise InterruptedByUser(
             f"Interrupted after the download, while writing {step.target}: it was not written.",
             hint="Run the same command again.",
@@ -247,13 +248,14 @@ def load_into(step: PostStep) -> dict[str, Any]:
     """
     from exportctl.errors import InterruptedByUser
     from exportctl.events import Loaded, Loading
-    from exportctl.warehouse.load import load_file
 
     into = step.into
     assert into is not None
     started = time.monotonic()
     try:
         step.on_event(Loading(str(into), step.rows))
+        from exportctl.warehouse.load import load_file  # inside: DuckDB may be imported while a signal comes
+
         result = load_file(
             into.engine,
             step.request.obj,
@@ -291,6 +293,7 @@ def finish(
     csv = download.target
     target = final(outcome.export_id) if callable(final) else final
     staged = stages(options)
+    started = time.monotonic()
     try:
         assert isinstance(csv, Path), "a staged or loaded CSV is a file"
         typed_file = target if options.format != CSV else None
@@ -313,4 +316,6 @@ def finish(
         extra |= {"output": None, "bytes": None, "sha256": None, "format": None}
     elif options.format != CSV:
         kept = replace(download, target=target, bytes=facts["bytes"], sha256=facts["sha256"])
-    return replace(outcome, download=kept, extra={**outcome.extra, **extra})
+    # `seconds` covers the whole command: the export and download, then this conversion and load.
+    seconds = outcome.seconds + (time.monotonic() - started)
+    return replace(outcome, download=kept, seconds=seconds, extra={**outcome.extra, **extra})

@@ -101,11 +101,11 @@ def _load_from(request: LoadRequest, source: Path) -> LoadResult:
                 result = _load(conn, request, source, direct=False)
             conn.execute("COMMIT")
         except BaseException as exc:
-            with contextlib.suppress(duckdb.Error):
+            with contextlib.suppress(duckdb.Error, RuntimeError):
                 conn.execute("ROLLBACK")
+            if duckdb_sql.is_interrupt(exc) or (isinstance(exc, duckdb.Error) and "interrupt" in str(exc).lower()):
+                raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: rolled back; the CLI exits 130/143
             if isinstance(exc, duckdb.Error):
-                if "interrupt" in str(exc).lower():
-                    raise KeyboardInterrupt from None
                 raise OutputError(
                     f"Loading into {where} failed: {printable(str(exc))}; the table is as it was."
                 ) from None
