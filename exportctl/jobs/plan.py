@@ -131,6 +131,10 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
 
         merge_key(request.obj, request.fields)
         check_directory(into.path.parent)
+        if into.engine == "duckdb":
+            from exportctl.warehouse.duckdb_engine import check_path
+
+            check_path(into.path)
         if into.path.is_dir():
             raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
 

@@ -67,17 +67,28 @@ def check_file(database: Path) -> None:
 def load(request: LoadRequest) -> LoadResult:
     """Load the CSV into the table (the warehouse extra: checked offline before the export was submitted)."""
     check_file(request.database)
+    check_path(request.database)
     with duckdb_sql.private_source(request.source) as source:
-        return _load_from(request, source)
+        return _load_from(request, source, str(request.database))
 
 
-def _load_from(request: LoadRequest, source: Path) -> LoadResult:
+def check_path(database: Path) -> None:
+    """Refuse a database path with `?`: DuckDB reads it as the start of options and puts its write-ahead log
+    at another path (`DIR.wal?x/...`), so every commit fails."""
+    if "?" in str(database):
+        raise UsageError(
+            f"DuckDB cannot keep a database at a path that holds '?': {printable(str(database))}.",
+            hint="Name a database path without '?': --into duckdb:DIR/NAME.duckdb",
+        )
+
+
+def _load_from(request: LoadRequest, source: Path, database: str) -> LoadResult:
     """The load of `request`, whose CSV DuckDB reads by `source` (duckdb_sql.private_source)."""
     import duckdb
 
     where = printable(str(request.database))
     try:
-        conn = duckdb.connect(str(request.database))
+        conn = duckdb.connect(database)
     except duckdb.Error as exc:
         if "lock" in str(exc).lower():
             raise LockedError(

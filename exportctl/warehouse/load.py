@@ -38,6 +38,10 @@ def load_file(
 
     request = LoadRequest(obj, source, database, table, tuple(fields) if fields else None, style, unparsed)
     check_database_parent(database)  # before the lock file is made beside it
+    if engine == "duckdb":
+        from exportctl.warehouse.duckdb_engine import check_path
+
+        check_path(database)
     with _database_lock(database), database_lock(database):
         if engine == "duckdb":
             from exportctl.warehouse import duckdb_engine
