@@ -229,7 +229,7 @@ def _into_preview(planned: Plan) -> dict[str, Any]:
         return {}
     from exportctl.warehouse.describe import table_preview
 
-    return {"into": table_preview(planned.request.obj, planned.request.fields, into)}
+    return {"into": table_preview(planned.request.obj, planned.request.fields, into, style=planned.options.headers)}
 
 
 def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
