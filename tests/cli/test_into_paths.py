@@ -34,7 +34,7 @@ def test_a_load_into_a_directory_named_like_a_pattern_loads_its_own_rows(
 
 def test_a_parquet_file_named_like_a_pattern_is_its_own_export(cli: Cli, sandbox: Sandbox, isolated: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
-    (isolated / "out1.csv").write_text(STALE)
+    (isolated / ".out1.parquet.staging.csv").write_text(STALE)  # what main's staging name would match
     result = cli("voucher", "--fields", "id,code", "--format", "parquet", "-o", "out[1].parquet", "--json")
     assert result.exit_code == 0, result.output
     ids = [row["id"] for row in pq.read_table(isolated / "out[1].parquet").to_pylist()]

@@ -73,3 +73,24 @@ def test_after_a_merge_metadata_is_what_the_latest_export_said(warehouse: Wareho
     ]
     row = warehouse.query("SELECT * FROM _exportctl_columns WHERE name = 'tier'")
     assert row and json.dumps(row, default=str)  # the mapping is stored with the table
+
+
+def test_a_key_named_like_a_row_id_never_decides_which_repeated_row_wins(warehouse: Warehouse) -> None:
+    header = ["ID", "Code", "rowid", "_row"]
+    warehouse.load(header, [["v_1", "A", "1", "1"]], fields=FIELDS)
+    # v_1 twice in one export: the last row wins, whatever the `rowid` and `_row` keys hold.
+    result = warehouse.load(header, [["v_1", "FIRST", "9", "9"], ["v_1", "LAST", "0", "0"]], fields=FIELDS)
+    assert (result.rows, result.inserted, result.updated, result.unchanged) == (2, 0, 1, 1)
+    mapping = {c["header"]: c["name"] for c in result.columns}
+    assert (mapping["rowid"], mapping["_row"]) == ("rowid_2", "_row_2")
+    assert warehouse.query('SELECT code, "rowid_2", "_row_2" FROM "voucher"') == [("LAST", 0, 0)]
+
+
+def test_a_key_that_is_sql_is_never_run_by_a_merge(warehouse: Warehouse) -> None:
+    header = ["ID", "Code", INJECTION, "region, zone"]
+    warehouse.load(["ID", "Code"], [["o_1", "KEEP"]], table="other", fields=["id", "code"])
+    for value in ("1", "2"):  # the second load is a merge, with its list of columns
+        result = warehouse.load(header, [["v_1", "A", value, "eu, west"]], fields=FIELDS)
+        assert result.rows == 1
+    assert warehouse.query('SELECT code, "region, zone" FROM "voucher"') == [("A", "eu, west")]
+    assert warehouse.query('SELECT id, code FROM "other"') == [("o_1", "KEEP")]
