@@ -56,6 +56,6 @@ HOSTILE_NAMES: list[str] = [
     "Active",
 ]
 
-# Header cells with a line break: JSON Lines and SQLite take them; DuckDB's CSV reader (Parquet, --into
-# duckdb:) loses every row of a CRLF file whose header row spans lines, which is not fixed here.
+# Header cells with a line break (a header row that spans lines: DuckDB's own reader would lose every row
+# of such a CRLF file, so formats.duckdb_sql.private_source hands it a one-line header).
 LINE_BREAK_NAMES: list[str] = ["ship\nto", "cr\rlf", "both\r\nends"]

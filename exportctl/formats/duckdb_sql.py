@@ -82,29 +82,77 @@ GLOB_CHARACTERS = frozenset("[]?*{}")
 
 @contextlib.contextmanager
 def private_source(path: Path) -> Iterator[Path]:
-    """A path by which DuckDB reads the file at `path` and nothing else: a symbolic link `source.csv` to it
-    in a directory of this run's own (mkdtemp, mode 0700), removed afterwards. DuckDB globs the path it is
-    given, so `[`, `?`, `*` and `{` in the file's own path never reach it."""
+    """A path by which DuckDB reads the file at `path` and nothing else, in a directory of this run's own
+    (mkdtemp, mode 0700) removed afterwards: DuckDB globs the path it is given, so `[`, `?`, `*` and `{` in
+    the file's own path never reach it.
+
+    Usually a symbolic link `source.csv` to the file. A header row that spans lines (a quoted metadata key
+    with a line break) is one DuckDB's reader mis-reads in a CRLF file (it then reads no rows at all): then
+    `source.csv` is a copy whose header row is `c0,c1,...` on one line (the names come from the header
+    Python read), followed by the file's records byte for byte."""
     import shutil
     import tempfile
 
     target = Path(path).absolute()
-    for parent in (Path(tempfile.gettempdir()), target.parent, Path.cwd()):
-        if not GLOB_CHARACTERS & set(str(parent)):
+    end, terminator, spans = _header_end(target)
+    candidates = [
+        d for d in (target.parent, Path(tempfile.gettempdir()), Path.cwd()) if not GLOB_CHARACTERS & set(str(d))
+    ]
+    directory = None
+    for parent in candidates:
+        try:
+            directory = tempfile.mkdtemp(prefix=".exportctl-source-", dir=parent)
             break
-    else:
+        except OSError:
+            continue
+    if directory is None:
         raise OutputError(
-            f"No directory without {''.join(sorted(GLOB_CHARACTERS))} in its path for DuckDB to read "
+            f"No writable directory without {''.join(sorted(GLOB_CHARACTERS))} in its path for DuckDB to read "
             f"{printable(str(target))} by.",
             hint="Set TMPDIR to a plain directory such as /tmp.",
         )
-    directory = tempfile.mkdtemp(prefix="exportctl-source-", dir=parent)
     try:
         link = Path(directory) / "source.csv"
-        link.symlink_to(target)
+        if spans:
+            _copy_with_plain_header(target, link, end, terminator)
+        else:
+            link.symlink_to(target)
         yield link
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _header_end(path: Path) -> tuple[int, bytes, bool]:
+    """Where the CSV's header record ends (the offset after its line break), that break, and whether the
+    record spans lines (a line break inside quotes)."""
+    quoted = spans = False
+    offset = previous = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            for index, byte in enumerate(chunk):
+                if byte == 0x22:  # "
+                    quoted = not quoted
+                elif byte in (0x0A, 0x0D):
+                    if quoted:
+                        spans = True
+                    elif byte == 0x0A:
+                        return offset + index + 1, b"\r\n" if previous == 0x0D else b"\n", spans
+                previous = byte
+            offset += len(chunk)
+    return offset, b"\n", spans
+
+
+def _copy_with_plain_header(source: Path, copy: Path, body: int, terminator: bytes) -> None:
+    import csv
+    import io
+    import shutil
+
+    with source.open("rb") as handle:
+        header = handle.read(body).decode("utf-8-sig", errors="replace")
+        width = len(next(csv.reader(io.StringIO(header)), []))
+        with copy.open("xb") as out:
+            out.write(",".join(f"c{i}" for i in range(width)).encode() + terminator)
+            shutil.copyfileobj(handle, out, 1 << 20)
 
 
 def is_interrupt(exc: BaseException) -> bool:

@@ -77,7 +77,7 @@ def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 def test_hostile_header_cells_reach_every_typed_file_with_every_value(tmp_path: Path, fmt: str) -> None:
     if fmt == "parquet":
         pytest.importorskip("pyarrow.parquet")
-    names = HOSTILE_NAMES + (LINE_BREAK_NAMES if fmt == "jsonl" else [])
+    names = HOSTILE_NAMES + LINE_BREAK_NAMES
     header = ["Code", *names]
     values = [f"v{n}" for n in range(len(names))]
     source = _csv(tmp_path / "in.csv", header, [["A-1", *values], ["A-2", *values]])

@@ -13,7 +13,7 @@ FIELDS = ["id", "code", "metadata"]
 
 
 def _names(warehouse: Warehouse) -> list[str]:
-    return HOSTILE_NAMES + (LINE_BREAK_NAMES if warehouse.engine == "sqlite" else [])
+    return HOSTILE_NAMES + LINE_BREAK_NAMES
 
 
 def test_hostile_keys_load_every_value_and_a_key_is_never_sql(warehouse: Warehouse) -> None:
