@@ -105,3 +105,9 @@ def test_hostile_header_cells_reach_every_typed_file_with_every_value(tmp_path: 
         assert [record[k] for k in expected_names[1:]] == values
         assert record.get(UNPARSED) is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", f"out.{fmt}"]
+
+
+def test_the_readme_counts_the_hostile_names_tried() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    count = len(HOSTILE_NAMES + LINE_BREAK_NAMES)
+    assert f"The figures: {count}\nhostile header cells" in readme
