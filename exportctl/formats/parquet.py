@@ -14,11 +14,12 @@ issue's types, which DuckDB's own Parquet writer cannot all give (it writes inst
 | JSON (details, metadata) | string: the JSON text as the API wrote it |
 | string, and `_unparsed` | string (`_unparsed`: a JSON object {column: text}, null when empty) |
 
-Memory stays bounded whatever the size: DuckDB streams (and spills to a temporary directory beside the
-target when it must), batches are written as they come. The file is written to a temporary file beside
-the target, then put in place by `files.atomic` (fsync, rename, no-clobber without --force), or copied to
-standard output. `--unparsed fail` stops at the first batch holding an `_unparsed` value; the exact record
-and column then come from `formats.csv_source.first_unparsed`.
+Memory stays bounded whatever the size: DuckDB streams (and spills, when it must, to the run's own
+private directory from `duckdb_sql.private_source`, beside the CSV), batches are written as they come.
+The file is written to a temporary file beside the target (mkstemp: O_EXCL, a random name), then put in
+place by `files.atomic` (fsync, rename, no-clobber without --force), or copied to standard output.
+`--unparsed fail` stops at the first batch holding an `_unparsed` value; the exact record and column
+then come from `formats.csv_source.first_unparsed`.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def write_parquet(
         columns = columns_for(obj, header, fields, style=header_style)
         rows = unparsed_rows = 0
         with private_source(csv_path) as source:
-            rows, unparsed_rows = _write(csv_path, source, columns, directory, temporary, fail)
+            # DuckDB spills into the run's own private directory (its spill files have fixed names).
+            rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail)
         hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
     finally:
         with contextlib.suppress(FileNotFoundError):
