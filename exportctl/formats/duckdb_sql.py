@@ -98,28 +98,44 @@ def private_source(path: Path) -> Iterator[Path]:
     candidates = [
         d for d in (target.parent, Path(tempfile.gettempdir()), Path.cwd()) if not GLOB_CHARACTERS & set(str(d))
     ]
-    directory = None
-    for parent in candidates:
-        try:
-            directory = tempfile.mkdtemp(prefix=".exportctl-source-", dir=parent)
-            break
-        except OSError:
-            continue
-    if directory is None:
-        raise OutputError(
-            f"No writable directory without {''.join(sorted(GLOB_CHARACTERS))} in its path for DuckDB to read "
-            f"{printable(str(target))} by.",
-            hint="Set TMPDIR to a plain directory such as /tmp.",
-        )
+    made: list[str] = []  # filled while stop signals wait: an interrupt never leaves the directory behind
     try:
-        link = Path(directory) / "source.csv"
+        for parent in candidates:
+            try:
+                with signals_held():
+                    made.append(tempfile.mkdtemp(prefix=".exportctl-source-", dir=parent))
+                break
+            except OSError:
+                continue
+        if not made:
+            raise OutputError(
+                f"No writable directory without {''.join(sorted(GLOB_CHARACTERS))} in its path for DuckDB to "
+                f"read {printable(str(target))} by.",
+                hint="Set TMPDIR to a plain directory such as /tmp.",
+            )
+        link = Path(made[0]) / "source.csv"
         if spans:
             _copy_with_plain_header(target, link, end, terminator)
         else:
             link.symlink_to(target)
         yield link
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        for directory in made:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP wait (in this thread) until the block ends: a temporary file or directory
+    made in it is noted by its caller before an interrupt can arrive."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _header_end(path: Path) -> tuple[int, bytes, bool]:

@@ -79,13 +79,17 @@ def write_parquet(
     require_duckdb("--format parquet")
     require_pyarrow("--format parquet", module="pyarrow.parquet")
     directory = target.parent if isinstance(target, Path) else Path.cwd()
-    from exportctl.formats.duckdb_sql import private_source
+    from exportctl.formats.duckdb_sql import private_source, signals_held
 
-    # mkstemp: O_EXCL under a random name no other run computes, removed on every way out (finally).
-    handle, name = tempfile.mkstemp(prefix=".exportctl-", suffix=".parquet", dir=directory)
-    os.close(handle)
-    temporary = Path(name)
+    made: list[Path] = []
     try:
+        # mkstemp: O_EXCL under a random name no other run computes, removed on every way out (finally),
+        # noted while stop signals wait so that an interrupt cannot leave it behind.
+        with signals_held():
+            handle, name = tempfile.mkstemp(prefix=".exportctl-", suffix=".parquet", dir=directory)
+            made.append(Path(name))
+        os.close(handle)
+        temporary = made[0]
         header = header_of(csv_path)
         columns = columns_for(obj, header, fields, style=header_style)
         rows = unparsed_rows = 0
@@ -94,8 +98,9 @@ def write_parquet(
             rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail)
         hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        for leftover in made:
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
     return Written(rows, unparsed_rows, hashed.bytes, hashed.digest.hexdigest())
 
 
