@@ -135,6 +135,9 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
             from exportctl.warehouse.duckdb_engine import check_path
 
             check_path(into.path)
+        from exportctl.warehouse.lock import lock_wait
+
+        lock_wait()  # a bad EXPORTCTL_LOCK_WAIT is refused before the export is created
         if into.path.is_dir():
             raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
 

@@ -16,6 +16,7 @@ import pytest
 from exportctl.errors import ExitCode
 from exportctl.sandbox import Sandbox
 from exportctl.warehouse.lock import ENV_LOCK_WAIT, lock_path
+from tests.cli.conftest import Cli
 from tests.cli.test_fault_matrix import subprocess_env
 from tests.warehouse.conftest import ENGINES, Warehouse
 
@@ -138,3 +139,12 @@ def test_a_load_that_waits_too_long_for_the_lock_exits_8_and_loads_nothing(sandb
     assert json.loads(out)["exit_code"] == ExitCode.LOCKED
     assert not database.exists() or _warehouse("sqlite", database).tables() == []
     assert not [p.name for p in isolated.iterdir() if "staging" in p.name]
+
+
+def test_a_bad_lock_wait_is_refused_before_the_export(cli: Cli, sandbox: Sandbox, isolated: Path) -> None:
+    before = cli.export_count()
+    code, _out, err = _finish(_start(sandbox, isolated, "voucher", "--into", "sqlite:w.db", wait="soon"))
+    assert code == ExitCode.USAGE, err
+    assert f"{ENV_LOCK_WAIT}='soon' is not a number of seconds" in err
+    assert cli.export_count() == before
+    assert not (isolated / "w.db").exists()
