@@ -19,8 +19,9 @@ _TOKEN_PARAMETER = (
     r"(?P<value>[^&#\s\"'<>]+)"
 )
 
-# `user:password@` (or a bare `token@`) in a URL authorises on its own, like a token parameter.
-_USERINFO = r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s\"'<>]+@"
+# `user:password@` (or a bare `token@`) in a URL authorises on its own, like a token parameter. The user
+# info ends at the LAST `@` before the path, as a URL parser reads it: a password may hold an unencoded `@`.
+_USERINFO = r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s\"'<>]*@"
 
 # A secret shorter than this is not masked inside other text: masking "a" would garble every message,
 # and no real key is that short.
@@ -34,8 +35,18 @@ def mask_url(text: str) -> str:
     """
     if "=" not in text and "@" not in text:
         return text  # neither pattern can match
-    text = re.sub(_USERINFO, lambda match: match.group("scheme") + MASK + "@", text)
+    text = mask_userinfo(text)
     return re.sub(_TOKEN_PARAMETER, lambda match: match.group("name") + MASK, text)
+
+
+def mask_userinfo(text: str) -> str:
+    """`text` with the user info of every URL in it masked (`http://***@host`): a password is never shown.
+
+    Every line meant for a person goes through this (console.py), whatever built the message.
+    """
+    if "@" not in text or "://" not in text:
+        return text
+    return re.sub(_USERINFO, lambda match: match.group("scheme") + MASK + "@", text)
 
 
 def mask(text: str, secrets: Iterable[str | None]) -> str:

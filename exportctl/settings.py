@@ -25,7 +25,6 @@ Standard library only at import time: `yaml` is imported when a file exists and 
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from exportctl.errors import AuthError, ConfigError, UsageError, ValidationError
+from exportctl.masking import mask_userinfo
+from exportctl.profile_reading import load_profile_yaml, read_profile_text, scan_profile_names
 from exportctl.suggest import closest
 from exportctl.tuning import DEFAULT_POLL_INTERVAL, check_poll_interval, poll_interval_from_environment
 
@@ -68,6 +69,9 @@ class Settings:
     poll_interval: float = DEFAULT_POLL_INTERVAL
 
     def __post_init__(self) -> None:
+        # resolve_settings checked these already, naming their sources; this catches Settings(...) built by hand.
+        check_credential(self.app_id, "application ID", "Settings(app_id=...)")
+        check_credential(self.app_token, "secret key", "Settings(app_token=...)")
         object.__setattr__(self, "poll_interval", check_poll_interval(self.poll_interval, "poll_interval"))
 
     @classmethod
@@ -149,6 +153,9 @@ def resolve_settings(
     final_token = chosen_token or profile_values.get("app_token")
     if not final_id or not final_token:
         raise AuthError(_missing_credentials_message(final_id, final_token, path))
+    in_profile = f"{path}: profile '{profile_name}'"
+    check_credential(final_id, "application ID", id_source if chosen_id else in_profile)
+    check_credential(final_token, "secret key", token_source if chosen_token else in_profile)
 
     if base_url is None:
         if "api_url" in profile_values:
@@ -165,6 +172,43 @@ def resolve_settings(
     return Settings(base_url, final_id, final_token, profile_name, source, poll_interval)
 
 
+# Names for the characters people paste by accident; any other control character is named by its code point.
+_CHARACTER_NAMES = {"\n": "a line feed (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab", " ": "a space"}
+
+
+def check_credential(value: object, what: str, source: str) -> None:
+    """AuthError (exit 3) when `value` cannot be an application ID or secret key as sent in an HTTP header.
+
+    Control characters, non-ASCII characters and surrounding whitespace are refused before any request:
+    sent, they fail in the HTTP library (a traceback, or a "network" error that wrappers retry). The
+    message names the value and where it came from, and the position, never the value itself.
+    """
+    if not isinstance(value, str):
+        raise UsageError(f"The {what} from {source} must be a string, not {type(value).__name__}.")
+    position, problem = _bad_character(value)
+    if problem is None:
+        return
+    raise AuthError(
+        f"The {what} from {source} {problem} {position}; nothing was sent.",
+        hint=f"Copy the {what} again from the Voucherify dashboard (Project settings > Application keys): "
+        "it is printable ASCII, with no spaces around it.",
+    )
+
+
+def _bad_character(value: str) -> tuple[str, str | None]:
+    """(where, what) of the first character that cannot be in a credential, or ("", None)."""
+    for index, char in enumerate(value):
+        if char.isascii() and char.isprintable() and not (char == " " and index in (0, len(value) - 1)):
+            continue
+        last = index == len(value) - 1
+        where = "at its start" if index == 0 else "at its end" if last else f"at character {index + 1}"
+        if not char.isascii():
+            return where, "has a non-ASCII character"
+        name = _CHARACTER_NAMES.get(char) or f"a control character (U+{ord(char):04X})"
+        return where, f"has {name}"
+    return "", None
+
+
 def download_base_for(api_base_url: str) -> str | None:
     """The download host's base URL for a region's API base URL, or None for any other base URL."""
     for api, download in REGIONS.values():
@@ -177,12 +221,13 @@ def normalise_api_url(url: str, origin: str) -> str:
     """`url` without a trailing slash or `/v1`, after checking it is an absolute http(s) URL."""
     text = url.strip()
     parts = urlsplit(text)
+    shown = mask_userinfo(url)  # a password in the URL is never repeated in a message
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(
-            f"Invalid API URL '{url}' (from {origin}): expected an absolute URL such as https://api.voucherify.io."
+            f"Invalid API URL '{shown}' (from {origin}): expected an absolute URL such as https://api.voucherify.io."
         )
     if parts.query or parts.fragment:
-        raise UsageError(f"Invalid API URL '{url}' (from {origin}): it must not contain a query or a fragment.")
+        raise UsageError(f"Invalid API URL '{shown}' (from {origin}): it must not contain a query or a fragment.")
     # The API's paths start with /v1 (`/v1/exports`); a base URL copied with it would ask for /v1/v1/exports.
     base = text.rstrip("/")
     return base[: -len("/v1")] if base.endswith("/v1") else base
@@ -196,10 +241,12 @@ def profile_names(config_path: Path | None = None) -> list[str]:
     """
     path = config_path if config_path is not None else default_config_path()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_profile_text(path)  # a FIFO or a device there must not hang a TAB press
+    except ConfigError:
         return []
-    names = _scan_profile_names(text)
+    if text is None:
+        return []
+    names = scan_profile_names(text)
     if names is not None:
         return names
     try:
@@ -209,45 +256,6 @@ def profile_names(config_path: Path | None = None) -> list[str]:
     return sorted(config.profiles)
 
 
-_TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<rest>.*)$")
-_CHILD_KEY = re.compile(r"^(?P<indent>[ ]+)(?P<key>[^\s#:'\"][^:#]*?|'[^']*'|\"[^\"]*\")\s*:(?:\s|$)")
-
-
-def _scan_profile_names(text: str) -> list[str] | None:
-    """The keys directly under a block-style `profiles:`, or None when the file is not that simple."""
-    names: list[str] = []
-    inside = False
-    child_indent: int | None = None
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():
-            top = _TOP_KEY.match(line)
-            if top is None:
-                if line.startswith(("---", "...")):
-                    continue
-                return None
-            rest = top.group("rest").split("#", 1)[0].strip()
-            inside = top.group("key") == "profiles"
-            if inside and rest:
-                return None  # flow style (`profiles: {a: ...}`): leave it to the parser
-            continue
-        if not inside:
-            continue
-        child = _CHILD_KEY.match(line)
-        indent = len(line) - len(line.lstrip(" "))
-        if child_indent is None:
-            child_indent = indent
-        if indent == child_indent:
-            if child is None:
-                return None
-            names.append(child.group("key").strip("'\""))
-        elif indent < child_indent:
-            return None
-    return sorted(names)
-
-
 @dataclass(frozen=True)
 class _Config:
     default_profile: str | None
@@ -255,14 +263,9 @@ class _Config:
 
 
 def _load_config(path: Path, warn: Callable[[str], None]) -> _Config | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = read_profile_text(path)
+    if text is None:
         return None
-    except IsADirectoryError:
-        raise ConfigError("expected a YAML file, found a directory", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the profile file: {exc}", path=str(path)) from None
     config = _parse_config(text, path)
     if any("app_token" in values for values in config.profiles.values()):
         _warn_if_readable_by_others(path, warn)
@@ -284,19 +287,8 @@ def _warn_if_readable_by_others(path: Path, warn: Callable[[str], None]) -> None
 
 
 def _parse_config(text: str, path: Path) -> _Config:
-    import yaml
-
     where = str(path)
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        problem = exc.problem or "invalid YAML"
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        raise ConfigError(problem, path=where, line=line, column=column) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", path=where) from None
+    data: Any = load_profile_yaml(text, where)
     if data is None:
         return _Config(default_profile=None, profiles={})
     if not isinstance(data, dict):

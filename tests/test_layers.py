@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "exportctl.events": 0,
     "exportctl.suggest": 0,
     "exportctl.masking": 0,
+    "exportctl.profile_reading": 0,
     "exportctl.tuning": 0,
 }
 

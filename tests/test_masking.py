@@ -50,3 +50,19 @@ def test_printable_takes_its_shortcut_only_for_texts_without_a_control_character
     assert masking.printable("plain text, ünïcode") == "plain text, ünïcode"
     # The line and paragraph separators break a line for str.splitlines() and some terminals: escaped too.
     assert masking.printable("a\u2028b\u2029c") == "a\\u2028b\\u2029c"
+
+
+def test_a_password_with_an_at_sign_is_masked_whole() -> None:
+    """A URL parser ends the user info at the last `@` before the path: so does the mask."""
+    assert mask_url("http://user:p@ss@host:8080/v1?x=1") == "http://***@host:8080/v1?x=1"
+    assert mask_url("GET https://bob:a@b@c@api.example.com/x failed") == "GET https://***@api.example.com/x failed"
+    text = "cannot reach http://u:pw@h1/a, then http://v:pw2@h2"
+    assert mask_url(text) == "cannot reach http://***@h1/a, then http://***@h2"
+
+
+def test_an_at_sign_in_a_path_or_outside_a_url_is_not_user_info() -> None:
+    from exportctl.masking import mask_userinfo
+
+    for text in ("https://registry.example.com/@scope/pkg", "mail me@example.com", "a@b://c"):
+        assert mask_userinfo(text) == text
+    assert mask_userinfo("HTTPS://K3Y@host") == "HTTPS://***@host"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -312,3 +314,91 @@ def test_a_poll_interval_outside_the_range_is_a_usage_error_naming_it(
 def test_settings_refuse_a_poll_interval_outside_the_range(value: object) -> None:
     with pytest.raises(UsageError, match=r"poll_interval must be a number of seconds from 0\.05 to 60"):
         Settings("https://x.example", "a", "b", poll_interval=value)  # type: ignore[arg-type]
+
+
+# --- profile files of hostile shape: one clear ConfigError (exit 2) naming the file, never a hang or a crash ---
+
+
+def test_a_profile_file_nested_100k_deep_is_refused_by_name(isolated: Path) -> None:
+    path = write_config(isolated, "profiles: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(ConfigError) as raised:
+        resolve_settings()
+    assert raised.value.exit_code == 2
+    assert raised.value.message.startswith(f"{path}:1: ") and "nested more than 32 deep" in raised.value.message
+
+
+def test_a_profile_file_nested_deep_in_block_style_is_refused_too(isolated: Path) -> None:
+    write_config(isolated, "profiles:\n  live:\n    " + "- " * 200_000 + "x\n")
+    with pytest.raises(ConfigError, match="nested more than 32 deep"):
+        resolve_settings()
+
+
+def test_a_profile_file_over_a_megabyte_is_refused_before_parsing(isolated: Path) -> None:
+    padding = "# " + "x" * 1000 + "\n"
+    path = write_config(isolated, PROFILES + padding * 1100)
+    with pytest.raises(ConfigError) as raised:
+        resolve_settings()
+    assert raised.value.message == f"{path}: the profile file is larger than 1024 KiB; a profile file holds a few " + (
+        "lines per profile"
+    )
+    assert profile_names(path) == []  # TAB completion: nothing, quietly
+
+
+def test_a_profile_file_that_is_a_device_is_refused_by_name(isolated: Path) -> None:
+    path = isolated / "exportctl" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    path.symlink_to(os.devnull)
+    with pytest.raises(ConfigError) as raised:
+        resolve_settings()
+    assert raised.value.exit_code == 2
+    assert str(path) in raised.value.message and "found a character device" in raised.value.message
+
+
+def test_a_profile_file_linked_to_nothing_says_so(isolated: Path) -> None:
+    path = isolated / "exportctl" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    path.symlink_to(isolated / "dotfiles" / "exportctl.yaml")
+    with pytest.raises(ConfigError, match=r"a symbolic link to .*dotfiles/exportctl\.yaml, which does not exist"):
+        resolve_settings()
+    # Credentials given explicitly never read the file.
+    assert resolve_settings(app_id="a", app_token="token").app_id == "a"
+
+
+def test_yaml_aliases_that_refer_to_themselves_are_refused(isolated: Path) -> None:
+    write_config(isolated, "default_profile: live\nprofiles: &p\n  live: *p\n")
+    with pytest.raises(ConfigError, match="aliases expand"):
+        resolve_settings()
+
+
+def _run_exportctl(args: list[str], config_home: Path) -> subprocess.CompletedProcess[str]:
+    names = ("PATH", "HOME", "PYTHONPATH", "EXPORTCTL_TEST_CLOCK_OFFSET")
+    env = {name: os.environ[name] for name in names if name in os.environ}
+    env |= {"XDG_CONFIG_HOME": str(config_home), "COLUMNS": "200"}
+    # A FIFO used to hang every command: the timeout turns that into a failure of this test, not a hang.
+    return subprocess.run(
+        [sys.executable, "-m", "exportctl", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_a_profile_file_that_is_a_fifo_hangs_nothing(isolated: Path) -> None:
+    path = isolated / "exportctl" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    listed = _run_exportctl(["list"], isolated)
+    assert listed.returncode == 2, listed.stderr
+    assert f"{path}: expected a YAML file, found a FIFO (named pipe)" in listed.stderr
+    assert "Traceback" not in listed.stderr
+    doctor = _run_exportctl(["doctor"], isolated)
+    assert doctor.returncode == 1
+    assert "is a FIFO (named pipe), not a regular file" in doctor.stderr
+    named = _run_exportctl(["--profile", "x", "list"], isolated)
+    assert named.returncode == 2 and "FIFO" in named.stderr
+    names = subprocess.run(  # what TAB completion asks for the profile names: none, at once
+        [sys.executable, "-c", "from exportctl.settings import profile_names; print(profile_names())"],
+        env={**os.environ, "XDG_CONFIG_HOME": str(isolated)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert names.stdout == "[]\n"

@@ -37,27 +37,28 @@ def print_error(error: ExportctlError) -> None:
     """Render an expected error once: one line naming the problem, then what to do about it."""
     from rich.markup import escape
 
-    from exportctl.masking import printable
+    from exportctl.masking import mask_userinfo, printable
 
-    # Messages quote the server's ids, statuses and bodies: no markup, no terminal control from them.
-    err_console().print(f"[bold red]error:[/] {escape(printable(error.message))}")
+    # Messages quote the server's ids, statuses and bodies: no markup, no terminal control from them; and
+    # URLs, whose user info (`http://user:password@host`) is masked here, whichever code built the message.
+    err_console().print(f"[bold red]error:[/] {escape(printable(mask_userinfo(error.message)))}")
     if error.hint:
-        err_console().print(printable(error.hint), markup=False)
+        err_console().print(printable(mask_userinfo(error.hint)), markup=False)
 
 
 def print_warning(text: str) -> None:
     from rich.markup import escape
 
-    from exportctl.masking import printable
+    from exportctl.masking import mask_userinfo, printable
 
-    err_console().print(f"[yellow]warning:[/] {escape(printable(text))}")
+    err_console().print(f"[yellow]warning:[/] {escape(printable(mask_userinfo(text)))}")
 
 
 def print_info(text: str) -> None:
-    """A plain line for a person, on standard error (control characters shown as escapes)."""
-    from exportctl.masking import printable
+    """A plain line for a person, on standard error (control characters shown as escapes, URL passwords masked)."""
+    from exportctl.masking import mask_userinfo, printable
 
-    sys.stderr.write(printable(text) + "\n")
+    sys.stderr.write(printable(mask_userinfo(text)) + "\n")
     sys.stderr.flush()
 
 

@@ -81,8 +81,10 @@ def emit_failure(
     if interrupted is not None:
         document["interrupted"] = interrupted
     if error is not None:
-        document["error"] = error.message
-        document["hint"] = error.hint
+        from exportctl.masking import mask_userinfo
+
+        document["error"] = mask_userinfo(error.message)
+        document["hint"] = mask_userinfo(error.hint) if error.hint else error.hint
     emit(ctx, document)
 
 

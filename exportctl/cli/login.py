@@ -20,13 +20,15 @@ def login(ctx: typer.Context) -> None:
     """
     from exportctl.client.probe import probe_api
     from exportctl.files.profiles import save_profile
-    from exportctl.settings import default_config_path, resolve_settings
+    from exportctl.masking import mask_userinfo
+    from exportctl.settings import check_credential, default_config_path, resolve_settings
 
     state = app_state(ctx)
     name = state.profile or "default"
     region, api_url = state.region, state.api_url
     # Checked before asking anything: a typo in --region must not cost the user their typing.
     base = resolve_settings(app_id="-", app_token="-", region=region, api_url=api_url, environ={}).base_url
+    shown = mask_userinfo(base)  # a password in --api-url is never printed
     if not sys.stdin.isatty() and not (state.app_id and state.app_token):
         raise UsageError(
             "exportctl login asks for the credentials on a terminal, and standard input is not one.",
@@ -34,19 +36,23 @@ def login(ctx: typer.Context) -> None:
             "or set VOUCHERIFY_APP_ID and VOUCHERIFY_APP_TOKEN instead of saving a profile.",
         )
     app_id = state.app_id or typer.prompt("Application ID", err=True).strip()
+    if not state.app_id:
+        check_credential(app_id, "application ID", "the prompt")
     secret = state.app_token or typer.prompt("Secret key", hide_input=True, err=True).strip()
+    if not state.app_token:
+        check_credential(secret, "secret key", "the prompt")
     if not app_id or not secret:
         raise UsageError("Both the application ID and the secret key are needed.")
     settings = resolve_settings(app_id=app_id, app_token=secret, region=region, api_url=api_url, environ={})
     answer = probe_api(settings)
     if answer.status in (401, 403):
         raise AuthError(
-            f"{base} refused these credentials ({answer.status}); nothing was saved.",
+            f"{shown} refused these credentials ({answer.status}); nothing was saved.",
             hint="Copy both from the Voucherify dashboard (Project settings > Application keys) and run login again.",
         )
     if answer.status != 200:
         why = answer.problem or f"GET /v1/exports answered {answer.status}"
-        raise NetworkError(f"Could not check the credentials against {base}: {why}; nothing was saved.")
+        raise NetworkError(f"Could not check the credentials against {shown}: {why}; nothing was saved.")
     values = {"app_id": app_id, "app_token": secret}
     if api_url:
         values["api_url"] = settings.base_url

@@ -74,15 +74,28 @@ class CsvDigest:
         return self._sha.hexdigest()
 
 
+def first_record_end(data: bytes) -> int:
+    """The index of the newline that ends the first record of `data` (the first one outside double quotes:
+    a header cell may hold a line break), -1 when `data` holds none yet."""
+    start = quotes = 0
+    while (end := data.find(b"\n", start)) >= 0:
+        quotes += data.count(b'"', start, end)
+        if quotes % 2 == 0:
+            return end
+        start = end + 1
+    return -1
+
+
 def rewrite_first_line(
     chunks: Iterable[bytes | bytearray], header: Callable[[bytes], bytes]
 ) -> Iterator[bytes | bytearray]:
-    """`chunks` with their first line (up to and including the first newline) replaced by `header(line)`."""
+    """`chunks` with their first record, the header row (up to and including the newline that ends it,
+    outside quotes), replaced by `header(line)`."""
     pending = b""
     iterator = iter(chunks)
     for chunk in iterator:
         pending += chunk
-        end = pending.find(b"\n")
+        end = first_record_end(pending)
         if end >= 0:
             yield header(pending[: end + 1]) + pending[end + 1 :]
             yield from iterator
@@ -116,8 +129,14 @@ def joined_rows(paths: list[Path], header: Callable[[bytes], bytes] | None) -> I
 
 
 def _first_line(path: Path) -> bytes:
+    """The header row's bytes with their line ending: lines up to the first newline outside quotes."""
+    line = b""
     with path.open("rb") as handle:
-        return handle.readline()
+        while piece := handle.readline():
+            line += piece
+            if first_record_end(line) >= 0:
+                break
+    return line
 
 
 def _copied(
@@ -158,8 +177,18 @@ def _union(parts: list[tuple[Path, bytes]], ending: bytes, header: Callable[[byt
             union.setdefault(key, len(union))
     terminator = ending.decode("ascii")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator=terminator)
-    writer.writerow(name for name, _ in union)
+    # `\r\n`, then the file's own ending: Python 3.11's writer quotes only cells holding the terminator's
+    # characters, and a cell with a lone `\r` or `\n` must stay quoted.
+    writer = csv.writer(out, lineterminator="\r\n")
+
+    def write(cells: Iterable[str]) -> None:
+        writer.writerow(cells)
+        if terminator != "\r\n":
+            out.seek(out.tell() - 2)
+            out.truncate()
+            out.write(terminator)
+
+    write(name for name, _ in union)
     row = out.getvalue().encode("utf-8")
     yield header(row) if header is not None else row
     out.seek(0)
@@ -181,7 +210,7 @@ def _union(parts: list[tuple[Path, bytes]], ending: bytes, header: Callable[[byt
                 cells = [""] * width
                 for place, cell in zip(places, record, strict=False):
                     cells[place] = cell
-                writer.writerow(cells)
+                write(cells)
                 if out.tell() >= JOIN_CHUNK:
                     yield out.getvalue().encode("utf-8")
                     out.seek(0)

@@ -31,14 +31,17 @@ def title_map(obj: ExportObject, fields: Iterable[str] | None) -> dict[str, str]
 
 
 def rename_header_line(line: bytes, mapping: dict[str, str]) -> bytes:
-    """One CSV header line (with its line ending) with every known title replaced by its field name."""
+    """One CSV header row (with its line ending; its cells may hold line breaks, quotes, commas) with every
+    known title replaced by its field name."""
     body = line.rstrip(b"\r\n")
     ending = line[len(body) :]
     text = body.decode("utf-8-sig" if body.startswith(b"\xef\xbb\xbf") else "utf-8")
-    cells = next(csv.reader([text]), [])
+    cells = next(csv.reader(io.StringIO(text, newline="")), [])  # a cell may hold a line break
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(mapping.get(cell, cell) for cell in cells)
-    return out.getvalue().encode("utf-8") + ending
+    # `\r\n` as the writer's terminator: Python 3.11 quotes only cells holding its characters (a cell with a
+    # line break must stay quoted), then it is taken off for the header's own ending.
+    csv.writer(out, lineterminator="\r\n").writerow(mapping.get(cell, cell) for cell in cells)
+    return out.getvalue()[:-2].encode("utf-8") + ending
 
 
 def header_rewriter(

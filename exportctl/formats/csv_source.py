@@ -12,6 +12,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,14 +48,55 @@ class Unparsed:
 
 
 def records(path: Path) -> Iterator[list[str]]:
-    """Every row of the CSV, the header row first; OutputError for a file that is not UTF-8 text."""
+    """Every record of the CSV, the header row first (a blank line is no record).
+
+    The one reader of every typed path, strict: a file that is not UTF-8 text or not well-formed CSV (a quote
+    left open, text after a closing quote, a record with more or fewer cells than the header row) is an
+    OutputError naming the line, before any record is typed."""
+    line = 0
+    width: int | None = None
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from csv.reader(handle)
+            reader = csv.reader(handle, strict=True)
+            for record in reader:
+                if record and width is not None and len(record) != width:
+                    # DuckDB's reader cannot type such a record: no typed path does
+                    raise malformed(path, line + 1, f"has {len(record)} cells where the header row has {width}")
+                line = reader.line_num
+                if record:
+                    width = len(record) if width is None else width
+                    yield record
     except UnicodeDecodeError as exc:
-        raise OutputError(f"The CSV {path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+        raise malformed(path, _line_of_bad_byte(path), f"is not UTF-8 text ({exc.reason})") from None
     except csv.Error as exc:
-        raise OutputError(f"The CSV {path.name} cannot be read: {exc}.") from None
+        raise malformed(path, line + 1, f"is not well-formed CSV ({exc})") from None
+
+
+def malformed(path: Path, line: int, problem: str) -> OutputError:
+    """The one message of every typed path for a CSV it cannot read."""
+    return OutputError(
+        f"The CSV {printable(path.name)}, from line {line}, {problem}; nothing was written or loaded.",
+        hint="The download is kept as it is; check it, or export again.",
+    )
+
+
+def _line_of_bad_byte(path: Path) -> int:
+    """The line (from 1) of the first byte that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as handle:
+        while block := handle.read(1024 * 1024):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return line + block.count(b"\n", 0, exc.start)
+            line += block.count(b"\n")
+    return line
+
+
+def check(path: Path) -> int:
+    """Read the whole CSV strictly (`records`), typing nothing: its number of records after the header row."""
+    return sum(1 for _ in records(path)) - 1 if path.stat().st_size else 0
 
 
 def header_of(path: Path) -> list[str]:

@@ -32,17 +32,27 @@ from pathlib import Path
 from typing import Any
 
 from exportctl.errors import OutputError
-from exportctl.formats.types import INFERRED_KINDS, UNPARSED, Column, Kind, fits
+from exportctl.formats.types import (
+    DECIMAL_PATTERN,
+    INFERRED_KINDS,
+    INTEGER_PATTERN,
+    PLAIN_NUMBER_PATTERN,
+    UNPARSED,
+    Column,
+    Kind,
+    fits,
+)
 from exportctl.masking import printable
 
 # The temporary table of the suspicious JSON texts that types.parse accepts (`prepare` fills it).
 JSON_VERDICTS = "exportctl_json_ok"
 # Where DuckDB's json_valid may differ from Python's json module; such cells are judged in Python.
 _SUSPICIOUS = r"(?:^|[\[:,])\s*-?(?:[Nn][Aa][Nn]|[Ii][Nn][Ff])|,\s*[\]}]|\\u[dD][89a-fA-F]|[eE][+-]?[0-9]{3}"
+# DuckDB refuses a record longer than its max_line_size (2 MB by default) that Python's csv reads: a
+# `details` JSON or a metadata value may be that long. Raised to 1 GiB, which DuckDB allocates only as needed.
+MAX_LINE_SIZE = 2**30
 _LONG_JSON = 1900  # characters: Python's json refuses nesting near its recursion limit and > 4300-digit integers
 
-_INTEGER = r"[+-]?[0-9]+"
-_DOUBLE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _DATE = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
 _TIMESTAMP = (
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?"
@@ -82,19 +92,14 @@ GLOB_CHARACTERS = frozenset("[]?*{}")
 
 @contextlib.contextmanager
 def private_source(path: Path) -> Iterator[Path]:
-    """A path by which DuckDB reads the file at `path` and nothing else, in a directory of this run's own
-    (mkdtemp, mode 0700) removed afterwards: DuckDB globs the path it is given, so `[`, `?`, `*` and `{` in
-    the file's own path never reach it.
-
-    Usually a symbolic link `source.csv` to the file. A header row that spans lines (a quoted metadata key
-    with a line break) is one DuckDB's reader mis-reads in a CRLF file (it then reads no rows at all): then
-    `source.csv` is a copy whose header row is `c0,c1,...` on one line (the names come from the header
-    Python read), followed by the file's records byte for byte."""
+    """A path by which DuckDB reads the file at `path` and nothing else: a symbolic link `source.csv` to it in
+    a directory of this run's own (mkdtemp, mode 0700, beside the file when its path allows), removed
+    afterwards. DuckDB globs the path it is given, so `[`, `?`, `*` and `{` in the file's own path never
+    reach it. (Which file DuckDB should read, the export's or a copy, is `csv_layout.readable`'s call.)"""
     import shutil
     import tempfile
 
     target = Path(path).absolute()
-    end, terminator, spans = _header_end(target)
     candidates = [
         d for d in (target.parent, Path(tempfile.gettempdir()), Path.cwd()) if not GLOB_CHARACTERS & set(str(d))
     ]
@@ -114,10 +119,7 @@ def private_source(path: Path) -> Iterator[Path]:
                 hint="Set TMPDIR to a plain directory such as /tmp.",
             )
         link = Path(made[0]) / "source.csv"
-        if spans:
-            _copy_with_plain_header(target, link, end, terminator)
-        else:
-            link.symlink_to(target)
+        link.symlink_to(target)
         yield link
     finally:
         for directory in made:
@@ -138,39 +140,6 @@ def signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _header_end(path: Path) -> tuple[int, bytes, bool]:
-    """Where the CSV's header record ends (the offset after its line break), that break, and whether the
-    record spans lines (a line break inside quotes)."""
-    quoted = spans = False
-    offset = previous = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 16):
-            for index, byte in enumerate(chunk):
-                if byte == 0x22:  # "
-                    quoted = not quoted
-                elif byte in (0x0A, 0x0D):
-                    if quoted:
-                        spans = True
-                    elif byte == 0x0A:
-                        return offset + index + 1, b"\r\n" if previous == 0x0D else b"\n", spans
-                previous = byte
-            offset += len(chunk)
-    return offset, b"\n", spans
-
-
-def _copy_with_plain_header(source: Path, copy: Path, body: int, terminator: bytes) -> None:
-    import csv
-    import io
-    import shutil
-
-    with source.open("rb") as handle:
-        header = handle.read(body).decode("utf-8-sig", errors="replace")
-        width = len(next(csv.reader(io.StringIO(header)), []))
-        with copy.open("xb") as out:
-            out.write(",".join(f"c{i}" for i in range(width)).encode() + terminator)
-            shutil.copyfileobj(handle, out, 1 << 20)
-
-
 def is_interrupt(exc: BaseException) -> bool:
     """Whether DuckDB stopped a query for Ctrl-C or SIGTERM: its Python client turns the KeyboardInterrupt a
     signal handler raised into `RuntimeError('Query interrupted')` (or an InterruptException)."""
@@ -188,7 +157,8 @@ def read_csv(path: Path, width: int) -> str:
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     return (
         f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {{{columns}}}, "
-        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8')"
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8', "
+        f"max_line_size = {MAX_LINE_SIZE})"
     )
 
 
@@ -196,15 +166,25 @@ def _regex(pattern: str) -> str:
     return literal(pattern)
 
 
-def _typed(kind: Kind, c: str, m: str) -> str:
-    """The expression of column `c` read as `kind` (NULL when it does not fit); `m` is its timestamp/date match."""
+def _typed(kind: Kind, c: str, m: str, exact: bool = False) -> str:
+    """The expression of column `c` read as `kind` (NULL when it does not fit); `m` is its timestamp/date match.
+
+    `exact` (an inferred column): only a value's canonical text fits, as `types.parse(..., exact=True)`."""
     if kind is Kind.STRING:
         return c
     if kind is Kind.INTEGER:
-        return f"CASE WHEN regexp_full_match({c}, {_regex(_INTEGER)}) THEN TRY_CAST({c} AS BIGINT) END"
+        return (
+            f"CASE WHEN regexp_full_match({c}, {_regex(INTEGER_PATTERN)}) AND {c} <> '-0' "
+            f"THEN TRY_CAST({c} AS BIGINT) END"
+        )
     if kind is Kind.DOUBLE:
-        cast = f"TRY_CAST({c} AS DOUBLE)"
-        return f"CASE WHEN regexp_full_match({c}, {_regex(_DOUBLE)}) AND isfinite({cast}) THEN {cast} END"
+        return _double(c, exact)
+    if kind is Kind.BOOLEAN and exact:
+        return f"CASE {c} WHEN 'true' THEN true WHEN 'false' THEN false END"
+    if kind is Kind.TIMESTAMP and exact:
+        return f"CASE WHEN regexp_full_match({c}, {_regex(_CANONICAL_TIMESTAMP)}) THEN TRY_CAST({c} AS TIMESTAMPTZ) END"
+    if kind is Kind.DATE and exact:  # every real day's text is canonical: the fast path alone
+        return f"CASE WHEN regexp_full_match({c}, {_regex(_CANONICAL_DATE)}) THEN TRY_CAST({c} AS DATE) END"
     if kind is Kind.BOOLEAN:
         # Spelled out: RE2's (?i) folds Unicode (U+017F 'ſ' matches 's'), Python's str.lower does not.
         return (
@@ -229,16 +209,35 @@ def _typed(kind: Kind, c: str, m: str) -> str:
     return f"CASE WHEN {valid} THEN {c} END"
 
 
-def typed_value(kind: Kind, cell: str) -> str:
+def _double(c: str, exact: bool) -> str:
+    """types' doubles: the text is the double's shortest (DuckDB's CAST to VARCHAR writes the same text as
+    Python's repr); a schema number may also have trailing zeros after its point, or none (`types.decimal_form`)."""
+    if exact:
+        form, pattern = c, DECIMAL_PATTERN
+    else:
+        trimmed = f"rtrim({c}, '0')"
+        form = (
+            f"(CASE WHEN NOT contains({c}, '.') THEN {c} || '.0' "
+            f"WHEN ends_with({trimmed}, '.') THEN {trimmed} || '0' ELSE {trimmed} END)"
+        )
+        pattern = PLAIN_NUMBER_PATTERN
+    cast = f"TRY_CAST({c} AS DOUBLE)"
+    return (
+        f"CASE WHEN regexp_full_match({c}, {_regex(pattern)}) AND CAST({cast} AS VARCHAR) = {form} "
+        f"AND NOT (starts_with({c}, '-') AND {cast} = 0) THEN {cast} END"
+    )
+
+
+def typed_value(kind: Kind, cell: str, *, exact: bool = True) -> str:
     """The expression of `cell` (any VARCHAR expression, e.g. a column of a table) read as `kind`, NULL when
-    it does not fit: `_typed` without the inner SELECT's regex groups (for `ALTER ... USING`). Not for JSON,
-    whose suspicious texts need `prepare`'s verdicts."""
+    it does not fit: `_typed` without the inner SELECT's regex groups (for `ALTER ... USING` of an inferred
+    column, hence `exact`). Not for JSON, whose suspicious texts need `prepare`'s verdicts."""
     pattern = _TIMESTAMP if kind is Kind.TIMESTAMP else _DATE if kind is Kind.DATE else None
     groups = "NULL"
-    if pattern is not None:
+    if pattern is not None and not exact:
         names = ", ".join(literal(p) for p in _PARTS[: 3 if kind is Kind.DATE else 8])
         groups = f"(regexp_extract({cell}, {_regex(pattern)}, [{names}]))"
-    return _typed(kind, cell, groups)
+    return _typed(kind, cell, groups, exact)
 
 
 def _suspicious(c: str) -> str:
@@ -266,9 +265,11 @@ def _timestamp(c: str, m: str) -> str:
         f"CAST({day} AS TIMESTAMP) + to_hours({part('h')}) + to_minutes({part('mi')}) + to_seconds({seconds}) "
         f"+ to_milliseconds({millis}) - to_minutes({offset})"
     )
+    # A fraction beyond the millisecond must be zeros: the value could not keep it (types.parse_timestamp).
     checked = (
         f"regexp_full_match({c}, {_regex(_TIMESTAMP)}) AND {part('y')} >= 1 AND {part('h')} <= 23 "
-        f"AND {part('mi')} <= 59 AND {seconds} <= 59 AND {zone_ok} AND {day} IS NOT NULL"
+        f"AND {part('mi')} <= 59 AND {seconds} <= 59 AND {zone_ok} AND {day} IS NOT NULL "
+        f"AND ltrim(substr({m}.f, 4), '0') = ''"
     )
     utc = f"({local})"
     in_range = f"{utc} >= TIMESTAMP '0001-01-01 00:00:00' AND {utc} < TIMESTAMP '10000-01-01 00:00:00'"
@@ -294,8 +295,12 @@ def _matches(columns: Sequence[tuple[int, Kind]]) -> str:
 def typed_select(columns: Sequence[Column], source: str) -> str:
     """The SELECT of the typed columns (every kind fixed) and `_unparsed`, from `source` (`read_csv(...)`)."""
     kinds = [(i, _kind(column)) for i, column in enumerate(columns)]
-    typed = ", ".join(f"{_typed(kind, f'c{i}', f'm{i}_{kind.value}')} AS t{i}" for i, kind in kinds)
-    inner = f"SELECT *{_matches(kinds)} FROM {source}"
+    typed = ", ".join(
+        f"{_typed(kind, f'c{i}', f'm{i}_{kind.value}', columns[i].inferred)} AS t{i}" for i, kind in kinds
+    )
+    # Inferred columns read only the canonical forms, which need no regex groups.
+    grouped = [(i, kind) for i, kind in kinds if not columns[i].inferred]
+    inner = f"SELECT *{_matches(grouped)} FROM {source}"
     middle = f"SELECT *{', ' + typed if typed else ''} FROM ({inner})"
     entries = [
         f"struct_pack(k := {literal(column.name)}, v := CASE WHEN c{i} IS NOT NULL AND t{i} IS NULL THEN c{i} END)"
@@ -323,7 +328,7 @@ def _counts(columns: Sequence[Column], pending: Sequence[int]) -> list[str]:
     items = []
     for i in pending:
         items.append(f"count(c{i})")
-        items += [f"count({_typed(kind, f'c{i}', f'm{i}_{kind.value}')})" for kind in INFERRED_KINDS]
+        items += [f"count({_typed(kind, f'c{i}', f'm{i}_{kind.value}', True)})" for kind in INFERRED_KINDS]
     return items
 
 
@@ -351,7 +356,7 @@ def prepare(connection: Any, columns: Sequence[Column], source: str) -> list[Col
         return list(columns)
     items = _counts(columns, pending)
     items += [f"list(DISTINCT c{i}) FILTER (WHERE {_suspicious(f'c{i}')})" for i in json_columns]
-    inner = f"SELECT *{_matches([(i, k) for i in pending for k in INFERRED_KINDS])} FROM {source}"
+    inner = f"SELECT * FROM {source}"  # the inferred kinds' canonical forms need no regex groups
     # fetchall, not fetchone: a result left unfinished blocks the connection's next statement.
     row = list(connection.execute(f"SELECT {', '.join(items)} FROM ({inner})").fetchall()[0])
     width = len(pending) * (1 + len(INFERRED_KINDS))

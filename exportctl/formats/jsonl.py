@@ -25,7 +25,6 @@ from exportctl.request.values import iso_ms
 
 CHUNK = 1024 * 1024
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 def _plain(value: Any) -> Any:
@@ -68,10 +67,8 @@ def jsonl_chunks(path: Path, columns: Sequence[Column], counts: Counts, *, fail:
         if row.unparsed:
             document[UNPARSED] = row.unparsed
             counts.unparsed_rows += 1
-        try:
-            line = _COMPACT.encode(document).encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate escaped in a JSON cell ("\ud800"): keep it escaped
-            line = _ASCII.encode(document).encode("ascii")
+        # No lone surrogate can reach here: the CSV is strict UTF-8 and a JSON cell with one does not fit.
+        line = _COMPACT.encode(document).encode("utf-8")
         buffer.append(line)
         buffer.append(b"\n")
         size += len(line) + 1

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from exportctl.errors import OutputError
 from exportctl.files.targets import Target
-from exportctl.formats.csv_source import Unparsed, first_unparsed, header_of
+from exportctl.formats.csv_layout import missing_rows, readable
+from exportctl.formats.csv_source import Unparsed, check, first_unparsed, header_of
 from exportctl.formats.extra import require_duckdb, require_pyarrow
 from exportctl.formats.types import UNPARSED, Column, Kind, columns_for
 from exportctl.masking import printable
@@ -93,9 +94,12 @@ def write_parquet(
         header = header_of(csv_path)
         columns = columns_for(obj, header, fields, style=header_style)
         rows = unparsed_rows = 0
-        with private_source(csv_path) as source:
+        # The file itself, or a copy DuckDB reads as Python does (csv_layout), by a path that is no pattern.
+        with readable(csv_path) as layout, private_source(layout.path) as source:
             # DuckDB spills into the run's own private directory (its spill files have fixed names).
             rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail)
+        if columns and rows != layout.records:
+            raise missing_rows(csv_path, layout.records, rows)
         hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
     finally:
         for leftover in made:
@@ -174,6 +178,11 @@ def _typed_batches(
 
 
 def _reader_error(csv_path: Path, exc: Exception) -> OutputError:
+    # The message every typed path gives for a CSV that is not well-formed, when Python's reader agrees.
+    try:
+        check(csv_path)
+    except OutputError as malformed:
+        return malformed
     first = printable(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     return OutputError(
         f"DuckDB cannot read the CSV {csv_path.name} as the header row says: {first[:300]}",

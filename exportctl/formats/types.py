@@ -12,6 +12,16 @@ Cells are read strictly (`parse`): a value that does not fit its column's kind i
 guessed; `typed_row` hands it back in the row's `unparsed` map, under the column's name, as written.
 An empty cell is null, whatever the kind (a CSV cannot tell an empty string from a missing one).
 
+The one rule: a text is typed only if it round-trips. For an inferred column (`exact`), the typed value
+written back in its kind's canonical form (`canonical`) must be the text itself: `2139` is an integer,
+`02139`, `+49151`, `1e5`, `1.50`, ` 7`, `-0`, `TRUE` and `12345678901234567891` (beyond int64) are not, so a
+column holding any of them stays a string column. A field the schema tables type is read by its type
+(the tables stay authoritative) in the spellings the API writes, but never by a guess either: an
+integer is canonical; a number may carry trailing zeros after its decimal point (`200.00` is 200.0), but
+its digits must be those of the double (`0.10000000000000001` is refused); a boolean may be in any
+ASCII case; a timestamp may have any zone and fraction, as long as nothing beyond the millisecond is lost.
+Anything else goes to `_unparsed`.
+
 Standard library only: the SQL engines reproduce these rules in their own dialects, and the tests check
 that they agree with this module on hostile cells.
 """
@@ -60,8 +70,13 @@ KIND_OF: dict[ValueType, Kind] = {
 INFERRED_KINDS: tuple[Kind, ...] = (Kind.INTEGER, Kind.DOUBLE, Kind.BOOLEAN, Kind.TIMESTAMP)
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
-_DOUBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+# The grammars, shared with duckdb_sql.py (which matches them with RE2's regexp_full_match).
+INTEGER_PATTERN = r"-?(?:0|[1-9][0-9]*)"  # no sign but `-`, no leading zero; `-0` is refused apart
+DECIMAL_PATTERN = r"-?(?:0|[1-9][0-9]*)\.[0-9]+"  # a double's canonical form: digits on both sides of the point
+PLAIN_NUMBER_PATTERN = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"  # what a schema number may be: `0`, `200.00`
+_INTEGER = re.compile(INTEGER_PATTERN + r"\Z")
+_DECIMAL = re.compile(DECIMAL_PATTERN + r"\Z")
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER_PATTERN + r"\Z")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
 # ISO 8601 as exports write it: `2026-03-01T12:00:00.000Z`; seconds and fraction optional, a zone optional
 # (none means UTC, as every date in an export is UTC).
@@ -69,17 +84,39 @@ _TIMESTAMP = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?"
     r"(Z|[+-][0-9]{2}:?[0-9]{2})?\Z"
 )
+_CANONICAL_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z")
 
 
-def parse(kind: Kind, text: str) -> Any:
-    """`text` (not empty) read as `kind`; ValueError when it does not fit."""
+def parse(kind: Kind, text: str, *, exact: bool = False) -> Any:
+    """`text` (not empty) read as `kind`; ValueError when it does not fit.
+
+    `exact` (an inferred column): only the canonical text of a value fits (`canonical(kind, value) == text`);
+    otherwise the spellings the API writes for a typed field fit too, when they lose nothing."""
     if kind is Kind.STRING:
         return text
-    return PARSERS[kind](text)
+    return (EXACT_PARSERS if exact else PARSERS)[kind](text)
+
+
+def canonical(kind: Kind, value: Any) -> str:
+    """The one text of `value` (of `kind`) that an inferred column types: what JSON Lines and SQLite show,
+    and what DuckDB's `CAST(value AS VARCHAR)` gives for integers and doubles."""
+    if kind is Kind.BOOLEAN:
+        return "true" if value else "false"
+    if kind is Kind.TIMESTAMP:
+        utc = value.astimezone(timezone.utc)
+        return (
+            f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}."
+            f"{utc.microsecond // 1000:03d}Z"
+        )
+    if kind is Kind.DATE:
+        return str(value.isoformat())
+    if kind is Kind.DOUBLE:
+        return repr(float(value))  # the shortest text that reads back as the same double
+    return str(value)
 
 
 def _integer(text: str) -> int:
-    if not _INTEGER.match(text):
+    if not _INTEGER.match(text) or text == "-0":
         raise ValueError(text)
     number = int(text)
     if not INT64_MIN <= number <= INT64_MAX:
@@ -87,13 +124,27 @@ def _integer(text: str) -> int:
     return number
 
 
+def _exact_double(text: str) -> float:
+    """A decimal whose text is the shortest of its double (`0.1`, `1.0`, never `1.50`, `1e5` or `1`)."""
+    if not _DECIMAL.match(text) or repr(float(text)) != text or (text.startswith("-0.0") and float(text) == 0):
+        raise ValueError(text)
+    return float(text)
+
+
 def _double(text: str) -> float:
-    if not _DOUBLE.match(text):
+    """A plain decimal (`200.00`, `0`) that means its double exactly: trailing zeros after the point aside,
+    its digits are the double's shortest (`0.10000000000000001` is refused, as are `+1`, `01`, `1e5`)."""
+    if not _PLAIN_NUMBER.match(text):
         raise ValueError(text)
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
+    return _exact_double(decimal_form(text))
+
+
+def decimal_form(text: str) -> str:
+    """A plain number's text with trailing zeros after the point dropped, `.0` when none is left."""
+    if "." not in text:
+        return text + ".0"
+    trimmed = text.rstrip("0")
+    return trimmed + "0" if trimmed.endswith(".") else trimmed
 
 
 def _boolean(text: str) -> bool:
@@ -103,6 +154,21 @@ def _boolean(text: str) -> bool:
     if lowered == "false":
         return False
     raise ValueError(text)
+
+
+def _exact_boolean(text: str) -> bool:
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    raise ValueError(text)
+
+
+def _exact_timestamp(text: str) -> datetime:
+    """Only the form every export writes, in UTC: `2026-03-01T12:00:00.000Z`."""
+    if not _CANONICAL_TIMESTAMP.match(text):
+        raise ValueError(text)
+    return parse_timestamp(text)
 
 
 def _date(text: str) -> date:
@@ -115,7 +181,15 @@ def _date(text: str) -> date:
 def _json(text: str) -> Any:
     # json.JSONDecodeError is a ValueError; a number too large for a double (1e999) is refused like NaN,
     # since no JSON writer could write it back.
-    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    if _SURROGATE_ESCAPE.search(text):  # UnicodeEncodeError (a ValueError) on a lone surrogate, key or value
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return value
+
+
+# A `\uD800`-`\uDFFF` escape: a pair makes one character, a lone one no text at all (UTF-8 cannot hold it,
+# DuckDB's JSON refuses it), so a JSON text with one is not typed.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _no_constant(name: str) -> Any:
@@ -130,11 +204,14 @@ def _finite(text: str) -> float:
 
 
 def parse_timestamp(text: str) -> datetime:
-    """An ISO 8601 instant as an aware UTC datetime, truncated to the millisecond; ValueError otherwise."""
+    """An ISO 8601 instant as an aware UTC datetime, to the millisecond; ValueError otherwise (and for a
+    fraction with a digit other than 0 beyond the millisecond, which the value could not keep)."""
     found = _TIMESTAMP.match(text)
     if not found:
         raise ValueError(text)
     year, month, day, hour, minute, second, fraction, zone = found.groups()
+    if fraction and fraction[3:].strip("0"):
+        raise ValueError(text)
     millis = int((fraction or "0")[:3].ljust(3, "0"))
     offset = timezone.utc
     if zone and zone != "Z":
@@ -158,11 +235,18 @@ PARSERS: dict[Kind, Callable[[str], Any]] = {
     Kind.DATE: _date,
     Kind.JSON: _json,
 }
+# The same for an inferred column (`exact`): the canonical text of a value only.
+EXACT_PARSERS: dict[Kind, Callable[[str], Any]] = {
+    **PARSERS,
+    Kind.DOUBLE: _exact_double,
+    Kind.BOOLEAN: _exact_boolean,
+    Kind.TIMESTAMP: _exact_timestamp,
+}
 
 
-def fits(kind: Kind, text: str) -> bool:
+def fits(kind: Kind, text: str, *, exact: bool = False) -> bool:
     try:
-        parse(kind, text)
+        parse(kind, text, exact=exact)
     except (ValueError, OverflowError, RecursionError):
         return False
     return True
@@ -176,9 +260,11 @@ class Column:
     header: str  # the header cell as the CSV has it
     kind: Kind | None  # None: inferred from the values (Inference), then fixed
     field: str | None = None  # the schema field it is, None for metadata keys and unknown titles
+    inferred: bool = False  # its kind was inferred: its cells are read `exact`ly (`parse`)
 
     def with_kind(self, kind: Kind) -> Column:
-        return Column(self.name, self.header, kind, self.field)
+        """This column with `kind`; a column without one (to be inferred) keeps reading cells exactly."""
+        return Column(self.name, self.header, kind, self.field, self.inferred or self.kind is None)
 
 
 def columns_for(
@@ -241,7 +327,7 @@ class Inference:
             return
         self.seen += 1
         if self._possible:
-            self._possible = [kind for kind in self._possible if fits(kind, text)]
+            self._possible = [kind for kind in self._possible if fits(kind, text, exact=True)]
 
     @property
     def kind(self) -> Kind:
@@ -274,7 +360,11 @@ class RowReader:
             assert column.kind is not None, f"column {column.name} has no kind: call infer() first"
         self.columns = list(columns)
         self._names = [column.name for column in columns]
-        self._parsers = [None if c.kind is Kind.STRING else PARSERS[c.kind] for c in columns if c.kind is not None]
+        self._parsers = [
+            None if c.kind is Kind.STRING else (EXACT_PARSERS if c.inferred else PARSERS)[c.kind]
+            for c in columns
+            if c.kind is not None
+        ]
 
     def read(self, cells: Sequence[str]) -> TypedRow:
         """One CSV record: see `typed_row`."""

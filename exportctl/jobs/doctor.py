@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from exportctl.client.probe import ProbeAnswer, probe_api, probe_host
 from exportctl.errors import ExportctlError
+from exportctl.masking import mask_userinfo
+from exportctl.profile_reading import file_kind
 from exportctl.settings import REGIONS, Settings, download_base_for
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -42,7 +44,16 @@ def run_checks(
     download_url: str | None = None,
     wallclock: Callable[[], float] = time.time,
 ) -> list[Check]:
-    """Every check, in the order a person would go through them."""
+    """Every check, in the order a person would go through them; no password of a URL in any of them."""
+    return [
+        Check(check.name, check.level, mask_userinfo(check.detail), mask_userinfo(check.fix) if check.fix else None)
+        for check in _checks(resolve, config_path, download_url, wallclock)
+    ]
+
+
+def _checks(
+    resolve: Callable[[], Settings], config_path: Path, download_url: str | None, wallclock: Callable[[], float]
+) -> list[Check]:
     checks: list[Check] = []
     try:
         settings = resolve()
@@ -154,9 +165,18 @@ def _config_file(path: Path) -> Check:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
+        if path.is_symlink():
+            return Check(
+                "profile file",
+                FAIL,
+                f"{path} is a symbolic link to {path.readlink()}, which does not exist",
+                f"Point the link at your profile file, or remove it: rm {path}",
+            )
         return Check("profile file", OK, f"none at {path}")
     except OSError as exc:
         return Check("profile file", FAIL, f"{path}: {exc.strerror or exc}", f"Check the permissions of {path.parent}")
+    if not stat.S_ISREG(mode):
+        return Check("profile file", FAIL, f"{path} is {file_kind(mode)}, not a regular file", f"Remove it: rm {path}")
     if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
         return Check(
             "profile file",

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from exportctl.errors import OutputError, UnparsedValueError, UsageError
+from exportctl.errors import UnparsedValueError, UsageError
+from exportctl.formats.csv_source import records
 from exportctl.formats.types import Column, columns_for, fits
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
@@ -89,15 +90,8 @@ class LoadResult:
 
 
 def open_csv(path: Path) -> Iterator[list[str]]:
-    """The records of the CSV at `path` (the header first); `utf-8-sig` drops a byte-order mark."""
-    with path.open(encoding="utf-8-sig", newline="", errors="surrogateescape") as handle:
-        reader = csv.reader(handle, strict=True)
-        try:
-            yield from reader
-        except csv.Error as exc:  # a malformed quote; a NUL byte, before Python 3.11
-            raise OutputError(
-                f"The export's file {printable(str(path))}, line {reader.line_num}: {exc}; nothing was loaded."
-            ) from None
+    """The records of the CSV at `path` (the header first): the one strict reader of every typed path."""
+    return records(path)
 
 
 def typed_columns(request: LoadRequest) -> list[Column]:
@@ -138,11 +132,13 @@ def first_problem(request: LoadRequest, layout: Layout, *, keys_only: bool) -> L
     records = open_csv(request.source)
     next(records, None)
     key_names = {column.name for column in layout.key}
+    exact = {i for i, column in enumerate(typed_columns(request)) if column.kind is None}  # inferred
     for number, record in enumerate(records, start=1):
         for index, column in layout.columns:
             text = record[index] if index < len(record) else ""
-            if column.name in key_names and (not text or not fits(column.kind, text)):
+            fit = fits(column.kind, text, exact=index in exact)
+            if column.name in key_names and (not text or not fit):
                 return no_key(number, column.sql)
-            if not keys_only and text and not fits(column.kind, text):
+            if not keys_only and text and not fit:
                 return unfit(number, column.sql, text)
     return LoadError("A row could not be loaded; nothing was loaded.")  # the engine saw one: not reached

@@ -23,6 +23,8 @@ from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
 from exportctl.formats import duckdb_sql
+from exportctl.formats.csv_layout import missing_rows, readable
+from exportctl.formats.csv_source import check
 from exportctl.formats.duckdb_sql import prepare, read_csv, typed_select, typed_value
 from exportctl.formats.types import UNPARSED, Column, Kind
 from exportctl.masking import printable
@@ -68,8 +70,9 @@ def load(request: LoadRequest) -> LoadResult:
     """Load the CSV into the table (the warehouse extra: checked offline before the export was submitted)."""
     check_file(request.database)
     check_path(request.database)
-    with duckdb_sql.private_source(request.source) as source:
-        return _load_from(request, source, str(request.database))
+    # The file itself, or a copy DuckDB reads as Python's csv does (formats/csv_layout.py), by a private path.
+    with readable(request.source) as layout, duckdb_sql.private_source(layout.path) as source:
+        return _load_from(request, source, str(request.database), layout.records)
 
 
 def check_path(database: Path) -> None:
@@ -82,8 +85,9 @@ def check_path(database: Path) -> None:
         )
 
 
-def _load_from(request: LoadRequest, source: Path, database: str) -> LoadResult:
-    """The load of `request`, whose CSV DuckDB reads by `source` (duckdb_sql.private_source)."""
+def _load_from(request: LoadRequest, source: Path, database: str, records: int) -> LoadResult:
+    """The load of `request`, whose CSV DuckDB reads by `source` (duckdb_sql.private_source) and whose
+    `records` DuckDB must return every one of."""
     import duckdb
 
     where = printable(str(request.database))
@@ -110,6 +114,8 @@ def _load_from(request: LoadRequest, source: Path, database: str) -> LoadResult:
                 conn.execute("RESET preserve_insertion_order")
                 conn.execute("BEGIN TRANSACTION")
                 result = _load(conn, request, source, direct=False)
+            if result.rows != records:
+                raise missing_rows(request.source, records, result.rows)
             conn.execute("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(duckdb.Error, RuntimeError):
@@ -117,6 +123,7 @@ def _load_from(request: LoadRequest, source: Path, database: str) -> LoadResult:
             if duckdb_sql.is_interrupt(exc) or (isinstance(exc, duckdb.Error) and "interrupt" in str(exc).lower()):
                 raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: rolled back; the CLI exits 130/143
             if isinstance(exc, duckdb.Error):
+                check(request.source)  # a CSV that is not well-formed: the message of every typed path
                 raise OutputError(
                     f"Loading into {where} failed: {printable(str(exc))}; the table is as it was."
                 ) from None

@@ -1,7 +1,9 @@
 """Loads into one database take turns, across processes: an flock on a lock file beside the database.
 
-`.DB.exportctl-lock` (opened without following a symbolic link, a regular file only, never removed: a
-removed lock file would let two runs lock two different files) is locked for the whole load. A second
+`.DB.exportctl-lock` (opened without following a symbolic link, a regular file only) is locked for the whole
+load and removed, still locked, when it ends: a run that was waiting on the removed file sees that the name
+no longer leads to the file it locked (`files.opening.open_locked` compares them) and tries again on a new
+one, so two runs never hold two different files. A second
 load waits up to `EXPORTCTL_LOCK_WAIT` seconds (default 60), polling, then fails with LockedError (exit 8)
 naming the database; Ctrl-C or SIGTERM while it waits stops it at once. Within one process the same
 flock serialises threads (`run --parallel`), since each load opens the file anew.
@@ -72,4 +74,6 @@ def database_lock(database: Path, wait: float | None = None) -> Iterator[None]:
     try:
         yield
     finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # while still holding it; see the module's docstring
         handle.close()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
-from exportctl.formats.types import UNPARSED, Inference, Kind, parse, parse_timestamp
+from exportctl.formats.types import UNPARSED, Inference, Kind, parse
 from exportctl.masking import printable
 from exportctl.request.values import iso_ms
 from exportctl.warehouse.base import (
@@ -137,7 +137,9 @@ def _load(conn: sqlite3.Connection, request: LoadRequest) -> LoadResult:
         layout = with_kinds(layout, _infer(request, pending))
     _create_or_extend(conn, layout)
     register(conn, layout, request.obj)
-    rows, unparsed_rows = _stage(conn, request, layout)
+    # Inferred columns read only canonical texts (types.parse exact), also in a table that has them already.
+    exact = {i for i, column in enumerate(columns) if column.kind is None}
+    rows, unparsed_rows = _stage(conn, request, layout, exact)
     inserted, updated = _merge(conn, layout)
     return LoadResult.of(ENGINE, request, layout, rows, inserted, updated, unparsed_rows)
 
@@ -163,7 +165,7 @@ def _file_columns(layout: Layout) -> list[TableColumn]:
     return [*(column for _, column in layout.columns), TableColumn(UNPARSED, UNPARSED, Kind.JSON)]
 
 
-def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout) -> tuple[int, int]:
+def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout, exact: set[int]) -> tuple[int, int]:
     """Fill a temporary table with the typed rows; (records, records with a value in _unparsed)."""
     targets = _file_columns(layout)
     conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
@@ -173,7 +175,7 @@ def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout) -> tu
     placeholders = ", ".join("?" * (len(targets) + 1))
     names = ", ".join(quote(c.sql) for c in targets)
     insert = f"INSERT INTO temp.{STAGE} (_row, {names}) VALUES ({placeholders})"
-    rows = _typed_records(request, layout)
+    rows = _typed_records(request, layout, exact)
     count = 0
     while batch := list(itertools.islice(rows, BATCH)):
         conn.executemany(insert, batch)
@@ -182,10 +184,10 @@ def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout) -> tu
     return count, int(kept)
 
 
-def _typed_records(request: LoadRequest, layout: Layout) -> Iterator[Sequence[Any]]:
+def _typed_records(request: LoadRequest, layout: Layout, exact: set[int]) -> Iterator[Sequence[Any]]:
     records = open_csv(request.source)
     next(records, None)
-    plan = [(index, column.sql, CONVERTERS.get(column.kind)) for index, column in layout.columns]
+    plan = [(index, column.sql, converter(column.kind, index in exact)) for index, column in layout.columns]
     width = len(plan)
     key_positions = [next(p for p, (_, c) in enumerate(layout.columns) if c.name == k.name) for k in layout.key]
     keep = request.unparsed != "fail"
@@ -224,15 +226,21 @@ def _json_text(text: str) -> str:
     return text
 
 
-# How a cell that fits its kind is stored (types.parse decides whether it fits); text is stored as it is.
-CONVERTERS: dict[Kind, Callable[[str], Any]] = {
-    Kind.INTEGER: partial(parse, Kind.INTEGER),
-    Kind.DOUBLE: partial(parse, Kind.DOUBLE),
-    Kind.BOOLEAN: lambda text: int(parse(Kind.BOOLEAN, text)),
-    Kind.TIMESTAMP: lambda text: iso_ms(parse_timestamp(text)),
-    Kind.DATE: lambda text: parse(Kind.DATE, text).isoformat(),
-    Kind.JSON: _json_text,
-}
+def converter(kind: Kind, exact: bool) -> Callable[[str], Any] | None:
+    """How a cell that fits `kind` is stored (types.parse decides whether it fits, `exact` for an inferred
+    column); None for text, stored as it is."""
+    if kind is Kind.STRING:
+        return None
+    read = partial(parse, kind, exact=exact)
+    if kind is Kind.BOOLEAN:
+        return lambda text: int(read(text))
+    if kind is Kind.TIMESTAMP:
+        return lambda text: iso_ms(read(text))
+    if kind is Kind.DATE:
+        return lambda text: read(text).isoformat()
+    if kind is Kind.JSON:
+        return _json_text
+    return read
 
 
 def _merge(conn: sqlite3.Connection, layout: Layout) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -230,3 +231,142 @@ def test_doctor_warns_about_a_spent_rate_budget_and_a_readable_profile_file(isol
     assert lines["rate limit"].startswith("fail") and "0 of 3 calls left" in lines["rate limit"]
     assert lines["profile file"].startswith("warn") and f"chmod 600 {path}" in result.output
     assert lines["credentials"].startswith("ok") and f"profile 'sb' in {path}" in lines["credentials"]
+
+
+# --- concurrent logins, and passwords in URLs --------------------------------------------------------------
+
+
+class _BarrierApi:
+    """An API on 127.0.0.1 that answers GET /v1/exports 200 only once `parties` requests are waiting.
+
+    Every login checks its credentials with that call, so the logins leave it together and write the
+    profile file at the same moment: the overlap that used to lose all but one profile.
+    """
+
+    def __init__(self, parties: int) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        barrier = threading.Barrier(parties)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                # A broken barrier answers anyway: the test then checks the file, which must hold every profile.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait(timeout=30)
+                body = b'{"object": "list", "exports": [], "total": 0}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_concurrent_logins_all_land_in_the_profile_file(tmp_path: Path) -> None:
+    import subprocess
+
+    count = 5
+    config_home = tmp_path / "config"
+    path = config_home / "exportctl" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("default_profile: live\nprofiles:\n  live:\n    app_id: a\n    app_token: bbbb\n")
+    api = _BarrierApi(count)
+    try:
+        runs = [
+            subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "exportctl", "--api-url", api.base_url, "--app-id", f"id-{n}"),
+                    *("--app-token", f"token-{n}-secret", "login", "--profile", f"p{n}"),
+                ],
+                env=_terminal_env(config_home),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(count)
+        ]
+        outputs = [run.communicate(timeout=120) for run in runs]
+    finally:
+        api.close()
+    for run, (_, stderr) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, stderr
+        assert "Saved profile" in stderr
+    saved = yaml.safe_load(path.read_text())
+    assert saved["default_profile"] == "live"
+    assert saved["profiles"]["live"] == {"app_id": "a", "app_token": "bbbb"}
+    for n in range(count):
+        assert saved["profiles"][f"p{n}"]["app_token"] == f"token-{n}-secret"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert {p.name for p in path.parent.iterdir()} == {"config.yaml", ".config.yaml.lock"}  # no temporaries left
+
+
+def test_login_through_a_symlinked_profile_file_keeps_the_link(cli: Cli, isolated: Path) -> None:
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "exportctl" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    target = isolated.parent / "dotfiles" / "exportctl.yaml"
+    target.parent.mkdir()
+    target.write_text("default_profile: live\nprofiles:\n  live:\n    app_id: a\n    app_token: bbbb\n")
+    path.symlink_to(target)
+    result = cli("login", "--profile", "sandbox")
+    assert result.exit_code == 0, result.output
+    assert path.is_symlink() and path.resolve() == target.resolve()
+    assert set(yaml.safe_load(target.read_text())["profiles"]) == {"live", "sandbox"}
+    assert cli("--profile", "sandbox", "list", credentials=False).exit_code == 0
+
+
+def test_doctor_never_prints_the_password_of_the_api_url(cli: Cli, sandbox: Sandbox) -> None:
+    url = sandbox.base_url.replace("http://", "http://bob:hunter2pass@")
+    env = {"VOUCHERIFY_API_BASE_URL": url, "VOUCHERIFY_APP_ID": sandbox.app_id, "VOUCHERIFY_APP_TOKEN": "wrong"}
+    result = cli("doctor", credentials=False, env=env)
+    assert result.exit_code == 1
+    assert "hunter2pass" not in result.output and "bob:" not in result.output
+    assert "http://***@127.0.0.1" in _lines(result.output)["endpoint"]
+    # Also with the download host's URL given with a password, and with the API unreachable.
+    port = _closed_port()
+    env["VOUCHERIFY_API_BASE_URL"] = f"http://bobuser:p@ss:word@127.0.0.1:{port}"
+    result = cli("doctor", "--download-url", f"http://eveuser:s3cret@127.0.0.1:{port}/", credentials=False, env=env)
+    assert result.exit_code == 1
+    for secret in ("p@ss", "ss:word", "s3cret", "bobuser", "eveuser"):
+        assert secret not in result.output, result.output
+    assert _lines(result.output)["api"].startswith("fail")
+
+
+def test_a_failing_login_never_prints_the_password_of_the_api_url(cli: Cli) -> None:
+    url = f"http://bob:hunter2pass@127.0.0.1:{_closed_port()}"
+    result = cli("--api-url", url, "--app-id", "app-1", "--app-token", "token-1", "login", credentials=False)
+    assert result.exit_code == 7
+    assert "nothing was saved" in result.output
+    assert "hunter2pass" not in result.output and "http://***@127.0.0.1" in result.output
+    invalid = cli("--api-url", "ftp://bob:hunter2pass@host", "list", credentials=False)
+    assert invalid.exit_code == 2 and "Invalid API URL 'ftp://***@host'" in invalid.output
+    assert "hunter2pass" not in invalid.output
+
+
+def test_a_secret_typed_with_a_non_ascii_character_is_refused_before_any_request(tmp_path: Path) -> None:
+    config_home = tmp_path / "config"
+    url = f"http://127.0.0.1:{_closed_port()}"  # nothing listens: a request would be exit 7
+    terminal = Terminal(["--api-url", url, "login"], _terminal_env(config_home))
+    terminal.read_until("Application ID")
+    terminal.type("app-1")
+    terminal.read_until("Secret key")
+    terminal.wait_for_hidden_input()
+    terminal.type("s3cr3t-kéy")
+    screen = terminal.read_until("nothing was sent")
+    assert terminal.finish() == 3
+    assert "The secret key from the prompt has a non-ASCII character at character 9" in screen
+    assert "s3cr3t" not in screen and "Traceback" not in screen
+    assert not (config_home / "exportctl").exists()

@@ -10,12 +10,14 @@ this test to seconds while every command is still covered.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import pytest
 import requests
 import typer
+from typer.testing import CliRunner
 
 from exportctl.cli.app import app
 from exportctl.sandbox import Sandbox
@@ -123,3 +125,77 @@ def test_no_command_shows_the_secret_key_or_a_download_token(
             assert token not in text, f"download token shown by: exportctl --verbose {shown_argv}"
     shown_urls = [text for _, text in outputs if "token=" in text]
     assert any("token=***" in text for text in shown_urls), "a URL with its token masked should have been shown"
+
+
+# --- ids and keys that cannot be sent in a header: refused offline, by name and source, never echoed ---------
+
+CORE = "s3cr3tVALUE"
+# (the value, what the message says about it)
+BAD_VALUES = [
+    (f"{CORE}é", "has a non-ASCII character at its end"),
+    (f"{CORE}\r\n", "has a carriage return (\\r) at character 12"),
+    (f" {CORE}", "has a space at its start"),
+    (f"{CORE}\x1bx", "has a control character (U+001B) at character 12"),
+]
+
+
+def _closed_url() -> str:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(("value", "problem"), BAD_VALUES, ids=["non-ascii", "crlf", "leading-space", "escape"])
+@pytest.mark.parametrize(
+    ("source", "what"),
+    [
+        ("--app-id", "application ID"),
+        ("--app-token", "secret key"),
+        ("VOUCHERIFY_APP_ID", "application ID"),
+        ("VOUCHERIFY_APP_TOKEN", "secret key"),
+        ("VOUCHERIFY_SECRET_KEY", "secret key"),
+        ("profile", "secret key"),
+    ],
+)
+def test_an_id_or_key_that_cannot_be_sent_is_refused_offline_by_name(
+    source: str, what: str, value: str, problem: str, isolated: Path
+) -> None:
+    good = {"--app-id": "app-1", "--app-token": "token-1"}
+    env = {"VOUCHERIFY_API_BASE_URL": _closed_url()}  # nothing listens: a request would be exit 7
+    argv: list[str] = []
+    shown = source
+    if source.startswith("--"):
+        good[source] = value
+    elif source == "profile":
+        path = isolated.parent / "config" / "exportctl" / "config.yaml"
+        path.parent.mkdir(parents=True)
+        path.write_text(
+            f"profiles:\n  live:\n    app_id: app-1\n    app_token: {json.dumps(value)}\n", encoding="utf-8"
+        )
+        argv, good, shown = ["--profile", "live"], {}, f"{path}: profile 'live'"
+    else:
+        env[source] = value
+        good.pop("--app-id" if source == "VOUCHERIFY_APP_ID" else "--app-token")
+    for flag, flag_value in good.items():
+        argv += [flag, flag_value]
+    for command in (["list"], ["login"]) if source.startswith("--") else (["list"],):
+        result = CliRunner().invoke(app, [*argv, *command], env=env, catch_exceptions=False)
+        assert result.exit_code == 3, result.output
+        assert f"error: The {what} from {shown} {problem}; nothing was sent." in result.output
+        assert CORE not in result.output and "Traceback" not in result.output
+
+
+def test_settings_built_by_hand_refuse_such_a_key_too() -> None:
+    from exportctl.errors import AuthError
+    from exportctl.settings import Settings
+
+    with pytest.raises(AuthError) as raised:
+        Settings("https://api.voucherify.io", "app-1", f"{CORE}\n")
+    assert raised.value.exit_code == 3
+    assert raised.value.message == "The secret key from Settings(app_token=...) has a line feed (\\n) at its end; " + (
+        "nothing was sent."
+    )
+    with pytest.raises(AuthError, match=r"application ID from Settings\(app_id=\.\.\.\) has a non-ASCII"):
+        Settings("https://api.voucherify.io", "äpp", "token-1")

@@ -30,3 +30,18 @@ def test_the_first_line_is_rewritten_across_chunk_boundaries_and_the_rest_untouc
     rewritten = b"".join(rewrite_first_line(chunks, lambda line: line.lower()))
     assert rewritten == b"code,value\r\nA,1\r\nB,2\r\n"
     assert b"".join(rewrite_first_line([b"Only,Header"], lambda line: line.lower())) == b"only,header"
+
+
+def test_a_header_cell_with_a_line_break_is_rewritten_whole_and_adds_no_record() -> None:
+    """A metadata key `ship\\nto` is a quoted header cell over two lines: the header row ends at the newline
+    outside the quotes, wherever the chunks are cut."""
+    voucher = BY_COMMAND["voucher"]
+    rewrite = header_rewriter(voucher, ("code", "voucher_type"), "fields")
+    assert rewrite is not None
+    data = b'Code,"ship\r\nto","a ""q"", b",Voucher Type\r\nX,1,2,GIFT_VOUCHER\r\n'
+    expected = b'code,"ship\r\nto","a ""q"", b",voucher_type\r\nX,1,2,GIFT_VOUCHER\r\n'
+    for cut in range(1, len(data)):
+        chunks = [data[:cut], data[cut:]]
+        assert b"".join(rewrite_first_line(chunks, rewrite)) == expected, cut
+    bom = b"\xef\xbb\xbf" + data
+    assert b"".join(rewrite_first_line([bom], rewrite)) == expected

@@ -51,3 +51,15 @@ def test_the_first_window_with_records_leads_the_column_order(tmp_path: Path) ->
     parts = _parts(tmp_path, "Code,Creation Date\r\n", "Code,batch,Creation Date\r\nA,b1,2024\r\n", "Code,x\r\nB,1\r\n")
     join_parts(parts, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_bytes() == b"Code,batch,Creation Date,x\r\nA,b1,2024,\r\nB,,,1\r\n"
+
+
+def test_a_header_cell_with_a_line_break_is_one_header_row_in_both_joins(tmp_path: Path) -> None:
+    same = _parts(tmp_path, 'Code,"ship\r\nto"\r\nX,1\r\n', 'Code,"ship\r\nto"\r\nY,2\r\n')
+    join_parts(same, tmp_path / "same.csv")
+    assert (tmp_path / "same.csv").read_bytes() == b'Code,"ship\r\nto"\r\nX,1\r\nY,2\r\n'
+    other = tmp_path / "other"
+    other.mkdir()
+    union = _parts(other, 'Code,"ship\r\nto"\r\nX,1\r\n', 'Code,"ship\nto"\r\nY,2\r\n')
+    joined = join_parts(union, tmp_path / "union.csv")
+    assert (tmp_path / "union.csv").read_bytes() == b'Code,"ship\r\nto","ship\nto"\r\nX,1,\r\nY,,2\r\n'
+    assert joined.rows == 2

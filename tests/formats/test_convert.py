@@ -35,19 +35,15 @@ def test_an_empty_file_and_a_header_alone_give_empty_typed_files(tmp_path: Path)
     assert pq.read_table(tmp_path / "header.parquet").schema.names == ["code", "redemption_quantity", UNPARSED]
 
 
-def test_ragged_records_keep_their_cells_in_jsonl_and_are_refused_by_parquet(tmp_path: Path) -> None:
+def test_ragged_records_are_refused_by_both_formats_naming_the_line(tmp_path: Path) -> None:
+    """JSON Lines kept the cells beyond the header row in _unparsed, Parquet refused the file: both refuse."""
     source = tmp_path / "ragged.csv"
-    source.write_text("Code,Redemption Limit\nA,1\nB\nC,3,extra\n")
-    _convert(source, tmp_path / "r.jsonl", "jsonl")
-    rows = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
-    assert rows == [
-        {"code": "A", "redemption_quantity": 1},
-        {"code": "B", "redemption_quantity": None},
-        {"code": "C", "redemption_quantity": 3, UNPARSED: {"_column3": "extra"}},
-    ]
-    with pytest.raises(OutputError, match=r"cannot read the CSV ragged\.csv as the header row says"):
-        _convert(source, tmp_path / "r.parquet", "parquet")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.jsonl", "ragged.csv"]  # no temporary file left
+    for text, line in (("Code,Redemption Limit\nA,1\nB\n", 3), ("Code,Redemption Limit\nA,1\nC,3,extra\n", 3)):
+        source.write_text(text)
+        for fmt in ("jsonl", "parquet"):
+            with pytest.raises(OutputError, match=rf"ragged\.csv, from line {line}, has [13] cells where the header"):
+                _convert(source, tmp_path / f"r.{fmt}", fmt)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ragged.csv"]  # no temporary file left
 
 
 def test_a_file_that_is_not_utf8_is_refused_and_nothing_written(tmp_path: Path) -> None:

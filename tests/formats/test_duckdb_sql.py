@@ -144,9 +144,19 @@ def _write(tmp_path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def _expected(kind: Kind, text: str) -> tuple[Any, bool]:
+# Texts that a value does or does not round-trip to, for every kind (types.parse's one rule).
+ROUND_TRIP = [
+    *("02139", "+4915112345678", "12345678901234567891", "9223372036854775807", "-0", "0", "-7", " 7", "7 "),
+    *("1.0", "1.50", "200.00", "0.1", "0.10000000000000001", "1e5", "1E5", "1.5e-7", "-0.0", "-1.5", ".5", "5."),
+    *("0.30000000000000004", "123456789012345.6", "1234567890123456.7", "100000000000000000000.0", "1e+16"),
+    *("true", "TRUE", "False", "2026-03-01T12:00:00.000Z", "2026-03-01T12:00:00Z", "2026-03-01T12:00:00.123456Z"),
+    *("2026-03-01T12:00:00.123000Z", "2026-03-01T13:00:00.000+01:00", "0999-01-01T00:00:00.000Z", "2026-03-01"),
+]
+
+
+def _expected(kind: Kind, text: str, exact: bool = False) -> tuple[Any, bool]:
     try:
-        value = parse(kind, text)
+        value = parse(kind, text, exact=exact)
     except (ValueError, OverflowError, RecursionError):
         return None, True
     if kind is Kind.JSON:
@@ -162,15 +172,16 @@ def _run(columns: list[Column], path: Path, width: int) -> tuple[list[Column], A
     return fixed, connection.execute(duckdb_sql.typed_select(fixed, source))
 
 
+@pytest.mark.parametrize("exact", [False, True], ids=["schema", "inferred"])
 @pytest.mark.parametrize("kind", list(HOSTILE), ids=lambda k: k.value)
-def test_duckdb_reads_every_cell_as_types_parse_does(tmp_path: Path, kind: Kind) -> None:
-    cells = HOSTILE[kind]
+def test_duckdb_reads_every_cell_as_types_parse_does(tmp_path: Path, kind: Kind, exact: bool) -> None:
+    cells = [*HOSTILE[kind], *ROUND_TRIP]
     path = _write(tmp_path, [["x"], *([cell] for cell in cells)])
-    columns = [Column("x", "x", kind)]
+    columns = [Column("x", "x", kind, inferred=exact)]
     rows = _run(columns, path, 1)[1].fetchall()
     assert len(rows) == len(cells)
     for cell, (value, unparsed) in zip(cells, rows, strict=True):
-        expected, bad = _expected(kind, cell)
+        expected, bad = _expected(kind, cell, exact)
         if isinstance(expected, datetime):
             assert value is not None and value.astimezone(timezone.utc) == expected, cell
         else:
@@ -180,10 +191,10 @@ def test_duckdb_reads_every_cell_as_types_parse_does(tmp_path: Path, kind: Kind)
 
 def test_inferred_kinds_agree_with_types_infer(tmp_path: Path) -> None:
     values = {
-        "ints": ["1", "-2", "", "007"],
-        "doubles": ["1", "2.5", "", "1e3"],
-        "bools": ["true", "FALSE", "", "True"],
-        "stamps": ["2026-01-01T00:00:00Z", "2026-01-01 10:00", "", "2026-01-01T00:00:00+01:00"],
+        "ints": ["1", "-2", "", "7"],
+        "doubles": ["1.0", "2.5", "", "1000.0"],
+        "bools": ["true", "false", "", "true"],
+        "stamps": ["2026-01-01T00:00:00.000Z", "2026-01-01T10:00:00.000Z", "", "2025-12-31T23:00:00.000Z"],
         "mixed": ["1", "x", "", "true"],
         "empty": ["", "", "", ""],
         "spaces": [" ", "1", "", "2"],
@@ -196,6 +207,24 @@ def test_inferred_kinds_agree_with_types_infer(tmp_path: Path) -> None:
     got, _ = _run(columns, path, len(names))
     assert [c.kind for c in got] == [c.kind for c in infer(columns, rows)]
     assert [c.kind for c in got][:5] == [Kind.INTEGER, Kind.DOUBLE, Kind.BOOLEAN, Kind.TIMESTAMP, Kind.STRING]
+
+
+def test_inference_never_guesses_in_sql_either(tmp_path: Path) -> None:
+    """A column with one value that does not round-trip (`007`, `1e3`, `TRUE`, a zone) stays a string."""
+    values = {
+        "ints": ["1", "-2", "", "007"],
+        "doubles": ["1.0", "2.5", "", "1e3"],
+        "bools": ["true", "FALSE", "", "true"],
+        "stamps": ["2026-01-01T00:00:00.000Z", "2026-01-01 10:00", "", "2026-01-01T00:00:00.000Z"],
+        "phone": ["+4915112345678", "", "", ""],
+        "big": ["12345678901234567891", "", "", ""],
+    }
+    names = list(values)
+    rows = [list(row) for row in zip(*values.values(), strict=True)]
+    path = _write(tmp_path, [names, *rows])
+    columns = [Column(name, name, None) for name in names]
+    got, _ = _run(columns, path, len(names))
+    assert [c.kind for c in got] == [c.kind for c in infer(columns, rows)] == [Kind.STRING] * len(names)
 
 
 def test_hostile_names_never_reach_the_sql_unquoted(tmp_path: Path) -> None:

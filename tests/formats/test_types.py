@@ -48,8 +48,8 @@ def test_metadata_keys_and_unknown_titles_are_inferred_and_names_stay_unique() -
 def test_inference_takes_the_first_kind_every_value_fits() -> None:
     columns = [Column(n, n, None) for n in ("a", "b", "c", "d", "e", "f")]
     rows = [
-        ["1", "1", "true", "2026-01-01T00:00:00Z", "x", ""],
-        ["-2", "2.5", "FALSE", "2026-01-02T10:00:00.123Z", "1", ""],
+        ["1", "1.0", "true", "2026-01-01T00:00:00.000Z", "x", ""],
+        ["-2", "2.5", "false", "2026-01-02T10:00:00.123Z", "1", ""],
         ["", "", "", "", "", ""],
     ]
     kinds = [c.kind for c in infer(columns, rows)]
@@ -59,12 +59,12 @@ def test_inference_takes_the_first_kind_every_value_fits() -> None:
 @pytest.mark.parametrize(
     ("kind", "text", "value"),
     [
-        (Kind.INTEGER, "+42", 42),
+        (Kind.INTEGER, "42", 42),
         (Kind.INTEGER, "-9223372036854775808", -(2**63)),
-        (Kind.DOUBLE, "200.00", 200.0),
-        (Kind.DOUBLE, "1e3", 1000.0),
+        (Kind.DOUBLE, "200.00", 200.0),  # a schema number as the API writes it
+        (Kind.DOUBLE, "0", 0.0),
         (Kind.BOOLEAN, "True", True),
-        (Kind.TIMESTAMP, "2026-03-01T12:00:00.123456Z", datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)),
+        (Kind.TIMESTAMP, "2026-03-01T12:00:00.123000Z", datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)),
         (Kind.TIMESTAMP, "2026-03-01T01:00:00+02:00", datetime(2026, 2, 28, 23, 0, tzinfo=timezone.utc)),
         (Kind.TIMESTAMP, "2026-03-01 12:00", datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)),
         (Kind.DATE, "2028-02-29", date(2028, 2, 29)),
@@ -79,6 +79,19 @@ def test_cells_that_fit(kind: Kind, text: str, value: object) -> None:
     ("kind", "text"),
     [
         (Kind.INTEGER, "1.0"),
+        (Kind.INTEGER, "+42"),
+        (Kind.INTEGER, "02139"),
+        (Kind.INTEGER, "-0"),
+        (Kind.INTEGER, "12345678901234567891"),
+        (Kind.DOUBLE, "1e3"),
+        (Kind.DOUBLE, "+1.5"),
+        (Kind.DOUBLE, "01.5"),
+        (Kind.DOUBLE, " 1.5"),
+        (Kind.DOUBLE, "0.10000000000000001"),  # more digits than the double keeps
+        (Kind.DOUBLE, "12345678901234567891"),
+        (Kind.DOUBLE, "-0.0"),
+        (Kind.TIMESTAMP, "2026-03-01T12:00:00.123456Z"),  # microseconds a millisecond value cannot keep
+        (Kind.JSON, '"\\ud800"'),  # a lone surrogate: no Unicode text
         (Kind.INTEGER, "9223372036854775808"),
         (Kind.INTEGER, "１２"),  # full-width digits: int() reads them, an export never writes them
         (Kind.INTEGER, "0x10"),
