@@ -12,8 +12,10 @@ class ExitCode(enum.IntEnum):
     OK = 0
     UNEXPECTED = 1
     USAGE = 2  # bad flags, bad config, validation failure
-    AUTH = 3  # missing or rejected credentials (401)
-    API_REJECTED = 4  # the API answered 4xx (403 included) to a well-formed request
+    AUTH = 3  # missing or rejected credentials (401), or credentials of another cluster (403 wrong_api_endpoint)
+    # the API answered 4xx (403 included) to a well-formed request, or a quota that waiting does not clear
+    # is spent: the plan's limit (402) or the API-calls cycle limit (429 with X-Rate-Limit-Type api_calls_cycle)
+    API_REJECTED = 4
     EXPORT_FAILED = 5  # the export ended in ERROR
     TIMEOUT = 6  # gave up waiting for the export
     NETWORK = 7  # network failure after retries (including 5xx and 429 that never cleared)
@@ -87,6 +89,18 @@ class AuthError(ExportctlError):
     exit_code = ExitCode.AUTH
 
 
+class WrongClusterError(AuthError):
+    """403 `wrong_api_endpoint`: the credentials belong to a project on another cluster (region).
+
+    `right_url` is the base URL the API named, when it is a plain https URL of a plausible host; it is
+    only shown, never followed.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, right_url: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.right_url = right_url
+
+
 class ApiError(ExportctlError):
     """The API rejected the request; rendered as `key: message (details) [request_id]`."""
 
@@ -110,6 +124,32 @@ class ApiError(ExportctlError):
         self.key = key
         self.details = details
         self.request_id = request_id
+
+
+class QuotaError(ApiError):
+    """A quota that waiting minutes will not clear: the pricing plan's limit (402) or the project's API-calls
+    limit for the billing cycle (429 with `X-Rate-Limit-Type: api_calls_cycle`). Never retried.
+
+    `limit` is `plan` or `api_calls_cycle`; `resets_at` (epoch seconds) when the API's headers said.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        key: str | None,
+        text: str,
+        *,
+        limit: str,
+        resets_at: float | None = None,
+        request_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(status, key, text, None, request_id)
+        self.message = text
+        self.args = (text,)
+        self.hint = hint
+        self.limit = limit
+        self.resets_at = resets_at
 
 
 class NotFoundError(ApiError):

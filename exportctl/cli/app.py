@@ -24,8 +24,10 @@ from exportctl.errors import ExitCode, ExportctlError, OutputError
 from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 done, 1 unexpected, 2 usage or validation, 3 authentication, "
-    "4 API rejected the request, 5 export ended in ERROR, 6 timed out waiting, "
+    "Exit codes: 0 done, 1 unexpected, 2 usage or validation, "
+    "3 authentication (or another cluster's credentials), "
+    "4 API rejected the request (or a plan or billing-cycle quota is spent), "
+    "5 export ended in ERROR, 6 timed out waiting, "
     "7 network failure after retries, 8 locked by another run, 9 a value did not fit its type "
     "(--unparsed fail), 130 interrupted (Ctrl-C), "
     "143 SIGTERM, 129 SIGHUP."

@@ -18,7 +18,7 @@ from exportctl.cli import options
 from exportctl.cli.completion_sources import fields_completer, filters_completer, orders_completer
 from exportctl.request.filter_help import GRAMMAR_HELP
 from exportctl.request.model import OPTIONS, SCOPE_OPTIONS
-from exportctl.schema import ExportObject
+from exportctl.schema import ExportObject, Scope
 
 
 def _fields_option(obj: ExportObject) -> Any:
@@ -70,7 +70,21 @@ def _filter_option(obj: ExportObject) -> Any:
     ]
 
 
-def _scope_option(option: str, help_text: str) -> Any:
+# The API marks its `/v1/loyalties/*/export` endpoints `deprecated: true` ("Legacy loyalty API") since
+# 2026-07-17; they still work, and these options still use them.
+LEGACY_PREFIX = "/v1/loyalties/"
+LEGACY_NOTE = "Legacy: the API marks this endpoint deprecated since 2026-07-17 (it still works)"
+
+
+def is_legacy(scope: Scope) -> bool:
+    """Whether a scope's endpoint is one of the API's deprecated `/v1/loyalties/*/export` endpoints."""
+    return scope.path.startswith(LEGACY_PREFIX)
+
+
+def _scope_option(option: str, help_text: str, legacy: tuple[Scope, ...] = ()) -> Any:
+    if legacy:
+        endpoints = " or ".join(f"POST {scope.path}" for scope in legacy)
+        help_text = f"{help_text} {LEGACY_NOTE}: {endpoints}."
     return Annotated[
         str | None,
         typer.Option(f"--{option}", help=help_text, rich_help_panel=options.PARAMETERS),
@@ -83,7 +97,8 @@ def _parameters(obj: ExportObject) -> list[inspect.Parameter]:
 
     per_object = {"fields": _fields_option(obj), "order": _order_option(obj), "filters": _filter_option(obj)}
     for scope in obj.scopes:  # an option with two endpoints (--member, alone or with --campaign): its first help
-        per_object.setdefault(scope.option, _scope_option(scope.option, scope.help))
+        legacy = tuple(other for other in obj.scopes if other.option == scope.option and is_legacy(other))
+        per_object.setdefault(scope.option, _scope_option(scope.option, scope.help, legacy))
     params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
     for option in OPTIONS:
         if option.name in SCOPE_OPTIONS and option.name not in per_object:
@@ -104,9 +119,17 @@ def make_export_command(obj: ExportObject) -> Callable[..., None]:
     command.__signature__ = inspect.Signature(_parameters(obj))  # type: ignore[attr-defined]
     command.__annotations__ = {"ctx": typer.Context, "return": None}
     command.__name__ = obj.command.replace("-", "_")
+    legacy = sorted({f"--{scope.option}" for scope in obj.scopes if is_legacy(scope)})
+    uses = "use the API's legacy loyalty endpoints" if len(legacy) > 1 else "uses the API's legacy loyalty endpoint"
+    note = (
+        f"\n\n{' and '.join(legacy)} {uses} (POST /v1/loyalties/.../export), deprecated since 2026-07-17; "
+        "still working."
+        if legacy
+        else ""
+    )
     command.__doc__ = (
         f"{obj.summary}\n\nSubmits an export of `{obj.exported_object}`, waits for it and saves the CSV. "
-        f"Example: exportctl {obj.command} --fields {','.join(obj.default_fields[:3])} -o -"
+        f"Example: exportctl {obj.command} --fields {','.join(obj.default_fields[:3])} -o -{note}"
     )
     return command
 

@@ -13,16 +13,35 @@ from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.errors import NetworkError, UsageError, ValidationError
-from exportctl.schema import LIST_ORDERS
+from exportctl.schema import API_OBJECTS, LIST_ORDERS
 from exportctl.suggest import closest
 
 if TYPE_CHECKING:
     from exportctl.cli.session import Session
 
 
+# The longest object name kept in a default file name; the API's own are under 25 characters.
+MAX_OBJECT_IN_NAME = 40
+
+
 def _command_for(export: dict[str, Any]) -> str:
-    """The subcommand name of an export, for file names: voucher_transactions -> voucher-transactions."""
-    return str(export.get("exported_object", "export")).replace("_", "-")
+    """The name of an export's object in file names: its subcommand (voucher_transactions -> voucher-transactions).
+
+    Any other `exported_object` (one made in the dashboard that this version does not know, `api_log`, or a
+    hostile `x../../evil`) keeps its ASCII letters and digits, each other run of characters becomes one `-`:
+    a single safe file-name component, never `.` or `..`, at most MAX_OBJECT_IN_NAME characters; `export`
+    when nothing is left.
+    """
+    import re
+
+    obj = export.get("exported_object")
+    if not isinstance(obj, str):
+        return "export"
+    known = API_OBJECTS.get(obj)
+    if known is not None:
+        return known.command
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", obj)[:MAX_OBJECT_IN_NAME].strip("-")
+    return safe or "export"
 
 
 def _export_fields(export: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +109,12 @@ def status(ctx: typer.Context, export_id: options.ExportId, json_output: options
     result = export.get("result")
     if isinstance(result, dict) and result.get("url"):
         lines.append(f"file: {mask_url(str(result['url']))}  (exportctl download {export_id})")
+    if export.get("exported_object") not in API_OBJECTS:
+        # Made in the dashboard, or an object newer than this version: its CSV downloads all the same.
+        lines.append(
+            f"note: this version of exportctl has no command for this object; `exportctl download {export_id}` "
+            f"saves its CSV as it is ({_command_for(export)}-{export_id}.csv)."
+        )
     for line in lines:
         typer.echo(printable(line))
 

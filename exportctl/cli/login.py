@@ -9,7 +9,7 @@ import typer
 
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
-from exportctl.errors import AuthError, NetworkError, UsageError
+from exportctl.errors import AuthError, NetworkError, UsageError, WrongClusterError
 
 
 def login(ctx: typer.Context) -> None:
@@ -18,10 +18,11 @@ def login(ctx: typer.Context) -> None:
     The profile is 'default' unless --profile names another; --region or --api-url is saved with it.
     Example: exportctl login --profile production --region us1
     """
-    from exportctl.client.probe import probe_api
+    from exportctl.client.probe import lasting_refusal, probe_api
+    from exportctl.client.refusals import option_for
     from exportctl.files.profiles import save_profile
     from exportctl.masking import mask_userinfo
-    from exportctl.settings import check_credential, default_config_path, resolve_settings
+    from exportctl.settings import REGIONS, check_credential, default_config_path, resolve_settings
 
     state = app_state(ctx)
     name = state.profile or "default"
@@ -45,6 +46,14 @@ def login(ctx: typer.Context) -> None:
         raise UsageError("Both the application ID and the secret key are needed.")
     settings = resolve_settings(app_id=app_id, app_token=secret, region=region, api_url=api_url, environ={})
     answer = probe_api(settings)
+    refusal = lasting_refusal(answer, settings)
+    if refusal is not None:
+        refusal.message += " Nothing was saved."
+        if isinstance(refusal, WrongClusterError):
+            again = "exportctl login" + (f" --profile {name}" if state.profile else "")
+            option = option_for(refusal.right_url) if refusal.right_url else f"--region {'|'.join(REGIONS)}"
+            refusal.hint = f"Run login again on the project's cluster: {again} {option}"
+        raise refusal
     if answer.status in (401, 403):
         raise AuthError(
             f"{shown} refused these credentials ({answer.status}); nothing was saved.",

@@ -97,7 +97,9 @@ def sandbox(
     fail_path: Annotated[
         str | None,
         typer.Option(
-            help="Inject --fail-rate/--fail-next/--slow only on paths starting with this.", rich_help_panel=FAULTS
+            help="Inject --fail-rate/--fail-next/--slow/--wrong-cluster/--quota-exceeded/--cycle-limit only on paths "
+            "starting with this.",
+            rich_help_panel=FAULTS,
         ),
     ] = None,
     rate_limit_burst: Annotated[
@@ -124,6 +126,33 @@ def sandbox(
         str | None,
         typer.Option(help="Keep every export IN_PROGRESS at least this long (10s, 2m).", rich_help_panel=FAULTS),
     ] = None,
+    wrong_cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--wrong-cluster",
+            metavar="URL",
+            help="Answer every authenticated request 403 wrong_api_endpoint naming URL, as the API does for "
+            "credentials of another cluster.",
+            rich_help_panel=FAULTS,
+        ),
+    ] = None,
+    quota_exceeded: Annotated[
+        bool,
+        typer.Option(
+            "--quota-exceeded",
+            help="Answer every authenticated request 402: the pricing plan's limit is exceeded.",
+            rich_help_panel=FAULTS,
+        ),
+    ] = False,
+    cycle_limit: Annotated[
+        bool,
+        typer.Option(
+            "--cycle-limit",
+            help="Answer every authenticated request 429 with X-Rate-Limit-Type api_calls_cycle, until the start "
+            "of next month (UTC).",
+            rich_help_panel=FAULTS,
+        ),
+    ] = False,
     log_requests: Annotated[
         bool, typer.Option("--log-requests", help="Print one line per HTTP request to standard error.")
     ] = False,
@@ -182,6 +211,12 @@ def sandbox(
         faults.fail_next_job("Export failed (injected by --fail-jobs)", times=None if fail_jobs < 0 else fail_jobs)
     if hold_in_progress:
         faults.hold_in_progress(parse_duration(hold_in_progress, "--hold-in-progress"), times=None)
+    if wrong_cluster is not None:
+        faults.wrong_cluster(wrong_cluster, path_prefix=fail_path)
+    if quota_exceeded:
+        faults.quota_exceeded(path_prefix=fail_path)
+    if cycle_limit:
+        faults.cycle_limit(path_prefix=fail_path)
     if not server.is_loopback:
         print_warning(
             f"binding {host}: anyone who can reach this machine can call the sandbox with the credentials below."

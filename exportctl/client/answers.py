@@ -8,20 +8,32 @@ from typing import Any
 
 import requests
 
-from exportctl.errors import ApiError, AuthError, DownloadTokenError, NotFoundError
+from exportctl.client.refusals import is_wrong_cluster, quota_error, wrong_cluster_error
+from exportctl.errors import ApiError, AuthError, DownloadTokenError, NotFoundError, QuotaError
 from exportctl.masking import mask
 
 
 def error_for(
-    response: requests.Response, shown: str, *, download: bool, secrets: Sequence[str], source: str
+    response: requests.Response,
+    shown: str,
+    *,
+    download: bool,
+    secrets: Sequence[str],
+    source: str,
+    base_url: str = "",
+    profile: str | None = None,
 ) -> ApiError | AuthError:
     """The typed error of a failed answer: AuthError for 401, NotFoundError for 404, else ApiError.
 
     A 403 is not about the credentials (the real API answers it for, e.g., transactions of a discount
-    campaign): it is the API refusing this request, shown as its `key: message (details)`.
+    campaign): it is the API refusing this request, shown as its `key: message (details)`. Except a 403
+    `wrong_api_endpoint`: the credentials belong to another cluster, a WrongClusterError (an AuthError)
+    naming the base URL the project is bound to (`base_url` is the one in use) and the option that fixes it.
     """
     status = response.status_code
     key, message, details, request_id = error_fields(response, secrets)
+    if is_wrong_cluster(status, key, message):
+        return wrong_cluster_error(base_url or shown, details, profile=profile)
     if status == 401:
         text = ApiError(status, key, message, details, request_id).message
         if download:
@@ -35,6 +47,17 @@ def error_for(
             message = f"{message} from {shown}; this does not look like the Voucherify API"
         return NotFoundError(status, key, message, details, request_id)
     return ApiError(status, key, message, details, request_id)
+
+
+def quota_error_for(
+    response: requests.Response, limit: str, request: str, secrets: Sequence[str], now: float
+) -> QuotaError:
+    """The error of an answer that says a quota is spent (`refusals.quota_limit`): never retried."""
+    key, _, _, request_id = error_fields(response, secrets)
+    text = error_text(response, secrets)
+    return quota_error(
+        limit, response.status_code, key, text, response.headers, request=request, now=now, request_id=request_id
+    )
 
 
 def error_fields(response: requests.Response, secrets: Sequence[str]) -> tuple[str | None, str, str | None, str | None]:

@@ -14,6 +14,8 @@ clients that failed together do not retry together), unless the server says how 
 `Retry-After` or `X-Rate-Limit-Retry`, which wins. A request gives up after `MAX_ATTEMPTS` attempts or
 when its waits would exceed `MAX_RETRY_DELAY` seconds in total, whichever comes first; a server that asks
 for a longer wait than that is not waited out silently: the error says when the limit resets.
+A quota that waiting minutes does not clear (402, the plan's limit; 429 with `X-Rate-Limit-Type:
+api_calls_cycle`) is never retried: it fails at once with a `QuotaError`.
 
 This module imports `requests` at the top; the CLI imports it only inside the commands that talk to the API.
 """
@@ -33,8 +35,9 @@ from urllib.parse import quote, urlencode
 import requests
 
 from exportctl import __version__
-from exportctl.client.answers import body_snippet, error_for, error_text
+from exportctl.client.answers import body_snippet, error_for, error_text, quota_error_for
 from exportctl.client.download import DownloadResponse
+from exportctl.client.refusals import quota_limit
 from exportctl.client.retry import (
     BACKOFF_BASE,
     BACKOFF_CAP,
@@ -279,6 +282,12 @@ class ApiClient:
             status = response.status_code
             if status < 400:
                 return response
+            limit = quota_limit(status, response.headers)
+            if limit is not None:
+                # A plan's limit or a billing cycle's does not clear in minutes: say so now, without waiting.
+                error = quota_error_for(response, limit, f"{method} {shown}", self._secrets, self.wallclock())
+                response.close()
+                raise error
             if status == 429 or status >= 500:
                 reason = f"{status} {response.reason or ''}".strip()
                 if status == 429:
@@ -304,7 +313,15 @@ class ApiClient:
             if status == 404 and gone_after_retry_ok and attempt > 1:
                 # An earlier attempt did delete it; only its answer was lost.
                 return response
-            raise error_for(response, shown, download=download, secrets=self._secrets, source=self.settings.source)
+            raise error_for(
+                response,
+                shown,
+                download=download,
+                secrets=self._secrets,
+                source=self.settings.source,
+                base_url=self.base_url,
+                profile=self.settings.profile,
+            )
 
     def _may_retry(self, attempt: int, waited: float, delay: float) -> bool:
         return attempt < self.max_attempts and waited + delay <= self.max_retry_delay

@@ -33,7 +33,6 @@ from typing import Any
 
 from exportctl.errors import OutputError
 from exportctl.formats.types import (
-    DECIMAL_PATTERN,
     INFERRED_KINDS,
     INTEGER_PATTERN,
     PLAIN_NUMBER_PATTERN,
@@ -213,7 +212,7 @@ def _double(c: str, exact: bool) -> str:
     """types' doubles: the text is the double's shortest (DuckDB's CAST to VARCHAR writes the same text as
     Python's repr); a schema number may also have trailing zeros after its point, or none (`types.decimal_form`)."""
     if exact:
-        form, pattern = c, DECIMAL_PATTERN
+        form, pattern = f"(CASE WHEN contains({c}, '.') THEN {c} ELSE {c} || '.0' END)", PLAIN_NUMBER_PATTERN
     else:
         trimmed = f"rtrim({c}, '0')"
         form = (

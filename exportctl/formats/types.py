@@ -15,7 +15,8 @@ An empty cell is null, whatever the kind (a CSV cannot tell an empty string from
 The one rule: a text is typed only if it round-trips. For an inferred column (`exact`), the typed value
 written back in its kind's canonical form (`canonical`) must be the text itself: `2139` is an integer,
 `02139`, `+49151`, `1e5`, `1.50`, ` 7`, `-0`, `TRUE` and `12345678901234567891` (beyond int64) are not, so a
-column holding any of them stays a string column. A field the schema tables type is read by its type
+column holding any of them stays a string column (an integer's text is a double's too while the double holds it
+exactly: `10` beside `12.5` makes a column of doubles). A field the schema tables type is read by its type
 (the tables stay authoritative) in the spellings the API writes, but never by a guess either: an
 integer is canonical; a number may carry trailing zeros after its decimal point (`200.00` is 200.0), but
 its digits must be those of the double (`0.10000000000000001` is refused); a boolean may be in any
@@ -72,10 +73,8 @@ INFERRED_KINDS: tuple[Kind, ...] = (Kind.INTEGER, Kind.DOUBLE, Kind.BOOLEAN, Kin
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # The grammars, shared with duckdb_sql.py (which matches them with RE2's regexp_full_match).
 INTEGER_PATTERN = r"-?(?:0|[1-9][0-9]*)"  # no sign but `-`, no leading zero; `-0` is refused apart
-DECIMAL_PATTERN = r"-?(?:0|[1-9][0-9]*)\.[0-9]+"  # a double's canonical form: digits on both sides of the point
 PLAIN_NUMBER_PATTERN = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"  # what a schema number may be: `0`, `200.00`
 _INTEGER = re.compile(INTEGER_PATTERN + r"\Z")
-_DECIMAL = re.compile(DECIMAL_PATTERN + r"\Z")
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER_PATTERN + r"\Z")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
 # ISO 8601 as exports write it: `2026-03-01T12:00:00.000Z`; seconds and fraction optional, a zone optional
@@ -125,8 +124,11 @@ def _integer(text: str) -> int:
 
 
 def _exact_double(text: str) -> float:
-    """A decimal whose text is the shortest of its double (`0.1`, `1.0`, never `1.50`, `1e5` or `1`)."""
-    if not _DECIMAL.match(text) or repr(float(text)) != text or (text.startswith("-0.0") and float(text) == 0):
+    """A number whose text is the shortest of its double (`0.1`, `1.0`, `10`; never `1.50`, `1e5` or
+    `9007199254740993`, which no double holds): a column of `10` and `12.5` is a column of doubles."""
+    if not _PLAIN_NUMBER.match(text) or (text.startswith("-") and float(text) == 0):
+        raise ValueError(text)
+    if repr(float(text)) != (text if "." in text else text + ".0"):
         raise ValueError(text)
     return float(text)
 

@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from exportctl.client.probe import ProbeAnswer, probe_api, probe_host
+from exportctl.client.probe import ProbeAnswer, lasting_refusal, probe_api, probe_host
 from exportctl.errors import ExportctlError
 from exportctl.masking import mask_userinfo
 from exportctl.profile_reading import file_kind
@@ -66,7 +66,7 @@ def _checks(
     checks.append(Check("credentials", OK, found))
     checks.append(_endpoint(settings.base_url))
     answer = probe_api(settings)
-    checks.append(_api(settings.base_url, answer))
+    checks.append(_api(settings, answer, wallclock()))
     checks.append(_rate_budget(answer))
     checks.append(_clock(answer, wallclock()))
     checks.append(_config_file(config_path))
@@ -92,7 +92,12 @@ def _endpoint(base_url: str) -> Check:
     return Check("endpoint", OK, f"{base_url} ({where})")
 
 
-def _api(base_url: str, answer: ProbeAnswer) -> Check:
+def _api(settings: Settings, answer: ProbeAnswer, now: float) -> Check:
+    base_url = settings.base_url
+    refusal = lasting_refusal(answer, settings, now)
+    if refusal is not None:
+        # The same words as any command would say: another cluster's credentials, or a spent quota.
+        return Check("api", FAIL, refusal.message, refusal.hint)
     if answer.status is None:
         return Check(
             "api",

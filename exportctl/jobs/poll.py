@@ -23,6 +23,7 @@ from exportctl.errors import (
     InterruptedByUser,
     NetworkError,
     NotFoundError,
+    QuotaError,
     WaitTimeoutError,
 )
 from exportctl.events import EventHandler, Polled, Retrying, StatusChanged, ignore_event
@@ -182,6 +183,8 @@ def poll_until_done(
     except ExportctlError as exc:
         if isinstance(exc, UnreadableAnswer) or (isinstance(exc, NetworkError) and exc.hint is None):
             exc.hint = f"The export keeps running on the server. Resume waiting with: {hint}"
+        elif isinstance(exc, QuotaError) and hint not in (exc.hint or ""):
+            exc.hint = f"{exc.hint or ''} The export keeps running on the server; once the quota resets: {hint}".strip()
         raise
 
 

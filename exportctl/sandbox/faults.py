@@ -1,7 +1,9 @@
 """Fault injection: failures the client must survive, switched on from Python or from CLI flags.
 
 Request faults are decided when a request arrives (before authentication), download faults when a
-download starts, job faults when an export is created. Counters are consumed under one lock, so
+download starts, job faults when an export is created. Refusals that depend on whose project is calling
+(another cluster's credentials, a spent quota) are decided after authentication
+(`after_authentication`). Counters are consumed under one lock, so
 "the next n requests" holds with concurrent clients too.
 """
 
@@ -9,8 +11,16 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TypeVar
+
+from exportctl.sandbox.apierrors import ApiError
+
+WRONG_CLUSTER = "wrong_cluster"
+QUOTA_EXCEEDED = "quota_exceeded"
+CYCLE_LIMIT = "cycle_limit"
 
 
 @dataclass
@@ -86,6 +96,13 @@ class _Slow(_Counted):
 
 
 @dataclass
+class _Refusal(_Counted):
+    kind: str = WRONG_CLUSTER
+    url: str = ""  # the base URL a wrong-cluster answer names
+    resets_at: float | None = None  # epoch seconds a quota answer announces
+
+
+@dataclass
 class _Cut:
     kind: str
     amount: int
@@ -124,6 +141,7 @@ class Faults:
             self._range_ignored: list[tuple[bool, int | None]] = []
             self._stalls: list[tuple[tuple[int, float], int | None]] = []
             self._gzip_cuts: list[tuple[bool, int | None]] = []
+            self._refusals: list[_Refusal] = []
 
     # switches ---------------------------------------------------------------------------------------
     def fail_next(self, n: int, status: int = 503, path_prefix: str | None = None) -> None:
@@ -206,7 +224,38 @@ class Faults:
         with self._lock:
             self._stalls.append(((nbytes, seconds), times))
 
+    def wrong_cluster(self, url: str, n: int | None = None, path_prefix: str | None = None) -> None:
+        """Answer the next n authenticated requests (all until reset when n is None) 403 `wrong_api_endpoint`,
+        as the API does for credentials of a project bound to another cluster; `url` is the one it names."""
+        with self._lock:
+            self._refusals.append(_Refusal(remaining=n, path_prefix=path_prefix, kind=WRONG_CLUSTER, url=url))
+
+    def quota_exceeded(
+        self, n: int | None = None, resets_at: float | None = None, path_prefix: str | None = None
+    ) -> None:
+        """Answer the next n authenticated requests 402 (the pricing plan's limit exceeded); with `resets_at`
+        (epoch seconds) they carry `X-Rate-Limit-Retry` and `Retry-After` saying when it resets."""
+        with self._lock:
+            self._refusals.append(
+                _Refusal(remaining=n, path_prefix=path_prefix, kind=QUOTA_EXCEEDED, resets_at=resets_at)
+            )
+
+    def cycle_limit(self, n: int | None = None, resets_at: float | None = None, path_prefix: str | None = None) -> None:
+        """Answer the next n authenticated requests 429 with `X-Rate-Limit-Type: api_calls_cycle`: the billing
+        cycle's API calls are spent until `resets_at` (default: the start of the next month, UTC)."""
+        with self._lock:
+            self._refusals.append(_Refusal(remaining=n, path_prefix=path_prefix, kind=CYCLE_LIMIT, resets_at=resets_at))
+
     # consumers --------------------------------------------------------------------------------------
+    def after_authentication(self, path: str) -> ApiError | None:
+        """The refusal an authenticated request meets (another cluster, a spent quota), or None; consumes counters."""
+        with self._lock:
+            refusal = next((r for r in self._refusals if r.matches(path) and r.take()), None)
+            self._refusals = [r for r in self._refusals if r.remaining != 0]
+        if refusal is None:
+            return None
+        return _refusal_answer(refusal, time.time())
+
     def on_request(self, path: str) -> RequestFault:
         """The faults one request meets; consumes counters."""
         fault = RequestFault()
@@ -274,6 +323,36 @@ class Faults:
 
 
 T = TypeVar("T")
+
+
+def _refusal_answer(refusal: _Refusal, now: float) -> ApiError:
+    """The API's answer for a refusal: its status, key, message, details and headers."""
+    if refusal.kind == WRONG_CLUSTER:
+        return ApiError(
+            403,
+            "wrong_api_endpoint",
+            "Wrong API endpoint",
+            f"Given project is bound to different API endpoint, you should use: {refusal.url}",
+        )
+    resets_at = refusal.resets_at
+    if refusal.kind == CYCLE_LIMIT:
+        if resets_at is None:
+            resets_at = next_month(now)
+        error = ApiError(429, "too_many_requests", "Too Many Requests", "API calls limit for the billing cycle reached")
+        error.headers = {"X-Rate-Limit-Type": "api_calls_cycle", "X-Rate-Limit-Remaining": "0"}
+    else:
+        error = ApiError(402, "payment_required", "Payment Required", "Your pricing plan's limit has been exceeded")
+    if resets_at is not None:
+        error.headers["X-Rate-Limit-Retry"] = str(int(resets_at))
+        error.headers["Retry-After"] = str(max(1, int(resets_at - now)))
+    return error
+
+
+def next_month(now: float) -> float:
+    """The start of the month after `now` (epoch seconds, UTC): when a monthly billing cycle's limit resets."""
+    moment = datetime.fromtimestamp(now, timezone.utc)
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return datetime(year, month, 1, tzinfo=timezone.utc).timestamp()
 
 
 def _take_first(queue: list[tuple[T, int | None]]) -> T | None:

@@ -106,6 +106,9 @@ class SandboxHandler(DownloadHandler):
                 }
                 raise error
             self._authenticate()
+            refusal = app.faults.after_authentication(path)
+            if refusal is not None:
+                raise refusal
             self._route(method, path)
         except ApiError as error:
             self._send_error(error)

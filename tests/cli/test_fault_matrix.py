@@ -32,6 +32,7 @@ from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+RETRY_LINE = re.compile(r"retrying (GET|POST|DELETE) ")  # the reporter's line for each retry or wait
 OLD = b"old,target\n"  # what an existing target holds before a failing run; it must hold it afterwards
 
 
@@ -89,6 +90,22 @@ CASES: tuple[Case, ...] = (
     Case("Download token no longer works", ExitCode.OK, r"saved \d+ rows"),
     Case("Download token refused again after a fresh URL", ExitCode.AUTH, r"download URL's token was refused"),
     Case("Export deleted while being waited on", ExitCode.API_REJECTED, r"no longer exists \(deleted while waiting"),
+    Case(
+        "Credentials of another cluster (403 wrong_api_endpoint)",
+        ExitCode.AUTH,
+        r"bound to https://us1\.api\.voucherify\.io\. Add --region us1 to the command.*exportctl login --region us1",
+    ),
+    Case("Plan limit exceeded (402)", ExitCode.API_REJECTED, r"pricing plan's limit is exceeded \(402"),
+    Case(
+        "API-calls cycle limit spent (429 api_calls_cycle) while submitting",
+        ExitCode.API_REJECTED,
+        r"POST .* API-calls limit for this billing cycle is spent .* It resets at .*UTC\. .*did not wait",
+    ),
+    Case(
+        "API-calls cycle limit spent while polling",
+        ExitCode.API_REJECTED,
+        r"GET .*/v1/exports/exp_\w+: the project's API-calls limit .* once the quota resets: exportctl wait exp_",
+    ),
     Case("Output directory not writable", ExitCode.USAGE, r"output directory .* is not writable"),
     Case("Disk fills up while writing", ExitCode.UNEXPECTED, r"no room .*kept in .*v\.csv\.part", part_kept=True),
     Case("Ctrl-C while submitting", ExitCode.INTERRUPTED, r"Interrupted while submitting.*exportctl list"),
@@ -365,6 +382,36 @@ def case_token_refused(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> 
     return run_voucher(cli, work)
 
 
+def case_wrong_cluster(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    return _refused(cli, sandbox, work, lambda: sandbox.faults.wrong_cluster("https://us1.api.voucherify.io"))
+
+
+def case_plan_limit(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    return _refused(cli, sandbox, work, sandbox.faults.quota_exceeded)
+
+
+def case_cycle_limit_submit(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    return _refused(cli, sandbox, work, sandbox.faults.cycle_limit)
+
+
+def case_cycle_limit_polling(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    sandbox.faults.cycle_limit(path_prefix="/v1/exports/")
+    run = run_voucher(cli, work)
+    assert not RETRY_LINE.search(run.stderr), "a cycle limit is not waited out"
+    return run
+
+
+def _refused(cli: Cli, sandbox: Sandbox, work: Path, switch_on: Callable[[], None]) -> Run:
+    """A run the API refuses from its first call: nothing retried or waited out, no export created."""
+    before = listed_ids(sandbox)
+    switch_on()
+    run = run_voucher(cli, work)
+    sandbox.faults.reset()
+    assert not RETRY_LINE.search(run.stderr), "a refusal that waiting does not change is neither retried nor waited"
+    assert listed_ids(sandbox) == before, "no export was created"
+    return run
+
+
 def case_deleted(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
     sandbox.faults.hold_in_progress(20)
     known = set(listed_ids(sandbox))
@@ -489,6 +536,10 @@ RUNNERS: dict[str, Callable[[Cli, Sandbox, Path, Sandbox], Run]] = {
     "Download token no longer works": case_token_refreshed,
     "Download token refused again after a fresh URL": case_token_refused,
     "Export deleted while being waited on": case_deleted,
+    "Credentials of another cluster (403 wrong_api_endpoint)": case_wrong_cluster,
+    "Plan limit exceeded (402)": case_plan_limit,
+    "API-calls cycle limit spent (429 api_calls_cycle) while submitting": case_cycle_limit_submit,
+    "API-calls cycle limit spent while polling": case_cycle_limit_polling,
     "Output directory not writable": case_not_writable,
     "Disk fills up while writing": case_disk_full,
     "Ctrl-C while submitting": case_ctrl_c_submit,

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+import pytest
 
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
+from tests.cli.hostile import Answer, Hostile, Request, export, hostile_server
+from tests.cli.test_hostile_servers import run
 
 
 def _submit(cli: Cli, *args: str) -> str:
@@ -87,3 +92,59 @@ def test_wait_on_an_export_that_fails(cli: Cli, sandbox: Sandbox) -> None:
     result = cli("wait", export_id)
     assert result.exit_code == 5
     assert export_id in result.stderr
+
+
+# Objects the server may report that exportctl has no command for: made in the dashboard (product, api_log),
+# newer than this version, or hostile. Each is listed, shown, waited on, downloaded and deleted.
+STRANGE_OBJECTS: dict[str, tuple[object, str]] = {
+    "product": ("product", "product"),
+    "api_log": ("api_log", "api-log"),
+    "climbing": ("x../../evil", "x-evil"),
+    "dots": ("..", "export"),
+    "controls": ("x\x1b]0;pwned\x07\x1b[31m[bold]\nforged", "x-0-pwned-31m-bold-forged"),
+    "number": (42, "export"),
+    "null": (None, "export"),
+    "long": ("a" * 300, "a" * 40),
+}
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@pytest.mark.parametrize("case", list(STRANGE_OBJECTS))
+def test_any_exported_object_the_server_reports_is_handled(case: str, isolated: Path) -> None:
+    reported, stem = STRANGE_OBJECTS[case]
+    csv = b"ID,Name\nprod_1,Mug\n"
+
+    def script(request: Request, state: Hostile) -> Answer:
+        one = export("exp_1", "DONE", exported_object=reported, created_at="2026-01-01T00:00:00Z", channel="WEBAPP")
+        if request.path.startswith("/v1/exports?"):
+            return Answer(200, {"object": "list", "data_ref": "exports", "exports": [one], "total": 1})
+        if request.path.startswith("/dl"):
+            return Answer(200, csv, {"Content-Type": "text/csv"})
+        if request.method == "DELETE":
+            return Answer(204, b"")
+        return Answer(200, one | {"result": {"url": f"{state.base_url}/dl?token=tok"}})
+
+    with hostile_server(script) as hostile:
+        results = {
+            command: run(hostile, *command.split())
+            for command in ("list", "status exp_1", "wait exp_1", "download exp_1", "delete exp_1")
+        }
+    for command, result in results.items():
+        assert result.exit_code == 0, f"{command}: {result.output}"
+        assert not CONTROL.search(result.stdout + result.stderr), f"{command}: {result.output!r}"
+        assert "Traceback" not in result.output
+    if isinstance(reported, str) and reported.isprintable():
+        assert reported[:40] in results["list"].stdout and reported[:40] in results["status exp_1"].stdout
+    assert "has no command for this object" in results["status exp_1"].stdout
+    assert [path.name for path in isolated.iterdir()] == [f"{stem}-exp_1.csv"]
+    assert (isolated / f"{stem}-exp_1.csv").read_bytes() == csv
+    assert not list(isolated.parent.glob("*.csv")), "nothing lands outside the working directory"
+
+
+def test_a_known_object_keeps_its_command_name_in_the_file_name(cli: Cli, isolated: Path) -> None:
+    export_id = _submit(cli, "--fields", "code")
+    cli("wait", export_id)
+    result = cli("status", export_id)
+    assert "has no command for this object" not in result.stdout
+    assert cli("download", export_id).exit_code == 0
+    assert (isolated / f"voucher-{export_id}.csv").exists()

@@ -289,3 +289,16 @@ def test_a_lone_surrogate_in_a_json_cell_goes_to_unparsed_in_all_four(tmp_path: 
     for found in outputs.rows.values():
         assert found[0] == (["t1", None, "1.0"], {"details": '"\\ud800"'})
         assert found[1] == (["t2", json.dumps({"a": "\U0001f600"}, separators=(",", ":")), "2.0"], None)
+
+
+def test_integers_beside_decimals_make_a_column_of_doubles_when_a_double_holds_them(tmp_path: Path) -> None:
+    # A price in metadata: `10` and `12.5` are both exactly doubles, so the column is one of doubles; a
+    # `9007199254740993` (no double holds it) or a `1.50` (not its double's text) keeps the column a string.
+    header = ["Code", "price", "big", "padded"]
+    rows = [["A", "10", "9007199254740993", "10"], ["B", "12.5", "0.5", "1.50"], ["C", "-3", "", ""]]
+    outputs = run_four(get_object("voucher"), _write(tmp_path / "x.csv", header, rows))
+    assert disagreements(outputs) == []
+    assert [c.kind for c in outputs.columns[1:]] == [Kind.DOUBLE, Kind.STRING, Kind.STRING]
+    for path_name in PATHS:
+        cells = [row[0][1:] for row in outputs.rows[path_name]]
+        assert cells == [["10.0", "9007199254740993", "10"], ["12.5", "0.5", "1.50"], ["-3.0", None, None]], path_name

@@ -264,3 +264,51 @@ def test_stall_download_after_pauses_mid_body(api: Api, sandbox: Sandbox) -> Non
         rest = response.raw.read()
     assert head_seconds < 0.4 <= time.monotonic() - started
     assert first + rest == whole
+
+
+def test_wrong_cluster_answers_the_documented_body_after_authentication(api: Api, sandbox: Sandbox) -> None:
+    sandbox.faults.wrong_cluster("https://us1.api.voucherify.io", n=2)
+    stranger = requests.get(api.url("/v1/exports"), headers={"X-App-Id": "x", "X-App-Token": "y"}, timeout=10)
+    assert stranger.status_code == 401, "unknown credentials name no project, so no cluster either"
+    answer = api.get("/v1/exports")
+    assert answer.status_code == 403
+    body = answer.json()
+    assert (body["code"], body["key"], body["message"]) == (403, "wrong_api_endpoint", "Wrong API endpoint")
+    assert body["details"] == (
+        "Given project is bound to different API endpoint, you should use: https://us1.api.voucherify.io"
+    )
+    assert api.post("/v1/exports", {"exported_object": "voucher"}).status_code == 403
+    assert api.get("/v1/exports").status_code == 200, "n=2 answers were used up"
+
+
+def test_quota_exceeded_answers_402_on_matching_paths(api: Api, sandbox: Sandbox) -> None:
+    sandbox.faults.quota_exceeded(path_prefix="/v1/exports/")
+    assert api.get("/v1/exports").status_code == 200
+    answer = api.get("/v1/exports/exp_nope")
+    assert answer.status_code == 402
+    assert answer.json()["key"] == "payment_required"
+    assert "Retry-After" not in answer.headers, "no reset announced unless asked for"
+    sandbox.faults.reset()
+    assert api.get("/v1/exports/exp_nope").status_code == 404
+
+
+def test_cycle_limit_says_its_type_and_when_it_resets(api: Api, sandbox: Sandbox) -> None:
+    resets_at = int(time.time()) + 10 * 86_400
+    sandbox.faults.cycle_limit(n=1, resets_at=resets_at)
+    answer = api.get("/v1/exports")
+    assert answer.status_code == 429
+    assert answer.headers["X-Rate-Limit-Type"] == "api_calls_cycle"
+    assert answer.headers["X-Rate-Limit-Remaining"] == "0"
+    assert answer.headers["X-Rate-Limit-Retry"] == str(resets_at)
+    assert 9 * 86_400 < int(answer.headers["Retry-After"]) <= 10 * 86_400
+    assert api.get("/v1/exports").status_code == 200
+
+
+def test_cycle_limit_resets_at_the_start_of_next_month_by_default(api: Api, sandbox: Sandbox) -> None:
+    from datetime import datetime, timezone
+
+    sandbox.faults.cycle_limit(n=1)
+    answer = api.get("/v1/exports")
+    reset = datetime.fromtimestamp(int(answer.headers["X-Rate-Limit-Retry"]), timezone.utc)
+    assert (reset.day, reset.hour, reset.minute, reset.second) == (1, 0, 0, 0)
+    assert reset.timestamp() > time.time()
