@@ -18,7 +18,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-from exportctl.errors import UsageError
 from exportctl.events import EventHandler, ignore_event
 from exportctl.jobs.plan import Plan
 from exportctl.request.model import ExportRequest, RequestFlags, RunOptions
@@ -126,20 +125,17 @@ def plan(
     `into` is `--into "duckdb:PATH[#TABLE]"`).
     Raises `exportctl.UsageError` (or another `ExportctlError`) with the CLI's message.
     """
+    # Taken first, so that the keywords are all there is: each one's type and range is checked, named by the
+    # keyword, before anything reads it.
+    given = {keyword: value for keyword, value in locals().items() if keyword != "name"}
     from exportctl.jobs import plan as planning
+    from exportctl.request.keywords import check_name, check_plan_keywords
     from exportctl.schema import lookup
 
-    obj = lookup(name)
-    # One string is one field list or one expression, not a sequence of its characters.
-    if isinstance(fields, str):
-        fields = [fields]
-    if isinstance(filters, str):
-        filters = [filters]
-    _require("parallel", parallel, int)
-    _require("force", force, bool)
-    _require("wait", wait, bool)
-    for keyword, value in (("format", format), ("into", into), ("unparsed", unparsed)):
-        _require(keyword, value, str)
+    checked = check_plan_keywords(given)
+    obj = lookup(check_name(name))
+    fields, filters, now = checked["fields"], checked["filters"], checked["now"]
+    seconds: float | None = checked["timeout"]
     flags = RequestFlags(
         fields=list(fields or []),
         order=order,
@@ -152,7 +148,7 @@ def plan(
         output_dir=_text(output_dir),
         force=force,
         wait=wait,
-        timeout=timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
+        timeout=seconds,
         headers=headers,
         format=format,
         into=into,
@@ -195,7 +191,9 @@ def export(
     """
     from exportctl.client.api import ApiClient
     from exportctl.jobs import plan as planning
+    from exportctl.request.keywords import check_export_keywords
 
+    check_export_keywords(settings, on_event, options)
     planned = plan(name, **options)
     chosen = settings if settings is not None else Settings.from_environment()
     with ApiClient(chosen, on_event=on_event) as client:
@@ -216,13 +214,6 @@ def export(
         api_calls=outcome.calls,
         summary=summary,
     )
-
-
-def _require(keyword: str, value: object, kind: type) -> None:
-    """A UsageError, not a TypeError deep inside, for a keyword of the wrong type (None: not given)."""
-    if value is None or (isinstance(value, kind) and (kind is bool or not isinstance(value, bool))):
-        return
-    raise UsageError(f"{keyword}: expected {kind.__name__}, got {type(value).__name__} {value!r}.")
 
 
 def _text(value: str | Path | None) -> str | None:

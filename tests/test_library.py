@@ -162,20 +162,85 @@ def test_dates_strings_and_one_string_field_list_are_read_like_flags() -> None:
     assert window == {"$after": ["2025-12-31T23:59:59.999Z"], "$before": ["2026-02-01T00:00:00.000Z"]}
 
 
-@pytest.mark.parametrize(
-    ("keywords", "message"),
-    [
-        ({"since": 20260101}, "--since: expected a date, a datetime or an ISO 8601 string, got int."),
-        ({"parallel": "2", "split_by": "day", "since": "2026-01-01"}, "parallel: expected int, got str '2'."),
-        ({"wait": "no"}, "wait: expected bool, got str 'no'."),
-        ({"timeout": -1}, "--timeout: -1 seconds is negative."),
-    ],
-)
-def test_a_keyword_of_the_wrong_type_is_a_usage_error(keywords: dict[str, Any], message: str) -> None:
+# One row per keyword of `plan` and `export` (a test keeps the rows equal to their signatures): a value of the
+# wrong type or range, and the start of the one UsageError it gets. Before the door checked them these gave an
+# AttributeError/TypeError from deep inside, or were accepted (output=1, since_last=1, timeout=nan, now=naive).
+WRONG: list[tuple[str, object, str]] = [
+    ("name", 5, "name: got int 5; expected an object's name as a str"),
+    ("fields", [5], "fields: got list [5]; expected a list of field names (str), or one comma-separated str."),
+    ("fields", {"code": 1}, "fields: got dict {'code': 1}; expected a list of field names"),
+    ("order", 1, "order: got int 1; expected a string."),
+    ("filters", 5, "filters: got int 5; expected a list of filter expressions (str), one str, or the API's filter"),
+    ("filters", [5], "filters: got list [5]; expected a list of filter expressions"),
+    ("filters", {5: {}}, "filters: got dict {5: {}}; expected a list of filter expressions"),
+    ("junction", ["and"], "junction: got list ['and']; expected 'and' or 'or'."),
+    ("voucher", 1, "voucher: got int 1; expected a string."),
+    ("campaign", 1, "campaign: got int 1; expected a string."),
+    ("member", 1, "member: got int 1; expected a string."),
+    ("config", 1, "config: got int 1; expected a str or pathlib.Path."),
+    ("output", 1, "output: got int 1; expected a str or pathlib.Path ('-' for standard output)."),
+    ("output", b"v.csv", "output: got bytes b'v.csv'; expected a str or pathlib.Path"),
+    ("output_dir", 1, "output_dir: got int 1; expected a str or pathlib.Path."),
+    ("force", "no", "force: got str 'no'; expected True or False."),
+    ("wait", "no", "wait: got str 'no'; expected True or False."),
+    ("timeout", float("nan"), "timeout: got float nan; expected a duration from 0 to 36500d (100 years)"),
+    ("timeout", -1, "timeout: got int -1; expected a duration from 0 to 36500d (100 years), more than 0."),
+    ("timeout", True, "timeout: got bool True; expected seconds (int or float), a datetime.timedelta, or a str"),
+    ("timeout", [1], "timeout: got list [1]; expected seconds"),
+    ("headers", 1, "headers: got int 1; expected a string."),
+    ("format", 1, "format: got int 1; expected a string."),
+    ("into", 1, "into: got int 1; expected a str such as 'duckdb:warehouse.duckdb#vouchers'."),
+    ("unparsed", 1, "unparsed: got int 1; expected a string."),
+    ("since", 20260101, "since: got int 20260101; expected a datetime.date, a datetime.datetime, or a str"),
+    ("until", [1], "until: got list [1]; expected a datetime.date"),
+    ("split_by", 1, "split_by: got int 1; expected 'day', 'week' or 'month'."),
+    ("parallel", "2", "parallel: got str '2'; expected an int."),
+    ("parallel", 0, "parallel: got int 0; expected an int from 1 to 16."),
+    ("parallel", True, "parallel: got bool True; expected an int."),
+    ("since_last", 1, "since_last: got int 1; expected a str or pathlib.Path."),
+    ("state_key", 1, "state_key: got int 1; expected a string."),
+    ("now", "2026-01-01", "now: got str '2026-01-01'; expected a datetime.datetime (naive means UTC)."),
+    ("settings", 1, "settings: got int 1; expected an exportctl.Settings (or None: from the environment)."),
+    ("on_event", 1, "on_event: got int 1; expected a callable taking one exportctl event."),
+    ("field", ["code"], "field: not a keyword of exportctl.plan or exportctl.export. Did you mean 'fields'?"),
+]
+
+
+@pytest.mark.parametrize(("keyword", "value", "message"), WRONG, ids=[f"{k}={v!r}" for k, v, _ in WRONG])
+def test_a_keyword_of_the_wrong_type_is_one_usage_error(
+    keyword: str, value: object, message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    call: Any = exportctl.export if keyword in ("settings", "on_event", "field") else exportctl.plan
     with pytest.raises(exportctl.UsageError) as caught:
-        exportctl.plan("order", **keywords)
-    assert caught.value.message == message
+        if keyword == "name":
+            call(value)
+        else:
+            call("order", **{keyword: value})
+    assert caught.value.message.startswith(message), caught.value.message
     assert caught.value.exit_code == 2
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_every_keyword_has_a_wrong_row() -> None:
+    import inspect
+
+    names = set(inspect.signature(exportctl.plan).parameters) | {"settings", "on_event"}
+    assert {keyword for keyword, _, _ in WRONG} - {"field"} == names
+
+
+def test_a_naive_now_means_utc_in_any_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    seen = set()
+    for zone in ("UTC", "America/St_Johns", "Asia/Kathmandu"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        planned = exportctl.plan("order", since_last="state.json", now=datetime(2026, 3, 1, 12))
+        seen.add(planned.to_json()["requests"][0]["until"])
+    monkeypatch.delenv("TZ")
+    time.tzset()
+    assert seen == {"2026-03-01T12:00:00.000Z"}
 
 
 def test_a_kinds_export_from_python_saves_only_its_kind_and_member_scopes_one_card(
@@ -216,5 +281,5 @@ def test_typed_outputs_from_python(sandbox: Sandbox, tmp_path: Path) -> None:
     planned = exportctl.plan("order", format="parquet", into="sqlite:" + str(tmp_path / "w.db"))
     assert planned.options.format == "parquet" and planned.options.into is not None
     assert planned.to_json()["into"]["table"] == "order"
-    with pytest.raises(exportctl.UsageError, match="format: expected str"):
+    with pytest.raises(exportctl.UsageError, match="format: got int 1; expected a string"):
         exportctl.plan("order", format=1)  # type: ignore[arg-type]

@@ -149,6 +149,9 @@ class ExportctlGroup(TyperGroup):
         from exportctl.cli.json_contract import emit_failure
 
         received = _stop_on_signals()
+        from exportctl.cli.signals import RECEIVED_KEY
+
+        ctx.meta[RECEIVED_KEY] = received  # `run` records its stop signals here (cli/signals.py)
         try:
             return super().invoke(ctx)
         except click_usage_error() as error:
@@ -341,4 +344,7 @@ def main() -> None:
     # skipped by every later collection and by the one at exit, which otherwise walks all of it (most of
     # what `--help` cost beyond `import typer`). Objects made from here on are collected as usual.
     gc.freeze()
+    from exportctl.cli import signals
+
+    signals.process_owned = True
     app(prog_name="exportctl")

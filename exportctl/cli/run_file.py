@@ -158,7 +158,28 @@ def run_file(
     worst first: 130, 3, 2, 1, 7, 4, 5, 6, 9, 8; 0 when every export succeeded. Example:
     exportctl run sample-configs/nightly.yaml --parallel 3 --keep-going
     """
-    from exportctl.errors import ConfigError, UsageError
+    from exportctl.cli.signals import RECEIVED_KEY, recording_signals
+
+    # From here to the summary's last byte a stop signal is recorded, never raised (cli/signals.py).
+    received: list[int] = ctx.meta.setdefault(RECEIVED_KEY, [])
+    with recording_signals(received):
+        _run_file(ctx, file, parallel, keep_going, only, json_output, force, output_dir, output_format, dry_run)
+
+
+def _run_file(
+    ctx: typer.Context,
+    file: Path,
+    parallel: int,
+    keep_going: bool,
+    only: list[str] | None,
+    json_output: bool,
+    force: bool,
+    output_dir: str | None,
+    output_format: str | None,
+    dry_run: bool,
+) -> None:
+    from exportctl.cli.signals import RECEIVED_KEY
+    from exportctl.errors import ConfigError, ExitCode, UsageError
     from exportctl.jobs import batch
     from exportctl.jobs import plan as planning
     from exportctl.request import runfile
@@ -199,6 +220,9 @@ def run_file(
 
     results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
     code = batch.worst_exit_code(results)
+    if ctx.meta.get(RECEIVED_KEY) and any(r.status in (batch.INTERRUPTED, batch.SKIPPED) for r in results):
+        # A stop signal that came before any export started leaves them all skipped: still an interruption.
+        code = int(ExitCode.INTERRUPTED)
     if document is not None:
         json_contract.emit(ctx, document | _run_fields(results, code))
     else:
@@ -267,6 +291,7 @@ def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: boo
 
 def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
     from exportctl.cli.session import open_session
+    from exportctl.cli.signals import RECEIVED_KEY
     from exportctl.jobs import batch
 
     state = app_state(ctx)
@@ -279,6 +304,7 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
             keep_going=keep_going,
             on_event_for=lines.handler,
             on_result=lines.result,
+            signals=ctx.meta.get(RECEIVED_KEY),
         )
 
 

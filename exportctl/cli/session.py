@@ -32,6 +32,7 @@ def http_timeout() -> tuple[float, float]:
     A proxy that holds connections open, or a test that needs a server slower than the timeout without
     waiting a minute, sets it (`30s`, `500ms`, or seconds).
     """
+    import math
     import os
 
     from exportctl.client.api import CONNECT_TIMEOUT, READ_TIMEOUT
@@ -41,7 +42,7 @@ def http_timeout() -> tuple[float, float]:
     raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
     if not raw:
         return CONNECT_TIMEOUT, READ_TIMEOUT
-    seconds = parse_duration(raw, READ_TIMEOUT_ENV)
+    seconds = parse_duration(raw, READ_TIMEOUT_ENV, maximum=math.inf)  # its own range, checked below
     if not 0 < seconds <= MAX_READ_TIMEOUT:
         # The socket layer cannot hold much more than this, and no server is worth a longer silence.
         raise UsageError(f"{READ_TIMEOUT_ENV} must be more than 0 seconds and at most 24h, not '{raw}'.")

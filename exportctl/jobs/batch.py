@@ -135,6 +135,7 @@ def run_entries(
     on_event_for: Callable[[Entry], EventHandler] = lambda entry: lambda event: None,
     on_result: Callable[[EntryResult], None] = lambda result: None,
     stop: threading.Event | None = None,
+    signals: Sequence[int] | None = None,
 ) -> list[EntryResult]:
     """Run the exports, `parallel` at a time, and return one result per export in the given order.
 
@@ -144,6 +145,10 @@ def run_entries(
     Without `keep_going` no export starts after one has failed (those are `skipped`); the ones already
     running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
     given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
+
+    `signals`, a list a signal handler appends to (cli/signals.py), replaces KeyboardInterrupt: the first
+    entry stops the run like Ctrl-C, a second cuts the grace short, and nothing is ever raised in between,
+    so that the results always come back whatever burst of signals arrives.
     """
     from exportctl.client.api import ApiClient  # requests comes with these: only once something runs
     from exportctl.client.retry import RateBudget
@@ -219,17 +224,25 @@ def run_entries(
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(parallel, len(planned))))]
     for thread in threads:
         thread.start()
+
+    def signalled() -> int:
+        return 0 if signals is None else len(signals)
+
     try:
         for thread in threads:
-            while thread.is_alive():
+            while thread.is_alive() and not signalled():
                 thread.join(_JOIN_TICK)  # a timed join lets the main thread receive Ctrl-C
     except KeyboardInterrupt:
+        stop.set()
+    if signalled():
         stop.set()
     if stop.is_set():
         deadline = time.monotonic() + STOP_GRACE
         try:
             for thread in threads:
-                thread.join(max(0.0, deadline - time.monotonic()))
+                # A second signal cuts the grace short, as a second Ctrl-C does below.
+                while thread.is_alive() and signalled() < 2 and time.monotonic() < deadline:
+                    thread.join(min(_JOIN_TICK, max(0.0, deadline - time.monotonic())))
         except KeyboardInterrupt:
             # A second Ctrl-C cuts the grace short; the results so far must still reach the summary.
             pass

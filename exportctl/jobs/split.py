@@ -18,19 +18,21 @@ saved); parts whose header rows differ (metadata key columns depend on the data)
 into the union of their columns (`files.csv.joined_rows`). `sha256`, `bytes` and `rows` describe the joined
 CSV. After the join, the parts and the manifest are removed. With `-o -` the parts live in a temporary
 directory and there is no resume.
+
+Only files this split created are ever removed or overwritten: a part is ours when a manifest lists it
+(its entry is written, with the part's name, before the window's download starts). A file of the user's in
+`TARGET.parts/` is left alone: the directory is then kept after the join, and a file named like one of
+this run's parts that no manifest lists is refused (exit 2) before any export is submitted.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import shutil
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,41 +41,27 @@ from typing import Any, BinaryIO
 from exportctl.client.api import ApiClient
 from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser, UsageError
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
-from exportctl.files.atomic import compressed_size, write_atomically, write_json_atomically
-from exportctl.files.csv import JOIN_CHUNK, CsvDigest, digested, joined_rows
+from exportctl.files.atomic import compressed_size, write_atomically
+from exportctl.files.csv import CsvDigest, digested, joined_rows
 from exportctl.files.csv_rows import RowFilter
 from exportctl.files.opening import write_fully
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
-from exportctl.jobs.manifest_check import manifest_problem
 from exportctl.jobs.single import ExportOutcome, run_export
+from exportctl.jobs.split_manifest import (
+    FAILED,
+    SAVED,
+    SUBMITTED,
+    Manifest,
+    manifest_path,
+    part_name,
+    parts_dir,
+    refuse_foreign_parts,
+    remove_parts,
+)
 from exportctl.request.model import ExportRequest
 from exportctl.request.windows import Window, window_request
 from exportctl.schema import FilterField
-
-MANIFEST_VERSION = 1
-MANIFEST_SUFFIX = ".manifest.json"
-PARTS_SUFFIX = ".parts"
-SAVED, SUBMITTED, FAILED = "saved", "submitted", "failed"
-
-
-def manifest_path(target: Path) -> Path:
-    """`TARGET.manifest.json`."""
-    return target.with_name(target.name + MANIFEST_SUFFIX)
-
-
-def parts_dir(target: Path) -> Path:
-    """`TARGET.parts/`, where the windows' CSVs wait for the join."""
-    return target.with_name(target.name + PARTS_SUFFIX)
-
-
-def _part_name(window: Window) -> str:
-    """`20240101T000000000Z-20240102T000000000Z.csv`: the window's range, safe in any file system."""
-    ends = window.to_json()
-    since, until = (
-        (ends[name] or "open").replace("-", "").replace(":", "").replace(".", "") for name in ("since", "until")
-    )
-    return f"{since}-{until}.csv"
 
 
 @dataclass(frozen=True)
@@ -98,85 +86,6 @@ class WindowResult:
             "sha256": self.sha256,
             "reused": self.reused,
         }
-
-
-class Manifest:
-    """The JSON record of a split run, rewritten atomically after every change (from any thread)."""
-
-    def __init__(self, path: Path | None, print_: str, request: dict[str, Any], windows: list[Window]) -> None:
-        self.path = path
-        self.fingerprint = print_
-        self.request = request
-        self.windows = windows
-        self.entries: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-
-    def load(self, parts: Path) -> None:
-        """Take over a manifest of the same request; discard one of another request, with its parts."""
-        if self.path is None or not self.path.is_file():
-            return
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
-            # Parts of another request must not be joined into this one.
-            shutil.rmtree(parts, ignore_errors=True)
-            return
-        windows = data.get("windows", [])
-        problem = manifest_problem(windows, saved=SAVED)
-        if problem is not None:
-            raise self._damaged(problem)
-        for entry in windows:
-            self.entries[_key(entry)] = entry
-
-    def _damaged(self, problem: str) -> UsageError:
-        target = self.path.name[: -len(MANIFEST_SUFFIX)] if self.path is not None else "TARGET"
-        return UsageError(
-            f"The split manifest {self.path} is damaged: {problem}.",
-            hint=f"Remove it and {target}{PARTS_SUFFIX}/ to start the split over, or fix the entry.",
-        )
-
-    def reusable(self, window: Window, part: Path) -> dict[str, Any] | None:
-        """The entry of a window saved earlier, if its part is still there with the recorded sha256."""
-        entry = self.entries.get(_key(window.to_json()))
-        if entry is None or entry.get("status") != SAVED or not part.is_file():
-            return None
-        if _file_sha256(part) != entry.get("sha256"):
-            return None
-        return entry
-
-    def record(self, window: Window, **values: Any) -> None:
-        """Update one window's entry and write the manifest."""
-        with self._lock:
-            entry = self.entries.setdefault(_key(window.to_json()), window.to_json())
-            entry.update(values)
-            self._write()
-
-    def _write(self) -> None:
-        if self.path is None:
-            return
-        order = {_key(w.to_json()): i for i, w in enumerate(self.windows)}
-        data = {
-            "version": MANIFEST_VERSION,
-            "fingerprint": self.fingerprint,
-            "request": self.request,
-            "windows": sorted((e for k, e in self.entries.items() if k in order), key=lambda e: order[_key(e)]),
-        }
-        write_json_atomically(self.path, data)
-
-
-def _key(bounds: Mapping[str, Any]) -> str:
-    """A window's key in the manifest, from its `since`/`until` (a window's `to_json()` or a manifest entry)."""
-    return f"{bounds.get('since')}..{bounds.get('until')}"
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(JOIN_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _serialized(handler: EventHandler) -> EventHandler:
@@ -230,10 +139,12 @@ def run_split(
         on_disk = compressed_size(target)
         on_event(Saved(f"{len(windows)} windows", str(target), joined.bytes, joined.rows, joined.sha256, 0.0, on_disk))
         if target != STDOUT:
-            # The target is complete and renamed into place: what helped build it can go.
-            shutil.rmtree(parts, ignore_errors=True)
+            # The target is complete and renamed into place: what helped build it can go, and only that.
+            remove_parts(parts, list(manifest.entries.values()))
             with contextlib.suppress(FileNotFoundError):
                 manifest_path(target).unlink()
+            with contextlib.suppress(OSError):
+                parts.rmdir()  # kept when it holds files of the user's
     return ExportOutcome(
         export_id="",
         exported_object=request.obj.exported_object,
@@ -262,7 +173,7 @@ def _fetch_all(
     results: dict[int, WindowResult] = {}
     todo: list[int] = []
     for index, window in enumerate(windows):
-        part = parts / _part_name(window)
+        part = parts / part_name(window)
         entry = manifest.reusable(window, part)
         if entry is not None:
             results[index] = WindowResult(
@@ -271,11 +182,13 @@ def _fetch_all(
             manifest.record(window, **entry)
         else:
             todo.append(index)
+    if manifest.path is not None:
+        refuse_foreign_parts(parts, [parts / part_name(windows[i]) for i in todo], manifest)
     events = _serialized(on_event) if parallel > 1 else on_event
 
     def fetch(index: int, window_client: ApiClient) -> WindowResult:
         window = windows[index]
-        part = parts / _part_name(window)
+        part = parts / part_name(window)
         manifest.record(window, status=SUBMITTED, export_id=None, part=part.name)
 
         def handler(event: Event) -> None:

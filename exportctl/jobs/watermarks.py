@@ -225,11 +225,24 @@ class WatermarkStore:
                 'expected an object with a "watermark" date-time string).',
                 hint="Fix the entry, or remove it to export everything again (or from --since).",
             )
+        from exportctl.request.values import INSTANT_RANGE, in_range
+
         try:
             at = dt.datetime.fromisoformat(watermark.replace("Z", "+00:00"))
         except ValueError:
             raise UsageError(f"The state file {self.path}: watermark of {key} is not a date-time.") from None
-        return Watermark(key, at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc))
+        at = at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+        try:
+            inside = in_range(at.astimezone(dt.timezone.utc))
+        except OverflowError:
+            inside = False
+        if not inside:
+            raise UsageError(
+                f"The state file {self.path}: watermark of {key} ({watermark!r:.40}) is out of range: "
+                f"exportctl takes {INSTANT_RANGE}.",
+                hint="Fix the entry, or remove it to export everything again (or from --since).",
+            )
+        return Watermark(key, at)
 
     def advance(self, key: str, entry: dict[str, Any]) -> None:
         """Set `key`'s entry (with its new `watermark`), replacing the file atomically; other keys are kept."""

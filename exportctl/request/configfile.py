@@ -51,11 +51,13 @@ def load_config(path: Path | str) -> dict[str, Any]:
         character = chr(error.character) if isinstance(error.character, int) else error.character
         message = f"YAML syntax error: {error.reason} ({character!r})."
         raise ConfigError(message, path=label, line=line, column=column) from None
+    # The composer empties `anchors` by rebinding it after the document: this dict keeps the names.
+    anchors: dict[str, Any] = loader.anchors
     try:
         node = loader.get_single_node()
         lines: dict[KeyPath, int] = {}
         if node is not None:
-            _check_expansion(node, label)
+            _check_expansion(node, label, {id(value): name for name, value in anchors.items()})
             _record_lines(node, (), lines, label, set())
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
@@ -85,14 +87,17 @@ def load_config(path: Path | str) -> dict[str, Any]:
     return LoadedConfig(data, label, lines)
 
 
-def _check_expansion(root: Any, label: str) -> None:
-    """ConfigError when the document, with every alias expanded, has more than MAX_EXPANDED_NODES nodes.
+def _check_expansion(root: Any, label: str, anchors: Mapping[int, str]) -> None:
+    """ConfigError for an alias inside its own anchor, or a document over MAX_EXPANDED_NODES nodes expanded.
 
     Each node's expanded size is computed once (aliases share node objects), so a bomb costs its own size.
+    A node that contains itself (`parameters: &p {filters: *p}`) would expand forever: refused by name.
     """
     import yaml
 
     sizes: dict[int, int] = {}
+    # The nodes entered and not yet finished: in this depth-first walk, the ancestors of the node at hand.
+    open_nodes: set[int] = set()
     # Children before parents, without recursion: a deep document must not exhaust the stack here.
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
@@ -105,9 +110,14 @@ def _check_expansion(root: Any, label: str) -> None:
         elif isinstance(node, yaml.SequenceNode):
             children = list(node.value)
         if not ready:
+            for child in children:
+                if id(child) in open_nodes or child is node:
+                    _refuse_recursion(child, label, anchors)
+            open_nodes.add(id(node))
             stack.append((node, True))
             stack.extend((child, False) for child in children if id(child) not in sizes)
             continue
+        open_nodes.discard(id(node))
         sizes[id(node)] = 1 + sum(sizes.get(id(child), 1) for child in children)
         if sizes[id(node)] > MAX_EXPANDED_NODES:
             raise ConfigError(
@@ -116,6 +126,18 @@ def _check_expansion(root: Any, label: str) -> None:
                 path=label,
                 line=node.start_mark.line + 1,
             )
+
+
+def _refuse_recursion(node: Any, label: str, anchors: Mapping[int, str]) -> None:
+    name = anchors.get(id(node))
+    alias = f"the alias '*{name}'" if name is not None else "an alias"
+    anchor = f"'&{name}'" if name is not None else "its anchor"
+    raise ConfigError(
+        f"{alias} is used inside the value its anchor {anchor} names, so it would repeat forever "
+        "(a recursive alias); write the values out instead.",
+        path=label,
+        line=node.start_mark.line + 1,
+    )
 
 
 def _record_lines(node: Any, path: KeyPath, lines: dict[KeyPath, int], label: str, visited: set[int]) -> None:

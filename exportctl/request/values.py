@@ -120,6 +120,7 @@ class WholeDay(NamedTuple):
 def _whole_day(context: str, name: str, operator: str, text: str) -> WholeDay:
     day = _date(context, name, text)
     if operator == "$is":
+        checked_instant(day, context)  # the day's window reaches a millisecond before it and the next midnight
         return WholeDay(dt.date.fromisoformat(day))
     raise UsageError(
         f"{context}: '{text}' is a whole day, which {operator} cannot express on the date-time field '{name}'. "
@@ -158,12 +159,43 @@ def iso_ms(moment: dt.datetime) -> str:
     )
 
 
+# The instants exportctl takes: far beyond any record's creation time, and far enough inside datetime's
+# years 1..9999 that a window's boundaries (a millisecond before, the next day, week or month) always exist.
+MIN_INSTANT = dt.datetime(1000, 1, 1, tzinfo=dt.timezone.utc)
+MAX_INSTANT = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)  # excluded
+INSTANT_RANGE = "dates and times from 1000-01-01T00:00:00Z up to, not including, 9000-01-01T00:00:00Z"
+
+
+def out_of_range(text: object, where: str | None) -> UsageError:
+    """The one message for an instant beyond MIN_INSTANT..MAX_INSTANT, naming the valid range."""
+    at = f"{where}: " if where else ""
+    return UsageError(f"{at}'{text}' is out of range: exportctl takes {INSTANT_RANGE}.")
+
+
+def in_range(moment: dt.datetime) -> bool:
+    """Whether the aware `moment` lies in [MIN_INSTANT, MAX_INSTANT)."""
+    return MIN_INSTANT <= moment < MAX_INSTANT
+
+
 def read_instant(text: str) -> dt.datetime | None:
-    """A date or date-time (UTC unless a zone is given) as an aware UTC datetime to the millisecond, or None."""
+    """A date or date-time (UTC unless a zone is given) as an aware UTC datetime to the millisecond, or None.
+
+    None too for an instant out of range (see `checked_instant` for the error that says so).
+    """
+    try:
+        return checked_instant(text, None)
+    except UsageError:
+        return None
+
+
+def checked_instant(text: str, where: str | None) -> dt.datetime | None:
+    """`read_instant`, with a UsageError naming the valid range for a well-formed instant beyond it."""
     match = re.fullmatch(_DATETIME, text.strip())
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
+    if not MIN_INSTANT.year - 1 <= int(year) <= MAX_INSTANT.year:
+        raise out_of_range(text, where)
     try:
         moment = dt.datetime(
             int(year),
@@ -177,6 +209,8 @@ def read_instant(text: str) -> dt.datetime | None:
         ).astimezone(dt.timezone.utc)
     except (ValueError, OverflowError):
         return None
+    if not in_range(moment):
+        raise out_of_range(text, where)
     return moment
 
 
@@ -196,8 +230,11 @@ def relative_days(text: str) -> tuple[bool, int] | None:
     return match.group(1) == "-", int(match.group(2))
 
 
-def relative_instant(text: str, now: dt.datetime) -> dt.datetime | None:
-    """`-30d`, `30d ago`, `+7d` from `now`; `today` and `yesterday` as 00:00 UTC of that day; else None."""
+def relative_instant(text: str, now: dt.datetime, where: str | None = None) -> dt.datetime | None:
+    """`-30d`, `30d ago`, `+7d` from `now`; `today` and `yesterday` as 00:00 UTC of that day; else None.
+
+    UsageError naming the valid range when the days reach beyond it (`-800000d`).
+    """
     word = text.strip().lower()
     if word in ("today", "yesterday"):
         midnight = now.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -206,7 +243,12 @@ def relative_instant(text: str, now: dt.datetime) -> dt.datetime | None:
     if relative is None:
         return None
     past, days = relative
-    moment = now.astimezone(dt.timezone.utc) + dt.timedelta(days=-days if past else days)
+    try:
+        moment = now.astimezone(dt.timezone.utc) + dt.timedelta(days=-days if past else days)
+    except OverflowError:
+        raise out_of_range(text.strip(), where) from None
+    if not in_range(moment):
+        raise out_of_range(text.strip(), where)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
@@ -225,7 +267,8 @@ def _zone(zone: str | None) -> dt.timezone:
 
 
 def _instant(context: str, name: str, text: str) -> str:
-    found = instant_text(text)
+    moment = checked_instant(text, context)
+    found = None if moment is None else iso_ms(moment)
     if found is None:
         raise UsageError(
             f"{context}: '{text}' is not a date-time for '{name}': use ISO 8601, "

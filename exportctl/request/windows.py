@@ -21,7 +21,15 @@ from typing import Any, NamedTuple
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.model import SPLIT_UNITS, ExportRequest
-from exportctl.request.values import RELATIVE_HINT, iso_ms, read_instant, relative_instant
+from exportctl.request.values import (
+    INSTANT_RANGE,
+    RELATIVE_HINT,
+    checked_instant,
+    in_range,
+    iso_ms,
+    out_of_range,
+    relative_instant,
+)
 from exportctl.schema import ExportObject, FilterField
 from exportctl.suggest import closest
 
@@ -57,21 +65,33 @@ def truncate_ms(moment: dt.datetime) -> dt.datetime:
 
 
 def parse_instant(text: str | dt.date, where: str) -> dt.datetime:
-    """A date or date-time (ISO 8601, UTC unless a zone is given) as an aware UTC datetime, to the millisecond."""
+    """A date or date-time (ISO 8601, UTC unless a zone is given) as an aware UTC datetime, to the millisecond.
+
+    UsageError naming the valid range (values.INSTANT_RANGE) for one beyond it, in any form.
+    """
     if isinstance(text, dt.datetime):
         # A naive datetime means UTC, as a date-time string without a zone does.
         aware = text if text.tzinfo is not None else text.replace(tzinfo=dt.timezone.utc)
-        return truncate_ms(aware.astimezone(dt.timezone.utc))
+        try:
+            moment = truncate_ms(aware.astimezone(dt.timezone.utc))
+        except OverflowError:
+            raise out_of_range(text.isoformat(), where) from None
+        if not in_range(moment):
+            raise out_of_range(text.isoformat(), where)
+        return moment
     if isinstance(text, dt.date):
-        return dt.datetime(text.year, text.month, text.day, tzinfo=dt.timezone.utc)
+        moment = dt.datetime(text.year, text.month, text.day, tzinfo=dt.timezone.utc)
+        if not in_range(moment):
+            raise out_of_range(text.isoformat(), where)
+        return moment
     if not isinstance(text, str):
         raise UsageError(f"{where}: expected a date, a datetime or an ISO 8601 string, got {type(text).__name__}.")
     # The filter grammar's reader, so that --since accepts exactly what `created_at>...` accepts.
-    found = read_instant(text) or relative_instant(text, dt.datetime.now(dt.timezone.utc))
+    found = checked_instant(text, where) or relative_instant(text, dt.datetime.now(dt.timezone.utc), where)
     if found is None:
         raise UsageError(
             f"{where}: '{text}' is not a date: use ISO 8601, e.g. 2024-01-01 or 2024-01-01T10:00:00Z "
-            f"(UTC unless a zone is given), {RELATIVE_HINT}, today or yesterday."
+            f"(UTC unless a zone is given), {RELATIVE_HINT}, today or yesterday; {INSTANT_RANGE}."
         )
     return found
 

@@ -8,7 +8,12 @@ and `key` alone.
 from __future__ import annotations
 
 import hmac
+import io
 import json
+import socket
+import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -22,9 +27,15 @@ from exportctl.sandbox.store import Store
 from exportctl.sandbox.worker import Worker
 
 MAX_BODY_BYTES = 1_000_000
-# How long a connection may take to send a request line, its headers or a read of its body; without a
-# limit every half-open connection holds a thread forever.
+# How long a connection may take, in all, to send its request line and headers, and then its body; also the
+# limit of one write. A deadline for the whole, not for each read: one byte every few seconds would
+# otherwise hold a connection (and its thread) forever.
 REQUEST_TIMEOUT = 10.0
+# Connections served at once, each on its own thread; more wait in the listen backlog until one ends
+# (a finished request, or the deadline of an idle or stalled one).
+MAX_CONNECTIONS = 64
+# How long the accept loop waits for a free slot before it looks at shutdown() again.
+_SLOT_WAIT = 0.1
 # No export parameter nests deeper than a few levels; deeper bodies would only reach recursion limits later.
 MAX_JSON_DEPTH = 32
 
@@ -44,10 +55,76 @@ class SandboxApp:
 
 
 class AppServer(ThreadingHTTPServer):
-    """What a handler reads from its server: the app and how long a request may take."""
+    """A thread per connection, at most `max_connections` at once; what a handler reads: the app, the deadline.
+
+    A connection is accepted only when a slot is free (the slot is given back when the connection is shut
+    down, on every path), so connections beyond the bound wait in the listen backlog, unanswered but
+    not refused, and are served as others end.
+    """
 
     app: SandboxApp
     request_timeout: float
+
+    def __init__(self, address: tuple[str, int], handler: Any, *, max_connections: int = MAX_CONNECTIONS) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        super().__init__(address, handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        if not self._slots.acquire(timeout=_SLOT_WAIT):
+            # socketserver's loop takes an OSError here as "nothing accepted", and selects again.
+            raise OSError("every connection slot is taken")
+        try:
+            return super().get_request()
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def shutdown_request(self, request: Any) -> None:
+        try:
+            super().shutdown_request(request)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line in the access log (none without one), never a traceback on standard error.
+
+        What reaches here is a connection's trouble (a reset, a broken pipe), not an API error: those are
+        answered in `_dispatch`.
+        """
+        error = sys.exc_info()[1]
+        app = getattr(self, "app", None)
+        log = app.access_log if app is not None else None
+        if log is not None:
+            host = client_address[0] if isinstance(client_address, tuple) else client_address
+            log(f"{host} connection ended: {type(error).__name__}: {error}")
+
+
+class DeadlineReader(io.RawIOBase):
+    """A socket's reads under one deadline for several of them (set `deadline`; None: each read's limit only)."""
+
+    def __init__(self, connection: socket.socket, per_read: float) -> None:
+        super().__init__()
+        self._connection = connection
+        self._per_read = per_read
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline is None:
+            return self._connection.recv_into(buffer)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request was not received within its deadline")
+        self._connection.settimeout(min(remaining, self._per_read))
+        try:
+            return self._connection.recv_into(buffer)
+        finally:
+            self._connection.settimeout(self._per_read)
 
 
 def json_depth(value: Any) -> int:
@@ -74,6 +151,15 @@ class PlumbingHandler(BaseHTTPRequestHandler):
         super().setup()
         # A client that stalls mid-request now ends in TimeoutError, which closes the connection.
         self.connection.settimeout(self.server.request_timeout)
+        self.reader = DeadlineReader(self.connection, self.server.request_timeout)
+        self.rfile.close()
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle_one_request(self) -> None:
+        # The request line and every header within one deadline, counted from when the wait begins (an
+        # idle keep-alive connection is closed after it too); BaseHTTPRequestHandler closes on TimeoutError.
+        self.reader.deadline = time.monotonic() + self.server.request_timeout
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         log = self.server.app.access_log
@@ -98,7 +184,12 @@ class PlumbingHandler(BaseHTTPRequestHandler):
             raise ApiError(
                 413, "payload_too_large", "Payload Too Large", f"Request bodies are limited to {MAX_BODY_BYTES} bytes"
             )
-        return self.rfile.read(length)
+        # The body within its own deadline: a client dripping it must not hold the connection either.
+        self.reader.deadline = time.monotonic() + self.server.request_timeout
+        try:
+            return self.rfile.read(length)
+        finally:
+            self.reader.deadline = None
 
     def _injected(self, status: int, retry_after: int | None, rate_limited: bool) -> ApiError:
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"

@@ -13,7 +13,14 @@ from types import TracebackType
 
 from exportctl.sandbox import generator
 from exportctl.sandbox.faults import Faults
-from exportctl.sandbox.server import REQUEST_TIMEOUT, RateLimiter, SandboxApp, SandboxHTTPServer, parse_rate_limit
+from exportctl.sandbox.server import (
+    MAX_CONNECTIONS,
+    REQUEST_TIMEOUT,
+    RateLimiter,
+    SandboxApp,
+    SandboxHTTPServer,
+    parse_rate_limit,
+)
 from exportctl.sandbox.store import Store
 from exportctl.sandbox.tokens import DEFAULT_TTL, DownloadTokens
 from exportctl.sandbox.worker import Timing, Worker
@@ -48,6 +55,7 @@ class Sandbox:
         token_ttl: float = DEFAULT_TTL,
         as_of: date | datetime | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         if scale <= 0:
             raise ValueError("scale must be greater than 0")
@@ -55,6 +63,9 @@ class Sandbox:
             raise ValueError("token_ttl must be greater than 0")
         if request_timeout <= 0:
             raise ValueError("request_timeout must be greater than 0")
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        self.max_connections = max_connections
         self.seed = seed
         self.scale = scale
         # Fixed here, not when the data is made, so a sandbox started just before midnight stays one day.
@@ -124,7 +135,9 @@ class Sandbox:
     def bind(self) -> Sandbox:
         """Take the port, before any data is made, so that a taken port fails fast (OSError); returns self."""
         if self._server is None:
-            self._server = SandboxHTTPServer((self.host, self.port), request_timeout=self.request_timeout)
+            self._server = SandboxHTTPServer(
+                (self.host, self.port), request_timeout=self.request_timeout, max_connections=self.max_connections
+            )
         return self
 
     def start(self) -> Sandbox:

@@ -22,11 +22,19 @@ from exportctl import schema
 from exportctl.sandbox import query, scopes, validation
 from exportctl.sandbox.apierrors import ApiError, not_found
 from exportctl.sandbox.downloads import DownloadHandler
-from exportctl.sandbox.plumbing import REQUEST_TIMEOUT, AppServer, SandboxApp
+from exportctl.sandbox.plumbing import MAX_CONNECTIONS, REQUEST_TIMEOUT, AppServer, SandboxApp
 from exportctl.sandbox.ratelimit import RateLimiter, parse_rate_limit
 from exportctl.sandbox.worker import ExportJob
 
-__all__ = ["REQUEST_TIMEOUT", "ROUTES", "RateLimiter", "SandboxApp", "SandboxHTTPServer", "parse_rate_limit"]
+__all__ = [
+    "MAX_CONNECTIONS",
+    "REQUEST_TIMEOUT",
+    "ROUTES",
+    "RateLimiter",
+    "SandboxApp",
+    "SandboxHTTPServer",
+    "parse_rate_limit",
+]
 
 
 class SandboxHTTPServer(AppServer):
@@ -38,7 +46,12 @@ class SandboxHTTPServer(AppServer):
     app: SandboxApp
 
     def __init__(
-        self, address: tuple[str, int], app: SandboxApp | None = None, *, request_timeout: float = REQUEST_TIMEOUT
+        self,
+        address: tuple[str, int],
+        app: SandboxApp | None = None,
+        *,
+        request_timeout: float = REQUEST_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         # The app may come after the port is bound, so that a taken port is known before data is generated.
         if app is not None:
@@ -46,7 +59,7 @@ class SandboxHTTPServer(AppServer):
         self.request_timeout = request_timeout
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        super().__init__(address, SandboxHandler)
+        super().__init__(address, SandboxHandler, max_connections=max_connections)
 
 
 Route = Callable[["SandboxHandler", dict[str, str]], None]
@@ -76,6 +89,7 @@ class SandboxHandler(DownloadHandler):
         self._dispatch("PATCH")
 
     def _dispatch(self, method: str) -> None:
+        self.reader.deadline = None  # the request line and headers are in; the body has its own deadline
         app = self.server.app
         self.request_id = "v-" + secrets.token_hex(9)
         self.rate_headers = {}

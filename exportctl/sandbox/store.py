@@ -20,6 +20,10 @@ from exportctl.sandbox import dbfile, generator, records, tables
 GENERATOR_VERSION = "3"  # 3: customer columns for the loyalty_tier/events/system filter prefixes
 
 
+# How long a rebuild waits for other processes (a running sandbox, a sqlite3 shell) to let go of the file.
+REBUILD_LOCK_WAIT = 5.0
+
+
 class UnknownObjectError(KeyError):
     """`add_records` was asked for an object the store does not hold."""
 
@@ -27,8 +31,17 @@ class UnknownObjectError(KeyError):
 class Store:
     """One SQLite database of generated records, ending at `as_of` (a date or datetime; default: today, UTC)."""
 
-    def __init__(self, path: Path, *, seed: int, scale: float, as_of: date | datetime | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        seed: int,
+        scale: float,
+        as_of: date | datetime | None = None,
+        lock_wait: float = REBUILD_LOCK_WAIT,
+    ) -> None:
         self.path = Path(path)
+        self.lock_wait = lock_wait
         self.seed = seed
         self.scale = scale
         self.as_of = as_of if as_of is not None else records.today_utc()
@@ -64,8 +77,32 @@ class Store:
         if not found.empty:
             self.rebuilt_because = dbfile.rebuild_reason(found.meta, wanted)
         started = time.perf_counter()
+        deadline = time.monotonic() + self.lock_wait
+        while True:
+            try:
+                self._fill(wanted, deadline)
+                break
+            except sqlite3.OperationalError as error:
+                # Another process reading the file (a WAL reader blocks leaving WAL mode; any reader blocks a
+                # rollback-journal write): wait for it within the bound, then say so. An interrupted fill left
+                # no meta row, so the next attempt starts it over.
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise dbfile.SandboxDatabaseError(
+                        self.path,
+                        f"is in use by another process (a running sandbox or an SQLite shell) and must be "
+                        f"rebuilt ({self.rebuilt_because or 'it is incomplete'}); waited {self.lock_wait:g}s for "
+                        "it to close the file. Stop that process, or give another --db file",
+                    ) from None
+                time.sleep(0.1)
+        self.generation_seconds = time.perf_counter() - started
+
+    def _fill(self, wanted: dict[str, str], deadline: float) -> None:
+        """Create the tables and generate the records, waiting for locks until `deadline` at most."""
         conn = self.connect()
         try:
+            conn.execute(f"PRAGMA busy_timeout = {max(0, int((deadline - time.monotonic()) * 1000))}")
             # The bulk load needs no rollback journal: an interrupted load leaves no meta row and is redone.
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
@@ -82,7 +119,6 @@ class Store:
             conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            self.generation_seconds = time.perf_counter() - started
         finally:
             conn.close()
 

@@ -260,3 +260,56 @@ def test_split_to_stdout_streams_the_joined_csv_once_every_window_is_saved(cli: 
     single = cli(*args)
     assert split.stdout == single.stdout
     assert split.stdout.splitlines().count("ID") == 1
+
+
+def _split_args(now: dt.datetime, *extra: str) -> tuple[str, ...]:
+    window = ("--split-by", "month", "--since", iso_ms(_month_start(now, 5)), "--until", iso_ms(_month_start(now, 3)))
+    return ("voucher", "--fields", "code", *window, "-o", "v.csv", *extra)
+
+
+def test_a_split_leaves_the_users_files_in_its_parts_directory(cli: Cli, isolated: Path) -> None:
+    """Before: the join removed TARGET.parts/ with everything in it, the user's notes included."""
+    now = dt.datetime.now(dt.timezone.utc)
+    parts = isolated / "v.csv.parts"
+    parts.mkdir()
+    (parts / "notes.txt").write_text("mine")
+    (parts / "20200101T000000000Z-20200201T000000000Z.csv").write_text("also mine, named like a part\n")
+    result = cli(*_split_args(now))
+    assert result.exit_code == 0, result.output
+    assert _rows(isolated / "v.csv")[0] == ["Code"]
+    # Only the user's files are left; the windows' parts and the manifest are gone.
+    assert sorted(p.name for p in parts.iterdir()) == ["20200101T000000000Z-20200201T000000000Z.csv", "notes.txt"]
+    assert (parts / "notes.txt").read_text() == "mine"
+    assert not (isolated / "v.csv.manifest.json").exists()
+
+
+def test_a_changed_request_removes_only_the_parts_its_manifest_lists(cli: Cli, isolated: Path) -> None:
+    """Before: a manifest of another request made the split remove the whole TARGET.parts/ directory."""
+    now = dt.datetime.now(dt.timezone.utc)
+    cli.sandbox.faults.fail_next_job()
+    failed = cli(*_split_args(now, "--parallel", "2"))
+    assert failed.exit_code == ExitCode.EXPORT_FAILED, failed.output
+    parts = isolated / "v.csv.parts"
+    (parts / "notes.txt").write_text("mine")
+    changed = ("--fields", "code,value", *_split_args(now)[3:])
+    result = cli("voucher", *changed)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in parts.iterdir()] == ["notes.txt"]
+
+
+def test_a_file_of_the_users_named_like_a_part_is_refused_not_overwritten(cli: Cli, isolated: Path) -> None:
+    """Before: the window's download replaced it (force), then the join removed it."""
+    now = dt.datetime.now(dt.timezone.utc)
+    parts = isolated / "v.csv.parts"
+    parts.mkdir()
+    first = _month_start(now, 5).strftime("%Y%m%dT%H%M%S000Z")
+    second = _month_start(now, 4).strftime("%Y%m%dT%H%M%S000Z")
+    mine = parts / f"{first}-{second}.csv"
+    mine.write_text("my,own\n1,2\n")
+    before = cli.export_count()
+    result = cli(*_split_args(now))
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "was not written by it" in " ".join(result.stderr.split())
+    assert mine.read_text() == "my,own\n1,2\n"
+    assert cli.export_count() == before  # refused before anything was submitted
+    assert not (isolated / "v.csv").exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -165,3 +167,64 @@ def test_a_bad_as_of_is_a_usage_error() -> None:
     code, output = run_cli("--as-of", "1st of May")
     assert code == 2
     assert "is not a date like 2026-11-01" in output
+
+
+READER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN")
+conn.execute("SELECT count(*) FROM vouchers").fetchone()
+print("reading", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("COMMIT")
+"""
+
+
+def _reader(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process holding a read transaction on `path` for `seconds` (as a running sandbox or a shell)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", READER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stdout.readline() == "reading\n"
+    return process
+
+
+def test_a_rebuild_while_another_process_reads_the_file_is_a_clear_message(tmp_path: Path) -> None:
+    """Before: `sqlite3.OperationalError: database is locked` and a traceback, at once."""
+    path = tmp_path / "sandbox.db"
+    with Sandbox(seed=1, scale=0.01, db_path=path, as_of=PINNED, timing=FAST):
+        pass
+    reader = _reader(path, 60)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "exportctl", "sandbox", "--db", str(path), "--seed", "2", "--scale", "0.01"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        reader.kill()
+        reader.wait()
+    assert result.returncode == 2, result.stderr
+    message = " ".join(result.stderr.split())
+    assert "is in use by another process" in message and "waited 5s" in message
+    assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr
+
+
+def test_a_rebuild_waits_for_a_short_reader_then_proceeds(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.db"
+    with Sandbox(seed=1, scale=0.01, db_path=path, as_of=PINNED, timing=FAST):
+        pass
+    reader = _reader(path, 0.5)
+    try:
+        with Sandbox(seed=2, scale=0.01, db_path=path, as_of=PINNED, timing=FAST) as rebuilt:
+            assert rebuilt.store.rebuilt_because is not None
+            assert rebuilt.store.counts()["voucher"] > 0
+    finally:
+        reader.wait(timeout=30)
+    conn = sqlite3.connect(path)
+    try:
+        assert dict(conn.execute("SELECT key, value FROM meta"))["seed"] == "2"
+    finally:
+        conn.close()
