@@ -162,10 +162,10 @@ class ExportctlGroup(TyperGroup):
             # `run` ends with the worst exit code of its exports: 130 after a stop signal is 128 + N too.
             raise typer.Exit(_signal_exit(received, done.exit_code)) from None
         except ExportctlError as error:
-            emit_failure(ctx, error, exit_code=int(error.exit_code))
+            code = _signal_exit(received, int(error.exit_code))
+            emit_failure(ctx, error, exit_code=code, interrupted=_interruption(received, error.exit_code))
             print_error(error)
-            code = int(error.exit_code)
-            raise typer.Exit(_signal_exit(received, code)) from None
+            raise typer.Exit(code) from None
         except BrokenPipeError:
             # `exportctl voucher -o - | head`, or a FIFO whose reader quit: what it got cannot be taken back,
             # so say that it is incomplete rather than end silently (as Click would, with exit code 1).
@@ -180,9 +180,10 @@ class ExportctlGroup(TyperGroup):
             # Prompts (login) turn Ctrl-C into typer.Abort; it is the same interruption as anywhere else.
             from exportctl.cli.console import print_info
 
-            emit_failure(ctx, None, exit_code=int(ExitCode.INTERRUPTED))
+            code = _signal_exit(received, int(ExitCode.INTERRUPTED))
+            emit_failure(ctx, None, exit_code=code, interrupted=_interruption(received, ExitCode.INTERRUPTED))
             print_info("Interrupted.")
-            raise typer.Exit(_signal_exit(received, int(ExitCode.INTERRUPTED))) from None
+            raise typer.Exit(code) from None
 
 
 def _silence_stdout() -> None:
@@ -222,6 +223,17 @@ def _stop_on_signals() -> list[int]:
         if number is not None:
             signal.signal(number, stop)
     return received
+
+
+def _interruption(received: list[int], code: int) -> str | None:
+    """What the `--json` document's `interrupted` says: the signal that stopped the command, else None."""
+    if code != int(ExitCode.INTERRUPTED):
+        return None
+    if not received:
+        return "SIGINT"
+    import signal
+
+    return signal.Signals(received[0]).name
 
 
 def _signal_exit(received: list[int], code: int) -> int:

@@ -68,13 +68,18 @@ def emit(ctx: typer.Context, document: dict[str, Any]) -> None:
     state.json_document = None
 
 
-def emit_failure(ctx: typer.Context, error: ExportctlError | None, *, exit_code: int) -> None:
-    """If a `--json` document is pending, print it with the error that ended the command."""
+def emit_failure(
+    ctx: typer.Context, error: ExportctlError | None, *, exit_code: int, interrupted: str | None = None
+) -> None:
+    """If a `--json` document is pending, print it with the error that ended the command; a command stopped
+    by Ctrl-C or a stop signal also gets `"interrupted": "SIGINT"` (or `SIGTERM`, `SIGHUP`)."""
     state = app_state(ctx)
     document = state.json_document
     if document is None:
         return
     document["exit_code"] = exit_code
+    if interrupted is not None:
+        document["interrupted"] = interrupted
     if error is not None:
         from exportctl.masking import mask_userinfo
 

@@ -26,10 +26,12 @@ No Python function is registered in DuckDB: that would need numpy, and run Pytho
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from exportctl.errors import OutputError
 from exportctl.formats.types import (
     INFERRED_KINDS,
     INTEGER_PATTERN,
@@ -39,6 +41,7 @@ from exportctl.formats.types import (
     Kind,
     fits,
 )
+from exportctl.masking import printable
 
 # The temporary table of the suspicious JSON texts that types.parse accepts (`prepare` fills it).
 JSON_VERDICTS = "exportctl_json_ok"
@@ -71,8 +74,10 @@ SQL_TYPES: dict[Kind, str] = {
 
 
 def identifier(name: str) -> str:
-    """`name` as a quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
+    """`name` as a quoted DuckDB identifier (formats/identifiers.py's one quoting function)."""
+    from exportctl.formats.identifiers import quote_duckdb
+
+    return quote_duckdb(name)
 
 
 def literal(text: str) -> str:
@@ -80,8 +85,74 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# What DuckDB's read_csv reads as a pattern in a path (it globs: `exports[1]` also matches `exports1`).
+GLOB_CHARACTERS = frozenset("[]?*{}")
+
+
+@contextlib.contextmanager
+def private_source(path: Path) -> Iterator[Path]:
+    """A path by which DuckDB reads the file at `path` and nothing else: a symbolic link `source.csv` to it in
+    a directory of this run's own (mkdtemp, mode 0700, beside the file when its path allows), removed
+    afterwards. DuckDB globs the path it is given, so `[`, `?`, `*` and `{` in the file's own path never
+    reach it. (Which file DuckDB should read, the export's or a copy, is `csv_layout.readable`'s call.)"""
+    import shutil
+    import tempfile
+
+    target = Path(path).absolute()
+    candidates = [
+        d for d in (target.parent, Path(tempfile.gettempdir()), Path.cwd()) if not GLOB_CHARACTERS & set(str(d))
+    ]
+    made: list[str] = []  # filled while stop signals wait: an interrupt never leaves the directory behind
+    try:
+        for parent in candidates:
+            try:
+                with signals_held():
+                    made.append(tempfile.mkdtemp(prefix=".exportctl-source-", dir=parent))
+                break
+            except OSError:
+                continue
+        if not made:
+            raise OutputError(
+                f"No writable directory without {''.join(sorted(GLOB_CHARACTERS))} in its path for DuckDB to "
+                f"read {printable(str(target))} by.",
+                hint="Set TMPDIR to a plain directory such as /tmp.",
+            )
+        link = Path(made[0]) / "source.csv"
+        link.symlink_to(target)
+        yield link
+    finally:
+        for directory in made:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP wait (in this thread) until the block ends: a temporary file or directory
+    made in it is noted by its caller before an interrupt can arrive."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether DuckDB stopped a query for Ctrl-C or SIGTERM: its Python client turns the KeyboardInterrupt a
+    signal handler raised into `RuntimeError('Query interrupted')` (or an InterruptException)."""
+    if type(exc).__name__ == "InterruptException":
+        return True
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+
+
 def read_csv(path: Path, width: int) -> str:
-    """The FROM item reading the CSV at `path`, whose header row has `width` cells, as VARCHAR columns c0..."""
+    """The FROM item reading the CSV at `path`, whose header row has `width` cells, as VARCHAR columns c0...
+
+    `path` must come from `private_source`: DuckDB reads a path as a glob pattern."""
+    if GLOB_CHARACTERS & set(str(path)):
+        raise ValueError(f"DuckDB would read {path!r} as a pattern: pass it through private_source")
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     return (
         f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {{{columns}}}, "

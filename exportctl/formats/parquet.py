@@ -14,11 +14,12 @@ issue's types, which DuckDB's own Parquet writer cannot all give (it writes inst
 | JSON (details, metadata) | string: the JSON text as the API wrote it |
 | string, and `_unparsed` | string (`_unparsed`: a JSON object {column: text}, null when empty) |
 
-Memory stays bounded whatever the size: DuckDB streams (and spills to a temporary directory beside the
-target when it must), batches are written as they come. The file is written to a temporary file beside
-the target, then put in place by `files.atomic` (fsync, rename, no-clobber without --force), or copied to
-standard output. `--unparsed fail` stops at the first batch holding an `_unparsed` value; the exact record
-and column then come from `formats.csv_source.first_unparsed`.
+Memory stays bounded whatever the size: DuckDB streams (and spills, when it must, to the run's own
+private directory from `duckdb_sql.private_source`, beside the CSV), batches are written as they come.
+The file is written to a temporary file beside the target (mkstemp: O_EXCL, a random name), then put in
+place by `files.atomic` (fsync, rename, no-clobber without --force), or copied to standard output.
+`--unparsed fail` stops at the first batch holding an `_unparsed` value; the exact record and column
+then come from `formats.csv_source.first_unparsed`.
 """
 
 from __future__ import annotations
@@ -77,41 +78,65 @@ def write_parquet(
     from exportctl.formats.convert import Written, write_chunks
 
     require_duckdb("--format parquet")
-    pq = require_pyarrow("--format parquet", module="pyarrow.parquet")
+    require_pyarrow("--format parquet", module="pyarrow.parquet")
     directory = target.parent if isinstance(target, Path) else Path.cwd()
-    handle, name = tempfile.mkstemp(prefix=".exportctl-", suffix=".parquet", dir=directory)
-    os.close(handle)
-    temporary = Path(name)
+    from exportctl.formats.duckdb_sql import private_source, signals_held
+
+    made: list[Path] = []
     try:
+        # mkstemp: O_EXCL under a random name no other run computes, removed on every way out (finally),
+        # noted while stop signals wait so that an interrupt cannot leave it behind.
+        with signals_held():
+            handle, name = tempfile.mkstemp(prefix=".exportctl-", suffix=".parquet", dir=directory)
+            made.append(Path(name))
+        os.close(handle)
+        temporary = made[0]
         header = header_of(csv_path)
         columns = columns_for(obj, header, fields, style=header_style)
         rows = unparsed_rows = 0
-        with readable(csv_path) as source:  # the file itself, or a copy DuckDB reads as Python does
-            batches, typed = _typed_batches(csv_path, columns, directory, source.path)
-            schema = arrow_schema(typed)
-            with pq.ParquetWriter(str(temporary), schema, compression="zstd") as writer:
-                for batch in batches:
-                    table = batch.cast(schema)
-                    bad = len(table) - table.column(UNPARSED).null_count
-                    if bad and fail is not None:
-                        raise _failure(csv_path, typed, fail)
-                    rows += len(table)
-                    unparsed_rows += bad
-                    writer.write_table(table)
-        if columns and rows != source.records:
-            raise missing_rows(csv_path, source.records, rows)
+        # The file itself, or a copy DuckDB reads as Python does (csv_layout), by a path that is no pattern.
+        with readable(csv_path) as layout, private_source(layout.path) as source:
+            # DuckDB spills into the run's own private directory (its spill files have fixed names).
+            rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail)
+        if columns and rows != layout.records:
+            raise missing_rows(csv_path, layout.records, rows)
         hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        for leftover in made:
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
     return Written(rows, unparsed_rows, hashed.bytes, hashed.digest.hexdigest())
 
 
+def _write(
+    csv_path: Path, source: Path, columns: list[Column], directory: Path, temporary: Path, fail: str | None
+) -> tuple[int, int]:
+    """Write the typed rows of the CSV (DuckDB reads it by `source`) to `temporary`; (rows, unparsed rows)."""
+    pq = require_pyarrow("--format parquet", module="pyarrow.parquet")
+    rows = unparsed_rows = 0
+    batches, typed = _typed_batches(csv_path, source, columns, directory)
+    try:
+        schema = arrow_schema(typed)
+        with pq.ParquetWriter(str(temporary), schema, compression="zstd") as writer:
+            for batch in batches:
+                table = batch.cast(schema)
+                bad = len(table) - table.column(UNPARSED).null_count
+                if bad and fail is not None:
+                    raise _failure(csv_path, typed, fail)
+                rows += len(table)
+                unparsed_rows += bad
+                writer.write_table(table)
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # the DuckDB connection, before the source's directory goes
+    return rows, unparsed_rows
+
+
 def _typed_batches(
-    csv_path: Path, columns: list[Column], spill: Path, read: Path
+    csv_path: Path, source_path: Path, columns: list[Column], spill: Path
 ) -> tuple[Iterator[Any], list[Column]]:
-    """DuckDB's typed SELECT of the CSV (read from `read`, see csv_layout) as Arrow tables of at most
-    BATCH_ROWS rows, and the fixed columns."""
+    """DuckDB's typed SELECT of the CSV as Arrow tables of at most BATCH_ROWS rows, and the fixed columns."""
     from exportctl.formats import duckdb_sql
 
     duckdb = require_duckdb("--format parquet")
@@ -119,7 +144,7 @@ def _typed_batches(
     if not columns:  # an empty file: no header row, no records
         return iter(()), []
     connection = duckdb.connect(config={"temp_directory": str(spill), "preserve_insertion_order": True})
-    source = duckdb_sql.read_csv(read, len(columns))
+    source = duckdb_sql.read_csv(source_path, len(columns))
     try:
         # Instants are read and written in UTC, whatever zone the machine is in.
         connection.execute("SET TimeZone = 'UTC'")
@@ -128,20 +153,23 @@ def _typed_batches(
         # DuckDB 2 calls it to_arrow_reader, 1.x fetch_arrow_reader: a stream of record batches either way.
         stream = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
         reader = stream(BATCH_ROWS)
-    except duckdb.InterruptException:
+    except (duckdb.Error, RuntimeError) as exc:
         connection.close()
-        raise KeyboardInterrupt from None
-    except duckdb.Error as exc:
-        connection.close()
+        if duckdb_sql.is_interrupt(exc):
+            raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: the CLI exits 130/143
+        if not isinstance(exc, duckdb.Error):
+            raise
         raise _reader_error(csv_path, exc) from None
 
     def batches() -> Iterator[Any]:
         try:
             for batch in reader:
                 yield pa.Table.from_batches([batch])
-        except duckdb.InterruptException:
-            raise KeyboardInterrupt from None
-        except duckdb.Error as exc:
+        except (duckdb.Error, RuntimeError) as exc:
+            if duckdb_sql.is_interrupt(exc):
+                raise KeyboardInterrupt from None
+            if not isinstance(exc, duckdb.Error):
+                raise
             raise _reader_error(csv_path, exc) from None
         finally:
             connection.close()

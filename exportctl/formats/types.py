@@ -275,33 +275,41 @@ def columns_for(
     """The typed columns of a CSV of `obj` whose header row is `header`.
 
     `style` is the header's: `api` (the titles, `Voucher Type`; None means the same) or `fields` (the field
-    names, as `--headers fields` writes them). `fields` are the requested fields (None: the API's
-    defaults); their titles are looked up first, so a title shared by two fields maps to the one that was
-    asked for. Output names are unique: a column whose
-    name is already taken (a metadata key `code` beside the field `code`) becomes `metadata.<key>`, and a
+    names, as `--headers fields` writes them). `fields` are the requested fields: only their titles name
+    fields, so a metadata key spelled like the title of a field that was not exported (`Value`) stays a
+    metadata column (None: no fields were named, the API writes its defaults and no metadata keys, and
+    any field's title names it). Output names come from `formats.identifiers` (safe,
+    unique without regard to case, at most 63 bytes): fields keep their names whatever the header's order,
+    a metadata key whose name is taken (`code` beside the field `code`) becomes `metadata.<key>`, and a
     repeated header cell gets `_2`, `_3`...
     """
+    from exportctl.formats.identifiers import column_name, fold
+
     by_title: dict[str, str] = {}
-    names = [*(fields or ()), *obj.default_fields, *obj.accepted_field_names]
-    for requested in names:
+    requested_fields = list(fields) if fields is not None else [*obj.default_fields, *obj.accepted_field_names]
+    for requested in requested_fields:
         by_title.setdefault(requested if style == "fields" else obj.title_of(requested), requested)
-    columns: list[Column] = []
+    found_names: list[str | None] = [by_title.get(cell) for cell in header]
+    names: dict[int, str] = {}
     taken: set[str] = set()
-    for cell in header:
-        name: str | None = by_title.get(cell)
+    field_names = {fold(name) for name in found_names if name is not None}
+    # Fields first, so that they keep their plain names whatever order the header has.
+    order = sorted(range(len(header)), key=lambda i: found_names[i] is None)
+    for i in order:
+        field_name, cell = found_names[i], header[i]
+        if field_name is None and fold(cell) in field_names and fold(f"metadata.{cell}") not in taken:
+            names[i] = column_name(f"metadata.{cell}", taken)
+        else:
+            names[i] = column_name(field_name or cell, taken)
+    columns: list[Column] = []
+    for i, cell in enumerate(header):
+        name = found_names[i]
         kind: Kind | None = None
         if name is not None:
             found = obj.get_field(name)
             documented = found is not None and (name in obj.field_names or name in _api_only(obj))
             kind = KIND_OF[found.type] if found is not None and documented else None
-        out = name or cell
-        if out in taken and name is None:
-            out = f"metadata.{cell}"
-        base, suffix = out, 2
-        while out in taken or out == UNPARSED:
-            out, suffix = f"{base}_{suffix}", suffix + 1
-        taken.add(out)
-        columns.append(Column(out, cell, kind, name))
+        columns.append(Column(names[i], cell, kind, name))
     return columns
 
 

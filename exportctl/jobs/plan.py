@@ -131,6 +131,13 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
 
         merge_key(request.obj, request.fields)
         check_directory(into.path.parent)
+        if into.engine == "duckdb":
+            from exportctl.warehouse.duckdb_engine import check_path
+
+            check_path(into.path)
+        from exportctl.warehouse.lock import lock_wait
+
+        lock_wait()  # a bad EXPORTCTL_LOCK_WAIT is refused before the export is created
         if into.path.is_dir():
             raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
 
@@ -225,7 +232,7 @@ def _into_preview(planned: Plan) -> dict[str, Any]:
         return {}
     from exportctl.warehouse.describe import table_preview
 
-    return {"into": table_preview(planned.request.obj, planned.request.fields, into)}
+    return {"into": table_preview(planned.request.obj, planned.request.fields, into, style=planned.options.headers)}
 
 
 def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
@@ -273,7 +280,10 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
             raise UsageError("--split-by needs --since: the start of the range to cut into windows.")
         end = window.end or planned.now
         windows = list(planned.windows) or split_windows(window.start, end, options.split_by)
-        joined = typed_output.download_target(options, request.obj.command, planned.target_for("") if final else None)
+        # The stable staging name: a rerun finds the windows it saved in its `.parts/` and manifest.
+        joined = typed_output.download_target(
+            options, request.obj.command, planned.target_for("") if final else None, unique=False
+        )
         assert not callable(joined)  # a split target never names an export id
         outcome = split.run_split(
             client,
@@ -298,11 +308,12 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
     if window.start is not None or window.end is not None:
         request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
+    staging = typed_output.StagingFiles()
     try:
         outcome = single.run_export(
             client,
             request,
-            typed_output.download_target(options, request.obj.command, final),
+            typed_output.download_target(options, request.obj.command, final, made=staging),
             wait=options.wait,
             timeout=options.timeout,
             on_event=on_event,
@@ -310,11 +321,13 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
             header=header,
             rows=rows,
         )
+        if typed:
+            outcome = typed_output.finish(outcome, request, options, final, on_event)
     except ExportctlError as exc:
         exc.hint = typed_output.unstaged_hint(exc.hint)
         raise
-    if typed:
-        outcome = typed_output.finish(outcome, request, options, final, on_event)
+    finally:
+        staging.remove()  # this run's own staging CSV and its .part, whatever happened
     if window.start is None and window.end is None:
         return outcome
     return replace(outcome, extra={**outcome.extra, **bounds})

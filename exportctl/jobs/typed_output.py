@@ -8,11 +8,15 @@ of the target, and once it is complete `post_step` runs on it:
   file, fsync, rename), or to standard output for `-o -`;
 - load: the rows are loaded into the `--into` table (`load_into`, the warehouse engines).
 
-The staging file lives next to the target (`.NAME.staging.csv`), or next to the database for `--into`
-without `-o`, so a split export's parts and a resumed download find it again under the same name; with
-`-o -` it lives in the output directory (or the current one). It is removed once the post-step ends,
-whether it succeeded or not (the file or table is then complete or untouched). With `--into` and `-o
-FILE` in the default `--format csv`, the CSV is downloaded to FILE itself and loaded from there.
+The staging file lives next to the target (`.NAME.RANDOM.staging.csv`), or next to the database for
+`--into` without `-o` (`.DB.TABLE.RANDOM.staging.csv`); with `-o -` it lives in the output directory (or
+the current one). RANDOM is `secrets.token_hex(8)`, drawn once per run: no other run can compute the
+name, so two runs into one target never read, replace or remove each other's CSV. A retried download
+within the run continues the same `.part`; a run that ends any other way (success, error, Ctrl-C,
+SIGTERM) removes its staging file and its `.part` (`StagingFiles.remove`), so nothing is resumed from
+one run to the next except a split export's windows, which keep the stable name `.NAME.staging.csv` for
+their `TARGET.parts/` and manifest (`unique=False`). With `--into` and `-o FILE` in the default
+`--format csv`, the CSV is downloaded to FILE itself and loaded from there.
 
 For an incremental run the post-step runs inside the window's run, so the watermark moves only after it
 succeeded (`jobs.plan._execute_incremental`).
@@ -54,38 +58,67 @@ def stages(options: RunOptions) -> bool:
     return options.format != CSV or (options.into is not None and not keeps_file(options))
 
 
-def staging_path(options: RunOptions, final: Target | None, command: str) -> Path:
-    """Where the CSV is staged: beside the target, beside the database, or (for stdout) in the output directory."""
+class StagingFiles:
+    """The staging files one run handed out, removed with their `.part` files on every way out."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+
+    def add(self, path: Path) -> Path:
+        self.paths.append(path)
+        return path
+
+    def remove(self) -> None:
+        from exportctl.files.atomic import PART_INFO_SUFFIX, part_path
+
+        for path in self.paths:
+            for leftover in (path, part_path(path), path.with_name(path.name + PART_INFO_SUFFIX)):
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    leftover.unlink()
+
+
+def staging_path(options: RunOptions, final: Target | None, command: str, *, unique: bool = True) -> Path:
+    """Where the CSV is staged: beside the target, beside the database, or (for stdout) in the output directory;
+    under a name of this run's own (`unique`), or the stable one a split export resumes its windows by."""
+    import secrets
+
+    token = f".{secrets.token_hex(8)}" if unique else ""
     if isinstance(final, Path):
-        return final.with_name(f".{final.name}{STAGING_SUFFIX}")
+        return final.with_name(f".{final.name}{token}{STAGING_SUFFIX}")
     if final is None:
         into = options.into
         assert into is not None  # keeps_file is False only with --into
-        return into.path.with_name(f".{into.path.name}.{into.table}{STAGING_SUFFIX}")
+        return into.path.with_name(f".{into.path.name}.{into.table}{token}{STAGING_SUFFIX}")
     directory = Path(options.output_dir or ".").expanduser()
-    return directory / f".exportctl-{command}-stdout-{os.getpid()}{STAGING_SUFFIX}"
+    return directory / f".exportctl-{command}-stdout{token or f'-{os.getpid()}'}{STAGING_SUFFIX}"
 
 
 def download_target(
-    options: RunOptions, command: str, final: Target | Callable[[str], Target] | None
+    options: RunOptions,
+    command: str,
+    final: Target | Callable[[str], Target] | None,
+    *,
+    unique: bool = True,
+    made: StagingFiles | None = None,
 ) -> Target | Callable[[str], Target]:
-    """What the download writes: the target itself, or (for a post-step) the staging file.
+    """What the download writes: the target itself, or (for a post-step) the staging file, noted in `made`.
 
     A target named after the export id is checked once the id is known, as the download checks its own.
     """
     if not stages(options):
         assert final is not None
         return final
+    files = made if made is not None else StagingFiles()
     if callable(final):
         resolve = final
 
         def staged(export_id: str) -> Target:
             resolved = resolve(export_id)
             check_target(resolved, options.force)
-            return staging_path(options, resolved, command)
+            return files.add(staging_path(options, resolved, command, unique=unique))
 
         return staged
-    return staging_path(options, final, command)
+    return files.add(staging_path(options, final, command, unique=unique))
 
 
 @dataclass(frozen=True)
@@ -164,12 +197,15 @@ def post_step(step: PostStep) -> dict[str, Any]:
 
 def convert(step: PostStep) -> dict[str, Any]:
     """Write the typed file; `{"format", "rows_written", "unparsed_rows"}` plus the file's bytes and sha256."""
+    from exportctl.errors import InterruptedByUser
     from exportctl.events import Converted
-    from exportctl.formats.convert import convert_csv
 
     assert step.target is not None
     started = time.monotonic()
     try:
+        # Imported inside: a signal while DuckDB and pyarrow load is an interrupted conversion too.
+        from exportctl.formats.convert import convert_csv
+
         written = convert_csv(
             step.request.obj,
             step.csv,
@@ -181,8 +217,6 @@ def convert(step: PostStep) -> dict[str, Any]:
             force=step.options.force,
         )
     except KeyboardInterrupt:
-        from exportctl.errors import InterruptedByUser
-
         raise InterruptedByUser(
             f"Interrupted after the download, while writing {step.target}: it was not written.",
             hint="Run the same command again.",
@@ -214,13 +248,14 @@ def load_into(step: PostStep) -> dict[str, Any]:
     """
     from exportctl.errors import InterruptedByUser
     from exportctl.events import Loaded, Loading
-    from exportctl.warehouse.load import load_file
 
     into = step.into
     assert into is not None
     started = time.monotonic()
     try:
         step.on_event(Loading(str(into), step.rows))
+        from exportctl.warehouse.load import load_file  # inside: DuckDB may be imported while a signal comes
+
         result = load_file(
             into.engine,
             step.request.obj,
@@ -258,6 +293,7 @@ def finish(
     csv = download.target
     target = final(outcome.export_id) if callable(final) else final
     staged = stages(options)
+    started = time.monotonic()
     try:
         assert isinstance(csv, Path), "a staged or loaded CSV is a file"
         typed_file = target if options.format != CSV else None
@@ -280,4 +316,6 @@ def finish(
         extra |= {"output": None, "bytes": None, "sha256": None, "format": None}
     elif options.format != CSV:
         kept = replace(download, target=target, bytes=facts["bytes"], sha256=facts["sha256"])
-    return replace(outcome, download=kept, extra={**outcome.extra, **extra})
+    # `seconds` covers the whole command: the export and download, then this conversion and load.
+    seconds = outcome.seconds + (time.monotonic() - started)
+    return replace(outcome, download=kept, seconds=seconds, extra={**outcome.extra, **extra})

@@ -48,6 +48,7 @@ class LoadResult:
     unparsed_rows: int = 0  # rows of the CSV with a value in _unparsed
     columns_added: list[str] = field(default_factory=list)  # SQL names of the columns this load created
     created: bool = False  # the table was created by this load
+    columns: list[dict[str, str]] = field(default_factory=list)  # {header, name, type}: the CSV's cells' columns
 
     @classmethod
     def of(
@@ -72,6 +73,7 @@ class LoadResult:
             unparsed_rows=unparsed_rows,
             columns_added=[column.sql for column in layout.new],
             created=layout.create,
+            columns=layout.mapping(),
         )
 
     def summary(self) -> dict[str, object]:
@@ -83,6 +85,7 @@ class LoadResult:
             "unparsed_rows": self.unparsed_rows,
             "columns_added": self.columns_added,
             "table_created": self.created,
+            "columns": self.columns,
         }
 
 
@@ -135,7 +138,7 @@ def first_problem(request: LoadRequest, layout: Layout, *, keys_only: bool) -> L
             text = record[index] if index < len(record) else ""
             fit = fits(column.kind, text, exact=index in exact)
             if column.name in key_names and (not text or not fit):
-                return no_key(number, column.name)
+                return no_key(number, column.sql)
             if not keys_only and text and not fit:
-                return unfit(number, column.name, text)
+                return unfit(number, column.sql, text)
     return LoadError("A row could not be loaded; nothing was loaded.")  # the engine saw one: not reached

@@ -31,6 +31,7 @@ from exportctl.masking import printable
 from exportctl.warehouse.base import LoadRequest, LoadResult, check_database_parent, first_problem, typed_columns
 from exportctl.warehouse.layout import (
     Layout,
+    TableColumn,
     ensure_registry,
     plan_layout,
     quote,
@@ -66,12 +67,32 @@ def check_file(database: Path) -> None:
 
 
 def load(request: LoadRequest) -> LoadResult:
-    import duckdb  # the warehouse extra; checked offline before the export was submitted
-
+    """Load the CSV into the table (the warehouse extra: checked offline before the export was submitted)."""
     check_file(request.database)
+    check_path(request.database)
+    # The file itself, or a copy DuckDB reads as Python's csv does (formats/csv_layout.py), by a private path.
+    with readable(request.source) as layout, duckdb_sql.private_source(layout.path) as source:
+        return _load_from(request, source, str(request.database), layout.records)
+
+
+def check_path(database: Path) -> None:
+    """Refuse a database path with `?`: DuckDB reads it as the start of options and puts its write-ahead log
+    at another path (`DIR.wal?x/...`), so every commit fails."""
+    if "?" in str(database):
+        raise UsageError(
+            f"DuckDB cannot keep a database at a path that holds '?': {printable(str(database))}.",
+            hint="Name a database path without '?': --into duckdb:DIR/NAME.duckdb",
+        )
+
+
+def _load_from(request: LoadRequest, source: Path, database: str, records: int) -> LoadResult:
+    """The load of `request`, whose CSV DuckDB reads by `source` (duckdb_sql.private_source) and whose
+    `records` DuckDB must return every one of."""
+    import duckdb
+
     where = printable(str(request.database))
     try:
-        conn = duckdb.connect(str(request.database))
+        conn = duckdb.connect(database)
     except duckdb.Error as exc:
         if "lock" in str(exc).lower():
             raise LockedError(
@@ -85,25 +106,23 @@ def load(request: LoadRequest) -> LoadResult:
         conn.execute("SET TimeZone = 'UTC'")
         conn.execute("BEGIN TRANSACTION")
         try:
-            # The file itself, or a copy DuckDB reads as Python's csv does (formats/csv_layout.py).
-            with readable(request.source) as source:
-                try:
-                    result = _load(conn, request, source.path, direct=True)
-                except _Merge:
-                    # A key repeated or missing in the file: start again, staging the rows to find out which.
-                    conn.execute("ROLLBACK")
-                    conn.execute("RESET preserve_insertion_order")
-                    conn.execute("BEGIN TRANSACTION")
-                    result = _load(conn, request, source.path, direct=False)
-            if result.rows != source.records:
-                raise missing_rows(request.source, source.records, result.rows)
+            try:
+                result = _load(conn, request, source, direct=True)
+            except _Merge:
+                # A key repeated or missing in the file: start again, staging the rows to find out which.
+                conn.execute("ROLLBACK")
+                conn.execute("RESET preserve_insertion_order")
+                conn.execute("BEGIN TRANSACTION")
+                result = _load(conn, request, source, direct=False)
+            if result.rows != records:
+                raise missing_rows(request.source, records, result.rows)
             conn.execute("COMMIT")
         except BaseException as exc:
-            with contextlib.suppress(duckdb.Error):
+            with contextlib.suppress(duckdb.Error, RuntimeError):
                 conn.execute("ROLLBACK")
+            if duckdb_sql.is_interrupt(exc) or (isinstance(exc, duckdb.Error) and "interrupt" in str(exc).lower()):
+                raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: rolled back; the CLI exits 130/143
             if isinstance(exc, duckdb.Error):
-                if "interrupt" in str(exc).lower():
-                    raise KeyboardInterrupt from None
                 check(request.source)  # a CSV that is not well-formed: the message of every typed path
                 raise OutputError(
                     f"Loading into {where} failed: {printable(str(exc))}; the table is as it was."
@@ -127,7 +146,7 @@ def _one(conn: Any, sql: str, parameters: list[Any] | None = None) -> Any:
     return None if row is None else row[0]
 
 
-def _load(conn: Any, request: LoadRequest, read: Path, *, direct: bool) -> LoadResult:
+def _load(conn: Any, request: LoadRequest, source_path: Path, *, direct: bool) -> LoadResult:
     import duckdb
 
     ensure_registry(conn)
@@ -139,7 +158,9 @@ def _load(conn: Any, request: LoadRequest, read: Path, *, direct: bool) -> LoadR
     ) or _one(conn, "SELECT count(*) FROM duckdb_views() WHERE lower(view_name) = lower(?)", [request.table])
     columns = typed_columns(request)
     layout = plan_layout(request.obj, columns, request.table, registration, bool(exists))
-    source = read_csv(read, len(columns))
+    # The typed view names its columns as the table does (and keys `_unparsed` by them).
+    columns = [Column(t.sql, c.header, c.kind, c.field) for c, (_, t) in zip(columns, layout.columns, strict=True)]
+    source = read_csv(source_path, len(columns))
     # The kinds the table gives (columns it has keep theirs); the one pass infers the new ones.
     known = [
         column.with_kind(table.kind) if table.name not in _new(layout) or column.kind else column
@@ -158,25 +179,29 @@ def _load(conn: Any, request: LoadRequest, read: Path, *, direct: bool) -> LoadR
         layout = with_kinds(layout, {i: column.kind for i, column in enumerate(fixed) if i in pending and column.kind})
     fixed = [column.with_kind(table.kind) for column, (_, table) in zip(fixed, layout.columns, strict=True)]
     _create_or_extend(conn, layout)
-    written = ", ".join([*(quote(c.sql) for _, c in layout.columns), UNPARSED])
+    written = [*(quote(c.sql) for _, c in layout.columns), quote(UNPARSED)]
     select = typed_select(fixed, source)
-    if request.unparsed == "fail" and _one(conn, f"SELECT count(*) FROM ({select}) WHERE {UNPARSED} IS NOT NULL"):
+    if request.unparsed == "fail" and _one(
+        conn, f"SELECT count(*) FROM ({select}) WHERE {quote(UNPARSED)} IS NOT NULL"
+    ):
         raise first_problem(request, layout, keys_only=False)
     if layout.create and direct:
         # A new table: the typed rows go straight in, in parallel (a table has no order; keeping the file's
         # costs DuckDB a third more time). A repeated or missing key breaks the primary key: staged instead.
         conn.execute("SET preserve_insertion_order = false")
         try:
-            rows = int(_one(conn, f"INSERT INTO {quote(layout.table)} ({written}) {select}"))
+            rows = int(_one(conn, f"INSERT INTO {quote(layout.table)} ({', '.join(written)}) {select}"))
         except duckdb.ConstraintException:
             raise _Merge from None  # the caller rolls back, then resets the setting
         conn.execute("RESET preserve_insertion_order")
         inserted, updated = rows, 0
-        unparsed_rows = int(_one(conn, f"SELECT count(*) FROM {quote(layout.table)} WHERE {UNPARSED} IS NOT NULL"))
+        unparsed_rows = int(
+            _one(conn, f"SELECT count(*) FROM {quote(layout.table)} WHERE {quote(UNPARSED)} IS NOT NULL")
+        )
         if later:
             layout = _retype(conn, layout, known, pending)
     else:
-        rows, inserted, updated, unparsed_rows = _merge(conn, request, layout, select, written)
+        rows, inserted, updated, unparsed_rows = _merge(conn, request, layout, select)
     register(conn, layout, request.obj)
     return LoadResult.of(ENGINE, request, layout, rows, inserted, updated, unparsed_rows)
 
@@ -208,38 +233,43 @@ def _create_or_extend(conn: Any, layout: Layout) -> None:
         conn.execute(statement)
 
 
-def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str, written: str) -> tuple[int, int, int, int]:
+def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str) -> tuple[int, int, int, int]:
     """Stage the typed rows (in file order), keep the last of each key, upsert; (rows, inserted, updated,
-    rows with a value in _unparsed)."""
+    rows with a value in _unparsed). Every name is quoted once from its column object: no SQL is made by
+    splitting or joining identifier text."""
     table = quote(layout.table)
-    keys = ", ".join(quote(c.sql) for c in layout.key)
+    from_file = [*(c for _, c in layout.columns), TableColumn(UNPARSED, UNPARSED, Kind.STRING)]
+    # The table's metadata columns this export has no cell for are NULL in the stage (see layout.absent).
+    staged_columns = [*from_file, *layout.absent]
+    keys = [quote(c.sql) for c in layout.key]
     # Declared, not CREATE AS: the typed view's names (`Tier`, `tier`) may be one identifier to DuckDB.
-    definitions = ", ".join(f"{quote(c.sql)} {SQL_TYPES[c.kind]}" for _, c in layout.columns)
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({definitions}, {UNPARSED} VARCHAR)")
-    conn.execute(f"INSERT INTO {STAGE} {select}")
-    missing = " OR ".join(f"{quote(c.sql)} IS NULL" for c in layout.key)
+    definitions = ", ".join(f"{quote(c.sql)} {SQL_TYPES[c.kind]}" for c in staged_columns)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({definitions})")
+    conn.execute(f"INSERT INTO {STAGE} ({', '.join(quote(c.sql) for c in from_file)}) {select}")
+    missing = " OR ".join(f"{k} IS NULL" for k in keys)
     if _one(conn, f"SELECT count(*) FROM {STAGE} WHERE {missing}"):
         raise first_problem(request, layout, keys_only=True)
     rows = int(_one(conn, f"SELECT count(*) FROM {STAGE}"))
-    unparsed_rows = int(_one(conn, f"SELECT count(*) FROM {STAGE} WHERE {UNPARSED} IS NOT NULL"))
-    conn.execute(f"DELETE FROM {STAGE} WHERE rowid NOT IN (SELECT max(rowid) FROM {STAGE} GROUP BY {keys})")
-    staged = f"SELECT {written} FROM {STAGE}"
+    unparsed_rows = int(_one(conn, f"SELECT count(*) FROM {STAGE} WHERE {quote(UNPARSED)} IS NOT NULL"))
+    conn.execute(f"DELETE FROM {STAGE} WHERE rowid NOT IN (SELECT max(rowid) FROM {STAGE} GROUP BY {', '.join(keys)})")
+    written = [quote(c.sql) for c in staged_columns]
+    staged = f"SELECT {', '.join(written)} FROM {STAGE}"
     if layout.create:
         inserted = int(_one(conn, f"SELECT count(*) FROM {STAGE}"))
-        conn.execute(f"INSERT INTO {table} ({written}) {staged}")
+        conn.execute(f"INSERT INTO {table} ({', '.join(written)}) {staged}")
         conn.execute(f"DROP TABLE {STAGE}")
         return rows, inserted, 0, unparsed_rows
-    on_key = " AND ".join(f"t.{quote(c.sql)} = s.{quote(c.sql)}" for c in layout.key)
+    on_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
     inserted = int(
         _one(conn, f"SELECT count(*) FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on_key})")
     )
-    key_names = {quote(c.sql) for c in layout.key}
-    values = [name for name in written.split(", ") if name not in key_names]
-    changed = " OR ".join(f"{table}.{v} IS DISTINCT FROM excluded.{v}" for v in values)
+    key_columns = {c.sql for c in layout.key}
+    values = [quote(c.sql) for c in staged_columns if c.sql not in key_columns]
+    changed = " OR ".join(f"{table}.{v} IS DISTINCT FROM excluded.{v}" for v in values) or "false"
     assignments = ", ".join(f"{v} = excluded.{v}" for v in values)
+    update = f"DO UPDATE SET {assignments} WHERE {changed}" if values else "DO NOTHING"
     affected = _one(
-        conn,
-        f"INSERT INTO {table} ({written}) {staged} ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}",
+        conn, f"INSERT INTO {table} ({', '.join(written)}) {staged} ON CONFLICT ({', '.join(keys)}) {update}"
     )
     conn.execute(f"DROP TABLE {STAGE}")
     return rows, inserted, int(affected or 0) - inserted, unparsed_rows

@@ -1,16 +1,20 @@
 """How a load maps the CSV's typed columns onto a table, and the record of it kept in the database.
 
-The table's columns are the typed view's column names (formats/types.py: field names, metadata keys),
-plus `_unparsed`. Two tables beside it remember what exportctl made, so every run maps alike:
+The table's columns are the typed view's column names (formats/types.py, made safe and unique by
+formats/identifiers.py), plus `_unparsed`. Two tables beside it remember what exportctl made, so every
+run maps alike:
 
 - `_exportctl_tables`: per table, the object exported into it and the key it merges on;
-- `_exportctl_columns`: per table, each column's name in the export, its SQL name and its kind.
+- `_exportctl_columns`: per table, each column's source (the field's name, or the header cell as the
+  export wrote it: a metadata key), its SQL name and its kind.
 
-The SQL name is the column's name, except where SQL cannot hold it as is: SQLite and DuckDB compare
-identifiers without regard to ASCII case, so of the metadata keys `tier` and `Tier` the second becomes
-`Tier_2` (and stays so in later runs, which find it in `_exportctl_columns`), and a NUL becomes `_`.
-A column keeps the kind it was created with: a later run whose values would infer another kind loads
-the values that fit, and keeps the rest in `_unparsed`.
+A column's SQL name is chosen once, when the column is created (`identifiers.column_name`: no control
+characters, at most 63 bytes, unique without regard to case among the table's columns), and found again
+by its source in later runs: the header cell `tier` keeps the column it got (`tier_2` beside `Tier`),
+whatever other keys a later export has, and a new key gets a name none of the stored ones has. The same
+header cell repeated in one header is `CELL #2`, `CELL #3`... as a source. A column keeps the kind it was
+created with: a later run whose values would infer another kind loads the values that fit, and keeps the
+rest in `_unparsed`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from exportctl.errors import UsageError
+from exportctl.formats.identifiers import column_name, fold, quote_sqlite
 from exportctl.formats.types import UNPARSED, Column, Kind
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
@@ -36,22 +41,14 @@ class Db(Protocol):
     def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
 
 
-def quote(identifier: str) -> str:
-    """`identifier` as a double-quoted SQL identifier (both engines): `"` doubled, NUL refused."""
-    if "\x00" in identifier:
-        raise ValueError("an SQL identifier cannot hold NUL")
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def fold(name: str) -> str:
-    """The form under which two identifiers are the same to the engines (they fold ASCII case only;
-    casefold folds more, so names unique under it are unique to both)."""
-    return name.casefold()
+# Both engines read the registry and tables through the stricter of the two quoting functions (no NUL:
+# formats/identifiers.column_name never makes one).
+quote = quote_sqlite
 
 
 @dataclass(frozen=True)
 class TableColumn:
-    name: str  # the column's name in the typed view (types.Column.name), or UNPARSED
+    name: str  # its source: the field's name or the header cell (`source_keys`), or UNPARSED
     sql: str  # its identifier in the database
     kind: Kind
 
@@ -75,6 +72,17 @@ class Layout:
     columns: list[tuple[int, TableColumn]]  # (index in the CSV record, table column)
     new: list[TableColumn]  # columns to create (every one when `create`), in order
     create: bool
+    headers: list[str] = field(default_factory=list)  # the CSV's header cells, by index
+    # Metadata columns of the table this export has no cell for: NULL in the rows it writes (the latest
+    # export of a row says what its metadata is).
+    absent: list[TableColumn] = field(default_factory=list)
+
+    def mapping(self) -> list[dict[str, str]]:
+        """`[{"header", "name", "type"}]`: each header cell, the column it went to, the column's kind."""
+        return [
+            {"header": self.headers[i] if i < len(self.headers) else c.name, "name": c.sql, "type": c.kind.value}
+            for i, c in self.columns
+        ]
 
     @property
     def kinds(self) -> list[Kind]:
@@ -144,31 +152,54 @@ def plan_layout(
         )
     known = registration.columns if registration is not None else {}
     taken = {fold(c.sql) for c in known.values()} | {fold(UNPARSED)}
+    sources = source_keys(columns)
     mapped: dict[int, TableColumn] = {}
     added_at: dict[int, TableColumn] = {}
     # Fields first, so that they keep their plain names whatever order the header has.
     order = sorted(range(len(columns)), key=lambda i: columns[i].field is None)
     for i in order:
         column = columns[i]
-        existing = known.get(column.name)
+        existing = known.get(sources[i])
         if existing is not None:
             mapped[i] = existing
             continue
-        sql = allocate(column.name, taken)
-        added = TableColumn(column.name, sql, column.kind or Kind.STRING)
+        added = TableColumn(sources[i], column_name(column.name, taken), column.kind or Kind.STRING)
         mapped[i] = added
         added_at[i] = added
     new = [added_at[i] for i in sorted(added_at)]  # created in the CSV's order
     if registration is None:
         new.append(TableColumn(UNPARSED, UNPARSED, Kind.JSON))
     by_name = {mapped[i].name: mapped[i] for i in mapped}
+    written = set(sources)
+    absent = [
+        c for c in known.values() if c.name not in written and c.name != UNPARSED and obj.get_field(c.name) is None
+    ]
     return Layout(
         table=registration.table if registration is not None else table,
         key=tuple(by_name[name] for name in key),
         columns=[(i, mapped[i]) for i in range(len(columns))],
         new=new,
         create=registration is None,
+        headers=[column.header for column in columns],
+        absent=absent,
     )
+
+
+def source_keys(columns: Sequence[Column]) -> list[str]:
+    """Each column's source, unique in one header: a field's name, else its header cell; a repeated one
+    `CELL #2`, `CELL #3`... (a metadata key spelled like a field's name first tries `metadata.KEY`)."""
+    used: set[str] = {UNPARSED}  # the source of `_unparsed` itself
+    keys: list[str] = []
+    for column in columns:
+        base = column.field if column.field is not None and column.field == column.name else column.header
+        candidates = [base] if column.field is not None else [base, f"metadata.{base}"]
+        key = next((c for c in candidates if c not in used), None)
+        number = 2
+        while key is None or key in used:
+            key, number = f"{base} #{number}", number + 1
+        used.add(key)
+        keys.append(key)
+    return keys
 
 
 def with_kinds(layout: Layout, kinds: dict[int, Kind]) -> Layout:
@@ -177,17 +208,7 @@ def with_kinds(layout: Layout, kinds: dict[int, Kind]) -> Layout:
     columns = [(index, replaced.get(column.name, column)) for index, column in layout.columns]
     new = [replaced.get(column.name, column) for column in layout.new]
     key = tuple(replaced.get(column.name, column) for column in layout.key)
-    return Layout(layout.table, key, columns, new, layout.create)
-
-
-def allocate(name: str, taken: set[str]) -> str:
-    """A SQL name for `name` unique (under `fold`) among `taken`, which it joins."""
-    base = name.replace("\x00", "_") or "_"
-    candidate, suffix = base, 2
-    while fold(candidate) in taken:
-        candidate, suffix = f"{base}_{suffix}", suffix + 1
-    taken.add(fold(candidate))
-    return candidate
+    return Layout(layout.table, key, columns, new, layout.create, layout.headers, layout.absent)
 
 
 def register(db: Db, layout: Layout, obj: ExportObject) -> None:

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from exportctl.schema import ExportObject
-from exportctl.warehouse.base import LoadRequest, LoadResult
+from exportctl.warehouse.base import LoadRequest, LoadResult, check_database_parent
 
-# One load at a time per database file in this process (`run --parallel` may load several exports into
-# one file): DuckDB lets one process write, and two transactions of it that both extend the registry
-# tables could conflict; SQLite would make the second wait for the first anyway.
+# One load at a time per database file: in this process (`run --parallel` may load several exports into
+# one file) by this lock, across processes by warehouse/lock.py's flock. DuckDB lets one process write,
+# and two transactions that both extend the registry tables could conflict.
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -34,8 +34,15 @@ def load_file(
     unparsed: str = "keep",
 ) -> LoadResult:
     """Load the CSV at `source` (an export of `obj`) into `table` of `database`; one transaction."""
+    from exportctl.warehouse.lock import database_lock
+
     request = LoadRequest(obj, source, database, table, tuple(fields) if fields else None, style, unparsed)
-    with _database_lock(database):
+    check_database_parent(database)  # before the lock file is made beside it
+    if engine == "duckdb":
+        from exportctl.warehouse.duckdb_engine import check_path
+
+        check_path(database)
+    with _database_lock(database), database_lock(database):
         if engine == "duckdb":
             from exportctl.warehouse import duckdb_engine
 

@@ -169,7 +169,8 @@ def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout, exact
     """Fill a temporary table with the typed rows; (records, records with a value in _unparsed)."""
     targets = _file_columns(layout)
     conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
-    definitions = ", ".join(f"{quote(c.sql)} {sql_type(c.kind)}" for c in targets)
+    # The table's metadata columns this export has no cell for stay NULL in the stage (see layout.absent).
+    definitions = ", ".join(f"{quote(c.sql)} {sql_type(c.kind)}" for c in [*targets, *layout.absent])
     conn.execute(f"CREATE TEMP TABLE {STAGE} (_row INTEGER PRIMARY KEY, {definitions})")
     placeholders = ", ".join("?" * (len(targets) + 1))
     names = ", ".join(quote(c.sql) for c in targets)
@@ -186,7 +187,7 @@ def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout, exact
 def _typed_records(request: LoadRequest, layout: Layout, exact: set[int]) -> Iterator[Sequence[Any]]:
     records = open_csv(request.source)
     next(records, None)
-    plan = [(index, column.name, converter(column.kind, index in exact)) for index, column in layout.columns]
+    plan = [(index, column.sql, converter(column.kind, index in exact)) for index, column in layout.columns]
     width = len(plan)
     key_positions = [next(p for p, (_, c) in enumerate(layout.columns) if c.name == k.name) for k in layout.key]
     keep = request.unparsed != "fail"
@@ -215,7 +216,7 @@ def _typed_records(request: LoadRequest, layout: Layout, exact: set[int]) -> Ite
             raise unfit(number, name, unparsed[name])
         for position, key in zip(key_positions, layout.key, strict=True):
             if values[position + 1] is None:
-                raise no_key(number, key.name)
+                raise no_key(number, key.sql)
         values.append(json.dumps(unparsed, ensure_ascii=False) if unparsed else None)
         yield values
 
@@ -247,8 +248,9 @@ def _merge(conn: sqlite3.Connection, layout: Layout) -> tuple[int, int]:
     table = quote(layout.table)
     stage = f"temp.{STAGE}"
     keys = [quote(c.sql) for c in layout.key]
+    # Each name quoted once, from the column objects; lists of quoted names are joined, never split.
     conn.execute(f"DELETE FROM {stage} WHERE _row NOT IN (SELECT max(_row) FROM {stage} GROUP BY {', '.join(keys)})")
-    written = [quote(c.sql) for c in _file_columns(layout)]
+    written = [quote(c.sql) for c in [*_file_columns(layout), *layout.absent]]
     values = [name for name in written if name not in keys]
     on_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
     differs = " OR ".join(f"t.{v} IS NOT s.{v}" for v in values) or "0"

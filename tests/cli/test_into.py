@@ -193,7 +193,7 @@ def test_hostile_metadata_keys_and_table_names_never_break_the_sql(own: Cli, iso
     names = list(warehouse.columns())
     assert len({n.casefold() for n in names}) == len(names)
     for key in ('say "hi"', "a]b", "it's", "x" * 300, "a;DROP TABLE x"):
-        quoted = '"' + key.replace('"', '""') + '"'
+        quoted = '"' + key[:63].replace('"', '""') + '"'  # at most 63 bytes, as PostgreSQL takes them
         assert warehouse.query(f'SELECT {quoted} FROM "voucher" WHERE id = ?', [voucher_id]) == [
             (HOSTILE_KEYS.index(key),)
         ]
@@ -243,11 +243,11 @@ def test_dry_run_shows_the_table_and_its_column_types(cli: Cli, isolated: Path) 
         "table": "v",
         "key": ["id"],
         "columns": [
-            {"name": "id", "type": "TEXT"},
-            {"name": "value", "type": "REAL"},
-            {"name": "active", "type": "INTEGER"},
-            {"name": "(one per metadata key)", "type": "inferred"},
-            {"name": "_unparsed", "type": "TEXT"},
+            {"name": "id", "type": "TEXT", "header": "ID"},
+            {"name": "value", "type": "REAL", "header": "Value"},
+            {"name": "active", "type": "INTEGER", "header": "Active"},
+            {"name": "(one per metadata key)", "type": "inferred", "header": "(each key)"},
+            {"name": "_unparsed", "type": "TEXT", "header": "(none)"},
         ],
     }
     text = cli("voucher", "--into", "sqlite:w.db", "--dry-run")
@@ -300,3 +300,23 @@ def test_a_split_export_loads_its_joined_windows(cli: Cli, isolated: Path) -> No
     warehouse = warehouse_at("sqlite", isolated / "w.db", "order")
     assert warehouse.query('SELECT count(*), count(DISTINCT id) FROM "order"')[0] == (summary["rows"],) * 2
     assert not list(isolated.glob(".*staging*"))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_header_to_column_mapping_is_in_the_summary_and_the_dry_run(own: Cli, isolated: Path, engine: str) -> None:
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    voucher_id = own.sandbox.store.rows("SELECT id FROM vouchers ORDER BY id LIMIT 1")[0][0]
+    _set_metadata(own, "vouchers", {voucher_id: {"Tier": "a", "tier": "b", "ship\nto": "c", "x" * 70: "d"}})
+    into = f"{engine}:{isolated / 'w.db'}"
+    result = own("voucher", "--fields", "id,code,metadata", "--into", into, "--json")
+    assert result.exit_code == 0, result.output
+    columns = json.loads(result.stdout)["into"]["columns"]
+    by_header = {c["header"]: c["name"] for c in columns}
+    assert by_header["ID"] == "id" and by_header["ship\nto"] == "ship_to" and by_header["x" * 70] == "x" * 63
+    assert {by_header["Tier"], by_header["tier"]} == {"Tier", "tier_2"}
+    preview = own("voucher", "--fields", "id,code,metadata", "--into", into, "--dry-run", "--json")
+    stored = {c["header"]: c["name"] for c in json.loads(preview.stdout)["into"]["stored"]}
+    assert stored["tier"] == by_header["tier"] and stored["x" * 70] == "x" * 63
+    text = own("voucher", "--fields", "id,code,metadata", "--into", into, "--dry-run")
+    assert "'ship\\nto' -> 'ship_to'" in text.stderr

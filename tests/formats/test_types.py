@@ -35,11 +35,12 @@ def test_metadata_keys_and_unknown_titles_are_inferred_and_names_stay_unique() -
         ("code_2", Kind.STRING, "code"),
         (f"{UNPARSED}_2", None, None),
     ]
-    # With --headers fields, the same cells are names: `code` is the field, `Code` a metadata key.
+    # With --headers fields, the same cells are names: `code` is the field, `Code` a metadata key (whose
+    # name differs from `code` without regard to case, as SQL compares names).
     columns = columns_for(VOUCHER, ["code", "Code", "metadata.locale"], ["code", "metadata.locale"], style="fields")
     assert [(c.name, c.kind, c.field) for c in columns] == [
         ("code", Kind.STRING, "code"),
-        ("Code", None, None),
+        ("metadata.Code", None, None),
         ("metadata.locale", None, "metadata.locale"),
     ]
 

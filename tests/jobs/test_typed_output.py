@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from exportctl.jobs.typed_output import download_target, keeps_file, stages, staging_path, unstaged_hint
 from exportctl.request.into import parse_into
 from exportctl.request.model import RunOptions
 
+RANDOM = r"\.[0-9a-f]{16}"
 
-def test_the_staging_file_sits_beside_the_target_or_the_database() -> None:
+
+def test_the_staging_file_sits_beside_the_target_or_the_database_under_a_name_of_its_own() -> None:
     typed = RunOptions(format="jsonl")
-    assert staging_path(typed, Path("out/v.jsonl"), "voucher") == Path("out/.v.jsonl.staging.csv")
+    first = staging_path(typed, Path("out/v.jsonl"), "voucher")
+    assert re.fullmatch(rf"out/\.v\.jsonl{RANDOM}\.staging\.csv", str(first))
+    assert staging_path(typed, Path("out/v.jsonl"), "voucher") != first  # no other run computes it
     into = RunOptions(into=parse_into("sqlite:db/w.db#t", "voucher"))
-    assert staging_path(into, None, "voucher") == Path("db/.w.db.t.staging.csv")
-    assert staging_path(RunOptions(format="jsonl", output_dir="d"), "-", "order").parent == Path("d")
+    assert re.fullmatch(rf"db/\.w\.db\.t{RANDOM}\.staging\.csv", str(staging_path(into, None, "voucher")))
+    stdout = staging_path(RunOptions(format="jsonl", output_dir="d"), "-", "order")
+    assert stdout.parent == Path("d") and re.fullmatch(rf"\.exportctl-order-stdout{RANDOM}\.staging\.csv", stdout.name)
+    # A split export's windows resume by the stable name.
+    assert staging_path(typed, Path("out/v.jsonl"), "voucher", unique=False) == Path("out/.v.jsonl.staging.csv")
 
 
 def test_what_the_download_writes() -> None:
@@ -27,7 +35,7 @@ def test_what_the_download_writes() -> None:
     alone = RunOptions(into=parse_into("sqlite:w.db", "voucher"))
     assert (stages(alone), keeps_file(alone)) == (True, False)
     named = download_target(RunOptions(format="parquet"), "voucher", lambda export_id: Path(f"v-{export_id}.parquet"))
-    assert callable(named) and named("exp_1") == Path(".v-exp_1.parquet.staging.csv")
+    assert callable(named) and re.fullmatch(rf"\.v-exp_1\.parquet{RANDOM}\.staging\.csv", str(named("exp_1")))
 
 
 def test_resume_hints_name_a_csv_of_ones_own_not_the_staging_file() -> None:

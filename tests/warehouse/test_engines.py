@@ -172,17 +172,17 @@ def test_hostile_metadata_keys_never_break_the_sql(warehouse: Warehouse) -> None
     assert result.inserted == 1
     names = list(warehouse.columns())
     assert len({name.casefold() for name in names}) == len(names) == len(HOSTILE_KEYS) + 2
-    assert {'a"b', "x]y", "nul_key", "k" * 300, "Tier", "tier_2", "TIER_3"} <= set(names)
+    assert {'a"b', "x]y", "nul_key", "k" * 63, "Tier", "tier_2", "TIER_3"} <= set(names)
     # A later run with one of the case twins finds the column it had, whatever the others.
     again = warehouse.load(["ID", "tier"], [["v_2", "99"]])
     assert again.columns_added == []
     assert warehouse.query('SELECT "tier_2" FROM "voucher" WHERE id = ?', ["v_2"]) == [(99,)]
     assert warehouse.query('SELECT "a""b", "x]y" FROM "voucher" WHERE id = ?', ["v_1"]) == [(0, 1)]
-    # A value that no longer fits a hostile key's column lands in _unparsed under the key as it is.
+    # A value that no longer fits a hostile key's column lands in _unparsed under the column's name.
     warehouse.load(["ID", "nul\x00key", 'a"b'], [["v_3", "zz", "1"]])
     row = warehouse.query('SELECT "nul_key", "a""b", _unparsed FROM "voucher" WHERE id = ?', ["v_3"])[0]
     assert row[:2] == (None, 1)
-    assert json.loads(row[2]) == {"nul\x00key": "zz"}
+    assert json.loads(row[2]) == {"nul_key": "zz"}
 
 
 def test_unparsed_fail_names_the_row_and_leaves_the_table(warehouse: Warehouse) -> None:
