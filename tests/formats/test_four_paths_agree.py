@@ -302,3 +302,9 @@ def test_integers_beside_decimals_make_a_column_of_doubles_when_a_double_holds_t
     for path_name in PATHS:
         cells = [row[0][1:] for row in outputs.rows[path_name]]
         assert cells == [["10.0", "9007199254740993", "10"], ["12.5", "0.5", "1.50"], ["-3.0", None, None]], path_name
+
+
+def test_the_readme_states_the_edge_cell_figure() -> None:
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
+    assert f"{len(EDGE_CELLS)} texts" in readme
+    assert f"makes {EDGE_CELL_COUNT:,} cells on which all four outputs agree" in readme
