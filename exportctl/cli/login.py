@@ -186,20 +186,33 @@ def doctor(
         str | None,
         typer.Option(help="Download host to check (default: the region's, or the API host).", metavar="URL"),
     ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Also print the checks as one JSON object on standard output."),
+    ] = False,
 ) -> None:
     """Check credentials, endpoint, rate-limit budget, clock, profile file and download host.
 
-    Each line is ok, warn or fail with its fix; the exit status is 0 only when every line is ok.
+    Each line is ok, warn or fail with its fix (skip: not checkable, as the clock without an answer from the
+    API); the exit status is 0 only when no line is warn or fail. The lines go to standard error; --json
+    prints the checks as one JSON object on standard output.
+    Example: exportctl doctor --json | jq '.checks[] | select(.level != "ok")'
     """
+    from exportctl.cli import json_contract
     from exportctl.cli.console import err_console
     from exportctl.cli.session import resolve_state_settings
     from exportctl.jobs.doctor import all_ok, run_checks
     from exportctl.settings import default_config_path
 
+    document = json_contract.begin(ctx, "doctor") if json_output else None
     with resolve_state_settings(ctx) as (resolve, _):
         checks = run_checks(resolve, config_path=default_config_path(), download_url=download_url)
+    ok = all_ok(checks)
+    if document is not None:
+        document |= {"exit_code": 0 if ok else 1, "ok": ok, "checks": [check.to_json() for check in checks]}
+        json_contract.emit(ctx, document)
     width = max(len(check.name) for check in checks)
-    marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[bold red]fail[/]"}
+    marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[bold red]fail[/]", "skip": "[dim]skip[/]"}
     from rich.markup import escape
 
     console = err_console()
@@ -207,5 +220,5 @@ def doctor(
         console.print(f"{marks[check.level]} {check.name.ljust(width)}  {escape(check.detail)}")
         if check.fix and check.level != "ok":
             console.print(f"     {' ' * width}  fix: {escape(check.fix)}")
-    if not all_ok(checks):
+    if not ok:
         raise typer.Exit(1)
