@@ -132,9 +132,10 @@ def list_exports(
     order: str | None,
     follow: bool,
     matching: ExportFilter,
-    max_pages: int = MAX_LIST_PAGES,
+    max_pages: int | None = None,
 ) -> Listing:
-    """One page of the list (`follow=False`) or all of it, filtered."""
+    """One page of the list (`follow=False`) or all of it (at most `max_pages`, MAX_LIST_PAGES), filtered."""
+    max_pages = MAX_LIST_PAGES if max_pages is None else max_pages
     listing = Listing()
     if not follow:
         answer = client.list_exports(limit=limit, page=page, order=order)
