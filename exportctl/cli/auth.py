@@ -11,7 +11,7 @@ from exportctl.cli.global_options import GlobalOptionsCommand, GlobalOptionsGrou
 from exportctl.cli.state import app_state
 
 if TYPE_CHECKING:
-    from exportctl.credential_report import CredentialReport
+    from exportctl.jobs.auth_status import CredentialReport
 
 auth_app = typer.Typer(
     name="auth",
@@ -33,8 +33,8 @@ def status(ctx: typer.Context, json_output: options.JsonOutput = False) -> None:
     Example: exportctl auth status --json
     """
     from exportctl.cli.console import write_json
-    from exportctl.credential_report import credential_report
     from exportctl.errors import AuthError
+    from exportctl.jobs.auth_status import credential_report
 
     state = app_state(ctx)
     report = credential_report(

@@ -26,7 +26,7 @@ import contextlib
 import math
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
@@ -144,21 +144,6 @@ class ApiClient:
         if order:
             params["order"] = order
         return self._json("GET", self._url("/v1/exports"), params=params)
-
-    def iter_export_pages(
-        self, limit: int = 100, order: str | None = None, *, max_pages: int
-    ) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(page number, answer) for pages 1, 2, ... of the list, until a short or empty page, the `total`
-        the API states, or `max_pages` pages: a server that always answers a full page cannot loop forever."""
-        for page in range(1, max_pages + 1):
-            answer = self.list_exports(limit=limit, page=page, order=order)
-            yield page, answer
-            exports = answer.get("exports")
-            total = answer.get("total")
-            if not isinstance(exports, list) or len(exports) < limit:
-                return
-            if isinstance(total, int) and not isinstance(total, bool) and page * limit >= total:
-                return
 
     def delete_export(self, export_id: str) -> None:
         """Delete the export and its file."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +146,7 @@ def list_exports(
         return listing
     seen: set[str] = set()
     stop_early = matching.since is not None and order in NEWEST_FIRST
-    for number, answer in client.iter_export_pages(limit=limit, order=order, max_pages=max_pages):
+    for number, answer in _pages(client, limit=limit, order=order, max_pages=max_pages):
         listing.pages = number
         oldest = _take(listing, answer, matching, seen)
         if stop_early and oldest is not None and matching.since is not None and oldest < matching.since:
@@ -153,6 +154,20 @@ def list_exports(
         if number == max_pages:
             listing.truncated = listing.total is None or number * limit < listing.total
     return listing
+
+
+def _pages(client: ApiClient, *, limit: int, order: str | None, max_pages: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(page number, answer) for pages 1, 2, ... of the list, until a short or empty page, the `total` the API
+    states, or `max_pages` pages: a server that always answers a full page cannot keep the loop going."""
+    for page in range(1, max_pages + 1):
+        answer = client.list_exports(limit=limit, page=page, order=order)
+        yield page, answer
+        exports = answer.get("exports")
+        total = answer.get("total")
+        if not isinstance(exports, list) or len(exports) < limit:
+            return
+        if isinstance(total, int) and not isinstance(total, bool) and page * limit >= total:
+            return
 
 
 def _take(listing: Listing, answer: dict[str, Any], matching: ExportFilter, seen: set[str]) -> dt.datetime | None:
