@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from exportctl.cli import options
+from exportctl.cli.completion_sources import complete_profile
 from exportctl.cli.global_options import GlobalOptionsCommand, GlobalOptionsGroup
 from exportctl.cli.state import app_state
 
@@ -92,7 +93,12 @@ def logout(
     ctx: typer.Context,
     profile: Annotated[
         str | None,
-        typer.Option("--profile", help="The profile to remove (default: the one in use).", metavar="NAME"),
+        typer.Option(
+            "--profile",
+            help="The profile to remove (default: the one in use).",
+            metavar="NAME",
+            autocompletion=complete_profile,
+        ),
     ] = None,
 ) -> None:
     """Remove a profile from the profile file (under its lock; the other profiles stay).

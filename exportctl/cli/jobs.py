@@ -332,6 +332,9 @@ def delete(
             )
         if not typer.confirm(f"Delete {what} and their files on the server ({shown})?", default=False, err=True):
             print_info("Nothing was deleted.")
+            if document is not None:
+                document |= {"exit_code": 1, "error": "Nothing was deleted: the answer was no.", "deleted": False}
+                json_contract.emit(ctx, document)
             raise typer.Exit(1)
     results: list[dict[str, Any]] = []
     failures: list[tuple[str, ApiError]] = []

@@ -3,6 +3,7 @@ asked to, `auth status` and `auth logout`: real processes against the sandbox, r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -185,3 +186,31 @@ def test_auth_logout_of_a_missing_profile_suggests_the_name(cli: Cli) -> None:
     path.unlink()
     nothing = cli("auth", "logout", "--profile", "prod", credentials=False)
     assert nothing.exit_code == 2 and "There is no profile file" in nothing.stderr
+
+
+def test_auth_logout_waits_for_the_profile_files_lock(tmp_path: Path) -> None:
+    import fcntl
+
+    config_home = tmp_path / "config"
+    path = _profile_file(config_home)
+    path.parent.mkdir(parents=True)
+    path.write_text(PROFILES)
+    before = path.read_bytes()
+    with open(path.with_name(".config.yaml.lock"), "w") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # as a login in progress holds it
+        run = subprocess.Popen(
+            [sys.executable, "-m", "exportctl", "auth", "logout", "--profile", "production"],
+            env=_terminal_env(config_home),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        finished: int | None = None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            finished = run.wait(timeout=3)
+        assert finished is None, "logout did not wait for the lock"
+        assert path.read_bytes() == before
+    _, stderr = run.communicate(timeout=60)
+    assert run.wait() == 0, stderr
+    assert set(yaml.safe_load(path.read_text())["profiles"]) == {"live"}

@@ -179,8 +179,10 @@ def test_delete_without_a_terminal_and_without_yes_deletes_nothing(cli: Cli, san
     assert all(_exists(sandbox, export_id) for export_id in ids)
 
 
-@pytest.mark.parametrize(("answer", "code"), [("y", 0), ("n", 1)])
-def test_delete_asks_on_a_terminal(sandbox: Sandbox, tmp_path: Path, answer: str, code: int) -> None:
+@pytest.mark.parametrize(("answer", "code", "extra"), [("y", 0, ()), ("n", 1, ()), ("n", 1, ("--json",))])
+def test_delete_asks_on_a_terminal(
+    sandbox: Sandbox, tmp_path: Path, answer: str, code: int, extra: tuple[str, ...]
+) -> None:
     ids = [_create(sandbox, "voucher") for _ in range(2)]
     env = _terminal_env(tmp_path / "config") | {
         "VOUCHERIFY_APP_ID": sandbox.app_id,
@@ -189,9 +191,11 @@ def test_delete_asks_on_a_terminal(sandbox: Sandbox, tmp_path: Path, answer: str
     }
     env = {key: value for key, value in env.items() if value is not None}
     assert os.environ.get("XDG_CONFIG_HOME")  # the isolated fixture's, not the machine's
-    terminal = Terminal(["delete", *ids], env)
+    terminal = Terminal(["delete", *ids, *extra], env)
     terminal.read_until("Delete 2 exports and their files on the server")
     terminal.type(answer)
     screen = terminal.read_until("Deleted" if answer == "y" else "Nothing was deleted.")
+    if extra:  # the --json document says so too
+        screen = terminal.read_until('"exit_code": 1')
     assert terminal.finish() == code, screen
     assert all(_exists(sandbox, export_id) is (answer == "n") for export_id in ids)
