@@ -53,7 +53,9 @@ def _export_fields(export: dict[str, Any]) -> dict[str, Any]:
 def list_exports(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many exports per page (1-100).")] = 10,
-    page: Annotated[int | None, typer.Option(min=1, help="Which page, from 1 (not with --all).")] = None,
+    page: Annotated[
+        int | None, typer.Option(min=1, max=MAX_LIST_PAGES, help="Which page, 1-100 (not with --all).")
+    ] = None,
     order: Annotated[str | None, typer.Option(help=f"Sort order: {', '.join(LIST_ORDERS)}.", metavar="ORDER")] = None,
     status_filter: Annotated[
         list[str] | None,
@@ -161,9 +163,10 @@ def list_exports(
     if listing.truncated:
         from exportctl.cli.console import print_warning
 
+        bigger = "" if limit >= PAGE_SIZE_FOLLOWING else f", without --limit (pages of {PAGE_SIZE_FOLLOWING})"
         print_warning(
-            f"Stopped after {listing.pages} pages ({listing.read} exports read) of {total}; "
-            "narrow the list with --since or --status."
+            f"Stopped after {listing.pages} pages ({listing.read} exports read of {total}): the API lists at most "
+            f"{MAX_LIST_PAGES} pages. Narrow the list with --since or --status{bigger}."
         )
     elif matching.active and listing.more:
         print_info(f"The filters were applied to page {page or 1} only; add --all to search every page.")

@@ -23,8 +23,9 @@ from exportctl.suggest import closest
 if TYPE_CHECKING:
     from exportctl.client.api import ApiClient
 
-# 200 pages of 100: 20,000 exports, far more than a project keeps (the API deletes exports' files after days).
-MAX_LIST_PAGES = 200
+# The API's `page` goes from 1 to 100 (the OpenAPI's ParameterPage): at 100 exports a page, the newest 10,000
+# are all that its list reaches. The bound also stops a server that answers full pages forever.
+MAX_LIST_PAGES = 100
 PAGE_SIZE_FOLLOWING = 100
 NEWEST_FIRST = (None, "-created_at")
 # An exported object the dashboard made and this version does not know (api_log, product) is still a name.
