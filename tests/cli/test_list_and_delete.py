@@ -199,3 +199,18 @@ def test_delete_asks_on_a_terminal(
         screen = terminal.read_until('"exit_code": 1')
     assert terminal.finish() == code, screen
     assert all(_exists(sandbox, export_id) is (answer == "n") for export_id in ids)
+
+
+def test_an_export_the_shifting_list_shows_twice_is_listed_once() -> None:
+    def shifting(request: Request, state: Hostile) -> Answer:
+        # A new export arrived between the two pages: page 2 begins with page 1's last one.
+        page = 1 if "page=1" in request.path else 2
+        ids = ["exp_a", "exp_b"] if page == 1 else ["exp_b", "exp_c"]
+        created = {"exp_a": "2026-01-03T00:00:00Z", "exp_b": "2026-01-02T00:00:00Z", "exp_c": "2026-01-01T00:00:00Z"}
+        items = [export(i, "DONE", created_at=created[i]) for i in ids]
+        return Answer(200, {"object": "list", "exports": items, "total": 4})
+
+    with hostile_server(shifting) as hostile:
+        document = _json(run(hostile, "list", "--all", "--limit", "2", "--json"))
+    assert [item["id"] for item in document["exports"]] == ["exp_a", "exp_b", "exp_c"]
+    assert document["pages"] == 2
