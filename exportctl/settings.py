@@ -256,6 +256,12 @@ def profile_names(config_path: Path | None = None) -> list[str]:
     return sorted(config.profiles)
 
 
+def read_profiles(path: Path) -> tuple[str | None, dict[str, dict[str, str]]] | None:
+    """(default_profile, profiles) of the profile file at `path`, checked as commands check it; None without one."""
+    config = _load_config(path, _ignore_warning)
+    return None if config is None else (config.default_profile, config.profiles)
+
+
 @dataclass(frozen=True)
 class _Config:
     default_profile: str | None

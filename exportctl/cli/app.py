@@ -41,7 +41,7 @@ class CommandSpec(NamedTuple):
     """
 
     short_help: str
-    load: Callable[[], Callable[..., Any]]  # imports the command's module, returns its function
+    load: Callable[[], Any]  # imports the command's module, returns its function (or Typer group)
     epilog: Callable[[], str] | None = None
 
 
@@ -89,6 +89,9 @@ COMMANDS: dict[str, CommandSpec] = {
     "login": CommandSpec(
         "Save credentials as a profile, after checking them.", _function("exportctl.cli.login", "login")
     ),
+    "auth": CommandSpec(
+        "Show the profiles and the credentials in use; remove a profile.", _function("exportctl.cli.auth", "auth_app")
+    ),
     "doctor": CommandSpec(
         "Check credentials, endpoint, rate limit, clock and hosts.", _function("exportctl.cli.login", "doctor")
     ),
@@ -105,9 +108,12 @@ COMMANDS: dict[str, CommandSpec] = {
 def build_command(name: str) -> Any:
     """The click command of one registered subcommand, built from its Typer function."""
     spec = COMMANDS[name]
+    loaded = spec.load()
+    if isinstance(loaded, typer.Typer):  # a group of subcommands (auth status, auth logout)
+        return typer.main.get_command(loaded)
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
     epilog = spec.epilog() if spec.epilog is not None else None
-    single.command(name, cls=GlobalOptionsCommand, short_help=spec.short_help, epilog=epilog)(spec.load())
+    single.command(name, cls=GlobalOptionsCommand, short_help=spec.short_help, epilog=epilog)(loaded)
     return typer.main.get_command(single)
 
 

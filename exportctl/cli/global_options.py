@@ -11,7 +11,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from exportctl.cli.typer_internals import TyperCommand
+from exportctl.cli.typer_internals import TyperCommand, TyperGroup
 
 GLOBAL_SECTION = "Global options"
 
@@ -40,6 +40,25 @@ class GlobalOptionsCommand(TyperCommand):
         if records:
             with formatter.section(GLOBAL_SECTION):
                 formatter.write_dl(records)
+
+
+class GlobalOptionsGroup(TyperGroup):
+    """A group of subcommands (`auth`): it and each of its commands take the root's options too."""
+
+    global_params: Sequence[Any] = ()
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        super().format_options(ctx, formatter)
+        records = [record for param in self.global_params if (record := param.get_help_record(ctx)) is not None]
+        if records:
+            with formatter.section(GLOBAL_SECTION):
+                formatter.write_dl(records)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            return None
+        return add_global_options(command, ctx.find_root().command.params)
 
 
 def add_global_options(command: Any, root_params: Sequence[Any]) -> Any:

@@ -12,8 +12,9 @@ from exportctl.cli import json_contract, options
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
-from exportctl.errors import NetworkError, UsageError, ValidationError
-from exportctl.schema import API_OBJECTS, LIST_ORDERS
+from exportctl.errors import UsageError, ValidationError
+from exportctl.jobs.listing import MAX_LIST_PAGES
+from exportctl.schema import API_OBJECTS, EXPORT_STATUSES, LIST_ORDERS
 from exportctl.suggest import closest
 
 if TYPE_CHECKING:
@@ -52,41 +53,123 @@ def _export_fields(export: dict[str, Any]) -> dict[str, Any]:
 def list_exports(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many exports per page (1-100).")] = 10,
-    page: Annotated[int, typer.Option(min=1, help="Which page, from 1.")] = 1,
+    page: Annotated[
+        int | None, typer.Option(min=1, max=MAX_LIST_PAGES, help="Which page, 1-100 (not with --all).")
+    ] = None,
     order: Annotated[str | None, typer.Option(help=f"Sort order: {', '.join(LIST_ORDERS)}.", metavar="ORDER")] = None,
+    status_filter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status",
+            help=f"Only exports in these statuses, comma-separated or repeated: {', '.join(EXPORT_STATUSES)}.",
+            metavar="STATUS,...",
+            show_default=False,
+        ),
+    ] = None,
+    object_filter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--object",
+            help="Only exports of these objects (voucher, order, voucher-transactions...), comma-separated.",
+            metavar="OBJECT,...",
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Only exports created at or after this: 2024-06-01, 2024-06-01T10:00:00Z, -7d, today.", metavar="WHEN"
+        ),
+    ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help=f"Read every page (100 exports each unless --limit says; at most {MAX_LIST_PAGES} pages).",
+        ),
+    ] = False,
     json_output: options.JsonOutput = False,
     output_format: OutputFormat = None,
 ) -> None:
-    """List exports, newest first unless --order says otherwise. Off a terminal: tab-separated rows."""
+    """List exports, newest first unless --order says otherwise. Off a terminal: tab-separated rows.
+
+    The filters apply to the pages read: one page (--page, --limit), or every page with --all.
+    Example: exportctl list --all --status ERROR --since -7d
+    """
+    from exportctl.jobs.listing import (
+        PAGE_SIZE_FOLLOWING,
+        ExportFilter,
+        list_exports,
+        parse_objects,
+        parse_statuses,
+    )
+    from exportctl.request.windows import parse_instant
+
     fmt = choose_format(output_format, json_flag=json_output)
     document = json_contract.begin(ctx, "list") if fmt == "json" else None
     if order is not None and order not in LIST_ORDERS:
         raise ValidationError(f"Unknown order '{order}'.", valid=LIST_ORDERS, suggestion=closest(order, LIST_ORDERS))
+    if follow and page is not None:
+        raise UsageError(
+            "--page picks one page of the list, and --all reads every page: give one of them.",
+            hint="exportctl list --all (every page), or exportctl list --page 2",
+        )
+    matching = ExportFilter(
+        statuses=parse_statuses(status_filter),
+        objects=parse_objects(object_filter),
+        since=parse_instant(since, "--since") if since is not None else None,
+    )
+    given = ctx.get_parameter_source("limit")
+    if follow and (given is None or given.name == "DEFAULT"):
+        limit = PAGE_SIZE_FOLLOWING
     from exportctl.cli.session import open_session
 
     with open_session(ctx, quiet=True) as session:
-        answer = session.client.list_exports(limit=limit, page=page, order=order)
+        listing = list_exports(
+            session.client, limit=limit, page=page or 1, order=order, follow=follow, matching=matching
+        )
         calls = session.client.calls
     if document is not None:
-        exports = answer.get("exports", [])
-        document |= {"api_calls": calls, "rows": len(exports), "total": answer.get("total"), "exports": exports}
+        document |= {
+            "api_calls": calls,
+            "rows": len(listing.exports),
+            "total": listing.total,
+            "exports": listing.exports,
+            "pages": listing.pages,
+            "truncated": listing.truncated,
+            "filters": matching.to_json(),
+        }
         json_contract.emit(ctx, document)
         return
     from rich.markup import escape
 
     from exportctl.masking import printable
 
-    exports = answer.get("exports")
-    if not isinstance(exports, list):
-        raise NetworkError(f"The API's list of exports has no `exports` array: {printable(repr(exports))[:200]}")
+    found = len(listing.exports)
+    total = listing.total if listing.total is not None else listing.read
+    if follow:
+        heading = f"Exports: {found} of {total}" + (f" matching, {listing.pages} pages read" if matching.active else "")
+    else:
+        heading = f"Exports: page {page or 1}, {found} of {total}" + (" matching" if matching.active else "")
     # The title is read as markup by rich, and `total` is the server's.
-    title = escape(printable(f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}"))
-    table = Rows(("id", "object", "status", "created", "channel"), title=title, whole=("id", "created"))
-    for export in exports:
-        if not isinstance(export, dict):
-            export = {"id": export}
+    table = Rows(
+        ("id", "object", "status", "created", "channel"), title=escape(printable(heading)), whole=("id", "created")
+    )
+    for export in listing.exports:
         table.add(*(export.get(key) for key in ("id", "exported_object", "status", "created_at", "channel")))
     table.print(fmt)
+    if app_state(ctx).quiet:
+        return
+    if listing.truncated:
+        from exportctl.cli.console import print_warning
+
+        bigger = "" if limit >= PAGE_SIZE_FOLLOWING else f", without --limit (pages of {PAGE_SIZE_FOLLOWING})"
+        print_warning(
+            f"Stopped after {listing.pages} pages ({listing.read} exports read of {total}): the API lists at most "
+            f"{MAX_LIST_PAGES} pages. Narrow the list with --since or --status{bigger}."
+        )
+    elif matching.active and listing.more:
+        print_info(f"The filters were applied to page {page or 1} only; add --all to search every page.")
 
 
 def status(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
@@ -220,15 +303,65 @@ def _download(
         document["sha256"] = result.sha256
 
 
-def delete(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
-    """Delete an export and its file on the server."""
-    from exportctl.cli.session import open_session
+def delete(
+    ctx: typer.Context,
+    export_ids: Annotated[
+        list[str], typer.Argument(help="The export ids (exp_...).", metavar="EXPORT_ID...", show_default=False)
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking (for scripts).")] = False,
+    json_output: options.JsonOutput = False,
+) -> None:
+    """Delete exports and their files on the server, after a yes at the terminal (or with --yes).
 
-    document = json_contract.begin(ctx, "delete", export_id=export_id) if json_output else None
+    Without a terminal and without --yes nothing is deleted (exit 2). An id the API refuses (not found)
+    does not stop the others; the exit status is then that refusal's.
+    Example: exportctl delete exp_1 exp_2 --yes
+    """
+    import sys
+
+    from exportctl.cli.session import open_session
+    from exportctl.errors import ApiError
+
+    ids = list(dict.fromkeys(export_ids))
+    document = json_contract.begin(ctx, "delete", export_id=ids[0] if len(ids) == 1 else None) if json_output else None
+    if not yes:
+        shown = ", ".join(ids) if len(ids) <= 5 else f"{', '.join(ids[:5])} and {len(ids) - 5} more"
+        what = "1 export" if len(ids) == 1 else f"{len(ids)} exports"
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise UsageError(
+                f"exportctl delete asks before deleting, and standard input is not a terminal; "
+                f"nothing was deleted ({what}: {shown}).",
+                hint=f"In a script, confirm with --yes: exportctl delete {' '.join(ids)} --yes",
+            )
+        if not typer.confirm(f"Delete {what} and their files on the server ({shown})?", default=False, err=True):
+            print_info("Nothing was deleted.")
+            if document is not None:
+                document |= {"exit_code": 1, "error": "Nothing was deleted: the answer was no.", "deleted": False}
+                json_contract.emit(ctx, document)
+            raise typer.Exit(1)
+    results: list[dict[str, Any]] = []
+    failures: list[tuple[str, ApiError]] = []
     with open_session(ctx, quiet=True) as session:
-        session.client.delete_export(export_id)
-        calls = session.client.calls
+        try:
+            for export_id in ids:
+                try:
+                    session.client.delete_export(export_id)
+                except ApiError as refused:  # this id only (not found, ...): the others are still deleted
+                    failures.append((export_id, refused))
+                    results.append({"id": export_id, "deleted": False, "error": refused.message})
+                    continue
+                results.append({"id": export_id, "deleted": True, "error": None})
+                if document is None and not app_state(ctx).quiet:
+                    print_info(f"Deleted {export_id}.")
+        finally:
+            if document is not None:
+                document |= {"api_calls": session.client.calls, "deleted": not failures, "exports": results}
+    if failures:
+        first_id, first = failures[0]
+        if len(ids) > 1:
+            done = len(ids) - len(failures)
+            first.message = f"Deleted {done} of {len(ids)} exports; {first_id}: {first.message}"
+            first.args = (first.message,)
+        raise first
     if document is not None:
-        json_contract.emit(ctx, document | {"api_calls": calls, "deleted": True})
-    elif not app_state(ctx).quiet:
-        print_info(f"Deleted {export_id}.")
+        json_contract.emit(ctx, document)

@@ -22,6 +22,10 @@ from exportctl.profile_reading import file_kind
 from exportctl.settings import REGIONS, Settings, download_base_for
 
 OK, WARN, FAIL = "ok", "warn", "fail"
+# A check that could not be made because the one it depends on failed (no clock without an answer): no
+# warning of its own, as the failing check already says what is wrong.
+SKIP = "skip"
+LEVELS = (OK, WARN, FAIL, SKIP)
 # Beyond this, relative filters (`-30d`) and incremental watermarks are computed from a wrong "now".
 MAX_CLOCK_SKEW = 30.0
 # Below this share of the limit, an export's polling may run out of calls.
@@ -32,9 +36,12 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 @dataclass(frozen=True)
 class Check:
     name: str
-    level: str  # ok | warn | fail
+    level: str  # ok | warn | fail | skip
     detail: str
     fix: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"name": self.name, "level": self.level, "detail": self.detail, "fix": self.fix}
 
 
 def run_checks(
@@ -75,7 +82,7 @@ def _checks(
 
 
 def all_ok(checks: Sequence[Check]) -> bool:
-    return all(check.level == OK for check in checks)
+    return all(check.level in (OK, SKIP) for check in checks)
 
 
 def _endpoint(base_url: str) -> Check:
@@ -131,11 +138,12 @@ def _api(settings: Settings, answer: ProbeAnswer, now: float) -> Check:
 
 
 def _rate_budget(answer: ProbeAnswer) -> Check:
+    if answer.status is None:
+        return Check("rate limit", SKIP, "not checked: the API could not be reached")
     remaining = _int(answer.headers.get("X-Rate-Limit-Remaining"))
     limit = _int(answer.headers.get("X-Rate-Limit-Limit"))
     if remaining is None:
-        why = "the API did not answer" if answer.status is None else "the API sent no X-Rate-Limit-Remaining"
-        return Check("rate limit", WARN, f"unknown: {why}")
+        return Check("rate limit", WARN, "unknown: the API sent no X-Rate-Limit-Remaining")
     of = f" of {limit}" if limit is not None else ""
     if remaining == 0:
         return Check("rate limit", FAIL, f"0{of} calls left", "Wait for the limit to reset before exporting.")
@@ -147,6 +155,8 @@ def _rate_budget(answer: ProbeAnswer) -> Check:
 
 
 def _clock(answer: ProbeAnswer, now: float) -> Check:
+    if answer.status is None:
+        return Check("clock", SKIP, "not checked: the API could not be reached")
     date = answer.headers.get("Date")
     if not date:
         return Check("clock", WARN, "unknown: the API sent no Date header")

@@ -26,6 +26,9 @@ from exportctl.sandbox.plumbing import MAX_CONNECTIONS, REQUEST_TIMEOUT, AppServ
 from exportctl.sandbox.ratelimit import RateLimiter, parse_rate_limit
 from exportctl.sandbox.worker import ExportJob
 
+# GET /v1/exports: the OpenAPI's ParameterPage goes from 1 to 100 (ParameterLimit too).
+MAX_PAGE = 100
+
 __all__ = [
     "MAX_CONNECTIONS",
     "REQUEST_TIMEOUT",
@@ -188,8 +191,10 @@ class SandboxHandler(DownloadHandler):
         )
 
     def list_exports(self, _: dict[str, str]) -> None:
+        """`limit` 1-100 (default 10), `page` 1-100 (default 1) and `order`, as the OpenAPI's ParameterLimit,
+        ParameterPage and ParameterOrderListExports say; anything else is the API's 400 invalid_payload."""
         limit = self._int_query("limit", 10, 1, 100)
-        page = self._int_query("page", 1, 1, None)
+        page = self._int_query("page", 1, 1, MAX_PAGE)
         order = self.query.get("order") or "-created_at"
         if order not in schema.LIST_ORDERS:
             raise ApiError(

@@ -41,7 +41,7 @@ COMMANDS: dict[str, Callable[[str], list[str]]] = {
     "status": lambda export_id: ["status", export_id],
     "wait": lambda export_id: ["wait", export_id],
     "download": lambda export_id: ["download", export_id],
-    "delete": lambda export_id: ["delete", export_id],
+    "delete": lambda export_id: ["delete", export_id, "--yes"],
 }
 
 

@@ -29,6 +29,7 @@ def test_quiet_and_dry_run_after_the_subcommand() -> None:
 def test_verbose_after_the_subcommand_logs_http_for_every_command(cli: Cli, command: str) -> None:
     export_id = cli("voucher", "--no-wait").stdout.strip()
     args = [command] if command == "list" else [command, export_id]
+    args += ["--yes"] if command == "delete" else []
     result = cli(*args, "-v")
     assert result.exit_code == 0, result.output
     assert "http GET " in result.stderr or "http DELETE " in result.stderr

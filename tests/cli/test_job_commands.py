@@ -36,7 +36,7 @@ def test_wait_then_download_then_delete(cli: Cli, isolated: Path) -> None:
     again = cli("download", export_id)
     assert again.exit_code == 2 and "already exists" in again.stderr
 
-    deleted = cli("delete", export_id)
+    deleted = cli("delete", export_id, "--yes")
     assert deleted.exit_code == 0 and f"Deleted {export_id}" in deleted.stderr
     gone = cli("status", export_id)
     assert gone.exit_code == 4 and "not_found" in gone.stderr
@@ -127,7 +127,7 @@ def test_any_exported_object_the_server_reports_is_handled(case: str, isolated: 
     with hostile_server(script) as hostile:
         results = {
             command: run(hostile, *command.split())
-            for command in ("list", "status exp_1", "wait exp_1", "download exp_1", "delete exp_1")
+            for command in ("list", "status exp_1", "wait exp_1", "download exp_1", "delete exp_1 --yes")
         }
     for command, result in results.items():
         assert result.exit_code == 0, f"{command}: {result.output}"

@@ -67,7 +67,7 @@ def test_every_command_prints_the_contract_on_success(cli: Cli, isolated: Path) 
         "status": cli("status", export_id, "--json"),
         "wait": cli("wait", export_id, "--json"),
         "download": cli("download", export_id, "-o", "d.csv", "--json"),
-        "delete": cli("delete", export_id, "--json"),
+        "delete": cli("delete", export_id, "--yes", "--json"),
         "run": cli("run", _write(isolated), "--json"),
     }
     for command, result in documents.items():
@@ -117,7 +117,7 @@ def test_a_timeout_prints_the_contract_with_the_id_to_wait_for(cli: Cli) -> None
         (["status", "exp_doesnotexist", "--json"], 4),
         (["wait", "exp_doesnotexist", "--json"], 4),
         (["download", "exp_doesnotexist", "-o", "d.csv", "--json"], 4),
-        (["delete", "exp_doesnotexist", "--json"], 4),
+        (["delete", "exp_doesnotexist", "--yes", "--json"], 4),
         (["run", "missing.yaml", "--json"], 2),
     ],
 )

@@ -161,7 +161,7 @@ def _lines(output: str) -> dict[str, str]:
     found = {}
     for line in output.splitlines():
         parts = line.split()
-        if len(parts) >= 2 and parts[0] in ("ok", "warn", "fail"):
+        if len(parts) >= 2 and parts[0] in ("ok", "warn", "fail", "skip"):
             name = "download host" if parts[1] == "download" else "rate limit" if parts[1] == "rate" else parts[1]
             name = "profile file" if parts[1] == "profile" else name
             found[name] = line
@@ -370,3 +370,34 @@ def test_a_secret_typed_with_a_non_ascii_character_is_refused_before_any_request
     assert "The secret key from the prompt has a non-ASCII character at character 9" in screen
     assert "s3cr3t" not in screen and "Traceback" not in screen
     assert not (config_home / "exportctl").exists()
+
+
+# --- doctor --json, and the clock when the API cannot be reached -------------------------------------------
+
+
+def test_doctor_json_prints_the_checks_on_stdout_and_the_lines_on_stderr(cli: Cli) -> None:
+    import json
+
+    result = cli("doctor", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["object"] == "doctor" and document["exit_code"] == 0 and document["ok"] is True
+    names = [check["name"] for check in document["checks"]]
+    assert names == ["credentials", "endpoint", "api", "rate limit", "clock", "profile file", "download host"]
+    assert all(check["level"] == "ok" for check in document["checks"])
+    assert set(_lines(result.stderr)) == set(names)  # the people's lines, on standard error
+    assert cli.sandbox.secret_key not in result.output
+
+
+def test_doctor_with_the_api_unreachable_says_nothing_of_the_clock(cli: Cli) -> None:
+    import json
+
+    url = f"http://127.0.0.1:{_closed_port()}"
+    result = cli("--api-url", url, "--app-id", "app-1", "--app-token", "token-1", "doctor", "--json", credentials=False)
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == 1 and document["ok"] is False
+    levels = {check["name"]: check["level"] for check in document["checks"]}
+    assert levels["api"] == "fail" and levels["clock"] == "skip" and levels["rate limit"] == "skip"
+    assert "clock unknown" not in result.stderr and "unknown:" not in result.stderr
+    assert _lines(result.stderr)["clock"].startswith("skip")

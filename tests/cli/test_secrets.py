@@ -52,7 +52,7 @@ def recipes(export_id: str, work: Path) -> dict[str, list[list[str]]]:
             "status": [["status", export_id], ["status", export_id, "--json"]],
             "wait": [["wait", export_id], ["wait", export_id, "--json"]],
             "download": [["download", export_id, "-o", "d.csv"], ["download", export_id, "-o", "d2.csv", "--json"]],
-            "delete": [["delete", export_id]],
+            "delete": [["delete", export_id, "--yes"]],
             "run": [["run", str(config)]],  # two exports, in one process
             "validate": [["validate", str(config), str(single)]],
             "schema": [["schema", "voucher"], ["schema", "--json"]],

@@ -147,7 +147,7 @@ def test_list_pages_and_orders(sandbox: Sandbox) -> None:
         assert {e["status"] for e in by_status["exports"]} == {"DONE"}
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=x", "page=0", "order=name"])
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=x", "page=0", "page=101", "order=name"])
 def test_list_validates_its_query(api: Api, query: str) -> None:
     api.error(api.get(f"/v1/exports?{query}"), 400, "invalid_payload")
 
