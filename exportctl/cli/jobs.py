@@ -81,7 +81,12 @@ def list_exports(
         raise NetworkError(f"The API's list of exports has no `exports` array: {printable(repr(exports))[:200]}")
     # The title is read as markup by rich, and `total` is the server's.
     title = escape(printable(f"Exports: page {page}, {len(exports)} of {answer.get('total', len(exports))}"))
-    table = Rows(("id", "object", "status", "created", "channel"), title=title, whole=("id", "created"))
+    table = Rows(
+        ("id", "object", "status", "created", "channel"),
+        title=title,
+        whole=("id", "created"),
+        drop=("channel", "created", "status"),
+    )
     for export in exports:
         if not isinstance(export, dict):
             export = {"id": export}

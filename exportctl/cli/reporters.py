@@ -48,12 +48,9 @@ from exportctl.masking import printable
 
 
 def _human_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+    from exportctl.cli.tables import human_size
+
+    return human_size(size)
 
 
 class _BinarySpeedColumn(TransferSpeedColumn):

@@ -283,7 +283,14 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
 
 
 def _print_table(results: list[EntryResult], fmt: str) -> None:
-    table = Rows(SUMMARY_COLUMNS, title="exportctl run", whole=("name", "output"), right=("rows", "bytes", "seconds"))
+    table = Rows(
+        SUMMARY_COLUMNS,
+        title="exportctl run",
+        right=("rows", "seconds"),
+        sizes=("bytes",),
+        paths=("output",),
+        drop=("seconds", "object", "bytes", "rows", "output"),
+    )
     for result in results:
         summary = result.summary()
         table.add(*(summary.get(column) for column in SUMMARY_COLUMNS))

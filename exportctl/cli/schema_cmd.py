@@ -83,7 +83,13 @@ def _scope_label(scope: Scope) -> str:
 
 
 def _render(obj: ExportObject, fmt: str) -> None:
-    fields = Rows(("field", "type", "default", "description"), title=f"{obj.command}: {obj.summary}", whole=("field",))
+    fields = Rows(
+        ("field", "type", "default", "description"),
+        title=f"{obj.command}: {obj.summary}",
+        whole=("field",),
+        prose=("description",),
+        drop=("default", "type", "description"),
+    )
     for field in obj.fields:
         values = f" Values: {', '.join(field.values)}." if field.values else ""
         fields.add(
@@ -96,7 +102,13 @@ def _render(obj: ExportObject, fmt: str) -> None:
     if obj.api_only_fields:
         names = ", ".join(f.name for f in obj.api_only_fields)
         notes.insert(0, f"Fields also accepted (the API's defaults, OpenAPI or real exports): {names}")
-    filters = Rows(("filter", "type", "description"), title="filters", whole=("filter",))
+    filters = Rows(
+        ("filter", "type", "description"),
+        title="filters",
+        whole=("filter",),
+        prose=("description",),
+        drop=("type", "description"),
+    )
     for flt in obj.filters:
         values = f" Values: {', '.join(flt.values)}." if flt.values else ""
         filters.add(flt.name, flt.type.value, flt.description + values)
@@ -148,7 +160,10 @@ def schema(
         table = Rows(
             ("object", "exported_object", "fields", "default fields"),
             title="Exported objects (exportctl schema OBJECT for the details)",
-            whole=("object", "exported_object"),
+            whole=("object",),
+            right=("fields",),
+            prose=("default fields",),
+            drop=("default fields", "fields", "exported_object"),
         )
         for obj in selected:
             table.add(obj.command, obj.exported_object, len(obj.fields), ",".join(obj.default_fields))
