@@ -30,7 +30,7 @@ EXIT_CODES_HELP = (
     "5 export ended in ERROR, 6 timed out waiting, "
     "7 network failure after retries, 8 locked by another run, 9 a value did not fit its type "
     "(--unparsed fail), 130 interrupted (Ctrl-C), "
-    "143 SIGTERM, 129 SIGHUP."
+    "143 SIGTERM, 129 SIGHUP, 141 the output's reader closed it (| head)."
 )
 
 
@@ -164,15 +164,12 @@ class ExportctlGroup(TyperGroup):
             code = int(error.exit_code)
             raise typer.Exit(_signal_exit(received, code)) from None
         except BrokenPipeError:
-            # `exportctl voucher -o - | head`, or a FIFO whose reader quit: what it got cannot be taken back,
-            # so say that it is incomplete rather than end silently (as Click would, with exit code 1).
+            # `exportctl voucher -o - | head`, or a FIFO whose reader quit: the reader has what it wanted, so
+            # end quietly as `cat` and `gh` do, with the status a shell shows for them (141: 128 + SIGPIPE).
+            # The export stays on the server; a --json document that goes elsewhere says so.
+            _emit_pipe_closed(ctx)
             _silence_stdout()
-            broken = OutputError(
-                "The output was closed by its reader before the export was complete (broken pipe): "
-                "what it received is incomplete."
-            )
-            print_error(broken)
-            raise typer.Exit(_signal_exit(received, int(broken.exit_code))) from None
+            raise typer.Exit(PIPE_CLOSED) from None
         except (KeyboardInterrupt, typer.Abort):
             # Prompts (login) turn Ctrl-C into typer.Abort; it is the same interruption as anywhere else.
             from exportctl.cli.console import print_info
@@ -180,6 +177,28 @@ class ExportctlGroup(TyperGroup):
             emit_failure(ctx, None, exit_code=int(ExitCode.INTERRUPTED))
             print_info("Interrupted.")
             raise typer.Exit(_signal_exit(received, int(ExitCode.INTERRUPTED))) from None
+
+
+# The exit status of a command whose reader closed the pipe: what a shell reports for `cat` killed by SIGPIPE.
+PIPE_CLOSED = 141
+
+
+def _emit_pipe_closed(ctx: Any) -> None:
+    """A pending --json document (written elsewhere than the closed pipe): the reader quit, the export stays."""
+    import contextlib
+
+    from exportctl.cli.json_contract import emit_failure
+    from exportctl.cli.state import app_state
+
+    document = app_state(ctx).json_document if ctx.obj is not None else None
+    if document is None:
+        return
+    export_id = document.get("export_id")
+    kept = f" Export {export_id} stays on the server." if export_id else ""
+    hint = f"Save its CSV with: exportctl download {export_id} -o FILE" if export_id else None
+    closed = OutputError(f"The output was closed by its reader before the export was complete.{kept}", hint=hint)
+    with contextlib.suppress(OSError, ValueError):  # standard output may be the closed pipe itself
+        emit_failure(ctx, closed, exit_code=PIPE_CLOSED)
 
 
 def _silence_stdout() -> None:
