@@ -33,6 +33,18 @@ EXIT_CODES_HELP = (
     "143 SIGTERM, 129 SIGHUP, 141 the output's reader closed it (| head)."
 )
 
+# `\b` keeps click from re-wrapping the lines: each example is a command to paste.
+EXAMPLES_HELP = (
+    "Examples:\n\n\b\n"
+    "  exportctl --sandbox voucher -o vouchers.csv --force    # try it without an account\n"
+    "  exportctl login                                        # save credentials as a profile\n"
+    "  exportctl order --filter status=PAID --since -7d -o paid.csv\n"
+    "  exportctl voucher --format jsonl -o - | head -3        # stream to standard output\n"
+    "  exportctl run sample-configs/nightly.yaml              # several exports from one file\n"
+    "  exportctl schema voucher                               # fields, orders and filters\n"
+    "  exportctl OBJECT --help                                # every option of a command"
+)
+
 
 class CommandSpec(NamedTuple):
     """A subcommand, known by name and short help at start-up, built only when it is used.
@@ -43,6 +55,7 @@ class CommandSpec(NamedTuple):
     short_help: str
     load: Callable[[], Callable[..., Any]]  # imports the command's module, returns its function
     epilog: Callable[[], str] | None = None
+    own_globals: tuple[str, ...] = ()  # root options listed under the command's own "Options" (see global_options)
 
 
 def _function(module: str, name: str) -> Callable[[], Callable[..., Any]]:
@@ -87,7 +100,9 @@ COMMANDS: dict[str, CommandSpec] = {
         "Show the fields, orders and filters of an object.", _function("exportctl.cli.schema_cmd", "schema")
     ),
     "login": CommandSpec(
-        "Save credentials as a profile, after checking them.", _function("exportctl.cli.login", "login")
+        "Save credentials as a profile, after checking them.",
+        _function("exportctl.cli.login", "login"),
+        own_globals=("profile", "region", "api_url", "app_id", "app_token"),
     ),
     "doctor": CommandSpec(
         "Check credentials, endpoint, rate limit, clock and hosts.", _function("exportctl.cli.login", "doctor")
@@ -108,7 +123,9 @@ def build_command(name: str) -> Any:
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
     epilog = spec.epilog() if spec.epilog is not None else None
     single.command(name, cls=GlobalOptionsCommand, short_help=spec.short_help, epilog=epilog)(spec.load())
-    return typer.main.get_command(single)
+    command: Any = typer.main.get_command(single)
+    command.own_globals = spec.own_globals
+    return command
 
 
 class ExportctlGroup(TyperGroup):
@@ -142,6 +159,10 @@ class ExportctlGroup(TyperGroup):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click_usage_error() as error:
+            if parent is None and is_no_args_help(error):
+                # A bare `exportctl` asks what it can do: the help, with examples, is the answer (exit 0).
+                typer.echo(error.ctx.get_help() if error.ctx is not None else "")
+                raise typer.Exit(0) from None
             _render_usage_error(error)
 
     def invoke(self, ctx: Any) -> Any:
@@ -276,7 +297,7 @@ app = typer.Typer(
     name="exportctl",
     cls=ExportctlGroup,
     help="Export Voucherify data as CSV files.",
-    epilog=EXIT_CODES_HELP,
+    epilog=f"{EXAMPLES_HELP}\n\n{EXIT_CODES_HELP}",
     no_args_is_help=True,
     rich_markup_mode=None,
     add_completion=False,

@@ -58,6 +58,8 @@ def completion_script(shell: Shell) -> str:
     return completion_script_for(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell.value) + "\n"
 
 
-def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+def completion(
+    shell: Annotated[Shell, typer.Argument(help="The shell: bash, zsh or fish.", metavar="bash|zsh|fish")],
+) -> None:
     """Print the TAB-completion script for a shell (see README, 'Shell completion')."""
     typer.echo(completion_script(shell), nl=False)
