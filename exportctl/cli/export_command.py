@@ -102,7 +102,7 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
             if document is not None:
                 document["api_calls"] = session.client.calls
         if outcome.download is not None and not app_state(ctx).quiet:
-            say_if_empty(session, outcome.download.rows)
+            say_if_empty(session, outcome.download.rows, planning.narrowed(planned))
     if document is not None:
         document |= json_contract.outcome_fields(outcome.summary())
         json_contract.emit(ctx, document)

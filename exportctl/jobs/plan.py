@@ -213,6 +213,22 @@ def _check_watermark(start: datetime | None, now: datetime, key: str, state: Pat
         )
 
 
+def narrowed(planned: Plan) -> bool:
+    """Whether the records exported are a selection: filters, a scope, a time range or a kind of transaction."""
+    request, options = planned.request, planned.options
+    window = options.since is not None or options.until is not None or options.incremental is not None
+    return bool(request.filters) or request.scope is not None or window or bool(request.obj.kind)
+
+
+def empty_export_line(filtered: bool | None) -> str:
+    """What to say of an export that saved no records: the filters matched none, or there are none at all."""
+    if filtered is None:
+        return "The export has no rows."
+    if filtered:
+        return "The export has no rows: the filters matched no records."
+    return "The export has no rows: no filter was given, so the project has no records of this object."
+
+
 def dry_run_document(planned: Plan) -> dict[str, Any]:
     """What --dry-run --json prints: the object, the target (when known offline) and every request."""
     target = planned.known_target
