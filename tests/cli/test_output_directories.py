@@ -48,17 +48,6 @@ def test_a_dry_run_says_so_in_json(cli: Cli, isolated: Path) -> None:
     assert not (isolated / "later").exists()
 
 
-def test_a_dangling_link_on_the_way_is_refused_before_an_export_is_made(cli: Cli, isolated: Path) -> None:
-    (isolated / "exports").symlink_to(isolated / "elsewhere")
-    before = cli.export_count()
-    result = cli("voucher", "-o", "exports/daily/v.csv")
-    assert result.exit_code == 2, result.output
-    message = " ".join(result.stderr.split())
-    assert "exports is a symbolic link to nothing" in message and "rm exports" in message
-    assert cli.export_count() == before
-    assert not (isolated / "elsewhere").exists()
-
-
 def test_a_file_on_the_way_is_refused(cli: Cli, isolated: Path) -> None:
     (isolated / "exports").write_text("not a directory")
     result = cli("voucher", "--output-dir", "exports/daily")
