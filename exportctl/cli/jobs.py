@@ -85,7 +85,8 @@ def list_exports(
         ("id", "object", "status", "created", "channel"),
         title=title,
         whole=("id", "created"),
-        drop=("channel", "created", "status"),
+        drop=("created", "status"),
+        optional=("channel",),
     )
     for export in exports:
         if not isinstance(export, dict):

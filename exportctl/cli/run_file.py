@@ -296,7 +296,8 @@ def _print_table(results: list[EntryResult], fmt: str) -> None:
         right=("rows", "seconds"),
         sizes=("bytes",),
         paths=("output",),
-        drop=("seconds", "object", "bytes", "rows", "output"),
+        drop=("bytes", "rows", "output"),
+        optional=("seconds", "object"),
     )
     for result in results:
         summary = result.summary()

@@ -92,12 +92,18 @@ def cut(text: str, width: int, *, keep_end: bool = False) -> str:
 
 
 def fit_widths(
-    natural: Sequence[int], minimum: Sequence[int], drop_order: Sequence[int], room: int
+    natural: Sequence[int],
+    minimum: Sequence[int],
+    drop_order: Sequence[int],
+    room: int,
+    blank: Sequence[int] = (),
 ) -> list[int | None]:
     """Each column's width in `room` cells of content (None: left out).
 
-    Columns start at their minimum; while even that does not fit, the next of `drop_order` is left out.
-    What room is left is shared out a cell at a time among the columns still narrower than their values.
+    When the table does not fit as it is, the `blank` columns go first (no value in any row, or
+    optional ones that are shown only when everything fits). Columns
+    start at their minimum; while even that does not fit, the next of `drop_order` is left out. What
+    room is left is shared out a cell at a time among the columns still narrower than their values.
     """
     widths: list[int | None] = list(minimum)
     order = list(drop_order)
@@ -105,6 +111,10 @@ def fit_widths(
     def used() -> int:
         shown = [w for w in widths if w is not None]
         return sum(shown) + 3 * len(shown) + 1  # a cell's padding and border, and the last border
+
+    if sum(natural) + 3 * len(natural) + 1 > room:
+        for index in blank:
+            widths[index] = None
 
     while used() > room and order:
         widths[order.pop(0)] = None
@@ -126,7 +136,8 @@ class Rows:
     On a terminal: `whole` columns (ids, timestamps) and `right` ones (numbers, right-aligned) are never
     cut, `sizes` (byte counts) are human-sized, `prose` columns wrap on words, `paths` are cut at their
     start; other text is cut with an ellipsis. `drop` names the columns that may be left out when the
-    window is too narrow, least important first.
+    window is too narrow, least important first; `optional` ones are left out as soon as anything would
+    be cut.
     """
 
     columns: Sequence[str]
@@ -137,6 +148,7 @@ class Rows:
     prose: Sequence[str] = ()  # sentences, wrapped on a terminal rather than cut
     paths: Sequence[str] = ()  # cut at their start, so that the file name shows
     drop: Sequence[str] = ()  # left out when nothing else fits, least important first
+    optional: Sequence[str] = ()  # shown only when the whole table fits without cutting anything
     rows: list[list[str]] = field(default_factory=list)
 
     def add(self, *cells: object) -> None:
@@ -173,9 +185,12 @@ class Rows:
             for col, n in zip(self.columns, natural, strict=True)
         ]
         order = [self.columns.index(col) for col in self.drop if col in self.columns]
-        widths = fit_widths(natural, minimum, order, width)
+        blank = [i for i in range(len(self.columns)) if rows and not any(row[i] for row in rows)]
+        optional = [i for i, col in enumerate(self.columns) if col in self.optional and i not in blank]
+        widths = fit_widths(natural, minimum, order, width, [*blank, *optional])
         shown = [i for i, w in enumerate(widths) if w is not None]
-        left_out = [self.columns[i] for i, w in enumerate(widths) if w is None]
+        # A column without a value in any row is left out without a word: nothing of it is missing.
+        left_out = [self.columns[i] for i, w in enumerate(widths) if w is None and i not in blank]
         caption = f"Not shown for want of width: {', '.join(left_out)} (--format tsv shows every column)."
         table = Table(
             title=self.title, title_justify="left", caption=caption if left_out else None, caption_justify="left"
