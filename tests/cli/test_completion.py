@@ -152,3 +152,16 @@ def test_zsh_script_answers_the_completion_protocol() -> None:
     env = {**os.environ, "_EXPORTCTL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "exportctl voucher --order -co"}
     answer = subprocess.run([sys.executable, "-m", "exportctl"], env=env, capture_output=True, text=True, check=False)
     assert "-code" in answer.stdout
+
+
+def _zsh_answer(line: str, home: Path) -> str:
+    env = {**os.environ, "_EXPORTCTL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line, "HOME": str(home)}
+    env.pop("XDG_CONFIG_HOME", None)
+    done = subprocess.run([sys.executable, "-m", "exportctl"], env=env, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def test_zsh_answers_no_files_for_a_profile_and_no_space_after_a_filter_field(tmp_path: Path) -> None:
+    assert _zsh_answer("exportctl --profile ", tmp_path) == ""  # Typer's answer was `_files`
+    assert _zsh_answer("exportctl order --filter stat", tmp_path) == "compadd -S '' -- status"
+    assert _zsh_answer("exportctl order -o ", tmp_path) == "_files"  # a path is still completed as one
