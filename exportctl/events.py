@@ -30,12 +30,16 @@ class StatusChanged:
 
 @dataclass(frozen=True)
 class Polled:
-    """A poll saw no change; `next_poll_in` is the delay the poller chose."""
+    """A poll's answer (after a StatusChanged when it changed); `next_poll_in` is the delay the poller chose.
+
+    `why` says what chose it, for a person: the schedule, or the API's rate limit (with its reset time).
+    """
 
     export_id: str
     status: str
     elapsed: float
     next_poll_in: float
+    why: str = ""
 
 
 @dataclass(frozen=True)

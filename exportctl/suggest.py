@@ -5,6 +5,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+# The shortest beginning of a choice that is suggested as an abbreviation of it.
+MIN_PREFIX = 3
+
 
 def closest(value: str, choices: Iterable[str]) -> str | None:
     """The choice most like `value`, or None when nothing is close enough to be worth suggesting."""
@@ -18,7 +21,14 @@ def closest(value: str, choices: Iterable[str]) -> str | None:
             return option
     by_folded = {option.casefold(): option for option in reversed(options)}
     matches = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.6)
-    return by_folded[matches[0]] if matches else None
+    if matches:
+        return by_folded[matches[0]]
+    # An abbreviation (`prod` for `production`) scores low with difflib: the one choice it begins is meant.
+    if len(folded) >= MIN_PREFIX:
+        starting = [option for key, option in by_folded.items() if key.startswith(folded)]
+        if len(starting) == 1:
+            return starting[0]
+    return None
 
 
 def closest_order(value: str, orders: Iterable[str]) -> str | None:

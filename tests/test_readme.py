@@ -124,3 +124,19 @@ def test_a_pasted_readme_command_exits_as_the_readme_says(
         f"{pasted}\nstdout:\n{done.stdout[-2000:]}\nstderr:\n{done.stderr[-2000:]}"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_quick_start_runs_twice_in_a_row(tmp_path: Path) -> None:
+    """Quick start #1's export, pasted twice: the second run replaces the file instead of failing."""
+    text = README.read_text(encoding="utf-8")
+    block = text.split("## Quick start", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    command = block[block.index("exportctl --sandbox") :].strip()
+    assert command.endswith("&& head gift-cards.csv"), command
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VOUCHERIFY_", "EXPORTCTL_PROFILE"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    for _ in range(2):
+        done = subprocess.run(
+            ["bash", "-c", command], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("Code,")

@@ -402,3 +402,10 @@ def test_a_profile_file_that_is_a_fifo_hangs_nothing(isolated: Path) -> None:
         check=True,
     )
     assert names.stdout == "[]\n"
+
+
+def test_an_abbreviated_profile_suggests_the_one_it_begins(isolated: Path) -> None:
+    write_config(isolated, PROFILES.replace("live", "production"))
+    with pytest.raises(UsageError) as caught:
+        resolve_settings(profile="prod")
+    assert "Did you mean 'production'?" in str(caught.value)

@@ -30,7 +30,19 @@ EXIT_CODES_HELP = (
     "5 export ended in ERROR, 6 timed out waiting, "
     "7 network failure after retries, 8 locked by another run, 9 a value did not fit its type "
     "(--unparsed fail), 130 interrupted (Ctrl-C), "
-    "143 SIGTERM, 129 SIGHUP."
+    "143 SIGTERM, 129 SIGHUP, 141 the output's reader closed it (| head)."
+)
+
+# `\b` keeps click from re-wrapping the lines: each example is a command to paste.
+EXAMPLES_HELP = (
+    "Examples:\n\n\b\n"
+    "  exportctl --sandbox voucher -o vouchers.csv --force    # try it without an account\n"
+    "  exportctl login                                        # save credentials as a profile\n"
+    "  exportctl order --filter status=PAID --since -7d -o paid.csv\n"
+    "  exportctl voucher --format jsonl -o - | head -3        # stream to standard output\n"
+    "  exportctl run sample-configs/nightly.yaml              # several exports from one file\n"
+    "  exportctl schema voucher                               # fields, orders and filters\n"
+    "  exportctl OBJECT --help                                # every option of a command"
 )
 
 
@@ -43,6 +55,7 @@ class CommandSpec(NamedTuple):
     short_help: str
     load: Callable[[], Any]  # imports the command's module, returns its function (or Typer group)
     epilog: Callable[[], str] | None = None
+    own_globals: tuple[str, ...] = ()  # root options listed under the command's own "Options" (see global_options)
 
 
 def _function(module: str, name: str) -> Callable[[], Callable[..., Any]]:
@@ -87,7 +100,9 @@ COMMANDS: dict[str, CommandSpec] = {
         "Show the fields, orders and filters of an object.", _function("exportctl.cli.schema_cmd", "schema")
     ),
     "login": CommandSpec(
-        "Save credentials as a profile, after checking them.", _function("exportctl.cli.login", "login")
+        "Save credentials as a profile, after checking them.",
+        _function("exportctl.cli.login", "login"),
+        own_globals=("profile", "region", "api_url", "app_id", "app_token"),
     ),
     "auth": CommandSpec(
         "Show the profiles and the credentials in use; remove a profile.", _function("exportctl.cli.auth", "auth_app")
@@ -114,7 +129,9 @@ def build_command(name: str) -> Any:
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
     epilog = spec.epilog() if spec.epilog is not None else None
     single.command(name, cls=GlobalOptionsCommand, short_help=spec.short_help, epilog=epilog)(loaded)
-    return typer.main.get_command(single)
+    command: Any = typer.main.get_command(single)
+    command.own_globals = spec.own_globals
+    return command
 
 
 class ExportctlGroup(TyperGroup):
@@ -148,6 +165,10 @@ class ExportctlGroup(TyperGroup):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click_usage_error() as error:
+            if parent is None and is_no_args_help(error):
+                # A bare `exportctl` asks what it can do: the help, with examples, is the answer (exit 0).
+                typer.echo(error.ctx.get_help() if error.ctx is not None else "")
+                raise typer.Exit(0) from None
             _render_usage_error(error)
 
     def invoke(self, ctx: Any) -> Any:
@@ -173,15 +194,12 @@ class ExportctlGroup(TyperGroup):
             print_error(error)
             raise typer.Exit(code) from None
         except BrokenPipeError:
-            # `exportctl voucher -o - | head`, or a FIFO whose reader quit: what it got cannot be taken back,
-            # so say that it is incomplete rather than end silently (as Click would, with exit code 1).
+            # `exportctl voucher -o - | head`, or a FIFO whose reader quit: the reader has what it wanted, so
+            # end quietly as `cat` and `gh` do, with the status a shell shows for them (141: 128 + SIGPIPE).
+            # The export stays on the server; a --json document that goes elsewhere says so.
+            _emit_pipe_closed(ctx)
             _silence_stdout()
-            broken = OutputError(
-                "The output was closed by its reader before the export was complete (broken pipe): "
-                "what it received is incomplete."
-            )
-            print_error(broken)
-            raise typer.Exit(_signal_exit(received, int(broken.exit_code))) from None
+            raise typer.Exit(PIPE_CLOSED) from None
         except (KeyboardInterrupt, typer.Abort):
             # Prompts (login) turn Ctrl-C into typer.Abort; it is the same interruption as anywhere else.
             from exportctl.cli.console import print_info
@@ -190,6 +208,28 @@ class ExportctlGroup(TyperGroup):
             emit_failure(ctx, None, exit_code=code, interrupted=_interruption(received, ExitCode.INTERRUPTED))
             print_info("Interrupted.")
             raise typer.Exit(code) from None
+
+
+# The exit status of a command whose reader closed the pipe: what a shell reports for `cat` killed by SIGPIPE.
+PIPE_CLOSED = 141
+
+
+def _emit_pipe_closed(ctx: Any) -> None:
+    """A pending --json document (written elsewhere than the closed pipe): the reader quit, the export stays."""
+    import contextlib
+
+    from exportctl.cli.json_contract import emit_failure
+    from exportctl.cli.state import app_state
+
+    document = app_state(ctx).json_document if ctx.obj is not None else None
+    if document is None:
+        return
+    export_id = document.get("export_id")
+    kept = f" Export {export_id} stays on the server." if export_id else ""
+    hint = f"Save its CSV with: exportctl download {export_id} -o FILE" if export_id else None
+    closed = OutputError(f"The output was closed by its reader before the export was complete.{kept}", hint=hint)
+    with contextlib.suppress(OSError, ValueError):  # standard output may be the closed pipe itself
+        emit_failure(ctx, closed, exit_code=PIPE_CLOSED)
 
 
 def _silence_stdout() -> None:
@@ -278,7 +318,7 @@ app = typer.Typer(
     name="exportctl",
     cls=ExportctlGroup,
     help="Export Voucherify data as CSV files.",
-    epilog=EXIT_CODES_HELP,
+    epilog=f"{EXAMPLES_HELP}\n\n{EXIT_CODES_HELP}",
     no_args_is_help=True,
     rich_markup_mode=None,
     add_completion=False,

@@ -35,6 +35,16 @@ _exportctl_completion() {
     [[ -n "$prefix" ]] && COMPREPLY=( "${COMPREPLY[@]#"$prefix"}" )
     # Inside a comma list or after `=`, more may follow: no space after the completed item.
     [[ "$word" == *[,=]* ]] && compopt -o nospace
+    # A filter's field is followed by its operator, a prefix (`address.`) by its sub-field: no space either.
+    local prev=""
+    (( cword > 0 )) && prev="${words[cword-1]}"
+    [[ "$prev" == "--filter" || "$prev" == "-F" || "$word" == --filter=* ]] && compopt -o nospace
+    [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *. ]] && compopt -o nospace
+    # Values from a closed set are never file names: no file listing when none matches.
+    case "$prev" in
+        --profile|--region|--fields|-f|--filter|-F|--order|--junction|--format|--headers|--unparsed|--split-by)
+            compopt +o default ;;
+    esac
     return 0
 }
 
@@ -58,6 +68,8 @@ def completion_script(shell: Shell) -> str:
     return completion_script_for(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell.value) + "\n"
 
 
-def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+def completion(
+    shell: Annotated[Shell, typer.Argument(help="The shell: bash, zsh or fish.", metavar="bash|zsh|fish")],
+) -> None:
     """Print the TAB-completion script for a shell (see README, 'Shell completion')."""
     typer.echo(completion_script(shell), nl=False)

@@ -20,8 +20,17 @@ def complete_comma_list(choices: tuple[str, ...], incomplete: str) -> list[str]:
 
 
 def fields_completer(obj: ExportObject) -> Callable[[str], list[str]]:
+    """Field names and the documented prefixes (`address.`); after a prefix, the sub-fields the schema names
+    (`address.` -> `address.city`, from `address_city`)."""
+
     def complete(incomplete: str) -> list[str]:
-        return complete_comma_list(obj.field_names, incomplete)
+        last = incomplete.rpartition(",")[2]
+        prefix = next((prefix for prefix in obj.field_prefixes if last.startswith(prefix)), None)
+        if prefix is None:
+            return complete_comma_list((*obj.field_names, *obj.field_prefixes), incomplete)
+        stem = prefix.rstrip(".") + "_"
+        nested = tuple(prefix + name[len(stem) :] for name in obj.field_names if name.startswith(stem))
+        return complete_comma_list(nested, incomplete)
 
     return complete
 

@@ -29,6 +29,8 @@ def print_dry_run(planned: Plan, *, json_output: bool, label: str = "", quiet: b
         write_json(json.dumps(dry_run_document(planned)))
         return
     say = (lambda line: None) if quiet else print_info
+    if planned.creates_directory is not None:
+        say(f"{label}Would create the directory {planned.creates_directory} (it does not exist yet)")
     typed = dry_run_document(planned) if planned.options.format != "csv" or planned.options.into else {}
     if typed:  # the typed output: its format or table, and the column types known offline
         target = planned.known_target if planned.known_target is not None else planned.options.output
@@ -105,7 +107,7 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
             if document is not None:
                 document["api_calls"] = session.client.calls
         if outcome.download is not None and not app_state(ctx).quiet:
-            say_if_empty(session, outcome.download.rows)
+            say_if_empty(session, outcome.download.rows, planning.narrowed(planned))
     if document is not None:
         document |= json_contract.outcome_fields(outcome.summary())
         json_contract.emit(ctx, document)

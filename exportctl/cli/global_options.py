@@ -30,13 +30,32 @@ def _store(ctx: Any, param: Any, value: Any) -> Any:
 
 
 class GlobalOptionsCommand(TyperCommand):
-    """A subcommand that lists the root's options under "Global options" in its help."""
+    """A subcommand that lists the root's options under "Global options" in its help.
+
+    `own_globals` names the root options that are this command's own business (`login` saves --profile,
+    --region, --app-id...): they are listed under its "Options", not among the global ones.
+    """
 
     global_params: Sequence[Any] = ()
+    own_globals: Sequence[str] = ()
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
-        super().format_options(ctx, formatter)
-        records = [record for param in self.global_params if (record := param.get_help_record(ctx)) is not None]
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                (arguments if param.param_type_name == "argument" else options).append(record)
+        own = [p for p in self.global_params if p.name in self.own_globals]
+        options = [record for p in own if (record := p.get_help_record(ctx)) is not None] + options
+        if arguments:
+            with formatter.section("Arguments"):
+                formatter.write_dl(arguments)
+        if options:
+            with formatter.section("Options"):
+                formatter.write_dl(options)
+        others = [p for p in self.global_params if p.name not in self.own_globals]
+        records = [record for param in others if (record := param.get_help_record(ctx)) is not None]
         if records:
             with formatter.section(GLOBAL_SECTION):
                 formatter.write_dl(records)

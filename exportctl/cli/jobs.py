@@ -153,7 +153,11 @@ def list_exports(
         heading = f"Exports: page {page or 1}, {found} of {total}" + (" matching" if matching.active else "")
     # The title is read as markup by rich, and `total` is the server's.
     table = Rows(
-        ("id", "object", "status", "created", "channel"), title=escape(printable(heading)), whole=("id", "created")
+        ("id", "object", "status", "created", "channel"),
+        title=escape(printable(heading)),
+        whole=("id", "created"),
+        drop=("created", "status"),
+        optional=("channel",),
     )
     for export in listing.exports:
         table.add(*(export.get(key) for key in ("id", "exported_object", "status", "created_at", "channel")))

@@ -5,6 +5,10 @@
 - `PlainReporter`: no terminal (cron, CI logs). One plain line per transition, no animation.
 - `QuietReporter`: `--quiet`. Nothing; errors are still rendered by the CLI.
 `--verbose` adds one line per HTTP exchange and retry to either of the first two.
+
+Every wait of `WAIT_EXPLAINED` seconds or more says why, in both: a poll's (the schedule, or the API's rate
+limit with its reset time) and a retry's (the error, and when it comes back). On a terminal the next check
+counts down.
 """
 
 from __future__ import annotations
@@ -46,14 +50,14 @@ from exportctl.events import (
 )
 from exportctl.masking import printable
 
+# A wait at least this long gets a line that says why (shorter ones pass unnoticed).
+WAIT_EXPLAINED = 5.0
+
 
 def _human_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+    from exportctl.cli.tables import human_size
+
+    return human_size(size)
 
 
 class _BinarySpeedColumn(TransferSpeedColumn):
@@ -115,12 +119,24 @@ def _describe(event: Event) -> str | None:
             f"{kept}) in {event.seconds:.1f}s"
         )
     if isinstance(event, Retrying):
-        return f"retrying {event.method} {event.url} in {event.delay:.1f}s: {event.reason} (attempt {event.attempt})"
+        until = f" (until {_clock_in(event.delay)})" if event.delay >= WAIT_EXPLAINED else ""
+        attempt = f"(attempt {event.attempt})"
+        return f"retrying {event.method} {event.url} in {event.delay:.1f}s{until}: {event.reason} {attempt}"
+    if isinstance(event, Polled):
+        why = f": {event.why}" if event.why else ""
+        return f"{event.export_id} {event.status}, next check in {event.next_poll_in:.0f}s{why}"
     if isinstance(event, HttpExchange):
         status = str(event.status) if event.status is not None else "no answer"
         remaining = f" remaining={event.rate_limit_remaining}" if event.rate_limit_remaining is not None else ""
         return f"http {event.method} {event.url} -> {status} {event.seconds * 1000:.0f}ms{remaining}"
     return None
+
+
+def _clock_in(seconds: float) -> str:
+    """The UTC time `seconds` from now, as `14:03:07 UTC`."""
+    from exportctl.client.retry import utc_clock
+
+    return utc_clock(time.time() + seconds)
 
 
 def log_timestamp() -> str:
@@ -130,7 +146,9 @@ def log_timestamp() -> str:
 
 def log_line(event: Event, *, verbose: bool) -> str | None:
     """The text a plain log shows for an event: transitions always, HTTP exchanges with --verbose."""
-    if isinstance(event, DownloadProgress | Polled):
+    if isinstance(event, DownloadProgress):
+        return None
+    if isinstance(event, Polled) and event.next_poll_in < WAIT_EXPLAINED:
         return None
     if isinstance(event, HttpExchange) and not verbose:
         return None
@@ -181,6 +199,19 @@ class _DownloadOnly(ProgressColumn):
         return self._inner.render(task) if task.fields.get("download") else Text("")
 
 
+class _NextCheck(ProgressColumn):
+    """`(next check in 6s: why)` while waiting, counting down between polls (the display refreshes on its own)."""
+
+    def render(self, task: Task) -> RenderableType:
+        at = task.fields.get("next_at")
+        if at is None:
+            return Text("")
+        left = max(0.0, at - time.monotonic())
+        why = task.fields.get("why") or ""
+        long_wait = task.fields.get("wait", 0.0) >= WAIT_EXPLAINED
+        return Text(f"(next check in {left:.0f}s{': ' + why if why and long_wait else ''})", style="dim")
+
+
 class LiveReporter:
     """A spinner while the job runs, then a progress bar while the CSV downloads."""
 
@@ -190,6 +221,7 @@ class LiveReporter:
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
+            _NextCheck(),
             _DownloadOnly(BarColumn()),
             # Binary units, as the plain lines (_human_bytes): one download is not 9.8 MB here and 9.4 MiB there.
             _DownloadOnly(DownloadColumn(binary_units=True)),
@@ -212,13 +244,19 @@ class LiveReporter:
     ) -> None:
         self._progress.stop()
 
-    def _status(self, status: str) -> None:
+    def _status(self, status: str, *, wait: float | None = None, why: str = "") -> None:
         description = f"[bold]{escape(printable(self._export_id))}[/] {escape(printable(status))}"
+        next_at = None if wait is None else time.monotonic() + wait
+        shown = printable(why)
         if self._wait_task is None:
             # total=None keeps the bar in its pulsing "unknown length" state while waiting.
-            self._wait_task = self._progress.add_task(description, total=None)
+            self._wait_task = self._progress.add_task(
+                description, total=None, next_at=next_at, wait=wait or 0.0, why=shown
+            )
         else:
-            self._progress.update(self._wait_task, description=description)
+            self._progress.update(
+                self._wait_task, description=description, next_at=next_at, wait=wait or 0.0, why=shown
+            )
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, HttpExchange | Retrying):
@@ -235,7 +273,7 @@ class LiveReporter:
             self._status(event.status)
         elif isinstance(event, Polled):
             self._export_id = event.export_id
-            self._status(f"{event.status} (next check in {event.next_poll_in:.0f}s)")
+            self._status(event.status, wait=event.next_poll_in, why=event.why)
         elif isinstance(event, DownloadStarted):
             if self._wait_task is not None:
                 self._progress.remove_task(self._wait_task)

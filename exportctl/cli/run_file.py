@@ -33,10 +33,11 @@ SUMMARY_COLUMNS = ("name", "object", "status", "rows", "bytes", "output", "secon
 class LabelledLines:
     """Plain progress lines on standard error, `TIME [name] what happened`, one writer at a time."""
 
-    def __init__(self, *, quiet: bool, verbose: bool) -> None:
+    def __init__(self, *, quiet: bool, verbose: bool, filtered: dict[str, bool] | None = None) -> None:
         self._quiet = quiet
         self._verbose = verbose
         self._lock = threading.Lock()
+        self._filtered = filtered or {}  # by name: whether the export selects records (filters, a range...)
 
     def line(self, name: str, text: str) -> None:
         """Write one line for the export `name`."""
@@ -68,7 +69,10 @@ class LabelledLines:
             self.line(result.name, f"{what} in {result.seconds:.1f}s")
             download = result.outcome.download if result.outcome is not None else None
             if download is not None and download.rows == 0:
-                self.line(result.name, "no rows: the filters matched no records.")
+                from exportctl.jobs.plan import empty_export_line
+
+                text = empty_export_line(self._filtered.get(result.name))
+                self.line(result.name, text.replace("The export has no rows", "no rows", 1))
             return
         self.line(result.name, f"{result.status} (exit {result.exit_code}): {result.error}")
         if result.hint:
@@ -295,7 +299,10 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
     from exportctl.jobs import batch
 
     state = app_state(ctx)
-    lines = LabelledLines(quiet=state.quiet, verbose=state.verbose)
+    from exportctl.jobs.plan import narrowed
+
+    filtered = {item.entry.name: narrowed(item.plan) for item in planned}
+    lines = LabelledLines(quiet=state.quiet, verbose=state.verbose, filtered=filtered)
     with open_session(ctx, quiet=True) as session:
         return batch.run_entries(
             planned,
@@ -309,7 +316,15 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
 
 
 def _print_table(results: list[EntryResult], fmt: str) -> None:
-    table = Rows(SUMMARY_COLUMNS, title="exportctl run", whole=("name", "output"), right=("rows", "bytes", "seconds"))
+    table = Rows(
+        SUMMARY_COLUMNS,
+        title="exportctl run",
+        right=("rows", "seconds"),
+        sizes=("bytes",),
+        paths=("output",),
+        drop=("bytes", "rows", "output"),
+        optional=("seconds", "object"),
+    )
     for result in results:
         summary = result.summary()
         table.add(*(summary.get(column) for column in SUMMARY_COLUMNS))

@@ -229,10 +229,15 @@ def sandbox(
     # while data is generated: both end in stop(), which removes the temporary files.
     with _sigterm_as_interrupt():
         try:
-            print_info(f"Generating data (seed {seed}, scale {scale:g}, as of {server.as_of})...")
+            settings = f"seed {seed}, scale {scale:g}, as of {server.as_of}"
+            existing = db is not None and db.is_file() and db.stat().st_size > 0
+            # A --db file made with these settings is reused as it is: only a new one is generated.
+            print_info(f"Opening {db} ({settings})..." if existing else f"Generating data ({settings})...")
             server.start()
             if server.store.rebuilt_because:
                 print_warning(f"rebuilt {server.store.path}: {server.store.rebuilt_because}.")
+            elif server.store.reused:
+                print_info(f"Reusing the data in {server.store.path}: made with the same seed, scale and as-of.")
             # One line at a time: print_info shows a control character (a newline too) as an escape.
             for line in (
                 f"Sandbox API at {server.base_url}  ({server.store.counts()['voucher']} vouchers)",

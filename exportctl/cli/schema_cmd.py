@@ -106,7 +106,13 @@ def _scope_label(scope: Scope) -> str:
 
 
 def _render(obj: ExportObject, fmt: str) -> None:
-    fields = Rows(("field", "type", "default", "description"), title=f"{obj.command}: {obj.summary}", whole=("field",))
+    fields = Rows(
+        ("field", "type", "default", "description"),
+        title=f"{obj.command}: {obj.summary}",
+        whole=("field",),
+        prose=("description",),
+        drop=("default", "type", "description"),
+    )
     for field in obj.fields:
         values = f" Values: {', '.join(field.values)}." if field.values else ""
         fields.add(
@@ -119,7 +125,13 @@ def _render(obj: ExportObject, fmt: str) -> None:
     if obj.api_only_fields:
         names = ", ".join(f.name for f in obj.api_only_fields)
         notes.insert(0, f"Fields also accepted (the API's defaults, OpenAPI or real exports): {names}")
-    filters = Rows(("filter", "type", "description"), title="filters", whole=("filter",))
+    filters = Rows(
+        ("filter", "type", "description"),
+        title="filters",
+        whole=("filter",),
+        prose=("description",),
+        drop=("type", "description"),
+    )
     for flt in obj.filters:
         values = f" Values: {', '.join(flt.values)}." if flt.values else ""
         documented = f" Operators: {', '.join(flt.operators)}." if flt.operators else ""
@@ -173,7 +185,10 @@ def schema(
         table = Rows(
             ("object", "exported_object", "fields", "default fields", "source"),
             title="Exported objects (exportctl schema OBJECT for the details)",
-            whole=("object", "exported_object"),
+            whole=("object",),
+            right=("fields",),
+            prose=("default fields",),
+            drop=("default fields", "fields", "exported_object"),
         )
         for obj in selected:
             source = obj.source if obj.source == DOCUMENTED else f"{obj.source} (unverified)"

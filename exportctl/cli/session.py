@@ -128,11 +128,14 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
         yield Session(client=client, reporter=reporter, data_range=data_range)
 
 
-def say_if_empty(session: Session, rows: int | None) -> None:
-    """One line when an export saved no records: the filters matched nothing (and what the sandbox holds)."""
+def say_if_empty(session: Session, rows: int | None, filtered: bool | None = None) -> None:
+    """One line when an export saved no records: whether filters were given (None: unknown), and what the
+    sandbox holds."""
     if rows != 0:
         return
-    line = "The export has no rows: the filters matched no records."
+    from exportctl.jobs.plan import empty_export_line
+
+    line = empty_export_line(filtered)
     if session.data_range is not None:
         start, end = session.data_range
         line += f" The sandbox's records were created from {start} to {end}."

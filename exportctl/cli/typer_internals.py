@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from typer._completion_classes import completion_init
+from typer._completion_classes import ZshComplete, completion_init
 from typer.core import TyperCommand, TyperGroup
 
 __all__ = [
@@ -22,12 +22,42 @@ __all__ = [
 
 
 def register_completion_classes() -> None:
-    """Register Typer's bash/zsh/fish completion classes.
+    """Register Typer's bash/zsh/fish completion classes (zsh's as amended by `_Zsh`).
 
     Typer does it only when it adds --install-completion itself; exportctl prints its scripts with
     `exportctl completion SHELL` instead.
     """
+    import typer._click.shell_completion as click_completion
+
     completion_init()
+    click_completion.add_completion_class(_Zsh, "zsh")
+
+
+# Options whose completed value goes on (a filter's field takes its operator next): no space after it.
+NO_SPACE_AFTER = ("filters",)
+
+
+class _Zsh(ZshComplete):
+    """Typer's zsh answers, except: an option with its own completer never falls back to listing files
+    (`--profile <TAB>` with no profile), and a filter's field or a prefix (`address.`) gets no space."""
+
+    def complete(self) -> str:
+        import shlex
+
+        import typer._click.shell_completion as click_completion
+
+        args, incomplete = self.get_completion_args()
+        ctx = click_completion._resolve_context(self.cli, self.ctx_args, self.prog_name, list(args))
+        param, _ = click_completion._resolve_incomplete(ctx, list(args), incomplete)
+        closed = getattr(param, "_custom_shell_complete", None) is not None
+        values = [item.value for item in self.get_completions(list(args), incomplete)]
+        if not closed:
+            return str(super().complete())
+        if not values:
+            return ""  # nothing to offer; never file names
+        if getattr(param, "name", None) in NO_SPACE_AFTER or all(value.endswith((".", ",", "=")) for value in values):
+            return "compadd -S '' -- " + " ".join(shlex.quote(value) for value in values)
+        return str(super().complete())
 
 
 def click_usage_error() -> Any:

@@ -140,22 +140,53 @@ def _check_name_lengths(path: Path) -> None:
             )
 
 
-def check_directory(directory: Path) -> None:
-    """UsageError unless `directory` exists, is a directory, and this process may create files in it."""
-    shown = directory if str(directory) else Path()
-    if not directory.exists():
-        raise UsageError(f"The output directory {shown} does not exist.", hint=f"Create it with: mkdir -p {shown}")
-    if not directory.is_dir():
-        raise UsageError(f"The output directory {shown} is not a directory.")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise UsageError(f"The output directory {shown} is not writable.")
+def missing_directory(directory: Path) -> Path | None:
+    """The first directory on the way to `directory` that does not exist yet (None: it all exists).
+
+    UsageError when it could not be created: a component is a file, a symbolic link to nothing (creating
+    it would write wherever the link points), or the directory to create it in is not writable.
+    """
+    current = directory if str(directory) else Path()
+    missing: Path | None = None
+    while not os.path.lexists(current) and current.parent != current:
+        missing, current = current, current.parent
+    cannot = f"The output directory {directory} cannot be created: " if missing is not None else ""
+    if current.is_symlink() and not current.exists():
+        raise UsageError(
+            f"{cannot or 'The output directory '}{current} is a symbolic link to nothing; "
+            "exportctl does not create directories through one.",
+            hint=f"Remove the link (rm {current}) or point it at a directory.",
+        )
+    if not current.is_dir():
+        raise UsageError(
+            f"{cannot or 'The output directory '}{current} is {'a file' if missing else 'not a directory'}.",
+            hint="Choose another --output or --output-dir.",
+        )
+    if not os.access(current, os.W_OK | os.X_OK):
+        raise UsageError(f"{cannot or 'The output directory '}{current} is not writable.")
+    return missing
 
 
-def check_target(path: Target, force: bool) -> None:
-    """UsageError if `path` cannot be written: its directory is missing or read-only, or it exists and not `force`."""
+def check_directory(directory: Path, *, create: bool = False) -> None:
+    """UsageError unless `directory` exists or can be created, and this process may create files in it.
+
+    With `create` a missing one is created (with its parents, mode 0777 less the umask) as `mkdir -p` would.
+    """
+    missing = missing_directory(directory)
+    if missing is not None and create:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            shown = directory if str(directory) else Path()
+            raise UsageError(f"The output directory {shown} could not be created: {exc.strerror or exc}.") from None
+
+
+def check_target(path: Target, force: bool, *, create: bool = False) -> None:
+    """UsageError if `path` cannot be written: its directory cannot be created or is read-only, or it exists
+    and not `force`. With `create` a missing directory is created (just before writing)."""
     if path == STDOUT or is_stream_target(path):
         return
-    check_directory(path.parent)
+    check_directory(path.parent, create=create)
     if path.is_dir():
         raise UsageError(f"The output path {path} is a directory; give a file name.")
     if path.exists() and not force:
@@ -192,6 +223,15 @@ def preflight_target(
     if probe != STDOUT and "{id}" not in str(Path(chosen).parent):
         check_directory(probe.parent)
     return None
+
+
+def target_directory(template: str | None, *, command: str, output_dir: str | None, now: datetime) -> Path | None:
+    """The directory a target of `template` goes to, when it is known offline (not standard output)."""
+    probe = resolve_target(template, command=command, export_id="exp_ID", output_dir=output_dir, now=now)
+    chosen = DEFAULT_TEMPLATE if template is None else template
+    if probe == STDOUT or "{id}" in str(Path(chosen).parent):
+        return None
+    return probe.parent
 
 
 def _braced(name: str | None) -> str | None:

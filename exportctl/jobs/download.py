@@ -249,7 +249,7 @@ def download_export(
         sink = _StreamSink(device)
         have = 0
     else:
-        check_target(target, force)
+        check_target(target, force, create=True)  # a missing output directory is made now, not at the dry run
         writer = AtomicWriter(target, key=export_id, force=force)
         sink = _FileSink(writer)
         have = 0 if transformed else writer.resumable_size()

@@ -24,9 +24,11 @@ from exportctl.files.targets import (
     DEFAULT_TEMPLATE,
     Target,
     is_standard_output,
+    missing_directory,
     needs_export_id,
     preflight_target,
     resolve_target,
+    target_directory,
 )
 from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
@@ -60,6 +62,7 @@ class Plan(NamedTuple):
     now: datetime  # the run's instant, to the millisecond (`plan` takes it once)
     known_target: Target | None = None  # None when the name needs the export id
     windows: tuple[Window, ...] = ()  # a split export's windows, when known offline (not incremental)
+    creates_directory: Path | None = None  # the output directory, when it does not exist yet (made before writing)
 
     def target_for(self, export_id: str) -> Target:
         """The target once the export id is known."""
@@ -102,12 +105,20 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
         if options.incremental is None and options.since is not None:
             windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
     known = None
+    creates = None
     if file_wanted:
         known = preflight_target(
             output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force
         )
+        directory = target_directory(output, command=request.obj.command, output_dir=options.output_dir, now=moment)
+        creates = directory if directory is not None and missing_directory(directory) is not None else None
     return Plan(
-        request=request, options=options._replace(output=output), now=moment, known_target=known, windows=windows
+        request=request,
+        options=options._replace(output=output),
+        now=moment,
+        known_target=known,
+        windows=windows,
+        creates_directory=creates,
     )
 
 
@@ -209,6 +220,22 @@ def _check_watermark(start: datetime | None, now: datetime, key: str, state: Pat
         )
 
 
+def narrowed(planned: Plan) -> bool:
+    """Whether the records exported are a selection: filters, a scope, a time range or a kind of transaction."""
+    request, options = planned.request, planned.options
+    window = options.since is not None or options.until is not None or options.incremental is not None
+    return bool(request.filters) or request.scope is not None or window or bool(request.obj.kind)
+
+
+def empty_export_line(filtered: bool | None) -> str:
+    """What to say of an export that saved no records: the filters matched none, or there are none at all."""
+    if filtered is None:
+        return "The export has no rows."
+    if filtered:
+        return "The export has no rows: the filters matched no records."
+    return "The export has no rows: no filter was given, so the project has no records of this object."
+
+
 def dry_run_document(planned: Plan) -> dict[str, Any]:
     """What --dry-run --json prints: the object, the target (when known offline) and every request."""
     target = planned.known_target
@@ -220,6 +247,7 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
     return {
         "object": planned.request.obj.command,
         "output": None if target is None else str(target),
+        "creates_directory": None if planned.creates_directory is None else str(planned.creates_directory),
         **typed,
         "requests": [r.to_json() for r in planned_requests(planned)],
     } | _into_preview(planned)

@@ -33,7 +33,7 @@ from exportctl.schema import EXPORT_STATUSES
 
 SCHEDULED, IN_PROGRESS, DONE, ERROR = EXPORT_STATUSES
 
-__all__ = ["POLL_CAP", "POLL_INITIAL", "POLL_SLOW_CAP", "poll_until_done", "rate_limited_delay"]
+__all__ = ["POLL_CAP", "POLL_INITIAL", "POLL_SLOW_CAP", "poll_until_done", "rate_limited_delay", "wait_reason"]
 # Below this many remaining calls (or this share of the limit, if larger) polling slows down in proportion.
 RATE_LOW_CALLS = 10
 RATE_LOW_FRACTION = 0.1
@@ -64,6 +64,23 @@ def rate_limited_delay(delay: float, rate: RateLimit, now: float) -> float:
     if rate.remaining < low:
         return max(delay, min(POLL_SLOW_CAP, POLL_CAP * low / rate.remaining))
     return delay
+
+
+def wait_reason(interval: float, delay: float, rate: RateLimit, now: float, expected: Window | None) -> str:
+    """Why the poller waits `delay` seconds, in words: the schedule, or the API's rate limit (when it stretched it)."""
+    if delay > interval and rate.remaining is not None:
+        if rate.remaining <= 0:
+            if rate.retry_at is not None and rate.retry_at > now:
+                return f"the API's rate limit is spent; it allows the next call at {utc_clock(rate.retry_at)}"
+            return "the API's rate limit is spent and it did not say when it refills"
+        of = f" of {rate.limit}" if rate.limit is not None else ""
+        refill = (
+            f", refilled at {utc_clock(rate.retry_at)}" if rate.retry_at is not None and rate.retry_at > now else ""
+        )
+        return f"the API's rate limit: {rate.remaining}{of} calls left{refill}; checks are spaced out to keep some"
+    if expected is not None:
+        return f"the schedule: earlier runs like this one were done after {expected.lo:.0f}-{expected.hi:.0f}s"
+    return "the schedule: checks slow down as the export takes longer"
 
 
 def poll_until_done(
@@ -160,10 +177,7 @@ def poll_until_done(
             rate = client.rate_limit
             delay = rate_limited_delay(interval, rate, wallclock())
             _check_rate_wait(export_id, rate, wallclock(), deadline, now)
-            if delay > max(interval, POLL_CAP) and rate.remaining is not None and rate.remaining <= 0:
-                at = utc_clock(wallclock() + delay)
-                reason = f"the API's rate limit is spent; it allows the next call at {at}"
-                on_event(Retrying("GET", f"/v1/exports/{export_id}", reason, 1, delay))
+            why = wait_reason(interval, delay, rate, wallclock(), aim.expected)
             if deadline is not None:
                 left = deadline - now
                 if left <= 0:
@@ -172,9 +186,9 @@ def poll_until_done(
                         hint=f"The export keeps running on the server. Resume waiting with: {hint}",
                     )
                 # One last poll right at the deadline, rather than giving up early or overshooting it.
-                delay = min(delay, left)
-            if not changed:
-                on_event(Polled(export_id, status, elapsed, delay))
+                if left < delay:
+                    delay, why = left, "the last check before --timeout"
+            on_event(Polled(export_id, status, elapsed, delay, why))
             sleep(delay)
     except KeyboardInterrupt:
         raise InterruptedByUser(

@@ -43,12 +43,12 @@ def _exportctl_dir() -> Path:
     return Path(found).parent
 
 
-def _tab_in_bash(typed: str, *expect: str) -> str:
+def _tab_in_bash(typed: str, *expect: str, home: str | None = None) -> str:
     """Type `typed` and TAB into an interactive bash with our completion loaded; the screen once `expect`
     shows on it, every one of them if several (or after 10 s without them)."""
     env = {
         "PATH": f"{_exportctl_dir()}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": home or os.environ.get("HOME", "/tmp"),
         "TERM": "dumb",
         "PS1": "$ ",
         "INPUTRC": "/dev/null",
@@ -78,7 +78,7 @@ def _tab_in_bash(typed: str, *expect: str) -> str:
         os.write(fd, b"bind 'set show-all-if-ambiguous on'\n")
         read_for(0.5)
         output = b""
-        os.write(fd, typed.encode() + b"\t")
+        os.write(fd, (typed if "\t" in typed else typed + "\t").encode())
         read_for(10.0, until=expect)
     finally:
         os.write(fd, b"\x03exit\n")
@@ -123,8 +123,45 @@ def test_bash_completes_an_order_value() -> None:
     assert "-expires_at" in _tab_in_bash("exportctl points-expiration --order ", "-expires_at")
 
 
+@needs_bash
+def test_bash_adds_no_space_after_a_filter_field_so_the_operator_follows() -> None:
+    # `@` typed right after the TAB lands against the completed word when no space was added.
+    expect = "--filter status@"
+    assert expect in _tab_in_bash("exportctl order --filter stat\t@", expect)
+
+
+@needs_bash
+def test_bash_completes_the_sub_fields_of_a_prefix() -> None:
+    expect = "--fields address.city"
+    assert expect in _tab_in_bash("exportctl customer --fields address.ci", expect)
+    screen = _tab_in_bash("exportctl customer --fields name,address.", "address.city", "address.postal_code")
+    assert "address.city" in screen and "address.postal_code" in screen
+
+
+@needs_bash
+def test_bash_never_lists_files_for_a_profile(tmp_path: Path) -> None:
+    work = Path.cwd()
+    (work / "somefile-a.txt").write_text("")
+    (work / "somefile-b.txt").write_text("")
+    screen = _tab_in_bash("exportctl --profile \t@", "@", home=str(tmp_path)).replace("\a", "")
+    assert "--profile @" in screen and "somefile" not in screen, screen
+
+
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
 def test_zsh_script_answers_the_completion_protocol() -> None:
     env = {**os.environ, "_EXPORTCTL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "exportctl voucher --order -co"}
     answer = subprocess.run([sys.executable, "-m", "exportctl"], env=env, capture_output=True, text=True, check=False)
     assert "-code" in answer.stdout
+
+
+def _zsh_answer(line: str, home: Path) -> str:
+    env = {**os.environ, "_EXPORTCTL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line, "HOME": str(home)}
+    env.pop("XDG_CONFIG_HOME", None)
+    done = subprocess.run([sys.executable, "-m", "exportctl"], env=env, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def test_zsh_answers_no_files_for_a_profile_and_no_space_after_a_filter_field(tmp_path: Path) -> None:
+    assert _zsh_answer("exportctl --profile ", tmp_path) == ""  # Typer's answer was `_files`
+    assert _zsh_answer("exportctl order --filter stat", tmp_path) == "compadd -S '' -- status"
+    assert _zsh_answer("exportctl order -o ", tmp_path) == "_files"  # a path is still completed as one

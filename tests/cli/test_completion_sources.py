@@ -49,3 +49,10 @@ def test_profile_completion_reads_the_profile_file(tmp_path, monkeypatch) -> Non
     )
     assert complete_profile("st") == ["staging"]
     assert complete_profile("") == ["production", "staging"]
+
+
+def test_field_completion_offers_prefixes_and_their_known_sub_fields() -> None:
+    complete = fields_completer(schema.lookup("customer"))
+    assert "address." in complete("addr") and "address_city" in complete("addr")
+    assert complete("name,address.c") == ["name,address.city", "name,address.country"]
+    assert complete("metadata.") == []  # metadata keys are the project's own: nothing to offer

@@ -258,6 +258,28 @@ def test_run_parallel_with_two_exports_sharing_one_state_file_does_not_lock_itse
     assert len(json.loads((isolated / "state.json").read_text())["exports"]) == 2
 
 
+def test_a_missing_output_directory_is_created_under_the_umask(cli: Cli, isolated: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        result = cli("voucher", "-o", "exports/daily/v.csv")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert (isolated / "exports" / "daily" / "v.csv").is_file()
+    assert stat.S_IMODE((isolated / "exports").stat().st_mode) == 0o750
+    assert stat.S_IMODE((isolated / "exports" / "daily").stat().st_mode) == 0o750
+
+
+def test_a_dangling_link_on_the_output_path_is_refused_before_an_export_is_made(cli: Cli, isolated: Path) -> None:
+    (isolated / "exports").symlink_to(isolated / "elsewhere")
+    before = cli.export_count()
+    result = cli("voucher", "-o", "exports/daily/v.csv")
+    assert result.exit_code == 2, result.output
+    assert "exports is a symbolic link to nothing" in collapsed(result.stderr) and "rm exports" in result.stderr
+    assert cli.export_count() == before
+    assert not (isolated / "elsewhere").exists()
+
+
 # --- the table in docs/reliability.md --------------------------------------------------------------------
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -294,4 +316,6 @@ DISK_EXITS = {
     "test_a_parts_path_that_is_a_file_is_exit_2_before_submitting": ExitCode.USAGE,
     "test_a_damaged_split_manifest_is_exit_2_not_a_traceback": ExitCode.USAGE,
     "test_run_parallel_with_two_exports_sharing_one_state_file_does_not_lock_itself_out": ExitCode.OK,
+    "test_a_missing_output_directory_is_created_under_the_umask": ExitCode.OK,
+    "test_a_dangling_link_on_the_output_path_is_refused_before_an_export_is_made": ExitCode.USAGE,
 }

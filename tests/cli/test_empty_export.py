@@ -41,3 +41,25 @@ def test_with_the_embedded_sandbox_it_names_the_span_of_the_data(isolated: Path)
     assert result.exit_code == 0, result.output
     line = next(line for line in result.stderr.splitlines() if NO_RECORDS in line)
     assert "The sandbox's records were created from " in line and line.count("T00:00:00.000Z") == 2
+
+
+def test_a_download_knows_no_filters_and_claims_none(cli: Cli, isolated: Path) -> None:
+    export_id = cli("voucher", *NOTHING, "--no-wait").stdout.strip()
+    assert cli("wait", export_id).exit_code == 0
+    result = cli("download", export_id, "-o", "v.csv")
+    assert result.exit_code == 0, result.output
+    assert "The export has no rows." in result.stderr and "filters" not in result.stderr
+
+
+def test_without_a_filter_it_does_not_blame_the_filters() -> None:
+    from exportctl.jobs.plan import empty_export_line, narrowed, plan
+    from exportctl.request.model import ExportRequest, RunOptions
+    from exportctl.schema import lookup
+
+    voucher = lookup("voucher")
+    bare = plan(ExportRequest(voucher), RunOptions(output="-"))
+    filtered = plan(ExportRequest(voucher, filters={"junction": "and"}), RunOptions(output="-"))
+    assert not narrowed(bare) and narrowed(filtered)
+    assert narrowed(plan(ExportRequest(lookup("gift-card-transactions")), RunOptions(output="-")))  # a kind
+    assert "filters" not in empty_export_line(False) and "no filter was given" in empty_export_line(False)
+    assert empty_export_line(True) == NO_RECORDS

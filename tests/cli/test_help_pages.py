@@ -47,3 +47,17 @@ def test_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"exportctl {__version__}"
+
+
+def test_a_bare_exportctl_prints_the_help_with_examples_and_exits_0() -> None:
+    result = CliRunner().invoke(app, [], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Usage: exportctl" in result.stdout and "Examples:" in result.stdout
+    assert "exportctl --sandbox voucher -o vouchers.csv --force" in result.stdout
+
+
+def test_completion_help_names_the_shells_plainly() -> None:
+    result = CliRunner().invoke(app, ["completion", "--help"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "{shell}" not in result.stdout and "shell:<" not in result.stdout
+    assert "bash|zsh|fish" in result.stdout

@@ -19,7 +19,7 @@ CASES = [
     (["order", "--junction", "xor", "--filter", "status=PAID"], ["xor", "and", "or"]),
     (["voucher", "--timeout", "soon"], ["soon"]),
     (["voucher", "--output", "{object}-{nope}.csv"], ["nope", "{object}"]),
-    (["voucher", "--output-dir", "missing-dir"], ["missing-dir", "does not exist"]),
+    (["voucher", "--output-dir", "/etc/passwd/sub"], ["/etc/passwd", "is a file"]),
     (["voucher", "--filter", "amount>5"], ["amount", "Valid values:"]),
 ]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import stat
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -88,8 +90,8 @@ def test_check_target_existing_file(tmp_path: Path) -> None:
 
 
 def test_check_target_missing_or_bad_directory(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="does not exist"):
-        check_target(tmp_path / "missing" / "a.csv", force=False)
+    check_target(tmp_path / "missing" / "a.csv", force=False)  # created when the file is written
+    assert not (tmp_path / "missing").exists()
     a_file = tmp_path / "file"
     a_file.write_text("")
     with pytest.raises(UsageError, match="is not a directory"):
@@ -103,8 +105,11 @@ def test_preflight(tmp_path: Path) -> None:
     fixed = preflight_target("fixed.csv", output_dir=str(tmp_path), force=False, **kwargs)  # type: ignore[arg-type]
     assert fixed == tmp_path / "fixed.csv"
     assert preflight_target(None, output_dir=str(tmp_path), force=False, **kwargs) is None  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="does not exist"):
-        preflight_target(None, output_dir=str(tmp_path / "nope"), force=False, **kwargs)  # type: ignore[arg-type]
+    assert preflight_target(None, output_dir=str(tmp_path / "nope"), force=False, **kwargs) is None  # type: ignore[arg-type]
+    assert not (tmp_path / "nope").exists()  # a check never creates it
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(UsageError, match="is a file"):
+        preflight_target(None, output_dir=str(tmp_path / "a-file" / "sub"), force=False, **kwargs)  # type: ignore[arg-type]
     (tmp_path / "fixed.csv").write_text("keep")
     with pytest.raises(UsageError, match="already exists"):
         preflight_target("fixed.csv", output_dir=str(tmp_path), force=False, **kwargs)  # type: ignore[arg-type]
@@ -200,3 +205,48 @@ def test_a_planted_part_symlink_is_never_written_through(tmp_path: Path) -> None
     assert str(part_path(target)) in str(caught.value)
     assert target.read_bytes() == b"previous"
     assert victim.read_bytes() == b"precious"
+
+
+def test_a_missing_directory_is_created_with_its_parents_under_the_umask(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "c.csv"
+    old = os.umask(0o027)
+    try:
+        check_target(target, force=False, create=True)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a" / "b").is_dir()
+    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o750
+    assert stat.S_IMODE((tmp_path / "a" / "b").stat().st_mode) == 0o750
+
+
+@pytest.mark.parametrize("how", ["dangling link", "file", "link to a file"])
+def test_a_directory_that_cannot_be_created_is_a_clear_message(tmp_path: Path, how: str) -> None:
+    blocker = tmp_path / "exports"
+    if how == "dangling link":
+        blocker.symlink_to(tmp_path / "nowhere")
+    elif how == "file":
+        blocker.write_text("")
+    else:
+        (tmp_path / "a-file").write_text("")
+        blocker.symlink_to(tmp_path / "a-file")
+    for target in (blocker / "x.csv", blocker / "daily" / "x.csv"):
+        with pytest.raises(UsageError) as caught:
+            check_target(target, force=False, create=True)
+        expected = (
+            "symbolic link to nothing"
+            if how == "dangling link"
+            else "a file"
+            if "daily" in str(target)
+            else "not a directory"
+        )
+        assert str(blocker) in caught.value.message and expected in caught.value.message, caught.value.message
+    assert not (tmp_path / "nowhere").exists(), "nothing is created where the link points"
+
+
+def test_a_read_only_parent_is_named(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root may write anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    with pytest.raises(UsageError, match="is not writable"):
+        check_target(locked / "new" / "x.csv", force=False, create=True)

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 from typer.testing import CliRunner
@@ -86,3 +87,18 @@ def test_help_does_not_import_the_sandbox() -> None:
     code = "import sys; from exportctl.cli.app import app; print('exportctl.sandbox' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_db_made_earlier_is_reused_without_generating(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    banners = []
+    for _ in range(2):
+        process = start("--db", str(db))
+        try:
+            banners.append(read_banner(process))
+        finally:
+            stop(process)
+    first, second = banners
+    assert "Generating data (seed 42, scale 0.01" in first and "Reusing" not in first
+    assert "Generating data" not in second, second
+    assert f"Reusing the data in {db}: made with the same seed, scale and as-of." in second
