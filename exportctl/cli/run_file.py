@@ -69,7 +69,7 @@ class LabelledLines:
             self.line(result.name, f"{what} in {result.seconds:.1f}s")
             download = result.outcome.download if result.outcome is not None else None
             if download is not None and download.rows == 0:
-                from exportctl.jobs.plan import empty_export_line
+                from exportctl.cli.session import empty_export_line
 
                 text = empty_export_line(self._filtered.get(result.name))
                 self.line(result.name, text.replace("The export has no rows", "no rows", 1))

@@ -128,13 +128,20 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
         yield Session(client=client, reporter=reporter, data_range=data_range)
 
 
+def empty_export_line(filtered: bool | None) -> str:
+    """What to say of an export that saved no records: the filters matched none, or there are none at all."""
+    if filtered is None:
+        return "The export has no rows."
+    if filtered:
+        return "The export has no rows: the filters matched no records."
+    return "The export has no rows: no filter was given, so the project has no records of this object."
+
+
 def say_if_empty(session: Session, rows: int | None, filtered: bool | None = None) -> None:
     """One line when an export saved no records: whether filters were given (None: unknown), and what the
     sandbox holds."""
     if rows != 0:
         return
-    from exportctl.jobs.plan import empty_export_line
-
     line = empty_export_line(filtered)
     if session.data_range is not None:
         start, end = session.data_range

@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     # job and client import requests; keep them out of start-up. A dry run needs no events and no csv either.
     from exportctl.client.api import ApiClient
     from exportctl.events import EventHandler
-    from exportctl.files.csv_rows import RowFilter
     from exportctl.jobs.single import ExportOutcome
 
 
@@ -227,15 +226,6 @@ def narrowed(planned: Plan) -> bool:
     return bool(request.filters) or request.scope is not None or window or bool(request.obj.kind)
 
 
-def empty_export_line(filtered: bool | None) -> str:
-    """What to say of an export that saved no records: the filters matched none, or there are none at all."""
-    if filtered is None:
-        return "The export has no rows."
-    if filtered:
-        return "The export has no rows: the filters matched no records."
-    return "The export has no rows: no filter was given, so the project has no records of this object."
-
-
 def dry_run_document(planned: Plan) -> dict[str, Any]:
     """What --dry-run --json prints: the object, the target (when known offline) and every request."""
     target = planned.known_target
@@ -288,11 +278,14 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
     from exportctl.errors import ExportctlError
     from exportctl.files.csv_header import header_rewriter
+    from exportctl.files.csv_rows import keep_rows
     from exportctl.jobs import single, typed_output
 
     request, options = planned.request, planned.options
     header = header_rewriter(request.obj, request.fields, options.headers)
-    rows = kind_filter(request)
+    # The endpoints that export every kind of transaction: keep the rows of the kind asked for.
+    kept = request.kept_types()
+    rows = None if kept is None else keep_rows((request.obj.title_of("type"), "type"), kept)
     bounds: dict[str, str | None] = window.to_json()
     typed = typed_output.is_typed(options)
     final: Target | Callable[[str], Target] | None = None
@@ -359,16 +352,6 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
     if window.start is None and window.end is None:
         return outcome
     return replace(outcome, extra={**outcome.extra, **bounds})
-
-
-def kind_filter(request: ExportRequest) -> RowFilter | None:
-    """The row filter that keeps a kind's transactions, for the endpoints that export every kind."""
-    kept = request.kept_types()
-    if kept is None:
-        return None
-    from exportctl.files.csv_rows import keep_rows
-
-    return keep_rows((request.obj.title_of("type"), "type"), kept)
 
 
 def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:

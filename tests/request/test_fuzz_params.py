@@ -90,10 +90,11 @@ def test_grammar_like_text_is_a_condition_or_a_usage_error(case: tuple[ExportObj
         assert validate_api_filters(build_filters([condition]), obj) == [condition]
 
 
-INSTANTS = st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(9998, 12, 31)).map(
+# exportctl takes instants from 1000-01-01 up to, not including, 9000-01-01 (request/values.py).
+INSTANTS = st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(8999, 12, 31)).map(
     lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 )
-DATES = st.dates(min_value=dt.date(1, 1, 1)).map(dt.date.isoformat)
+DATES = st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(8999, 12, 31)).map(dt.date.isoformat)
 WHOLE = st.integers(min_value=-(2**63) + 1, max_value=2**63 - 1)
 COUNTS = st.integers(min_value=0, max_value=2**63 - 1)
 NUMBERS = st.one_of(WHOLE, st.floats(allow_nan=False, allow_infinity=False))
