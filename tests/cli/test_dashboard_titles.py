@@ -116,3 +116,13 @@ def test_the_typed_outputs_and_loads_type_the_labelled_columns_as_their_fields(
         [True, "x", "bell"],
         [False, None, None],
     ]
+
+
+def test_schema_json_lists_each_fields_aliases_beside_its_title() -> None:
+    result = CliRunner().invoke(app, ["schema", "voucher", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    fields = {field["name"]: field for field in shown["fields"]}
+    assert fields["is_referral_code"]["title"] == "Is Referral Code"
+    assert fields["is_referral_code"]["aliases"] == ["Is referral code?"]
+    assert fields["value"]["aliases"] == []
