@@ -106,9 +106,9 @@ def test_the_typed_outputs_and_loads_type_the_labelled_columns_as_their_fields(
 
     db = duckdb.connect(str(isolated / "w.duckdb"), read_only=True)
     try:
-        found = db.execute('SELECT * FROM "v" ORDER BY "code"')
-        names = [d[0] for d in found.description]
-        rows = [dict(zip(names, record, strict=True)) for record in found.fetchall()]
+        selected = db.execute('SELECT * FROM "v" ORDER BY "code"')
+        names = [d[0] for d in selected.description]
+        rows = [dict(zip(names, record, strict=True)) for record in selected.fetchall()]
     finally:
         db.close()
     assert [name for name in NAMES if name not in names] == []
