@@ -2,8 +2,9 @@
 
 One source of truth for every typed output (JSON Lines, Parquet, SQLite, DuckDB). A column is one of:
 
-- a field of the schema tables, found by its title (`Voucher Type`) or its name (`voucher_type`, the
-  `--headers fields` style): its `ValueType` gives the kind (`KIND_OF`);
+- a field of the schema tables, found by its title (`Voucher Type`), a dashboard label (`Is referral code?`) or
+  its name (`voucher_type`, the `--headers fields` style), or by one of those without case and punctuation
+  (`files.csv_header.match_header`): its `ValueType` gives the kind (`KIND_OF`);
 - anything else: the columns `metadata` expands into (one per key, headed by the key), prefixed fields
   (`metadata.locale`, `address.city`) and titles the tables do not know. Their kind is *inferred*: a
   string unless every non-empty value in the file reads as one kind (`Inference`).
