@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from exportctl.files.csv import rewrite_first_line
 from exportctl.files.csv_header import header_rewriter, match_header, rename_header_line, title_key
-from exportctl.schema import BY_COMMAND
+from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
 
 def test_requested_fields_map_back_including_prefixed_ones() -> None:
@@ -104,3 +107,16 @@ def test_hostile_titles_name_no_field_and_stay_as_written() -> None:
     assert rewrite is not None
     line = b'"Is\x07referral code?",metadata A B,Code,Metadata A B\r\n'
     assert rewrite(line) == b"Is\x07referral code?,metadata A B,code,metadata.a_b\r\n"
+
+
+def test_the_docs_alias_table_is_every_alias_of_the_schema() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    table = text.split("<!-- aliases:start -->", 1)[1].split("<!-- aliases:end -->", 1)[0]
+    documented = set(re.findall(r"^\| (\S+) \| `([^`]+)` \| (.+?) \|$", table, re.MULTILINE))
+    given = {
+        (obj.command, found.name, ", ".join(f"`{alias}`" for alias in found.aliases))
+        for obj in EXPORT_OBJECTS
+        for found in (*obj.fields, *obj.api_only_fields)
+        if found.aliases
+    }
+    assert documented == given
