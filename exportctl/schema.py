@@ -73,6 +73,9 @@ class Field(NamedTuple):
     description: str
     values: tuple[str, ...]  # the closed set of values, where the spec gives one
     title: str  # `title_for(name)` unless a real export shows another (see `_f`)
+    # Other titles the API or the dashboard write for this field (`Is referral code?`): a header cell equal to one
+    # names the field as its title does. Case and punctuation aside, see `files.csv_header.title_key`.
+    aliases: tuple[str, ...] = ()
 
 
 class FilterField(NamedTuple):
@@ -186,8 +189,17 @@ SOURCES: dict[str, str] = {
 }
 
 
-def _f(name: str, type_: ValueType, description: str, *values: str, title: str = "") -> Field:
-    return Field(name, type_, description, tuple(values), title or title_for(name))
+def _f(
+    name: str, type_: ValueType, description: str, *values: str, title: str = "", aliases: tuple[str, ...] = ()
+) -> Field:
+    return Field(name, type_, description, tuple(values), title or title_for(name), aliases)
+
+
+# The dashboard's column labels (api-facts.md, second pass: docs PR #1251, low-medium confidence) where they
+# differ from the titles beyond case and punctuation, or to record them: `Field.aliases`.
+_DASHBOARD_REFERRAL = ("Is referral code?",)
+_DASHBOARD_DAY_OF_WEEK = ("Validity Day of Week",)
+_DASHBOARD_VOUCHER_CODE = ("Voucher code",)
 
 
 def _flt(
@@ -245,7 +257,7 @@ ORDER = ExportObject(
     summary="Orders: amounts, discounts, status and the customer who placed them.",
     fields=(
         _f("id", S, "Unique order ID."),
-        _f("source_id", S, "Unique order source ID."),
+        _f("source_id", S, "Unique order source ID.", aliases=("Order Source ID",)),
         _f("created_at", T, _CREATED.format("order")),
         _f("updated_at", T, _UPDATED.format("order")),
         _f("status", S, "Order status.", *ORDER_STATUSES),
@@ -286,7 +298,7 @@ VOUCHER = ExportObject(
     summary="Vouchers: discount codes, gift cards and loyalty cards.",
     fields=(
         _f("id", S, "Unique voucher ID."),
-        _f("code", S, "Unique voucher code."),
+        _f("code", S, "Unique voucher code.", aliases=_DASHBOARD_VOUCHER_CODE),
         _f("voucher_type", S, "Type of voucher.", *VOUCHER_TYPES),
         _f(
             "value",
@@ -307,13 +319,28 @@ VOUCHER = ExportObject(
         _f("active", B, "Boolean indicating whether the voucher is available for use."),
         _f("qr_code", S, "URL to QR representation of encrypted code."),
         _f("bar_code", S, "URL to barcode representation of encrypted code.", title="Barcode"),
-        _f("is_referral_code", B, "Boolean indicating whether the voucher is a referral code."),
+        _f(
+            "is_referral_code",
+            B,
+            "Boolean indicating whether the voucher is a referral code.",
+            aliases=_DASHBOARD_REFERRAL,
+        ),
         _f("created_at", T, _CREATED.format("voucher"), title="Creation Date"),
         _f("updated_at", T, _UPDATED.format("voucher"), title="Last Update Date"),
         _f("validity_timeframe_interval", S, "Interval between two active periods, as an ISO 8601 duration (P2D)."),
         _f("validity_timeframe_duration", S, "How long each active period lasts, as an ISO 8601 duration (PT1H)."),
-        _f("validity_day_of_week", S, "Days of the week on which the voucher is valid (0 is Sunday): 1,2,3,4,5."),
-        _f("discount_amount_limit", A, "For a PERCENT discount, the maximum amount that may be deducted."),
+        _f(
+            "validity_day_of_week",
+            S,
+            "Days of the week on which the voucher is valid (0 is Sunday): 1,2,3,4,5.",
+            aliases=_DASHBOARD_DAY_OF_WEEK,
+        ),
+        _f(
+            "discount_amount_limit",
+            A,
+            "For a PERCENT discount, the maximum amount that may be deducted.",
+            aliases=("Discount Aggregated Amount Limit",),
+        ),
         _f("campaign_id", S, "Parent campaign ID."),
         _f("additional_info", S, "Extra textual information about the code, such as a description."),
         _f("customer_id", S, "Unique customer ID of the assigned owner to whom the voucher was published."),
@@ -357,7 +384,7 @@ PUBLICATION = ExportObject(
     exported_object="publication",
     summary="Publications: which voucher was given to which customer, when and through which channel.",
     fields=(
-        _f("voucher_code", S, "Unique voucher code."),
+        _f("voucher_code", S, "Unique voucher code.", aliases=_DASHBOARD_VOUCHER_CODE),
         _f("customer_id", S, "Customer unique ID."),
         _f("customer_source_id", S, "Source ID of the customer to whom the voucher was published."),
         _f("date", T, "When the voucher was published."),
@@ -396,9 +423,9 @@ REDEMPTION = ExportObject(
         _f("id", S, "Unique redemption ID."),
         _f("object", S, "Object being exported; by default redemption.", "redemption", "redemption_rollback"),
         _f("date", T, "When the voucher was redeemed."),
-        _f("voucher_code", S, "Unique voucher code redeemed."),
+        _f("voucher_code", S, "Unique voucher code redeemed.", aliases=_DASHBOARD_VOUCHER_CODE),
         _f("campaign", S, "Parent campaign name of voucher if applicable."),
-        _f("promotion_tier_id", S, "ID of the promotion tier redeemed, if any."),
+        _f("promotion_tier_id", S, "ID of the promotion tier redeemed, if any.", aliases=("Promotion Tier",)),
         _f("customer_id", S, "Unique customer ID of redeeming customer."),
         _f("customer_source_id", S, "Unique source ID of redeeming customer."),
         _f("customer_name", S, "Customer name."),
@@ -561,7 +588,7 @@ def _transaction_fields(card: str, types: tuple[str, ...], unit: str) -> tuple[F
             amount_type,
             f"The {unit} allocated by the transaction; negative or positive depending on its nature.",
         ),
-        _f("created_at", T, _CREATED.format("transaction")),
+        _f("created_at", T, _CREATED.format("transaction"), aliases=("Creation date",)),
         _f("voucher_id", S, "Unique Voucher ID."),
         _f("campaign_id", S, "Parent campaign ID."),
         _f(

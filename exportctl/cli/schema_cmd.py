@@ -55,6 +55,8 @@ def _as_dict(obj: ExportObject) -> dict[str, Any]:
             {
                 "name": field.name,
                 "title": field.title,
+                # Other titles that name the field in a CSV header (the dashboard's labels).
+                "aliases": list(field.aliases),
                 "type": field.type.value,
                 "description": field.description,
                 "values": list(field.values),

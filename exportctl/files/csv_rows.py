@@ -13,6 +13,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 
 from exportctl.errors import DownloadError, ExportFailedError
+from exportctl.files.csv_header import title_key
 
 RowFilter = Callable[[Iterable[bytes | bytearray]], Iterator[bytes | bytearray]]
 
@@ -76,6 +77,12 @@ def _column(header: bytes, columns: tuple[str, ...]) -> int:
     for name in columns:
         if name in cells:
             return cells.index(name)
+    # Then the title without case and punctuation (`TYPE`, `type:`), as `csv_header.match_header` reads titles,
+    # when exactly one cell has it.
+    keys = {title_key(name) for name in columns} - {None}
+    near = [i for i, cell in enumerate(cells) if title_key(cell) in keys]
+    if len(near) == 1:
+        return near[0]
     raise ExportFailedError(
         f"The export's header row has no {columns[0]} column, so its rows cannot be kept by their kind."
     )

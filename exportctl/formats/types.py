@@ -2,8 +2,9 @@
 
 One source of truth for every typed output (JSON Lines, Parquet, SQLite, DuckDB). A column is one of:
 
-- a field of the schema tables, found by its title (`Voucher Type`) or its name (`voucher_type`, the
-  `--headers fields` style): its `ValueType` gives the kind (`KIND_OF`);
+- a field of the schema tables, found by its title (`Voucher Type`), a dashboard label (`Is referral code?`) or
+  its name (`voucher_type`, the `--headers fields` style), or by one of those without case and punctuation
+  (`files.csv_header.match_header`): its `ValueType` gives the kind (`KIND_OF`);
 - anything else: the columns `metadata` expands into (one per key, headed by the key), prefixed fields
   (`metadata.locale`, `address.city`) and titles the tables do not know. Their kind is *inferred*: a
   string unless every non-empty value in the file reads as one kind (`Inference`).
@@ -275,21 +276,20 @@ def columns_for(
     """The typed columns of a CSV of `obj` whose header row is `header`.
 
     `style` is the header's: `api` (the titles, `Voucher Type`; None means the same) or `fields` (the field
-    names, as `--headers fields` writes them). `fields` are the requested fields: only their titles name
-    fields, so a metadata key spelled like the title of a field that was not exported (`Value`) stays a
-    metadata column (None: no fields were named, the API writes its defaults and no metadata keys, and
-    any field's title names it). Output names come from `formats.identifiers` (safe,
-    unique without regard to case, at most 63 bytes): fields keep their names whatever the header's order,
-    a metadata key whose name is taken (`code` beside the field `code`) becomes `metadata.<key>`, and a
+    names, as `--headers fields` writes them). Which cell is which field is `files.csv_header.match_header`'s
+    answer (the same as `--headers fields` gets): exact titles, aliases and names, then titles without case and
+    punctuation (`Is referral code?`), each field named once that way. `fields` are the requested fields: only
+    they are named, so a metadata key spelled like the title of a field that was not exported (`Value`) stays a
+    metadata column (None: no fields were named, the API writes its defaults and no metadata keys, and any
+    field's title names it). Output names come from `formats.identifiers` (safe, unique without regard to case,
+    at most 63 bytes): fields keep their names whatever the header's order, a cell that names no field and
+    whose name is taken (the metadata key `code` beside the field `code`) becomes `metadata.<key>`, and a
     repeated header cell gets `_2`, `_3`...
     """
+    from exportctl.files.csv_header import match_header
     from exportctl.formats.identifiers import column_name, fold
 
-    by_title: dict[str, str] = {}
-    requested_fields = list(fields) if fields is not None else [*obj.default_fields, *obj.accepted_field_names]
-    for requested in requested_fields:
-        by_title.setdefault(requested if style == "fields" else obj.title_of(requested), requested)
-    found_names: list[str | None] = [by_title.get(cell) for cell in header]
+    found_names = match_header(obj, header, fields, style)
     names: dict[int, str] = {}
     taken: set[str] = set()
     field_names = {fold(name) for name in found_names if name is not None}

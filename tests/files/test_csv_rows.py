@@ -36,3 +36,12 @@ def test_a_csv_without_the_column_or_ending_inside_quotes_is_an_error() -> None:
         b"".join(kept([b"ID,Amount\r\n1,2\r\n"]))
     with pytest.raises(DownloadError, match="ends inside a quoted value"):
         b"".join(kept([b'ID,Type\r\n1,"CREDITS_ADDITION\r\n']))
+
+
+def test_the_type_column_is_found_by_its_title_in_another_case_or_punctuation_if_only_one_cell_has_it() -> None:
+    kept = keep_rows(("Type", "type"), ["CREDITS_ADDITION"])
+    assert b"".join(kept([b"ID,TYPE:\r\n1,CREDITS_ADDITION\r\n2,POINTS_ACCRUAL\r\n"])) == (
+        b"ID,TYPE:\r\n1,CREDITS_ADDITION\r\n"
+    )
+    with pytest.raises(ExportFailedError, match="no Type column"):  # two near misses: neither is taken
+        b"".join(kept([b"ID,TYPE,type \r\n1,CREDITS_ADDITION,x\r\n"]))

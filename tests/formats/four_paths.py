@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,20 +34,23 @@ class Outputs:
     columns: list[Column]  # the typed view (kinds fixed) by types.py
     rows: dict[str, list[Row]]  # path -> rows
     types: dict[str, list[str]]  # path -> each column's type as the output declares it
+    names: dict[str, list[str]] = field(default_factory=dict)  # path -> its column names, `_unparsed` aside
 
 
-def run_four(obj: ExportObject, source: Path) -> Outputs:
-    """The CSV at `source` (an export of `obj`) through the four paths, each into its own new output."""
+def run_four(obj: ExportObject, source: Path, *, fields: list[str] | None = None, style: str = "api") -> Outputs:
+    """The CSV at `source` (an export of `obj`, of `fields` with headers in `style`) through the four paths,
+    each into its own new output."""
     pytest.importorskip("duckdb")
     pq = pytest.importorskip("pyarrow.parquet")
     root = source.parent
-    columns = typed_columns(obj, source, None, "api")
+    columns = typed_columns(obj, source, fields, style)
     rows: dict[str, list[Row]] = {}
     types: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {"jsonl": [column.name for column in columns]}  # _jsonl_row checks the keys
     for fmt in ("jsonl", "parquet"):
         target = root / f"out.{fmt}"
         convert_csv(
-            obj, source, target, output_format=fmt, fields=None, header_style="api", unparsed="keep", force=False
+            obj, source, target, output_format=fmt, fields=fields, header_style=style, unparsed="keep", force=False
         )
         if fmt == "jsonl":
             # Records end at b"\n" only (splitlines would cut at U+2028 inside a string).
@@ -60,19 +63,21 @@ def run_four(obj: ExportObject, source: Path) -> Outputs:
             data = [table.column(i).to_pylist() for i in range(len(columns) + 1)]
             rows[fmt] = [_row(columns, [d[n] for d in data[:-1]], data[-1][n]) for n in range(table.num_rows)]
             types[fmt] = [str(table.schema.field(i).type) for i in range(len(columns))]
+            names[fmt] = table.column_names[:-1]
     for engine in ("sqlite", "duckdb"):
         database = root / f"db.{engine}"
-        load_file(engine, obj, source, database, "t")
-        names, records, declared = _table(engine, database)
-        position = names.index(UNPARSED)
-        assert len(names) == len(columns) + 1, names
+        load_file(engine, obj, source, database, "t", fields=fields, style=style)
+        table_names, records, declared = _table(engine, database)
+        position = table_names.index(UNPARSED)
+        assert len(table_names) == len(columns) + 1, table_names
+        names[engine] = [name for i, name in enumerate(table_names) if i != position]
         rows[engine] = [
             _row(columns, [v for i, v in enumerate(record) if i != position], record[position]) for record in records
         ]
         types[engine] = [t for i, t in enumerate(declared) if i != position]
     for found in rows.values():  # a table has no order: every output sorted alike (the keys are unique)
         found.sort(key=lambda row: json.dumps(row[0]))
-    return Outputs(columns, rows, types)
+    return Outputs(columns, rows, types, names)
 
 
 def _table(engine: str, database: Path) -> tuple[list[str], list[tuple[Any, ...]], list[str]]:

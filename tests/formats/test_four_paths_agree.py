@@ -308,3 +308,46 @@ def test_the_readme_states_the_edge_cell_figure() -> None:
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
     assert f"{len(EDGE_CELLS)} texts" in readme
     assert f"makes {EDGE_CELL_COUNT:,} cells on which all four outputs agree" in readme
+
+
+def test_dashboard_labels_reach_the_same_typed_fields_through_all_four_paths_in_both_header_styles(
+    tmp_path: Path,
+) -> None:
+    """Issue 20: a header in the dashboard's labels and odd spellings, and the same header rewritten by
+    `--headers fields`, give the same columns, kinds and values in JSON Lines, Parquet, SQLite and DuckDB;
+    the metadata key `code` beside the label `Voucher code` stays a column of its own."""
+    from exportctl.files.csv_header import fields_header_line
+
+    voucher = get_object("voucher")
+    fields = ["code", "is_referral_code", "validity_day_of_week", "discount_amount_limit", "created_at", "metadata"]
+    header = ["Voucher code", "IS REFERRAL CODE?", "Validity Day of Week", "Discount Aggregated Amount Limit"]
+    header += ["creation-date", "code", "Value"]
+    rows = [["A1", "true", "1,2", "500", "2026-03-01T12:00:00.000Z", "x", "7"], ["A2", "FALSE", "", "", "", "", "8"]]
+    expected_names = ["code", "is_referral_code", "validity_day_of_week", "discount_amount_limit", "created_at"]
+    expected_names += ["metadata.code", "Value"]
+    expected_kinds = [Kind.STRING, Kind.BOOLEAN, Kind.STRING, Kind.INTEGER, Kind.TIMESTAMP, Kind.STRING, Kind.INTEGER]
+    text = _csv_text([header, *rows])
+    fields_style = fields_header_line(text.split("\r\n", 1)[0].encode() + b"\r\n", voucher, fields)
+    assert fields_style.decode().rstrip("\r\n").split(",") == expected_names
+    for style, body in (("api", text), ("fields", fields_style.decode() + text.split("\r\n", 1)[1])):
+        directory = tmp_path / style
+        directory.mkdir()
+        source = directory / "v.csv"
+        source.write_bytes(body.encode("utf-8"))
+        outputs = run_four(voucher, source, fields=fields, style=style)
+        assert [(c.name, c.kind) for c in outputs.columns] == list(zip(expected_names, expected_kinds, strict=True)), (
+            style
+        )
+        assert disagreements(outputs) == [], style
+        for path in PATHS:
+            assert outputs.names[path] == expected_names, (style, path)
+            assert [cells for cells, _ in outputs.rows[path]] == [
+                ["A1", "true", "1,2", "500", "2026-03-01T12:00:00.000Z", "x", "7"],
+                ["A2", "false", None, None, None, None, "8"],
+            ], (style, path)
+
+
+def _csv_text(records: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(records)
+    return buffer.getvalue()

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from exportctl.files.csv_header import title_key
 from exportctl.formats.types import Kind
 from exportctl.schema import get_object
 from tests.formats.four_paths import PATHS, disagreements, run_four
@@ -46,10 +47,12 @@ def _header_name(name: str) -> bool:
 
 _FIELDS = (*VOUCHER.fields, *VOUCHER.api_only_fields)
 _TITLES = {VOUCHER.title_of(f.name).casefold() for f in _FIELDS} | {f.name.casefold() for f in _FIELDS}
+# Titles match fields without case and punctuation too (`Is referral code?`): such a key is a field's column.
+_TITLE_KEYS = {title_key(text) for f in _FIELDS for text in (f.name, f.title, *f.aliases)} - {None}
 
 
 def _metadata_key(name: str) -> bool:
-    return _header_name(name) and name.casefold() not in _TITLES
+    return _header_name(name) and name.casefold() not in _TITLES and title_key(name) not in _TITLE_KEYS
 
 
 _HEADERS: st.SearchStrategy[list[str]] = st.lists(

@@ -126,3 +126,32 @@ def test_a_row_keeps_everything_the_api_sent() -> None:
     row = typed_row(columns, ["x", "", "extra", ""])
     assert row.values == [None, None]
     assert row.unparsed == {"n": "x", "_column3": "extra"}
+
+
+def test_dashboard_labels_and_odd_spellings_are_the_fields_and_near_misses_of_a_named_field_stay_columns() -> None:
+    requested = ["code", "is_referral_code", "validity_day_of_week", "discount_amount_limit", "created_at", "metadata"]
+    header = ["Is referral code?", "code", "Voucher code", "validity day-of-week", "DISCOUNT AGGREGATED AMOUNT LIMIT"]
+    header += ["Creation_Date", "Value", "is referral code"]
+    columns = columns_for(VOUCHER, header, requested)
+    assert [(c.name, c.kind, c.field) for c in columns] == [
+        ("is_referral_code", Kind.BOOLEAN, "is_referral_code"),
+        ("metadata.code", None, None),  # a metadata key beside the field's label: neither swallows the other
+        ("code", Kind.STRING, "code"),
+        ("validity_day_of_week", Kind.STRING, "validity_day_of_week"),
+        ("discount_amount_limit", Kind.INTEGER, "discount_amount_limit"),
+        ("created_at", Kind.TIMESTAMP, "created_at"),
+        ("Value", None, None),  # `value` was not requested: a metadata key
+        ("is referral code", None, None),  # the field is named already: a column of its own
+    ]
+
+
+def test_a_hostile_title_names_no_field_and_gets_a_safe_column_of_its_own() -> None:
+    requested = ["code", "is_referral_code", "metadata.a_b", "metadata.a-b"]
+    header = ["Code", "Is\x1breferral code?", "METADATA a b", "Is referral\u2028code?"]
+    columns = columns_for(VOUCHER, header, requested)
+    assert [(c.name, c.kind, c.field) for c in columns] == [
+        ("code", Kind.STRING, "code"),
+        ("Is_referral code?", None, None),
+        ("METADATA a b", None, None),  # two requested fields share its key: it names neither
+        ("Is referral_code?", None, None),
+    ]
