@@ -1,0 +1,126 @@
+"""jobs/download.py at its edges: a rewritten header across a broken connection, a server that sends more than
+it announced, an empty file, Ctrl-C in the middle. Each case found by planting a bug that the suite let through
+(tests/files/test_atomic.py and tests/jobs/test_download_stream.py cover the rest of the data path).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exportctl import schema
+from exportctl.client.api import ApiClient
+from exportctl.errors import DownloadError, InterruptedByUser
+from exportctl.events import DownloadProgress, Event, Retrying
+from exportctl.files.atomic import part_path
+from exportctl.jobs.download import download_export
+from exportctl.jobs.poll import poll_until_done
+from exportctl.jobs.single import submit
+from exportctl.request.model import ExportRequest
+from exportctl.sandbox import Sandbox
+from exportctl.settings import Settings
+from tests.cli.hostile import Answer, Hostile, Request, hostile_server
+from tests.conftest import Recorder
+
+VOUCHERS = ExportRequest(schema.BY_COMMAND["voucher"], fields=("code", "value", "created_at"))
+SMALL_CHUNK = 1000
+
+
+@pytest.fixture
+def client(sandbox: Sandbox, recorder: Recorder) -> Iterator[ApiClient]:
+    settings = Settings(sandbox.base_url, sandbox.app_id, sandbox.secret_key, None, "test")
+    with ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as api:
+        yield api
+
+
+def done_export(client: ApiClient, recorder: Recorder) -> dict[str, Any]:
+    export = submit(client, VOUCHERS, recorder)
+    return poll_until_done(client, export["id"], timeout=30, on_event=recorder, sleep=recorder.sleep)
+
+
+def sandbox_file(sandbox: Sandbox, export_id: str) -> bytes:
+    (path,) = sandbox.data_dir.glob(f"{export_id}*")
+    return path.read_bytes()
+
+
+def renamed(line: bytes) -> bytes:
+    """A header rewrite that changes the line's length, so local and server offsets differ."""
+    return b"a_much_longer_first_column,v,c" + line[line.index(b"\r\n") if b"\r\n" in line else len(line.rstrip()) :]
+
+
+def test_a_rewritten_header_starts_over_after_a_break_and_the_file_is_whole(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    original = sandbox_file(sandbox, export["id"])
+    end = original.index(b"\n") + 1
+    expected = renamed(original[:end]) + original[end:]
+    assert len(original) > 3 * SMALL_CHUNK
+    sandbox.faults.drop_download_after(2500)
+    target = tmp_path / "x.csv"
+    result = download_export(
+        client, export, target, on_event=recorder, chunk_size=SMALL_CHUNK, header=renamed, attempts=2
+    )
+    # One break, one more attempt from byte 0: a resume at the local offset would ask the server for the wrong
+    # bytes (and fail its size check, using up the attempts).
+    assert len(recorder.of(Retrying)) == 1
+    assert target.read_bytes() == expected
+    assert result.bytes == len(expected)
+    assert result.resumed_from == 0
+
+
+def one_download(body: bytes, headers: dict[str, str], status: int = 200) -> Any:
+    def script(request: Request, server: Hostile) -> Answer:
+        return Answer(status, body, {"Content-Type": "text/plain"} | headers)
+
+    return script
+
+
+def hostile_download(script: Any, target: Path, **options: Any) -> Any:
+    with hostile_server(script) as server:
+        settings = Settings(server.base_url, "app", "key", None, "test")
+        export = {"id": "exp_1", "status": "DONE", "result": {"url": f"{server.base_url}/v1/exports/exp_1?token=t"}}
+        recorder = Recorder()
+        with ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as api:
+            return download_export(api, export, target, on_event=recorder, sleep=recorder.sleep, **options)
+
+
+def test_more_bytes_than_the_server_announced_is_an_error_not_a_file(tmp_path: Path) -> None:
+    body = b"code\n" + b"".join(b"C-%d\n" % i for i in range(20))
+    # 206 for the whole file, whose Content-Range says it has half the bytes sent.
+    script = one_download(body, {"Content-Range": f"bytes 0-{len(body) // 2 - 1}/{len(body) // 2}"}, status=206)
+    target = tmp_path / "x.csv"
+    with pytest.raises(DownloadError, match=f"after {len(body)} of {len(body) // 2} bytes"):
+        hostile_download(script, target, attempts=1)
+    assert not target.exists()
+
+
+def test_an_empty_file_has_no_rows(tmp_path: Path) -> None:
+    target = tmp_path / "x.csv"
+    result = hostile_download(one_download(b"", {}), target)
+    assert target.read_bytes() == b""
+    assert (result.bytes, result.rows) == (0, 0)
+
+
+def test_ctrl_c_mid_download_leaves_no_target_and_keeps_the_part(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    expected = sandbox_file(sandbox, export["id"])
+    assert len(expected) > 3 * SMALL_CHUNK
+
+    def interrupt(event: Event) -> None:
+        if isinstance(event, DownloadProgress) and event.bytes_done >= 2 * SMALL_CHUNK:
+            raise KeyboardInterrupt
+
+    target = tmp_path / "x.csv"
+    with pytest.raises(InterruptedByUser, match="Interrupted while downloading") as caught:
+        download_export(client, export, target, on_event=interrupt, chunk_size=SMALL_CHUNK)
+    assert not target.exists()
+    kept = part_path(target).read_bytes()
+    assert 0 < len(kept) < len(expected) and expected.startswith(kept)
+    assert caught.value.hint == f"exportctl download {export['id']} -o {target}"
