@@ -1,6 +1,6 @@
 """jobs/download.py at its edges: a rewritten header across a broken connection, a server that sends more than
-it announced, an empty file, Ctrl-C in the middle. Each case found by planting a bug that the suite let through
-(tests/files/test_atomic.py and tests/jobs/test_download_stream.py cover the rest of the data path).
+it announced, an empty file. Each case was found by planting a bug that the rest of the suite let through
+(tests/jobs/test_single.py and tests/jobs/test_download_stream.py cover the common paths).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import pytest
 
 from exportctl import schema
 from exportctl.client.api import ApiClient
-from exportctl.errors import DownloadError, InterruptedByUser
-from exportctl.events import DownloadProgress, Event, Retrying
-from exportctl.files.atomic import part_path
+from exportctl.errors import DownloadError
+from exportctl.events import Retrying
 from exportctl.jobs.download import download_export
 from exportctl.jobs.poll import poll_until_done
 from exportctl.jobs.single import submit
@@ -104,23 +103,3 @@ def test_an_empty_file_has_no_rows(tmp_path: Path) -> None:
     result = hostile_download(one_download(b"", {}), target)
     assert target.read_bytes() == b""
     assert (result.bytes, result.rows) == (0, 0)
-
-
-def test_ctrl_c_mid_download_leaves_no_target_and_keeps_the_part(
-    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
-) -> None:
-    export = done_export(client, recorder)
-    expected = sandbox_file(sandbox, export["id"])
-    assert len(expected) > 3 * SMALL_CHUNK
-
-    def interrupt(event: Event) -> None:
-        if isinstance(event, DownloadProgress) and event.bytes_done >= 2 * SMALL_CHUNK:
-            raise KeyboardInterrupt
-
-    target = tmp_path / "x.csv"
-    with pytest.raises(InterruptedByUser, match="Interrupted while downloading") as caught:
-        download_export(client, export, target, on_event=interrupt, chunk_size=SMALL_CHUNK)
-    assert not target.exists()
-    kept = part_path(target).read_bytes()
-    assert 0 < len(kept) < len(expected) and expected.startswith(kept)
-    assert caught.value.hint == f"exportctl download {export['id']} -o {target}"
