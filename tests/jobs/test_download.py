@@ -5,6 +5,7 @@ it announced, an empty file. Each case was found by planting a bug that the rest
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from exportctl import schema
 from exportctl.client.api import ApiClient
 from exportctl.errors import DownloadError
 from exportctl.events import Retrying
+from exportctl.files.atomic import part_path
 from exportctl.jobs.download import download_export
 from exportctl.jobs.poll import poll_until_done
 from exportctl.jobs.single import submit
@@ -103,3 +105,22 @@ def test_an_empty_file_has_no_rows(tmp_path: Path) -> None:
     result = hostile_download(one_download(b"", {}), target)
     assert target.read_bytes() == b""
     assert (result.bytes, result.rows) == (0, 0)
+
+
+def test_a_server_ignoring_range_restarts_the_digest_with_the_file(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    expected = sandbox_file(sandbox, export["id"])
+    target = tmp_path / "x.csv"
+    sandbox.faults.drop_download_after(2500)
+    with pytest.raises(DownloadError):
+        download_export(client, export, target, on_event=recorder, chunk_size=SMALL_CHUNK, attempts=1)
+    assert 0 < len(part_path(target).read_bytes()) < len(expected)
+    sandbox.faults.ignore_range()
+    result = download_export(client, export, target, on_event=recorder, chunk_size=SMALL_CHUNK)
+    # The whole file came again (200): the sha256, size and rows describe it, not the kept part plus it.
+    assert target.read_bytes() == expected
+    assert (result.resumed_from, result.bytes) == (0, len(expected))
+    assert result.sha256 == hashlib.sha256(expected).hexdigest()
+    assert result.rows == expected.count(b"\n") - 1
