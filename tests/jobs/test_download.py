@@ -124,3 +124,12 @@ def test_a_server_ignoring_range_restarts_the_digest_with_the_file(
     assert (result.resumed_from, result.bytes) == (0, len(expected))
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
     assert result.rows == expected.count(b"\n") - 1
+
+
+@pytest.mark.parametrize("content_range", [None, "bytes */100", "items 0-9/10"])
+def test_a_206_without_a_usable_content_range_is_refused(tmp_path: Path, content_range: str | None) -> None:
+    headers = {} if content_range is None else {"Content-Range": content_range}
+    target = tmp_path / "x.csv"
+    with pytest.raises(DownloadError, match="answered 206 without a usable Content-Range"):
+        hostile_download(one_download(b"code\nC-1\n", headers, status=206), target, attempts=1)
+    assert not target.exists()
