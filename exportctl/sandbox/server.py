@@ -165,8 +165,8 @@ class SandboxHandler(DownloadHandler):
             spec = validation.validate(exported_object, parameters, scope, scope_echo=scope_echo, order=order)
         except query.InvalidExport as invalid:
             raise ApiError(400, invalid.key, invalid.message, invalid.details) from None
-        job = self.server.app.worker.submit(spec)
-        self._send_json(200, job.to_json(self.server.app.base_url))
+        # The answer is built before the job may leave SCHEDULED, as the API answers a create.
+        self._send_json(200, self.server.app.worker.submit(spec, lambda job: job.to_json(self.server.app.base_url)))
 
     def create_export(self, _: dict[str, str]) -> None:
         body = validation.without_nulls(self._json_body(required=True))

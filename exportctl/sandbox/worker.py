@@ -10,15 +10,18 @@ import contextlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from exportctl.sandbox import query
 from exportctl.sandbox.faults import Faults, JobFault
 from exportctl.sandbox.store import Store
 from exportctl.sandbox.tokens import DownloadTokens, new_export_key
+
+_Answer = TypeVar("_Answer")
 
 # How many exports produce their files at the same time; the others wait IN_PROGRESS.
 CONCURRENT_GENERATIONS = 2
@@ -101,8 +104,13 @@ class Worker:
         self._generations = threading.Semaphore(CONCURRENT_GENERATIONS)
         self._sequence = 0
 
-    def submit(self, spec: query.ExportSpec) -> ExportJob:
-        """Schedule an export; returns at once with the job SCHEDULED."""
+    def submit(self, spec: query.ExportSpec, answer: Callable[[ExportJob], _Answer]) -> _Answer:
+        """Schedule an export and return `answer(job)`, built while the job is still SCHEDULED.
+
+        The API answers a create with SCHEDULED (the official SDK rejects any other status), so the job's
+        thread starts only once the answer is built: with no scheduled delay, or on a loaded machine, it
+        would otherwise be IN_PROGRESS or even DONE by then.
+        """
         with self._lock:
             self._sequence += 1
             job = ExportJob(new_export_id(), spec, _now_iso(), self._sequence, self.tokens, fault=self.faults.on_job())
@@ -112,8 +120,10 @@ class Worker:
             self._threads.append(thread)
             self._job_threads = {key: t for key, t in self._job_threads.items() if t.is_alive()}
             self._job_threads[job.id] = thread
-        thread.start()
-        return job
+        try:
+            return answer(job)
+        finally:
+            thread.start()
 
     def wait(self, export_id: str, timeout: float | None = None) -> ExportJob | None:
         """Block until the export's job is over (DONE, ERROR, or stopped), without polling; then `get`."""

@@ -12,7 +12,7 @@ import exportctl
 from exportctl.cli.app import app
 from exportctl.schema import DOCUMENTED, EXPORT_OBJECTS
 from tests.cli.conftest import Cli
-from tests.request.test_request_schema import EXPORTS, errors
+from tests.request.request_schema import EXPORTS, errors
 
 REQUEST_SCHEMA = EXPORTS["components"]["schemas"]["ExportsCreateRequestBody"]
 

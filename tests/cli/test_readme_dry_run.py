@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from exportctl.cli.app import app
 from exportctl.schema import BY_COMMAND, DOCUMENTED
-from tests.request.test_request_schema import EXPORTS, RESOURCE_BODIES, RESOURCES, errors
+from tests.request.request_schema import EXPORTS, RESOURCE_BODIES, RESOURCES, errors
 from tests.test_readme import COMMANDS as PASTED
 
 ROOT = Path(__file__).parents[2]

@@ -91,6 +91,7 @@ def test_cells_that_fit(kind: Kind, text: str, value: object) -> None:
         (Kind.DOUBLE, "12345678901234567891"),
         (Kind.DOUBLE, "-0.0"),
         (Kind.TIMESTAMP, "2026-03-01T12:00:00.123456Z"),  # microseconds a millisecond value cannot keep
+        (Kind.TIMESTAMP, "2026-03-01T12:00:00.0001Z"),  # one digit past the millisecond is lost just the same
         (Kind.JSON, '"\\ud800"'),  # a lone surrogate: no Unicode text
         (Kind.INTEGER, "9223372036854775808"),
         (Kind.INTEGER, "１２"),  # full-width digits: int() reads them, an export never writes them

@@ -1,5 +1,8 @@
 """Property-based tests of the parameter layer: any input ends in a valid result or a UsageError.
 
+A request that is accepted must also be one the API documents: its body conforms to the OpenAPI request schema
+of its endpoint (tests/request/request_schema.py), so a bug that sends a malformed body cannot hide behind "no crash".
+
 Bounded (200 examples each) so that they run in the default suite and in .ci/run.
 """
 
@@ -21,9 +24,10 @@ from exportctl.request.build import build_request
 from exportctl.request.configfile import load_config
 from exportctl.request.durations import parse_duration
 from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression
-from exportctl.request.model import CONFIG_KEYS, PARAMETER_KEYS, RequestFlags
+from exportctl.request.model import CONFIG_KEYS, PARAMETER_KEYS, ExportRequest, RequestFlags
 from exportctl.request.values import NO_VALUE, PASSED_THROUGH, YEARS
 from exportctl.schema import EXPORT_OBJECTS, OPERATORS, ExportObject, ValueType
+from tests.request.request_schema import conformance
 
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OBJECTS = st.sampled_from(EXPORT_OBJECTS)
@@ -50,6 +54,12 @@ GRAMMAR_PIECES = [
 ]
 GRAMMAR_PIECES += ["-3d", "+7d", "30d ago", "2024-01-01", "2024-01-01T10:00Z", "12.50", "1000", "true", " "]
 GRAMMAR_PIECES += [*OPERATORS, "metadata.", "address.", "PAID", "x"]
+
+
+def assert_documented(obj: ExportObject, condition: Condition) -> None:
+    """The condition, sent as the only filter of an export of `obj`, conforms to the request schema."""
+    request = ExportRequest(obj, filters=build_filters([condition]))
+    assert conformance(request.endpoint(), request.body()) == [], request.body()
 
 
 def field_names(obj: ExportObject) -> list[str]:
@@ -85,9 +95,10 @@ def test_grammar_like_text_is_a_condition_or_a_usage_error(case: tuple[ExportObj
     except UsageError as error:
         assert str(error)
     else:
-        # Whatever was accepted reads back from its explicit form and survives the API form.
+        # Whatever was accepted reads back from its explicit form and survives the API form, which the API documents.
         assert parse_expression(condition.to_expression(), obj) == condition
         assert validate_api_filters(build_filters([condition]), obj) == [condition]
+        assert_documented(obj, condition)
 
 
 # exportctl takes instants from 1000-01-01 up to, not including, 9000-01-01 (request/values.py).
@@ -153,6 +164,7 @@ def test_conditions_round_trip_through_expressions_and_the_api_form(case: tuple[
     obj, condition = case
     assert parse_expression(condition.to_expression(), obj) == condition
     assert validate_api_filters(build_filters([condition]), obj) == [condition]
+    assert_documented(obj, condition)
 
 
 @given(st.text())
@@ -200,8 +212,8 @@ def run_config(obj: ExportObject, text: str) -> None:
         except UsageError as error:
             assert str(error)
         else:
-            assert request.body() is not None
             assert request.endpoint().startswith("/v1/")
+            assert conformance(request.endpoint(), request.body()) == [], (text, request.body())
 
 
 @given(OBJECTS, st.text())

@@ -173,7 +173,7 @@ def test_customer_updated_at_is_not_is_warned_and_still_sent(cli: Cli) -> None:
 
 
 def test_a_time_window_on_a_campaign_transactions_export_sends_each_value_alone(cli: Cli, sandbox: Sandbox) -> None:
-    from tests.request.test_request_schema import RESOURCES, errors
+    from tests.request.request_schema import RESOURCES, errors
 
     campaign = str(
         sandbox.store.rows("SELECT id FROM campaigns WHERE voucher_type = 'GIFT_VOUCHER' ORDER BY rowid LIMIT 1")[0][0]
