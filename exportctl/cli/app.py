@@ -5,7 +5,7 @@
 
 import gc
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Annotated, Any, NamedTuple, NoReturn
 
@@ -139,10 +139,13 @@ class ExportctlGroup(TyperGroup):
             raise
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        argv = list(args)
         try:
-            return super().make_context(info_name, args, parent, **extra)
+            ctx = super().make_context(info_name, args, parent, **extra)
         except click_usage_error() as error:
-            _render_usage_error(error)
+            _render_usage_error(error, argv=argv)
+        ctx.meta[ARGV_KEY] = argv  # a usage error met later (a subcommand's flags) looks for --json here
+        return ctx
 
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
@@ -157,7 +160,9 @@ class ExportctlGroup(TyperGroup):
         except click_usage_error() as error:
             # A bad option of a subcommand may carry the root's context; the help to see is the subcommand's.
             sub = ctx.invoked_subcommand if error.ctx is None or error.ctx is ctx else None
-            _render_usage_error(error, f"{ctx.command_path} {sub}" if sub else None, ctx=ctx)
+            _render_usage_error(
+                error, f"{ctx.command_path} {sub}" if sub else None, ctx=ctx, argv=ctx.meta.get(ARGV_KEY, ())
+            )
         except typer.Exit as done:
             # `run` ends with the worst exit code of its exports: 130 after a stop signal is 128 + N too.
             raise typer.Exit(_signal_exit(received, done.exit_code)) from None
@@ -243,25 +248,42 @@ def _signal_exit(received: list[int], code: int) -> int:
     return code
 
 
-def _render_usage_error(error: Any, command: str | None = None, *, ctx: Any = None) -> NoReturn:
+def _render_usage_error(
+    error: Any, command: str | None = None, *, ctx: Any = None, argv: Sequence[str] = ()
+) -> NoReturn:
     """A bad flag or argument in exportctl's one error style (`error:` line, then the hint), exit 2.
 
     Click's own block (Usage:, Try, Error:) looked unlike every other error; a bare `exportctl` or
-    `exportctl run` still shows the help, which is what click's no-arguments error prints.
+    `exportctl run` still shows the help, which is what click's no-arguments error prints. With `--json`
+    anywhere on the line (`argv`), the JSON contract's document too, as for every other failure.
     """
     if is_no_args_help(error):
         raise error
+    from exportctl.cli import json_contract
     from exportctl.cli.console import print_error
+    from exportctl.cli.state import app_state
     from exportctl.errors import UsageError
 
     command = command or (error.ctx.command_path if error.ctx is not None else "exportctl")
     usage = UsageError(error.format_message(), hint=f"See '{command} --help' for the options.")
-    if ctx is not None:  # a bad value met inside a command that has begun its --json document
-        from exportctl.cli.json_contract import emit_failure
-
-        emit_failure(ctx, usage, exit_code=int(ExitCode.USAGE))
+    pending = ctx is not None and ctx.obj is not None and app_state(ctx).json_document is not None
+    if pending:  # a bad value met inside a command that has begun its --json document
+        json_contract.emit_failure(ctx, usage, exit_code=int(ExitCode.USAGE))
+    else:
+        json_contract.emit_usage_failure(argv, _command_of(ctx, argv), usage)
     print_error(usage)
     raise typer.Exit(int(ExitCode.USAGE))
+
+
+ARGV_KEY = "exportctl.argv"  # ctx.meta: the command line the root group parsed
+
+
+def _command_of(ctx: Any, argv: Sequence[str]) -> str | None:
+    """The subcommand a usage error belongs to: the one invoked, else the first word that names one."""
+    invoked = getattr(ctx, "invoked_subcommand", None) if ctx is not None else None
+    if invoked in COMMANDS:
+        return str(invoked)
+    return next((word for word in argv if word in COMMANDS), None)
 
 
 # Typer registers its bash/zsh/fish completion classes only when it adds --install-completion itself;
