@@ -160,3 +160,45 @@ def test_the_run_and_the_dry_run_refuse_with_the_same_json_document(cli: Cli, is
     assert (documents[0]["error"], documents[0]["hint"]) == (documents[1]["error"], documents[1]["hint"])
     assert message in documents[0]["error"]
     assert documents[0]["exit_code"] == ExitCode.USAGE
+
+
+@pytest.mark.parametrize("name", ["duckdb file as sqlite", "table of another object (sqlite)", "reserved table name"])
+def test_the_library_refuses_before_submitting_too(
+    cli: Cli, isolated: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    import exportctl
+
+    make, message = CASES[name]
+    argv = make(cli, isolated)
+    into = argv[argv.index("--into") + 1]
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", cli.sandbox.app_id)
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", cli.sandbox.secret_key)
+    monkeypatch.setenv("VOUCHERIFY_API_BASE_URL", cli.sandbox.base_url)
+    before = cli.export_count()
+
+    with pytest.raises(exportctl.UsageError, match=message):
+        exportctl.plan("voucher", into=into)
+    with pytest.raises(exportctl.UsageError, match=message):
+        exportctl.export("voucher", into=into)
+    assert cli.export_count() == before
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry-run"])
+def test_a_run_file_entry_into_a_file_of_the_other_engine_is_refused_before_any_export(
+    cli: Cli, isolated: Path, dry_run: bool
+) -> None:
+    _duckdb_file(isolated / "warehouse.duckdb")
+    (isolated / "nightly.yaml").write_text(
+        "exports:\n"
+        "  - name: vouchers\n    object: voucher\n    into: duckdb:warehouse.duckdb\n"
+        "  - name: orders\n    object: order\n    into: sqlite:warehouse.duckdb\n",
+        encoding="utf-8",
+    )
+    before_exports, before_files = cli.export_count(), _snapshot(isolated)
+
+    result = cli("run", "nightly.yaml", *(["--dry-run"] if dry_run else []))
+
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "nightly.yaml:5: orders: " in result.stderr and "is not an SQLite database" in result.stderr
+    assert cli.export_count() == before_exports  # not even the good first entry was submitted
+    assert _snapshot(isolated) == before_files
