@@ -11,14 +11,16 @@ the dry run fail alike before anything is sent or written (the load checks it al
 - a table exportctl did not make, one made for another object, or one that merges rows on another key:
   the bookkeeping tables (`_exportctl_tables`) are read through a read-only connection.
 
-No lock is taken and nothing is created: a database that cannot be opened read-only now (locked by a
-writer, the extra missing) is not judged here; the load judges it.
+No lock is taken and nothing is created or changed (SQLite is opened `immutable`, which makes no `-shm`
+file): a database that cannot be read so now (a DuckDB writer holds it, an SQLite write-ahead log or
+journal lies beside it, the extra is missing) is not judged here; the load judges it.
 """
 
 from __future__ import annotations
 
 import stat
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from exportctl.errors import UsageError
@@ -104,5 +106,9 @@ def _connect(into: Into) -> Any:
         return duckdb.connect(str(into.path), read_only=True)
     import sqlite3
 
-    # mode=ro: never a write, never a new file; timeout 0: a writer's lock is not waited for here.
-    return sqlite3.connect(f"{into.path.absolute().as_uri()}?mode=ro", uri=True, timeout=0)
+    # A write-ahead log or a rollback journal beside it: a writer is at work or was killed, and even a
+    # read-only connection would create or change files (`-wal`, `-shm`, a journal rolled back). Not judged.
+    if any(Path(f"{into.path}{suffix}").exists() for suffix in ("-wal", "-journal")):
+        raise OSError("the database is being written")
+    # immutable: no lock, no `-shm`, no file created or changed, whatever the journal mode.
+    return sqlite3.connect(f"{into.path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)

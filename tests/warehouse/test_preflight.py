@@ -102,3 +102,26 @@ def test_a_sqlite_table_of_the_users_under_another_case_is_refused(tmp_path: Pat
     conn.close()
     with pytest.raises(UsageError, match="was not made by exportctl"):
         check_target(VOUCHER, None, Into("sqlite", tmp_path / "w.db", "voucher"))
+
+
+def test_a_wal_mode_sqlite_database_is_read_without_creating_its_log_files(tmp_path: Path) -> None:
+    """A read-only connection would make `-wal` and `-shm` beside it; the plan makes nothing."""
+    conn = sqlite3.connect(tmp_path / "w.db")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE voucher (code TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(UsageError, match="was not made by exportctl"):
+        check_target(VOUCHER, None, Into("sqlite", tmp_path / "w.db", "voucher"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.db"]
+
+
+def test_an_sqlite_database_with_a_writer_at_work_is_left_to_the_load(tmp_path: Path) -> None:
+    writer = sqlite3.connect(tmp_path / "w.db")
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE voucher (code TEXT)")
+    writer.commit()  # the writer keeps the database open: its -wal and -shm are there
+    try:
+        check_target(VOUCHER, None, Into("sqlite", tmp_path / "w.db", "voucher"))
+    finally:
+        writer.close()
