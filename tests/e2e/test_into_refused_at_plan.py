@@ -5,17 +5,31 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from exportctl.errors import ExitCode
+from exportctl.sandbox import Sandbox
 from tests.cli import conftest as e2e
 from tests.cli.conftest import Cli
+from tests.conftest import start_sandbox
 
-cli = e2e.cli
 isolated = e2e.isolated
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox of this module's own: its count of exports moves only with this module's commands."""
+    root = tmp_path_factory.mktemp("plan-checks-sandbox")
+    with start_sandbox(db_path=root / "db.sqlite3", data_dir=root / "exports") as running:
+        yield running
+
+
+@pytest.fixture
+def cli(own_sandbox: Sandbox) -> Cli:
+    return Cli(own_sandbox)
 
 
 def _duckdb_file(path: Path) -> None:
@@ -198,7 +212,8 @@ def test_a_run_file_entry_into_a_file_of_the_other_engine_is_refused_before_any_
 
     result = cli("run", "nightly.yaml", *(["--dry-run"] if dry_run else []))
 
-    assert result.exit_code == ExitCode.USAGE, result.output
-    assert "nightly.yaml:5: orders: " in result.stderr and "is not an SQLite database" in result.stderr
+    assert result.exit_code == ExitCode.USAGE, (result.stdout, result.stderr)
+    assert "nightly.yaml:5: orders: " in result.stderr and "is not an SQLite database" in result.stderr, result.stderr
     assert cli.export_count() == before_exports  # not even the good first entry was submitted
+    assert sorted(_snapshot(isolated)) == sorted(before_files)
     assert _snapshot(isolated) == before_files
