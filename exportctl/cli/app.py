@@ -5,7 +5,7 @@
 
 import gc
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Annotated, Any, NamedTuple, NoReturn
 
@@ -20,7 +20,7 @@ from exportctl.cli.typer_internals import (
     is_no_args_help,
     register_completion_classes,
 )
-from exportctl.errors import ExitCode, ExportctlError, OutputError
+from exportctl.errors import ExitCode, ExportctlError
 from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
 
 EXIT_CODES_HELP = (
@@ -162,14 +162,17 @@ class ExportctlGroup(TyperGroup):
             raise
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        argv = list(args)
         try:
-            return super().make_context(info_name, args, parent, **extra)
+            ctx = super().make_context(info_name, args, parent, **extra)
         except click_usage_error() as error:
             if parent is None and is_no_args_help(error):
                 # A bare `exportctl` asks what it can do: the help, with examples, is the answer (exit 0).
                 typer.echo(error.ctx.get_help() if error.ctx is not None else "")
                 raise typer.Exit(0) from None
-            _render_usage_error(error)
+            _render_usage_error(error, argv=argv)
+        ctx.meta[ARGV_KEY] = argv  # a usage error met later (a subcommand's flags) looks for --json here
+        return ctx
 
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
@@ -184,7 +187,9 @@ class ExportctlGroup(TyperGroup):
         except click_usage_error() as error:
             # A bad option of a subcommand may carry the root's context; the help to see is the subcommand's.
             sub = ctx.invoked_subcommand if error.ctx is None or error.ctx is ctx else None
-            _render_usage_error(error, f"{ctx.command_path} {sub}" if sub else None, ctx=ctx)
+            _render_usage_error(
+                error, f"{ctx.command_path} {sub}" if sub else None, ctx=ctx, argv=ctx.meta.get(ARGV_KEY, ())
+            )
         except typer.Exit as done:
             # `run` ends with the worst exit code of its exports: 130 after a stop signal is 128 + N too.
             raise typer.Exit(_signal_exit(received, done.exit_code)) from None
@@ -197,8 +202,10 @@ class ExportctlGroup(TyperGroup):
             # `exportctl voucher -o - | head`, or a FIFO whose reader quit: the reader has what it wanted, so
             # end quietly as `cat` and `gh` do, with the status a shell shows for them (141: 128 + SIGPIPE).
             # The export stays on the server; a --json document that goes elsewhere says so.
-            _emit_pipe_closed(ctx)
-            _silence_stdout()
+            from exportctl.cli.pipes import PIPE_CLOSED, emit_pipe_closed, silence_stdout
+
+            emit_pipe_closed(ctx)
+            silence_stdout()
             raise typer.Exit(PIPE_CLOSED) from None
         except (KeyboardInterrupt, typer.Abort):
             # Prompts (login) turn Ctrl-C into typer.Abort; it is the same interruption as anywhere else.
@@ -208,40 +215,6 @@ class ExportctlGroup(TyperGroup):
             emit_failure(ctx, None, exit_code=code, interrupted=_interruption(received, ExitCode.INTERRUPTED))
             print_info("Interrupted.")
             raise typer.Exit(code) from None
-
-
-# The exit status of a command whose reader closed the pipe: what a shell reports for `cat` killed by SIGPIPE.
-PIPE_CLOSED = 141
-
-
-def _emit_pipe_closed(ctx: Any) -> None:
-    """A pending --json document (written elsewhere than the closed pipe): the reader quit, the export stays."""
-    import contextlib
-
-    from exportctl.cli.json_contract import emit_failure
-    from exportctl.cli.state import app_state
-
-    document = app_state(ctx).json_document if ctx.obj is not None else None
-    if document is None:
-        return
-    export_id = document.get("export_id")
-    kept = f" Export {export_id} stays on the server." if export_id else ""
-    hint = f"Save its CSV with: exportctl download {export_id} -o FILE" if export_id else None
-    closed = OutputError(f"The output was closed by its reader before the export was complete.{kept}", hint=hint)
-    with contextlib.suppress(OSError, ValueError):  # standard output may be the closed pipe itself
-        emit_failure(ctx, closed, exit_code=PIPE_CLOSED)
-
-
-def _silence_stdout() -> None:
-    """Point standard output at /dev/null, so that flushing it at exit does not raise again."""
-    import contextlib
-    import os
-    import sys
-
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 # What systemd, cron wrappers and CI runners send to stop a job. They get the Ctrl-C treatment (the
@@ -289,25 +262,42 @@ def _signal_exit(received: list[int], code: int) -> int:
     return code
 
 
-def _render_usage_error(error: Any, command: str | None = None, *, ctx: Any = None) -> NoReturn:
+def _render_usage_error(
+    error: Any, command: str | None = None, *, ctx: Any = None, argv: Sequence[str] = ()
+) -> NoReturn:
     """A bad flag or argument in exportctl's one error style (`error:` line, then the hint), exit 2.
 
     Click's own block (Usage:, Try, Error:) looked unlike every other error; a bare `exportctl` or
-    `exportctl run` still shows the help, which is what click's no-arguments error prints.
+    `exportctl run` still shows the help, which is what click's no-arguments error prints. With `--json`
+    anywhere on the line (`argv`), the JSON contract's document too, as for every other failure.
     """
     if is_no_args_help(error):
         raise error
+    from exportctl.cli import json_contract
     from exportctl.cli.console import print_error
+    from exportctl.cli.state import app_state
     from exportctl.errors import UsageError
 
     command = command or (error.ctx.command_path if error.ctx is not None else "exportctl")
     usage = UsageError(error.format_message(), hint=f"See '{command} --help' for the options.")
-    if ctx is not None:  # a bad value met inside a command that has begun its --json document
-        from exportctl.cli.json_contract import emit_failure
-
-        emit_failure(ctx, usage, exit_code=int(ExitCode.USAGE))
+    pending = ctx is not None and ctx.obj is not None and app_state(ctx).json_document is not None
+    if pending:  # a bad value met inside a command that has begun its --json document
+        json_contract.emit_failure(ctx, usage, exit_code=int(ExitCode.USAGE))
+    else:
+        json_contract.emit_usage_failure(argv, _command_of(ctx, argv), usage)
     print_error(usage)
     raise typer.Exit(int(ExitCode.USAGE))
+
+
+ARGV_KEY = "exportctl.argv"  # ctx.meta: the command line the root group parsed
+
+
+def _command_of(ctx: Any, argv: Sequence[str]) -> str | None:
+    """The subcommand a usage error belongs to: the one invoked, else the first word that names one."""
+    invoked = getattr(ctx, "invoked_subcommand", None) if ctx is not None else None
+    if invoked in COMMANDS:
+        return str(invoked)
+    return next((word for word in argv if word in COMMANDS), None)
 
 
 # Typer registers its bash/zsh/fish completion classes only when it adds --install-completion itself;

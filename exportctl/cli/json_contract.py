@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -86,6 +87,37 @@ def emit_failure(
         document["error"] = mask_userinfo(error.message)
         document["hint"] = mask_userinfo(error.hint) if error.hint else error.hint
     emit(ctx, document)
+
+
+def wants_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for `--json` anywhere (before a `--`), also where it is not valid."""
+    words = list(argv)
+    if "--" in words:
+        words = words[: words.index("--")]
+    return any(word == "--json" or word.startswith("--json=") for word in words)
+
+
+def emit_usage_failure(argv: Sequence[str], command: str | None, error: ExportctlError) -> bool:
+    """A usage error (a bad flag, a value Typer refuses) met before the command began its document: print
+    the contract's document for it when the line asks for `--json`. Whether it printed one."""
+    if not wants_json(argv):
+        return False
+    from exportctl.masking import mask_userinfo
+
+    document = blank(command or "", exit_code=int(error.exit_code))
+    if command is None:
+        document["object"] = None  # no command was named (or an unknown one)
+    else:
+        from exportctl.schema import BY_COMMAND
+
+        obj = BY_COMMAND.get(command)
+        if obj is not None:
+            document["exported_object"] = obj.exported_object
+    document["error"] = mask_userinfo(error.message)
+    document["hint"] = mask_userinfo(error.hint) if error.hint else error.hint
+    document["seconds"] = 0.0  # nothing ran
+    write_json(json.dumps(document))
+    return True
 
 
 def outcome_fields(summary: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
 
 import typer
 
@@ -206,17 +206,21 @@ def _run_file(
     # Every target is checked before anything is submitted: a missing directory or an existing file of
     # the fifth export must not be found after the first four have run.
     planned: list[batch.PlannedEntry] = []
-    for entry in chosen:
+    refusals: dict[int, Refusal] = {}  # by position in `chosen`
+    for index, entry in enumerate(chosen):
         try:
             planned.append(batch.PlannedEntry(entry, planning.plan(entry.request, entry.options)))
         except UsageError as error:
             where = f"{label}:{entry.line}" if entry.line is not None else label
             message = f"{where}: {entry.name}: {error.message}"
+            hint = error.hint
             if "already exists" in error.message:
-                message += f" Rerun with: exportctl run {shlex.quote(label)} --force (or --output-dir DIR)"
+                hint = f"Rerun with: exportctl run {shlex.quote(label)} --force (or --output-dir DIR)"
+                message += f" {hint}"
             problems.append(runfile.Problem(label, entry.line, message))
+            refusals[index] = Refusal(error.message, hint)
     if problems:
-        _refuse(ctx, problems, file, document)
+        _refuse(ctx, problems, file, document, _refused_entries(chosen, refusals) if refusals else None)
     if dry_run:
         app_state(ctx).json_document = None  # --dry-run prints the requests, not a run summary
         _print_dry_run(planned, json_output=fmt == "json", quiet=app_state(ctx).quiet)
@@ -246,12 +250,50 @@ def _overridden(entry: Entry, *, force: bool, output_dir: str | None) -> Entry:
     return replace(entry, options=run_options)
 
 
-def _refuse(ctx: typer.Context, problems: list[Problem], file: Path, document: dict[str, Any] | None) -> NoReturn:
+class Refusal(NamedTuple):
+    """Why the plan of one export refused it (an existing target, a load target that cannot take it, ...)."""
+
+    message: str
+    hint: str | None
+
+
+def _refused_entries(chosen: list[Entry], refusals: dict[int, Refusal]) -> list[dict[str, Any]]:
+    """The `exports` of a run refused at plan time: each export with its own reason (`result` `refused`),
+    or `skipped` when its plan was good but another's was not."""
+    documents = []
+    for index, entry in enumerate(chosen):
+        refusal = refusals.get(index)
+        fields: dict[str, Any] = {"exported_object": entry.obj.exported_object}
+        if refusal is not None:
+            fields |= {"exit_code": 2, "error": refusal.message, "hint": refusal.hint}
+        else:
+            fields["exit_code"] = None
+        result = "refused" if refusal is not None else "skipped"
+        documents.append(json_contract.blank(entry.obj.command, **fields) | {"name": entry.name, "result": result})
+    return documents
+
+
+def _refuse(
+    ctx: typer.Context,
+    problems: list[Problem],
+    file: Path,
+    document: dict[str, Any] | None,
+    refused: list[dict[str, Any]] | None = None,
+) -> NoReturn:
+    """Print every problem and exit 2. With --json, the document carries them (`problems`, and with
+    `refused`, the plan's refusals per export under `exports`)."""
     print_problems(problems, file)
     if document is not None:
         count = len(problems)
         document |= {"exit_code": 2, "error": f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was run."}
-        document["hint"] = f"Check the file with: exportctl validate {file}"
+        if refused is None:  # the file's own problems: what validate reports too
+            document["hint"] = f"Check the file with: exportctl validate {file}"
+        else:  # found by the plan (targets, directories), which validate does not look at: the first one's hint
+            first = next(entry for entry in refused if entry["result"] == "refused")
+            document["error"] = f"{document['error'][: -len('.')]}: {first['name']}: {first['error']}"
+            document["hint"] = first["hint"]
+            document["exports"] = refused
+        document["problems"] = [problem.to_json() for problem in problems]
         json_contract.emit(ctx, document)
     raise typer.Exit(2)
 

@@ -150,6 +150,9 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
         lock_wait()  # a bad EXPORTCTL_LOCK_WAIT is refused before the export is created
         if into.path.is_dir():
             raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
+        from exportctl.warehouse.preflight import check_target
+
+        check_target(request.obj, request.fields, into)  # the file's engine, the table: read only, no lock
 
 
 class PlannedRequest(NamedTuple):

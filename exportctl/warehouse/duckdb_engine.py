@@ -137,6 +137,18 @@ def sql_type(kind: Kind) -> str:
     return SQL_TYPES[kind]
 
 
+def table_exists(conn: Any, table: str) -> bool:
+    """Whether the database has a table or view of that name (without regard to case, as DuckDB compares)."""
+    return bool(
+        _one(
+            conn,
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND lower(table_name) = lower(?)",
+            [table],
+        )
+        or _one(conn, "SELECT count(*) FROM duckdb_views() WHERE lower(view_name) = lower(?)", [table])
+    )
+
+
 class _Merge(Exception):
     """The direct insert into a new table met a repeated or missing key."""
 
@@ -151,13 +163,8 @@ def _load(conn: Any, request: LoadRequest, source_path: Path, *, direct: bool) -
 
     ensure_registry(conn)
     registration = read_registration(conn, request.table)
-    exists = _one(
-        conn,
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND lower(table_name) = lower(?)",
-        [request.table],
-    ) or _one(conn, "SELECT count(*) FROM duckdb_views() WHERE lower(view_name) = lower(?)", [request.table])
     columns = typed_columns(request)
-    layout = plan_layout(request.obj, columns, request.table, registration, bool(exists))
+    layout = plan_layout(request.obj, columns, request.table, registration, table_exists(conn, request.table))
     # The typed view names its columns as the table does (and keys `_unparsed` by them).
     columns = [Column(t.sql, c.header, c.kind, c.field) for c, (_, t) in zip(columns, layout.columns, strict=True)]
     source = read_csv(source_path, len(columns))

@@ -118,6 +118,31 @@ def check_table_name(table: str) -> None:
         raise UsageError(f"The table name {printable(table)!r} is reserved or not allowed.")
 
 
+def check_table(obj: ExportObject, table: str, registration: Registration | None, exists: bool) -> None:
+    """Refuse a table exportctl did not make, or made for another object: at plan time (read-only,
+    warehouse/preflight.py) and again under the load's lock."""
+    if registration is None and exists:
+        raise UsageError(
+            f"The table {printable(table)} exists and was not made by exportctl; not loading into it.",
+            hint="Name another table: --into ENGINE:PATH#TABLE",
+        )
+    if registration is not None and registration.obj != obj.command:
+        raise UsageError(
+            f"The table {printable(table)} holds {registration.obj} exports, not {obj.command}.",
+            hint="Name another table: --into ENGINE:PATH#TABLE",
+        )
+
+
+def check_key(obj: ExportObject, table: str, registration: Registration | None, key: Sequence[str]) -> None:
+    """Refuse to merge rows on another key than the table's."""
+    if registration is not None and registration.key != tuple(key):
+        raise UsageError(
+            f"The table {printable(table)} merges {obj.command} rows on {'+'.join(registration.key)}; this "
+            f"export's key would be {'+'.join(key)}.",
+            hint=f"Export {'+'.join(registration.key)} too (--fields), or load into another table.",
+        )
+
+
 def plan_layout(
     obj: ExportObject, columns: Sequence[Column], table: str, registration: Registration | None, exists: bool
 ) -> Layout:
@@ -127,29 +152,14 @@ def plan_layout(
     an export without its key columns. Columns whose kind is None must be given one (`with_kinds`).
     """
     check_table_name(table)
-    shown = printable(table)
-    if registration is None and exists:
-        raise UsageError(
-            f"The table {shown} exists and was not made by exportctl; not loading into it.",
-            hint="Name another table: --into ENGINE:PATH#TABLE",
-        )
-    if registration is not None and registration.obj != obj.command:
-        raise UsageError(
-            f"The table {shown} holds {registration.obj} exports, not {obj.command}.",
-            hint="Name another table: --into ENGINE:PATH#TABLE",
-        )
+    check_table(obj, table, registration, exists)
     key = key_for(obj, [c.field or "" for c in columns if c.field == c.name])
     if key is None:
         raise UsageError(
             f"This {obj.command} export has none of the columns that identify a row ({describe(obj)}).",
             hint="Add them to --fields.",
         )
-    if registration is not None and registration.key != key:
-        raise UsageError(
-            f"The table {shown} merges {obj.command} rows on {'+'.join(registration.key)}; this export's key "
-            f"would be {'+'.join(key)}.",
-            hint=f"Export {'+'.join(registration.key)} too (--fields), or load into another table.",
-        )
+    check_key(obj, table, registration, key)
     known = registration.columns if registration is not None else {}
     taken = {fold(c.sql) for c in known.values()} | {fold(UNPARSED)}
     sources = source_keys(columns)

@@ -120,7 +120,7 @@ def _database_error(request: LoadRequest, exc: sqlite3.Error) -> Exception:
     return OutputError(f"Loading into {where} failed: {printable(str(exc))}; the table is as it was.")
 
 
-def _table_exists(conn: sqlite3.Connection, table: str) -> bool:
+def table_exists(conn: sqlite3.Connection, table: str) -> bool:
     # SQLite's lower() folds ASCII only, as SQLite compares identifiers.
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE lower(name) = lower(?)", [table]).fetchone()
     return row is not None
@@ -130,7 +130,7 @@ def _load(conn: sqlite3.Connection, request: LoadRequest) -> LoadResult:
     ensure_registry(conn)
     registration = read_registration(conn, request.table)
     columns = typed_columns(request)
-    layout = plan_layout(request.obj, columns, request.table, registration, _table_exists(conn, request.table))
+    layout = plan_layout(request.obj, columns, request.table, registration, table_exists(conn, request.table))
     new_names = {column.name for column in layout.new}
     pending = [i for i, column in layout.columns if column.name in new_names and columns[i].kind is None]
     if pending:

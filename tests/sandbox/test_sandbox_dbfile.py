@@ -197,7 +197,20 @@ def test_a_rebuild_while_another_process_reads_the_file_is_a_clear_message(tmp_p
     reader = _reader(path, 60)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "exportctl", "sandbox", "--db", str(path), "--seed", "2", "--scale", "0.01"],
+            [
+                sys.executable,
+                "-m",
+                "exportctl",
+                "sandbox",
+                "--port",
+                "0",
+                "--db",
+                str(path),
+                "--seed",
+                "2",
+                "--scale",
+                "0.01",
+            ],
             capture_output=True,
             text=True,
             timeout=60,
