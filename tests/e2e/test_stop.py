@@ -120,3 +120,43 @@ def test_a_stop_ends_a_parallel_run_while_its_workers_poll(
         assert f"Interrupted while waiting for export {item['export_id']}" in item["error"], item
         assert f"exportctl wait {item['export_id']}" in item["hint"]
     assert not (isolated / "one.csv").exists() and not (isolated / "two.csv").exists()
+
+
+LIBRARY_SCRIPT = """
+import sys
+import exportctl
+try:
+    exportctl.export(
+        "order", split_by="month", since="2024-09-01", until="2024-12-01", parallel=3, output="orders.csv"
+    )
+except exportctl.ExportctlError as error:
+    print(error.message, error.hint, file=sys.stderr)
+    sys.exit(int(error.exit_code))
+"""
+
+
+def test_ctrl_c_ends_a_parallel_split_of_the_library(sandbox: Sandbox, isolated: Path) -> None:
+    """The library door: Ctrl-C in `exportctl.export(...)` with parallel windows, the same stop and count."""
+    sandbox.faults.hold_in_progress(HOLD, times=2)
+    manifest = isolated / "orders.csv.manifest.json"
+    process = subprocess.Popen(
+        [sys.executable, "-c", LIBRARY_SCRIPT],
+        cwd=isolated,
+        env=subprocess_env(sandbox),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def one_saved_two_running() -> bool:
+        statuses = sorted(str(w.get("status")) for w in manifest_windows(manifest))
+        return statuses == ["saved", "submitted", "submitted"]
+
+    wait_for(one_saved_two_running, seconds=30, process=process)
+    _, stderr, seconds = stop_and_wait(process, signal.SIGINT)
+    assert process.returncode == 130, stderr
+    assert seconds < BOUND, f"the split went on for {seconds:.0f}s after Ctrl-C"
+    saved = [w for w in manifest_windows(manifest) if w.get("status") == "saved"]
+    assert len(saved) == 1
+    assert "1 of 3 windows are saved" in collapsed(stderr)
+    assert not (isolated / "orders.csv").exists()
