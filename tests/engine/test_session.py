@@ -14,7 +14,6 @@ import pytest
 
 import exportctl
 from exportctl.client import api
-from exportctl.client.stop import StopEvent
 from exportctl.engine import session
 from exportctl.engine.session import Timeouts, open_session, sibling
 from exportctl.errors import ExitCode, NetworkError, UsageError
@@ -117,14 +116,3 @@ def test_a_stop_ends_every_wait_of_the_session(sandbox: Sandbox) -> None:
     assert outcomes == ["stopped"] * 3
     with opened.client() as client, pytest.raises(KeyboardInterrupt):
         client.get_export("exp_1")  # no request is sent once the session is stopped
-
-
-def test_stop_event_sleeps_until_set() -> None:
-    stop = StopEvent()
-    stop.sleep(0)  # not set: returns
-    stop.check()
-    stop.set()
-    with pytest.raises(KeyboardInterrupt):
-        stop.sleep(600)
-    with pytest.raises(KeyboardInterrupt):
-        stop.check()
