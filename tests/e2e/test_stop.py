@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,25 @@ import pytest
 from exportctl.sandbox import Sandbox
 from tests.cli import conftest as e2e
 from tests.cli.test_fault_matrix import collapsed, subprocess_env, wait_for
+from tests.conftest import start_sandbox
 
 # The end-to-end fixtures of tests/cli: an isolated environment (no machine credentials, a clean cwd).
 isolated = e2e.isolated
+
+
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[Sandbox]:
+    """A sandbox of this module's own: the held exports must be this test's, not a late POST of another's."""
+    with start_sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(own_server: Sandbox) -> Iterator[Sandbox]:
+    own_server.faults.reset()
+    yield own_server
+    own_server.faults.reset()
+
 
 HOLD = 40.0  # how long the sandbox keeps the held exports IN_PROGRESS
 BOUND = 20.0  # the process must have ended well before the hold does (generous on a loaded machine)

@@ -8,6 +8,7 @@ one, only the CLI's client read the variable: `run` and `exportctl.export` waite
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,32 @@ from exportctl.sandbox import Sandbox
 from exportctl.settings import Settings
 from tests.cli import conftest as e2e
 from tests.cli.conftest import Cli
+from tests.conftest import start_sandbox
 
-# The end-to-end fixtures of tests/cli: the real CLI against the sandbox, in an isolated environment.
-cli = e2e.cli
+# The end-to-end fixture of tests/cli: an isolated environment (no machine credentials, a clean cwd).
 isolated = e2e.isolated
+
+
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[Sandbox]:
+    """A sandbox of this module's own: a POST the client gave up on still lands a second later, and must
+    not land in (and take a fault of) the sandbox other tests share."""
+    with start_sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(slow_server: Sandbox) -> Iterator[Sandbox]:
+    slow_server.faults.reset()
+    yield slow_server
+    slow_server.faults.reset()
+
+
+@pytest.fixture
+def cli(sandbox: Sandbox) -> Cli:
+    return Cli(sandbox)
+
+
 SLOW = 1.0
 SHORT = "300ms"
 
