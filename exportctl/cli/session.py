@@ -1,4 +1,9 @@
-"""Everything a command needs to talk to the API: settings (or an embedded sandbox), a client, a reporter."""
+"""Everything a command needs to talk to the API: settings (or an embedded sandbox), a client, a reporter.
+
+The CLI's adapter of the domain's session (`engine/session.py`, which the library and `run` open too): the
+global options and `--sandbox` give the settings, the reporter fits standard error, and the client is one of
+the engine session's (its timeouts, rate budget and stop event).
+"""
 
 from __future__ import annotations
 
@@ -27,10 +32,10 @@ DEMO_SEED = 7
 class Session:
     client: ApiClient
     reporter: Reporter
+    # The domain's session the client belongs to (settings, timeouts, rate budget, stop event).
+    exports: ExportSession
     # The created_at span of the embedded sandbox's records (--sandbox), to explain an empty export.
     data_range: tuple[str, str] | None = None
-    # The domain's session the client belongs to (settings, timeouts, rate budget, stop event).
-    exports: ExportSession | None = None
 
 
 @contextmanager
