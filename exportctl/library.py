@@ -189,15 +189,20 @@ def export(
     `settings` default to `Settings.from_environment()` (VOUCHERIFY_APP_ID, VOUCHERIFY_APP_TOKEN, the
     profile file). `on_event` receives every `exportctl.events` event (status changes, retries, progress).
     """
-    from exportctl.client.api import ApiClient
+    from exportctl.engine.session import open_session
     from exportctl.jobs import plan as planning
     from exportctl.request.keywords import check_export_keywords
 
     check_export_keywords(settings, on_event, options)
     planned = plan(name, **options)
-    chosen = settings if settings is not None else Settings.from_environment()
-    with ApiClient(chosen, on_event=on_event) as client:
-        outcome = planning.execute(client, planned.plan, on_event=on_event)
+    # The session every door opens: the settings, EXPORTCTL_READ_TIMEOUT, one rate budget, one stop event.
+    session = open_session(settings)
+    with session.client(on_event) as client:
+        try:
+            outcome = planning.execute(client, planned.plan, on_event=on_event)
+        except KeyboardInterrupt:
+            session.interrupt()  # the other threads of a split export stop too
+            raise
     summary = outcome.summary()
     windows = summary.get("windows") or []
     ids = tuple(w["export_id"] for w in windows if w.get("export_id")) if windows else (outcome.export_id,)

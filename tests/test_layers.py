@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "exportctl.library": 3,
     "exportctl.cli": 3,
     "exportctl.jobs": 2,
+    "exportctl.engine": 2,
     "exportctl.request": 1,
     "exportctl.client": 1,
     "exportctl.files": 1,

@@ -348,7 +348,7 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
     with open_session(ctx, quiet=True) as session:
         return batch.run_entries(
             planned,
-            settings=session.client.settings,
+            session=session.exports,
             parallel=parallel,
             keep_going=keep_going,
             on_event_for=lines.handler,

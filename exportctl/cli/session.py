@@ -1,4 +1,9 @@
-"""Everything a command needs to talk to the API: settings (or an embedded sandbox), a client, a reporter."""
+"""Everything a command needs to talk to the API: settings (or an embedded sandbox), a client, a reporter.
+
+The CLI's adapter of the domain's session (`engine/session.py`, which the library and `run` open too): the
+global options and `--sandbox` give the settings, the reporter fits standard error, and the client is one of
+the engine session's (its timeouts, rate budget and stop event).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from exportctl.cli.state import app_state
 if TYPE_CHECKING:
     from exportctl.cli.reporters import Reporter
     from exportctl.client.api import ApiClient
+    from exportctl.engine.session import Session as ExportSession
     from exportctl.settings import Settings
 
 # The embedded sandbox of --sandbox: small and quick, so a demo export takes a few seconds.
@@ -22,37 +28,12 @@ DEMO_SCALE = 0.2
 DEMO_SEED = 7
 
 
-READ_TIMEOUT_ENV = "EXPORTCTL_READ_TIMEOUT"
-MAX_READ_TIMEOUT = 24 * 3600.0
-
-
-def http_timeout() -> tuple[float, float]:
-    """(connect, read) timeouts: the client's defaults, the read one overridden by EXPORTCTL_READ_TIMEOUT.
-
-    A proxy that holds connections open, or a test that needs a server slower than the timeout without
-    waiting a minute, sets it (`30s`, `500ms`, or seconds).
-    """
-    import math
-    import os
-
-    from exportctl.client.api import CONNECT_TIMEOUT, READ_TIMEOUT
-    from exportctl.errors import UsageError
-    from exportctl.request.durations import parse_duration
-
-    raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return CONNECT_TIMEOUT, READ_TIMEOUT
-    seconds = parse_duration(raw, READ_TIMEOUT_ENV, maximum=math.inf)  # its own range, checked below
-    if not 0 < seconds <= MAX_READ_TIMEOUT:
-        # The socket layer cannot hold much more than this, and no server is worth a longer silence.
-        raise UsageError(f"{READ_TIMEOUT_ENV} must be more than 0 seconds and at most 24h, not '{raw}'.")
-    return CONNECT_TIMEOUT, seconds
-
-
 @dataclass
 class Session:
     client: ApiClient
     reporter: Reporter
+    # The domain's session the client belongs to (settings, timeouts, rate budget, stop event).
+    exports: ExportSession
     # The created_at span of the embedded sandbox's records (--sandbox), to explain an empty export.
     data_range: tuple[str, str] | None = None
 
@@ -109,7 +90,7 @@ def resolve_state_settings(
 def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Session]:
     """A client configured from the global options, and the reporter that fits standard error."""
     from exportctl.cli.reporters import make_reporter
-    from exportctl.client.api import ApiClient
+    from exportctl.engine.session import open_session as open_export_session
 
     state = app_state(ctx)
     quiet = state.quiet if quiet is None else quiet
@@ -123,9 +104,10 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
 
             reporter = PlainReporter(err_console().file, verbose=True)
         stack.enter_context(reporter)
-        client = ApiClient(settings, on_event=reporter, timeout=http_timeout())
+        exports = open_export_session(settings)
+        client = exports.client(reporter)
         stack.callback(client.close)
-        yield Session(client=client, reporter=reporter, data_range=data_range)
+        yield Session(client=client, reporter=reporter, data_range=data_range, exports=exports)
 
 
 def empty_export_line(filtered: bool | None) -> str:

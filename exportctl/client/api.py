@@ -15,8 +15,7 @@ clients that failed together do not retry together), unless the server says how 
 when its waits would exceed `MAX_RETRY_DELAY` seconds in total, whichever comes first; a server that asks
 for a longer wait than that is not waited out silently: the error says when the limit resets.
 A quota that waiting minutes does not clear (402, the plan's limit; 429 with `X-Rate-Limit-Type:
-api_calls_cycle`) is never retried: it fails at once with a `QuotaError`.
-
+api_calls_cycle`) is never retried: it fails at once with a `QuotaError`. Every wait ends on `stop`.
 This module imports `requests` at the top; the CLI imports it only inside the commands that talk to the API.
 """
 
@@ -55,6 +54,7 @@ from exportctl.client.retry import (
     surely_not_sent,
     utc_clock,
 )
+from exportctl.client.stop import StopEvent
 from exportctl.client.trust import origin, trusted_origins
 from exportctl.errors import ApiError, NetworkError
 from exportctl.events import EventHandler, HttpExchange, Retrying, ignore_event
@@ -100,11 +100,12 @@ class ApiClient:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_attempts: int = MAX_ATTEMPTS,
         max_retry_delay: float = MAX_RETRY_DELAY,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wallclock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         budget: RateBudget | None = None,
+        stop: StopEvent | None = None,  # the session's: its waits and requests end once it is set
     ) -> None:
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
@@ -112,7 +113,8 @@ class ApiClient:
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
         self.max_retry_delay = max_retry_delay
-        self.sleep = sleep
+        self.stop = stop if stop is not None else StopEvent()
+        self.sleep: Callable[[float], None] = sleep if sleep is not None else self.stop.sleep
         self.clock = clock
         self.wallclock = wallclock
         self.rng = rng or random.Random()
@@ -230,6 +232,7 @@ class ApiClient:
         attempt = 0
         while True:
             attempt += 1
+            self.stop.check()
             now = self.wallclock()
             pause = self.budget.take(now)
             while 0 < pause <= self.max_retry_delay - waited:

@@ -18,6 +18,8 @@ from exportctl.events import Event, EventHandler, Submitted
 from exportctl.request.runfile import Entry
 
 if TYPE_CHECKING:
+    from exportctl.client.stop import StopEvent
+    from exportctl.engine.session import Session
     from exportctl.jobs.plan import Plan
     from exportctl.jobs.single import ExportOutcome
     from exportctl.settings import Settings
@@ -41,8 +43,9 @@ EXIT_CODE_RANKING: tuple[ExitCode, ...] = (
     ExitCode.UNPARSED,
     ExitCode.LOCKED,
 )
-# After Ctrl-C, how long to let running exports notice and unwind before reporting them interrupted.
-STOP_GRACE = 3.0
+# After Ctrl-C, how long to let running exports notice and unwind before reporting them interrupted. Every
+# wait of theirs ends on the session's stop event, so only a request in flight can hold one that long.
+STOP_GRACE = 1.5
 _JOIN_TICK = 0.1
 
 # Running -------------------------------------------------------------------------------------------
@@ -129,19 +132,21 @@ class _Tracker:
 def run_entries(
     planned: Sequence[PlannedEntry],
     *,
-    settings: Settings,
+    session: Session | None = None,
+    settings: Settings | None = None,
     parallel: int = 1,
     keep_going: bool = False,
     on_event_for: Callable[[Entry], EventHandler] = lambda entry: lambda event: None,
     on_result: Callable[[EntryResult], None] = lambda result: None,
-    stop: threading.Event | None = None,
+    stop: StopEvent | None = None,
     signals: Sequence[int] | None = None,
 ) -> list[EntryResult]:
     """Run the exports, `parallel` at a time, and return one result per export in the given order.
 
-    Each export gets its own client for `settings` (a `requests.Session` per thread), reporting to
-    `on_event_for(entry)`; all of them share one `RateBudget`, since the API counts calls per project,
-    and their waits end on Ctrl-C.
+    Each export gets its own client of `session` (`engine.session`: the settings, the timeouts of the
+    environment, one `RateBudget` since the API counts calls per project, one stop event; opened for
+    `settings` when no session is given), a `requests.Session` per thread, reporting to
+    `on_event_for(entry)`. Every wait of theirs (polls, retries, download retries) ends on the stop event.
     Without `keep_going` no export starts after one has failed (those are `skipped`); the ones already
     running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
     given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
@@ -150,19 +155,14 @@ def run_entries(
     entry stops the run like Ctrl-C, a second cuts the grace short, and nothing is ever raised in between,
     so that the results always come back whatever burst of signals arrives.
     """
-    from exportctl.client.api import ApiClient  # requests comes with these: only once something runs
-    from exportctl.client.retry import RateBudget
+    from exportctl.engine.session import open_session
     from exportctl.jobs import plan as planning
 
-    budget = RateBudget()
-
-    stop = stop or threading.Event()
+    if session is None:
+        session = open_session(settings, stop=stop)
+    stop = session.stop
     halted = threading.Event()
     tracker = _Tracker(pending=deque(range(len(planned))))
-
-    def stoppable_sleep(seconds: float) -> None:
-        if stop.wait(seconds):
-            raise KeyboardInterrupt
 
     def run_one(index: int) -> EntryResult:
         item = planned[index]
@@ -180,7 +180,7 @@ def run_entries(
 
         started = time.monotonic()
         result = EntryResult(entry.name, entry.obj.command, FAILED)
-        client = ApiClient(settings, on_event=on_event_for(entry), budget=budget, sleep=stoppable_sleep)
+        client = session.client(on_event_for(entry))
         try:
             outcome = planning.execute(client, item.plan, on_event=on_event)
             result.status = DONE if item.plan.options.wait else SUBMITTED
@@ -235,7 +235,7 @@ def run_entries(
     except KeyboardInterrupt:
         stop.set()
     if signalled():
-        stop.set()
+        stop.set()  # the session's: every client's waits end
     if stop.is_set():
         deadline = time.monotonic() + STOP_GRACE
         try:

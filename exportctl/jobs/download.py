@@ -203,7 +203,7 @@ def download_export(
     attempts: int = DOWNLOAD_ATTEMPTS,
     chunk_size: int = DOWNLOAD_CHUNK,
     stdout: BinaryIO | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     header: Callable[[bytes], bytes] | None = None,
     rows: RowFilter | None = None,
@@ -221,6 +221,7 @@ def download_export(
     starts over from byte 0 instead of continuing, and a `.part` of an earlier run is not continued.
     """
     export_id = str(export.get("id"))
+    sleep = client.sleep if sleep is None else sleep  # ends on the session's stop event
     transformed = header is not None or rows is not None
     command = resume_command(export_id, target)
 
@@ -292,6 +293,7 @@ def download_export(
                                 chunk, skip = chunk[dropped:], skip - dropped
                                 if not chunk:
                                     continue
+                            client.stop.check()  # a stop ends the download here; the .part is kept
                             # Only bytes that were written are digested: the digest always describes the sink.
                             sink.write(chunk)
                             behind.put(chunk)

@@ -89,7 +89,7 @@ def poll_until_done(
     *,
     timeout: float | None,
     on_event: EventHandler = ignore_event,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     wallclock: Callable[[], float] = time.time,
     submitted: bool = True,
@@ -107,6 +107,7 @@ def poll_until_done(
     EXPORTCTL_POLL_INTERVAL) replaces POLL_INITIAL: the first wait, and the shortest one (see `jobs.schedule`).
     """
     hint = f"exportctl wait {export_id}"
+    sleep = client.sleep if sleep is None else sleep  # ends on the session's stop event
     started = clock()
     deadline = None if timeout is None else started + timeout
     # The export's age when we started: 0 for one just submitted, else from its created_at (None: unknown).

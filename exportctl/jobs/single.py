@@ -75,7 +75,7 @@ def run_export(
     timeout: float | None = None,
     on_event: EventHandler = ignore_event,
     force: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     header: Callable[[bytes], bytes] | None = None,
     rows: RowFilter | None = None,
@@ -88,6 +88,8 @@ def run_export(
     `history` aims the polls (default: the state directory's, `PollHistory.default()`); this run's timing
     is saved to it once the file is saved, so writing it never delays the download.
     """
+    # The client's sleep by default: it ends on the session's stop event (engine/session.py).
+    sleep = client.sleep if sleep is None else sleep
     started = clock()
     calls_before = client.calls
     if not callable(target):

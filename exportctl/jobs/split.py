@@ -33,7 +33,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -224,13 +223,13 @@ def _fetch_all(
         else:
             _fetch_parallel(client, todo, fetch, results, parallel, events)
     except ExportctlError as exc:
-        done = len(results)
-        exc.hint = (
-            f"{done} of {len(windows)} windows are saved in {parts}; run the same command again to fetch "
-            "only the others."
-            if manifest.path is not None
-            else exc.hint
-        )
+        if manifest.path is not None:
+            # Counted from the manifest, frozen first: the count said is the count a rerun will find.
+            done = manifest.freeze()
+            exc.hint = (
+                f"{done} of {len(windows)} windows are saved in {parts}; run the same command again to fetch "
+                "only the others."
+            )
         raise
     return [results[i] for i in range(len(windows))]
 
@@ -243,42 +242,62 @@ def _fetch_parallel(
     parallel: int,
     events: EventHandler,
 ) -> None:
-    """Run `fetch` for `todo` on `parallel` threads, each with its own client sharing `client`'s rate budget."""
+    """Run `fetch` for `todo` on `parallel` threads, each with its own client of `client`'s session.
 
-    def task(index: int) -> WindowResult:
-        # A requests.Session per thread; the budget is shared, since the API counts calls per project.
-        with ApiClient(
-            client.settings,
-            on_event=events,
-            timeout=client.timeout,
-            max_attempts=client.max_attempts,
-            max_retry_delay=client.max_retry_delay,
-            budget=client.budget,
-        ) as window_client:
-            return fetch(index, window_client)
+    The first failure stops new windows from starting; those running finish (and are recorded for the
+    resume), then it is raised. Ctrl-C (KeyboardInterrupt in this thread) sets the session's stop event,
+    which ends every window's wait, request and download; they get `STOP_GRACE` seconds to unwind. The
+    threads are daemons, so one stuck in a silent request cannot hold the process after that.
+    """
+    from exportctl.engine.session import STOP_GRACE, sibling
 
-    executor = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="exportctl-window")
-    futures: dict[Future[WindowResult], int] = {executor.submit(task, index): index for index in todo}
+    lock = threading.Lock()
+    pending = list(reversed(todo))
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if failures or client.stop.is_set() or not pending:
+                    return
+                index = pending.pop()
+            try:
+                # A requests.Session per thread; the budget and stop event are the session's.
+                with sibling(client, events) as window_client:
+                    result = fetch(index, window_client)
+            except BaseException as exc:  # handed to the main thread, raised there
+                with lock:
+                    failures.append(exc)
+                return
+            with lock:
+                results[index] = result
+
+    threads = [
+        threading.Thread(target=worker, name=f"exportctl-window-{n}", daemon=True)
+        for n in range(min(parallel, len(todo)))
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in done if f.exception() is not None), None)
-        if failed is not None:
-            # Windows already running finish (and are recorded for the resume); the rest never start.
-            executor.shutdown(wait=True, cancel_futures=True)
-        for future, index in futures.items():
-            if future.done() and not future.cancelled() and future.exception() is None:
-                results[index] = future.result()
-        if failed is not None:
-            error = failed.exception()
-            assert error is not None
-            raise error
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)  # a timed join lets this thread receive Ctrl-C and stop signals
     except KeyboardInterrupt:
-        executor.shutdown(wait=False, cancel_futures=True)
+        client.stop.set()
+        deadline = time.monotonic() + STOP_GRACE
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         raise InterruptedByUser(
             "Interrupted during a split export; the windows saved so far are kept.", hint="Run the same command again."
         ) from None
-    finally:
-        executor.shutdown(wait=True)
+    if failures:
+        error = failures[0]
+        if isinstance(error, KeyboardInterrupt):
+            raise InterruptedByUser(
+                "Interrupted during a split export; the windows saved so far are kept.",
+                hint="Run the same command again.",
+            ) from None
+        raise error
 
 
 def join_parts(

@@ -62,6 +62,7 @@ class Manifest:
         self.windows = windows
         self.entries: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._frozen = False
 
     def load(self, parts: Path) -> None:
         """Take over a manifest of the same request; discard one of another request, with its parts."""
@@ -107,9 +108,30 @@ class Manifest:
             return None
         return entry
 
+    def saved(self) -> int:
+        """How many of this run's windows the manifest records as saved."""
+        with self._lock:
+            return self._saved()
+
+    def _saved(self) -> int:
+        keys = {window_key(window.to_json()) for window in self.windows}
+        return sum(1 for key, entry in self.entries.items() if key in keys and entry.get("status") == SAVED)
+
+    def freeze(self) -> int:
+        """Stop recording (after an interrupt, once the threads had their grace) and say how many are saved.
+
+        A thread still finishing later changes nothing on disk: its window stays `submitted`, so a rerun
+        fetches it again rather than trusting a count this run already reported.
+        """
+        with self._lock:
+            self._frozen = True
+            return self._saved()
+
     def record(self, window: Window, **values: Any) -> None:
         """Update one window's entry and write the manifest."""
         with self._lock:
+            if self._frozen:
+                return
             entry = self.entries.setdefault(window_key(window.to_json()), window.to_json())
             entry.update(values)
             self._write()
