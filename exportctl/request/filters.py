@@ -367,8 +367,8 @@ def make_condition(
     if operator in NO_VALUE:
         return Condition(spec.filter.name, operator, (), alone)
     if operator in OPTIONAL_VALUE:
-        # Undocumented value forms: none (sent as true), or the values as written.
-        return Condition(spec.filter.name, operator, texts)
+        # Undocumented value forms: none (sent as true; "" is none, as the API form reads it), or the values.
+        return Condition(spec.filter.name, operator, () if all(not text for text in texts) else texts)
     if alone and operator in ("$more_than", "$less_than"):
         if len(texts) != 1:
             raise UsageError(f"{context}: {operator} takes one value, got {len(texts)}.")

@@ -462,3 +462,17 @@ def test_customer_updated_at_is_not_is_flagged_as_ignored() -> None:
     assert (
         ignored_conditions(customer, build_filters([parse_expression("updated_at=2026-01-01T00:00Z", customer)])) == []
     )
+
+
+def test_an_empty_value_of_a_calendar_operator_is_no_value_in_every_form() -> None:
+    # Found by hypothesis: `$today_md:""` read back from the API form lost its empty value; both forms now
+    # read it as the operator alone (sent as true).
+    from exportctl.request.api_filters import validate_api_filters
+    from exportctl.request.filters import build_filters, parse_expression
+    from exportctl.schema import lookup
+
+    obj = lookup("voucher")
+    condition = parse_expression('created_at:$today_md:""', obj)
+    assert condition.values == ()
+    assert build_filters([condition])["created_at"] == {"conditions": {"$today_md": True}}
+    assert validate_api_filters(build_filters([condition]), obj) == [condition]
