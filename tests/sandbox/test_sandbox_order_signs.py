@@ -46,7 +46,9 @@ def documented_orders() -> dict[str, list[str]]:
 
 def test_the_documented_orders_are_the_sandboxs_and_none_has_a_plus_sign() -> None:
     documented = documented_orders()
-    assert set(documented) == set(schema.API_OBJECTS)
+    # Product, SKU and API-log orders come from the SDK's enums and the changelog, in no document of tests/data.
+    in_documents = {name for name, obj in schema.API_OBJECTS.items() if obj.source == schema.DOCUMENTED}
+    assert set(documented) == in_documents
     for exported_object, orders in documented.items():
         assert not any(order.startswith("+") for order in orders)
         assert set(schema.API_OBJECTS[exported_object].orders) == set(orders), exported_object
