@@ -8,7 +8,7 @@ from typing import Any
 from exportctl.errors import ConfigError, ConfigProblemsError, UsageError
 from exportctl.request.configfile import LoadedConfig
 from exportctl.request.model import OPTIONS, RequestFlags
-from exportctl.request.runfile import single_problems
+from exportctl.request.runfile import is_multi, single_problems
 from exportctl.schema import ExportObject
 
 # Options whose flag adds to the file's value rather than replacing it: the file's value is still checked.
@@ -22,6 +22,8 @@ def every_problem(obj: ExportObject, flags: RequestFlags, config: Mapping[str, A
     keys a flag replaces): a `ConfigProblemsError`. A problem of the command line is raised as it is.
     """
     if isinstance(error, ConfigError) or not isinstance(config, LoadedConfig) or config.path is None:
+        return error
+    if is_multi(config):  # a multi-export file: the one answer is `exportctl run FILE`
         return error
     label = config.path
     problems = single_problems(label, obj, _without_replaced(config, flags))
