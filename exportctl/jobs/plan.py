@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from exportctl.errors import ExportctlError, UsageError
+from exportctl.errors import UsageError
 from exportctl.files.targets import (
     DEFAULT_TEMPLATE,
     Target,
@@ -357,26 +357,11 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
     return replace(outcome, extra={**outcome.extra, **bounds})
 
 
-def _rerun_hint(error: ExportctlError, state: Path, start: datetime | None) -> None:
-    """An incremental run that did not save its file: the hint is the same command again, never wait/download.
-
-    `exportctl wait ID && exportctl download ID` would save a file the watermark does not cover: the next
-    `--since-last` run would export the same window again (or the window would look done when it is not).
-    """
-    if error.hint is None or not any(word in error.hint for word in ("exportctl wait", "exportctl download")):
-        return
-    since = f" (from {iso_ms(start)})" if start is not None else ""
-    error.hint = (
-        f"The watermark in {state} did not move: run the same command again to export this window{since}; "
-        "it is not done until that run saves its file."
-    )
-
-
 def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
     from dataclasses import replace
 
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, state_key
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key
 
     options = planned.options
     assert options.incremental is not None
@@ -387,11 +372,8 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
         previous = store.read(key).at
         start = previous if previous is not None else options.since
         _check_watermark(start, planned.now, key, state)
-        try:
+        with rerun_hint(state, iso_ms(start) if start is not None else None):
             outcome = _run_window(client, planned, Window(start, planned.now), on_event)
-        except ExportctlError as error:
-            _rerun_hint(error, state, start)
-            raise
         saved = outcome.download
         if saved is None:  # plan refuses --no-wait; a saved file is what moves the watermark
             raise UsageError("--since-last needs the export downloaded; nothing was saved.")
