@@ -83,6 +83,21 @@ class ConfigError(UsageError):
         self.column = column
 
 
+class ConfigProblemsError(UsageError):
+    """Every problem of one config file given to `-c FILE`, as `exportctl validate` reports them.
+
+    `problems` are `(line, message)` pairs, each message starting `file:line: `; the error's own message
+    says how many (or is the one problem's message), and the CLI prints each on its own line.
+    """
+
+    def __init__(self, file: str, problems: Iterable[tuple[int | None, str]], *, hint: str | None = None) -> None:
+        self.file = file
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        message = self.problems[0][1] if count == 1 else f"{count} problems in {file}; nothing was submitted."
+        super().__init__(message, hint=hint)
+
+
 class AuthError(ExportctlError):
     """Credentials are missing, or the API refused them (401); a 403 is an ApiError (exit 4)."""
 

@@ -42,6 +42,10 @@ def print_error(error: ExportctlError) -> None:
     # Messages quote the server's ids, statuses and bodies: no markup, no terminal control from them; and
     # URLs, whose user info (`http://user:password@host`) is masked here, whichever code built the message.
     err_console().print(f"[bold red]error:[/] {escape(printable(mask_userinfo(error.message)))}")
+    problems = getattr(error, "problems", ())
+    if len(problems) > 1:  # ConfigProblemsError: each problem of the file on its own line, as validate prints them
+        for _, message in problems:
+            err_console().print(printable(mask_userinfo(message)), markup=False)
     if error.hint:
         err_console().print(printable(mask_userinfo(error.hint)), markup=False)
 

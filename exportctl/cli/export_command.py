@@ -72,6 +72,7 @@ def _refuse_json_on_stdout(output: str | None) -> None:
 
 def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, Any]) -> None:
     """Validate everything offline, then submit, wait, download and report."""
+    from exportctl.errors import UsageError
     from exportctl.request.build import build_request
     from exportctl.request.configfile import load_config
 
@@ -79,7 +80,16 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
     document = json_contract.begin(ctx, obj.command, exported_object=obj.exported_object) if json_output else None
     config_path: Path | None = values.get("config")
     config = load_config(config_path) if config_path is not None else None
-    request, options = build_request(obj, _flags(values), config, config_path=str(config_path) if config_path else None)
+    flags = _flags(values)
+    try:
+        request, options = build_request(obj, flags, config, config_path=str(config_path) if config_path else None)
+    except UsageError as error:
+        if config is None:
+            raise
+        from exportctl.request.config_problems import every_problem
+
+        # Every problem of the file at once, as `exportctl validate FILE` lists them, not only the first.
+        raise every_problem(obj, flags, config, error) from None
     from exportctl.cli.console import print_warning
     from exportctl.request.operators import ignored_conditions
 

@@ -17,7 +17,7 @@ import typer
 
 from exportctl.cli.console import write_json
 from exportctl.cli.state import app_state
-from exportctl.errors import ExportctlError
+from exportctl.errors import ConfigProblemsError, ExportctlError
 
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
@@ -86,6 +86,11 @@ def emit_failure(
 
         document["error"] = mask_userinfo(error.message)
         document["hint"] = mask_userinfo(error.hint) if error.hint else error.hint
+        if isinstance(error, ConfigProblemsError):  # `-c FILE`: every problem, shaped as validate's and run's
+            document["problems"] = [
+                {"file": error.file, "line": line, "message": mask_userinfo(message)}
+                for line, message in error.problems
+            ]
     emit(ctx, document)
 
 

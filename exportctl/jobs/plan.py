@@ -361,7 +361,7 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
     from dataclasses import replace
 
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, state_key
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key
 
     options = planned.options
     assert options.incremental is not None
@@ -372,7 +372,8 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
         previous = store.read(key).at
         start = previous if previous is not None else options.since
         _check_watermark(start, planned.now, key, state)
-        outcome = _run_window(client, planned, Window(start, planned.now), on_event)
+        with rerun_hint(state, iso_ms(start) if start is not None else None):
+            outcome = _run_window(client, planned, Window(start, planned.now), on_event)
         saved = outcome.download
         if saved is None:  # plan refuses --no-wait; a saved file is what moves the watermark
             raise UsageError("--since-last needs the export downloaded; nothing was saved.")

@@ -26,12 +26,13 @@ import json
 import os
 import stat
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from exportctl.errors import LockedError, OutputError, UsageError
+from exportctl.errors import ExportctlError, LockedError, OutputError, UsageError
 from exportctl.files.atomic import write_json_atomically
 from exportctl.files.opening import CLOEXEC, NOFOLLOW, NONBLOCK
 from exportctl.request.model import ExportRequest
@@ -250,3 +251,22 @@ class WatermarkStore:
         data["version"] = STATE_VERSION
         data["exports"][key] = entry
         write_json_atomically(self.path, data)
+
+
+@contextlib.contextmanager
+def rerun_hint(state: Path, start: str | None) -> Iterator[None]:
+    """An incremental run that did not save its file: the hint is the same command again, never wait/download.
+
+    `exportctl wait ID && exportctl download ID` would save a file the watermark does not cover: the next
+    `--since-last` run would export the same window again (or the window would look done when it is not).
+    """
+    try:
+        yield
+    except ExportctlError as error:
+        if error.hint is not None and any(word in error.hint for word in ("exportctl wait", "exportctl download")):
+            since = f" (from {start})" if start is not None else ""
+            error.hint = (
+                f"The watermark in {state} did not move: run the same command again to export this window{since}; "
+                "it is not done until that run saves its file."
+            )
+        raise

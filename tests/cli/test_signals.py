@@ -178,3 +178,24 @@ def test_signals_at_any_moment_of_a_run_keep_its_summary_table(delay: float, san
     assert process.returncode in (0, 130, 143), stderr
     names = {line.split("\t")[0] for line in stdout.splitlines()}
     assert {"one", "two"} <= names, stdout + stderr
+
+
+def test_ctrl_c_in_an_incremental_export_says_run_it_again(sandbox: Sandbox, isolated: Path) -> None:
+    """wait && download would save a file the watermark does not cover: the hint is the same command again."""
+    sandbox.faults.hold_in_progress(30)
+    args = ("order", "--fields", "id", "--since-last", "state.json", "-o", "o.csv")
+    process = start_cli(sandbox, isolated, *args)
+    assert process.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + 30
+    while "IN_PROGRESS" not in seen and time.monotonic() < deadline:
+        seen += process.stderr.readline()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    said = collapsed(stderr)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "did not move: run the same command again" in said
+    assert "exportctl wait" not in said and "exportctl download" not in said
+    assert not (isolated / "o.csv").exists()
+    assert not (isolated / "state.json").exists() or "watermark" not in (isolated / "state.json").read_text()

@@ -133,3 +133,65 @@ def test_json_lists_problems_as_objects(cli: Cli, isolated: Path) -> None:
     assert [problem["line"] for problem in multi["problems"]] == [3, 9, 10, 13, 14]
     assert all(problem["file"] == "nightly.yaml" for problem in multi["problems"])
     assert multi["problems"][1]["message"].startswith("nightly.yaml:9: exports[1].object: unknown object")
+
+
+BAD_VOUCHER = """\
+parameters:
+  fields: [code, nosuchfield]
+  filters: ["status=PAID"]
+  colour: red
+timeout: soon
+"""
+
+
+def test_config_flag_reports_every_problem_validate_does(cli: Cli, isolated: Path) -> None:
+    (isolated / "bad.yaml").write_text(BAD_VOUCHER, encoding="utf-8")
+    before = cli.export_count()
+
+    validated = cli("validate", "bad.yaml", "--object", "voucher", credentials=False)
+    exported = cli("voucher", "-c", "bad.yaml", "-o", "v.csv")
+
+    assert exported.exit_code == ExitCode.USAGE
+    problems = validated.stdout.splitlines()
+    assert len(problems) == 4  # an unknown field, a bad filter, an unknown key, a bad duration
+    said = exported.stderr.splitlines()
+    assert "4 problems in bad.yaml; nothing was submitted." in said[0]
+    for problem in problems:
+        assert problem in said
+    assert "exportctl validate bad.yaml" in exported.stderr
+    assert cli.export_count() == before
+    assert not (isolated / "v.csv").exists()
+
+
+def test_config_flag_json_lists_the_problems_as_validate_does(cli: Cli, isolated: Path) -> None:
+    (isolated / "bad.yaml").write_text(BAD_VOUCHER, encoding="utf-8")
+
+    validated = json.loads(cli("validate", "bad.yaml", "--object", "voucher", "--json", credentials=False).stdout)
+    exported = cli("voucher", "-c", "bad.yaml", "--json")
+
+    assert exported.exit_code == ExitCode.USAGE
+    document = json.loads(exported.stdout)
+    assert document["exit_code"] == 2
+    assert document["error"] == "4 problems in bad.yaml; nothing was submitted."
+    assert document["problems"] == validated["files"][0]["problems"]
+
+
+def test_config_flag_leaves_out_what_a_flag_replaces(cli: Cli, isolated: Path) -> None:
+    (isolated / "bad.yaml").write_text(BAD_VOUCHER, encoding="utf-8")
+
+    exported = cli("voucher", "-c", "bad.yaml", "--fields", "id", "--timeout", "5m", "--dry-run", credentials=False)
+
+    assert exported.exit_code == ExitCode.USAGE
+    assert "2 problems in bad.yaml" in exported.stderr
+    assert "nosuchfield" not in exported.stderr and "soon" not in exported.stderr
+    assert "unknown key 'colour'" in exported.stderr and "status=PAID" in exported.stderr
+
+
+def test_run_file_reports_every_problem_too(cli: Cli, isolated: Path) -> None:
+    entry = "".join(f"    {line}\n" for line in BAD_VOUCHER.splitlines())
+    (isolated / "nightly.yaml").write_text(f"exports:\n  - name: cards\n    object: voucher\n{entry}", encoding="utf-8")
+
+    result = cli("run", "nightly.yaml", "--json")
+
+    assert result.exit_code == ExitCode.USAGE
+    assert len(json.loads(result.stdout)["problems"]) == 4
