@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 
 from exportctl.client.api import ApiClient
 from exportctl.client.download import DOWNLOAD_CHUNK
-from exportctl.client.retry import full_jitter
+from exportctl.client.retry import DOWNLOAD_ATTEMPTS, DOWNLOAD_MAX_ATTEMPTS, full_jitter
 from exportctl.errors import (
     DownloadError,
     DownloadTokenError,
@@ -46,13 +46,6 @@ from exportctl.files.targets import STDOUT, Target, check_target
 from exportctl.jobs.poll import DONE
 from exportctl.masking import mask_url
 
-# A download that breaks mid-way is continued (with a Range request) within the run; each attempt keeps what the
-# previous ones received. A break after new bytes arrived costs nothing: the budget counts only attempts in a row
-# that added no byte to what is kept, and ends the run at this many.
-DOWNLOAD_ATTEMPTS = 3
-# Every attempt of one run, progressing or not: a server that drips a few bytes per connection cannot keep a
-# run going for ever.
-DOWNLOAD_MAX_ATTEMPTS = 100
 DOWNLOAD_RETRY_BASE = 1.0
 DOWNLOAD_RETRY_CAP = 10.0
 PREFIX_READ_CHUNK = 4 * 1024 * 1024
@@ -266,8 +259,7 @@ def download_export(
     refreshed_url = False
     announced = False
     attempt = 0
-    stalled = 0  # attempts in a row that added no byte to what is kept
-    kept = have  # the most bytes kept so far
+    stalled, kept = 0, have  # attempts in a row that added no byte to what is kept; the most bytes kept
     rng = random.Random()
     try:
         while True:
@@ -329,10 +321,8 @@ def download_export(
                 url = _result_url(client.get_export(export_id))
             except DownloadError as exc:
                 have = 0 if transformed else sink.written()
-                if have > kept:  # this attempt added bytes that the next one continues from
-                    kept, stalled = have, 0
-                else:
-                    stalled += 1
+                # A break after new bytes arrived costs nothing: the next attempt continues from them.
+                kept, stalled = (have, 0) if have > kept else (kept, stalled + 1)
                 if stalled >= attempts:
                     raise _kept(exc, writer, hint) from None
                 if attempt >= max_attempts:
