@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,33 +18,19 @@ from exportctl.errors import DownloadError
 from exportctl.events import Retrying
 from exportctl.files.atomic import part_path
 from exportctl.jobs.download import download_export
-from exportctl.jobs.poll import poll_until_done
-from exportctl.jobs.single import submit
 from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox
 from exportctl.settings import Settings
 from tests.cli.hostile import Answer, Hostile, Request, hostile_server
 from tests.conftest import Recorder
+from tests.jobs.conftest import finished_export, sandbox_file
 
 VOUCHERS = ExportRequest(schema.BY_COMMAND["voucher"], fields=("code", "value", "created_at"))
 SMALL_CHUNK = 1000
 
 
-@pytest.fixture
-def client(sandbox: Sandbox, recorder: Recorder) -> Iterator[ApiClient]:
-    settings = Settings(sandbox.base_url, sandbox.app_id, sandbox.secret_key, None, "test")
-    with ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as api:
-        yield api
-
-
 def done_export(client: ApiClient, recorder: Recorder) -> dict[str, Any]:
-    export = submit(client, VOUCHERS, recorder)
-    return poll_until_done(client, export["id"], timeout=30, on_event=recorder, sleep=recorder.sleep)
-
-
-def sandbox_file(sandbox: Sandbox, export_id: str) -> bytes:
-    (path,) = sandbox.data_dir.glob(f"{export_id}*")
-    return path.read_bytes()
+    return finished_export(client, VOUCHERS, recorder)
 
 
 def renamed(line: bytes) -> bytes:

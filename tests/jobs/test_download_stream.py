@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import os
-import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,10 @@ from exportctl.events import DownloadProgress
 from exportctl.files import atomic, writeback
 from exportctl.files.atomic import AtomicWriter, part_path
 from exportctl.jobs.download import PROGRESS_STEPS, download_export
-from exportctl.jobs.poll import poll_until_done
-from exportctl.jobs.single import submit
 from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox
-from exportctl.settings import Settings
 from tests.conftest import Recorder, start_sandbox
+from tests.jobs.conftest import finished_export, sandbox_file
 
 # One voucher in a hundred gets a value of about 115 KB: line breaks, a comma and escaped quotes, so that many
 # chunks lie wholly inside it (no quote in them, every newline inside the value). The others stay plain, so
@@ -60,21 +57,8 @@ def sandbox(long_values: Sandbox) -> Iterator[Sandbox]:
     long_values.faults.reset()
 
 
-@pytest.fixture
-def client(sandbox: Sandbox, recorder: Recorder) -> Iterator[ApiClient]:
-    settings = Settings(sandbox.base_url, sandbox.app_id, sandbox.secret_key, None, "test")
-    with ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as api:
-        yield api
-
-
 def done_export(client: ApiClient, recorder: Recorder) -> dict[str, Any]:
-    export = submit(client, REQUEST, recorder)
-    return poll_until_done(client, export["id"], timeout=30, on_event=recorder, sleep=recorder.sleep)
-
-
-def sandbox_file(sandbox: Sandbox, export_id: str) -> bytes:
-    (path,) = sandbox.data_dir.glob(f"{export_id}*")
-    return path.read_bytes()
+    return finished_export(client, REQUEST, recorder)
 
 
 def csv_records(data: bytes) -> int:
