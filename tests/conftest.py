@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +43,20 @@ def start_sandbox(**overrides: Any) -> Iterator[Sandbox]:
     settings: dict[str, Any] = {"seed": SANDBOX_SEED, "scale": SANDBOX_SCALE, "timing": SANDBOX_TIMING}
     with Sandbox(**(settings | overrides)) as running:
         yield running
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache directory (XDG_CACHE_HOME) for the session, inherited by the CLI it runs: the embedded
+    sandbox's database (`exportctl --sandbox`) is generated once per worker, and ~/.cache stays untouched."""
+    home = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(home)
+    yield home
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture(autouse=True)

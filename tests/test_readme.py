@@ -28,6 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MARK = re.compile(r"<!-- readme-test: (?:exit (?P<one>\d+)|exits (?P<each>\d+(?: \d+)*)) -->")
 COMMAND_TIMEOUT = 120
+# What the pasted commands inherit: the suite's clock, first poll and cache of the embedded sandbox's data.
+PASSED_ON = ("PYTHONPATH", OFFSET_VARIABLE, ENV_POLL_INTERVAL, "XDG_CACHE_HOME")
+# An id after a scope option: what must exist in the sandbox a command talks to.
+SCOPED_ID = re.compile(r"--(?:voucher|campaign|member)[ =](?P<id>[A-Za-z0-9_-]+)")
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def test_a_pasted_readme_command_exits_as_the_readme_says(
         "COLUMNS": "120",
         # `pytest --clock` moves the clock of the processes it starts through these (tests/clock/plugin.py).
         # The suite's quick first poll (tests/conftest.py) reaches them the same way.
-        **{name: os.environ[name] for name in ("PYTHONPATH", OFFSET_VARIABLE, ENV_POLL_INTERVAL) if name in os.environ},
+        **{name: os.environ[name] for name in PASSED_ON if name in os.environ},
     }
     if shutil.which("exportctl", path=env["PATH"]) is None:
         pytest.skip("the exportctl console script is not installed")
@@ -140,3 +144,59 @@ def test_quick_start_runs_twice_in_a_row(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith("Code,")
+
+
+def bash_commands(text: str) -> list[Pasted]:
+    """Every command of every bash block, marked or not (exit code 0 assumed), with its line."""
+    found: list[Pasted] = []
+    inside, pending, start = False, "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped in ("```bash", "```sh"):
+            inside = True
+        elif stripped == "```":
+            inside = False
+        elif inside and (pending or (stripped and not stripped.startswith("#"))):
+            start = start if pending else number
+            if stripped.endswith("\\"):
+                pending += stripped[:-1] + " "
+                continue
+            found.append(Pasted(start, pending + stripped, 0))
+            pending = ""
+    return found
+
+
+SANDBOX_ID_COMMANDS = [
+    pasted
+    for pasted in bash_commands(README.read_text(encoding="utf-8"))
+    if "exportctl --sandbox" in pasted.command and SCOPED_ID.search(pasted.command)
+]
+
+
+def test_the_readme_shows_its_ids_under_the_embedded_sandbox() -> None:
+    ids = {match["id"] for pasted in SANDBOX_ID_COMMANDS for match in SCOPED_ID.finditer(pasted.command)}
+    assert {"GC2-JOXJ64DR", "RC3-OVLHPKFD", "camp_TB0eQaGMGQwToedg6D8sFFKN"} <= ids
+
+
+@pytest.mark.parametrize("pasted", SANDBOX_ID_COMMANDS, ids=str)
+def test_a_readme_id_is_served_by_the_embedded_sandbox(pasted: Pasted, tmp_path: Path) -> None:
+    """`exportctl --sandbox` with an id the README shows finds it: the same data as `exportctl sandbox`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VOUCHERIFY_", "EXPORTCTL_PROFILE"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["HOME"] = str(tmp_path)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    if shutil.which("exportctl", path=env["PATH"]) is None:
+        pytest.skip("the exportctl console script is not installed")
+    done = subprocess.run(
+        ["bash", "-c", pasted.command],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, f"{pasted}\nstderr:\n{done.stderr[-2000:]}"
+    assert "404" not in done.stderr and "not found" not in done.stderr.lower(), done.stderr
+    _header, *records = done.stdout.splitlines()
+    assert records, f"{pasted}: no records for the README's id\n{done.stdout}"

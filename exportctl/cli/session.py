@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from exportctl.engine.session import Session as ExportSession
     from exportctl.settings import Settings
 
-# The embedded sandbox of --sandbox: small and quick, so a demo export takes a few seconds.
-DEMO_SCALE = 0.2
-DEMO_SEED = 7
+# The embedded sandbox of --sandbox serves the data of `exportctl sandbox`'s defaults (cli/sandbox.py), so the ids
+# the README shows exist under both; its database is generated once a day and kept (sandbox/cache.py).
+DEMO_SCALE = 1.0
+DEMO_SEED = 42
 
 
 @dataclass
@@ -53,12 +54,26 @@ def resolve_state_settings(
     quiet = state.quiet if quiet is None else quiet
     with ExitStack() as stack:
         if state.sandbox:
+            import tempfile
+            from pathlib import Path
+
             from exportctl.sandbox import Sandbox, Timing
+            from exportctl.sandbox.cache import embedded_database
+            from exportctl.sandbox.records import today_utc
             from exportctl.tuning import poll_interval_from_environment
 
             poll_interval = poll_interval_from_environment()  # a bad value fails before the sandbox starts
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="exportctl-sandbox-")))
+            as_of = today_utc()
             sandbox = stack.enter_context(
-                Sandbox(seed=DEMO_SEED, scale=DEMO_SCALE, timing=Timing(scheduled=0.5, in_progress=1.0))
+                Sandbox(
+                    seed=DEMO_SEED,
+                    scale=DEMO_SCALE,
+                    as_of=as_of,
+                    db_path=embedded_database(root, DEMO_SEED, DEMO_SCALE, as_of),
+                    data_dir=root / "exports",
+                    timing=Timing(scheduled=0.5, in_progress=1.0),
+                )
             )
             if not quiet:
                 print_info(f"Started an embedded sandbox at {sandbox.base_url} for this command.")

@@ -25,6 +25,14 @@ MAX_RETRY_DELAY = 60.0
 # Spread over clients that were told the same Retry-After, so they do not come back in the same instant.
 RETRY_AFTER_JITTER = 0.25
 
+# A download (jobs/download.py) that breaks mid-way is continued (with a Range request) within the run; each
+# attempt keeps what the previous ones received. A break after new bytes arrived costs nothing: the budget counts
+# only attempts in a row that added no byte to what is kept, and ends the run at this many.
+DOWNLOAD_ATTEMPTS = 3
+# Every attempt of one run, progressing or not: a server that drips a few bytes per connection cannot keep a
+# run going for ever.
+DOWNLOAD_MAX_ATTEMPTS = 100
+
 IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 # Answers after which the server surely did not act on the request, so even a POST may be sent again.
 NOT_ACTED_STATUSES = frozenset({429, 503})

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 
 from exportctl.client.api import ApiClient
 from exportctl.client.download import DOWNLOAD_CHUNK
-from exportctl.client.retry import full_jitter
+from exportctl.client.retry import DOWNLOAD_ATTEMPTS, DOWNLOAD_MAX_ATTEMPTS, full_jitter
 from exportctl.errors import (
     DownloadError,
     DownloadTokenError,
@@ -46,9 +46,6 @@ from exportctl.files.targets import STDOUT, Target, check_target
 from exportctl.jobs.poll import DONE
 from exportctl.masking import mask_url
 
-# A download that breaks mid-way is continued (with a Range request) up to this many times in one run;
-# each attempt keeps what the previous ones received.
-DOWNLOAD_ATTEMPTS = 3
 DOWNLOAD_RETRY_BASE = 1.0
 DOWNLOAD_RETRY_CAP = 10.0
 PREFIX_READ_CHUNK = 4 * 1024 * 1024
@@ -201,6 +198,7 @@ def download_export(
     on_event: EventHandler = ignore_event,
     force: bool = False,
     attempts: int = DOWNLOAD_ATTEMPTS,
+    max_attempts: int = DOWNLOAD_MAX_ATTEMPTS,
     chunk_size: int = DOWNLOAD_CHUNK,
     stdout: BinaryIO | None = None,
     sleep: Callable[[float], None] | None = None,
@@ -211,9 +209,11 @@ def download_export(
     """Save a DONE export's CSV at `target` (`"-"`: standard output), complete or not at all.
 
     The data goes to `TARGET.part` and is renamed onto the target once its size matches the server's. A
-    break is continued within the run (up to `attempts`), and a `.part` left by an earlier run of the same
-    export is continued with `Range: bytes=N-` when the server answers 206; otherwise the download starts
-    over. A refused download token is answered by fetching the export once more for a fresh URL.
+    break is continued within the run: it ends after `attempts` breaks in a row that added no byte to what is
+    kept (a break after new bytes arrived starts the count again), or after `max_attempts` attempts in all.
+    A `.part` left by an earlier run of the same export is continued with `Range: bytes=N-` when the server
+    answers 206; otherwise the download starts over. A refused download token is answered by fetching the
+    export once more for a fresh URL.
 
     `header` rewrites the CSV's first line (with its line ending) as it streams through; `sha256`, `bytes`
     and `rows` then describe the saved bytes. `rows` filters the records the same way (a kind's
@@ -259,6 +259,7 @@ def download_export(
     refreshed_url = False
     announced = False
     attempt = 0
+    stalled, kept = 0, have  # attempts in a row that added no byte to what is kept; the most bytes kept
     rng = random.Random()
     try:
         while True:
@@ -320,9 +321,14 @@ def download_export(
                 url = _result_url(client.get_export(export_id))
             except DownloadError as exc:
                 have = 0 if transformed else sink.written()
-                if attempt >= attempts:
+                # A break after new bytes arrived costs nothing: the next attempt continues from them.
+                kept, stalled = (have, 0) if have > kept else (kept, stalled + 1)
+                if stalled >= attempts:
                     raise _kept(exc, writer, hint) from None
-                delay = full_jitter(rng, attempt, base=DOWNLOAD_RETRY_BASE, cap=DOWNLOAD_RETRY_CAP)
+                if attempt >= max_attempts:
+                    exc = DownloadError(f"{exc.message} Gave up after {attempt} attempts, the most one run makes.")
+                    raise _kept(exc, writer, hint) from None
+                delay = full_jitter(rng, max(1, stalled), base=DOWNLOAD_RETRY_BASE, cap=DOWNLOAD_RETRY_CAP)
                 on_event(Retrying("GET", mask_url(url), exc.message, attempt, delay))
                 sleep(delay)
     except KeyboardInterrupt:

@@ -59,7 +59,12 @@ CASES: tuple[Case, ...] = (
         r"retrying GET .*ended after 1000 of \d+ bytes \(the connection closed",
     ),
     Case(
-        "Connection dropped on every attempt",
+        "Connection dropped again and again, each time after new bytes",
+        ExitCode.OK,
+        r"retrying GET .*ended after 1000 of \d+ bytes.*\(attempt 5\)",
+    ),
+    Case(
+        "Connection dropped on every attempt, with no new byte",
         ExitCode.NETWORK,
         r"kept in .*v\.csv\.part.*exportctl download exp_",
         part_kept=True,
@@ -315,11 +320,18 @@ def case_dropped(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
     return run_voucher(cli, work)
 
 
+def case_dropped_progressing(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
+    # Five breaks, each after 1000 bytes more: every attempt advanced, so none used up the attempts.
+    sandbox.faults.drop_download_after(1000, times=5)
+    return run_voucher(cli, work)
+
+
 def case_dropped_always(cli: Cli, sandbox: Sandbox, work: Path, big: Sandbox) -> Run:
-    sandbox.faults.drop_download_after(1000, times=3)
+    sandbox.faults.drop_download_after(1000, times=2)
+    sandbox.faults.drop_download_after(0, times=None)  # then 3 attempts in a row bring no new byte
     run = run_voucher(cli, work)
     # Each attempt continued where the previous one stopped.
-    assert part_path(work / "v.csv").stat().st_size == 3000
+    assert part_path(work / "v.csv").stat().st_size == 2000
     return run
 
 
@@ -525,7 +537,8 @@ RUNNERS: dict[str, Callable[[Cli, Sandbox, Path, Sandbox], Run]] = {
     "500/502/503/504 burst while downloading": case_5xx_download,
     "Connection reset while polling": case_reset_polling,
     "Connection dropped mid-download": case_dropped,
-    "Connection dropped on every attempt": case_dropped_always,
+    "Connection dropped again and again, each time after new bytes": case_dropped_progressing,
+    "Connection dropped on every attempt, with no new byte": case_dropped_always,
     "Body shorter than Content-Length": case_short_body,
     "Read timeout in the middle of a download": case_timeout_mid_download,
     "Connection reset in the middle of a download": case_reset_mid_download,

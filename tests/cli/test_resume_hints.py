@@ -29,7 +29,8 @@ def test_a_broken_download_hints_the_command_that_continues_into_the_same_file(
     big: Sandbox, isolated: Path, quick_backoff: None
 ) -> None:
     cli = Cli(big)
-    big.faults.drop_download_after(20_000, times=None)  # 3 attempts keep 60 of 114 KiB
+    big.faults.drop_download_after(20_000, times=3)  # 3 breaks keep 60 of 114 KiB
+    big.faults.drop_download_after(0, times=None)  # then 3 attempts in a row bring nothing new: exit 7
     result = cli("voucher", "-o", "drop.csv")
     assert result.exit_code == 7, result.output
     assert part_path(isolated / "drop.csv").exists()

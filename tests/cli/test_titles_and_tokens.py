@@ -163,7 +163,8 @@ def test_a_download_left_partial_resumes_in_a_later_run_after_its_url_expired(
     submitted = cli("voucher", "--fields", "code,value,metadata,qr_code", "--no-wait")
     export_id = submitted.stdout.strip()
     assert cli("wait", export_id).exit_code == 0
-    sandbox.faults.drop_download_after(3000, times=None)
+    sandbox.faults.drop_download_after(3000, times=1)
+    sandbox.faults.drop_download_after(0, times=None)  # then no attempt brings a new byte
     broken = cli("download", export_id, "-o", "vouchers.csv")
     assert broken.exit_code == 7, broken.output
     assert not (isolated / "vouchers.csv").exists()

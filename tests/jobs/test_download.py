@@ -81,7 +81,7 @@ def test_more_bytes_than_the_server_announced_is_an_error_not_a_file(tmp_path: P
     script = one_download(body, {"Content-Range": f"bytes 0-{len(body) // 2 - 1}/{len(body) // 2}"}, status=206)
     target = tmp_path / "x.csv"
     with pytest.raises(DownloadError, match=f"after {len(body)} of {len(body) // 2} bytes"):
-        hostile_download(script, target, attempts=1)
+        hostile_download(script, target, max_attempts=1)
     assert not target.exists()
 
 
@@ -100,7 +100,7 @@ def test_a_server_ignoring_range_restarts_the_digest_with_the_file(
     target = tmp_path / "x.csv"
     sandbox.faults.drop_download_after(2500)
     with pytest.raises(DownloadError):
-        download_export(client, export, target, on_event=recorder, chunk_size=SMALL_CHUNK, attempts=1)
+        download_export(client, export, target, on_event=recorder, chunk_size=SMALL_CHUNK, max_attempts=1)
     assert 0 < len(part_path(target).read_bytes()) < len(expected)
     sandbox.faults.ignore_range()
     result = download_export(client, export, target, on_event=recorder, chunk_size=SMALL_CHUNK)
@@ -116,5 +116,5 @@ def test_a_206_without_a_usable_content_range_is_refused(tmp_path: Path, content
     headers = {} if content_range is None else {"Content-Range": content_range}
     target = tmp_path / "x.csv"
     with pytest.raises(DownloadError, match="answered 206 without a usable Content-Range"):
-        hostile_download(one_download(b"code\nC-1\n", headers, status=206), target, attempts=1)
+        hostile_download(one_download(b"code\nC-1\n", headers, status=206), target, max_attempts=1)
     assert not target.exists()

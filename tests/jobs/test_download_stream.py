@@ -103,7 +103,7 @@ def test_resume_inside_a_quoted_value_still_counts_and_hashes_the_whole_file(
     target = tmp_path / "x.csv"
     sandbox.faults.short_body(len(expected) - cut)
     with pytest.raises(DownloadError):
-        download_export(client, export, target, on_event=recorder, attempts=1, chunk_size=CHUNKS[0])
+        download_export(client, export, target, on_event=recorder, max_attempts=1, chunk_size=CHUNKS[0])
     assert part_path(target).read_bytes() == expected[:cut]
 
     result = download_export(client, export, target, on_event=recorder, chunk_size=CHUNKS[1])

@@ -344,7 +344,7 @@ def test_short_body_keeps_the_part_and_the_next_download_resumes_it(
     target.write_bytes(b"precious")
     sandbox.faults.short_body(1000)
     with pytest.raises(DownloadError) as caught:
-        download_export(client, export, target, on_event=recorder, force=True, attempts=1, chunk_size=SMALL_CHUNK)
+        download_export(client, export, target, on_event=recorder, force=True, max_attempts=1, chunk_size=SMALL_CHUNK)
     assert caught.value.exit_code == ExitCode.NETWORK
     assert caught.value.hint is not None and f"exportctl download {export['id']}" in caught.value.hint
     assert target.read_bytes() == b"precious"
@@ -380,17 +380,46 @@ def test_connection_dropped_every_time_leaves_no_target(
 ) -> None:
     export = done_export(client, recorder)
     expected = sandbox_file(sandbox, export["id"])
-    sandbox.faults.drop_download_after(3000, times=None)
+    sandbox.faults.drop_download_after(3000, times=2)
+    sandbox.faults.drop_download_after(0, times=None)  # then no attempt brings a new byte
     target = tmp_path / "x.csv"
     with pytest.raises(DownloadError, match="kept in"):
         download_export(client, export, target, on_event=recorder, attempts=2, chunk_size=SMALL_CHUNK)
     assert not target.exists()
+    assert len(recorder.of(Retrying)) == 3  # two breaks after progress cost nothing; two without it end the run
     # Each attempt continued where the previous one stopped.
     assert part_path(target).read_bytes() == expected[:6000]
     sandbox.faults.reset()
     result = download_export(client, export, target, on_event=recorder)
     assert result.resumed_from == 6000
     assert target.read_bytes() == expected
+
+
+def test_breaks_that_each_bring_bytes_do_not_use_up_the_attempts(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    expected = sandbox_file(sandbox, export["id"])
+    assert len(expected) > 6 * 2000
+    sandbox.faults.drop_download_after(2000, times=5)
+    target = tmp_path / "x.csv"
+    result = download_export(client, export, target, on_event=recorder, attempts=2, chunk_size=SMALL_CHUNK)
+    assert len(recorder.of(Retrying)) == 5
+    assert target.read_bytes() == expected
+    assert result.sha256 == hashlib.sha256(expected).hexdigest()
+
+
+def test_a_server_dripping_bytes_is_given_up_after_the_most_attempts_of_a_run(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    export = done_export(client, recorder)
+    expected = sandbox_file(sandbox, export["id"])
+    sandbox.faults.drop_download_after(100, times=None)  # every attempt brings 100 bytes more, and no more
+    target = tmp_path / "x.csv"
+    with pytest.raises(DownloadError, match="Gave up after 4 attempts"):
+        download_export(client, export, target, on_event=recorder, max_attempts=4, chunk_size=SMALL_CHUNK)
+    assert not target.exists()
+    assert part_path(target).read_bytes() == expected[:400]
 
 
 def test_part_of_another_export_is_not_resumed(
@@ -400,7 +429,7 @@ def test_part_of_another_export_is_not_resumed(
     target = tmp_path / "daily.csv"
     sandbox.faults.short_body(100)
     with pytest.raises(DownloadError):
-        download_export(client, first, target, on_event=recorder, attempts=1)
+        download_export(client, first, target, on_event=recorder, max_attempts=1)
     result = download_export(client, second, target, on_event=recorder)
     assert result.resumed_from == 0
     assert target.read_bytes() == sandbox_file(sandbox, second["id"])
