@@ -25,6 +25,7 @@ from exportctl.request.configfile import load_config
 from exportctl.request.durations import parse_duration
 from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression
 from exportctl.request.model import CONFIG_KEYS, PARAMETER_KEYS, ExportRequest, RequestFlags
+from exportctl.request.operators import OPTIONAL_VALUE
 from exportctl.request.values import NO_VALUE, PASSED_THROUGH, YEARS
 from exportctl.schema import EXPORT_OBJECTS, OPERATORS, ExportObject, ValueType
 from tests.request.request_schema import conformance
@@ -155,6 +156,8 @@ def conditions(draw: st.DrawFn) -> tuple[ExportObject, Condition]:
     several = operator in ("$in", "$not_in") or operator in PASSED_THROUGH
     count = draw(st.integers(min_value=1, max_value=4)) if several else 1
     values = tuple(draw(value_strategy(obj, field, operator)) for _ in range(count))
+    if operator in OPTIONAL_VALUE and not any(values):
+        values = ()  # a calendar operator's empty values are no value, as every form reads them
     return obj, Condition(field, operator, values)
 
 
