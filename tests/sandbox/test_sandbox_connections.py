@@ -81,7 +81,9 @@ def _status(sandbox: Sandbox, timeout: float = 60) -> int:
     client = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
         client.request("GET", "/v1/exports", headers=sandbox.headers)
-        return client.getresponse().status
+        response = client.getresponse()
+        response.read()  # closing with unread bytes would send a reset, which the server would log as such
+        return response.status
     finally:
         client.close()
 
