@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "LockedError": "exportctl.errors",
     "InterruptedByUser": "exportctl.errors",
     "UnparsedValueError": "exportctl.errors",
+    "WrongClusterError": "exportctl.errors",
+    "QuotaError": "exportctl.errors",
 }
 
 __all__ = [
@@ -54,11 +56,13 @@ __all__ = [
     "NotFoundError",
     "OutputError",
     "PlannedExport",
+    "QuotaError",
     "Settings",
     "UnparsedValueError",
     "UsageError",
     "ValidationError",
     "WaitTimeoutError",
+    "WrongClusterError",
     "__version__",
     "export",
     "plan",
@@ -78,10 +82,12 @@ if TYPE_CHECKING:
         NetworkError,
         NotFoundError,
         OutputError,
+        QuotaError,
         UnparsedValueError,
         UsageError,
         ValidationError,
         WaitTimeoutError,
+        WrongClusterError,
     )
     from exportctl.library import ExportResult, PlannedExport, export, plan
     from exportctl.settings import Settings

@@ -283,3 +283,13 @@ def test_typed_outputs_from_python(sandbox: Sandbox, tmp_path: Path) -> None:
     assert planned.to_json()["into"]["table"] == "order"
     with pytest.raises(exportctl.UsageError, match="format: got int 1; expected a string"):
         exportctl.plan("order", format=1)  # type: ignore[arg-type]
+
+
+def test_the_refusals_that_waiting_does_not_clear_are_at_the_library_door() -> None:
+    import exportctl
+    from exportctl.errors import ApiError, AuthError, ExitCode
+
+    assert issubclass(exportctl.WrongClusterError, AuthError)
+    assert issubclass(exportctl.QuotaError, ApiError)
+    assert exportctl.QuotaError.exit_code == ExitCode.API_REJECTED
+    assert {"WrongClusterError", "QuotaError"} <= set(dir(exportctl))
