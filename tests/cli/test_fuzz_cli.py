@@ -53,6 +53,15 @@ def test_any_filter_and_fields_text_is_a_body_or_exit_2(obj: ExportObject, filte
     dry_run(obj, *options)
 
 
+def scope_options(draw: st.DrawFn, obj: ExportObject) -> list[str]:
+    """Sometimes a per-resource export: the body goes to the scope's endpoint, under that endpoint's schema."""
+    if not obj.scopes or not draw(st.booleans()):
+        return []
+    scope = draw(st.sampled_from(obj.scopes))
+    options = [f"--{scope.option}", draw(st.sampled_from(["GC-1", "camp_x", "LC 1/2", "mem_1"]))]
+    return [*options, f"--{scope.along}", "camp_y"] if scope.along else options
+
+
 @st.composite
 def plausible_options(draw: st.DrawFn) -> tuple[ExportObject, list[str]]:
     """Options built from real names and grammar pieces, so that validation goes past the first check."""
@@ -64,13 +73,7 @@ def plausible_options(draw: st.DrawFn) -> tuple[ExportObject, list[str]]:
         options += ["--order", draw(st.sampled_from([*obj.orders, "-nope", ""]))]
     if draw(st.booleans()):
         options += ["--junction", draw(st.sampled_from(["and", "or", "xor"]))]
-    if len(obj.scopes) > 0 and draw(st.booleans()):
-        # A per-resource export: the body goes to the scope's endpoint, under that endpoint's schema.
-        scope = draw(st.sampled_from(obj.scopes))
-        options += [f"--{scope.option}", draw(st.sampled_from(["GC-1", "camp_x", "LC 1/2", "mem_1"]))]
-        if scope.along:
-            options += [f"--{scope.along}", "camp_y"]
-    return obj, options
+    return obj, options + scope_options(draw, obj)
 
 
 @given(plausible_options())
@@ -93,12 +96,7 @@ def valid_options(draw: st.DrawFn) -> tuple[ExportObject, list[str]]:
         options += ["--order", draw(st.sampled_from(obj.orders))]
     if draw(st.booleans()):
         options += ["--junction", draw(st.sampled_from(["and", "or", "AND", "OR"]))]
-    if len(obj.scopes) > 0 and draw(st.booleans()):
-        scope = draw(st.sampled_from(obj.scopes))
-        options += [f"--{scope.option}", draw(st.sampled_from(["GC-1", "camp_x", "LC 1/2", "mem_1"]))]
-        if scope.along:
-            options += [f"--{scope.along}", "camp_y"]
-    return obj, options
+    return obj, options + scope_options(draw, obj)
 
 
 @given(valid_options())
