@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "export": "exportctl.library",
     "plan": "exportctl.library",
-    "ExportResult": "exportctl.library",
+    "ExportResult": "exportctl.engine.result",
     "PlannedExport": "exportctl.library",
     "Settings": "exportctl.settings",
     "ExitCode": "exportctl.errors",
@@ -69,6 +69,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from exportctl.engine.result import ExportResult
     from exportctl.errors import (
         ApiError,
         AuthError,
@@ -89,7 +90,7 @@ if TYPE_CHECKING:
         WaitTimeoutError,
         WrongClusterError,
     )
-    from exportctl.library import ExportResult, PlannedExport, export, plan
+    from exportctl.library import PlannedExport, export, plan
     from exportctl.settings import Settings
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
@@ -20,14 +21,14 @@ from exportctl.cli import json_contract, options
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
+from exportctl.engine.run_result import RUN_TABLE_COLUMNS
 from exportctl.request.model import MAX_PARALLEL
 
 if TYPE_CHECKING:
+    from exportctl.engine.run_result import RunResult
     from exportctl.events import Event, EventHandler
     from exportctl.jobs.batch import EntryResult, PlannedEntry
     from exportctl.request.runfile import Entry, Problem
-
-SUMMARY_COLUMNS = ("name", "object", "status", "rows", "bytes", "output", "seconds", "error")
 
 
 class LabelledLines:
@@ -189,6 +190,7 @@ def _run_file(
     from exportctl.request import runfile
     from exportctl.request.configfile import load_config
 
+    started = time.monotonic()
     label = str(file)
     fmt = choose_format(output_format, json_flag=json_output)
     document = json_contract.begin(ctx, "run") if fmt == "json" else None
@@ -231,10 +233,11 @@ def _run_file(
     if ctx.meta.get(RECEIVED_KEY) and any(r.status in (batch.INTERRUPTED, batch.SKIPPED) for r in results):
         # A stop signal that came before any export started leaves them all skipped: still an interruption.
         code = int(ExitCode.INTERRUPTED)
+    result = run_result(results, code, time.monotonic() - started)
     if document is not None:
-        json_contract.emit(ctx, document | _run_fields(results, code))
+        json_contract.emit(ctx, result.to_dict())  # what exportctl.run() returns
     else:
-        _print_table(results, fmt)
+        _print_table(result, fmt)
     if code:
         raise typer.Exit(code)
 
@@ -260,16 +263,25 @@ class Refusal(NamedTuple):
 def _refused_entries(chosen: list[Entry], refusals: dict[int, Refusal]) -> list[dict[str, Any]]:
     """The `exports` of a run refused at plan time: each export with its own reason (`result` `refused`),
     or `skipped` when its plan was good but another's was not."""
+    from exportctl.engine.run_result import RunEntry
+
     documents = []
     for index, entry in enumerate(chosen):
         refusal = refusals.get(index)
-        fields: dict[str, Any] = {"exported_object": entry.obj.exported_object}
-        if refusal is not None:
-            fields |= {"exit_code": 2, "error": refusal.message, "hint": refusal.hint}
+        obj = entry.obj
+        if refusal is None:
+            refused = RunEntry(entry.name, obj.command, "skipped", exported_object=obj.exported_object)
         else:
-            fields["exit_code"] = None
-        result = "refused" if refusal is not None else "skipped"
-        documents.append(json_contract.blank(entry.obj.command, **fields) | {"name": entry.name, "result": result})
+            refused = RunEntry(
+                entry.name,
+                obj.command,
+                "refused",
+                2,
+                refusal.message,
+                refusal.hint,
+                exported_object=obj.exported_object,
+            )
+        documents.append(refused.to_dict())
     return documents
 
 
@@ -298,26 +310,11 @@ def _refuse(
     raise typer.Exit(2)
 
 
-def entry_document(result: EntryResult) -> dict[str, Any]:
-    """One export of a run in the contract's keys; `result` says how the run treated it, `name` which it is."""
-    summary = result.summary()
-    fields = {key: summary.get(key) for key in json_contract.CONTRACT_KEYS if key not in ("object", "status")}
-    fields["status"] = summary.get("export_status")
-    document = json_contract.blank(result.command, **fields) | {"name": result.name, "result": result.status}
-    if "into" in summary:  # --into: the table's facts (rows loaded, inserted, updated), as a single export's
-        document["into"] = summary["into"]
-    return document
+def run_result(results: list[EntryResult], code: int, seconds: float) -> RunResult:
+    """The run's typed result: one entry per export, the run's exit code."""
+    from exportctl.engine.run_result import RunResult
 
-
-def _run_fields(results: list[EntryResult], code: int) -> dict[str, Any]:
-    exports = [entry_document(result) for result in results]
-    failed = [entry["name"] for entry in exports if entry["exit_code"]]
-    fields: dict[str, Any] = {"exit_code": code, "exports": exports}
-    if failed:
-        fields["error"] = f"{len(failed)} of {len(exports)} exports failed: {', '.join(failed)}."
-    for key in ("bytes", "rows", "api_calls"):
-        fields[key] = sum(entry[key] or 0 for entry in exports)
-    return fields
+    return RunResult(exports=tuple(result.to_entry() for result in results), exit_code=code, seconds=seconds)
 
 
 def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: bool) -> None:
@@ -357,9 +354,9 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
         )
 
 
-def _print_table(results: list[EntryResult], fmt: str) -> None:
+def _print_table(result: RunResult, fmt: str) -> None:
     table = Rows(
-        SUMMARY_COLUMNS,
+        RUN_TABLE_COLUMNS,
         title="exportctl run",
         right=("rows", "seconds"),
         sizes=("bytes",),
@@ -367,7 +364,6 @@ def _print_table(results: list[EntryResult], fmt: str) -> None:
         drop=("bytes", "rows", "output"),
         optional=("seconds", "object"),
     )
-    for result in results:
-        summary = result.summary()
-        table.add(*(summary.get(column) for column in SUMMARY_COLUMNS))
+    for row in result.rows():
+        table.add(*row)
     table.print(fmt)
