@@ -4,8 +4,8 @@ Each value has `to_dict()` (the command's `--json` document, key for key and in 
 (that document as JSON text). The CLI prints `to_dict()`, the library returns the value itself and the
 `run` table reads its rows from it, so the three cannot drift apart.
 
-The contract's keys (`engine/contract.py` CONTRACT_KEYS) come first in every document, null where they do not apply; a result
-adds its own after them (`windows`, `since`/`until`, `split_by`, a typed output's `format`, `csv`,
+The contract's keys (`engine/contract.py` CONTRACT_KEYS) come first in every document, null where they do
+not apply; a result adds its own after them (`windows`, `since`/`until`, `split_by`, a typed output's `format`, `csv`,
 `rows_written`, `unparsed_rows` and `into`, an incremental run's watermark; `exports` for a list or a run).
 
 No typer, rich or requests here: the CLI (layer 3), the jobs and the library import this module.
