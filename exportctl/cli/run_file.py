@@ -7,13 +7,10 @@ running at once one spinner cannot show them all, and cron and CI logs want line
 
 from __future__ import annotations
 
-import shlex
 import sys
 import threading
-import time
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -28,6 +25,7 @@ if TYPE_CHECKING:
     from exportctl.engine.run_result import RunResult
     from exportctl.events import Event, EventHandler
     from exportctl.jobs.batch import EntryResult, PlannedEntry
+    from exportctl.jobs.runs import RunPlan
     from exportctl.request.runfile import Entry, Problem
 
 
@@ -184,56 +182,26 @@ def _run_file(
     dry_run: bool,
 ) -> None:
     from exportctl.cli.signals import RECEIVED_KEY
-    from exportctl.errors import ConfigError, ExitCode, UsageError
+    from exportctl.errors import ExitCode
     from exportctl.jobs import batch
-    from exportctl.jobs import plan as planning
-    from exportctl.request import runfile
-    from exportctl.request.configfile import load_config
+    from exportctl.jobs.runs import plan_run, run_result
 
-    started = time.monotonic()
-    label = str(file)
     fmt = choose_format(output_format, json_flag=json_output)
     document = json_contract.begin(ctx, "run") if fmt == "json" else None
-    config = load_config(file)
-    if not runfile.is_multi(config):
-        raise ConfigError(
-            "not a multi-export file: it has no 'exports:' list. Run a single-export file with: "
-            f"exportctl OBJECT -c {label}",
-            path=label,
-        )
-    entries, problems = runfile.read_multi(label, config)
-    if problems:
-        _refuse(ctx, problems, file, document)
-    chosen = [_overridden(entry, force=force, output_dir=output_dir) for entry in runfile.select(entries, only or [])]
-    # Every target is checked before anything is submitted: a missing directory or an existing file of
-    # the fifth export must not be found after the first four have run.
-    planned: list[batch.PlannedEntry] = []
-    refusals: dict[int, Refusal] = {}  # by position in `chosen`
-    for index, entry in enumerate(chosen):
-        try:
-            planned.append(batch.PlannedEntry(entry, planning.plan(entry.request, entry.options)))
-        except UsageError as error:
-            where = f"{label}:{entry.line}" if entry.line is not None else label
-            message = f"{where}: {entry.name}: {error.message}"
-            hint = error.hint
-            if "already exists" in error.message:
-                hint = f"Rerun with: exportctl run {shlex.quote(label)} --force (or --output-dir DIR)"
-                message += f" {hint}"
-            problems.append(runfile.Problem(label, entry.line, message))
-            refusals[index] = Refusal(error.message, hint)
-    if problems:
-        _refuse(ctx, problems, file, document, _refused_entries(chosen, refusals) if refusals else None)
+    plan = plan_run(file, only=only or (), force=force, output_dir=output_dir)
+    if plan.problems:
+        _refuse(ctx, plan, document)
     if dry_run:
         app_state(ctx).json_document = None  # --dry-run prints the requests, not a run summary
-        _print_dry_run(planned, json_output=fmt == "json", quiet=app_state(ctx).quiet)
+        _print_dry_run(plan.planned, json_output=fmt == "json", quiet=app_state(ctx).quiet)
         return
 
-    results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
+    results, seconds = _run(ctx, plan, parallel=parallel, keep_going=keep_going)
     code = batch.worst_exit_code(results)
     if ctx.meta.get(RECEIVED_KEY) and any(r.status in (batch.INTERRUPTED, batch.SKIPPED) for r in results):
         # A stop signal that came before any export started leaves them all skipped: still an interruption.
         code = int(ExitCode.INTERRUPTED)
-    result = run_result(results, code, time.monotonic() - started)
+    result = run_result(results, code, seconds)
     if document is not None:
         json_contract.emit(ctx, result.to_dict())  # what exportctl.run() returns
     else:
@@ -242,79 +210,18 @@ def _run_file(
         raise typer.Exit(code)
 
 
-def _overridden(entry: Entry, *, force: bool, output_dir: str | None) -> Entry:
-    """The entry with the command line's --force and --output-dir over the file's own."""
-    if not force and output_dir is None:
-        return entry
-    run_options = entry.options._replace(
-        force=entry.options.force or force,
-        output_dir=output_dir if output_dir is not None else entry.options.output_dir,
-    )
-    return replace(entry, options=run_options)
-
-
-class Refusal(NamedTuple):
-    """Why the plan of one export refused it (an existing target, a load target that cannot take it, ...)."""
-
-    message: str
-    hint: str | None
-
-
-def _refused_entries(chosen: list[Entry], refusals: dict[int, Refusal]) -> list[dict[str, Any]]:
-    """The `exports` of a run refused at plan time: each export with its own reason (`result` `refused`),
-    or `skipped` when its plan was good but another's was not."""
-    from exportctl.engine.run_result import RunEntry
-
-    documents = []
-    for index, entry in enumerate(chosen):
-        refusal = refusals.get(index)
-        obj = entry.obj
-        if refusal is None:
-            refused = RunEntry(entry.name, obj.command, "skipped", exported_object=obj.exported_object)
-        else:
-            refused = RunEntry(
-                entry.name,
-                obj.command,
-                "refused",
-                2,
-                refusal.message,
-                refusal.hint,
-                exported_object=obj.exported_object,
-            )
-        documents.append(refused.to_dict())
-    return documents
-
-
-def _refuse(
-    ctx: typer.Context,
-    problems: list[Problem],
-    file: Path,
-    document: dict[str, Any] | None,
-    refused: list[dict[str, Any]] | None = None,
-) -> NoReturn:
-    """Print every problem and exit 2. With --json, the document carries them (`problems`, and with
-    `refused`, the plan's refusals per export under `exports`)."""
-    print_problems(problems, file)
+def _refuse(ctx: typer.Context, plan: RunPlan, document: dict[str, Any] | None) -> NoReturn:
+    """Print every problem and exit 2. With --json, the document carries them (`problems`, and for the plan's
+    refusals, each export's reason under `exports`), with the error `exportctl.run()` raises."""
+    print_problems(plan.problems, plan.file)
     if document is not None:
-        count = len(problems)
-        document |= {"exit_code": 2, "error": f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was run."}
-        if refused is None:  # the file's own problems: what validate reports too
-            document["hint"] = f"Check the file with: exportctl validate {file}"
-        else:  # found by the plan (targets, directories), which validate does not look at: the first one's hint
-            first = next(entry for entry in refused if entry["result"] == "refused")
-            document["error"] = f"{document['error'][: -len('.')]}: {first['name']}: {first['error']}"
-            document["hint"] = first["hint"]
-            document["exports"] = refused
-        document["problems"] = [problem.to_json() for problem in problems]
+        error = plan.error()
+        document |= {"exit_code": 2, "error": error.message, "hint": error.hint}
+        if plan.refusals:
+            document["exports"] = [entry.to_dict() for entry in plan.refused_entries()]
+        document["problems"] = [problem.to_json() for problem in plan.problems]
         json_contract.emit(ctx, document)
     raise typer.Exit(2)
-
-
-def run_result(results: list[EntryResult], code: int, seconds: float) -> RunResult:
-    """The run's typed result: one entry per export, the run's exit code."""
-    from exportctl.engine.run_result import RunResult
-
-    return RunResult(exports=tuple(result.to_entry() for result in results), exit_code=code, seconds=seconds)
 
 
 def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: bool) -> None:
@@ -332,20 +239,19 @@ def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: boo
         print_dry_run(item.plan, json_output=False, label=f"[{item.entry.name}] ", quiet=quiet)
 
 
-def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
+def _run(ctx: typer.Context, plan: RunPlan, *, parallel: int, keep_going: bool) -> tuple[list[EntryResult], float]:
     from exportctl.cli.session import open_session
     from exportctl.cli.signals import RECEIVED_KEY
-    from exportctl.jobs import batch
+    from exportctl.jobs.plan import narrowed
+    from exportctl.jobs.runs import run_planned
 
     state = app_state(ctx)
-    from exportctl.jobs.plan import narrowed
-
-    filtered = {item.entry.name: narrowed(item.plan) for item in planned}
+    filtered = {item.entry.name: narrowed(item.plan) for item in plan.planned}
     lines = LabelledLines(quiet=state.quiet, verbose=state.verbose, filtered=filtered)
     with open_session(ctx, quiet=True) as session:
-        return batch.run_entries(
-            planned,
-            session=session.exports,
+        return run_planned(
+            plan,
+            session.exports,
             parallel=parallel,
             keep_going=keep_going,
             on_event_for=lines.handler,

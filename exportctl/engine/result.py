@@ -1,8 +1,9 @@
-"""The typed results of every door: one export, an existing export waited for, a list, a run of a file.
+"""The typed result of an export, what every door returns or prints: `ExportResult` and its parts.
 
 Each value has `to_dict()` (the command's `--json` document, key for key and in its order) and `to_json()`
 (that document as JSON text). The CLI prints `to_dict()`, the library returns the value itself and the
-`run` table reads its rows from it, so the three cannot drift apart.
+`run` table reads its rows from it, so the three cannot drift apart. The results of a run are in
+engine/run_result.py, those of `wait` and `list` in engine/existing_result.py.
 
 The contract's keys (`engine/contract.py` CONTRACT_KEYS) come first in every document, null where they do
 not apply; a result adds its own after them (`windows`, `since`/`until`, `split_by`, a typed output's `format`, `csv`,
@@ -180,53 +181,6 @@ class ExportResult(Document):
         return document | dict(self.more)
 
 
-@dataclass(frozen=True)
-class WaitResult(Document):
-    """An existing export once DONE: `exportctl.wait()`'s value and `exportctl wait --json`'s document."""
-
-    export_id: str
-    exported_object: str | None
-    status: str | None
-    export: Mapping[str, Any]  # the API's export object, download URL included
-    api_calls: int
-    seconds: float
-    command: str = "wait"
-
-    def to_dict(self) -> dict[str, Any]:
-        return blank(
-            self.command,
-            export_id=self.export_id,
-            exported_object=self.exported_object,
-            status=self.status,
-            seconds=rounded(self.seconds),
-            api_calls=self.api_calls,
-        ) | {"export": dict(self.export)}
-
-
-@dataclass(frozen=True)
-class ListResult(Document):
-    """The exports on the server: `exportctl.list_exports()`'s value and `exportctl list --json`'s document."""
-
-    exports: tuple[Mapping[str, Any], ...]  # the API's export objects that matched, in the API's order
-    total: int | None  # all exports, as the API states it
-    pages: int
-    truncated: bool  # the API's last page was reached with more to read
-    filters: Mapping[str, Any]
-    api_calls: int
-    seconds: float
-    read: int = 0  # exports read, before filtering
-    more: bool = False  # one page was read and the API has more
-
-    def to_dict(self) -> dict[str, Any]:
-        return blank("list", rows=len(self.exports), seconds=rounded(self.seconds), api_calls=self.api_calls) | {
-            "total": self.total,
-            "exports": [dict(export) for export in self.exports],
-            "pages": self.pages,
-            "truncated": self.truncated,
-            "filters": dict(self.filters),
-        }
-
-
 # From the jobs' outcome ------------------------------------------------------------------------------
 
 
@@ -336,4 +290,24 @@ def _watermark(extra: Mapping[str, Any]) -> Watermark:
         state_key=str(extra.get("state_key")),
         previous_watermark=extra.get("previous_watermark"),
         watermark=str(extra.get("watermark")),
+    )
+
+
+def downloaded(
+    export: Mapping[str, Any], download: _Download, *, export_id: str, api_calls: int, seconds: float
+) -> ExportResult:
+    """The result of downloading an existing export (`exportctl download`, `exportctl.download()`)."""
+    status, exported_object = export.get("status"), export.get("exported_object")
+    return ExportResult(
+        export_ids=(export_id,),
+        output=download.target,
+        rows=download.rows,
+        bytes=download.bytes,
+        sha256=download.sha256,
+        seconds=seconds,
+        api_calls=api_calls,
+        command="download",
+        export_id=export_id,
+        exported_object=None if exported_object is None else str(exported_object),
+        status=None if status is None else str(status),
     )
