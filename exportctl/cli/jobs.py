@@ -12,10 +12,9 @@ from exportctl.cli import json_contract, options
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
-from exportctl.errors import UsageError, ValidationError
+from exportctl.errors import UsageError
 from exportctl.jobs.listing import MAX_LIST_PAGES
 from exportctl.schema import API_OBJECTS, EXPORT_STATUSES, LIST_ORDERS
-from exportctl.suggest import closest
 
 if TYPE_CHECKING:
     from exportctl.cli.session import Session
@@ -79,39 +78,27 @@ def list_exports(
     The filters apply to the pages read: one page (--page, --limit), or every page with --all.
     Example: exportctl list --all --status ERROR --since -7d
     """
-    from exportctl.jobs.listing import (
-        PAGE_SIZE_FOLLOWING,
-        ExportFilter,
-        list_exports,
-        parse_objects,
-        parse_statuses,
-    )
-    from exportctl.request.windows import parse_instant
+    from exportctl.jobs.existing import list_matching, list_query
+    from exportctl.jobs.listing import PAGE_SIZE_FOLLOWING
 
     started = time.monotonic()
     fmt = choose_format(output_format, json_flag=json_output)
     document = json_contract.begin(ctx, "list") if fmt == "json" else None
-    if order is not None and order not in LIST_ORDERS:
-        raise ValidationError(f"Unknown order '{order}'.", valid=LIST_ORDERS, suggestion=closest(order, LIST_ORDERS))
-    if follow and page is not None:
-        raise UsageError(
-            "--page picks one page of the list, and --all reads every page: give one of them.",
-            hint="exportctl list --all (every page), or exportctl list --page 2",
-        )
-    matching = ExportFilter(
-        statuses=parse_statuses(status_filter),
-        objects=parse_objects(object_filter),
-        since=parse_instant(since, "--since") if since is not None else None,
-    )
     given = ctx.get_parameter_source("limit")
-    if follow and (given is None or given.name == "DEFAULT"):
-        limit = PAGE_SIZE_FOLLOWING
+    query = list_query(
+        limit=None if given is None or given.name == "DEFAULT" else limit,
+        page=page,
+        order=order,
+        statuses=status_filter,
+        objects=object_filter,
+        since=since,
+        follow=follow,
+    )
+    limit, matching = query.limit, query.matching
     from exportctl.cli.session import open_session
 
     with open_session(ctx, quiet=True) as session:
-        listing = list_exports(
-            session.client, limit=limit, page=page or 1, order=order, follow=follow, matching=matching
-        )
+        listing = list_matching(session.client, query)
         calls = session.client.calls
     if document is not None:
         from exportctl.engine.existing_result import listed

@@ -9,20 +9,22 @@ after the export id is known carries it (`ExportctlError.export_id`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from exportctl.errors import ExportctlError, UsageError
+from exportctl.errors import ExportctlError, UsageError, ValidationError
 from exportctl.events import EventHandler, ignore_event
 from exportctl.schema import API_OBJECTS
 
 if TYPE_CHECKING:
     from exportctl.client.api import ApiClient
     from exportctl.jobs.download import DownloadResult
+    from exportctl.jobs.listing import ExportFilter, Listing
 
 # The longest object name kept in a default file name; the API's own are under 25 characters.
 MAX_OBJECT_IN_NAME = 40
+DEFAULT_PAGE_SIZE = 10  # exports a page of `list` shows unless told
 
 
 def command_for(export: dict[str, Any]) -> str:
@@ -123,3 +125,66 @@ def get_export(client: ApiClient, export_id: str) -> dict[str, Any]:
     except ExportctlError as exc:
         _naming(export_id)(exc)
         raise
+
+
+class ListQuery(NamedTuple):
+    """What to list, checked offline: the page size, the page (or every page), the order and the filter."""
+
+    limit: int
+    page: int
+    order: str | None
+    follow: bool
+    matching: ExportFilter
+
+
+def list_query(
+    *,
+    limit: int | None = None,
+    page: int | None = None,
+    order: str | None = None,
+    statuses: Sequence[str] | None = None,
+    objects: Sequence[str] | None = None,
+    since: str | date | None = None,
+    follow: bool = False,
+    names: Mapping[str, str] | None = None,
+) -> ListQuery:
+    """The query of `list`, checked with the CLI's errors before anything is sent (the values named as `names`
+    spells them: `--page` for the CLI, `page` for the library). `limit` None is 10 a page, or 100 following."""
+    from exportctl.jobs.listing import (
+        MAX_LIST_PAGES,
+        PAGE_SIZE_FOLLOWING,
+        ExportFilter,
+        parse_objects,
+        parse_statuses,
+    )
+    from exportctl.request.windows import parse_instant
+    from exportctl.schema import LIST_ORDERS
+    from exportctl.suggest import closest
+
+    spelled = {"limit": "--limit", "page": "--page", "since": "--since", "all": "--all", **(names or {})}
+    if order is not None and order not in LIST_ORDERS:
+        raise ValidationError(f"Unknown order '{order}'.", valid=LIST_ORDERS, suggestion=closest(order, LIST_ORDERS))
+    if follow and page is not None:
+        raise UsageError(
+            f"{spelled['page']} picks one page of the list, and {spelled['all']} reads every page: give one of them.",
+            hint="exportctl list --all (every page), or exportctl list --page 2",
+        )
+    for name, value, most in (("limit", limit, PAGE_SIZE_FOLLOWING), ("page", page, MAX_LIST_PAGES)):
+        if value is not None and not 1 <= value <= most:
+            raise UsageError(f"{spelled[name]} must be from 1 to {most}, not {value}.")
+    matching = ExportFilter(
+        statuses=parse_statuses(list(statuses) if statuses is not None else None),
+        objects=parse_objects(list(objects) if objects is not None else None),
+        since=parse_instant(since, spelled["since"]) if since is not None else None,
+    )
+    size = limit if limit is not None else PAGE_SIZE_FOLLOWING if follow else DEFAULT_PAGE_SIZE
+    return ListQuery(size, page or 1, order, follow, matching)
+
+
+def list_matching(client: ApiClient, query: ListQuery) -> Listing:
+    """One page of the list, or every page (`follow`), filtered by status, object and creation time."""
+    from exportctl.jobs.listing import list_exports
+
+    return list_exports(
+        client, limit=query.limit, page=query.page, order=query.order, follow=query.follow, matching=query.matching
+    )
