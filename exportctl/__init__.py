@@ -2,6 +2,7 @@
 
     import exportctl
     result = exportctl.export("voucher", fields=["code", "value"], output="vouchers.csv")
+    done = exportctl.run("nightly.yaml")  # and exportctl.wait(ID), exportctl.download(ID), exportctl.list_exports()
 
 The names below are imported on first use, so that `exportctl --help` and TAB completion, which import
 this package too, do not pay for requests or yaml.
@@ -18,7 +19,16 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "export": "exportctl.library",
     "plan": "exportctl.library",
+    "wait": "exportctl.library_jobs",
+    "download": "exportctl.library_jobs",
+    "list_exports": "exportctl.library_jobs",
+    "run": "exportctl.library_jobs",
     "ExportResult": "exportctl.engine.result",
+    "WaitResult": "exportctl.engine.existing_result",
+    "ListResult": "exportctl.engine.existing_result",
+    "RunResult": "exportctl.engine.run_result",
+    "RunEntry": "exportctl.engine.run_result",
+    "ConfigProblemsError": "exportctl.errors",
     "PlannedExport": "exportctl.library",
     "Settings": "exportctl.settings",
     "ExitCode": "exportctl.errors",
@@ -45,35 +55,47 @@ __all__ = [
     "ApiError",
     "AuthError",
     "ConfigError",
+    "ConfigProblemsError",
     "DownloadError",
     "ExitCode",
     "ExportFailedError",
     "ExportResult",
     "ExportctlError",
     "InterruptedByUser",
+    "ListResult",
     "LockedError",
     "NetworkError",
     "NotFoundError",
     "OutputError",
     "PlannedExport",
     "QuotaError",
+    "RunEntry",
+    "RunResult",
     "Settings",
     "UnparsedValueError",
     "UsageError",
     "ValidationError",
+    "WaitResult",
     "WaitTimeoutError",
     "WrongClusterError",
     "__version__",
+    "download",
     "export",
+    "list_exports",
     "plan",
+    "run",
+    "wait",
 ]
 
 if TYPE_CHECKING:
+    from exportctl.engine.existing_result import ListResult, WaitResult
     from exportctl.engine.result import ExportResult
+    from exportctl.engine.run_result import RunEntry, RunResult
     from exportctl.errors import (
         ApiError,
         AuthError,
         ConfigError,
+        ConfigProblemsError,
         DownloadError,
         ExitCode,
         ExportctlError,
@@ -91,6 +113,7 @@ if TYPE_CHECKING:
         WrongClusterError,
     )
     from exportctl.library import PlannedExport, export, plan
+    from exportctl.library_jobs import download, list_exports, run, wait
     from exportctl.settings import Settings
 
 
