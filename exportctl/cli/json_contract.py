@@ -25,7 +25,17 @@ from exportctl.errors import ConfigProblemsError, ExportctlError
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
 
-__all__ = ["CONTRACT_KEYS", "begin", "blank", "emit", "emit_failure", "emit_usage_failure", "tracking", "wants_json"]
+__all__ = [
+    "CONTRACT_KEYS",
+    "begin",
+    "blank",
+    "emit",
+    "emit_failure",
+    "emit_usage_failure",
+    "json_pending",
+    "tracking",
+    "wants_json",
+]
 
 
 def begin(ctx: typer.Context, command: str, **values: Any) -> dict[str, Any]:
@@ -35,6 +45,11 @@ def begin(ctx: typer.Context, command: str, **values: Any) -> dict[str, Any]:
     state.json_document = document
     state.json_started = time.monotonic()
     return document
+
+
+def json_pending(ctx: typer.Context) -> bool:
+    """Whether the command began a `--json` document (printed with the error by `emit_failure`)."""
+    return ctx.obj is not None and app_state(ctx).json_document is not None
 
 
 def _finish(document: dict[str, Any], started: float | None) -> dict[str, Any]:
