@@ -289,3 +289,31 @@ def test_run_of_a_file_with_problems_raises_every_problem(settings: exportctl.Se
         exportctl.run("bad.yaml", settings=settings)
     assert caught.value.problems and "emial" in caught.value.problems[0][1]
     assert caught.value.hint == "Check the file with: exportctl validate bad.yaml"
+
+
+def _readme_block(number: int) -> str:
+    import re
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    section = readme.read_text(encoding="utf-8").split("## From Python\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    return str(blocks[number])
+
+
+def test_the_readme_snippet_of_wait_download_list_and_run_runs_as_written(
+    sandbox: Sandbox, work: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", sandbox.app_id)
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", sandbox.secret_key)
+    monkeypatch.setenv("VOUCHERIFY_API_BASE_URL", sandbox.base_url)
+    (work / "nightly.yaml").write_text(RUN_FILE, encoding="utf-8")
+    namespace: dict[str, Any] = {}
+
+    exec(compile(_readme_block(1), "README.md:From Python (wait, download, run)", "exec"), namespace)
+
+    saved, run = namespace["saved"], namespace["run"]
+    assert saved.output == Path("paid-orders.csv") and saved.export_ids == (namespace["export_id"],)
+    assert run.ok and [entry.result for entry in run.exports] == ["done", "done"]
+    assert (work / "customers.csv").is_file()
+    printed = capsys.readouterr().out.splitlines()
+    assert json.loads(printed[-1].split(" ", 1)[1]) == run.to_dict()
