@@ -181,6 +181,7 @@ def run(
     from exportctl.jobs.runs import plan_run, run_planned, run_result
     from exportctl.request.keywords import refuse
 
+    started = time.monotonic()
     checked = _checked({"config": path, "parallel": parallel, "force": force, "output_dir": output_dir})
     if not isinstance(keep_going, bool):
         raise refuse("keep_going", keep_going, "True or False")
@@ -196,8 +197,8 @@ def run(
     if plan.problems:
         raise plan.error()
     session = _session(settings, on_event)
-    results, seconds = run_planned(plan, session, parallel=parallel, keep_going=keep_going, on_event=on_event)
-    return run_result(results, batch.worst_exit_code(results), seconds)
+    results = run_planned(plan, session, parallel=parallel, keep_going=keep_going, on_event=on_event)
+    return run_result(results, batch.worst_exit_code(results), time.monotonic() - started)
 
 
 def _check_id(export_id: object) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -186,6 +187,7 @@ def _run_file(
     from exportctl.jobs import batch
     from exportctl.jobs.runs import plan_run, run_result
 
+    started = time.monotonic()
     fmt = choose_format(output_format, json_flag=json_output)
     document = json_contract.begin(ctx, "run") if fmt == "json" else None
     plan = plan_run(file, only=only or (), force=force, output_dir=output_dir)
@@ -196,12 +198,12 @@ def _run_file(
         _print_dry_run(plan.planned, json_output=fmt == "json", quiet=app_state(ctx).quiet)
         return
 
-    results, seconds = _run(ctx, plan, parallel=parallel, keep_going=keep_going)
+    results = _run(ctx, plan, parallel=parallel, keep_going=keep_going)
     code = batch.worst_exit_code(results)
     if ctx.meta.get(RECEIVED_KEY) and any(r.status in (batch.INTERRUPTED, batch.SKIPPED) for r in results):
         # A stop signal that came before any export started leaves them all skipped: still an interruption.
         code = int(ExitCode.INTERRUPTED)
-    result = run_result(results, code, seconds)
+    result = run_result(results, code, time.monotonic() - started)
     if document is not None:
         json_contract.emit(ctx, result.to_dict())  # what exportctl.run() returns
     else:
@@ -239,7 +241,7 @@ def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: boo
         print_dry_run(item.plan, json_output=False, label=f"[{item.entry.name}] ", quiet=quiet)
 
 
-def _run(ctx: typer.Context, plan: RunPlan, *, parallel: int, keep_going: bool) -> tuple[list[EntryResult], float]:
+def _run(ctx: typer.Context, plan: RunPlan, *, parallel: int, keep_going: bool) -> list[EntryResult]:
     from exportctl.cli.session import open_session
     from exportctl.cli.signals import RECEIVED_KEY
     from exportctl.jobs.plan import narrowed

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shlex
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -151,19 +150,18 @@ def run_planned(
     on_event_for: Callable[[Entry], EventHandler] | None = None,
     on_result: Callable[[EntryResult], None] | None = None,
     signals: Sequence[int] | None = None,
-) -> tuple[list[EntryResult], float]:
-    """Run the planned exports on `session` (`jobs.batch.run_entries`); their results and the seconds taken.
+) -> list[EntryResult]:
+    """Run the planned exports on `session` (`jobs.batch.run_entries`); one result per export, in order.
 
     `on_event` gets every export's events, one at a time (the exports run in threads); `on_event_for`
     gives each export a handler of its own instead.
     """
     from exportctl.jobs import batch
 
-    started = time.monotonic()
     if on_event_for is None:
         handler = _serialized(on_event)
         on_event_for = lambda entry: handler  # noqa: E731
-    results = batch.run_entries(
+    return batch.run_entries(
         plan.planned,
         session=session,
         parallel=parallel,
@@ -172,7 +170,6 @@ def run_planned(
         on_result=on_result or (lambda result: None),
         signals=signals,
     )
-    return results, time.monotonic() - started
 
 
 def _serialized(on_event: EventHandler | None) -> EventHandler:
