@@ -140,3 +140,19 @@ def test_the_contract_keys_come_first_and_each_part_adds_its_own() -> None:
     assert document["output"] == str(Path("out") / "v.jsonl") and document["seconds"] == 1.235
     assert (document["exit_code"], document["error"], document["hint"]) == (0, None, None)
     assert json.loads(result.to_json()) == document
+
+
+def test_an_incremental_result_has_its_watermark_as_the_cli_prints_it(sandbox: Sandbox, work: Path) -> None:
+    result = exportctl.export(
+        "voucher", fields=["code"], since_last="lib.state", output="lib.csv", settings=_settings(sandbox)
+    )
+    printed = Cli(sandbox)("voucher", "--fields", "code", "--since-last", "cli.state", "-o", "cli.csv", "--json")
+
+    document = json.loads(printed.stdout)
+    assert list(result.to_dict()) == list(document)
+    watermark = result.watermark
+    assert watermark is not None and watermark.state == "lib.state" and watermark.previous_watermark is None
+    assert result.span is not None and result.span.until == watermark.watermark
+    assert document["state"] == "cli.state" and document["previous_watermark"] is None
+    moments = ("since", "until", "watermark", "state", "state_key", "output")
+    assert _stable(result.to_dict()) | {k: document[k] for k in moments} == _stable(document)
