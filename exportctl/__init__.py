@@ -13,10 +13,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 # Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
+    "__version__": "exportctl.version",
     "export": "exportctl.library",
     "plan": "exportctl.library",
     "wait": "exportctl.library_jobs",
@@ -115,6 +114,7 @@ if TYPE_CHECKING:
     from exportctl.library import PlannedExport, export, plan
     from exportctl.library_jobs import download, list_exports, run, wait
     from exportctl.settings import Settings
+    from exportctl.version import __version__
 
 
 def __getattr__(name: str) -> Any:
