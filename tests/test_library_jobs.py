@@ -317,3 +317,27 @@ def test_the_readme_snippet_of_wait_download_list_and_run_runs_as_written(
     assert (work / "customers.csv").is_file()
     printed = capsys.readouterr().out.splitlines()
     assert json.loads(printed[-1].split(" ", 1)[1]) == run.to_dict()
+
+
+def test_a_download_that_keeps_failing_names_its_export(
+    sandbox: Sandbox, settings: exportctl.Settings, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("exportctl.client.api.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("exportctl.jobs.download.DOWNLOAD_RETRY_BASE", 0.02)
+    export_id = _created(settings)
+    exportctl.wait(export_id, settings=settings)
+    sandbox.faults.fail_next_download(100)
+
+    with pytest.raises(exportctl.NetworkError) as caught:
+        exportctl.download(export_id, "d.csv", settings=settings)
+
+    assert caught.value.export_id == export_id
+    assert caught.value.exit_code == exportctl.ExitCode.NETWORK
+    assert not (work / "d.csv").exists()
+
+    sandbox.faults.fail_next_download(100)
+    with pytest.raises(exportctl.NetworkError) as during_export:
+        exportctl.export("customer", output="e.csv", settings=settings)
+    failed_id = during_export.value.export_id
+    assert failed_id is not None and failed_id.startswith("exp_") and failed_id != export_id
+    assert during_export.value.hint is not None and failed_id in during_export.value.hint
