@@ -146,12 +146,18 @@ def status(ctx: typer.Context, export_id: options.ExportId, json_output: options
     from exportctl.cli.session import open_session
     from exportctl.masking import mask_url, printable
 
+    started = time.monotonic()
     document = json_contract.begin(ctx, "status", export_id=export_id) if json_output else None
     with open_session(ctx, quiet=True) as session:
         export = session.client.get_export(export_id)
         calls = session.client.calls
     if document is not None:
-        json_contract.emit(ctx, document | _export_fields(export) | {"api_calls": calls, "export": export})
+        from exportctl.engine.existing_result import WaitResult
+
+        fields = _export_fields(export)
+        seconds = time.monotonic() - started
+        seen = WaitResult(export_id, **fields, export=export, api_calls=calls, seconds=seconds, command="status")
+        json_contract.emit(ctx, seen.to_dict())
         return
     lines = [
         f"{export.get('id')}  {export.get('exported_object')}  {export.get('status')}",

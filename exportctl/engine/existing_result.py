@@ -17,7 +17,8 @@ from exportctl.engine.result import Document, rounded
 
 @dataclass(frozen=True)
 class WaitResult(Document):
-    """An existing export once DONE: `exportctl.wait()`'s value and `exportctl wait --json`'s document."""
+    """An existing export as the API answered it: `exportctl.wait()`'s value (once DONE) and the document of
+    `exportctl wait --json` (`command` `status`: of `exportctl status --json`)."""
 
     export_id: str
     exported_object: str | None
