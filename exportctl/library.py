@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
+from exportctl.engine.result import ExportResult
 from exportctl.events import EventHandler, ignore_event
 from exportctl.jobs.plan import Plan
 from exportctl.request.model import ExportRequest, RequestFlags, RunOptions
@@ -59,20 +60,6 @@ class PlanOptions(TypedDict, total=False):
 
 
 @dataclass(frozen=True)
-class ExportResult:
-    """What `export` did: the export id(s), the saved file and what is in it, the cost."""
-
-    export_ids: tuple[str, ...]  # one, or one per window of a split export
-    output: Path | Literal["-"] | None  # None when not waited for (wait=False)
-    rows: int | None
-    bytes: int | None
-    sha256: str | None  # of the saved file: the CSV (a kind's filtered rows, a rewritten header row) or typed file
-    seconds: float
-    api_calls: int
-    summary: dict[str, Any] = field(repr=False)  # the CLI's `--json` document, key for key
-
-
-@dataclass(frozen=True)
 class PlannedExport:
     """What `export` would send and where it would write, checked offline (the CLI's `--dry-run`)."""
 
@@ -84,11 +71,17 @@ class PlannedExport:
     # The {"since", "until"} of each request's creation-time window (None: no window), as `requests`.
     windows: tuple[dict[str, str | None] | None, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The document `exportctl OBJECT --dry-run --json` prints for the same options."""
         from exportctl.jobs.plan import dry_run_document
 
         return dry_run_document(self.plan)
+
+    def to_json(self) -> str:
+        """That document as JSON text, as `--dry-run --json` prints it."""
+        import json
+
+        return json.dumps(self.to_dict())
 
 
 def plan(
@@ -189,6 +182,7 @@ def export(
     `settings` default to `Settings.from_environment()` (VOUCHERIFY_APP_ID, VOUCHERIFY_APP_TOKEN, the
     profile file). `on_event` receives every `exportctl.events` event (status changes, retries, progress).
     """
+    from exportctl.engine.result import from_outcome
     from exportctl.engine.session import open_session
     from exportctl.jobs import plan as planning
     from exportctl.request.keywords import check_export_keywords
@@ -203,22 +197,7 @@ def export(
         except KeyboardInterrupt:
             session.interrupt()  # the other threads of a split export stop too
             raise
-    summary = outcome.summary()
-    windows = summary.get("windows") or []
-    ids = tuple(w["export_id"] for w in windows if w.get("export_id")) if windows else (outcome.export_id,)
-    download = outcome.download
-    # The summary's, not the download's: a typed output names its file (or none, for --into alone).
-    output = summary.get("output")
-    return ExportResult(
-        export_ids=ids,
-        output=None if output is None else "-" if output == "-" else Path(output),
-        rows=None if download is None else download.rows,
-        bytes=summary.get("bytes"),
-        sha256=summary.get("sha256"),
-        seconds=outcome.seconds,
-        api_calls=outcome.calls,
-        summary=summary,
-    )
+    return from_outcome(outcome, planned.object)
 
 
 def _text(value: str | Path | None) -> str | None:

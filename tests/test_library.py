@@ -237,7 +237,7 @@ def test_a_naive_now_means_utc_in_any_time_zone(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("TZ", zone)
         time.tzset()
         planned = exportctl.plan("order", since_last="state.json", now=datetime(2026, 3, 1, 12))
-        seen.add(planned.to_json()["requests"][0]["until"])
+        seen.add(planned.to_dict()["requests"][0]["until"])
     monkeypatch.delenv("TZ")
     time.tzset()
     assert seen == {"2026-03-01T12:00:00.000Z"}
@@ -280,7 +280,7 @@ def test_typed_outputs_from_python(sandbox: Sandbox, tmp_path: Path) -> None:
     assert [e.format for e in seen if isinstance(e, Converted)] == ["jsonl"]
     planned = exportctl.plan("order", format="parquet", into="sqlite:" + str(tmp_path / "w.db"))
     assert planned.options.format == "parquet" and planned.options.into is not None
-    assert planned.to_json()["into"]["table"] == "order"
+    assert planned.to_dict()["into"]["table"] == "order"
     with pytest.raises(exportctl.UsageError, match="format: got int 1; expected a string"):
         exportctl.plan("order", format=1)  # type: ignore[arg-type]
 

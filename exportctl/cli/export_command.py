@@ -119,8 +119,9 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
         if outcome.download is not None and not app_state(ctx).quiet:
             say_if_empty(session, outcome.download.rows, planning.narrowed(planned))
     if document is not None:
-        document |= json_contract.outcome_fields(outcome.summary())
-        json_contract.emit(ctx, document)
+        from exportctl.engine.result import from_outcome
+
+        json_contract.emit(ctx, from_outcome(outcome, obj.command).to_dict())  # what exportctl.export() returns
     elif not options.wait:
         # Without --wait the export id is the command's answer, for `ID=$(exportctl voucher --no-wait)`.
         typer.echo(outcome.export_id)

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from exportctl.errors import ExitCode, ExportctlError
 from exportctl.events import Event, EventHandler, Submitted
@@ -19,6 +19,7 @@ from exportctl.request.runfile import Entry
 
 if TYPE_CHECKING:
     from exportctl.client.stop import StopEvent
+    from exportctl.engine.run_result import RunEntry
     from exportctl.engine.session import Session
     from exportctl.jobs.plan import Plan
     from exportctl.jobs.single import ExportOutcome
@@ -65,27 +66,24 @@ class EntryResult:
     outcome: ExportOutcome | None = None
     seconds: float = 0.0
 
-    def summary(self) -> dict[str, Any]:
-        """One `--json` object: the run's view of the export, then the single export's summary keys."""
-        details: dict[str, Any] = dict.fromkeys(
-            ("export_id", "exported_object", "export_status", "output", "bytes", "rows", "sha256", "api_calls")
+    def to_entry(self) -> RunEntry:
+        """The typed value of this export in a run's result (`engine.run_result.RunEntry`)."""
+        from exportctl.engine.result import from_outcome
+        from exportctl.engine.run_result import RunEntry
+
+        export = None if self.outcome is None else from_outcome(self.outcome, self.command)
+        return RunEntry(
+            name=self.name,
+            command=self.command,
+            result=self.status,
+            exit_code=self.exit_code,
+            error=self.error,
+            hint=self.hint,
+            export_id=self.export_id if export is None else export.export_id,
+            exported_object=None if export is None else export.exported_object,
+            seconds=self.seconds,
+            export=export,
         )
-        details["export_id"] = self.export_id
-        if self.outcome is not None:
-            single = self.outcome.summary()
-            single["exported_object"] = single.pop("object")
-            single["export_status"] = single.pop("status")
-            single.pop("seconds", None)
-            details |= single
-        return {
-            "name": self.name,
-            "object": self.command,
-            "status": self.status,
-            "exit_code": self.exit_code,
-            "error": self.error,
-            "hint": self.hint,
-            "seconds": round(self.seconds, 3),
-        } | details
 
 
 @dataclass(frozen=True)
