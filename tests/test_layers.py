@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "exportctl.request": 1,
     "exportctl.client": 1,
     "exportctl.files": 1,
+    "exportctl.state": 1,
     "exportctl.formats": 1,
     "exportctl.warehouse": 1,
     "exportctl.sandbox": 1,
@@ -157,7 +158,7 @@ def test_packages_form_no_cycle() -> None:
     assert _cycle(edges) is None
 
 
-@pytest.mark.parametrize("package", ["request", "client", "files", "jobs", "cli", "sandbox"])
+@pytest.mark.parametrize("package", ["request", "client", "files", "state", "engine", "jobs", "cli", "sandbox"])
 def test_modules_form_no_cycle_inside_a_package(package: str) -> None:
     prefix = f"exportctl.{package}"
     edges = {
