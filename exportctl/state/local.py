@@ -55,20 +55,29 @@ def read_bounded(path: Path, limit: int) -> tuple[bytes | None, LocalToken]:
     except FileNotFoundError:
         return None, None
     except OSError as exc:
-        # A FIFO opened without O_NONBLOCK for writing... not here; ENXIO is a socket or a FIFO without a reader.
+        # ENXIO: a socket (or a device without its driver) in the file's place.
         if exc.errno == errno.ENXIO:
             raise NotRegularFile(path, os.lstat(path).st_mode) from None
         raise
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise NotRegularFile(path, info.st_mode)
         if info.st_size > limit:
             raise TooLarge(path, info.st_size, limit)
-        data = handle.read(limit + 1)
-        if len(data) > limit:  # it grew while being read
-            raise TooLarge(path, len(data), limit)
-        return data, token_of(info)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while being read
+            raise TooLarge(path, size, limit)
+        return b"".join(chunks), token_of(info)
+    finally:
+        os.close(fd)
 
 
 def current_token(path: Path) -> LocalToken:
