@@ -80,6 +80,7 @@ def run_pool(
         pool.worker(catch_interrupt=True)
         return pool.snapshot()
     count = max(1, min(workers, len(indices)))
+    pool.active = count
     threads = [threading.Thread(target=pool.worker, name=f"{name}-{n}", daemon=True) for n in range(count)]
     for thread in threads:
         thread.start()
@@ -87,10 +88,11 @@ def run_pool(
     def signalled() -> int:
         return 0 if signals is None else len(signals)
 
+    # Waiting on the pool's own event, not Thread.join: a KeyboardInterrupt inside join() can leave the
+    # interrupted thread looking finished (CPython), and the grace would then skip it.
     try:
-        for thread in threads:
-            while thread.is_alive() and not signalled():
-                thread.join(_JOIN_TICK)
+        while not pool.idle.wait(_JOIN_TICK) and not signalled():
+            pass
     except KeyboardInterrupt:
         stop.set()
     if signalled():
@@ -98,9 +100,9 @@ def run_pool(
     if stop.is_set():
         deadline = time.monotonic() + grace
         try:
-            for thread in threads:
-                while thread.is_alive() and signalled() < 2 and time.monotonic() < deadline:
-                    thread.join(min(_JOIN_TICK, max(0.0, deadline - time.monotonic())))
+            while signalled() < 2 and (left := deadline - time.monotonic()) > 0:
+                if pool.idle.wait(min(_JOIN_TICK, left)):
+                    break
         except KeyboardInterrupt:
             pass  # a second Ctrl-C cuts the grace short; what is known so far must still be returned
     return pool.snapshot()
@@ -126,6 +128,8 @@ class _Pool(Generic[T]):
         self.failed = failed
         self.on_done = on_done
         self.run: PoolRun[T] = PoolRun()
+        self.active = 0  # worker threads not yet ended
+        self.idle = threading.Event()  # set when the last worker thread ends
 
     def _next(self) -> int | None:
         with self.lock:
@@ -136,6 +140,15 @@ class _Pool(Generic[T]):
             return index
 
     def worker(self, catch_interrupt: bool = False) -> None:
+        try:
+            self._work(catch_interrupt)
+        finally:
+            with self.lock:
+                self.active -= 1
+                if self.active <= 0:
+                    self.idle.set()
+
+    def _work(self, catch_interrupt: bool) -> None:
         while (index := self._next()) is not None:
             try:
                 result = self.work(index)
