@@ -197,3 +197,27 @@ def test_a_link_or_a_directory_in_its_place_is_no_history_and_nothing_is_written
     history.note(KEY, 4.0, 5.0, at=6.0)
     history.save()  # never raises
     assert json.loads(victim.read_text()) == {"version": 1, "exports": {KEY: [[1, 2, 3]]}}
+
+
+SAVER = """
+import sys
+from pathlib import Path
+from exportctl.files.poll_history import PollHistory
+for n in range(60):
+    history = PollHistory(Path(sys.argv[1]))
+    history.note(sys.argv[2] * 32, 1.0, 2.0 + n, at=float(n))
+    history.save()
+"""
+
+
+def test_two_processes_saving_at_once_leave_a_whole_history(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / HISTORY_FILE
+    savers = [subprocess.Popen([sys.executable, "-c", SAVER, str(path), kind]) for kind in ("a", "b")]
+    assert [saver.wait(timeout=120) for saver in savers] == [0, 0]
+    # The last writer's merge wins (the history is a hint), but the file is always whole and of the format.
+    data = json.loads(path.read_text())
+    assert data["version"] == 1 and parse(data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [HISTORY_FILE]
