@@ -7,7 +7,7 @@ from typing import Any
 
 from exportctl.errors import ConfigError, ConfigProblemsError, UsageError
 from exportctl.request.configfile import LoadedConfig
-from exportctl.request.model import OPTIONS, RequestFlags
+from exportctl.request.option_keys import RequestFlags, flag_options
 from exportctl.request.runfile import is_multi, single_problems
 from exportctl.schema import ExportObject
 
@@ -40,9 +40,9 @@ def _without_replaced(config: LoadedConfig, flags: RequestFlags) -> LoadedConfig
     data: dict[str, Any] = dict(config)
     parameters = data.get("parameters")
     parameters = dict(parameters) if isinstance(parameters, Mapping) else parameters
-    for option in OPTIONS:
-        given = getattr(flags, option.name, None)
-        if option.key is None or option.name in _MERGED or given is None or given == ():
+    given_flags = flags.given()
+    for option in flag_options():
+        if option.key is None or option.name in _MERGED or option.name not in given_flags:
             continue
         top, _, sub = option.key.partition(".")
         if not sub:
