@@ -88,3 +88,9 @@ def test_other_objects_refuse_it_from_a_file_and_the_library(tmp_path: Path, cli
     )
     with pytest.raises(exportctl.UsageError, match="order exports take no campaign_id; only voucher exports do"):
         exportctl.plan("order", campaign_id="camp_1")
+
+
+def test_schema_names_the_parameter_it_sends(cli: Cli) -> None:
+    shown = cli("schema", "voucher", credentials=False)
+    assert "--campaign ID: sent as parameters.campaign_id" in shown.stdout
+    assert "parameters.campaign_id" not in cli("schema", "order", credentials=False).stdout
