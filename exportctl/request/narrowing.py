@@ -9,7 +9,7 @@ from typing import Any
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.config_values import text
 from exportctl.request.configfile import KeyLocator
-from exportctl.request.option_keys import RequestFlags, body_parameters, scope_options
+from exportctl.request.option_keys import RequestFlags, applies, body_parameters, scope_options
 from exportctl.schema import ExportObject
 
 
@@ -30,6 +30,7 @@ def scope_of(
             raise ValidationError(
                 f"{label}: {obj.command} exports cannot be narrowed to one {name}.",
                 valid=tuple(f"{where}{option}" for option in options),
+                hint=_same_flag_hint(obj, name),
             )
         if not value.strip():
             raise UsageError(f"{label}: the {name} is empty.")
@@ -47,6 +48,17 @@ def scope_of(
     values: dict[str, str] = dict(chosen)
     along = str(pair.along)
     return (pair.option, values[pair.option]), (along, values[along])
+
+
+def _same_flag_hint(obj: ExportObject, name: str) -> str | None:
+    """For a scope this object lacks, the option of the same flag it has (voucher's --campaign), if any."""
+    for option in body_parameters():
+        if option.long == f"--{name}" and applies(option, obj):
+            return (
+                f"{obj.command} {option.long} is the API's {option.key}: give that key in a file, "
+                f"or {option.name}= in Python."
+            )
+    return None
 
 
 def body_parameters_of(

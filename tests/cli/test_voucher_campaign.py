@@ -94,3 +94,12 @@ def test_schema_names_the_parameter_it_sends(cli: Cli) -> None:
     shown = cli("schema", "voucher", credentials=False)
     assert "--campaign ID: sent as parameters.campaign_id" in shown.stdout
     assert "parameters.campaign_id" not in cli("schema", "order", credentials=False).stdout
+
+
+def test_the_scope_key_on_voucher_points_to_the_parameter(tmp_path: Path) -> None:
+    with pytest.raises(exportctl.UsageError) as caught:
+        exportctl.plan("voucher", campaign="camp_1")
+    assert caught.value.message.startswith("--campaign: voucher exports cannot be narrowed to one campaign.")
+    assert caught.value.hint == (
+        "voucher --campaign is the API's parameters.campaign_id: give that key in a file, or campaign_id= in Python."
+    )
