@@ -12,10 +12,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 # Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
+    "__version__": "exportctl.version",
     "export": "exportctl.library",
     "plan": "exportctl.library",
     "ExportResult": "exportctl.library",
@@ -91,6 +90,7 @@ if TYPE_CHECKING:
     )
     from exportctl.library import ExportResult, PlannedExport, export, plan
     from exportctl.settings import Settings
+    from exportctl.version import __version__
 
 
 def __getattr__(name: str) -> Any:

@@ -11,7 +11,6 @@ from typing import Annotated, Any, NamedTuple, NoReturn
 
 import typer
 
-from exportctl import __version__
 from exportctl.cli.completion_sources import complete_profile, complete_region
 from exportctl.cli.global_options import GlobalOptionsCommand, add_global_options
 from exportctl.cli.typer_internals import (
@@ -22,6 +21,7 @@ from exportctl.cli.typer_internals import (
 )
 from exportctl.errors import ExitCode, ExportctlError
 from exportctl.schema import BY_COMMAND, EXPORT_OBJECTS
+from exportctl.version import __version__
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done, 1 unexpected, 2 usage or validation, "

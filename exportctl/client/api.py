@@ -33,7 +33,6 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from exportctl import __version__
 from exportctl.client.answers import body_snippet, error_for, error_text, quota_error_for
 from exportctl.client.download import DownloadResponse
 from exportctl.client.refusals import quota_limit
@@ -60,8 +59,7 @@ from exportctl.errors import ApiError, NetworkError
 from exportctl.events import EventHandler, HttpExchange, Retrying, ignore_event
 from exportctl.masking import mask
 from exportctl.settings import Settings
-
-USER_AGENT = f"exportctl/{__version__}"
+from exportctl.version import USER_AGENT
 
 # A connect timeout of 5 s is far above any healthy round trip yet short enough that an unreachable host
 # fails fast; 60 s of read silence covers a slow API answer (the export itself runs asynchronously).

@@ -13,10 +13,10 @@ from typing import Any
 
 import requests
 
-from exportctl import __version__
 from exportctl.errors import QuotaError, WrongClusterError
 from exportctl.masking import mask
 from exportctl.settings import Settings
+from exportctl.version import USER_AGENT
 
 PROBE_TIMEOUT = (5.0, 15.0)
 # An error body worth reading is a small JSON object; a larger one is not read past this.
@@ -38,7 +38,7 @@ def probe_api(settings: Settings, timeout: tuple[float, float] = PROBE_TIMEOUT) 
     headers = {
         "X-App-Id": settings.app_id,
         "X-App-Token": settings.app_token,
-        "User-Agent": f"exportctl/{__version__}",
+        "User-Agent": USER_AGENT,
         "Accept": "application/json",
     }
     return _get(f"{settings.base_url.rstrip('/')}/v1/exports", headers, {"limit": "1"}, timeout)
@@ -46,7 +46,7 @@ def probe_api(settings: Settings, timeout: tuple[float, float] = PROBE_TIMEOUT) 
 
 def probe_host(url: str, timeout: tuple[float, float] = PROBE_TIMEOUT) -> ProbeAnswer:
     """GET `url` without credentials: any HTTP answer proves the host is reachable."""
-    return _get(url, {"User-Agent": f"exportctl/{__version__}"}, None, timeout)
+    return _get(url, {"User-Agent": USER_AGENT}, None, timeout)
 
 
 def _get(url: str, headers: dict[str, str], params: dict[str, str] | None, timeout: tuple[float, float]) -> ProbeAnswer:

@@ -41,7 +41,7 @@ from exportctl.masking import printable
 from exportctl.schema import ExportObject
 
 if TYPE_CHECKING:
-    from exportctl.formats.convert import Written
+    from exportctl.formats.written import Written
 
 BATCH_ROWS = 122_880  # DuckDB's own row group size: the file compresses as well as DuckDB's own
 COPY_CHUNK = 1024 * 1024
@@ -75,7 +75,7 @@ def write_parquet(
     stdout: BinaryIO | None = None,
 ) -> Written:
     """Write the CSV at `csv_path` (an export of `obj`) as Parquet at `target` (or "-")."""
-    from exportctl.formats.convert import Written, write_chunks
+    from exportctl.formats.written import Written, write_chunks
 
     require_duckdb("--format parquet")
     require_pyarrow("--format parquet", module="pyarrow.parquet")
