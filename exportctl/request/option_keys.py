@@ -1,7 +1,7 @@
 """What the option table (`request.options.OPTIONS`) makes for files and code: the YAML keys, RequestFlags.
 
-Computed when first asked for (module `__getattr__`), so that a test can add a record to the table and see
-it everywhere: `refresh()` drops what was computed.
+Each is computed from the table when asked for (a few dozen records: microseconds), so that a record a test
+adds to the table is seen everywhere.
 
 Standard library only: --help and completion import this module.
 """
@@ -23,13 +23,6 @@ _API_HELP = {
 }
 # The parameters that exportctl reads itself; any other `parameters.X` record is sent as it is given.
 BUILT_PARAMETERS = ("fields", "order", "filters")
-
-_cache: dict[str, Any] = {}
-
-
-def refresh() -> None:
-    """Forget what was computed from the table (after a test changed it)."""
-    _cache.clear()
 
 
 def export_options() -> tuple[Option, ...]:
@@ -73,52 +66,24 @@ def body_parameters() -> tuple[Option, ...]:
     )
 
 
-def _config_keys() -> dict[str, str]:
-    parameters = ", ".join(_parameter_keys())
+def config_keys() -> dict[str, str]:
+    """A YAML file's top-level keys (a run entry's too) with their documentation, in the table's order."""
+    parameters = ", ".join(parameter_keys())
     keys = {name: text.replace("{keys}", parameters) for name, text in _API_HELP.items()}
     for option in flag_options():
-        assert option.key is not None
-        top = option.key.split(".")[0]
+        top = str(option.key).split(".")[0]
         if top != "parameters" and top not in keys:
             keys[top] = option.yaml_help or option.help
     return keys
 
 
-def _parameter_keys() -> tuple[str, ...]:
+def parameter_keys() -> tuple[str, ...]:
+    """The keys of a YAML file's `parameters`, from the table."""
     return tuple(
         option.key.split(".", 1)[1]
         for option in flag_options()
         if option.key is not None and option.key.startswith("parameters.")
     )
-
-
-_MADE = {
-    "CONFIG_KEYS": _config_keys,
-    "PARAMETER_KEYS": _parameter_keys,
-    "SCOPE_OPTIONS": scope_options,
-}
-
-
-def __getattr__(name: str) -> Any:
-    """CONFIG_KEYS (top-level YAML key -> its documentation), PARAMETER_KEYS, SCOPE_OPTIONS: from the table."""
-    make = _MADE.get(name)
-    if make is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    if name not in _cache:
-        _cache[name] = make()
-    return _cache[name]
-
-
-def config_keys() -> dict[str, str]:
-    """A YAML file's top-level keys (a run entry's too) with their documentation, from the table."""
-    keys: dict[str, str] = __getattr__("CONFIG_KEYS")
-    return keys
-
-
-def parameter_keys() -> tuple[str, ...]:
-    """The keys of a YAML file's `parameters`, from the table."""
-    keys: tuple[str, ...] = __getattr__("PARAMETER_KEYS")
-    return keys
 
 
 class RequestFlags:

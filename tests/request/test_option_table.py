@@ -23,7 +23,7 @@ from exportctl.cli.app import app
 from exportctl.cli.completion import closed_flags
 from exportctl.cli.exports import make_export_command
 from exportctl.errors import ValidationError
-from exportctl.request import option_keys, options
+from exportctl.request import options
 from exportctl.request.build import build_request
 from exportctl.request.configfile import load_config
 from exportctl.request.export_options import ExportOptions
@@ -121,10 +121,7 @@ DUMMY = Option(
 @pytest.fixture
 def dummy_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(options, "OPTIONS", (*options.OPTIONS[:3], DUMMY, *options.OPTIONS[3:]))
-    option_keys.refresh()
     yield
-    monkeypatch.undo()
-    option_keys.refresh()
 
 
 @pytest.mark.usefixtures("dummy_table")
