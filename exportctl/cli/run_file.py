@@ -125,7 +125,9 @@ def _signature() -> inspect.Signature:
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
         inspect.Parameter("file", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=FileArgument),
     ]
-    params += [keyword(o.name, options.parameter(o), o.initial) for o in OPTIONS if RUN_FILE in o.doors]
+    params += [
+        keyword(o.name, options.parameter(o, help_text=o.run_help), o.initial) for o in OPTIONS if RUN_FILE in o.doors
+    ]
     return inspect.Signature([*params, keyword("output_format", OutputFormat, None)])
 
 

@@ -54,6 +54,7 @@ COMMAND_OPTIONS: tuple[Option, ...] = (
         panel=RUN,
         doors=(EXPORT, RUN_FILE),
         initial=False,
+        run_help="Print every export's API requests (endpoint and body) and exit; no network, no credentials.",
     ),
     Option(
         "json_output",
@@ -64,5 +65,6 @@ COMMAND_OPTIONS: tuple[Option, ...] = (
         panel=RUN,
         doors=(EXPORT, RUN_FILE),
         initial=False,
+        run_help="Print one JSON object (the run, with one object per export under 'exports') instead of the table.",
     ),
 )

@@ -51,6 +51,8 @@ class Option(NamedTuple):
     objects: tuple[str, ...] = ()  # the commands that take it (empty: every one, or the schema's scopes)
     initial: object = None  # the parameter's value when not given (None: "not given")
     bounds: tuple[int, int] | None = None  # a count's range, checked by the CLI itself (run's --parallel)
+    run_help: str | None = None  # the help on `exportctl run`, where it differs (None: `help`)
+    adds: bool = False  # the flag adds to the file's value (--filter) instead of replacing it
 
     @property
     def long(self) -> str:

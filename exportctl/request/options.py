@@ -65,6 +65,7 @@ OPTIONS: tuple[Option, ...] = (
         valid="a list of filter expressions (str), one str, or the API's filter object (a dict)",
         metavar="EXPR",
         complete="filters",
+        adds=True,
     ),
     Option(
         "campaign_id",
@@ -168,6 +169,7 @@ OPTIONS: tuple[Option, ...] = (
         panel=OUTPUT,
         complete="directory",
         doors=(EXPORT, RUN_FILE),
+        run_help="Directory for every export's target, instead of the file's own.",
     ),
     Option(
         "force",
@@ -180,6 +182,7 @@ OPTIONS: tuple[Option, ...] = (
         valid="True or False",
         panel=OUTPUT,
         doors=(EXPORT, RUN_FILE),
+        run_help="Overwrite existing targets (a second run on the same day).",
     ),
     Option(
         "wait",
