@@ -11,20 +11,10 @@ from exportctl.request.configfile import KeyLocator, KeyPath, LoadedConfig
 from exportctl.request.option_keys import RequestFlags, config_keys, scope_options
 from exportctl.schema import ExportObject
 
-# Keys whose checks depend on no other key: each is validated on its own, so every bad one is reported.
-_INDEPENDENT_KEYS = (
-    "exported_object",
-    "junction",
-    "output",
-    "output_dir",
-    "force",
-    "wait",
-    "timeout",
-    "headers",
-    "format",
-    "into",
-    "unparsed",
-)
+# The keys of the time range, split and incremental runs, which the rules between options (request.rules) check
+# together: validated as one group. Every other top-level key (an option the table adds too) is validated on its
+# own, so that every bad one is reported; the scopes and `parameters` have their own groups.
+_TOGETHER = ("since", "until", "split", "parallel", "incremental")
 
 
 def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageError]:
@@ -52,9 +42,10 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
 
     scopes = scope_options()
     known = config_keys()
-    grouped = (*_INDEPENDENT_KEYS, *scopes, "parameters")
+    alone = [key for key in known if key not in (*_TOGETHER, *scopes, "parameters")]
+    grouped = (*alone, *scopes, "parameters")
     for key, value in config.items():
-        if key not in known or key in _INDEPENDENT_KEYS:
+        if key not in known or key in alone:
             check({key: value})
     scope = {key: config[key] for key in scopes if key in config}
     if scope:
