@@ -173,6 +173,7 @@ WRONG: list[tuple[str, object, str]] = [
     ("filters", 5, "filters: got int 5; expected a list of filter expressions (str), one str, or the API's filter"),
     ("filters", [5], "filters: got list [5]; expected a list of filter expressions"),
     ("filters", {5: {}}, "filters: got dict {5: {}}; expected a list of filter expressions"),
+    ("campaign_id", 1, "campaign_id: got int 1; expected a string."),
     ("junction", ["and"], "junction: got list ['and']; expected 'and' or 'or'."),
     ("voucher", 1, "voucher: got int 1; expected a string."),
     ("campaign", 1, "campaign: got int 1; expected a string."),

@@ -52,11 +52,10 @@ def print_dry_run(planned: Plan, *, json_output: bool, label: str = "", quiet: b
 
 
 def _flags(values: dict[str, Any]) -> Any:
-    from exportctl.request.model import OPTIONS, RequestFlags
+    from exportctl.request.option_keys import RequestFlags, flag_options
 
     # Every option a YAML file can also give; an option not given keeps RequestFlags' "not given".
-    given = {o.name: values[o.name] for o in OPTIONS if o.key is not None and values.get(o.name) is not None}
-    return RequestFlags(**given)
+    return RequestFlags(**{o.name: values[o.name] for o in flag_options() if values.get(o.name) is not None})
 
 
 def _refuse_json_on_stdout(output: str | None) -> None:

@@ -7,6 +7,7 @@ running at once one spinner cannot show them all, and cron and CI logs want line
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 import time
@@ -20,7 +21,6 @@ from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.engine.run_result import RUN_TABLE_COLUMNS
-from exportctl.request.model import MAX_PARALLEL
 
 if TYPE_CHECKING:
     from exportctl.engine.run_result import RunResult
@@ -87,75 +87,7 @@ def print_problems(problems: list[Problem], file: Path) -> None:
     print_info(f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was run.")
 
 
-def run_file(
-    ctx: typer.Context,
-    file: Annotated[
-        Path,
-        typer.Argument(help="Multi-export YAML file (see sample-configs/nightly.yaml).", metavar="FILE.yaml"),
-    ],
-    parallel: Annotated[
-        int,
-        typer.Option(
-            "--parallel",
-            "-p",
-            min=1,
-            max=MAX_PARALLEL,
-            help="How many exports run at once; together they keep within the API's rate limit.",
-            rich_help_panel=options.RUN,
-        ),
-    ] = 1,
-    keep_going: Annotated[
-        bool,
-        typer.Option(
-            "--keep-going",
-            "-k",
-            help="Run the remaining exports after one fails (default: start no more after the first failure).",
-            rich_help_panel=options.RUN,
-        ),
-    ] = False,
-    only: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--only",
-            help="Run only the export with this name; repeatable. The whole file is still validated.",
-            metavar="NAME",
-            rich_help_panel=options.RUN,
-            show_default=False,
-        ),
-    ] = None,
-    json_output: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="Print one JSON object (the run, with one object per export under 'exports') instead of the table.",
-            rich_help_panel=options.RUN,
-        ),
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Overwrite existing targets (a second run on the same day).", rich_help_panel=options.OUTPUT
-        ),
-    ] = False,
-    output_dir: Annotated[
-        str | None,
-        typer.Option(
-            "--output-dir",
-            help="Directory for every export's target, instead of the file's own.",
-            metavar="DIR",
-            rich_help_panel=options.OUTPUT,
-        ),
-    ] = None,
-    output_format: OutputFormat = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run",
-            help="Print every export's API requests (endpoint and body) and exit; no network, no credentials.",
-            rich_help_panel=options.RUN,
-        ),
-    ] = False,
-) -> None:
+def run_file(ctx: typer.Context, file: Path, **values: Any) -> None:
     """Run every export of a multi-export file; exit with the worst of their exit codes.
 
     The whole file is validated offline first (exit 2 with every problem, nothing run). Exit codes,
@@ -167,12 +99,48 @@ def run_file(
     # From here to the summary's last byte a stop signal is recorded, never raised (cli/signals.py).
     received: list[int] = ctx.meta.setdefault(RECEIVED_KEY, [])
     with recording_signals(received):
-        _run_file(ctx, file, parallel, keep_going, only, json_output, force, output_dir, output_format, dry_run)
+        _run_file(
+            ctx,
+            file,
+            parallel=values["run_parallel"],
+            keep_going=values["keep_going"],
+            only=values["only"],
+            json_output=values["json_output"],
+            force=bool(values["force"]),
+            output_dir=values["output_dir"],
+            output_format=values["output_format"],
+            dry_run=values["dry_run"],
+        )
+
+
+def _signature() -> inspect.Signature:
+    """`run`'s parameters: the file, the option table's records of `run` in its order, then --format."""
+    from exportctl.request.option_record import RUN_FILE
+    from exportctl.request.options import OPTIONS
+
+    def keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+    params = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        inspect.Parameter("file", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=FileArgument),
+    ]
+    params += [
+        keyword(o.name, options.parameter(o, help_text=o.run_help), o.initial) for o in OPTIONS if RUN_FILE in o.doors
+    ]
+    return inspect.Signature([*params, keyword("output_format", OutputFormat, None)])
+
+
+FileArgument = Annotated[
+    Path, typer.Argument(help="Multi-export YAML file (see sample-configs/nightly.yaml).", metavar="FILE.yaml")
+]
+run_file.__signature__ = _signature()  # type: ignore[attr-defined]
 
 
 def _run_file(
     ctx: typer.Context,
     file: Path,
+    *,
     parallel: int,
     keep_going: bool,
     only: list[str] | None,
