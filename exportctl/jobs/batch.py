@@ -1,4 +1,4 @@
-"""Run several planned exports at once on one rate budget, in threads, and collect one result per export.
+"""Run several planned exports at once on one rate budget, in the one worker pool, and collect one result each.
 
 Used for the entries of a run file (`exportctl run`). No typer or rich here; requests comes in only
 through `jobs.plan.execute`, inside the worker threads.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -44,10 +43,6 @@ EXIT_CODE_RANKING: tuple[ExitCode, ...] = (
     ExitCode.UNPARSED,
     ExitCode.LOCKED,
 )
-# After Ctrl-C, how long to let running exports notice and unwind before reporting them interrupted. Every
-# wait of theirs ends on the session's stop event, so only a request in flight can hold one that long.
-STOP_GRACE = 1.5
-_JOIN_TICK = 0.1
 
 # Running -------------------------------------------------------------------------------------------
 
@@ -121,7 +116,6 @@ class _Tracker:
     """Shared state of a run, guarded by its lock."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    pending: deque[int] = field(default_factory=deque)
     started: dict[int, float] = field(default_factory=dict)
     export_ids: dict[int, str] = field(default_factory=dict)
     results: dict[int, EntryResult] = field(default_factory=dict)
@@ -147,20 +141,20 @@ def run_entries(
     `on_event_for(entry)`. Every wait of theirs (polls, retries, download retries) ends on the stop event.
     Without `keep_going` no export starts after one has failed (those are `skipped`); the ones already
     running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
-    given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
+    given the pool's grace (engine/pool.py), then reported `interrupted` with their export id, to resume them.
 
     `signals`, a list a signal handler appends to (cli/signals.py), replaces KeyboardInterrupt: the first
     entry stops the run like Ctrl-C, a second cuts the grace short, and nothing is ever raised in between,
     so that the results always come back whatever burst of signals arrives.
     """
+    from exportctl.engine.pool import run_pool
     from exportctl.engine.session import open_session
     from exportctl.jobs import plan as planning
 
     if session is None:
         session = open_session(settings, stop=stop)
     stop = session.stop
-    halted = threading.Event()
-    tracker = _Tracker(pending=deque(range(len(planned))))
+    tracker = _Tracker()
 
     def run_one(index: int) -> EntryResult:
         item = planned[index]
@@ -204,47 +198,26 @@ def run_entries(
                 result.hint = resume_hint(item, result.export_id)
         return result
 
-    def worker() -> None:
-        while True:
-            with tracker.lock:
-                if stop.is_set() or halted.is_set() or not tracker.pending:
-                    return
-                index = tracker.pending.popleft()
-                tracker.started[index] = time.monotonic()
-            result = run_one(index)
-            with tracker.lock:
-                tracker.results[index] = result
-            if result.status == FAILED and not keep_going:
-                halted.set()
-            on_result(result)
+    def finished(index: int, result: EntryResult) -> None:
+        with tracker.lock:
+            tracker.results[index] = result
+        on_result(result)
 
-    # Daemon threads: after Ctrl-C and the grace period the process may end while one still sleeps.
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(parallel, len(planned))))]
-    for thread in threads:
-        thread.start()
-
-    def signalled() -> int:
-        return 0 if signals is None else len(signals)
-
-    try:
-        for thread in threads:
-            while thread.is_alive() and not signalled():
-                thread.join(_JOIN_TICK)  # a timed join lets the main thread receive Ctrl-C
-    except KeyboardInterrupt:
-        stop.set()
-    if signalled():
-        stop.set()  # the session's: every client's waits end
-    if stop.is_set():
-        deadline = time.monotonic() + STOP_GRACE
-        try:
-            for thread in threads:
-                # A second signal cuts the grace short, as a second Ctrl-C does below.
-                while thread.is_alive() and signalled() < 2 and time.monotonic() < deadline:
-                    thread.join(min(_JOIN_TICK, max(0.0, deadline - time.monotonic())))
-        except KeyboardInterrupt:
-            # A second Ctrl-C cuts the grace short; the results so far must still reach the summary.
-            pass
-    return _results(planned, tracker, stopped=stop.is_set())
+    # The one worker pool (engine/pool.py): first failure or keep going, the grace after a stop.
+    run = run_pool(
+        range(len(planned)),
+        run_one,
+        workers=parallel,
+        stop=stop,
+        keep_going=keep_going,
+        failed=lambda result: result.status == FAILED,
+        on_done=finished,
+        signals=signals,
+        name="exportctl-entry",
+    )
+    with tracker.lock:
+        tracker.started = run.started
+    return _results(planned, tracker, stopped=run.stopped)
 
 
 def _results(planned: Sequence[PlannedEntry], tracker: _Tracker, *, stopped: bool) -> list[EntryResult]:
