@@ -75,7 +75,10 @@ def test_scope_values_are_quoted_into_one_path_segment(value: str, segment: str)
 def test_a_dot_segment_scope_value_cannot_climb_out_of_its_segment(value: str) -> None:
     import requests
 
-    endpoint = ExportRequest(LOYALTY, scope=("member", value), along=("campaign", "camp_1")).endpoint()
+    try:
+        endpoint = ExportRequest(LOYALTY, scope=("member", value), along=("campaign", "camp_1")).endpoint()
+    except ValidationError:
+        return  # refused offline: a fix (quoting as %2E does not: requests unquotes it back to a dot)
     sent = requests.Request("POST", f"https://api.voucherify.io{endpoint}").prepare().url
     assert sent is not None
     segments = sent.removeprefix("https://api.voucherify.io").split("/")
