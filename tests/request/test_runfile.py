@@ -1,6 +1,6 @@
 """request/runfile.py: a multi-export file read and checked as a whole, offline.
 
-Every problem of the file at once, each at its line (tests/cli/test_run_file.py runs such files through
+Every problem of the file at once, each at its line (tests/e2e/test_run_file.py runs such files through
 `exportctl run`); here the reader itself: what an entry inherits, `{name}` in templates, names that could
 climb out of a directory, two exports writing one file, and garbage where a list or mapping belongs.
 """
