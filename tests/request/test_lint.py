@@ -83,9 +83,9 @@ def test_garbage_from_yaml_is_a_problem_not_a_crash(config: dict[str, Any], mess
 
 
 def test_a_message_found_twice_is_reported_once() -> None:
-    # The scope is checked alone and again with each filter (a per-resource endpoint may take its own forms).
-    config = {"voucher": "", "parameters": {"filters": {"a": {}, "b": {}}}}
-    assert _messages(config) == ["voucher: voucher exports cannot be narrowed to one voucher."]
+    # The key is checked on its own and again in the whole mapping: one problem, one message.
+    messages = _messages({"format": "json"})
+    assert len(messages) == 1 and messages[0].startswith("format: 'json' is not an output format.")
 
 
 def test_problems_between_parts_are_found_by_the_whole() -> None:
@@ -99,3 +99,14 @@ def test_lines_of_a_loaded_file_prefix_each_message() -> None:
     lines: dict[KeyPath, int] = {("format",): 9, ("parameters",): 2, ("parameters", "order"): 3}
     config = LoadedConfig({"format": "json", "parameters": {"order": "-x"}}, "nightly.yaml", lines)
     assert sorted(m.split(": ")[0] for m in _messages(config)) == ["nightly.yaml:3", "nightly.yaml:9"]
+
+
+def test_a_refused_scope_does_not_hide_the_filters_problems() -> None:
+    """Each filter is checked with the scope (a per-resource endpoint has its own filters); a scope that is itself
+    refused is reported once, and the filters are then checked as the object's, not hidden behind it."""
+    loyalty = BY_COMMAND["loyalty-card-transactions"]
+    config = {"voucher": "", "parameters": {"filters": {"nope": {"conditions": {"$is": ["x"]}}}}}
+    messages = [problem.message for problem in config_problems(loyalty, config)]
+    assert messages[0] == "voucher: the voucher is empty."
+    assert len(messages) == 2
+    assert messages[1].startswith("parameters.filters.nope: unknown filter field 'nope' for loyalty-card-transactions.")
