@@ -114,3 +114,20 @@ class Recorder:
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
+
+
+# A larger sandbox for the CLI's fault tests (tests/cli) and the end-to-end downloads (tests/e2e) alike: one per
+# worker, shared by both directories.
+@pytest.fixture(scope="session")
+def big_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox whose full voucher export is about 1.3 MB: larger than a download chunk, still instant."""
+    root = tmp_path_factory.mktemp("big-sandbox")
+    with start_sandbox(seed=5, scale=0.3, db_path=root / "db.sqlite3", data_dir=root / "exports") as running:
+        yield running
+
+
+@pytest.fixture
+def big(big_sandbox: Sandbox) -> Iterator[Sandbox]:
+    big_sandbox.faults.reset()
+    yield big_sandbox
+    big_sandbox.faults.reset()
