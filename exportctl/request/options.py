@@ -5,7 +5,7 @@ From these records are made: the Typer parameters of every export command and of
 `validate`), the keys of a run file's entries, `RequestFlags` (the options as given), the library's keywords
 (`ExportOptions` in `request/export_options.py`, generated; `exportctl.plan`/`export` and their checks),
 the completion script's closed sets, and the README's option table (`request.option_docs`).
-A new option is one record here; tests/request/test_option_table.py adds a dummy one and checks each of these.
+A new option is one record here; tests/request/test_options.py adds a dummy one and checks each of these.
 
 Standard library only, no dataclass: --help and every TAB press import this module.
 """
