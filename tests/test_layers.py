@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "exportctl": 3,
     "exportctl.__main__": 3,
     "exportctl.library": 3,
+    "exportctl.dlt": 3,  # a dlt source over the library door
     "exportctl.cli": 3,
     "exportctl.jobs": 2,
     "exportctl.engine": 2,
