@@ -4,6 +4,7 @@ and a second run loads nothing new."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,30 @@ def test_importing_the_source_imports_neither_dlt_nor_pyarrow() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == []
+
+
+def _readme_snippet() -> str:
+    text = (Path(__file__).resolve().parent.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## A dlt source\n", 1)[1].split("\n## ", 1)[0]
+    found = re.search(r"```python\n(.*?)```", section, re.S)
+    assert found is not None, "README's 'A dlt source' section has no python block"
+    return found.group(1)
+
+
+def test_the_readme_pipeline_runs_as_written(
+    dlt: Any, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("duckdb")
+    snippet = _readme_snippet()
+    assert len(snippet.strip().splitlines()) <= 10
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", sandbox.app_id)
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", sandbox.secret_key)
+    monkeypatch.setenv("VOUCHERIFY_API_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt-data"))
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md:A dlt source", "exec"), namespace)
+    pipeline = namespace["pipeline"]
+    counts = pipeline.last_trace.last_normalize_info.row_counts
+    assert counts["voucher"] == sandbox.store.rows("SELECT count(*) FROM vouchers")[0][0]
+    assert counts["gift_card_transactions"] > 0
