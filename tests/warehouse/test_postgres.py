@@ -46,3 +46,46 @@ def test_the_quoting_function_refuses_what_postgresql_would_cut_or_cannot_hold()
     for bad in ("", "a\x00b", "k" * 64, "é" * 32):
         with pytest.raises(ValueError):
             quote_postgres(bad)
+
+
+EDGE_HEADER = ["ID", "Code", "Value", "Active", "Creation Date", "Redemption Limit", "Metadata", "tier", "zip", "at"]
+EDGE_ROWS = [
+    [
+        "v_1",
+        "A",
+        "200.00",
+        "TRUE",
+        "2026-03-01T12:00:00.123Z",
+        "5",
+        '{"tier": 1}',
+        "1",
+        "02139",
+        "2026-01-01T00:00:00.000Z",
+    ],
+    ["v_2", "", "0.10000000000000001", "yes", "2026-02-30T00:00:00Z", "1.0", "{", "x", "12345", ""],
+    ["v_3", "C", "1e999", "false", "2026-03-01 12:00+02:00", "-0", '{"a": NaN}', "", "", "2026-01-01"],
+    ["v_4", "D\r\nE", "-5", "False", "9999-12-31T23:59:59.999Z", "9223372036854775808", "[1, 2]", "7", "1", "x"],
+    ["v_2", "B", "5", "true", "2026-03-02T00:00:00.000Z", "", '"s"', "3", "9", ""],
+]
+
+
+def _table(warehouse: Warehouse) -> list[tuple[object, ...]]:
+    rows = warehouse.rows()
+    return [tuple(json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v for v in row) for row in rows]
+
+
+def test_the_duckdb_and_the_python_reader_fill_the_same_table(
+    tmp_path, postgres_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("duckdb")
+    from exportctl.warehouse import pg_fast
+
+    fast = Warehouse("postgres", tmp_path, server=(postgres_server, "edge_fast_" + tmp_path.name[-8:].lower()))
+    first = fast.load(EDGE_HEADER, EDGE_ROWS)
+    monkeypatch.setattr(pg_fast, "available", lambda: False)
+    slow = Warehouse("postgres", tmp_path, server=(postgres_server, "edge_slow_" + tmp_path.name[-8:].lower()))
+    second = slow.load(EDGE_HEADER, EDGE_ROWS)
+    assert first.summary() == second.summary()
+    assert (first.rows, first.inserted, first.unchanged, first.unparsed_rows) == (5, 4, 1, 3)
+    assert fast.columns() == slow.columns()
+    assert _table(fast) == _table(slow)
