@@ -16,6 +16,10 @@ both alike:
   no types, no key, no merge: the floor of getting those bytes into PostgreSQL; timed around the process.
 
 Target (issue 24): exportctl within 1.5x of psql \\copy.
+
+With `--dlt`, the same export end to end (submit, wait, download, load), round by round: `exportctl.export(...,
+into="postgres://...")` beside dlt's pipeline with `exportctl.dlt.voucherify_source` into dlt's postgres
+destination (dlt installed: `pip install 'exportctl[dlt]' 'dlt[postgres]'`), each into a new schema.
 """
 
 from __future__ import annotations
@@ -50,6 +54,67 @@ started = time.perf_counter()
 result = load_into(parse_into(url, "voucher"), get_object("voucher"), source, style="api")
 print(json.dumps({"seconds": time.perf_counter() - started, "rows": result.rows}))
 """
+
+
+END_TO_END = """
+import json, sys, time
+from exportctl.schema import get_object
+from exportctl.settings import Settings
+how, base, app, token, url, pipes = sys.argv[1:7]
+settings = Settings(base_url=base, app_id=app, app_token=token, poll_interval=0.05)
+fields = [f.name for f in get_object("voucher").fields]
+started = time.perf_counter()
+if how == "into":
+    from exportctl import export
+    rows = export("voucher", settings=settings, fields=fields, into=url + "?schema=bench_into#voucher").rows
+else:
+    import dlt
+    from exportctl.dlt import voucherify_source
+    destination = dlt.destinations.postgres(url)
+    pipeline = dlt.pipeline(
+        pipeline_name="bench", destination=destination, dataset_name="bench_dlt", pipelines_dir=pipes
+    )
+    pipeline.run(voucherify_source(["voucher"], settings=settings, fields={"voucher": fields}))
+    rows = pipeline.last_trace.last_normalize_info.row_counts["voucher"]
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows}))
+"""
+
+
+def measure_dlt(vouchers: int, runs: int, url: str, cache_dir: Path) -> dict[str, float]:
+    """Median seconds of the export end to end, --into beside the dlt source (each into a new schema)."""
+    from exportctl.sandbox import Sandbox, Timing
+    from exportctl.sandbox.generator import BASE_COUNTS
+
+    scale = round(vouchers / BASE_COUNTS["vouchers"], 1)
+    db = cache_dir / f"vouchers-seed{download.SEED}-scale{scale:g}.sqlite3"
+    samples: dict[str, list[float]] = {"into": [], "dlt": []}
+    env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"}
+    with (
+        tempfile.TemporaryDirectory(prefix="exportctl-bench-dlt-") as tmp,
+        Sandbox(
+            seed=download.SEED, scale=scale, db_path=db, data_dir=Path(tmp) / "exports", timing=Timing(0, 0, 0)
+        ) as sb,
+    ):
+        for index in range(runs):
+            for how in ("into", "dlt") if index % 2 == 0 else ("dlt", "into"):
+                drop(url, f"bench_{how}")
+                drop(url, "bench_dlt_staging")
+                pipes = Path(tmp) / f"pipes-{index}-{how}"
+                args = [how, sb.base_url, sb.app_id, sb.secret_key, url, str(pipes)]
+                done = subprocess.run(
+                    [sys.executable, "-c", END_TO_END, *args], capture_output=True, text=True, env=env, cwd=tmp
+                )
+                if done.returncode != 0:
+                    raise SystemExit(f"the {how} run failed: {done.stderr[-2000:]}")
+                samples[how].append(float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"]))
+            print(
+                f"end to end {index + 1}: into {samples['into'][-1]:.2f} s, dlt {samples['dlt'][-1]:.2f} s",
+                file=sys.stderr,
+            )
+        for how in ("into", "dlt"):
+            drop(url, f"bench_{how}")
+        drop(url, "bench_dlt_staging")
+    return {how: statistics.median(values) for how, values in samples.items()}
 
 
 def psql() -> str:
@@ -157,6 +222,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="rounds (default 3; --quick 1)")
     parser.add_argument("--url", help="a PostgreSQL URL to load into (default: a temporary server)")
     parser.add_argument("--cache-dir", type=Path, default=download.default_cache_dir())
+    parser.add_argument("--dlt", action="store_true", help="also: the export end to end, --into beside the dlt source")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     vouchers = args.vouchers or (QUICK if args.quick else FULL)
@@ -176,6 +242,8 @@ def main() -> None:
         url = start_server(root, bindir).url
     try:
         figures = measure(vouchers, runs, url, args.cache_dir)
+        if args.dlt:
+            figures["end_to_end"] = measure_dlt(vouchers, runs, url, args.cache_dir)
     finally:
         if root is not None and bindir is not None:
             stop_server(root, bindir)
@@ -183,6 +251,11 @@ def main() -> None:
         print(json.dumps(figures))
     else:
         print_table(figures)
+        if "end_to_end" in figures:
+            into, dlt = figures["end_to_end"]["into"], figures["end_to_end"]["dlt"]
+            print(
+                f"end to end (export, download, load): --into {into:.2f} s, dlt source {dlt:.2f} s ({dlt / into:.2f}x)"
+            )
 
 
 if __name__ == "__main__":
