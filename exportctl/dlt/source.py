@@ -64,13 +64,16 @@ def voucherify_source(
     fields: Mapping[str, Sequence[str]] | None = None,
     initial_value: datetime | str | None = None,
     end_value: datetime | str | None = None,
+    split_by: str | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> Any:
     """A dlt source with one resource per object in `objects` (commands: `voucher`, `order`...; default all).
 
     `settings`: the credentials (default: the environment and profile, as `exportctl.export`); `fields`:
     the fields to export per object (default: every field of the object); `initial_value` / `end_value`:
-    the creation-time window of the first run / of a backfill (ISO text or datetime).
+    the creation-time window of the first run / of a backfill (ISO text or datetime); `split_by` (`day`,
+    `week`, `month`): a windowed run exports one window at a time, joined (`--split-by`), for backfills
+    larger than one export should be.
     """
     dlt = require_dlt()
     chosen = [get_object(name) for name in (objects or [obj.command for obj in EXPORT_OBJECTS])]
@@ -79,10 +82,15 @@ def voucherify_source(
         merge_key(obj, wanted[obj.command])  # refused offline, before anything runs
     if batch_rows < 1:
         raise UsageError(f"batch_rows must be at least 1, not {batch_rows}.")
+    if split_by is not None:
+        from exportctl.request.windows import check_split_unit
+
+        check_split_unit(split_by, "split_by")
 
     def voucherify() -> list[Any]:
         return [
-            _resource(dlt, obj, wanted[obj.command], settings, initial_value, end_value, batch_rows) for obj in chosen
+            _resource(dlt, obj, wanted[obj.command], settings, (initial_value, end_value), split_by, batch_rows)
+            for obj in chosen
         ]
 
     return dlt.source(name="voucherify", max_table_nesting=0)(voucherify)()
@@ -104,10 +112,11 @@ def _resource(
     obj: ExportObject,
     fields: list[str],
     settings: Settings | None,
-    initial_value: datetime | str | None,
-    end_value: datetime | str | None,
+    window: tuple[datetime | str | None, datetime | str | None],
+    split_by: str | None,
     batch_rows: int,
 ) -> Any:
+    initial_value, end_value = window
     key = list(merge_key(obj, fields))
     options: dict[str, Any] = {
         "name": default_table(obj.command),
@@ -116,14 +125,15 @@ def _resource(
         "columns": column_hints(obj, fields),
     }
     if created_filter(obj) is None or CURSOR not in fields:  # no window: every run exports all, merged
-        return dlt.resource(lambda: _batches(obj, fields, settings, None, None, batch_rows), **options)
+        return dlt.resource(lambda: _batches(obj, fields, settings, (None, None), None, batch_rows), **options)
 
     def rows(
         cursor: Any = dlt.sources.incremental(
             CURSOR, initial_value=_instant(initial_value), end_value=_instant(end_value)
         ),
     ) -> Iterator[Any]:
-        yield from _batches(obj, fields, settings, cursor.last_value, cursor.end_value, batch_rows)
+        window = (cursor.last_value, cursor.end_value)
+        yield from _batches(obj, fields, settings, window, split_by if window[0] is not None else None, batch_rows)
 
     return dlt.resource(rows, **options)
 
@@ -140,11 +150,13 @@ def _batches(
     obj: ExportObject,
     fields: list[str],
     settings: Settings | None,
-    since: date | None,
-    until: date | None,
+    window: tuple[date | None, date | None],
+    split_by: str | None,
     batch_rows: int,
 ) -> Iterator[Any]:
-    """The export of [since, until) as Arrow tables of at most `batch_rows` rows, read from its Parquet file."""
+    """The export of [since, until) (`window`; one export per `split_by` window, joined) as Arrow tables of at
+    most `batch_rows` rows, read from its Parquet file batch by batch."""
+    since, until = window
     from exportctl.formats.extra import require_pyarrow
     from exportctl.library import export
 
@@ -152,7 +164,16 @@ def _batches(
     parquet = require_pyarrow("exportctl.dlt", module="pyarrow.parquet")
     with tempfile.TemporaryDirectory(prefix="exportctl-dlt-") as directory:
         target = Path(directory) / f"{default_table(obj.command)}.parquet"
-        export(obj.command, settings=settings, fields=fields, format="parquet", output=target, since=since, until=until)
+        export(
+            obj.command,
+            settings=settings,
+            fields=fields,
+            format="parquet",
+            output=target,
+            since=since,
+            until=until,
+            split_by=split_by,
+        )
         reader = parquet.ParquetFile(target)
         for batch in reader.iter_batches(batch_size=batch_rows):
             yield pa.Table.from_batches([batch])

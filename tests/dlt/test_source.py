@@ -157,3 +157,29 @@ def test_the_readme_pipeline_runs_as_written(
     counts = pipeline.last_trace.last_normalize_info.row_counts
     assert counts["voucher"] == sandbox.store.rows("SELECT count(*) FROM vouchers")[0][0]
     assert counts["gift_card_transactions"] > 0
+
+
+def test_a_backfill_through_split_windows_loads_its_window_and_leaves_the_state(
+    dlt: Any, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    pytest.importorskip("duckdb")
+    from exportctl.dlt import voucherify_source
+
+    created = [row[0] for row in sandbox.store.rows("SELECT created_at FROM vouchers ORDER BY created_at")]
+    start, end = created[len(created) // 4], created[3 * len(created) // 4]
+    inside = sum(1 for at in created if start <= at < end)
+    pipeline = dlt.pipeline(
+        pipeline_name="backfill",
+        destination=dlt.destinations.duckdb(str(tmp_path / "b.duckdb")),
+        dataset_name="raw",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    fields = {"voucher": ["id", "code", "created_at"]}
+    source = voucherify_source(
+        ["voucher"], settings=_settings(sandbox), fields=fields, initial_value=start, end_value=end, split_by="month"
+    )
+    pipeline.run(source)
+    assert pipeline.last_trace.last_normalize_info.row_counts["voucher"] == inside > 0
+    # The backfill kept no state: a run without a window starts from the beginning.
+    pipeline.run(voucherify_source(["voucher"], settings=_settings(sandbox), fields=fields))
+    assert pipeline.last_trace.last_normalize_info.row_counts["voucher"] == len(created)
