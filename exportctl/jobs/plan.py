@@ -31,6 +31,7 @@ from exportctl.files.targets import (
     target_directory,
 )
 from exportctl.request import rules
+from exportctl.request.cursor import window_filter
 from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
@@ -82,7 +83,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
     moment = truncate_ms(now or datetime.now(timezone.utc))
     if options.split_by is not None or options.incremental is not None:
         what = "--since-last" if options.incremental is not None else "--split-by"
-        require_created_filter(request.obj, what)
+        window_filter(request.obj, options, what)
     rules.check(options)  # the rules between options (request.rules), for RunOptions made without build_request
     if options.incremental is not None and is_standard_output(options.output):
         raise UsageError(
@@ -178,7 +179,7 @@ def planned_requests(planned: Plan) -> tuple[PlannedRequest, ...]:
         return tuple(_windowed(request, field, w) for w in windows)
     if window.start is None and window.end is None:
         return (PlannedRequest(request.endpoint(), request.body()),)
-    return (_windowed(request, require_created_filter(request.obj, "--since/--until"), window),)
+    return (_windowed(request, window_filter(request.obj, options, "--since/--until"), window),)
 
 
 def _windowed(request: ExportRequest, field: FilterField, window: Window) -> PlannedRequest:
@@ -187,26 +188,14 @@ def _windowed(request: ExportRequest, field: FilterField, window: Window) -> Pla
 
 
 def _incremental_start(planned: Plan) -> datetime | None:
-    """Where an incremental run started now would begin: the watermark, else `since` (None: no lower bound)."""
-    from exportctl.jobs.watermarks import WatermarkStore, state_key
-    from exportctl.warehouse.watermark import stored
+    """Where an incremental run started now would begin: the watermark (less the lookback), else `since`."""
+    from exportctl.jobs.watermarks import WatermarkStore, run_key, window_start
 
     options = planned.options
     assert options.incremental is not None
     state = Path(options.incremental).expanduser()
-    key = state_key(planned.request, options.incremental_key)
-    previous = stored(options.into, key, WatermarkStore(state).read(key).at)  # a server's own, if it keeps one
-    start = previous if previous is not None else options.since
-    _check_watermark(start, planned.now, key, state)
-    return start
-
-
-def _check_watermark(start: datetime | None, now: datetime, key: str, state: Path) -> None:
-    if start is not None and start >= now:
-        raise UsageError(
-            f"The watermark of {key} in {state} ({iso_ms(start)}) is not before now ({iso_ms(now)}); "
-            "is the clock right?"
-        )
+    key = run_key(planned.request, options)
+    return window_start(options, key, state, WatermarkStore(state), planned.now)[1]
 
 
 def narrowed(planned: Plan) -> bool:
@@ -318,7 +307,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
         return outcome
 
     if window.start is not None or window.end is not None:
-        request = window_request(request, require_created_filter(request.obj, "--since/--until"), window)
+        request = window_request(request, window_filter(request.obj, options, "--since/--until"), window)
     staging = typed_output.StagingFiles()
     try:
         outcome = single.run_export(
@@ -348,19 +337,16 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
     from dataclasses import replace
 
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, run_key, window_start
     from exportctl.warehouse.watermark import pending_watermark as pending
-    from exportctl.warehouse.watermark import stored
 
     options = planned.options
     assert options.incremental is not None
     state = Path(options.incremental).expanduser()
-    key = state_key(planned.request, options.incremental_key)
+    key = run_key(planned.request, options)
     with StateLock(state):
         store = WatermarkStore(state)
-        previous = stored(options.into, key, store.read(key).at)
-        start = previous if previous is not None else options.since
-        _check_watermark(start, planned.now, key, state)
+        previous, start = window_start(options, key, state, store, planned.now)
         # A load into a server writes the new watermark in its own transaction (warehouse/watermark.py).
         with rerun_hint(state, iso_ms(start) if start is not None else None), pending(options.into, key, planned.now):
             outcome = _run_window(client, planned, Window(start, planned.now), on_event)
@@ -371,6 +357,7 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
             key,
             {
                 "watermark": iso_ms(planned.now),
+                **({"cursor": options.cursor} if options.cursor != "created_at" else {}),
                 "object": planned.request.obj.command,
                 "endpoint": planned.request.endpoint(),
                 "body": planned.request.body(),

@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any
 
 from exportctl.errors import ExportctlError, LockedError, OutputError, UsageError
-from exportctl.request.model import ExportRequest
+from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.state.lock import FileLock, LockBusy, NotRegularFile
 from exportctl.state.store import Conflict, LocalJsonStore, StateProblem
 
@@ -44,6 +44,40 @@ def state_key(request: ExportRequest, explicit: str | None = None) -> str:
     if explicit:
         return explicit
     return f"{request.obj.command}:{request.fingerprint()[:16]}"
+
+
+def run_key(request: ExportRequest, options: RunOptions) -> str:
+    """The state key of an incremental run: `state_key`, with `@updated_at` when it follows that cursor.
+
+    A created_at run keeps the key it always had (older state files read as before); a run on another
+    cursor never reads the watermark of a created_at run, and the reverse.
+    """
+    from exportctl.request.cursor import keyed
+
+    return keyed(state_key(request, options.incremental_key), options.cursor)
+
+
+def window_start(
+    options: RunOptions, key: str, state: Path, store: WatermarkStore, now: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(the previous watermark, where this run's window starts): the watermark minus the lookback, else `since`.
+
+    The watermark is the target database's when it keeps one (warehouse/watermark.py), else the state file's.
+    """
+    from exportctl.request.cursor import effective_lookback
+    from exportctl.request.values import iso_ms
+    from exportctl.warehouse.watermark import stored
+
+    previous = stored(options.into, key, store.read(key, options.cursor).at)
+    first = previous if previous is not None else options.since
+    if first is not None and first >= now:
+        raise UsageError(
+            f"The watermark of {key} in {state} ({iso_ms(first)}) is not before now ({iso_ms(now)}); "
+            "is the clock right?"
+        )
+    if previous is None:
+        return None, options.since
+    return previous, previous - dt.timedelta(seconds=effective_lookback(options.cursor, options.lookback))
 
 
 def lock_path(state: Path) -> Path:
@@ -147,14 +181,25 @@ class WatermarkStore:
             hint="Remove it, or give another state file to --since-last.",
         )
 
-    def read(self, key: str) -> Watermark:
+    def read(self, key: str, cursor: str = "created_at") -> Watermark:
         """The watermark of `key` (None when it never completed); UsageError for an entry of the wrong shape.
 
         A wrong entry is not taken for "never ran": that would export everything again, duplicating a warehouse.
+        An entry written for another cursor (`"cursor"`; none: created_at, as every entry before it was kept)
+        is refused: a created_at watermark says nothing of the changes made since.
         """
         entry = self._load()["exports"].get(key)
         if entry is None:
             return Watermark(key, None)
+        written = entry.get("cursor", "created_at") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and written != cursor:
+            from exportctl.masking import printable
+
+            raise UsageError(
+                f"The state file {self.path}: the entry of {key} follows "
+                f"{printable(str(written))[:40]}, not {cursor}; its watermark does not apply to this run.",
+                hint="Give this run another --state-key, or another state file to --since-last.",
+            )
         watermark = entry.get("watermark") if isinstance(entry, dict) else None
         if not isinstance(watermark, str):
             got = f"a {type(entry).__name__}" if not isinstance(entry, dict) else f"watermark {watermark!r:.60}"
