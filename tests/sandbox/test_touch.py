@@ -48,3 +48,21 @@ def test_only_objects_with_updated_at_can_be_touched(tmp_path: Path) -> None:
     assert "publication" not in touchable()
     with Sandbox(scale=0.01, timing=FAST, db_path=tmp_path / "own.sqlite3") as sb, pytest.raises(NotTouchable):
         sb.store.touch_records("publication", 1)
+
+
+def test_the_touch_endpoint_changes_records_over_http_and_refuses_bad_bodies(tmp_path: Path) -> None:
+    import requests
+
+    with Sandbox(scale=0.01, timing=FAST, db_path=tmp_path / "own.sqlite3") as sb:
+        client = Api(sb)
+        answer = client.post("/v1/sandbox/touch", {"object": "order", "count": 3})
+        assert answer.status_code == 200, answer.text
+        ids = answer.json()["ids"]
+        assert len(set(ids)) == 3 and all(i.startswith("ord_") for i in ids)
+        newest = sb.store.rows("SELECT id FROM orders WHERE id IN (?, ?, ?)", tuple(ids))
+        assert len(newest) == 3
+        for body in ({"object": "publication"}, {"object": "order", "count": 0}, {"object": "order", "count": "3"}):
+            refused = client.post("/v1/sandbox/touch", body)
+            assert refused.status_code == 400 and refused.json()["key"] == "invalid_payload", body
+        unauthenticated = requests.post(f"{sb.base_url}/v1/sandbox/touch", json={"object": "order"}, timeout=10)
+        assert unauthenticated.status_code == 401
