@@ -63,7 +63,7 @@ class ExportResult:
     """What `export` did: the export id(s), the saved file and what is in it, the cost."""
 
     export_ids: tuple[str, ...]  # one, or one per window of a split export
-    output: Path | Literal["-"] | None  # None when not waited for (wait=False)
+    output: Path | Literal["-"] | str | None  # None when not waited for (wait=False); a str for a bucket URL
     rows: int | None
     bytes: int | None
     sha256: str | None  # of the saved file: the CSV (a kind's filtered rows, a rewritten header row) or typed file
@@ -211,7 +211,7 @@ def export(
     output = summary.get("output")
     return ExportResult(
         export_ids=ids,
-        output=None if output is None else "-" if output == "-" else Path(output),
+        output=None if output is None else output if output == "-" or "://" in output else Path(output),
         rows=None if download is None else download.rows,
         bytes=summary.get("bytes"),
         sha256=summary.get("sha256"),

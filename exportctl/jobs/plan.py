@@ -30,6 +30,7 @@ from exportctl.files.targets import (
     resolve_target,
     target_directory,
 )
+from exportctl.jobs import remote_output
 from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
@@ -105,7 +106,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
     known = None
     creates = None
-    if file_wanted:
+    if file_wanted and remote_output.destination(options._replace(output=output)) is None:  # a bucket: see execute
         known = preflight_target(
             output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force
         )
@@ -239,7 +240,7 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
         typed = dry_run_facts(planned.request, planned.options)
     return {
         "object": planned.request.obj.command,
-        "output": None if target is None else str(target),
+        "output": remote_output.planned_url(planned) or (None if target is None else str(target)),
         "creates_directory": None if planned.creates_directory is None else str(planned.creates_directory),
         **typed,
         "requests": [r.to_json() for r in planned_requests(planned)],
@@ -258,13 +259,10 @@ def _into_preview(planned: Plan) -> dict[str, Any]:
 
 def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
     """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock.
+    `on_event` gets every event; None ignores them."""
+    from exportctl.events import ignore_event
 
-    `on_event` gets every event; None ignores them.
-    """
-    if on_event is None:
-        from exportctl.events import ignore_event
-
-        on_event = ignore_event
+    on_event = ignore_event if on_event is None else on_event
     options = planned.options
     if options.incremental is not None:
         return _execute_incremental(client, planned, on_event)
@@ -277,6 +275,8 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
     A typed output (`--format jsonl|parquet`, `--into`) downloads to a staging file and runs its one
     post-step on the complete CSV (`jobs.typed_output`).
     """
+    if remote_output.destination(planned.options) is not None:  # into a bucket: the saved file is uploaded last
+        return remote_output.run_remote(client, planned, lambda p: _run_window(client, p, window, on_event), on_event)
     from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
 
     from exportctl.errors import ExportctlError

@@ -1,0 +1,162 @@
+"""Exports into an S3 bucket (moto's server): complete or not at all, the checksum on the object, no open upload.
+
+Every door: `-o s3://...`, `--output-dir s3://...`, templates, typed output, run files, the library's `output=`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from exportctl.sandbox import Sandbox
+from tests.cli.conftest import Cli
+from tests.cli.test_fault_matrix import start_cli
+from tests.remote.proxy import FORWARD, HOLD, is_commit, is_part, s3_proxy
+from tests.remote.servers import S3_SECRET, S3Server
+
+
+def _landed(s3: S3Server, bucket: str, document: dict[str, object]) -> str:
+    """The key of the one object in `bucket`, checked against the --json document (bytes and sha256)."""
+    output = str(document["output"])
+    key = output.removeprefix(f"s3://{bucket}/")
+    assert s3.keys(bucket) == [key]
+    body = s3.body(bucket, key)
+    assert s3.head(bucket, key)["Metadata"]["sha256"] == document["sha256"] == hashlib.sha256(body).hexdigest()
+    assert s3.open_uploads(bucket) == []
+    return key
+
+
+def _no_leftovers() -> list[str]:
+    return [p.name for p in Path(tempfile.gettempdir()).glob("exportctl-upload-*")]
+
+
+def test_a_complete_export_lands_with_its_sha256(cli: Cli, s3: S3Server, bucket: str) -> None:
+    before = _no_leftovers()
+    result = cli("voucher", "-o", f"s3://{bucket}/nightly/{{object}}-{{id}}.csv", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    key = _landed(s3, bucket, document)
+    assert key.startswith("nightly/voucher-exp_") and key.endswith(".csv")
+    assert document["rows"] == s3.body(bucket, key).count(b"\n") - 1
+    assert _no_leftovers() == before  # the private directory is gone
+
+
+def test_the_terminal_names_the_bucket_not_a_temporary_path(cli: Cli, s3: S3Server, bucket: str) -> None:
+    result = cli("voucher", "-o", f"s3://{bucket}/a.csv")
+    assert result.exit_code == 0, result.output
+    assert f"to s3://{bucket}/a.csv" in result.output
+    assert "exportctl-upload-" not in result.output
+
+
+def test_output_dir_in_a_bucket_holds_the_default_name(cli: Cli, s3: S3Server, bucket: str) -> None:
+    result = cli("customer", "--output-dir", f"s3://{bucket}/daily/", "--json")
+    assert result.exit_code == 0, result.output
+    assert _landed(s3, bucket, json.loads(result.stdout)).startswith("daily/customer-exp_")
+
+
+def test_a_typed_export_lands_typed(cli: Cli, s3: S3Server, bucket: str) -> None:
+    result = cli("voucher", "--format", "jsonl", "-o", f"s3://{bucket}/v.jsonl", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    key = _landed(s3, bucket, document)
+    first = json.loads(s3.body(bucket, key).splitlines()[0])
+    assert "code" in first
+
+
+def test_dry_run_names_the_object_and_sends_nothing(cli: Cli, s3: S3Server, bucket: str) -> None:
+    exports = cli.export_count()
+    result = cli("voucher", "-o", f"s3://{bucket}/v-{{date}}.csv", "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output"].startswith(f"s3://{bucket}/v-20")
+    assert cli.export_count() == exports
+
+
+def test_an_existing_object_is_refused_before_submitting(cli: Cli, s3: S3Server, bucket: str) -> None:
+    s3.client.put_object(Bucket=bucket, Key="a.csv", Body=b"keep me")
+    etag = s3.head(bucket, "a.csv")["ETag"]
+    exports = cli.export_count()
+    result = cli("voucher", "-o", f"s3://{bucket}/a.csv")
+    assert result.exit_code == 2
+    assert f"s3://{bucket}/a.csv already exists" in result.output
+    assert cli.export_count() == exports  # nothing was submitted
+    assert s3.head(bucket, "a.csv")["ETag"] == etag
+    forced = cli("voucher", "-o", f"s3://{bucket}/a.csv", "--force", "--json")
+    assert forced.exit_code == 0, forced.output
+    _landed(s3, bucket, json.loads(forced.stdout))
+
+
+def test_a_bad_url_is_refused_before_submitting(cli: Cli, s3: S3Server, bucket: str) -> None:
+    exports = cli.export_count()
+    result = cli("voucher", "-o", f"s3://{bucket}/../x.csv")
+    assert result.exit_code == 2
+    assert "s3://BUCKET/KEY" in result.output
+    assert cli.export_count() == exports
+
+
+@pytest.mark.usefixtures("quick_backoff")
+def test_a_broken_download_leaves_no_object(cli: Cli, sandbox: Sandbox, s3: S3Server, bucket: str) -> None:
+    sandbox.faults.drop_download_after(3000, times=1)
+    sandbox.faults.drop_download_after(0, times=None)  # then no attempt brings a new byte: exit 7
+    result = cli("voucher", "-o", f"s3://{bucket}/a.csv", "--json")
+    assert result.exit_code == 7, result.output
+    assert s3.keys(bucket) == []
+    assert s3.open_uploads(bucket) == []
+    assert "exportctl-upload-" not in result.output  # the hint names the bucket, not the removed directory
+
+
+def test_the_library_writes_to_a_bucket(
+    sandbox: Sandbox, s3: S3Server, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exportctl
+
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", sandbox.app_id)
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", sandbox.secret_key)
+    monkeypatch.setenv("VOUCHERIFY_API_BASE_URL", sandbox.base_url)
+    result = exportctl.export("voucher", output=f"s3://{bucket}/lib/{{object}}.csv")
+    assert result.output == f"s3://{bucket}/lib/voucher.csv"
+    _landed(s3, bucket, result.summary)
+
+
+def test_a_run_file_writes_to_a_bucket(cli: Cli, s3: S3Server, bucket: str, isolated: Path) -> None:
+    (isolated / "nightly.yaml").write_text(
+        f"defaults:\n  output_dir: s3://{bucket}/runs\nexports:\n  - name: v\n    object: voucher\n    output: v.csv\n"
+        "  - name: c\n    object: customer\n    output: c.csv\n"
+    )
+    result = cli("run", "nightly.yaml", "--json")
+    assert result.exit_code == 0, result.output
+    assert sorted(s3.keys(bucket)) == ["runs/c.csv", "runs/v.csv"]
+
+
+@pytest.mark.parametrize(("single_max", "held"), [("", is_commit), ("0", is_part)], ids=["one-put", "multipart"])
+def test_sigterm_during_the_upload_leaves_no_object(
+    sandbox: Sandbox,
+    s3: S3Server,
+    bucket: str,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    single_max: str,
+    held: Callable[[str, str], bool],
+) -> None:
+    """SIGTERM while a request of the upload is on the wire (held by the proxy until the signal was sent): the
+    run ends 143 and, when the request went through after all, removes what its upload created."""
+    monkeypatch.setenv("EXPORTCTL_UPLOAD_SINGLE_MAX", single_max)
+    with s3_proxy(s3.endpoint, lambda method, path: HOLD if held(method, path) else FORWARD) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+        process = start_cli(sandbox, isolated, "voucher", "-o", f"s3://{bucket}/a.csv", "--json")
+        assert proxy.held.wait(60), "the upload never reached the proxy"
+        process.send_signal(signal.SIGTERM)
+        proxy.release.set()  # the held PUT goes through: the object exists for a moment
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    document = json.loads(out)
+    assert document["exit_code"] == 143 and document["interrupted"] == "SIGTERM"
+    assert f"Interrupted while uploading export {document['export_id']} to s3://{bucket}/a.csv" in err
+    assert s3.keys(bucket) == []
+    assert s3.open_uploads(bucket) == []
+    assert S3_SECRET not in out + err
