@@ -24,7 +24,7 @@ from exportctl.masking import mask, printable
 from exportctl.remote.urls import RemoteUrl
 
 if TYPE_CHECKING:
-    from obstore.store import ClientConfig, ObjectStore
+    from obstore.store import ClientConfig, GCSCredential, ObjectStore
 
 # Environment variables whose values never appear in a message, whatever the store's error says.
 SECRET_VARIABLES = (
@@ -88,13 +88,20 @@ def _build(url: RemoteUrl) -> ObjectStore:
             base = emulator if "://" in emulator else f"http://{emulator}"
             if base.startswith("http://"):
                 client_options["allow_http"] = True
-            return GCSStore(url.bucket, base_url=base, skip_signature=True, client_options=client_options)
+            # An emulator takes any bearer token; without one obstore asks the metadata server for one.
+            return GCSStore(
+                url.bucket, base_url=base, credential_provider=_emulator_token, client_options=client_options
+            )
         return GCSStore(url.bucket, client_options=client_options)
     from obstore.store import AzureStore
 
     if os.environ.get("AZURE_STORAGE_USE_EMULATOR", "").lower() in ("1", "true", "yes"):
         client_options["allow_http"] = True
     return AzureStore(url.bucket, client_options=client_options)
+
+
+def _emulator_token() -> GCSCredential:
+    return {"token": "emulator", "expires_at": None}
 
 
 def _credential_hint(url: RemoteUrl) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli, isolated, quick_backoff  # the CLI in-process, in an empty directory
-from tests.remote.servers import S3Server, moto_s3
+from tests.remote.servers import AZURITE_PREFIX, AzureServer, S3Server, azurite, azurite_binary, moto_s3
 
 __all__ = ["isolated", "quick_backoff"]
 
@@ -37,3 +37,25 @@ def bucket(s3: S3Server) -> str:
 @pytest.fixture
 def cli(sandbox: Sandbox) -> Cli:
     return Cli(sandbox)
+
+
+@pytest.fixture(scope="session")
+def azure_server() -> Iterator[AzureServer]:
+    binary = azurite_binary()
+    if binary is None:  # .ci/run installs it; a developer without Node runs the S3 tests only
+        pytest.skip(f"Azurite is not installed: npm install --prefix {AZURITE_PREFIX} azurite (see .ci/run)")
+    with azurite(binary) as server:
+        yield server
+
+
+@pytest.fixture
+def azure(azure_server: AzureServer, monkeypatch: pytest.MonkeyPatch) -> AzureServer:
+    """Azurite, with this process's environment pointed at it."""
+    for name, value in azure_server.env().items():
+        monkeypatch.setenv(name, value)
+    return azure_server
+
+
+@pytest.fixture
+def container(azure: AzureServer) -> str:
+    return azure.new_container()

@@ -58,8 +58,13 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             upstream = http.client.HTTPConnection(
                 proxy.upstream.hostname or "127.0.0.1", proxy.upstream.port, timeout=30
             )
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "transfer-encoding")}
-            headers["Content-Length"] = str(len(body))
+            headers = {
+                k: v
+                for k, v in self.headers.items()
+                if k.lower() not in ("connection", "transfer-encoding", "content-length")
+            }
+            if body or self.command in ("PUT", "POST"):
+                headers["Content-Length"] = str(len(body))
             upstream.request(self.command, self.path, body=body, headers=headers)
             answer = upstream.getresponse()
             data = answer.read()

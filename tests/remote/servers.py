@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 S3_KEY_ID = "testing-key-id"
@@ -76,3 +77,127 @@ def clean_cloud_env() -> dict[str, str]:
     """os.environ without any cloud credentials of the machine running the tests."""
     prefixes = ("AWS_", "AZURE_", "AZURITE_", "GOOGLE_", "STORAGE_EMULATOR_HOST", "EXPORTCTL_S3_")
     return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+
+
+# Azurite's well-known development account (documented by Microsoft; not a secret).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+# Where .ci/run installs Azurite (npm install --prefix DIR azurite); EXPORTCTL_AZURITE names another binary.
+AZURITE_PREFIX = Path.home() / ".cache" / "exportctl-tests" / "azurite"
+
+
+def azurite_binary() -> str | None:
+    import shutil
+
+    named = os.environ.get("EXPORTCTL_AZURITE")
+    if named:
+        return named
+    local = AZURITE_PREFIX / "node_modules" / ".bin" / "azurite-blob"
+    if local.exists():
+        return str(local)
+    return shutil.which("azurite-blob")
+
+
+@dataclass
+class AzureServer:
+    """A running Azurite blob service, and signed requests (Shared Key) to look at its containers."""
+
+    endpoint: str
+
+    def env(self) -> dict[str, str]:
+        return {"AZURE_STORAGE_USE_EMULATOR": "true", "AZURITE_BLOB_STORAGE_URL": self.endpoint}
+
+    def request(
+        self, method: str, path: str, query: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        import base64
+        import hashlib
+        import hmac
+        import http.client
+        import urllib.parse
+        from email.utils import formatdate
+
+        query = query or {}
+        sent = dict(headers or {})
+        sent["x-ms-date"] = formatdate(usegmt=True)
+        sent["x-ms-version"] = "2021-08-06"
+        canonical_headers = "".join(f"{k.lower()}:{v}\n" for k, v in sorted(sent.items()) if k.startswith("x-ms-"))
+        resource = f"/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}{path}" + "".join(
+            f"\n{k}:{v}" for k, v in sorted(query.items())
+        )
+        to_sign = "\n".join([method, *[""] * 11]) + "\n" + canonical_headers + resource
+        digest = hmac.new(base64.b64decode(AZURITE_KEY), to_sign.encode(), hashlib.sha256).digest()
+        sent["Authorization"] = f"SharedKey {AZURITE_ACCOUNT}:{base64.b64encode(digest).decode()}"
+        target = urllib.parse.urlsplit(self.endpoint)
+        connection = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=30)
+        url = f"/{AZURITE_ACCOUNT}{urllib.parse.quote(path)}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+        connection.request(method, url, headers=sent)
+        answer = connection.getresponse()
+        body = answer.read()
+        connection.close()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, body
+
+    def new_container(self) -> str:
+        name = f"exports-{secrets.token_hex(6)}"
+        status, _headers, body = self.request("PUT", f"/{name}", {"restype": "container"})
+        assert status == 201, body
+        return name
+
+    def blobs(self, container: str) -> list[str]:
+        import re
+
+        _status, _headers, body = self.request("GET", f"/{container}", {"restype": "container", "comp": "list"})
+        return re.findall(r"<Name>([^<]*)</Name>", body.decode())
+
+    def properties(self, container: str, blob: str) -> dict[str, str]:
+        status, headers, _body = self.request("HEAD", f"/{container}/{blob}")
+        assert status == 200, status
+        return headers
+
+    def body(self, container: str, blob: str) -> bytes:
+        status, _headers, body = self.request("GET", f"/{container}/{blob}")
+        assert status == 200, status
+        return body
+
+
+@contextmanager
+def azurite(binary: str) -> Iterator[AzureServer]:
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            binary,
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--inMemoryPersistence",
+            "--silent",
+            "--skipApiVersionCheck",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Azurite did not start on port {port}") from None
+                time.sleep(0.1)
+        yield AzureServer(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

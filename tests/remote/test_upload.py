@@ -100,6 +100,7 @@ def test_an_error_mid_upload_leaves_no_object_and_no_open_upload(
             upload_file(path, RemoteUrl("s3", bucket, "big.csv"), sha256=sha)
         assert any(method == "DELETE" and "uploadId=" in where for method, where in proxy.seen)
     message = str(caught.value)
+    assert f"Cannot write s3://{bucket}/big.csv (uploading)" in message and "403 Forbidden" in message
     assert f"Nothing was written to s3://{bucket}/big.csv" in message
     assert S3_SECRET not in message
     assert s3.keys(bucket) == []
