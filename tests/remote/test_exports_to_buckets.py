@@ -32,19 +32,19 @@ def _landed(s3: S3Server, bucket: str, document: dict[str, object]) -> str:
     return key
 
 
-def _no_leftovers() -> list[str]:
-    return [p.name for p in Path(tempfile.gettempdir()).glob("exportctl-upload-*")]
-
-
-def test_a_complete_export_lands_with_its_sha256(cli: Cli, s3: S3Server, bucket: str) -> None:
-    before = _no_leftovers()
+def test_a_complete_export_lands_with_its_sha256(
+    cli: Cli, s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))  # this run's TMPDIR: other tests' runs stay out
     result = cli("voucher", "-o", f"s3://{bucket}/nightly/{{object}}-{{id}}.csv", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     key = _landed(s3, bucket, document)
     assert key.startswith("nightly/voucher-exp_") and key.endswith(".csv")
     assert document["rows"] == s3.body(bucket, key).count(b"\n") - 1
-    assert _no_leftovers() == before  # the private directory is gone
+    assert list(private.iterdir()) == []  # the private directory is gone
 
 
 def test_the_terminal_names_the_bucket_not_a_temporary_path(cli: Cli, s3: S3Server, bucket: str) -> None:
