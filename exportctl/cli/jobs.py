@@ -290,20 +290,29 @@ def _download(
             f"{export_id} is {export.get('status')}, not DONE: there is nothing to download yet.",
             hint=f"Wait for it with: exportctl wait {export_id}",
         )
-    target = resolve_target(
-        output,
-        command=_command_for(export),
-        export_id=export_id,
-        output_dir=output_dir,
-        now=datetime.now(timezone.utc),
-    )
-    result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
+    from exportctl.jobs.remote_output import destination_of, download_to_bucket
+
+    bucket = destination_of(output, output_dir)
+    if bucket is not None:  # into a bucket: saved in a private directory, then uploaded
+        result, saved = download_to_bucket(
+            session.client, export, bucket, _command_for(export), force=bool(force), on_event=session.reporter
+        )
+    else:
+        target = resolve_target(
+            output,
+            command=_command_for(export),
+            export_id=export_id,
+            output_dir=output_dir,
+            now=datetime.now(timezone.utc),
+        )
+        result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
+        saved = str(result.target)
     if not app_state(ctx).quiet:
         from exportctl.cli.session import say_if_empty
 
         say_if_empty(session, result.rows)
     if document is not None:
-        document |= {"output": str(result.target), "bytes": result.bytes, "rows": result.rows}
+        document |= {"output": saved, "bytes": result.bytes, "rows": result.rows}
         document["sha256"] = result.sha256
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from exportctl.client.api import ApiClient
     from exportctl.events import EventHandler
+    from exportctl.jobs.download import DownloadResult
     from exportctl.jobs.single import ExportOutcome
 
 TEMP_PREFIX = "exportctl-upload-"
@@ -45,17 +46,19 @@ def destination(options: RunOptions) -> RemoteUrl | None:
 
     `--output s3://...` wins; `--output-dir s3://...` holds a relative `--output` (or the default name).
     """
-    output = options.output
-    if options.into is not None and output is None:
+    if options.into is not None and options.output is None:
         return None  # --into alone writes a table, no file
+    return destination_of(options.output, options.output_dir)
+
+
+def destination_of(output: str | None, output_dir: str | None) -> RemoteUrl | None:
+    """The bucket URL of an `--output` and `--output-dir` (see `destination`), or None for a local target."""
     if is_remote(output):
         assert output is not None
         url = parse_url(output, what="--output")
-    elif (
-        is_remote(options.output_dir) and output != STDOUT and not (output and Path(output).expanduser().is_absolute())
-    ):
-        assert options.output_dir is not None
-        base = parse_url(options.output_dir, what="--output-dir", prefix=True)
+    elif is_remote(output_dir) and output != STDOUT and not _absolute(output):
+        assert output_dir is not None
+        base = parse_url(output_dir, what="--output-dir", prefix=True)
         url = parse_url(str(base.child(output or DEFAULT_TEMPLATE)), what="--output")
     else:
         return None
@@ -149,6 +152,54 @@ def run_remote(
         with contextlib.suppress(OSError):
             shutil.rmtree(directory)
     return replace(outcome, extra={**outcome.extra, "output": str(uploaded.url)})
+
+
+def download_to_bucket(
+    client: ApiClient,
+    export: dict[str, Any],
+    url: RemoteUrl,
+    command: str,
+    *,
+    force: bool,
+    on_event: EventHandler,
+) -> tuple[DownloadResult, str]:
+    """`exportctl download ID -o s3://...`: the DONE export saved in a private directory, then uploaded."""
+    import shutil
+    import tempfile
+    import time
+    from datetime import datetime, timezone
+
+    from exportctl.events import Uploaded
+    from exportctl.jobs.download import download_export
+    from exportctl.remote.store import open_store
+    from exportctl.remote.upload import refuse_existing, upload_file
+
+    export_id = str(export.get("id"))
+    target = _rendered(url, command, datetime.now(timezone.utc), export_id)
+    store = open_store(target)
+    refuse_existing(target, force, store)
+    directory = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+    try:
+        try:
+            result = download_export(client, export, directory / target.key, on_event=on_event)
+        except ExportctlError as exc:
+            _point_at_bucket(exc, directory, url)
+            raise
+        started = time.monotonic()
+        try:
+            uploaded = upload_file(
+                directory / target.key, target, sha256=result.sha256, force=force, check=client.stop.check, store=store
+            )
+        except KeyboardInterrupt:
+            raise InterruptedByUser(
+                f"Interrupted while uploading export {export_id} to {target}; nothing was written there.",
+                hint="Run the same command again.",
+            ) from None
+        on_event(Uploaded(str(target), uploaded.bytes, time.monotonic() - started, uploaded.multipart))
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(directory)
+    return result, str(target)
 
 
 def _point_at_bucket(exc: ExportctlError, directory: Path, url: RemoteUrl) -> None:

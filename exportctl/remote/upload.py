@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exportctl.errors import OutputError, UsageError
-from exportctl.remote.store import open_store, store_error
+from exportctl.remote.store import describe, open_store, store_error
 from exportctl.remote.urls import RemoteUrl
 
 if TYPE_CHECKING:
@@ -133,10 +133,12 @@ def upload_file(
             f"{url} appeared while uploading; it was left untouched and nothing of this run was written there.",
             hint="Use --force to overwrite it, or choose another --output.",
         ) from None
-    except (FileNotFoundError, NotFoundError):
+    except (FileNotFoundError, NotFoundError) as exc:
+        _remove_if_ours(store, url, token)
+        kind = "container" if url.scheme == "az" else "bucket"
         raise OutputError(
-            f"Cannot write {url}: the {'container' if url.scheme == 'az' else 'bucket'} {url.bucket} does not exist "
-            "(or these credentials cannot see it). Nothing was written."
+            f"Cannot write {url}: {describe(exc)} Does the {kind} {url.bucket} exist, and can these credentials "
+            "see it? Nothing was written.",
         ) from None
     except BaseError as exc:
         _remove_if_ours(store, url, token)

@@ -107,7 +107,16 @@ def test_a_broken_download_leaves_no_object(cli: Cli, sandbox: Sandbox, s3: S3Se
     assert result.exit_code == 7, result.output
     assert s3.keys(bucket) == []
     assert s3.open_uploads(bucket) == []
-    assert "exportctl-upload-" not in result.output  # the hint names the bucket, not the removed directory
+    # The hint names the bucket, not the removed directory, and the command it gives lands the file there.
+    assert "exportctl-upload-" not in result.output
+    document = json.loads(result.stdout)
+    hint = document["hint"]
+    assert f"exportctl download {document['export_id']} -o s3://{bucket}/a.csv" in hint
+    sandbox.faults.reset()
+    again = cli("download", document["export_id"], "-o", f"s3://{bucket}/a.csv", "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["output"] == f"s3://{bucket}/a.csv"
+    _landed(s3, bucket, json.loads(again.stdout))
 
 
 def test_the_library_writes_to_a_bucket(
