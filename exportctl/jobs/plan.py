@@ -104,8 +104,8 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             )
         if options.incremental is None and options.since is not None:
             windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
-    known = None
-    creates = None
+    remote_output.check_state(options.incremental)
+    known = creates = None
     if file_wanted and remote_output.destination(options._replace(output=output)) is None:  # a bucket: see execute
         known = preflight_target(
             output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exportctl.errors import ExportctlError, InterruptedByUser
+from exportctl.errors import ExportctlError, InterruptedByUser, UsageError
 from exportctl.files.targets import (
     DEFAULT_TEMPLATE,
     STDOUT,
@@ -27,6 +27,7 @@ from exportctl.files.targets import (
     resolve_target,
     template_placeholders,
 )
+from exportctl.masking import printable
 from exportctl.remote.urls import RemoteUrl, is_remote, parse_url
 from exportctl.request.model import RunOptions
 
@@ -64,6 +65,15 @@ def destination_of(output: str | None, output_dir: str | None) -> RemoteUrl | No
         return None
     template_placeholders(url.key)  # an unknown placeholder is refused offline, as for a file
     return url
+
+
+def check_state(state: str | None) -> None:
+    """UsageError for a `--since-last` state in a bucket: not built yet (it would be a local `s3:` directory)."""
+    if is_remote(state):
+        raise UsageError(
+            f"--since-last {printable(str(state))}: the incremental state cannot live in a bucket yet.",
+            hint="Keep the state file on a local disk; the exported files can go to the bucket (-o s3://...).",
+        )
 
 
 def _absolute(output: str | None) -> bool:

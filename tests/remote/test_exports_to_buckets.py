@@ -17,7 +17,7 @@ import pytest
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
 from tests.cli.test_fault_matrix import start_cli
-from tests.remote.proxy import FORWARD, HOLD, is_commit, is_part, s3_proxy
+from tests.remote.proxy import FAIL, FORWARD, HOLD, is_commit, is_part, s3_proxy
 from tests.remote.servers import S3_SECRET, S3Server
 
 
@@ -169,3 +169,46 @@ def test_sigterm_during_the_upload_leaves_no_object(
     assert s3.keys(bucket) == []
     assert s3.open_uploads(bucket) == []
     assert S3_SECRET not in out + err
+
+
+def test_a_split_export_lands_as_one_object(cli: Cli, s3: S3Server, bucket: str) -> None:
+    result = cli(
+        "order", "--since", "2026-01-01", "--until", "2026-04-01", "--split-by", "month",
+        "-o", f"s3://{bucket}/orders-{{date}}.csv", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert len(document["windows"]) == 3
+    key = _landed(s3, bucket, document)
+    assert s3.body(bucket, key).count(b"\n") - 1 == document["rows"]
+
+
+def test_the_watermark_moves_only_once_the_object_committed(
+    cli: Cli, s3: S3Server, bucket: str, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store refuses the object's PUT (403): exit 1, no watermark; the next run exports the same range."""
+    target = f"s3://{bucket}/orders-{{time}}-{{id}}.csv"
+    with s3_proxy(s3.endpoint, lambda method, path: FAIL if is_commit(method, path) else FORWARD) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+        failed = cli("order", "--since-last", "state.json", "-o", target, "--json")
+    assert failed.exit_code == 1, failed.output
+    assert json.loads(failed.stdout)["error"].startswith(f"Cannot write s3://{bucket}/orders-")
+    state = isolated / "state.json"
+    assert not state.exists() or "watermark" not in state.read_text()
+    assert s3.keys(bucket) == []
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint)
+    done = cli("order", "--since-last", "state.json", "-o", target, "--json")
+    assert done.exit_code == 0, done.output
+    document = json.loads(done.stdout)
+    assert document["previous_watermark"] is None  # the failed run moved nothing
+    _landed(s3, bucket, document)
+    assert document["output"] in state.read_text()  # the state names the object, as it names a file
+
+
+def test_state_in_a_bucket_is_refused_for_now(cli: Cli, s3: S3Server, bucket: str, isolated: Path) -> None:
+    exports = cli.export_count()
+    result = cli("order", "--since-last", f"s3://{bucket}/state.json", "-o", f"s3://{bucket}/o-{{id}}.csv")
+    assert result.exit_code == 2
+    assert "cannot live in a bucket yet" in result.output
+    assert not (isolated / "s3:").exists()
+    assert cli.export_count() == exports
