@@ -54,6 +54,13 @@ def destination(options: RunOptions) -> RemoteUrl | None:
 
 def destination_of(output: str | None, output_dir: str | None) -> RemoteUrl | None:
     """The bucket URL of an `--output` and `--output-dir` (see `destination`), or None for a local target."""
+    for given, what in ((output, "--output"), (output_dir, "--output-dir")):
+        if given is not None and not is_remote(given) and is_remote(given.replace(":/", "://", 1)):
+            raise UsageError(
+                f"{what} {printable(given)!r} looks like a bucket URL that lost a slash; exportctl will not "
+                "create a local directory named after a scheme.",
+                hint="Write it as s3://BUCKET/KEY (from Python, as a str: pathlib.Path folds the '//').",
+            )
     if is_remote(output):
         assert output is not None
         url = parse_url(output, what="--output")

@@ -130,7 +130,8 @@ def upload_file(
         raise
     except (AlreadyExistsError, PreconditionError, FileExistsError):
         raise UsageError(
-            f"{url} appeared while uploading; it was left untouched and nothing of this run was written there.",
+            f"{url} already exists (it appeared after the check, or its name waited for the export id); it was "
+            "left untouched and nothing of this run was written there.",
             hint="Use --force to overwrite it, or choose another --output.",
         ) from None
     except (FileNotFoundError, NotFoundError) as exc:

@@ -212,3 +212,28 @@ def test_state_in_a_bucket_is_refused_for_now(cli: Cli, s3: S3Server, bucket: st
     assert "cannot live in a bucket yet" in result.output
     assert not (isolated / "s3:").exists()
     assert cli.export_count() == exports
+
+
+def test_a_gz_key_lands_compressed_with_the_csvs_sha256(cli: Cli, s3: S3Server, bucket: str) -> None:
+    import gzip
+
+    result = cli("voucher", "-o", f"s3://{bucket}/v.csv.gz", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    csv = gzip.decompress(s3.body(bucket, "v.csv.gz"))
+    assert hashlib.sha256(csv).hexdigest() == document["sha256"]
+    assert s3.head(bucket, "v.csv.gz")["Metadata"]["sha256"] == document["sha256"]
+    assert s3.head(bucket, "v.csv.gz")["ContentType"] == "application/gzip"
+
+
+def test_a_bucket_url_that_lost_a_slash_is_refused(
+    sandbox: Sandbox, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exportctl
+
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", sandbox.app_id)
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", sandbox.secret_key)
+    monkeypatch.setenv("VOUCHERIFY_API_BASE_URL", sandbox.base_url)
+    with pytest.raises(exportctl.UsageError, match="lost a slash"):
+        exportctl.export("voucher", output=Path("s3://bucket-1/a.csv"))
+    assert not (isolated / "s3:").exists()
