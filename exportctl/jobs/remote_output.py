@@ -219,6 +219,33 @@ def download_to_bucket(
     return result, str(target)
 
 
+def remote_checks(bucket: str) -> list[tuple[str, str, str, str | None]]:
+    """`doctor --bucket URL`: (name, level, detail, fix) of write access, and of the multipart clean-up rule."""
+    from exportctl.remote.upload import probe_write
+
+    try:
+        url = parse_url(bucket, what="--bucket", prefix=True)
+        done = probe_write(url)
+    except ExportctlError as exc:
+        return [
+            (
+                "bucket",
+                "fail",
+                exc.message,
+                exc.hint or "Check the credentials the README's 'Exports in a bucket' names.",
+            )
+        ]
+    rule = (
+        "bucket clean-up",
+        "skip",
+        "obstore cannot read the bucket's lifecycle rules; exportctl aborts its own incomplete uploads, a killed "
+        "process (SIGKILL) cannot.",
+        "Add a rule that aborts incomplete multipart uploads after a day (S3 AbortIncompleteMultipartUpload; "
+        "Azure and GCS expire uncommitted blocks and parts on their own).",
+    )
+    return [("bucket", "ok", done, None), rule]
+
+
 def _point_at_bucket(exc: ExportctlError, directory: Path, url: RemoteUrl) -> None:
     """A message or hint that names the private directory (which is removed) names the bucket instead."""
     local = f"{directory}/"

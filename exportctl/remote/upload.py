@@ -199,3 +199,23 @@ def _remove_if_ours(store: ObjectStore, url: RemoteUrl, token: str) -> None:
         got = obstore.get(store, url.key, options={"head": True})
         if got.attributes.get(TOKEN_KEY) == token:
             obstore.delete(store, url.key)
+
+
+def probe_write(prefix: RemoteUrl) -> str:
+    """Create, read back and delete a small object under `prefix` (doctor): what was checked, or OutputError."""
+    import obstore
+    from obstore.exceptions import BaseError
+
+    url = prefix.child(f".exportctl-doctor-{secrets.token_hex(8)}")
+    store = open_store(url)
+    token = secrets.token_hex(8)
+    try:
+        obstore.put(store, url.key, b"exportctl doctor\n", mode="create", attributes={TOKEN_KEY: token})
+        got = obstore.get(store, url.key, options={"head": True})
+        if got.attributes.get(TOKEN_KEY) != token:
+            raise OutputError(f"{url} was written but reads back without its metadata.")
+        obstore.delete(store, url.key)
+    except (BaseError, OSError) as exc:
+        _remove_if_ours(store, url, token)
+        raise store_error(exc, url, "writing a probe object") from None
+    return f"created, read back and deleted {url} (conditional PUT with metadata)"

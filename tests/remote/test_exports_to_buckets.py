@@ -237,3 +237,17 @@ def test_a_bucket_url_that_lost_a_slash_is_refused(
     with pytest.raises(exportctl.UsageError, match="lost a slash"):
         exportctl.export("voucher", output=Path("s3://bucket-1/a.csv"))
     assert not (isolated / "s3:").exists()
+
+
+def test_doctor_checks_write_access_to_a_bucket(cli: Cli, s3: S3Server, bucket: str) -> None:
+    result = cli("doctor", "--bucket", f"s3://{bucket}/exports/", "--json")
+    checks = {check["name"]: check for check in json.loads(result.stdout)["checks"]}
+    assert checks["bucket"]["level"] == "ok", checks["bucket"]
+    assert f"s3://{bucket}/exports/.exportctl-doctor-" in checks["bucket"]["detail"]
+    assert "AbortIncompleteMultipartUpload" in checks["bucket clean-up"]["fix"]
+    assert s3.keys(bucket) == []  # the probe object is gone
+    missing = cli("doctor", "--bucket", "s3://exports-not-there/x", "--json")
+    assert missing.exit_code == 1
+    failed = {check["name"]: check for check in json.loads(missing.stdout)["checks"]}["bucket"]
+    assert failed["level"] == "fail" and "exports-not-there" in failed["detail"]
+    assert S3_SECRET not in missing.output
