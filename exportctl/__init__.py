@@ -2,6 +2,7 @@
 
     import exportctl
     result = exportctl.export("voucher", fields=["code", "value"], output="vouchers.csv")
+    done = exportctl.run("nightly.yaml")  # and exportctl.wait(ID), exportctl.download(ID), exportctl.list_exports()
 
 The names below are imported on first use, so that `exportctl --help` and TAB completion, which import
 this package too, do not pay for requests or yaml.
@@ -17,7 +18,16 @@ _EXPORTS: dict[str, str] = {
     "__version__": "exportctl.version",
     "export": "exportctl.library",
     "plan": "exportctl.library",
-    "ExportResult": "exportctl.library",
+    "wait": "exportctl.library_jobs",
+    "download": "exportctl.library_jobs",
+    "list_exports": "exportctl.library_jobs",
+    "run": "exportctl.library_jobs",
+    "ExportResult": "exportctl.engine.result",
+    "WaitResult": "exportctl.engine.existing_result",
+    "ListResult": "exportctl.engine.existing_result",
+    "RunResult": "exportctl.engine.run_result",
+    "RunEntry": "exportctl.engine.run_result",
+    "ConfigProblemsError": "exportctl.errors",
     "PlannedExport": "exportctl.library",
     "Settings": "exportctl.settings",
     "ExitCode": "exportctl.errors",
@@ -44,34 +54,47 @@ __all__ = [
     "ApiError",
     "AuthError",
     "ConfigError",
+    "ConfigProblemsError",
     "DownloadError",
     "ExitCode",
     "ExportFailedError",
     "ExportResult",
     "ExportctlError",
     "InterruptedByUser",
+    "ListResult",
     "LockedError",
     "NetworkError",
     "NotFoundError",
     "OutputError",
     "PlannedExport",
     "QuotaError",
+    "RunEntry",
+    "RunResult",
     "Settings",
     "UnparsedValueError",
     "UsageError",
     "ValidationError",
+    "WaitResult",
     "WaitTimeoutError",
     "WrongClusterError",
     "__version__",
+    "download",
     "export",
+    "list_exports",
     "plan",
+    "run",
+    "wait",
 ]
 
 if TYPE_CHECKING:
+    from exportctl.engine.existing_result import ListResult, WaitResult
+    from exportctl.engine.result import ExportResult
+    from exportctl.engine.run_result import RunEntry, RunResult
     from exportctl.errors import (
         ApiError,
         AuthError,
         ConfigError,
+        ConfigProblemsError,
         DownloadError,
         ExitCode,
         ExportctlError,
@@ -88,7 +111,8 @@ if TYPE_CHECKING:
         WaitTimeoutError,
         WrongClusterError,
     )
-    from exportctl.library import ExportResult, PlannedExport, export, plan
+    from exportctl.library import PlannedExport, export, plan
+    from exportctl.library_jobs import download, list_exports, run, wait
     from exportctl.settings import Settings
     from exportctl.version import __version__
 

@@ -28,11 +28,15 @@ class ExportctlError(Exception):
     """Base of every error exportctl expects; `exit_code` says how the process ends."""
 
     exit_code: ExitCode = ExitCode.UNEXPECTED
+    # The export the error concerns, once it was created (a timeout, an export in ERROR, a failed download,
+    # an interruption while waiting); None before anything was submitted, or when no export is involved.
+    export_id: str | None = None
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, export_id: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint  # what to do next, shown on its own line
+        self.export_id = export_id
 
     def __str__(self) -> str:
         return self.message

@@ -12,64 +12,22 @@ Values are typed: lists of fields and filter expressions (or the API's filter ob
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal
 
+from exportctl.engine.result import ExportResult
 from exportctl.events import EventHandler, ignore_event
 from exportctl.jobs.plan import Plan
-from exportctl.request.model import ExportRequest, RequestFlags, RunOptions
+from exportctl.request.export_options import ExportOptions
+from exportctl.request.model import ExportRequest, RunOptions
+from exportctl.request.option_keys import RequestFlags, flag_options
 from exportctl.settings import Settings
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
-
-Filters = Sequence[str] | Mapping[str, Any]
-
-
-class PlanOptions(TypedDict, total=False):
-    """The keywords of `plan`, for `export`'s type checking; tests/request/test_option_table.py keeps them equal."""
-
-    fields: Sequence[str] | None
-    order: str | None
-    filters: Filters | None
-    junction: str | None
-    voucher: str | None
-    campaign: str | None
-    member: str | None
-    config: str | Path | None
-    output: str | Path | None
-    output_dir: str | Path | None
-    force: bool | None
-    wait: bool | None
-    timeout: float | timedelta | str | None
-    headers: str | None
-    format: str | None
-    into: str | None
-    unparsed: str | None
-    since: date | str | None
-    until: date | str | None
-    split_by: str | None
-    parallel: int | None
-    since_last: str | Path | None
-    state_key: str | None
-    now: datetime | None
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    """What `export` did: the export id(s), the saved file and what is in it, the cost."""
-
-    export_ids: tuple[str, ...]  # one, or one per window of a split export
-    output: Path | Literal["-"] | str | None  # None when not waited for (wait=False); a str for a bucket URL
-    rows: int | None
-    bytes: int | None
-    sha256: str | None  # of the saved file: the CSV (a kind's filtered rows, a rewritten header row) or typed file
-    seconds: float
-    api_calls: int
-    summary: dict[str, Any] = field(repr=False)  # the CLI's `--json` document, key for key
 
 
 @dataclass(frozen=True)
@@ -84,84 +42,37 @@ class PlannedExport:
     # The {"since", "until"} of each request's creation-time window (None: no window), as `requests`.
     windows: tuple[dict[str, str | None] | None, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The document `exportctl OBJECT --dry-run --json` prints for the same options."""
         from exportctl.jobs.plan import dry_run_document
 
         return dry_run_document(self.plan)
 
+    def to_json(self) -> str:
+        """That document as JSON text, as `--dry-run --json` prints it."""
+        import json
 
-def plan(
-    name: str,
-    *,
-    fields: Sequence[str] | None = None,
-    order: str | None = None,
-    filters: Filters | None = None,
-    junction: str | None = None,
-    voucher: str | None = None,
-    campaign: str | None = None,
-    member: str | None = None,
-    config: str | Path | None = None,
-    output: str | Path | None = None,
-    output_dir: str | Path | None = None,
-    force: bool | None = None,
-    wait: bool | None = None,
-    timeout: float | timedelta | str | None = None,
-    headers: str | None = None,
-    format: str | None = None,
-    into: str | None = None,
-    unparsed: str | None = None,
-    since: date | str | None = None,
-    until: date | str | None = None,
-    split_by: str | None = None,
-    parallel: int | None = None,
-    since_last: str | Path | None = None,
-    state_key: str | None = None,
-    now: datetime | None = None,
-) -> PlannedExport:
+        return json.dumps(self.to_dict())
+
+
+def plan(name: str, **options: Unpack[ExportOptions]) -> PlannedExport:
     """Validate a request and its target offline, like the CLI before it sends anything.
 
     The keywords are the CLI's options (`since_last` is `--since-last STATE`, `config` is `-c FILE`,
     `into` is `--into "duckdb:PATH[#TABLE]"`).
     Raises `exportctl.UsageError` (or another `ExportctlError`) with the CLI's message.
     """
-    # Taken first, so that the keywords are all there is: each one's type and range is checked, named by the
-    # keyword, before anything reads it.
-    given = {keyword: value for keyword, value in locals().items() if keyword != "name"}
     from exportctl.jobs import plan as planning
     from exportctl.request.keywords import check_name, check_plan_keywords
     from exportctl.schema import lookup
 
-    checked = check_plan_keywords(given)
+    # Each keyword's type and range is checked, named by the keyword, before anything reads it.
+    checked = check_plan_keywords(options)
     obj = lookup(check_name(name))
-    fields, filters, now = checked["fields"], checked["filters"], checked["now"]
-    seconds: float | None = checked["timeout"]
-    flags = RequestFlags(
-        fields=list(fields or []),
-        order=order,
-        filters=list(filters or []) if not isinstance(filters, Mapping) else [],
-        junction=junction,
-        voucher=voucher,
-        campaign=campaign,
-        member=member,
-        output=_text(output),
-        output_dir=_text(output_dir),
-        force=force,
-        wait=wait,
-        timeout=seconds,
-        headers=headers,
-        format=format,
-        into=into,
-        unparsed=unparsed,
-        since_last=_text(since_last),
-        state_key=state_key,
-        since=since,
-        until=until,
-        split_by=split_by,
-        parallel=parallel,
-    )
-    request, options = _build(obj.command, flags, config, filters if isinstance(filters, Mapping) else None)
-    planned = planning.plan(request, options, now=now)
+    filters = checked.get("filters")
+    api_filters = filters if isinstance(filters, Mapping) else None
+    request, run_options = _build(obj.command, _flags(checked), checked.get("config"), api_filters)
+    planned = planning.plan(request, run_options, now=checked.get("now"))
     # The same requests --dry-run prints: with the window of --since/--until, of each split window, or of
     # an incremental run started now (from the state file's watermark).
     sent = planning.planned_requests(planned)
@@ -175,12 +86,23 @@ def plan(
     )
 
 
+def _plan_signature() -> inspect.Signature:
+    from exportctl.request.option_docs import keyword_signature
+
+    name = inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="str")
+    return keyword_signature(name).replace(return_annotation="PlannedExport")
+
+
+# What `help(exportctl.plan)` and an editor show: every keyword of the option table, by name.
+plan.__signature__ = _plan_signature()  # type: ignore[attr-defined]
+
+
 def export(
     name: str,
     *,
     settings: Settings | None = None,
     on_event: EventHandler = ignore_event,
-    **options: Unpack[PlanOptions],
+    **options: Unpack[ExportOptions],
 ) -> ExportResult:
     """Export the object `name` (voucher, order, ...) as CSV: validate, submit, wait, download.
 
@@ -189,6 +111,7 @@ def export(
     `settings` default to `Settings.from_environment()` (VOUCHERIFY_APP_ID, VOUCHERIFY_APP_TOKEN, the
     profile file). `on_event` receives every `exportctl.events` event (status changes, retries, progress).
     """
+    from exportctl.engine.result import from_outcome
     from exportctl.engine.session import open_session
     from exportctl.jobs import plan as planning
     from exportctl.request.keywords import check_export_keywords
@@ -203,26 +126,22 @@ def export(
         except KeyboardInterrupt:
             session.interrupt()  # the other threads of a split export stop too
             raise
-    summary = outcome.summary()
-    windows = summary.get("windows") or []
-    ids = tuple(w["export_id"] for w in windows if w.get("export_id")) if windows else (outcome.export_id,)
-    download = outcome.download
-    # The summary's, not the download's: a typed output names its file (or none, for --into alone).
-    output = summary.get("output")
-    return ExportResult(
-        export_ids=ids,
-        output=None if output is None else output if output == "-" or "://" in output else Path(output),
-        rows=None if download is None else download.rows,
-        bytes=summary.get("bytes"),
-        sha256=summary.get("sha256"),
-        seconds=outcome.seconds,
-        api_calls=outcome.calls,
-        summary=summary,
-    )
+    return from_outcome(outcome, planned.object)
 
 
-def _text(value: str | Path | None) -> str | None:
-    return None if value is None else str(value)
+def _flags(checked: Mapping[str, Any]) -> RequestFlags:
+    """The checked keywords as RequestFlags, by each option's kind: paths as text, lists as lists."""
+    given: dict[str, Any] = {}
+    for option in flag_options():
+        value = checked.get(option.name)
+        if value is None or (option.kind == "filters" and isinstance(value, Mapping)):
+            continue  # the API's filter object has no flag form: `_build` puts it in the file's place
+        if option.kind == "path":
+            value = str(value)
+        elif option.kind in ("texts", "filters"):
+            value = list(value)
+        given[option.name] = value
+    return RequestFlags(**given)
 
 
 def _build(

@@ -173,6 +173,7 @@ WRONG: list[tuple[str, object, str]] = [
     ("filters", 5, "filters: got int 5; expected a list of filter expressions (str), one str, or the API's filter"),
     ("filters", [5], "filters: got list [5]; expected a list of filter expressions"),
     ("filters", {5: {}}, "filters: got dict {5: {}}; expected a list of filter expressions"),
+    ("campaign_id", 1, "campaign_id: got int 1; expected a string."),
     ("junction", ["and"], "junction: got list ['and']; expected 'and' or 'or'."),
     ("voucher", 1, "voucher: got int 1; expected a string."),
     ("campaign", 1, "campaign: got int 1; expected a string."),
@@ -237,7 +238,7 @@ def test_a_naive_now_means_utc_in_any_time_zone(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("TZ", zone)
         time.tzset()
         planned = exportctl.plan("order", since_last="state.json", now=datetime(2026, 3, 1, 12))
-        seen.add(planned.to_json()["requests"][0]["until"])
+        seen.add(planned.to_dict()["requests"][0]["until"])
     monkeypatch.delenv("TZ")
     time.tzset()
     assert seen == {"2026-03-01T12:00:00.000Z"}
@@ -280,7 +281,7 @@ def test_typed_outputs_from_python(sandbox: Sandbox, tmp_path: Path) -> None:
     assert [e.format for e in seen if isinstance(e, Converted)] == ["jsonl"]
     planned = exportctl.plan("order", format="parquet", into="sqlite:" + str(tmp_path / "w.db"))
     assert planned.options.format == "parquet" and planned.options.into is not None
-    assert planned.to_json()["into"]["table"] == "order"
+    assert planned.to_dict()["into"]["table"] == "order"
     with pytest.raises(exportctl.UsageError, match="format: got int 1; expected a string"):
         exportctl.plan("order", format=1)  # type: ignore[arg-type]
 

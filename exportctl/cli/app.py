@@ -176,7 +176,7 @@ class ExportctlGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         from exportctl.cli.console import print_error
-        from exportctl.cli.json_contract import emit_failure
+        from exportctl.cli.json_contract import emit_failure, json_pending
 
         received = _stop_on_signals()
         from exportctl.cli.signals import RECEIVED_KEY
@@ -195,7 +195,15 @@ class ExportctlGroup(TyperGroup):
             raise typer.Exit(_signal_exit(received, done.exit_code)) from None
         except ExportctlError as error:
             code = _signal_exit(received, int(error.exit_code))
-            emit_failure(ctx, error, exit_code=code, interrupted=_interruption(received, error.exit_code))
+            if json_pending(ctx) or code != int(ExitCode.USAGE):
+                emit_failure(ctx, error, exit_code=code, interrupted=_interruption(received, error.exit_code))
+            else:
+                # A value the command refused before it began a --json document of its own (`schema --json
+                # --format xml`): the usage error's document, as for a value the parser refuses.
+                from exportctl.cli.json_contract import emit_usage_failure
+
+                argv = ctx.meta.get(ARGV_KEY, ())
+                emit_usage_failure(argv, _command_of(ctx, argv), error)
             print_error(error)
             raise typer.Exit(code) from None
         except BrokenPipeError:
@@ -275,13 +283,13 @@ def _render_usage_error(
         raise error
     from exportctl.cli import json_contract
     from exportctl.cli.console import print_error
-    from exportctl.cli.state import app_state
     from exportctl.errors import UsageError
 
     command = command or (error.ctx.command_path if error.ctx is not None else "exportctl")
     usage = UsageError(error.format_message(), hint=f"See '{command} --help' for the options.")
-    pending = ctx is not None and ctx.obj is not None and app_state(ctx).json_document is not None
-    if pending:  # a bad value met inside a command that has begun its --json document
+    if ctx is not None and json_contract.json_pending(
+        ctx
+    ):  # a bad value met inside a command that has begun its --json document
         json_contract.emit_failure(ctx, usage, exit_code=int(ExitCode.USAGE))
     else:
         json_contract.emit_usage_failure(argv, _command_of(ctx, argv), usage)

@@ -42,7 +42,7 @@ _exportctl_completion() {
     [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *. ]] && compopt -o nospace
     # Values from a closed set are never file names: no file listing when none matches.
     case "$prev" in
-        --profile|--region|--fields|-f|--filter|-F|--order|--junction|--format|--headers|--unparsed|--split-by)
+        --profile|--region|@CLOSED_FLAGS@)
             compopt +o default ;;
     esac
     return 0
@@ -58,10 +58,19 @@ class Shell(str, enum.Enum):
     fish = "fish"
 
 
+def closed_flags() -> list[str]:
+    """The export options whose values come from a closed set (the option table's choices, fields, orders,
+    filters): after them bash must not fall back to file names."""
+    from exportctl.cli.options import CLOSED_SOURCES
+    from exportctl.request.option_keys import export_options
+
+    return [flag for o in export_options() if o.choices or o.complete in CLOSED_SOURCES for flag in o.flags]
+
+
 def completion_script(shell: Shell) -> str:
     """The script that teaches `shell` to complete exportctl."""
     if shell is Shell.bash:
-        return BASH_SCRIPT
+        return BASH_SCRIPT.replace("@CLOSED_FLAGS@", "|".join(closed_flags()))
     # Typer's zsh and fish scripts pass the whole command line, so they need no such care.
     from exportctl.cli.typer_internals import completion_script_for
 

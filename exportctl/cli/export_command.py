@@ -52,11 +52,10 @@ def print_dry_run(planned: Plan, *, json_output: bool, label: str = "", quiet: b
 
 
 def _flags(values: dict[str, Any]) -> Any:
-    from exportctl.request.model import OPTIONS, RequestFlags
+    from exportctl.request.option_keys import RequestFlags, flag_options
 
     # Every option a YAML file can also give; an option not given keeps RequestFlags' "not given".
-    given = {o.name: values[o.name] for o in OPTIONS if o.key is not None and values.get(o.name) is not None}
-    return RequestFlags(**given)
+    return RequestFlags(**{o.name: values[o.name] for o in flag_options() if values.get(o.name) is not None})
 
 
 def _refuse_json_on_stdout(output: str | None) -> None:
@@ -119,8 +118,9 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
         if outcome.download is not None and not app_state(ctx).quiet:
             say_if_empty(session, outcome.download.rows, planning.narrowed(planned))
     if document is not None:
-        document |= json_contract.outcome_fields(outcome.summary())
-        json_contract.emit(ctx, document)
+        from exportctl.engine.result import from_outcome
+
+        json_contract.emit(ctx, from_outcome(outcome, obj.command).to_dict())  # what exportctl.export() returns
     elif not options.wait:
         # Without --wait the export id is the command's answer, for `ID=$(exportctl voucher --no-wait)`.
         typer.echo(outcome.export_id)

@@ -1,74 +1,23 @@
 """One subcommand per exported object, generated from the schema tables.
 
-Each command's options are those of the option table (`request.model.OPTIONS`), in its order; it only
-parses them into `RequestFlags`, then hands over to `run_export_command`.
-The options that differ per object (field and order choices, the scope options) are built from the
-object's table; the rest are the shared aliases of `cli.options`.
+Each command's parameters are made from the option table (`request.options.OPTIONS`), in its order, by
+`cli.options.parameter`: the records the object takes (a scope only where its schema has one), with the help
+and completion filled from its schema table. The command hands the values over to `run_export_command`.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from exportctl.cli import options
-from exportctl.cli.completion_sources import fields_completer, filters_completer, orders_completer
 from exportctl.request.filter_help import GRAMMAR_HELP
-from exportctl.request.model import OPTIONS, SCOPE_OPTIONS
+from exportctl.request.option_keys import applies, export_options, scope_options
+from exportctl.request.option_record import Option
 from exportctl.schema import ExportObject, Scope
-
-
-def _fields_option(obj: ExportObject) -> Any:
-    defaults = ",".join(obj.default_fields)
-    prefixes = ", ".join(f"{prefix}X" for prefix in obj.field_prefixes)
-    extra = f" Also {prefixes}." if prefixes else ""
-    return Annotated[
-        list[str] | None,
-        typer.Option(
-            "--fields",
-            "-f",
-            help=f"Columns, comma-separated or repeated (see `exportctl schema {obj.command}`). "
-            f"Default: {defaults}.{extra}",
-            metavar="FIELD,...",
-            autocompletion=fields_completer(obj),
-            rich_help_panel=options.PARAMETERS,
-            show_default=False,
-        ),
-    ]
-
-
-def _order_option(obj: ExportObject) -> Any:
-    return Annotated[
-        str | None,
-        typer.Option(
-            "--order",
-            help=f"Sort order; a leading - sorts descending. One of: {', '.join(obj.orders)}.",
-            metavar="ORDER",
-            autocompletion=orders_completer(obj),
-            rich_help_panel=options.PARAMETERS,
-        ),
-    ]
-
-
-def _filter_option(obj: ExportObject) -> Any:
-    return Annotated[
-        list[str] | None,
-        typer.Option(
-            "--filter",
-            "-F",
-            help="Filter expression, repeatable: status=PAID,FULFILLED  amount>=1000  created_at>2024-01-01  "
-            "email~@example.com  field:$operator:v1,v2  (see README, 'Filters'). "
-            f"Fields: {', '.join(obj.filter_names) or 'none'}.",
-            metavar="EXPR",
-            autocompletion=filters_completer(obj),
-            rich_help_panel=options.PARAMETERS,
-            show_default=False,
-        ),
-    ]
-
 
 # The API marks its `/v1/loyalties/*/export` endpoints `deprecated: true` ("Legacy loyalty API") since
 # 2026-07-17; they still work, and these options still use them.
@@ -81,30 +30,31 @@ def is_legacy(scope: Scope) -> bool:
     return scope.path.startswith(LEGACY_PREFIX)
 
 
-def _scope_option(option: str, help_text: str, legacy: tuple[Scope, ...] = ()) -> Any:
+def _scope_help(option: Option, obj: ExportObject) -> str:
+    """A scope option's help: the schema's words for this object, and the legacy note of its endpoints."""
+    scopes = [scope for scope in obj.scopes if scope.option == option.name]
+    help_text = scopes[0].help  # an option with two endpoints (--member, alone or with --campaign): its first
+    legacy = [scope for scope in scopes if is_legacy(scope)]
     if legacy:
         endpoints = " or ".join(f"POST {scope.path}" for scope in legacy)
         help_text = f"{help_text} {LEGACY_NOTE}: {endpoints}."
-    return Annotated[
-        str | None,
-        typer.Option(f"--{option}", help=help_text, rich_help_panel=options.PARAMETERS),
-    ]
+    return help_text
 
 
 def _parameters(obj: ExportObject) -> list[inspect.Parameter]:
-    def keyword(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
-        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
-
-    per_object = {"fields": _fields_option(obj), "order": _order_option(obj), "filters": _filter_option(obj)}
-    for scope in obj.scopes:  # an option with two endpoints (--member, alone or with --campaign): its first help
-        legacy = tuple(other for other in obj.scopes if other.option == scope.option and is_legacy(other))
-        per_object.setdefault(scope.option, _scope_option(scope.option, scope.help, legacy))
+    """The command's parameters: every record of the option table this object takes, in the table's order."""
     params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
-    for option in OPTIONS:
-        if option.name in SCOPE_OPTIONS and option.name not in per_object:
-            continue  # this object has no such scope
-        params.append(keyword(option.name, per_object.get(option.name) or options.BY_OPTION[option.name]))
-    params += [keyword("dry_run", options.DryRun, False), keyword("json_output", options.JsonOutput, False)]
+    scopes = scope_options()
+    for option in export_options():
+        if not applies(option, obj):
+            continue
+        help_text = _scope_help(option, obj) if option.name in scopes else None
+        annotation = options.parameter(option, obj, help_text=help_text)
+        params.append(
+            inspect.Parameter(
+                option.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=option.initial
+            )
+        )
     return params
 
 

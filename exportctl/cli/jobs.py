@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,37 +12,19 @@ from exportctl.cli import json_contract, options
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
-from exportctl.errors import UsageError, ValidationError
+from exportctl.errors import UsageError
 from exportctl.jobs.listing import MAX_LIST_PAGES
 from exportctl.schema import API_OBJECTS, EXPORT_STATUSES, LIST_ORDERS
-from exportctl.suggest import closest
 
 if TYPE_CHECKING:
     from exportctl.cli.session import Session
-
-
-# The longest object name kept in a default file name; the API's own are under 25 characters.
-MAX_OBJECT_IN_NAME = 40
+    from exportctl.jobs.download import DownloadResult
 
 
 def _command_for(export: dict[str, Any]) -> str:
-    """The name of an export's object in file names: its subcommand (voucher_transactions -> voucher-transactions).
+    from exportctl.jobs.existing import command_for
 
-    Any other `exported_object` (one made in the dashboard that this version does not know, `api_log`, or a
-    hostile `x../../evil`) keeps its ASCII letters and digits, each other run of characters becomes one `-`:
-    a single safe file-name component, never `.` or `..`, at most MAX_OBJECT_IN_NAME characters; `export`
-    when nothing is left.
-    """
-    import re
-
-    obj = export.get("exported_object")
-    if not isinstance(obj, str):
-        return "export"
-    known = API_OBJECTS.get(obj)
-    if known is not None:
-        return known.command
-    safe = re.sub(r"[^A-Za-z0-9]+", "-", obj)[:MAX_OBJECT_IN_NAME].strip("-")
-    return safe or "export"
+    return command_for(export)
 
 
 def _export_fields(export: dict[str, Any]) -> dict[str, Any]:
@@ -96,50 +78,33 @@ def list_exports(
     The filters apply to the pages read: one page (--page, --limit), or every page with --all.
     Example: exportctl list --all --status ERROR --since -7d
     """
-    from exportctl.jobs.listing import (
-        PAGE_SIZE_FOLLOWING,
-        ExportFilter,
-        list_exports,
-        parse_objects,
-        parse_statuses,
-    )
-    from exportctl.request.windows import parse_instant
+    from exportctl.jobs.existing import list_matching, list_query
+    from exportctl.jobs.listing import PAGE_SIZE_FOLLOWING
 
+    started = time.monotonic()
     fmt = choose_format(output_format, json_flag=json_output)
     document = json_contract.begin(ctx, "list") if fmt == "json" else None
-    if order is not None and order not in LIST_ORDERS:
-        raise ValidationError(f"Unknown order '{order}'.", valid=LIST_ORDERS, suggestion=closest(order, LIST_ORDERS))
-    if follow and page is not None:
-        raise UsageError(
-            "--page picks one page of the list, and --all reads every page: give one of them.",
-            hint="exportctl list --all (every page), or exportctl list --page 2",
-        )
-    matching = ExportFilter(
-        statuses=parse_statuses(status_filter),
-        objects=parse_objects(object_filter),
-        since=parse_instant(since, "--since") if since is not None else None,
-    )
     given = ctx.get_parameter_source("limit")
-    if follow and (given is None or given.name == "DEFAULT"):
-        limit = PAGE_SIZE_FOLLOWING
+    query = list_query(
+        limit=None if given is None or given.name == "DEFAULT" else limit,
+        page=page,
+        order=order,
+        statuses=status_filter,
+        objects=object_filter,
+        since=since,
+        follow=follow,
+    )
+    limit, matching = query.limit, query.matching
     from exportctl.cli.session import open_session
 
     with open_session(ctx, quiet=True) as session:
-        listing = list_exports(
-            session.client, limit=limit, page=page or 1, order=order, follow=follow, matching=matching
-        )
+        listing = list_matching(session.client, query)
         calls = session.client.calls
     if document is not None:
-        document |= {
-            "api_calls": calls,
-            "rows": len(listing.exports),
-            "total": listing.total,
-            "exports": listing.exports,
-            "pages": listing.pages,
-            "truncated": listing.truncated,
-            "filters": matching.to_json(),
-        }
-        json_contract.emit(ctx, document)
+        from exportctl.engine.existing_result import listed
+
+        # What exportctl.list_exports() returns.
+        json_contract.emit(ctx, listed(listing, matching.to_json(), calls, time.monotonic() - started).to_dict())
         return
     from rich.markup import escape
 
@@ -181,12 +146,18 @@ def status(ctx: typer.Context, export_id: options.ExportId, json_output: options
     from exportctl.cli.session import open_session
     from exportctl.masking import mask_url, printable
 
+    started = time.monotonic()
     document = json_contract.begin(ctx, "status", export_id=export_id) if json_output else None
     with open_session(ctx, quiet=True) as session:
         export = session.client.get_export(export_id)
         calls = session.client.calls
     if document is not None:
-        json_contract.emit(ctx, document | _export_fields(export) | {"api_calls": calls, "export": export})
+        from exportctl.engine.existing_result import WaitResult
+
+        fields = _export_fields(export)
+        seconds = time.monotonic() - started
+        seen = WaitResult(export_id, **fields, export=export, api_calls=calls, seconds=seconds, command="status")
+        json_contract.emit(ctx, seen.to_dict())
         return
     lines = [
         f"{export.get('id')}  {export.get('exported_object')}  {export.get('status')}",
@@ -214,31 +185,31 @@ def wait(
 ) -> None:
     """Wait until an export is DONE (exit 0) or ERROR (exit 5), or --timeout passes (exit 6)."""
     from exportctl.cli.session import open_session
-    from exportctl.files.poll_history import PollHistory
-    from exportctl.jobs import poll
+    from exportctl.engine.existing_result import WaitResult
+    from exportctl.jobs.existing import wait_for
     from exportctl.request.durations import check_timeout, parse_duration
 
+    started = time.monotonic()
     document = json_contract.begin(ctx, "wait", export_id=export_id) if json_output else None
     seconds = check_timeout(parse_duration(timeout, "--timeout"), "--timeout") if timeout is not None else None
     with open_session(ctx) as session:
         on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
-        history = PollHistory.default()
         try:
-            export = poll.poll_until_done(
-                session.client,
-                export_id,
-                timeout=seconds,
-                on_event=on_event,
-                submitted=False,
-                history=history,
-                first_interval=session.client.settings.poll_interval,
-            )
+            export = wait_for(session.client, export_id, timeout=seconds, on_event=on_event)
         finally:
-            history.save()
             if document is not None:
                 document["api_calls"] = session.client.calls
+        calls = session.client.calls
     if document is not None:
-        json_contract.emit(ctx, document | _export_fields(export) | {"export": export})
+        done = WaitResult(
+            export_id,
+            export.get("exported_object"),
+            export.get("status"),
+            export,
+            api_calls=calls,
+            seconds=time.monotonic() - started,
+        )
+        json_contract.emit(ctx, done.to_dict())  # what exportctl.wait() returns
     elif not app_state(ctx).quiet:
         print_info(f"{export_id} is DONE. Download it with: exportctl download {export_id}")
 
@@ -260,14 +231,19 @@ def download(
             "--json and -o - both write to standard output: the JSON would end up after the last CSV row.",
             hint=f"Write the CSV to a file (exportctl download {export_id} -o FILE.csv --json), or drop --json.",
         )
+    started = time.monotonic()
     with open_session(ctx) as session:
         try:
-            _download(ctx, session, export_id, output, output_dir, force, document)
+            export, saved = _download(ctx, session, export_id, output, output_dir, force, document)
         finally:
             if document is not None:
                 document["api_calls"] = session.client.calls
+        calls = session.client.calls
     if document is not None:
-        json_contract.emit(ctx, document)
+        from exportctl.engine.result import downloaded
+
+        result = downloaded(export, saved, export_id=export_id, api_calls=calls, seconds=time.monotonic() - started)
+        json_contract.emit(ctx, result.to_dict())  # what exportctl.download() returns
 
 
 def _download(
@@ -278,42 +254,27 @@ def _download(
     output_dir: str | None,
     force: bool | None,
     document: dict[str, Any] | None,
-) -> None:
-    from exportctl.files.targets import resolve_target
-    from exportctl.jobs import download
+) -> tuple[dict[str, Any], DownloadResult]:
+    from exportctl.jobs.existing import download_done, get_export, require_done
 
-    export = session.client.get_export(export_id)
+    export = get_export(session.client, export_id)
     if document is not None:
         document |= _export_fields(export)
-    if export.get("status") != "DONE":
-        raise UsageError(
-            f"{export_id} is {export.get('status')}, not DONE: there is nothing to download yet.",
-            hint=f"Wait for it with: exportctl wait {export_id}",
-        )
-    from exportctl.jobs.remote_output import destination_of, download_to_bucket
-
-    bucket = destination_of(output, output_dir)
-    if bucket is not None:  # into a bucket: saved in a private directory, then uploaded
-        result, saved = download_to_bucket(
-            session.client, export, bucket, _command_for(export), force=bool(force), on_event=session.reporter
-        )
-    else:
-        target = resolve_target(
-            output,
-            command=_command_for(export),
-            export_id=export_id,
-            output_dir=output_dir,
-            now=datetime.now(timezone.utc),
-        )
-        result = download.download_export(session.client, export, target, on_event=session.reporter, force=bool(force))
-        saved = str(result.target)
+    require_done(export, export_id)
+    result = download_done(
+        session.client,
+        export,
+        export_id,
+        output=output,
+        output_dir=output_dir,
+        force=bool(force),
+        on_event=session.reporter,
+    )
     if not app_state(ctx).quiet:
         from exportctl.cli.session import say_if_empty
 
         say_if_empty(session, result.rows)
-    if document is not None:
-        document |= {"output": saved, "bytes": result.bytes, "rows": result.rows}
-        document["sha256"] = result.sha256
+    return export, result
 
 
 def delete(

@@ -3,7 +3,9 @@
 Every command that takes `--json` starts its document with `begin` (so that a failure still prints
 one, from `cli/app.py`), fills it as it learns, and prints it with `emit`. The keys of CONTRACT_KEYS are
 always there, null where they do not apply; a command may add its own after them (`exports` for
-`list` and `run`, `export` for `status` and `wait`, `deleted` for `delete`).
+`list` and `run`, `export` for `status` and `wait`, `deleted` for `delete`). A success of an export, `wait`,
+`download`, `list` or `run` prints its typed result's `to_dict()` (`exportctl/engine/result.py`), the value
+the library returns too.
 """
 
 from __future__ import annotations
@@ -17,34 +19,23 @@ import typer
 
 from exportctl.cli.console import write_json
 from exportctl.cli.state import app_state
+from exportctl.engine.contract import CONTRACT_KEYS, blank
 from exportctl.errors import ConfigProblemsError, ExportctlError
 
 if TYPE_CHECKING:
     from exportctl.events import Event, EventHandler
 
-CONTRACT_KEYS = (
-    "export_id",
-    "object",
-    "exported_object",
-    "status",
-    "exit_code",
-    "error",
-    "hint",
-    "output",
-    "bytes",
-    "rows",
-    "sha256",
-    "seconds",
-    "api_calls",
-)
-
-
-def blank(command: str, **values: Any) -> dict[str, Any]:
-    """A document of `command` with every contract key, null unless given; exit_code 0."""
-    document: dict[str, Any] = dict.fromkeys(CONTRACT_KEYS)
-    document |= {"object": command, "exit_code": 0}
-    document |= values
-    return document
+__all__ = [
+    "CONTRACT_KEYS",
+    "begin",
+    "blank",
+    "emit",
+    "emit_failure",
+    "emit_usage_failure",
+    "json_pending",
+    "tracking",
+    "wants_json",
+]
 
 
 def begin(ctx: typer.Context, command: str, **values: Any) -> dict[str, Any]:
@@ -54,6 +45,11 @@ def begin(ctx: typer.Context, command: str, **values: Any) -> dict[str, Any]:
     state.json_document = document
     state.json_started = time.monotonic()
     return document
+
+
+def json_pending(ctx: typer.Context) -> bool:
+    """Whether the command began a `--json` document (printed with the error by `emit_failure`)."""
+    return ctx.obj is not None and app_state(ctx).json_document is not None
 
 
 def _finish(document: dict[str, Any], started: float | None) -> dict[str, Any]:
@@ -123,13 +119,6 @@ def emit_usage_failure(argv: Sequence[str], command: str | None, error: Exportct
     document["seconds"] = 0.0  # nothing ran
     write_json(json.dumps(document))
     return True
-
-
-def outcome_fields(summary: dict[str, Any]) -> dict[str, Any]:
-    """An `ExportOutcome.summary()` in the contract's names: its `object` is the exported object."""
-    fields = dict(summary)
-    fields["exported_object"] = fields.pop("object", None)
-    return fields
 
 
 def tracking(document: dict[str, Any], on_event: EventHandler) -> EventHandler:

@@ -7,12 +7,12 @@ running at once one spinner cannot show them all, and cron and CI logs want line
 
 from __future__ import annotations
 
-import shlex
+import inspect
 import sys
 import threading
-from dataclasses import replace
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -20,14 +20,14 @@ from exportctl.cli import json_contract, options
 from exportctl.cli.console import print_info
 from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
-from exportctl.request.model import MAX_PARALLEL
+from exportctl.engine.run_result import RUN_TABLE_COLUMNS
 
 if TYPE_CHECKING:
+    from exportctl.engine.run_result import RunResult
     from exportctl.events import Event, EventHandler
     from exportctl.jobs.batch import EntryResult, PlannedEntry
+    from exportctl.jobs.runs import RunPlan
     from exportctl.request.runfile import Entry, Problem
-
-SUMMARY_COLUMNS = ("name", "object", "status", "rows", "bytes", "output", "seconds", "error")
 
 
 class LabelledLines:
@@ -87,75 +87,7 @@ def print_problems(problems: list[Problem], file: Path) -> None:
     print_info(f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was run.")
 
 
-def run_file(
-    ctx: typer.Context,
-    file: Annotated[
-        Path,
-        typer.Argument(help="Multi-export YAML file (see sample-configs/nightly.yaml).", metavar="FILE.yaml"),
-    ],
-    parallel: Annotated[
-        int,
-        typer.Option(
-            "--parallel",
-            "-p",
-            min=1,
-            max=MAX_PARALLEL,
-            help="How many exports run at once; together they keep within the API's rate limit.",
-            rich_help_panel=options.RUN,
-        ),
-    ] = 1,
-    keep_going: Annotated[
-        bool,
-        typer.Option(
-            "--keep-going",
-            "-k",
-            help="Run the remaining exports after one fails (default: start no more after the first failure).",
-            rich_help_panel=options.RUN,
-        ),
-    ] = False,
-    only: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--only",
-            help="Run only the export with this name; repeatable. The whole file is still validated.",
-            metavar="NAME",
-            rich_help_panel=options.RUN,
-            show_default=False,
-        ),
-    ] = None,
-    json_output: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="Print one JSON object (the run, with one object per export under 'exports') instead of the table.",
-            rich_help_panel=options.RUN,
-        ),
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Overwrite existing targets (a second run on the same day).", rich_help_panel=options.OUTPUT
-        ),
-    ] = False,
-    output_dir: Annotated[
-        str | None,
-        typer.Option(
-            "--output-dir",
-            help="Directory for every export's target, instead of the file's own.",
-            metavar="DIR",
-            rich_help_panel=options.OUTPUT,
-        ),
-    ] = None,
-    output_format: OutputFormat = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run",
-            help="Print every export's API requests (endpoint and body) and exit; no network, no credentials.",
-            rich_help_panel=options.RUN,
-        ),
-    ] = False,
-) -> None:
+def run_file(ctx: typer.Context, file: Path, **values: Any) -> None:
     """Run every export of a multi-export file; exit with the worst of their exit codes.
 
     The whole file is validated offline first (exit 2 with every problem, nothing run). Exit codes,
@@ -167,12 +99,48 @@ def run_file(
     # From here to the summary's last byte a stop signal is recorded, never raised (cli/signals.py).
     received: list[int] = ctx.meta.setdefault(RECEIVED_KEY, [])
     with recording_signals(received):
-        _run_file(ctx, file, parallel, keep_going, only, json_output, force, output_dir, output_format, dry_run)
+        _run_file(
+            ctx,
+            file,
+            parallel=values["run_parallel"],
+            keep_going=values["keep_going"],
+            only=values["only"],
+            json_output=values["json_output"],
+            force=bool(values["force"]),
+            output_dir=values["output_dir"],
+            output_format=values["output_format"],
+            dry_run=values["dry_run"],
+        )
+
+
+def _signature() -> inspect.Signature:
+    """`run`'s parameters: the file, the option table's records of `run` in its order, then --format."""
+    from exportctl.request.option_record import RUN_FILE
+    from exportctl.request.options import OPTIONS
+
+    def keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+    params = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        inspect.Parameter("file", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=FileArgument),
+    ]
+    params += [
+        keyword(o.name, options.parameter(o, help_text=o.run_help), o.initial) for o in OPTIONS if RUN_FILE in o.doors
+    ]
+    return inspect.Signature([*params, keyword("output_format", OutputFormat, None)])
+
+
+FileArgument = Annotated[
+    Path, typer.Argument(help="Multi-export YAML file (see sample-configs/nightly.yaml).", metavar="FILE.yaml")
+]
+run_file.__signature__ = _signature()  # type: ignore[attr-defined]
 
 
 def _run_file(
     ctx: typer.Context,
     file: Path,
+    *,
     parallel: int,
     keep_going: bool,
     only: list[str] | None,
@@ -183,141 +151,47 @@ def _run_file(
     dry_run: bool,
 ) -> None:
     from exportctl.cli.signals import RECEIVED_KEY
-    from exportctl.errors import ConfigError, ExitCode, UsageError
+    from exportctl.errors import ExitCode
     from exportctl.jobs import batch
-    from exportctl.jobs import plan as planning
-    from exportctl.request import runfile
-    from exportctl.request.configfile import load_config
+    from exportctl.jobs.runs import plan_run, run_result
 
-    label = str(file)
+    started = time.monotonic()
     fmt = choose_format(output_format, json_flag=json_output)
     document = json_contract.begin(ctx, "run") if fmt == "json" else None
-    config = load_config(file)
-    if not runfile.is_multi(config):
-        raise ConfigError(
-            "not a multi-export file: it has no 'exports:' list. Run a single-export file with: "
-            f"exportctl OBJECT -c {label}",
-            path=label,
-        )
-    entries, problems = runfile.read_multi(label, config)
-    if problems:
-        _refuse(ctx, problems, file, document)
-    chosen = [_overridden(entry, force=force, output_dir=output_dir) for entry in runfile.select(entries, only or [])]
-    # Every target is checked before anything is submitted: a missing directory or an existing file of
-    # the fifth export must not be found after the first four have run.
-    planned: list[batch.PlannedEntry] = []
-    refusals: dict[int, Refusal] = {}  # by position in `chosen`
-    for index, entry in enumerate(chosen):
-        try:
-            planned.append(batch.PlannedEntry(entry, planning.plan(entry.request, entry.options)))
-        except UsageError as error:
-            where = f"{label}:{entry.line}" if entry.line is not None else label
-            message = f"{where}: {entry.name}: {error.message}"
-            hint = error.hint
-            if "already exists" in error.message:
-                hint = f"Rerun with: exportctl run {shlex.quote(label)} --force (or --output-dir DIR)"
-                message += f" {hint}"
-            problems.append(runfile.Problem(label, entry.line, message))
-            refusals[index] = Refusal(error.message, hint)
-    if problems:
-        _refuse(ctx, problems, file, document, _refused_entries(chosen, refusals) if refusals else None)
+    plan = plan_run(file, only=only or (), force=force, output_dir=output_dir)
+    if plan.problems:
+        _refuse(ctx, plan, document)
     if dry_run:
         app_state(ctx).json_document = None  # --dry-run prints the requests, not a run summary
-        _print_dry_run(planned, json_output=fmt == "json", quiet=app_state(ctx).quiet)
+        _print_dry_run(plan.planned, json_output=fmt == "json", quiet=app_state(ctx).quiet)
         return
 
-    results = _run(ctx, planned, parallel=parallel, keep_going=keep_going)
+    results = _run(ctx, plan, parallel=parallel, keep_going=keep_going)
     code = batch.worst_exit_code(results)
     if ctx.meta.get(RECEIVED_KEY) and any(r.status in (batch.INTERRUPTED, batch.SKIPPED) for r in results):
         # A stop signal that came before any export started leaves them all skipped: still an interruption.
         code = int(ExitCode.INTERRUPTED)
+    result = run_result(results, code, time.monotonic() - started)
     if document is not None:
-        json_contract.emit(ctx, document | _run_fields(results, code))
+        json_contract.emit(ctx, result.to_dict())  # what exportctl.run() returns
     else:
-        _print_table(results, fmt)
+        _print_table(result, fmt)
     if code:
         raise typer.Exit(code)
 
 
-def _overridden(entry: Entry, *, force: bool, output_dir: str | None) -> Entry:
-    """The entry with the command line's --force and --output-dir over the file's own."""
-    if not force and output_dir is None:
-        return entry
-    run_options = entry.options._replace(
-        force=entry.options.force or force,
-        output_dir=output_dir if output_dir is not None else entry.options.output_dir,
-    )
-    return replace(entry, options=run_options)
-
-
-class Refusal(NamedTuple):
-    """Why the plan of one export refused it (an existing target, a load target that cannot take it, ...)."""
-
-    message: str
-    hint: str | None
-
-
-def _refused_entries(chosen: list[Entry], refusals: dict[int, Refusal]) -> list[dict[str, Any]]:
-    """The `exports` of a run refused at plan time: each export with its own reason (`result` `refused`),
-    or `skipped` when its plan was good but another's was not."""
-    documents = []
-    for index, entry in enumerate(chosen):
-        refusal = refusals.get(index)
-        fields: dict[str, Any] = {"exported_object": entry.obj.exported_object}
-        if refusal is not None:
-            fields |= {"exit_code": 2, "error": refusal.message, "hint": refusal.hint}
-        else:
-            fields["exit_code"] = None
-        result = "refused" if refusal is not None else "skipped"
-        documents.append(json_contract.blank(entry.obj.command, **fields) | {"name": entry.name, "result": result})
-    return documents
-
-
-def _refuse(
-    ctx: typer.Context,
-    problems: list[Problem],
-    file: Path,
-    document: dict[str, Any] | None,
-    refused: list[dict[str, Any]] | None = None,
-) -> NoReturn:
-    """Print every problem and exit 2. With --json, the document carries them (`problems`, and with
-    `refused`, the plan's refusals per export under `exports`)."""
-    print_problems(problems, file)
+def _refuse(ctx: typer.Context, plan: RunPlan, document: dict[str, Any] | None) -> NoReturn:
+    """Print every problem and exit 2. With --json, the document carries them (`problems`, and for the plan's
+    refusals, each export's reason under `exports`), with the error `exportctl.run()` raises."""
+    print_problems(plan.problems, plan.file)
     if document is not None:
-        count = len(problems)
-        document |= {"exit_code": 2, "error": f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was run."}
-        if refused is None:  # the file's own problems: what validate reports too
-            document["hint"] = f"Check the file with: exportctl validate {file}"
-        else:  # found by the plan (targets, directories), which validate does not look at: the first one's hint
-            first = next(entry for entry in refused if entry["result"] == "refused")
-            document["error"] = f"{document['error'][: -len('.')]}: {first['name']}: {first['error']}"
-            document["hint"] = first["hint"]
-            document["exports"] = refused
-        document["problems"] = [problem.to_json() for problem in problems]
+        error = plan.error()
+        document |= {"exit_code": 2, "error": error.message, "hint": error.hint}
+        if plan.refusals:
+            document["exports"] = [entry.to_dict() for entry in plan.refused_entries()]
+        document["problems"] = [problem.to_json() for problem in plan.problems]
         json_contract.emit(ctx, document)
     raise typer.Exit(2)
-
-
-def entry_document(result: EntryResult) -> dict[str, Any]:
-    """One export of a run in the contract's keys; `result` says how the run treated it, `name` which it is."""
-    summary = result.summary()
-    fields = {key: summary.get(key) for key in json_contract.CONTRACT_KEYS if key not in ("object", "status")}
-    fields["status"] = summary.get("export_status")
-    document = json_contract.blank(result.command, **fields) | {"name": result.name, "result": result.status}
-    if "into" in summary:  # --into: the table's facts (rows loaded, inserted, updated), as a single export's
-        document["into"] = summary["into"]
-    return document
-
-
-def _run_fields(results: list[EntryResult], code: int) -> dict[str, Any]:
-    exports = [entry_document(result) for result in results]
-    failed = [entry["name"] for entry in exports if entry["exit_code"]]
-    fields: dict[str, Any] = {"exit_code": code, "exports": exports}
-    if failed:
-        fields["error"] = f"{len(failed)} of {len(exports)} exports failed: {', '.join(failed)}."
-    for key in ("bytes", "rows", "api_calls"):
-        fields[key] = sum(entry[key] or 0 for entry in exports)
-    return fields
 
 
 def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: bool) -> None:
@@ -335,20 +209,19 @@ def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: boo
         print_dry_run(item.plan, json_output=False, label=f"[{item.entry.name}] ", quiet=quiet)
 
 
-def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep_going: bool) -> list[EntryResult]:
+def _run(ctx: typer.Context, plan: RunPlan, *, parallel: int, keep_going: bool) -> list[EntryResult]:
     from exportctl.cli.session import open_session
     from exportctl.cli.signals import RECEIVED_KEY
-    from exportctl.jobs import batch
+    from exportctl.jobs.plan import narrowed
+    from exportctl.jobs.runs import run_planned
 
     state = app_state(ctx)
-    from exportctl.jobs.plan import narrowed
-
-    filtered = {item.entry.name: narrowed(item.plan) for item in planned}
+    filtered = {item.entry.name: narrowed(item.plan) for item in plan.planned}
     lines = LabelledLines(quiet=state.quiet, verbose=state.verbose, filtered=filtered)
     with open_session(ctx, quiet=True) as session:
-        return batch.run_entries(
-            planned,
-            session=session.exports,
+        return run_planned(
+            plan,
+            session.exports,
             parallel=parallel,
             keep_going=keep_going,
             on_event_for=lines.handler,
@@ -357,9 +230,9 @@ def _run(ctx: typer.Context, planned: list[PlannedEntry], *, parallel: int, keep
         )
 
 
-def _print_table(results: list[EntryResult], fmt: str) -> None:
+def _print_table(result: RunResult, fmt: str) -> None:
     table = Rows(
-        SUMMARY_COLUMNS,
+        RUN_TABLE_COLUMNS,
         title="exportctl run",
         right=("rows", "seconds"),
         sizes=("bytes",),
@@ -367,7 +240,6 @@ def _print_table(results: list[EntryResult], fmt: str) -> None:
         drop=("bytes", "rows", "output"),
         optional=("seconds", "object"),
     )
-    for result in results:
-        summary = result.summary()
-        table.add(*(summary.get(column) for column in SUMMARY_COLUMNS))
+    for row in result.rows():
+        table.add(*row)
     table.print(fmt)

@@ -143,6 +143,10 @@ def _render(obj: ExportObject, fmt: str) -> None:
     if obj.filter_prefixes:
         after.append(f"Filters also accepted: {', '.join(p + 'X' for p in obj.filter_prefixes)}")
     after += [f"{_scope_label(scope)}: {scope.help} (POST {scope.path})" for scope in obj.scopes]
+    # The option table's API parameters sent as given (voucher --campaign: parameters.campaign_id).
+    from exportctl.request.option_keys import applies, body_parameters
+
+    after += [f"{o.long} {o.metavar or 'VALUE'}: sent as {o.key}" for o in body_parameters() if applies(o, obj)]
     if obj.kind:
         by_endpoint = [_scope_label(scope) for scope in obj.scopes if scope.one_kind]
         unless = f" (with {' or '.join(by_endpoint)} the endpoint gives only them)" if by_endpoint else ""

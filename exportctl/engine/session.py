@@ -41,7 +41,8 @@ ENV_READ_TIMEOUT = "EXPORTCTL_READ_TIMEOUT"
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
 MAX_READ_TIMEOUT = 24 * 3600.0
-# After a stop, how long the threads of a split export get to notice it and record what they saved.
+# After a stop, how long the tasks of the worker pool (engine/pool.py: split windows, run entries) get to
+# notice it and record what they saved.
 STOP_GRACE = 1.5
 
 

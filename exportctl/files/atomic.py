@@ -30,6 +30,7 @@ from exportctl.files.opening import (
     read_json,
 )
 from exportctl.files.writeback import WRITEBACK_STEP, start_writeback
+from exportctl.state.local import fsync_directory, replace_atomically
 
 PART_SUFFIX = ".part"
 PART_INFO_SUFFIX = ".part.json"
@@ -179,7 +180,7 @@ class AtomicWriter:
         if not self.private:
             self._remove(self.info)
         self._close_file(keep_private=True)
-        _fsync_directory(self.target.parent)
+        fsync_directory(self.target.parent)
 
     def close(self) -> None:
         """Stop without committing; the `.part` stays for a later resume (a private or empty one is removed)."""
@@ -315,40 +316,13 @@ def write_atomically(
     return writer.bytes_written
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable; a crash right after it must not bring the old name back."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems refuse fsync on a directory; the data itself is already synced
-    finally:
-        os.close(fd)
-
-
 def write_json_atomically(path: Path, data: Any) -> None:
     """Write `data` as JSON through a temporary file, fsync and one rename: old or new, never torn.
 
-    The temporary file is created exclusively (never through a symbolic link), and a replaced file's mode
-    and owner are kept.
+    The state store's writer (state/local.py `replace_atomically`): the temporary file is created
+    exclusively (never through a symbolic link), and a replaced file's mode and owner are kept.
     """
-    temporary: Path | None = None
     try:
-        handle, temporary = create_exclusive(path, ".tmp")
-        with handle:
-            handle.write((json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-            handle.flush()
-            keep_owner_and_mode(handle.fileno(), path)
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-        _fsync_directory(path.parent)
+        replace_atomically(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     except OSError as exc:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None

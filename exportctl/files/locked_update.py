@@ -2,12 +2,14 @@
 
 - A symbolic link at the path is followed to its target, which is rewritten in its own directory: the link
   stays a link (dotfiles). A link to nothing, or a loop of links, is refused by name.
-- The whole read-modify-write holds `flock` on a lock file beside the target (`.NAME.lock`, opened without
-  following a link), so two `exportctl login` runs at once both land instead of one overwriting the other.
-  A lock held longer than LOCK_WAIT seconds (a stopped process) ends in LockedError rather than a hang.
-- The new text goes to a temporary file created with O_EXCL|O_NOFOLLOW under an unguessable name in the
-  target's directory, mode 0600 from its creation, fsynced and renamed onto the target; the directory is
-  fsynced too. A crash leaves the old file or the new one; nothing is ever written through a link.
+- The whole read-modify-write holds the one file lock (state/lock.py: `flock` on `.NAME.lock` beside the
+  target, opened without following a link), so two `exportctl login` runs at once both land instead of
+  one overwriting the other. A lock held longer than LOCK_WAIT seconds (a stopped process) ends in
+  LockedError rather than a hang.
+- The new text goes through the state store's writer (state/local.py): a temporary file created with
+  O_EXCL|O_NOFOLLOW under an unguessable name in the target's directory, mode 0600 from its creation,
+  fsynced and renamed onto the target; the directory is fsynced too. A crash leaves the old file or the
+  new one; nothing is ever written through a link.
 
 Standard library only.
 """
@@ -17,19 +19,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import stat
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from exportctl.errors import ConfigError, LockedError, OutputError
 from exportctl.profile_reading import file_kind, read_profile_text
+from exportctl.state.local import replace_atomically
+from exportctl.state.lock import FileLock, LockBusy, NotRegularFile
 
 OWNER_ONLY = 0o600
 LOCK_WAIT = 30.0  # seconds; a login holds the lock for milliseconds
-_LOCK_POLL = 0.02
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def link_target(path: Path) -> Path:
@@ -72,11 +71,19 @@ def update_owner_only(path: Path, change: Callable[[str | None], str], *, wait: 
 
 @contextlib.contextmanager
 def _locked(target: Path, wait: float) -> Iterator[None]:
-    import fcntl  # POSIX only; imported here so that the module imports anywhere
-
     lock = target.with_name(f".{target.name}.lock")
     try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK, OWNER_ONLY)
+        with FileLock(lock, mode=OWNER_ONLY, wait=wait):
+            yield
+    except LockBusy:
+        raise LockedError(
+            f"Another exportctl run has been updating {target} for over {wait:g} s; nothing was saved.",
+            hint="Wait for it to finish (or stop it), then run the command again.",
+        ) from None
+    except NotRegularFile as exc:
+        raise OutputError(
+            f"Cannot write {target}: its lock file {lock} is {file_kind(exc.mode)}.", hint=f"Remove it: rm {lock}"
+        ) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise OutputError(
@@ -84,65 +91,10 @@ def _locked(target: Path, wait: float) -> Iterator[None]:
                 hint=f"Remove it: rm {lock}",
             ) from None
         raise OutputError(f"Cannot write {target}: cannot open its lock file {lock}: {exc.strerror or exc}.") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise OutputError(
-                f"Cannot write {target}: its lock file {lock} is {file_kind(mode)}.", hint=f"Remove it: rm {lock}"
-            )
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockedError(
-                        f"Another exportctl run has been updating {target} for over {wait:g} s; nothing was saved.",
-                        hint="Wait for it to finish (or stop it), then run the command again.",
-                    ) from None
-                time.sleep(_LOCK_POLL)
-        yield
-    finally:
-        os.close(fd)  # releases the lock; the lock file stays, as removing it would race the next run
 
 
 def _replace(target: Path, text: str) -> None:
-    import secrets
-
-    temporary: Path | None = None
     try:
-        for _ in range(100):
-            candidate = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-            try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, OWNER_ONLY)
-            except FileExistsError:
-                continue
-            temporary = candidate
-            break
-        else:
-            raise FileExistsError(errno.EEXIST, f"no free temporary name next to {target}")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), OWNER_ONLY)  # exactly 0600, whatever the umask
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-        temporary = None
-        _fsync_directory(target.parent)
+        replace_atomically(target, text.encode("utf-8"), mode=OWNER_ONLY)
     except OSError as exc:
         raise OutputError(f"Cannot write {target}: {exc.strerror or exc}. It was left as it was.") from None
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; some file systems refuse fsync on a directory, which is no error here."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | _CLOEXEC)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

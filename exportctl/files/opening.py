@@ -18,10 +18,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from exportctl.errors import OutputError
-
-NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+from exportctl.state.local import keep_owner_and_mode as keep_owner_and_mode  # kept importable from here
+from exportctl.state.lock import CLOEXEC, NOFOLLOW, NONBLOCK, NotRegularFile, open_lock_file, still_named, try_flock
 
 
 def is_stream_target(target: Path) -> bool:
@@ -62,32 +60,20 @@ def create_exclusive(target: Path, suffix: str) -> tuple[BinaryIO, Path]:
 def open_locked(path: Path) -> BinaryIO | None:
     """`path` opened for update (created when missing) and locked with flock; None when another run holds it.
 
-    Never through a symbolic link (OSError ELOOP), and only a regular file.
+    The one file lock's pieces (state/lock.py): never through a symbolic link (OSError ELOOP), and only a
+    regular file (OutputError otherwise).
     """
     import fcntl  # POSIX only; imported here so the module itself imports anywhere
 
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | NOFOLLOW | CLOEXEC | NONBLOCK, 0o666)
     try:
-        opened = os.fstat(fd)
-        if not stat.S_ISREG(opened.st_mode):
-            raise OutputError(
-                f"Cannot write {path}: it exists and is not a regular file.", hint=f"Remove it: rm {path}"
-            )
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return None
+        fd = open_lock_file(path, 0o666)
+    except NotRegularFile:
+        raise OutputError(
+            f"Cannot write {path}: it exists and is not a regular file.", hint=f"Remove it: rm {path}"
+        ) from None
+    try:
         # A run that committed just now moved this file into place (or is doing so): it is not ours to write.
-        try:
-            named = os.lstat(path)
-        except FileNotFoundError:
-            named = None
-        if (
-            named is None
-            or (named.st_dev, named.st_ino) != (opened.st_dev, opened.st_ino)
-            or os.fstat(fd).st_nlink != 1
-        ):
+        if not try_flock(fd) or not still_named(path, fd):
             os.close(fd)
             return None
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~NONBLOCK)
@@ -96,21 +82,6 @@ def open_locked(path: Path) -> BinaryIO | None:
         with contextlib.suppress(OSError):
             os.close(fd)
         raise
-
-
-def keep_owner_and_mode(fd: int, replaced: Path) -> None:
-    """Give the file at `fd` the owner (where allowed) and mode of the regular file it is about to replace."""
-    try:
-        old = replaced.stat()
-    except OSError:
-        return
-    if not stat.S_ISREG(old.st_mode):
-        return
-    mine = os.fstat(fd)
-    if (mine.st_uid, mine.st_gid) != (old.st_uid, old.st_gid):
-        with contextlib.suppress(OSError):  # only root may give a file away; the mode is kept either way
-            os.fchown(fd, old.st_uid, old.st_gid)
-    os.fchmod(fd, stat.S_IMODE(old.st_mode))
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -13,8 +13,8 @@ At most `MAX_KINDS` kinds are kept, the most recently recorded ones.
 
 The file is a hint, never a requirement: a missing, unreadable, oversized, corrupt or hostile file reads as
 no history (it is read with a size cap, never through a symbolic link, only when it is a regular file, and
-every entry is checked), and a failure to write it is ignored. It is written through `write_json_atomically`
-after the export's file is saved, so it never delays a download.
+every entry is checked), and a failure to write it is ignored. It is a document of the state store
+(state/store.py), replaced atomically after the export's file is saved, so it never delays a download.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from exportctl.files.atomic import write_json_atomically
-from exportctl.files.opening import read_json
+from exportctl.state.store import ANY, LocalJsonStore
 
 HISTORY_FILE = "poll-history.json"
 VERSION = 1
@@ -42,6 +41,9 @@ MAX_KINDS = 200
 # A window beyond a week is not an export's duration (a clock jump, a hand-edited file).
 MAX_SECONDS = 7 * 24 * 3600.0
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# A full history (MAX_KINDS kinds of MAX_RUNS runs) is at most 135 KB as written (the 64 KiB read before the
+# state store cut it off, so a full history read as none); a larger file is no history.
+MAX_FILE_BYTES = 160 * 1024
 _KEY = re.compile(r"[0-9a-f]{16,64}")
 # Threads of one process (split windows, run entries) save in turn, so none overwrites another's runs.
 _SAVING = threading.Lock()
@@ -140,10 +142,6 @@ def parse(data: Any) -> dict[str, list[Run]]:
     return history
 
 
-def _entry(run: Run) -> list[float]:
-    return [round(run.lo, 3), round(run.hi, 3), round(run.at, 3)]
-
-
 @dataclass
 class PollHistory:
     """The history file at `path` (None: no history). Reading and saving never raise."""
@@ -155,12 +153,16 @@ class PollHistory:
     def default(cls, environ: Mapping[str, str] | None = None) -> PollHistory:
         return cls(state_dir(environ) / HISTORY_FILE)
 
+    def _store(self) -> LocalJsonStore | None:
+        return None if self.path is None else LocalJsonStore(self.path, version=VERSION, limit=MAX_FILE_BYTES)
+
     def _read(self) -> dict[str, list[Run]]:
-        if self.path is None:
+        store = self._store()
+        if store is None:
             return {}
         try:
-            return parse(read_json(self.path))
-        except Exception:  # a hostile file (nesting deep enough to overflow the parser) is no history either
+            return parse(store.read().doc)
+        except Exception:  # a link, a directory, a huge, corrupt or newer file, any hostile one: no history
             return {}
 
     def runs(self, key: str) -> list[Run]:
@@ -174,7 +176,8 @@ class PollHistory:
 
     def save(self) -> None:
         """Merge the noted runs into the file (atomically); a failure leaves the file as it was."""
-        if self.path is None or not self.pending:
+        store = self._store()
+        if store is None or self.path is None or not self.pending:
             return
         pending, self.pending = self.pending, {}
         with _SAVING:
@@ -187,6 +190,6 @@ class PollHistory:
                     key: [[round(r.lo, 3), round(r.hi, 3), round(r.at, 3)] for r in history[key]] for key in newest
                 }
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                write_json_atomically(self.path, {"version": VERSION, "exports": exports})
+                store.write_if_unchanged({"exports": exports}, ANY)  # the last writer's history wins
             except Exception:  # the history is a hint: an export never fails because it cannot be written
                 return

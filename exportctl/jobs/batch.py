@@ -1,4 +1,4 @@
-"""Run several planned exports at once on one rate budget, in threads, and collect one result per export.
+"""Run several planned exports at once on one rate budget, in the one worker pool, and collect one result each.
 
 Used for the entries of a run file (`exportctl run`). No typer or rich here; requests comes in only
 through `jobs.plan.execute`, inside the worker threads.
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from exportctl.errors import ExitCode, ExportctlError
 from exportctl.events import Event, EventHandler, Submitted
@@ -19,6 +18,7 @@ from exportctl.request.runfile import Entry
 
 if TYPE_CHECKING:
     from exportctl.client.stop import StopEvent
+    from exportctl.engine.run_result import RunEntry
     from exportctl.engine.session import Session
     from exportctl.jobs.plan import Plan
     from exportctl.jobs.single import ExportOutcome
@@ -43,10 +43,6 @@ EXIT_CODE_RANKING: tuple[ExitCode, ...] = (
     ExitCode.UNPARSED,
     ExitCode.LOCKED,
 )
-# After Ctrl-C, how long to let running exports notice and unwind before reporting them interrupted. Every
-# wait of theirs ends on the session's stop event, so only a request in flight can hold one that long.
-STOP_GRACE = 1.5
-_JOIN_TICK = 0.1
 
 # Running -------------------------------------------------------------------------------------------
 
@@ -65,27 +61,24 @@ class EntryResult:
     outcome: ExportOutcome | None = None
     seconds: float = 0.0
 
-    def summary(self) -> dict[str, Any]:
-        """One `--json` object: the run's view of the export, then the single export's summary keys."""
-        details: dict[str, Any] = dict.fromkeys(
-            ("export_id", "exported_object", "export_status", "output", "bytes", "rows", "sha256", "api_calls")
+    def to_entry(self) -> RunEntry:
+        """The typed value of this export in a run's result (`engine.run_result.RunEntry`)."""
+        from exportctl.engine.result import from_outcome
+        from exportctl.engine.run_result import RunEntry
+
+        export = None if self.outcome is None else from_outcome(self.outcome, self.command)
+        return RunEntry(
+            name=self.name,
+            command=self.command,
+            result=self.status,
+            exit_code=self.exit_code,
+            error=self.error,
+            hint=self.hint,
+            export_id=self.export_id if export is None else export.export_id,
+            exported_object=None if export is None else export.exported_object,
+            seconds=self.seconds,
+            export=export,
         )
-        details["export_id"] = self.export_id
-        if self.outcome is not None:
-            single = self.outcome.summary()
-            single["exported_object"] = single.pop("object")
-            single["export_status"] = single.pop("status")
-            single.pop("seconds", None)
-            details |= single
-        return {
-            "name": self.name,
-            "object": self.command,
-            "status": self.status,
-            "exit_code": self.exit_code,
-            "error": self.error,
-            "hint": self.hint,
-            "seconds": round(self.seconds, 3),
-        } | details
 
 
 @dataclass(frozen=True)
@@ -123,7 +116,6 @@ class _Tracker:
     """Shared state of a run, guarded by its lock."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    pending: deque[int] = field(default_factory=deque)
     started: dict[int, float] = field(default_factory=dict)
     export_ids: dict[int, str] = field(default_factory=dict)
     results: dict[int, EntryResult] = field(default_factory=dict)
@@ -149,20 +141,20 @@ def run_entries(
     `on_event_for(entry)`. Every wait of theirs (polls, retries, download retries) ends on the stop event.
     Without `keep_going` no export starts after one has failed (those are `skipped`); the ones already
     running finish. Ctrl-C (or `stop` set) stops everything: running exports are asked to stop and
-    given `STOP_GRACE` seconds, then reported `interrupted` with their export id, to resume them.
+    given the pool's grace (engine/pool.py), then reported `interrupted` with their export id, to resume them.
 
     `signals`, a list a signal handler appends to (cli/signals.py), replaces KeyboardInterrupt: the first
     entry stops the run like Ctrl-C, a second cuts the grace short, and nothing is ever raised in between,
     so that the results always come back whatever burst of signals arrives.
     """
+    from exportctl.engine.pool import run_pool
     from exportctl.engine.session import open_session
     from exportctl.jobs import plan as planning
 
     if session is None:
         session = open_session(settings, stop=stop)
     stop = session.stop
-    halted = threading.Event()
-    tracker = _Tracker(pending=deque(range(len(planned))))
+    tracker = _Tracker()
 
     def run_one(index: int) -> EntryResult:
         item = planned[index]
@@ -206,47 +198,26 @@ def run_entries(
                 result.hint = resume_hint(item, result.export_id)
         return result
 
-    def worker() -> None:
-        while True:
-            with tracker.lock:
-                if stop.is_set() or halted.is_set() or not tracker.pending:
-                    return
-                index = tracker.pending.popleft()
-                tracker.started[index] = time.monotonic()
-            result = run_one(index)
-            with tracker.lock:
-                tracker.results[index] = result
-            if result.status == FAILED and not keep_going:
-                halted.set()
-            on_result(result)
+    def finished(index: int, result: EntryResult) -> None:
+        with tracker.lock:
+            tracker.results[index] = result
+        on_result(result)
 
-    # Daemon threads: after Ctrl-C and the grace period the process may end while one still sleeps.
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(parallel, len(planned))))]
-    for thread in threads:
-        thread.start()
-
-    def signalled() -> int:
-        return 0 if signals is None else len(signals)
-
-    try:
-        for thread in threads:
-            while thread.is_alive() and not signalled():
-                thread.join(_JOIN_TICK)  # a timed join lets the main thread receive Ctrl-C
-    except KeyboardInterrupt:
-        stop.set()
-    if signalled():
-        stop.set()  # the session's: every client's waits end
-    if stop.is_set():
-        deadline = time.monotonic() + STOP_GRACE
-        try:
-            for thread in threads:
-                # A second signal cuts the grace short, as a second Ctrl-C does below.
-                while thread.is_alive() and signalled() < 2 and time.monotonic() < deadline:
-                    thread.join(min(_JOIN_TICK, max(0.0, deadline - time.monotonic())))
-        except KeyboardInterrupt:
-            # A second Ctrl-C cuts the grace short; the results so far must still reach the summary.
-            pass
-    return _results(planned, tracker, stopped=stop.is_set())
+    # The one worker pool (engine/pool.py): first failure or keep going, the grace after a stop.
+    run = run_pool(
+        range(len(planned)),
+        run_one,
+        workers=parallel,
+        stop=stop,
+        keep_going=keep_going,
+        failed=lambda result: result.status == FAILED,
+        on_done=finished,
+        signals=signals,
+        name="exportctl-entry",
+    )
+    with tracker.lock:
+        tracker.started = run.started
+    return _results(planned, tracker, stopped=run.stopped)
 
 
 def _results(planned: Sequence[PlannedEntry], tracker: _Tracker, *, stopped: bool) -> list[EntryResult]:

@@ -31,6 +31,7 @@ from exportctl.files.targets import (
     target_directory,
 )
 from exportctl.jobs import remote_output
+from exportctl.request import rules
 from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
@@ -83,8 +84,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
     if options.split_by is not None or options.incremental is not None:
         what = "--since-last" if options.incremental is not None else "--split-by"
         require_created_filter(request.obj, what)
-        if not options.wait:
-            raise UsageError(f"{what} downloads what it exports; --no-wait cannot be combined with it.")
+    rules.check(options)  # the rules between options (request.rules), for RunOptions made without build_request
     if options.incremental is not None and is_standard_output(options.output):
         raise UsageError(
             "--since-last needs a file target: the watermark moves only once the file is completely saved.",
@@ -184,7 +184,7 @@ def planned_requests(planned: Plan) -> tuple[PlannedRequest, ...]:
     if options.split_by is not None:
         field = require_created_filter(request.obj, "--split-by")
         if window.start is None:
-            raise UsageError("--split-by needs --since: the start of the range to cut into windows.")
+            raise rules.error("split_needs_since", options)
         windows = (
             list(planned.windows)
             if planned.windows and options.incremental is None
@@ -301,7 +301,7 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
 
         field = require_created_filter(request.obj, "--split-by")
         if window.start is None:
-            raise UsageError("--split-by needs --since: the start of the range to cut into windows.")
+            raise rules.error("split_needs_since", options)
         end = window.end or planned.now
         windows = list(planned.windows) or split_windows(window.start, end, options.split_by)
         # The stable staging name: a rerun finds the windows it saved in its `.parts/` and manifest.

@@ -193,9 +193,13 @@ def poll_until_done(
             sleep(delay)
     except KeyboardInterrupt:
         raise InterruptedByUser(
-            f"Interrupted while waiting for export {export_id}; it keeps running on the server.", hint=hint
+            f"Interrupted while waiting for export {export_id}; it keeps running on the server.",
+            hint=hint,
+            export_id=export_id,
         ) from None
     except ExportctlError as exc:
+        if exc.export_id is None:
+            exc.export_id = export_id  # the export that keeps running on the server, or that failed
         if isinstance(exc, UnreadableAnswer) or (isinstance(exc, NetworkError) and exc.hint is None):
             exc.hint = f"The export keeps running on the server. Resume waiting with: {hint}"
         elif isinstance(exc, QuotaError) and hint not in (exc.hint or ""):

@@ -179,11 +179,12 @@ def download_to_bucket(
     *,
     force: bool,
     on_event: EventHandler,
-) -> tuple[DownloadResult, str]:
+) -> DownloadResult:
     """`exportctl download ID -o s3://...`: the DONE export saved in a private directory, then uploaded."""
     import shutil
     import tempfile
     import time
+    from dataclasses import replace
     from datetime import datetime, timezone
 
     from exportctl.events import Uploaded
@@ -216,7 +217,7 @@ def download_to_bucket(
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(directory)
-    return result, str(target)
+    return replace(result, url=str(target))
 
 
 def remote_checks(bucket: str) -> list[tuple[str, str, str, str | None]]:

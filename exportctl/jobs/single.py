@@ -103,51 +103,15 @@ def run_export(
     export_id = str(export["id"])
     exported_object = str(export.get("exported_object") or request.obj.exported_object)
     download: DownloadResult | None = None
-    if wait:
-        resolved = target(export_id) if callable(target) else target
-        try:
-            check_target(resolved, force)
-        except UsageError as exc:
-            exc.hint = (
-                f"The export {export_id} was created; save it elsewhere with: exportctl download {export_id} -o PATH"
-                + (f" {KIND_NOTE}" if rows is not None else "")
+    try:
+        if wait:
+            export, download = _wait_and_download(
+                client, export, target, timeout, on_event, force, sleep, clock, header, rows, history
             )
-            raise
-        history = PollHistory.default() if history is None else history
-        try:
-            export = poll_until_done(
-                client,
-                export_id,
-                timeout=timeout,
-                on_event=on_event,
-                sleep=sleep,
-                clock=clock,
-                first=export,
-                history=history,
-                first_interval=client.settings.poll_interval,
-            )
-        except ExportctlError as exc:
-            # The hint names the target too: waiting alone would leave the file to be fetched by hand.
-            wait_hint = f"exportctl wait {export_id}"
-            if exc.hint is not None and exc.hint.endswith(wait_hint):
-                exc.hint += f" && {resume_command(export_id, resolved)}"
-            if rows is not None and exc.hint is not None:
-                exc.hint += f" {KIND_NOTE}"
-            raise
-        try:
-            download = download_export(
-                client,
-                export,
-                resolved,
-                on_event=on_event,
-                force=force,
-                sleep=sleep,
-                clock=clock,
-                header=header,
-                rows=rows,
-            )
-        finally:
-            history.save()
+    except ExportctlError as exc:
+        if exc.export_id is None:
+            exc.export_id = export_id  # every error after the export was created names it
+        raise
     return ExportOutcome(
         export_id=export_id,
         exported_object=exported_object,
@@ -157,3 +121,65 @@ def run_export(
         calls=client.calls - calls_before,
         seconds=clock() - started,
     )
+
+
+def _wait_and_download(
+    client: ApiClient,
+    export: dict[str, Any],
+    target: Target | Callable[[str], Target],
+    timeout: float | None,
+    on_event: EventHandler,
+    force: bool,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    header: Callable[[bytes], bytes] | None,
+    rows: RowFilter | None,
+    history: PollHistory | None,
+) -> tuple[dict[str, Any], DownloadResult]:
+    """Wait for the created export, then download it to its target."""
+    export_id = str(export["id"])
+    resolved = target(export_id) if callable(target) else target
+    try:
+        check_target(resolved, force)
+    except UsageError as exc:
+        exc.hint = (
+            f"The export {export_id} was created; save it elsewhere with: exportctl download {export_id} -o PATH"
+            + (f" {KIND_NOTE}" if rows is not None else "")
+        )
+        raise
+    history = PollHistory.default() if history is None else history
+    try:
+        export = poll_until_done(
+            client,
+            export_id,
+            timeout=timeout,
+            on_event=on_event,
+            sleep=sleep,
+            clock=clock,
+            first=export,
+            history=history,
+            first_interval=client.settings.poll_interval,
+        )
+    except ExportctlError as exc:
+        # The hint names the target too: waiting alone would leave the file to be fetched by hand.
+        wait_hint = f"exportctl wait {export_id}"
+        if exc.hint is not None and exc.hint.endswith(wait_hint):
+            exc.hint += f" && {resume_command(export_id, resolved)}"
+        if rows is not None and exc.hint is not None:
+            exc.hint += f" {KIND_NOTE}"
+        raise
+    try:
+        download = download_export(
+            client,
+            export,
+            resolved,
+            on_event=on_event,
+            force=force,
+            sleep=sleep,
+            clock=clock,
+            header=header,
+            rows=rows,
+        )
+    finally:
+        history.save()
+    return export, download

@@ -217,11 +217,7 @@ def _fetch_all(
         )
 
     try:
-        if parallel <= 1:
-            for index in todo:
-                results[index] = fetch(index, client)
-        else:
-            _fetch_parallel(client, todo, fetch, results, parallel, events)
+        _fetch_pooled(client, todo, fetch, results, parallel, events)
     except ExportctlError as exc:
         if manifest.path is not None:
             # Counted from the manifest, frozen first: the count said is the count a rerun will find.
@@ -234,7 +230,7 @@ def _fetch_all(
     return [results[i] for i in range(len(windows))]
 
 
-def _fetch_parallel(
+def _fetch_pooled(
     client: ApiClient,
     todo: list[int],
     fetch: Callable[[int, ApiClient], WindowResult],
@@ -242,61 +238,31 @@ def _fetch_parallel(
     parallel: int,
     events: EventHandler,
 ) -> None:
-    """Run `fetch` for `todo` on `parallel` threads, each with its own client of `client`'s session.
+    """Run `fetch` for `todo` in the one worker pool (engine/pool.py), first failure stops.
 
-    The first failure stops new windows from starting; those running finish (and are recorded for the
-    resume), then it is raised. Ctrl-C (KeyboardInterrupt in this thread) sets the session's stop event,
-    which ends every window's wait, request and download; they get `STOP_GRACE` seconds to unwind. The
-    threads are daemons, so one stuck in a silent request cannot hold the process after that.
+    With `--parallel` above 1 each window thread has its own client of `client`'s session (a
+    `requests.Session` per thread; the budget and stop event are the session's); Ctrl-C sets the session's
+    stop event, the windows get the pool's grace to unwind, and the interrupt is raised here. Without it
+    the windows run one after another in this thread, on `client`, and Ctrl-C reaches the window's own
+    job, which says what it was doing.
     """
-    from exportctl.engine.session import STOP_GRACE, sibling
+    from exportctl.engine.pool import run_pool
+    from exportctl.engine.session import sibling
 
-    lock = threading.Lock()
-    pending = list(reversed(todo))
-    failures: list[BaseException] = []
+    def work(index: int) -> WindowResult:
+        if parallel <= 1:
+            return fetch(index, client)
+        with sibling(client, events) as window_client:
+            return fetch(index, window_client)
 
-    def worker() -> None:
-        while True:
-            with lock:
-                if failures or client.stop.is_set() or not pending:
-                    return
-                index = pending.pop()
-            try:
-                # A requests.Session per thread; the budget and stop event are the session's.
-                with sibling(client, events) as window_client:
-                    result = fetch(index, window_client)
-            except BaseException as exc:  # handed to the main thread, raised there
-                with lock:
-                    failures.append(exc)
-                return
-            with lock:
-                results[index] = result
-
-    threads = [
-        threading.Thread(target=worker, name=f"exportctl-window-{n}", daemon=True)
-        for n in range(min(parallel, len(todo)))
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.1)  # a timed join lets this thread receive Ctrl-C and stop signals
-    except KeyboardInterrupt:
-        client.stop.set()
-        deadline = time.monotonic() + STOP_GRACE
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+    run = run_pool(todo, work, workers=parallel, stop=client.stop, inline=True, name="exportctl-window")
+    results.update(run.results)
+    error = run.first_error()
+    if (run.stopped and not isinstance(error, ExportctlError)) or isinstance(error, KeyboardInterrupt):
         raise InterruptedByUser(
             "Interrupted during a split export; the windows saved so far are kept.", hint="Run the same command again."
         ) from None
-    if failures:
-        error = failures[0]
-        if isinstance(error, KeyboardInterrupt):
-            raise InterruptedByUser(
-                "Interrupted during a split export; the windows saved so far are kept.",
-                hint="Run the same command again.",
-            ) from None
+    if error is not None:
         raise error
 
 

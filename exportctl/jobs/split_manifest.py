@@ -4,24 +4,27 @@ The manifest records the request's fingerprint and, per window, its range, expor
 `saved`, `failed`), part file and sha256. A part is the split's own when a manifest lists it: its entry is
 written, with the part's name, before the window's download starts. Only such files are ever removed or
 overwritten; anything else in `TARGET.parts/` is the user's and is left alone.
+
+The manifest is a document of the state store (state/store.py): read without following a link, replaced
+atomically. One that is not JSON reads as none (nothing in it is ours); a symbolic link, a directory, or
+a manifest of a newer exportctl is refused before anything is submitted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from exportctl.errors import UsageError
-from exportctl.files.atomic import write_json_atomically
+from exportctl.errors import OutputError, UsageError
 from exportctl.files.csv import JOIN_CHUNK
 from exportctl.jobs.manifest_check import manifest_problem
 from exportctl.request.windows import Window
+from exportctl.state.store import ANY, LocalJsonStore, StateProblem
 
 MANIFEST_VERSION = 1
 MANIFEST_SUFFIX = ".manifest.json"
@@ -66,14 +69,21 @@ class Manifest:
 
     def load(self, parts: Path) -> None:
         """Take over a manifest of the same request; discard one of another request, with its parts."""
-        if self.path is None or not self.path.is_file():
+        if self.path is None:
             return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = self._store().read().doc
+        except StateProblem as unusable:
+            if unusable.kind in ("link", "not-regular", "version"):
+                # Refused before anything is submitted: the write at the first window would fail (or, for a
+                # newer exportctl's manifest, throw away what that version saved).
+                raise UsageError(
+                    f"The split manifest {self.path} {unusable.reason}.",
+                    hint=f"Move it away (or remove it and {self._target()}{PARTS_SUFFIX}/) to start the split over.",
+                ) from None
             data = None
-        if not isinstance(data, dict):
-            return  # unreadable: nothing in it can be called ours, so nothing is removed
+        if data is None:
+            return  # missing or unreadable: nothing in it can be called ours, so nothing is removed
         windows = data.get("windows", [])
         if data.get("fingerprint") != self.fingerprint:
             # Parts of another request must not be joined into this one: remove them, and only them.
@@ -92,11 +102,17 @@ class Manifest:
         """Whether a manifest entry lists `part`, i.e. this split (or the run it resumes) created it."""
         return any(entry.get("part") == part.name for entry in self.entries.values())
 
+    def _target(self) -> str:
+        return self.path.name[: -len(MANIFEST_SUFFIX)] if self.path is not None else "TARGET"
+
+    def _store(self) -> LocalJsonStore:
+        assert self.path is not None
+        return LocalJsonStore(self.path, version=MANIFEST_VERSION)
+
     def _damaged(self, problem: str) -> UsageError:
-        target = self.path.name[: -len(MANIFEST_SUFFIX)] if self.path is not None else "TARGET"
         return UsageError(
             f"The split manifest {self.path} is damaged: {problem}.",
-            hint=f"Remove it and {target}{PARTS_SUFFIX}/ to start the split over, or fix the entry.",
+            hint=f"Remove it and {self._target()}{PARTS_SUFFIX}/ to start the split over, or fix the entry.",
         )
 
     def reusable(self, window: Window, part: Path) -> dict[str, Any] | None:
@@ -141,12 +157,15 @@ class Manifest:
             return
         order = {window_key(w.to_json()): i for i, w in enumerate(self.windows)}
         data = {
-            "version": MANIFEST_VERSION,
             "fingerprint": self.fingerprint,
             "request": self.request,
             "windows": sorted((e for k, e in self.entries.items() if k in order), key=lambda e: order[window_key(e)]),
         }
-        write_json_atomically(self.path, data)
+        try:
+            # One split writes its manifest from one lock-guarded place (self._lock): the last write wins.
+            self._store().write_if_unchanged(data, ANY)
+        except OSError as exc:
+            raise OutputError(f"Cannot write {self.path}: {exc.strerror or exc}.") from None
 
 
 def remove_parts(parts: Path, entries: list[Any]) -> None:

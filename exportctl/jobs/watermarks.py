@@ -9,10 +9,12 @@ scope) before the time window is added, so changing any parameter starts a new w
 name (`--state-key`) keeps one watermark across parameter changes. The watermark is the start time of
 the last run whose file was completely saved; the next run exports [watermark, its own start).
 
-The state file is replaced atomically (temporary file, fsync, rename), so a crash leaves the old
-watermark or the new one, never a torn file. `STATE.lock` is held with `flock` for the whole run: a
-second run on the same state file fails at once with LockedError (exit 8), and the kernel releases the
-lock when a process dies, so there are no stale locks to clean up.
+The state file is a document of the state store (state/store.py): read without following a link, and
+replaced atomically (temporary file, fsync, rename), so a crash leaves the old watermark or the new one,
+never a torn file; one written by a newer exportctl (a higher "version") is refused, not misread.
+`STATE.lock` is held with `flock` (state/lock.py) for the whole run: a second run on the same state file
+fails at once with LockedError (exit 8), and the kernel releases the lock when a process dies, so there
+are no stale locks to clean up.
 
 Standard library only.
 """
@@ -22,10 +24,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import json
-import os
-import stat
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +31,9 @@ from types import TracebackType
 from typing import Any
 
 from exportctl.errors import ExportctlError, LockedError, OutputError, UsageError
-from exportctl.files.atomic import write_json_atomically
-from exportctl.files.opening import CLOEXEC, NOFOLLOW, NONBLOCK
 from exportctl.request.model import ExportRequest
+from exportctl.state.lock import FileLock, LockBusy, NotRegularFile
+from exportctl.state.store import Conflict, LocalJsonStore, StateProblem
 
 STATE_VERSION = 1
 LOCK_SUFFIX = ".lock"
@@ -54,35 +52,28 @@ def lock_path(state: Path) -> Path:
 
 
 class StateLock:
-    """An exclusive, non-blocking `flock` on `STATE.lock`, held while the export runs."""
+    """An exclusive, non-blocking lock on `STATE.lock` (state/lock.py's FileLock), held while the export runs."""
 
     def __init__(self, state: Path) -> None:
         self.path = lock_path(state)
-        self._fd: int | None = None
-        self._local: _ProcessLock | None = None
+        self._lock = FileLock(self.path, mode=0o644, wait=0.0, note_pid=True)
 
     def acquire(self) -> None:
         """Take the lock, or raise LockedError naming the lock file (and the holder's pid when known).
 
-        Exports of one process that share a state file (`run --parallel`) take turns: a flock is held per
-        open file, so without the in-process lock the second would find the first holding it.
+        Exports of one process that share a state file (`run --parallel`) take turns (FileLock's threads
+        do); a second run fails at once.
         """
-        local = _process_lock(self.path)
-        # The thread that holds it already is a second run in its own right: the flock refuses it below.
-        self._local = local if local.take() else None
         try:
-            self._fd = self._lock_file()
-        except BaseException:
-            if self._local is not None:
-                self._local.give_back()
-                self._local = None
-            raise
-
-    def _lock_file(self) -> int:
-        import fcntl  # POSIX only; imported here so the module itself imports anywhere
-
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | NOFOLLOW | CLOEXEC | NONBLOCK, 0o644)
+            self._lock.acquire()
+        except LockBusy as busy:
+            by = f" (process {busy.holder})" if busy.holder else ""
+            raise LockedError(
+                f"Another run of this incremental export holds the lock {self.path}{by}; not starting a second one.",
+                hint="It ends by itself; the lock is released when that process exits, even if it crashes.",
+            ) from None
+        except NotRegularFile:
+            raise UsageError(f"The lock file {self.path} exists and is not a regular file.") from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise UsageError(
@@ -95,40 +86,10 @@ class StateLock:
                     hint=f"Create it with: mkdir -p {self.path.parent}",
                 ) from None
             raise OutputError(f"Cannot open the lock file {self.path}: {exc.strerror or exc}.") from None
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise UsageError(f"The lock file {self.path} exists and is not a regular file.")
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_pid(fd)
-            os.close(fd)
-            by = f" (process {holder})" if holder else ""
-            raise LockedError(
-                f"Another run of this incremental export holds the lock {self.path}{by}; not starting a second one.",
-                hint="It ends by itself; the lock is released when that process exits, even if it crashes.",
-            ) from None
-        except OSError as exc:
-            os.close(fd)
-            raise OutputError(f"Cannot lock {self.path}: {exc.strerror or exc}.") from None
-        except BaseException:
-            os.close(fd)
-            raise
-        # The pid is only for the message a second run prints; the lock itself is the flock.
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
-        return fd
 
     def release(self) -> None:
         """Let go of the lock; the file stays (removing it would race with a run that just opened it)."""
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-            os.close(fd)
-        local, self._local = self._local, None
-        if local is not None:
-            local.give_back()
+        self._lock.release()
 
     def __enter__(self) -> StateLock:
         self.acquire()
@@ -138,44 +99,6 @@ class StateLock:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
-
-
-class _ProcessLock:
-    """Lets the threads of one process take turns on a lock file; a flock alone would refuse the second."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._owner: int | None = None
-
-    def take(self) -> bool:
-        """Wait for the other threads; False (not taken) when this thread holds it already."""
-        if self._owner == threading.get_ident():
-            return False
-        self._lock.acquire()
-        self._owner = threading.get_ident()
-        return True
-
-    def give_back(self) -> None:
-        self._owner = None
-        self._lock.release()
-
-
-_PROCESS_LOCKS: dict[str, _ProcessLock] = {}
-_PROCESS_LOCKS_GUARD = threading.Lock()
-
-
-def _process_lock(path: Path) -> _ProcessLock:
-    """This process's lock for one lock file, whatever name it is reached by."""
-    with _PROCESS_LOCKS_GUARD:
-        return _PROCESS_LOCKS.setdefault(os.path.realpath(path), _ProcessLock())
-
-
-def _read_pid(fd: int) -> int | None:
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -191,24 +114,38 @@ class WatermarkStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._store = LocalJsonStore(path, version=STATE_VERSION, lock_path=lock_path(path))
 
     def _load(self) -> dict[str, Any]:
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            data = self._store.read().doc
+        except StateProblem as problem:
+            raise self._problem(problem) from None
+        if data is None:
             return {"version": STATE_VERSION, "exports": {}}
-        except OSError as exc:
-            raise UsageError(f"Cannot read the state file {self.path}: {exc.strerror or exc}.") from None
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise UsageError(
-                f"The state file {self.path} is not valid JSON ({exc}).",
-                hint="Fix or remove it; without it the next run exports everything again (or from --since).",
-            ) from None
-        if not isinstance(data, dict) or not isinstance(data.get("exports"), dict):
+        if not isinstance(data.get("exports"), dict):
             raise UsageError(f"The state file {self.path} is not an exportctl state file (no 'exports' mapping).")
         return data
+
+    def _problem(self, problem: StateProblem) -> UsageError:
+        if problem.kind == "json":
+            return UsageError(
+                f"The state file {self.path} {problem.reason}.",
+                hint="Fix or remove it; without it the next run exports everything again (or from --since).",
+            )
+        if problem.kind == "shape":
+            return UsageError(f"The state file {self.path} is not an exportctl state file (no 'exports' mapping).")
+        if problem.kind in ("io", "not-regular"):
+            return UsageError(f"Cannot read the state file {self.path}: {problem.detail}.")
+        if problem.kind == "version":
+            return UsageError(
+                f"The state file {self.path} {problem.reason}.",
+                hint="Run that newer exportctl, or give another state file to --since-last.",
+            )
+        return UsageError(
+            f"The state file {self.path} {problem.reason}.",
+            hint="Remove it, or give another state file to --since-last.",
+        )
 
     def read(self, key: str) -> Watermark:
         """The watermark of `key` (None when it never completed); UsageError for an entry of the wrong shape.
@@ -247,10 +184,24 @@ class WatermarkStore:
 
     def advance(self, key: str, entry: dict[str, Any]) -> None:
         """Set `key`'s entry (with its new `watermark`), replacing the file atomically; other keys are kept."""
-        data = self._load()
-        data["version"] = STATE_VERSION
+        try:
+            snapshot = self._store.read()
+        except StateProblem as problem:
+            raise self._problem(problem) from None
+        data = snapshot.doc if snapshot.doc is not None else {"exports": {}}
+        if not isinstance(data.get("exports"), dict):
+            raise UsageError(f"The state file {self.path} is not an exportctl state file (no 'exports' mapping).")
         data["exports"][key] = entry
-        write_json_atomically(self.path, data)
+        try:
+            # The run holds the state's lock: nobody else writes it between the read and this write.
+            self._store.write_if_unchanged(data, snapshot.token)
+        except Conflict:
+            raise LockedError(
+                f"The state file {self.path} was changed by someone else during this run; the watermark did not move.",
+                hint="Run the same command again.",
+            ) from None
+        except OSError as exc:
+            raise OutputError(f"Cannot write {self.path}: {exc.strerror or exc}.") from None
 
 
 @contextlib.contextmanager

@@ -28,22 +28,20 @@ from typing import Any
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.api_filters import api_junction, validate_api_filters
+from exportctl.request.config_values import boolean as _boolean
+from exportctl.request.config_values import describe as _describe
+from exportctl.request.config_values import path_text as _path_text
+from exportctl.request.config_values import text as _text
 from exportctl.request.configfile import KeyLocator, KeyPath, check_keys
 from exportctl.request.durations import check_timeout, parse_duration
 from exportctl.request.filters import Condition, build_filters, merge_conditions, parse_expression, validate_junction
-from exportctl.request.model import (
-    CONFIG_KEYS,
-    HEADER_STYLES,
-    INCREMENTAL_KEYS,
-    MAX_PARALLEL,
-    PARAMETER_KEYS,
-    SCOPE_OPTIONS,
-    SPLIT_KEYS,
-    ExportRequest,
-    RequestFlags,
-    RunOptions,
-)
-from exportctl.request.typed_options import check_typed_output, typed_options
+from exportctl.request.model import ExportRequest, RunOptions
+from exportctl.request.narrowing import body_parameters_of, scope_of
+from exportctl.request.option_keys import INCREMENTAL_KEYS, SPLIT_KEYS, RequestFlags, config_keys, parameter_keys
+from exportctl.request.option_record import HEADER_STYLES, MAX_PARALLEL
+from exportctl.request.rules import check as check_rules
+from exportctl.request.rules import flag as flag_of
+from exportctl.request.typed_options import typed_options
 from exportctl.schema import ExportObject
 from exportctl.suggest import closest, closest_order
 
@@ -64,8 +62,8 @@ def build_request(
     config = config if config is not None else {}
     at = KeyLocator(config_path or getattr(config, "path", None), getattr(config, "lines", {}))
     if not isinstance(config, Mapping):
-        raise UsageError(f"{at(())}: expected a mapping of keys ({', '.join(CONFIG_KEYS)}).")
-    check_keys(config, tuple(CONFIG_KEYS), (), at)
+        raise UsageError(f"{at(())}: expected a mapping of keys ({', '.join(config_keys())}).")
+    check_keys(config, tuple(config_keys()), (), at)
 
     if "exported_object" in config:
         named = config["exported_object"]
@@ -80,22 +78,23 @@ def build_request(
     if parameters is None:
         parameters = {}
     if not isinstance(parameters, Mapping):
-        raise UsageError(f"{at(('parameters',))}: expected a mapping with {', '.join(PARAMETER_KEYS)}.")
-    check_keys(parameters, PARAMETER_KEYS, ("parameters",), at)
+        raise UsageError(f"{at(('parameters',))}: expected a mapping with {', '.join(parameter_keys())}.")
+    check_keys(parameters, parameter_keys(), ("parameters",), at)
 
     fields = _fields_from_flags(obj, flags.fields) if flags.fields else _fields_from_config(obj, parameters, at)
     order = _order(obj, flags.order, "--order") if flags.order is not None else None
     if order is None and parameters.get("order") is not None:
         order = _order(obj, _text(parameters["order"], at(("parameters", "order"))), at(("parameters", "order")))
 
-    scope, along = _scope(obj, flags, config, at)
+    scope, along = scope_of(obj, flags, config, at)
     filtered = obj.for_scope(ExportRequest(obj, scope=scope, along=along).scope_entry())  # its filter forms
     file_conditions, file_junction = _filters_from_config(filtered, parameters, config, at)
     flag_conditions = [parse_expression(expression, filtered) for expression in flags.filters]
     conditions = merge_conditions(file_conditions, flag_conditions)
     junction = validate_junction(flags.junction, "--junction") if flags.junction is not None else file_junction
     filters = build_filters(conditions, junction) or None
-    windowing = _windowing(obj, flags, config, at, [c.field for c in conditions], filters)
+    extra = body_parameters_of(obj, flags, parameters, at)
+    windowing = _windowing(flags, config, at)
     options = RunOptions(
         output=_path_text(_pick(flags.output, config, "output", at, _text), at(("output",))),
         output_dir=_path_text(_pick(flags.output_dir, config, "output_dir", at, _text), at(("output_dir",))),
@@ -106,41 +105,18 @@ def build_request(
         **typed_options(obj.command, flags, config, at),
         **windowing,
     )
-    check_typed_output(options)
-    request = ExportRequest(obj, fields, order, filters, scope, along)
+    # The rules between options, for every door; a value from the file is named where the file gives it.
+    check_rules(options, lambda name: flag_of(name) if getattr(flags, name, None) is not None else at((name,)))
+    windowed = (options.incremental, options.split_by, options.since, options.until)
+    if any(value is not None for value in windowed):
+        from exportctl.request.windows import check_no_conflict
+
+        what = "--since-last" if options.incremental else "--split-by" if options.split_by else "--since/--until"
+        check_no_conflict(obj, [c.field for c in conditions], (filters or {}).get("junction"), what)
+    request = ExportRequest(obj, fields, order, filters, scope, along, extra)
     if whole:
         request.require_type_field()
     return request, options
-
-
-def _text(value: Any, where: str) -> str:
-    # YAML reads `voucher: 12345` as a number; a scalar is meant as its text.
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise UsageError(f"{where}: expected a string, got {_describe(value)}.")
-    return str(value)
-
-
-def _path_text(value: str | None, where: str) -> str | None:
-    """`value` as a file path; UsageError for the NUL byte, which no file system takes."""
-    if value is not None and "\0" in value:
-        raise UsageError(f"{where}: a path cannot contain a NUL byte (\\0).")
-    return value
-
-
-def _boolean(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValidationError(f"{where}: expected true or false, got {_describe(value)}.", valid=("true", "false"))
-    return value
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
 
 
 def _pick(flag: Any, config: Mapping[str, Any], key: str, at: KeyLocator, convert: Callable[[Any, str], Any]) -> Any:
@@ -269,51 +245,9 @@ def filter_item(obj: ExportObject, item: Any, where: str) -> Condition:
     return parse_expression(_text(item, where), obj, where=where)
 
 
-def _scope(
-    obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator
-) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
-    """The scope option and value, and the second option of a two-option endpoint (`--campaign` with `--member`)."""
-    from_flags = [(name, getattr(flags, name)) for name in SCOPE_OPTIONS if getattr(flags, name) is not None]
-    from_file = [(name, _text(config[name], at((name,)))) for name in SCOPE_OPTIONS if config.get(name) is not None]
-    chosen, where = (from_flags, "--") if from_flags else (from_file, "")
-    if not chosen:
-        return None, None
-    options = tuple(dict.fromkeys(scope.option for scope in obj.scopes))
-    for name, value in chosen:
-        label = f"--{name}" if where else at((name,))
-        if name not in options:
-            raise ValidationError(
-                f"{label}: {obj.command} exports cannot be narrowed to one {name}.",
-                valid=tuple(f"{where}{option}" for option in options),
-            )
-        if not value.strip():
-            raise UsageError(f"{label}: the {name} is empty.")
-    if len(chosen) == 1:
-        return chosen[0], None
-    names = {name for name, _ in chosen}
-    pair = next((s for s in obj.scopes if s.along is not None and names == {s.option, s.along}), None)
-    if pair is None or len(chosen) > 2:
-        combined = [f"{where}{s.along} with {where}{s.option}" for s in obj.scopes if s.along is not None]
-        named = " and ".join(f"{where}{name}" for name, _ in chosen)
-        raise UsageError(
-            f"give one of {named}, not both: an export has one scope"
-            + (f" (except {', '.join(combined)})." if combined else ".")
-        )
-    values: dict[str, str] = dict(chosen)
-    along = str(pair.along)
-    return (pair.option, values[pair.option]), (along, values[along])
-
-
-def _windowing(
-    obj: ExportObject,
-    flags: RequestFlags,
-    config: Mapping[str, Any],
-    at: KeyLocator,
-    filter_fields: list[str],
-    filters: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """The incremental, split and time-range options, each checked against the object and the filters."""
-    from exportctl.request.windows import check_no_conflict, check_range, check_split_unit, parse_instant
+def _windowing(flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator) -> dict[str, Any]:
+    """The incremental, split and time-range options, each read and checked on its own (`request.rules`: together)."""
+    from exportctl.request.windows import check_range, check_split_unit, parse_instant
 
     split = config.get("split")
     split_map: Mapping[str, Any] = {}
@@ -359,8 +293,6 @@ def _windowing(
             raise UsageError(f"{at(('incremental',))}: 'state' is missing: the path of the state file.")
     elif raw is not None and state is None:
         state = _text(raw, at(("incremental",)))
-    if key is not None and state is None:
-        raise UsageError("--state-key names an export in a state file; give the file with --since-last STATE.")
     if state is not None and not state.strip():
         raise UsageError("--since-last: the state file path is empty.")
     state = _path_text(state, at(("incremental",)) if flags.since_last is None else "--since-last")
@@ -373,23 +305,8 @@ def _windowing(
         parallel = value
     if parallel is not None and not 1 <= parallel <= MAX_PARALLEL:
         raise UsageError(f"{parallel_where}: {parallel} is out of range; give 1 to {MAX_PARALLEL}.")
-    if parallel is not None and parallel > 1 and split_by is None:
-        fix = "give --split-by day|week|month too" if parallel_where == "--parallel" else "add 'split: day|week|month'"
-        raise UsageError(f"{parallel_where} runs the windows of a split export; {fix}.")
-
-    # Also with --since-last: the first run's range must have a start to be cut into windows.
-    if split_by is not None and since is None:
-        raise UsageError(
-            "--split-by needs --since: the start of the range to cut into windows.",
-            hint=f"For example: --split-by {split_by} --since 2024-01-01 [--until 2024-07-01]",
-        )
-    if state is not None and until is not None:
-        raise UsageError("--since-last ends every run at its start time; --until cannot be combined with it.")
     if since is not None and until is not None:
         check_range(since, until)
-    what = "--since-last" if state is not None else "--split-by" if split_by else "--since/--until"
-    if state is not None or split_by is not None or since is not None or until is not None:
-        check_no_conflict(obj, filter_fields, (filters or {}).get("junction"), what)
     return {
         "incremental": state,
         "incremental_key": key,

@@ -7,12 +7,9 @@ from typing import Any
 
 from exportctl.errors import ConfigError, ConfigProblemsError, UsageError
 from exportctl.request.configfile import LoadedConfig
-from exportctl.request.model import OPTIONS, RequestFlags
+from exportctl.request.option_keys import RequestFlags, flag_options
 from exportctl.request.runfile import is_multi, single_problems
 from exportctl.schema import ExportObject
-
-# Options whose flag adds to the file's value rather than replacing it: the file's value is still checked.
-_MERGED = ("filters",)
 
 
 def every_problem(obj: ExportObject, flags: RequestFlags, config: Mapping[str, Any], error: UsageError) -> UsageError:
@@ -36,13 +33,16 @@ def every_problem(obj: ExportObject, flags: RequestFlags, config: Mapping[str, A
 
 
 def _without_replaced(config: LoadedConfig, flags: RequestFlags) -> LoadedConfig:
-    """The config without the keys that a given flag replaces (its problems do not stop this run)."""
+    """The config without the keys that a given flag replaces (its problems do not stop this run).
+
+    A flag that adds to the file's value (`--filter`, a record with `adds`) leaves the file's value to be checked.
+    """
     data: dict[str, Any] = dict(config)
     parameters = data.get("parameters")
     parameters = dict(parameters) if isinstance(parameters, Mapping) else parameters
-    for option in OPTIONS:
-        given = getattr(flags, option.name, None)
-        if option.key is None or option.name in _MERGED or given is None or given == ():
+    given_flags = flags.given()
+    for option in flag_options():
+        if option.key is None or option.adds or option.name not in given_flags:
             continue
         top, _, sub = option.key.partition(".")
         if not sub:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from exportctl.errors import ConfigError, UsageError, ValidationError
-from exportctl.request.model import CONFIG_KEYS, PARAMETER_KEYS
+from exportctl.request.option_keys import config_keys, parameter_keys
 from exportctl.suggest import closest
 
 KeyPath = tuple[str | int, ...]
@@ -80,7 +80,7 @@ def load_config(path: Path | str) -> dict[str, Any]:
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise ConfigError(
-            f"expected a mapping of keys ({', '.join(CONFIG_KEYS)}), but the file is {kind}.",
+            f"expected a mapping of keys ({', '.join(config_keys())}), but the file is {kind}.",
             path=label,
             line=node.start_mark.line + 1 if node is not None else None,
         )
@@ -204,9 +204,9 @@ def check_keys(mapping: Mapping[Any, Any], names: tuple[str, ...], parent: KeyPa
                 "an export command reads a single-export file.",
                 hint=f"Run every export of it with: exportctl run {at.path or 'FILE'}",
             )
-        where = "'parameters'" if not parent and name in PARAMETER_KEYS else None
+        where = "'parameters'" if not parent and name in parameter_keys() else None
         placed = f" It belongs under {where}." if where else ""
-        if parent == ("parameters",) and name in CONFIG_KEYS:
+        if parent == ("parameters",) and name in config_keys():
             placed = " It is a top-level key, not a parameter."
         raise ValidationError(
             f"{at((*parent, name))}: unknown key '{name}'.{placed}",

@@ -25,9 +25,6 @@ DUCKDB, SQLITE = "duckdb", "sqlite"
 ENGINES = (DUCKDB, SQLITE)
 KEEP, FAIL = "keep", "fail"
 UNPARSED_MODES = (KEEP, FAIL)
-# The formats and engines that need the optional extra `exportctl[warehouse]` (DuckDB).
-NEEDS_EXTRA_FORMATS = (PARQUET,)
-NEEDS_EXTRA_ENGINES = (DUCKDB,)
 
 TABLE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 INTO_FORM = "ENGINE:PATH[#TABLE], e.g. duckdb:warehouse.duckdb or sqlite:exports.db#vouchers"
@@ -89,8 +86,3 @@ def check_choice(value: str, choices: tuple[str, ...], what: str, where: str) ->
     from exportctl.suggest import closest
 
     raise ValidationError(f"{where}: '{value}' is not {what}.", valid=choices, suggestion=closest(value, choices))
-
-
-def needs_extra(output_format: str, into: Into | None) -> bool:
-    """Whether the run needs the optional extra (`exportctl[warehouse]`)."""
-    return output_format in NEEDS_EXTRA_FORMATS or (into is not None and into.engine in NEEDS_EXTRA_ENGINES)

@@ -1,9 +1,10 @@
 """The library's keywords checked at the door: a wrong type or range is one UsageError naming the keyword.
 
-A Python caller can pass anything (`fields=[5]`, `filters=5`, `timeout=nan`); each keyword has one row
-below saying what it takes, so that the error names the keyword, what was given and what is valid,
-instead of an AttributeError deep inside or a value quietly accepted. The values the CLI also reads as
-text (a field list, a duration, a date) then go through the same rules as the flags.
+A Python caller can pass anything (`fields=[5]`, `filters=5`, `timeout=nan`); each keyword is a record of
+the option table (`request.options`), whose kind and `valid` words say what it takes, so that the error names
+the keyword, what was given and what is valid, instead of an AttributeError deep inside or a value quietly
+accepted. The values the CLI also reads as text (a field list, a duration, a date) then go through the same
+rules as the flags.
 
 Standard library only.
 """
@@ -67,37 +68,27 @@ class Keyword(NamedTuple):
     accepts: Callable[[object], bool]
 
 
-TEXT = "a string"
-PATH = "a str or pathlib.Path"
+# How the library takes each kind of option value (`request.option_record.KINDS`).
+ACCEPTS: dict[str, Callable[[object], bool]] = {
+    "text": _text,
+    "texts": _texts,
+    "filters": _filters,
+    "path": _path,
+    "switch": _flag,
+    "count": _count,
+    "duration": _duration,
+    "instant": _instant,
+}
+# The library's own keyword, which no command has: the moment a plan is made for.
+NOW = Keyword("now", "a datetime.datetime (naive means UTC)", _moment)
 
-# Every keyword of `exportctl.plan` (tests/test_library.py keeps this equal to its signature).
-PLAN_KEYWORDS: tuple[Keyword, ...] = (
-    Keyword("fields", "a list of field names (str), or one comma-separated str", _texts),
-    Keyword("order", TEXT, _text),
-    Keyword("filters", "a list of filter expressions (str), one str, or the API's filter object (a dict)", _filters),
-    Keyword("junction", "'and' or 'or'", _text),
-    Keyword("voucher", TEXT, _text),
-    Keyword("campaign", TEXT, _text),
-    Keyword("member", TEXT, _text),
-    Keyword("config", PATH, _path),
-    Keyword("output", f"{PATH} ('-' for standard output)", _path),
-    Keyword("output_dir", PATH, _path),
-    Keyword("force", "True or False", _flag),
-    Keyword("wait", "True or False", _flag),
-    Keyword("timeout", "seconds (int or float), a datetime.timedelta, or a str such as '15m'", _duration),
-    Keyword("headers", TEXT, _text),
-    Keyword("format", TEXT, _text),
-    Keyword("into", "a str such as 'duckdb:warehouse.duckdb#vouchers'", _text),
-    Keyword("unparsed", TEXT, _text),
-    Keyword("since", "a datetime.date, a datetime.datetime, or a str such as '2024-01-01' or '-30d'", _instant),
-    Keyword("until", "a datetime.date, a datetime.datetime, or a str such as '2024-01-01' or '-30d'", _instant),
-    Keyword("split_by", "'day', 'week' or 'month'", _text),
-    Keyword("parallel", "an int", _count),
-    Keyword("since_last", PATH, _path),
-    Keyword("state_key", TEXT, _text),
-    Keyword("now", "a datetime.datetime (naive means UTC)", _moment),
-)
-BY_NAME = {keyword.name: keyword for keyword in PLAN_KEYWORDS}
+
+def plan_keywords() -> dict[str, Keyword]:
+    """Every keyword of `exportctl.plan` by name: the option table's, in its order, then `now`."""
+    from exportctl.request.option_keys import keyword_options
+
+    made = {o.name: Keyword(o.name, str(o.valid), ACCEPTS[o.kind]) for o in keyword_options()}
+    return {**made, NOW.name: NOW}
 
 
 def refuse(name: str, value: object, valid: str) -> UsageError:
@@ -122,11 +113,12 @@ def check_plan_keywords(values: Mapping[str, Any]) -> dict[str, Any]:
     """
     from exportctl.suggest import closest
 
+    known = plan_keywords()
     checked: dict[str, Any] = {}
     for name, value in values.items():
-        keyword = BY_NAME.get(name)
+        keyword = known.get(name)
         if keyword is None:
-            guess = closest(name, BY_NAME)
+            guess = closest(name, known)
             hint = f" Did you mean '{guess}'?" if guess else ""
             raise UsageError(f"{name}: not a keyword of exportctl.plan or exportctl.export.{hint}")
         if value is not None and not keyword.accepts(value):
@@ -137,7 +129,7 @@ def check_plan_keywords(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_ranges(values: dict[str, Any]) -> dict[str, Any]:
     from exportctl.request.durations import DURATION_RANGE, check_timeout, parse_duration
-    from exportctl.request.model import MAX_PARALLEL
+    from exportctl.request.option_record import MAX_PARALLEL
     from exportctl.request.windows import parse_instant
 
     timeout = values.get("timeout")

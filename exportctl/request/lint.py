@@ -8,23 +8,13 @@ from typing import Any
 from exportctl.errors import UsageError
 from exportctl.request.build import build_request, filter_item
 from exportctl.request.configfile import KeyLocator, KeyPath, LoadedConfig
-from exportctl.request.model import CONFIG_KEYS, SCOPE_OPTIONS, RequestFlags
+from exportctl.request.option_keys import RequestFlags, config_keys, scope_options
 from exportctl.schema import ExportObject
 
-# Keys whose checks depend on no other key: each is validated on its own, so every bad one is reported.
-_INDEPENDENT_KEYS = (
-    "exported_object",
-    "junction",
-    "output",
-    "output_dir",
-    "force",
-    "wait",
-    "timeout",
-    "headers",
-    "format",
-    "into",
-    "unparsed",
-)
+# The keys of the time range, split and incremental runs, which the rules between options (request.rules) check
+# together: validated as one group. Every other top-level key (an option the table adds too) is validated on its
+# own, so that every bad one is reported; the scopes and `parameters` have their own groups.
+_TOGETHER = ("since", "until", "split", "parallel", "incremental")
 
 
 def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageError]:
@@ -50,11 +40,14 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
         except UsageError as error:
             note(error)
 
-    grouped = (*_INDEPENDENT_KEYS, *SCOPE_OPTIONS, "parameters")
+    scopes = scope_options()
+    known = config_keys()
+    alone = [key for key in known if key not in (*_TOGETHER, *scopes, "parameters")]
+    grouped = (*alone, *scopes, "parameters")
     for key, value in config.items():
-        if key not in CONFIG_KEYS or key in _INDEPENDENT_KEYS:
+        if key not in known or key in alone:
             check({key: value})
-    scope = {key: config[key] for key in SCOPE_OPTIONS if key in config}
+    scope = {key: config[key] for key in scopes if key in config}
     if scope:
         check(scope)
     parameters = config.get("parameters")
@@ -77,7 +70,7 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
                 check({"parameters": {"filters": value}})
     elif parameters is not None:
         check({"parameters": parameters})
-    rest = {key: value for key, value in config.items() if key in CONFIG_KEYS and key not in grouped}
+    rest = {key: value for key, value in config.items() if key in known and key not in grouped}
     if rest:
         check(rest)
     check(config, whole=True)

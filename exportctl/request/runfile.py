@@ -11,9 +11,10 @@ The format::
         parameters: {fields: [id, amount], order: -created_at, filters: ["status=PAID"]}
         output: "{name}-{date}.csv"
 
-Each entry is a single-export config (`request.model.CONFIG_KEYS`, validated by `request.build.build_request`, with
-the file's own line numbers) plus `name` and `object`. An entry's key replaces the same key of `defaults`
-as a whole (a `parameters` of its own replaces the default `parameters`; nothing is merged deeper).
+Each entry is a single-export config (the option table's YAML keys, `request.option_keys.config_keys()`,
+validated by `request.build.build_request`, with the file's own line numbers) plus `name` and `object`.
+An entry's key replaces the same key of `defaults` as a whole (a `parameters` of its own replaces the
+default `parameters`; nothing is merged deeper).
 
 Running the entries is `jobs.batch`'s job; this module only reads and checks the file, offline.
 """
@@ -32,7 +33,8 @@ from exportctl.files.targets import STDOUT, needs_export_id, template_placeholde
 from exportctl.request.build import build_request
 from exportctl.request.configfile import KeyLocator, KeyPath, LoadedConfig
 from exportctl.request.lint import config_problems
-from exportctl.request.model import CONFIG_KEYS, ExportRequest, RequestFlags, RunOptions
+from exportctl.request.model import ExportRequest, RunOptions
+from exportctl.request.option_keys import RequestFlags, config_keys
 from exportctl.schema import BY_COMMAND, ExportObject, lookup
 from exportctl.suggest import closest
 
@@ -145,9 +147,10 @@ def read_multi(file: str, config: Mapping[str, Any]) -> tuple[list[Entry], list[
         if problem not in problems:
             problems.append(problem)
 
+    known = config_keys()
     for key in config:
         if key not in MULTI_KEYS:
-            placed = " It belongs in 'defaults' or in each export." if key in CONFIG_KEYS or key in ENTRY_KEYS else ""
+            placed = " It belongs in 'defaults' or in each export." if key in known or key in ENTRY_KEYS else ""
             report(
                 ValidationError(
                     f"{_where(file, lines, (key,))}: unknown key '{key}' in a multi-export file.{placed}",
@@ -161,7 +164,7 @@ def read_multi(file: str, config: Mapping[str, Any]) -> tuple[list[Entry], list[
     if isinstance(raw_defaults, Mapping):
         defaults = {}
         for key, value in raw_defaults.items():
-            if key in CONFIG_KEYS:
+            if key in known:
                 defaults[key] = value
                 continue
             where = _where(file, lines, ("defaults", key))
@@ -170,7 +173,7 @@ def read_multi(file: str, config: Mapping[str, Any]) -> tuple[list[Entry], list[
             else:
                 report(
                     ValidationError(
-                        f"{where}: unknown key '{key}'.", valid=tuple(CONFIG_KEYS), suggestion=closest(key, CONFIG_KEYS)
+                        f"{where}: unknown key '{key}'.", valid=tuple(known), suggestion=closest(key, known)
                     )
                 )
     elif raw_defaults is not None:

@@ -1,4 +1,7 @@
-"""The typed outputs' run options from flags and a file: `--format`, `--into`, `--unparsed` (see `request.into`)."""
+"""The typed outputs' run options from flags and a file: `--format`, `--into`, `--unparsed` (see `request.into`).
+
+The combinations they cannot run with are rules of `request.rules`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from typing import Any
 
 from exportctl.errors import UsageError
 from exportctl.request.configfile import KeyLocator
-from exportctl.request.into import CSV, FORMATS, PARQUET, UNPARSED_MODES, check_choice, parse_into
-from exportctl.request.model import RequestFlags, RunOptions
+from exportctl.request.into import FORMATS, UNPARSED_MODES, check_choice, parse_into
+from exportctl.request.option_keys import RequestFlags
 
 
 def typed_options(command: str, flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator) -> dict[str, Any]:
@@ -27,28 +30,3 @@ def typed_options(command: str, flags: RequestFlags, config: Mapping[str, Any], 
             choices, what = (FORMATS, "an output format") if name == "format" else (UNPARSED_MODES, "keep or fail")
             chosen[name] = check_choice(value, choices, what, where)
     return chosen
-
-
-def check_typed_output(options: RunOptions) -> None:
-    """The combinations a typed output cannot run with, refused offline."""
-    if options.into is not None and not options.wait:
-        raise UsageError(
-            "--into loads what it exports; --no-wait cannot be combined with it.",
-            hint="Drop --no-wait, or load a saved export later.",
-        )
-    if options.format != CSV and options.headers == "api":
-        raise UsageError(
-            f"--headers api shapes a CSV's header row; --format {options.format} always names the columns by "
-            "their field names.",
-            hint="Drop --headers, or use --format csv.",
-        )
-    if options.format == PARQUET and options.output is not None and options.output.lower().endswith(".gz"):
-        raise UsageError(
-            f"--format parquet compresses its own columns (zstd); '{options.output}' would gzip the file again.",
-            hint="Give a .parquet name, e.g. -o vouchers.parquet.",
-        )
-    if options.into is not None and options.format == CSV and (options.output or "").lower().endswith(".gz"):
-        raise UsageError(
-            f"--into loads the CSV it keeps at -o; '{options.output}' would be gzip-compressed first.",
-            hint="Give an uncompressed -o FILE.csv, or leave -o out to keep no CSV.",
-        )

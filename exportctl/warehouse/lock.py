@@ -1,6 +1,7 @@
 """Loads into one database take turns, across processes: an flock on a lock file beside the database.
 
-`.DB.exportctl-lock` (opened without following a symbolic link, a regular file only) is locked for the whole
+`.DB.exportctl-lock` (the one file lock of state/lock.py: opened without following a symbolic link, a regular
+file only, polled by `wait_for`) is locked for the whole
 load and removed, still locked, when it ends: a run that was waiting on the removed file sees that the name
 no longer leads to the file it locked (`files.opening.open_locked` compares them) and tries again on a new
 one, so two runs never hold two different files. A second
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,27 +50,23 @@ def lock_wait() -> float:
 def database_lock(database: Path, wait: float | None = None) -> Iterator[None]:
     """Hold the database's lock file for the block; LockedError after `wait` seconds (lock_wait())."""
     from exportctl.files.opening import open_locked
+    from exportctl.state.lock import wait_for
 
     seconds = lock_wait() if wait is None else wait
     path = lock_path(database)
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            handle = open_locked(path)
-        except OSError as exc:
-            raise OutputError(
-                f"Cannot open the lock file {printable(str(path))} of the database: {exc.strerror or exc}.",
-                hint="It must be a regular file (not a symbolic link) in a directory you can write.",
-            ) from None
-        if handle is not None:
-            break
-        if time.monotonic() >= deadline:
-            raise LockedError(
-                f"Another exportctl run is loading into {printable(str(database))}; waited {seconds:g} s, "
-                "nothing was loaded.",
-                hint=f"Run again once it is done, or wait longer: {ENV_LOCK_WAIT}=SECONDS.",
-            )
-        time.sleep(POLL)
+    try:
+        handle = wait_for(lambda: open_locked(path), seconds, poll=POLL)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot open the lock file {printable(str(path))} of the database: {exc.strerror or exc}.",
+            hint="It must be a regular file (not a symbolic link) in a directory you can write.",
+        ) from None
+    if handle is None:
+        raise LockedError(
+            f"Another exportctl run is loading into {printable(str(database))}; waited {seconds:g} s, "
+            "nothing was loaded.",
+            hint=f"Run again once it is done, or wait longer: {ENV_LOCK_WAIT}=SECONDS.",
+        )
     try:
         yield
     finally:

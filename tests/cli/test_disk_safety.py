@@ -280,6 +280,41 @@ def test_a_dangling_link_on_the_output_path_is_refused_before_an_export_is_made(
     assert not (isolated / "elsewhere").exists()
 
 
+# --- 8. state files are documents of the state store (exportctl/state/) -----------------------------------
+
+
+def test_a_symlinked_state_file_is_refused_and_its_target_untouched(cli: Cli, isolated: Path) -> None:
+    victim = isolated / "victim.json"
+    victim.write_text('{"version": 1, "exports": {}}')
+    (isolated / "state.json").symlink_to(victim)
+    before = cli.export_count()
+    result = cli("voucher", "--since-last", "state.json", "-o", "v.csv")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "state.json is a symbolic link, which exportctl never reads or writes through" in collapsed(result.stderr)
+    assert cli.export_count() == before
+    assert victim.read_text() == '{"version": 1, "exports": {}}' and not (isolated / "v.csv").exists()
+
+
+def test_a_state_file_of_a_newer_exportctl_is_refused_not_overwritten(cli: Cli, isolated: Path) -> None:
+    newer = {"version": 2, "exports": {}, "what": "a newer format"}
+    (isolated / "state.json").write_text(json.dumps(newer))
+    before = cli.export_count()
+    result = cli("voucher", "--since-last", "state.json", "-o", "v.csv")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "written by a newer exportctl (format version 2; this one reads up to 1)" in collapsed(result.stderr)
+    assert cli.export_count() == before
+    assert json.loads((isolated / "state.json").read_text()) == newer
+
+
+def test_a_directory_in_the_split_manifests_place_is_refused_before_submitting(cli: Cli, isolated: Path) -> None:
+    (isolated / "o.csv.manifest.json").mkdir()
+    before = cli.export_count()
+    result = cli("order", "--split-by", "month", "--since", "2024-09-01", "--until", "2024-11-01", "-o", "o.csv")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "o.csv.manifest.json is a directory, not a file" in collapsed(result.stderr)
+    assert cli.export_count() == before
+
+
 # --- the table in docs/reliability.md --------------------------------------------------------------------
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -318,4 +353,7 @@ DISK_EXITS = {
     "test_run_parallel_with_two_exports_sharing_one_state_file_does_not_lock_itself_out": ExitCode.OK,
     "test_a_missing_output_directory_is_created_under_the_umask": ExitCode.OK,
     "test_a_dangling_link_on_the_output_path_is_refused_before_an_export_is_made": ExitCode.USAGE,
+    "test_a_symlinked_state_file_is_refused_and_its_target_untouched": ExitCode.USAGE,
+    "test_a_state_file_of_a_newer_exportctl_is_refused_not_overwritten": ExitCode.USAGE,
+    "test_a_directory_in_the_split_manifests_place_is_refused_before_submitting": ExitCode.USAGE,
 }

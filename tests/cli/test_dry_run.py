@@ -90,7 +90,7 @@ def test_dry_run_of_a_split_prints_one_body_per_window_as_plan_returns(tmp_path:
         ("2024-03-01T00:00:00.000Z", "2024-03-10T00:00:00.000Z"),
     ]
     assert [r["body"] for r in requests] == _bodies(plain.stdout) == [body for _, body in planned.requests]
-    assert json.loads(document.stdout) == planned.to_json()
+    assert json.loads(document.stdout) == planned.to_dict() == json.loads(planned.to_json())
     for body in _bodies(plain.stdout):
         conditions = body["parameters"]["filters"]  # type: ignore[index]
         assert conditions["status"] == {"conditions": {"$is": ["PAID"]}}

@@ -37,8 +37,11 @@ def test_scope_options_exist_only_where_the_api_has_an_endpoint() -> None:
     runner = CliRunner()
     transactions = runner.invoke(app, ["gift-card-transactions", "--help"], env={"COLUMNS": "200"}).output
     assert "--voucher" in transactions and "--campaign" in transactions
+    order = runner.invoke(app, ["order", "--help"], env={"COLUMNS": "200"}).output
+    assert "--voucher" not in order and "--campaign" not in order
+    # voucher's --campaign is no scope: it sends parameters.campaign_id (issue 20), which --help says.
     voucher = runner.invoke(app, ["voucher", "--help"], env={"COLUMNS": "200"}).output
-    assert "--voucher" not in voucher and "--campaign" not in voucher
+    assert "--voucher" not in voucher and "parameters.campaign_id" in voucher and "2026-06-22" in voucher
 
 
 def test_version() -> None:

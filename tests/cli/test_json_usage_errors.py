@@ -80,3 +80,56 @@ def test_the_installed_command_prints_the_document_too() -> None:
     assert process.returncode == ExitCode.USAGE
     document = _document(process.stdout)
     assert document["exit_code"] == ExitCode.USAGE and "'abc' is not a valid int" in document["error"]
+
+
+def _commands() -> list[str]:
+    from exportctl.cli.app import COMMANDS
+
+    return list(COMMANDS)
+
+
+# A value each command's parser refuses (a bad number, a missing value or argument, a choice that is not one).
+BAD_VALUES: dict[str, list[str]] = {
+    **{obj: ["--parallel", "abc"] for obj in BY_COMMAND},
+    "run": ["nightly.yaml", "--parallel", "x"],
+    "validate": ["--object"],
+    "list": ["--limit", "0"],
+    "status": [],
+    "wait": ["exp_1", "--timeout"],
+    "download": ["exp_1", "-o"],
+    "delete": [],
+    "schema": ["--format", "xml"],
+    "login": ["--with-token", "--force", "extra"],
+    "auth": ["logout", "--profile"],
+    "doctor": ["--download-url"],
+    "completion": ["tcsh"],
+    "sandbox": ["--port", "abc"],
+}
+
+
+def test_every_command_has_a_bad_value_case() -> None:
+    assert sorted(BAD_VALUES) == sorted(_commands())
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_prints_the_document_for_a_bad_flag(cli: Cli, command: str, where: str) -> None:
+    words = ["status", "--bogus"] if command == "auth" else ["--bogus"]
+    argv = [command, "--json", *words] if where == "before" else [command, *words, "--json"]
+
+    result = cli(*argv)
+
+    assert result.exit_code == ExitCode.USAGE
+    document = _document(result.stdout)
+    assert (document["object"], document["exit_code"]) == (command, ExitCode.USAGE)
+    assert "No such option: --" in document["error"] and document["hint"].startswith("See 'exportctl")
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_prints_the_document_for_a_value_it_refuses(cli: Cli, command: str) -> None:
+    result = cli(command, "--json", *BAD_VALUES[command])
+
+    assert result.exit_code == ExitCode.USAGE, result.output
+    document = _document(result.stdout)
+    assert (document["object"], document["exit_code"]) == (command, ExitCode.USAGE)
+    assert document["error"] and document["error"][:30] in result.stderr  # the person's message too

@@ -48,11 +48,30 @@ SPLIT = ("order", "--split-by", "month", "--since", "2024-09-01", "--until", "20
 STOPS = [(signal.SIGINT, 130), (signal.SIGTERM, 143)]
 
 
+# The CLI, with the one worker pool (engine/pool.py) watched: each pool says on stderr how it ended, so the
+# tests see that the split's windows and the run's entries were stopped by the pool, not around it.
+POOL_SPY = """
+import sys
+from exportctl.engine import pool
+
+real = pool.run_pool
+
+
+def spy(*args, **kwargs):
+    run = real(*args, **kwargs)
+    print(f"[pool {kwargs.get('name')} workers={kwargs.get('workers')} stopped={run.stopped}]", file=sys.stderr)
+    return run
+
+
+pool.run_pool = spy
+"""
+
+
 def start(
     sandbox: Sandbox, work: Path, *args: str, env: dict[str, str] | None = None, stderr: Path | None = None
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "exportctl", *args],
+        [sys.executable, "-c", POOL_SPY + "from exportctl.cli.app import main\nmain()\n", *args],
         cwd=work,
         env={**subprocess_env(sandbox), **(env or {})},
         stdout=subprocess.PIPE,
@@ -100,6 +119,7 @@ def test_a_stop_ends_a_parallel_split_with_the_count_of_its_manifest(
     assert process.returncode == code, stderr
     assert seconds < BOUND, f"the split went on for {seconds:.0f}s after the signal"
     assert "Traceback" not in stderr
+    assert "[pool exportctl-window workers=3 stopped=True]" in stderr
     windows = manifest_windows(manifest)
     saved = [w for w in windows if w.get("status") == "saved"]
     assert len(saved) == 1, windows
@@ -129,6 +149,7 @@ def test_a_stop_ends_a_parallel_run_while_its_workers_poll(
     stdout, _, seconds = stop_and_wait(process, signum)
     assert process.returncode == code, errors.read_text()
     assert seconds < BOUND, f"the run went on for {seconds:.0f}s after the signal"
+    assert "[pool exportctl-entry workers=2 stopped=True]" in errors.read_text()
     exports = {item["name"]: item for item in json.loads(stdout)["exports"]}
     assert set(exports) == {"one", "two"}
     for item in exports.values():
@@ -139,8 +160,9 @@ def test_a_stop_ends_a_parallel_run_while_its_workers_poll(
     assert not (isolated / "one.csv").exists() and not (isolated / "two.csv").exists()
 
 
-LIBRARY_SCRIPT = """
-import sys
+LIBRARY_SCRIPT = (
+    POOL_SPY
+    + """
 import exportctl
 try:
     exportctl.export(
@@ -150,6 +172,7 @@ except exportctl.ExportctlError as error:
     print(error.message, error.hint, file=sys.stderr)
     sys.exit(int(error.exit_code))
 """
+)
 
 
 def test_ctrl_c_ends_a_parallel_split_of_the_library(sandbox: Sandbox, isolated: Path) -> None:
@@ -176,4 +199,5 @@ def test_ctrl_c_ends_a_parallel_split_of_the_library(sandbox: Sandbox, isolated:
     saved = [w for w in manifest_windows(manifest) if w.get("status") == "saved"]
     assert len(saved) == 1
     assert "1 of 3 windows are saved" in collapsed(stderr)
+    assert "[pool exportctl-window workers=3 stopped=True]" in stderr
     assert not (isolated / "orders.csv").exists()

@@ -158,3 +158,66 @@ def test_the_key_is_the_kind_of_export_not_its_dates() -> None:
         deep = [deep]
     assert history_key(base, {"exported_object": "voucher", "parameters": {"filters": deep}}) is None
     assert history_key(base, {"exported_object": "voucher", "parameters": {"fields": deep}}) is None
+
+
+def test_a_history_written_before_the_store_still_loads(tmp_path: Path) -> None:
+    import shutil
+
+    fixture = Path(__file__).resolve().parent.parent / "data" / "state" / HISTORY_FILE
+    shutil.copy(fixture, tmp_path / HISTORY_FILE)
+    assert PollHistory(tmp_path / HISTORY_FILE).runs(KEY) == [
+        Run(58.2, 60.6, 1764615000.0),
+        Run(10.0, 12.5, 1764616000.0),
+    ]
+
+
+def test_a_full_history_is_read_back_whole(tmp_path: Path) -> None:
+    """The largest history it writes (MAX_KINDS kinds of MAX_RUNS runs) is no "oversized" file to itself."""
+    path = tmp_path / HISTORY_FILE
+    history = PollHistory(path)
+    for kind in range(MAX_KINDS):
+        for run in range(MAX_RUNS):
+            history.note(f"{kind:032x}", 604799.123, 604799.999, at=1764615000.123 + kind + run / 10)
+    history.save()
+    assert len(path.read_bytes()) > 64 * 1024
+    assert len(parse(json.loads(path.read_text()))) == MAX_KINDS
+    assert len(PollHistory(path).runs(f"{MAX_KINDS - 1:032x}")) == MAX_RUNS
+
+
+@pytest.mark.parametrize("kind", ["link", "directory"])
+def test_a_link_or_a_directory_in_its_place_is_no_history_and_nothing_is_written_through(
+    tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / HISTORY_FILE
+    victim = tmp_path / "victim.json"
+    victim.write_text(json.dumps({"version": 1, "exports": {KEY: [[1, 2, 3]]}}))
+    path.symlink_to(victim) if kind == "link" else path.mkdir()
+    history = PollHistory(path)
+    assert history.runs(KEY) == []
+    history.note(KEY, 4.0, 5.0, at=6.0)
+    history.save()  # never raises
+    assert json.loads(victim.read_text()) == {"version": 1, "exports": {KEY: [[1, 2, 3]]}}
+
+
+SAVER = """
+import sys
+from pathlib import Path
+from exportctl.files.poll_history import PollHistory
+for n in range(60):
+    history = PollHistory(Path(sys.argv[1]))
+    history.note(sys.argv[2] * 32, 1.0, 2.0 + n, at=float(n))
+    history.save()
+"""
+
+
+def test_two_processes_saving_at_once_leave_a_whole_history(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / HISTORY_FILE
+    savers = [subprocess.Popen([sys.executable, "-c", SAVER, str(path), kind]) for kind in ("a", "b")]
+    assert [saver.wait(timeout=120) for saver in savers] == [0, 0]
+    # The last writer's merge wins (the history is a hint), but the file is always whole and of the format.
+    data = json.loads(path.read_text())
+    assert data["version"] == 1 and parse(data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [HISTORY_FILE]

@@ -123,3 +123,16 @@ def test_a_lock_held_too_long_ends_in_exit_8_and_saves_nothing(tmp_path: Path) -
     assert path.read_text() == "profiles: {}\n"
     update_owner_only(path, lambda text: "profiles: {changed: {}}\n", wait=0.2)  # released: it goes through
     assert path.read_text() == "profiles: {changed: {}}\n"
+
+
+def test_a_profile_file_written_before_the_store_is_updated_in_place(tmp_path: Path) -> None:
+    import shutil
+
+    path = _config(tmp_path)
+    shutil.copy(Path(__file__).resolve().parent.parent / "data" / "state" / "config.yaml", path)
+    assert save_profile(path, "dev", {"app_id": "id-dev", "secret_key": SECRET}) is False
+    data = yaml.safe_load(path.read_text())
+    assert data["default_profile"] == "prod"
+    assert sorted(data["profiles"]) == ["dev", "prod", "staging"]
+    assert data["profiles"]["prod"]["api_url"] == "https://api.voucherify.io"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

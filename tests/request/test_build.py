@@ -6,7 +6,8 @@ import pytest
 from exportctl.errors import ConfigError, UsageError, ValidationError
 from exportctl.request.build import build_request
 from exportctl.request.configfile import load_config
-from exportctl.request.model import CONFIG_KEYS, ExportRequest, RequestFlags, RunOptions
+from exportctl.request.model import ExportRequest, RequestFlags, RunOptions
+from exportctl.request.option_keys import config_keys
 from exportctl.schema import EXPORT_OBJECTS, get_object
 
 ORDER = get_object("order")
@@ -206,7 +207,10 @@ def test_one_scope_at_a_time() -> None:
         ("exported_object: voucher\n", "export.yaml:1: exported_object: 'voucher' does not match the order command"),
         ("wait: maybe\n", "export.yaml:1: wait: expected true or false, got str 'maybe'."),
         ("timeout: soon\n", "export.yaml:1: timeout: Invalid duration 'soon'"),
-        ("parameters: [fields]\n", "export.yaml:1: parameters: expected a mapping with fields, order, filters."),
+        (
+            "parameters: [fields]\n",
+            "export.yaml:1: parameters: expected a mapping with fields, order, filters, campaign_id.",
+        ),
         ("parameters:\n  filters: 3\n", "export.yaml:2: parameters.filters: expected the API's filters object"),
         ("voucher: V1\n", "export.yaml:1: voucher: order exports cannot be narrowed to one voucher."),
     ],
@@ -280,7 +284,7 @@ def test_every_config_key_is_accepted() -> None:
     values |= {"split": {"by": "month"}, "parallel": 2}
     values |= {"format": "csv", "into": "sqlite:w.db#gifts", "unparsed": "fail"}
     values.pop("until")  # incremental runs end at their start; until is checked with split below
-    assert set(values) | {"campaign", "member", "until"} == set(CONFIG_KEYS)
+    assert set(values) | {"campaign", "member", "until"} == set(config_keys())
     request, options = build_request(GIFT, RequestFlags(), values)
     assert request.scope == ("voucher", "V")
     assert options.incremental == "state.json"

@@ -24,8 +24,9 @@ from exportctl.request.build import build_request
 from exportctl.request.configfile import load_config
 from exportctl.request.durations import parse_duration
 from exportctl.request.filters import Condition, build_filters, operators_for, parse_expression
-from exportctl.request.model import CONFIG_KEYS, PARAMETER_KEYS, ExportRequest, RequestFlags
+from exportctl.request.model import ExportRequest, RequestFlags
 from exportctl.request.operators import OPTIONAL_VALUE
+from exportctl.request.option_keys import config_keys, parameter_keys
 from exportctl.request.values import NO_VALUE, PASSED_THROUGH, YEARS
 from exportctl.schema import EXPORT_OBJECTS, OPERATORS, ExportObject, ValueType
 from tests.request.request_schema import conformance
@@ -196,7 +197,7 @@ SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12), st.dates()
 )
 NAMES = st.one_of(
-    st.sampled_from([*CONFIG_KEYS, *PARAMETER_KEYS, "junction", "conditions", "$in", "$after", "status", "amount"]),
+    st.sampled_from([*config_keys(), *parameter_keys(), "junction", "conditions", "$in", "$after", "status", "amount"]),
     st.text(max_size=8),
 )
 DOCUMENTS = st.recursive(
