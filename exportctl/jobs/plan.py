@@ -203,11 +203,11 @@ def _windowed(request: ExportRequest, field: FilterField, window: Window) -> Pla
 
 def _incremental_start(planned: Plan) -> datetime | None:
     """Where an incremental run started now would begin: the watermark, else `since` (None: no lower bound)."""
-    from exportctl.jobs.watermarks import WatermarkStore, state_key
+    from exportctl.jobs.watermarks import WatermarkStore, state_key, state_place
 
     options = planned.options
     assert options.incremental is not None
-    state = Path(options.incremental).expanduser()
+    state = state_place(options.incremental)
     key = state_key(planned.request, options.incremental_key)
     previous = WatermarkStore(state).read(key).at
     start = previous if previous is not None else options.since
@@ -215,7 +215,7 @@ def _incremental_start(planned: Plan) -> datetime | None:
     return start
 
 
-def _check_watermark(start: datetime | None, now: datetime, key: str, state: Path) -> None:
+def _check_watermark(start: datetime | None, now: datetime, key: str, state: object) -> None:
     if start is not None and start >= now:
         raise UsageError(
             f"The watermark of {key} in {state} ({iso_ms(start)}) is not before now ({iso_ms(now)}); "
@@ -361,11 +361,11 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
     from dataclasses import replace
 
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key, state_place
 
     options = planned.options
     assert options.incremental is not None
-    state = Path(options.incremental).expanduser()
+    state = state_place(options.incremental)
     key = state_key(planned.request, options.incremental_key)
     with StateLock(state):
         store = WatermarkStore(state)

@@ -75,11 +75,15 @@ def destination_of(output: str | None, output_dir: str | None) -> RemoteUrl | No
 
 
 def check_state(state: str | None) -> None:
-    """UsageError for a `--since-last` state in a bucket: not built yet (it would be a local `s3:` directory)."""
+    """A `--since-last` state in a bucket, parsed offline (ValidationError naming the valid forms); a local
+    path that looks like a bucket URL that lost a slash is refused as for --output."""
     if is_remote(state):
+        assert state is not None
+        parse_url(state, what="--since-last")
+    elif state is not None and is_remote(state.replace(":/", "://", 1)):
         raise UsageError(
-            f"--since-last {printable(str(state))}: the incremental state cannot live in a bucket yet.",
-            hint="Keep the state file on a local disk; the exported files can go to the bucket (-o s3://...).",
+            f"--since-last {printable(state)!r} looks like a bucket URL that lost a slash.",
+            hint="Write it as s3://BUCKET/KEY.",
         )
 
 

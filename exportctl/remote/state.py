@@ -1,10 +1,10 @@
 """A JSON state document in a bucket (the watermarks of `--since-last s3://.../state.json`), shared by workers.
 
-The backend of the state store's small interface (`read` -> (doc, version token); `write_if_unchanged`; `lock`)
-for objects. Not wired to `--since-last` yet: that waits for the state store (`exportctl/state/`), whose
-local backend this one mirrors.
+The object-storage backend of the state store (`exportctl/state/store.py`'s `StateStore`: `read` -> a
+Snapshot of the document and its version token; `write_if_unchanged`; `lock`), beside its local file.
 
-- `read` returns the document and its ETag (None when there is no object yet).
+- `read` returns the document and its ETag (None when there is no object yet); a document that cannot be the
+  store's is a `StateProblem`, as for the local file.
 - `write_if_unchanged` replaces it only if its ETag is still the one read (`If-Match`; `If-None-Match: *` for
   the first write): a writer that came in between is a `StateConflict`, never overwritten.
 - `lock` creates `KEY.lock` with `If-None-Match: *`, holding an owner token and an expiry: a second run gets
@@ -20,11 +20,12 @@ import secrets
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from exportctl.errors import ExportctlError, LockedError, OutputError, UsageError
+from exportctl.errors import LockedError, OutputError
 from exportctl.remote.store import describe, open_store, store_error
 from exportctl.remote.urls import RemoteUrl
+from exportctl.state.store import ANY, Conflict, Snapshot, StateProblem, decode, encode
 
 if TYPE_CHECKING:
     from obstore.store import ObjectStore
@@ -34,45 +35,43 @@ DEFAULT_LOCK_SECONDS = 6 * 3600  # longer than any export; a crashed run's lock 
 LOCK_SUFFIX = ".lock"
 
 
-class StateConflict(ExportctlError):
-    """The state object changed since it was read: another run wrote it in between."""
-
-    exit_code = LockedError.exit_code
-
-
-class Snapshot(NamedTuple):
-    doc: dict[str, Any]
-    token: str | None  # the ETag read; None when there was no object
+class StateConflict(Conflict):
+    """The object changed since it was read: another run wrote it in between (the store's Conflict)."""
 
 
 class BucketJsonStore:
-    """One JSON document at `url`, replaced only by compare-and-swap."""
+    """One versioned JSON document at `url`, replaced only by compare-and-swap on its ETag."""
 
-    def __init__(self, url: RemoteUrl, store: ObjectStore | None = None) -> None:
+    def __init__(self, url: RemoteUrl, *, version: int, store: ObjectStore | None = None) -> None:
         self.url = url
+        self.version = version
         self.store = store or open_store(url)
 
+    @property
     def where(self) -> str:
         return str(self.url)
 
     def read(self) -> Snapshot:
         data, token = _get(self.store, self.url)
-        if data is None:
-            return Snapshot({}, None)
-        try:
-            doc = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise UsageError(f"{self.url} is not a JSON state document; exportctl leaves it untouched.") from None
-        if not isinstance(doc, dict):
-            raise UsageError(f"{self.url} is not a JSON state document (not an object); left untouched.")
-        return Snapshot(doc, token)
+        return Snapshot(None if data is None else decode(data, self.version), token)
 
-    def write_if_unchanged(self, doc: dict[str, Any], token: str | None) -> str | None:
-        """Replace the document if it is still the version `token` read; its new ETag. StateConflict if not."""
-        body = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8")
-        return _put_conditional(self.store, self.url, body, token, what="the state")
+    def write_if_unchanged(self, doc: dict[str, Any], token: object) -> str | None:
+        """Replace the document if it is still the version `token` read (`ANY`: whatever is there); its new
+        ETag. StateConflict (a Conflict) if another writer came in between: nothing is overwritten."""
+        body = encode(doc, self.version)
+        if token is ANY:
+            return _put(self.store, self.url, body, "overwrite", what="the state")
+        return _put_conditional(self.store, self.url, body, token if isinstance(token, str) else None, what="the state")
 
-    def lock(self, *, seconds: float = DEFAULT_LOCK_SECONDS, clock: Callable[[], float] = time.time) -> BucketLock:
+    def lock(
+        self,
+        *,
+        wait: float = 0.0,
+        note_pid: bool = False,
+        seconds: float = DEFAULT_LOCK_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> BucketLock:
+        """`KEY.lock`: never waited for (a run that finds it held exits 8), expiring after `seconds`."""
         return BucketLock(self.store, self.url._replace(key=self.url.key + LOCK_SUFFIX), seconds, clock)
 
 
@@ -141,7 +140,7 @@ def _get(store: ObjectStore, url: RemoteUrl) -> tuple[bytes | None, str | None]:
         got = obstore.get(store, url.key)
         meta = got.meta
         if meta["size"] > MAX_STATE_BYTES:
-            raise UsageError(f"{url} is {meta['size']} bytes, more than a state document; left untouched.")
+            raise StateProblem("size", f"is {meta['size']} bytes, more than any state file exportctl writes")
         return bytes(got.bytes()), meta.get("e_tag")
     except (FileNotFoundError, NotFoundError):
         return None, None
@@ -151,11 +150,14 @@ def _get(store: ObjectStore, url: RemoteUrl) -> tuple[bytes | None, str | None]:
 
 def _put_conditional(store: ObjectStore, url: RemoteUrl, body: bytes, token: str | None, *, what: str) -> str | None:
     """PUT `body` if the object is still at ETag `token` (None: if there is no object); its new ETag."""
+    return _put(store, url, body, "create" if token is None else {"e_tag": token}, what=what)
+
+
+def _put(store: ObjectStore, url: RemoteUrl, body: bytes, mode: Any, *, what: str) -> str | None:
     import obstore
     from obstore.exceptions import AlreadyExistsError, BaseError, PreconditionError
 
     try:
-        mode: Any = "create" if token is None else {"e_tag": token}
         result = obstore.put(store, url.key, body, mode=mode, use_multipart=False)
     except (AlreadyExistsError, PreconditionError, FileExistsError):
         raise StateConflict(f"{url} changed since it was read: another run wrote {what} in between.") from None
