@@ -14,6 +14,7 @@ import pytest
 from exportctl.events import Event
 from exportctl.sandbox import Sandbox, Timing
 from exportctl.tuning import ENV_POLL_INTERVAL
+from tests.postgres import pg_schema, postgres_server  # noqa: F401 (fixtures: a real PostgreSQL per worker)
 
 # Small and quick: every kind of record exists, and an export finishes in well under a second.
 SANDBOX_SCALE = 0.02
@@ -114,3 +115,20 @@ class Recorder:
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
+
+
+# A larger sandbox for the CLI's fault tests (tests/cli) and the end-to-end downloads (tests/e2e) alike: one per
+# worker, shared by both directories.
+@pytest.fixture(scope="session")
+def big_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox whose full voucher export is about 1.3 MB: larger than a download chunk, still instant."""
+    root = tmp_path_factory.mktemp("big-sandbox")
+    with start_sandbox(seed=5, scale=0.3, db_path=root / "db.sqlite3", data_dir=root / "exports") as running:
+        yield running
+
+
+@pytest.fixture
+def big(big_sandbox: Sandbox) -> Iterator[Sandbox]:
+    big_sandbox.faults.reset()
+    yield big_sandbox
+    big_sandbox.faults.reset()

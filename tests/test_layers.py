@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "exportctl.__main__": 3,
     "exportctl.library": 3,
     "exportctl.library_jobs": 3,
+    "exportctl.dlt": 3,  # a dlt source over the library door
     "exportctl.cli": 3,
     "exportctl.jobs": 2,
     "exportctl.engine": 2,

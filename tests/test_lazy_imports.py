@@ -1,5 +1,6 @@
 """Import cost is a feature: help, dry runs and TAB completion must not import requests, yaml or the sandbox;
-nothing but `--format parquet` and `--into duckdb:` imports the warehouse extra (duckdb, pyarrow)."""
+nothing but `--format parquet` and `--into duckdb:` imports the warehouse extra (duckdb, pyarrow), nothing but
+`--into postgres://` the postgres extra (psycopg)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ try:
     app(sys.argv[1:], prog_name="exportctl")
 except SystemExit:
     pass
-heavy = {"requests", "yaml", "urllib3", "duckdb", "pyarrow", "numpy"}
+heavy = {"requests", "yaml", "urllib3", "duckdb", "pyarrow", "numpy", "psycopg", "dlt"}
 loaded = [m for m in sys.modules if m.split(".")[0] in heavy or m.startswith(("exportctl.sandbox", "exportctl.client"))]
 print(json.dumps(sorted(loaded)), file=sys.stderr)
 """
@@ -60,7 +61,8 @@ try:
     app(sys.argv[1:], prog_name="exportctl")
 except SystemExit as stop:
     code = stop.code
-print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("duckdb", "pyarrow"))}))
+extras = ("duckdb", "pyarrow", "psycopg")
+print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in extras)}))
 """
 
 
@@ -170,7 +172,7 @@ import json, sys
 import exportctl
 def heavy(names, prefix):
     return sorted(m for m in sys.modules if m.split(".")[0] in names or m.startswith(prefix))
-before = heavy({"requests", "yaml", "urllib3", "duckdb", "pyarrow"}, "exportctl.")
+before = heavy({"requests", "yaml", "urllib3", "duckdb", "pyarrow", "psycopg", "dlt"}, "exportctl.")
 exportctl.plan("voucher", fields=["code"])
 after = heavy({"requests", "urllib3"}, "exportctl.client")
 print(json.dumps({"before": before, "after": after, "export": callable(exportctl.export)}))

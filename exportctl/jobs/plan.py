@@ -127,7 +127,6 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
     for --into, that the fields hold the key rows are merged on."""
     if options.format == CSV and options.into is None:
         return
-    from exportctl.files.targets import check_directory
     from exportctl.formats.extra import check_extra
 
     into = options.into
@@ -138,22 +137,9 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
         )
     check_extra(options.format, into.engine if into is not None else None)
     if into is not None:
-        from exportctl.warehouse.keys import merge_key
+        from exportctl.warehouse.preflight import check_into
 
-        merge_key(request.obj, request.fields)
-        check_directory(into.path.parent)
-        if into.engine == "duckdb":
-            from exportctl.warehouse.duckdb_engine import check_path
-
-            check_path(into.path)
-        from exportctl.warehouse.lock import lock_wait
-
-        lock_wait()  # a bad EXPORTCTL_LOCK_WAIT is refused before the export is created
-        if into.path.is_dir():
-            raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
-        from exportctl.warehouse.preflight import check_target
-
-        check_target(request.obj, request.fields, into)  # the file's engine, the table: read only, no lock
+        check_into(request.obj, request.fields, into)  # the key, the file or server, the table: read only
 
 
 class PlannedRequest(NamedTuple):
@@ -204,12 +190,13 @@ def _windowed(request: ExportRequest, field: FilterField, window: Window) -> Pla
 def _incremental_start(planned: Plan) -> datetime | None:
     """Where an incremental run started now would begin: the watermark, else `since` (None: no lower bound)."""
     from exportctl.jobs.watermarks import WatermarkStore, state_key, state_place
+    from exportctl.warehouse.watermark import stored
 
     options = planned.options
     assert options.incremental is not None
     state = state_place(options.incremental)
     key = state_key(planned.request, options.incremental_key)
-    previous = WatermarkStore(state).read(key).at
+    previous = stored(options.into, key, WatermarkStore(state).read(key).at)  # a server's own, if it keeps one
     start = previous if previous is not None else options.since
     _check_watermark(start, planned.now, key, state)
     return start
@@ -362,6 +349,8 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     from dataclasses import replace
 
     from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key, state_place
+    from exportctl.warehouse.watermark import pending_watermark as pending
+    from exportctl.warehouse.watermark import stored
 
     options = planned.options
     assert options.incremental is not None
@@ -369,10 +358,11 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     key = state_key(planned.request, options.incremental_key)
     with StateLock(state):
         store = WatermarkStore(state)
-        previous = store.read(key).at
+        previous = stored(options.into, key, store.read(key).at)
         start = previous if previous is not None else options.since
         _check_watermark(start, planned.now, key, state)
-        with rerun_hint(state, iso_ms(start) if start is not None else None):
+        # A load into a server writes the new watermark in its own transaction (warehouse/watermark.py).
+        with rerun_hint(state, iso_ms(start) if start is not None else None), pending(options.into, key, planned.now):
             outcome = _run_window(client, planned, Window(start, planned.now), on_event)
         saved = outcome.download
         if saved is None:  # plan refuses --no-wait; a saved file is what moves the watermark

@@ -34,11 +34,13 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
         if all(error.message != seen.message for seen in problems):
             problems.append(error)
 
-    def check(part: Mapping[str, Any], whole: bool = False) -> None:
+    def check(part: Mapping[str, Any], whole: bool = False) -> bool:
         try:
             build_request(obj, RequestFlags(), LoadedConfig(part, path, lines), whole=whole)
         except UsageError as error:
             note(error)
+            return False
+        return True
 
     scopes = scope_options()
     known = config_keys()
@@ -48,8 +50,8 @@ def config_problems(obj: ExportObject, config: Mapping[str, Any]) -> list[UsageE
         if key not in known or key in alone:
             check({key: value})
     scope = {key: config[key] for key in scopes if key in config}
-    if scope:
-        check(scope)
+    if scope and not check(scope):
+        scope = {}  # a refused scope would hide every filter's problem behind its own: check them without it
     parameters = config.get("parameters")
     if isinstance(parameters, Mapping):
         for key, value in parameters.items():

@@ -80,6 +80,14 @@ class ExportRequest(NamedTuple):
         found = self.scope_entry()
         if found is not None:
             values = {"value": self.scope[1], **dict([self.along] if self.along else [])}
+            for option, value in (self.scope, *([self.along] if self.along else [])):
+                if value in (".", ".."):
+                    # Quoting cannot keep a dot segment (HTTP clients unquote %2E and remove it): refused, or
+                    # --member .. --campaign C would post to the campaign's endpoint and export every member.
+                    raise ValidationError(
+                        f"--{option}: {value!r} is not a code or ID: it would be read as a path step.",
+                        hint=f"Give the {option}'s code or ID.",
+                    )
             return found.path.format(**{name: quote(value, safe="") for name, value in values.items()})
         option = self.scope[0] if self.along is None else f"{self.along[0]} and {self.scope[0]}"
         raise ValidationError(

@@ -5,7 +5,7 @@ From these records are made: the Typer parameters of every export command and of
 `validate`), the keys of a run file's entries, `RequestFlags` (the options as given), the library's keywords
 (`ExportOptions` in `request/export_options.py`, generated; `exportctl.plan`/`export` and their checks),
 the completion script's closed sets, and the README's option table (`request.option_docs`).
-A new option is one record here; tests/request/test_option_table.py adds a dummy one and checks each of these.
+A new option is one record here; tests/request/test_options.py adds a dummy one and checks each of these.
 
 Standard library only, no dataclass: --help and every TAB press import this module.
 """
@@ -247,11 +247,13 @@ OPTIONS: tuple[Option, ...] = (
         ("--into",),
         "text",
         "Load the export into a database table, merged on the object's key: duckdb:PATH[#TABLE] (needs "
-        "exportctl[warehouse]) or sqlite:PATH[#TABLE]. Default table: the object (gift_card_transactions). "
+        "exportctl[warehouse]), sqlite:PATH[#TABLE] or postgres://USER@HOST:PORT/DB[?schema=S][#TABLE] (needs "
+        "exportctl[postgres]). Default table: the object (gift_card_transactions). "
         "The CSV is kept only where -o asks for it.",
         key="into",
-        yaml_help="Load into a database table: duckdb:PATH[#TABLE] | sqlite:PATH[#TABLE] (default table: the object).",
-        doc="load the export into a `duckdb:` or `sqlite:` table, merged on the object's key "
+        yaml_help="Load into a database table: duckdb:PATH[#TABLE] | sqlite:PATH[#TABLE] | "
+        "postgres://USER@HOST/DB[?schema=S][#TABLE] (default table: the object).",
+        doc="load the export into a `duckdb:`, `sqlite:` or `postgres://` table, merged on the object's key "
         "([into a warehouse](#into-a-warehouse))",
         valid="a str such as 'duckdb:warehouse.duckdb#vouchers'",
         metavar="ENGINE:PATH[#TABLE]",

@@ -11,7 +11,6 @@ from typer.testing import CliRunner, Result
 
 from exportctl.cli.app import app
 from exportctl.sandbox import Sandbox
-from tests.conftest import start_sandbox
 
 ENV_NAMES = (
     "VOUCHERIFY_APP_ID",
@@ -83,18 +82,3 @@ class Cli:
 @pytest.fixture
 def cli(sandbox: Sandbox) -> Cli:
     return Cli(sandbox)
-
-
-@pytest.fixture(scope="session")
-def big_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """A sandbox whose full voucher export is about 1.3 MB: larger than a download chunk, still instant."""
-    root = tmp_path_factory.mktemp("big-sandbox")
-    with start_sandbox(seed=5, scale=0.3, db_path=root / "db.sqlite3", data_dir=root / "exports") as running:
-        yield running
-
-
-@pytest.fixture
-def big(big_sandbox: Sandbox) -> Iterator[Sandbox]:
-    big_sandbox.faults.reset()
-    yield big_sandbox
-    big_sandbox.faults.reset()

@@ -28,13 +28,6 @@ def test_api_style_keeps_the_header_and_unknown_titles_stay_as_written() -> None
     assert rename_header_line(b'ID,"Odd, Title"\r\n', {"ID": "id"}) == b'id,"Odd, Title"\r\n'
 
 
-def test_the_first_line_is_rewritten_across_chunk_boundaries_and_the_rest_untouched() -> None:
-    chunks = [b"Co", b"de,Val", b"ue\r\nA,1\r\n", b"B,2\r\n"]
-    rewritten = b"".join(rewrite_first_line(chunks, lambda line: line.lower()))
-    assert rewritten == b"code,value\r\nA,1\r\nB,2\r\n"
-    assert b"".join(rewrite_first_line([b"Only,Header"], lambda line: line.lower())) == b"only,header"
-
-
 def test_a_header_cell_with_a_line_break_is_rewritten_whole_and_adds_no_record() -> None:
     """A metadata key `ship\\nto` is a quoted header cell over two lines: the header row ends at the newline
     outside the quotes, wherever the chunks are cut."""

@@ -149,20 +149,3 @@ def test_write_back_is_started_while_writing_and_the_file_is_whole(
     assert (tmp_path / "x.csv").read_bytes() == data
     # Each range starts where the last one ended, from the first byte, once 1,000 bytes more are written.
     assert started == [(0, 1400), (1400, 1400), (2800, 1400)]
-
-
-def test_write_back_is_started_by_the_kernel_on_linux(tmp_path: Path) -> None:
-    path = tmp_path / "x"
-    path.write_bytes(b"x" * 10000)
-    fd = os.open(path, os.O_RDWR)
-    try:
-        assert writeback.start_writeback(fd, 0, 10000) == os.uname().sysname.startswith("Linux")
-        assert writeback.start_writeback(fd, 0, 0) is False
-    finally:
-        os.close(fd)
-    read_end, write_end = os.pipe()
-    try:
-        assert writeback.start_writeback(write_end, 0, 10) is False  # a pipe has no pages to write back
-    finally:
-        os.close(read_end)
-        os.close(write_end)

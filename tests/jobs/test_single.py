@@ -38,7 +38,6 @@ from exportctl.events import (
     Submitted,
 )
 from exportctl.files.atomic import part_path
-from exportctl.files.csv import CsvDigest
 from exportctl.files.poll_history import PollHistory, history_key
 from exportctl.jobs.download import download_export
 from exportctl.jobs.poll import POLL_CAP, POLL_INITIAL, POLL_SLOW_CAP, poll_until_done, rate_limited_delay
@@ -468,22 +467,3 @@ def test_download_of_an_unfinished_export_is_refused(client: ApiClient, recorder
     export = submit(client, VOUCHERS, recorder)
     with pytest.raises(UsageError, match="not DONE"):
         download_export(client, export, tmp_path / "x.csv")
-
-
-# Row counting ---------------------------------------------------------------------------------------------
-
-TRICKY = (
-    b'ID,Note,Meta\r\n1,"two\r\nlines","{""a"":""x,y""}"\r\n'
-    b'2,plain,""\r\n3,"quote "" and\nnewline",\r\n4,last,no-newline'
-)
-
-
-@pytest.mark.parametrize("data", [TRICKY, TRICKY + b"\r\n", b"Header\n", b"", b"H\nrow"])
-def test_row_count_matches_the_csv_module_at_every_chunk_boundary(data: bytes) -> None:
-    expected_rows = max(0, csv_rows(data))
-    for cut in range(len(data) + 1):
-        digest = CsvDigest()
-        digest.update(data[:cut])
-        digest.update(data[cut:])
-        assert (digest.rows, digest.bytes) == (expected_rows, len(data)), cut
-        assert digest.sha256 == hashlib.sha256(data).hexdigest()

@@ -6,7 +6,7 @@ import pytest
 from exportctl.errors import ConfigError, UsageError, ValidationError
 from exportctl.request.build import build_request
 from exportctl.request.configfile import load_config
-from exportctl.request.model import ExportRequest, RequestFlags, RunOptions
+from exportctl.request.model import RequestFlags, RunOptions
 from exportctl.request.option_keys import config_keys
 from exportctl.schema import EXPORT_OBJECTS, get_object
 
@@ -302,11 +302,6 @@ def test_default_fields_validate_for_every_object() -> None:
         names = [name for name in obj.default_fields if obj.get_field(name) is not None]
         request, _ = build_request(obj, RequestFlags(fields=[",".join(names)]))
         assert request.fields == tuple(names)
-
-
-def test_export_request_refuses_a_scope_the_object_lacks() -> None:
-    with pytest.raises(ValidationError, match="order exports cannot be scoped by voucher"):
-        ExportRequest(ORDER, scope=("voucher", "V")).endpoint()
 
 
 def test_member_with_campaign_uses_the_loyalty_campaigns_member_endpoint() -> None:

@@ -1,11 +1,9 @@
-import datetime as dt
 from typing import Any
 
 import pytest
 
 from exportctl.errors import UsageError, ValidationError
 from exportctl.request.api_filters import validate_api_filters
-from exportctl.request.filter_help import GRAMMAR_HELP
 from exportctl.request.filters import (
     Condition,
     build_filters,
@@ -15,7 +13,7 @@ from exportctl.request.filters import (
     split_values,
     validate_junction,
 )
-from exportctl.schema import EXTRA_OPERATORS, OPERATORS, ExportObject, get_object
+from exportctl.schema import ExportObject, get_object
 
 ORDER = get_object("order")
 VOUCHER = get_object("voucher")
@@ -65,11 +63,6 @@ def test_shorthand(obj: ExportObject, expression: str, operator: str, values: tu
     field = expression.split("!")[0].split("=")[0].split(">")[0].split("<")[0].split("~")[0]
     field = field.split("^")[0].split("$")[0].split("#")[0].split("?")[0]
     assert parse_expression(expression, obj) == Condition(field, operator, values)
-
-
-def test_every_operator_has_a_shorthand_or_explicit_example_in_the_help() -> None:
-    for operator in OPERATORS:
-        assert operator in GRAMMAR_HELP
 
 
 @pytest.mark.parametrize(
@@ -150,13 +143,6 @@ def test_unknown_enum_value_suggests() -> None:
         parse_expression("status=PAYED", ORDER)
     assert "'PAYED' is not a value of 'status'. Did you mean 'PAID'?" in str(caught.value)
     assert "Valid values: CREATED, PAID, FULFILLED, CANCELED." in str(caught.value)
-
-
-def test_unknown_operator_suggests_among_all_operators() -> None:
-    with pytest.raises(ValidationError) as caught:
-        parse_expression("amount:$more_then:5", ORDER)
-    assert "unknown operator '$more_then'. Did you mean '$more_than'?" in str(caught.value)
-    assert caught.value.valid == (*OPERATORS, *EXTRA_OPERATORS)  # the API's own list beyond FiltersCondition
 
 
 @pytest.mark.parametrize(
@@ -275,91 +261,6 @@ def test_merge_conditions_lets_the_override_replace_the_same_field_and_operator(
     ]
 
 
-def test_api_filters_are_validated_like_expressions() -> None:
-    filters = {
-        "junction": "and",
-        "status": {"conditions": {"$in": ["paid", "FULFILLED"]}},
-        "amount": {"conditions": {"$more_than_equal": [1000]}},
-        "created_at": {"conditions": {"$after": [dt.date(2024, 1, 1)], "$before": "2024-02-01T00:00:00Z"}},
-        "metadata.region": {"conditions": {"$has_value": [""]}},
-        "metadata.other": {"conditions": {"$is_unknown": None}},
-        "metadata.third": {"conditions": {"$is_unknown": True}},  # as real clients send it
-    }
-    assert validate_api_filters(filters, ORDER) == [
-        Condition("status", "$in", ("PAID", "FULFILLED")),
-        Condition("amount", "$more_than_equal", (1000,)),
-        Condition("created_at", "$after", ("2024-01-01T00:00:00.000Z",)),
-        Condition("created_at", "$before", ("2024-02-01T00:00:00.000Z",)),
-        Condition("metadata.region", "$has_value", ()),
-        Condition("metadata.other", "$is_unknown", ()),
-        Condition("metadata.third", "$is_unknown", ()),
-    ]
-
-
-def test_api_filters_round_trip_through_build_filters() -> None:
-    filters = {
-        "junction": "or",
-        "status": {"conditions": {"$in": ["PAID"]}},
-        "created_at": {"conditions": {"$less_than_ago": [30]}},
-        "metadata.region": {"conditions": {"$has_value": True}},
-    }
-    assert build_filters(validate_api_filters(filters, ORDER), "or") == filters
-
-
-@pytest.mark.parametrize(
-    ("filters", "fragment"),
-    [
-        (
-            {"stauts": {"conditions": {"$in": ["PAID"]}}},
-            "filters.stauts: unknown filter field 'stauts' for order. Did you mean 'status'?",
-        ),
-        (
-            {"status": {"condition": {"$in": ["PAID"]}}},
-            "filters.status.condition: unknown key 'condition'. Did you mean 'conditions'?",
-        ),
-        (
-            {"status": {"conditions": {"$inn": ["PAID"]}}},
-            "filters.status.conditions.$inn: unknown operator '$inn'. Did you mean '$in'?",
-        ),
-        (
-            {"status": {"conditions": {"$in": ["PAYED"]}}},
-            "filters.status.conditions.$in: 'PAYED' is not a value of 'status'",
-        ),
-        ({"amount": {"conditions": {"$more_than": [12.5]}}}, "amounts are integer cents, write 1250"),
-        ({"amount": {"conditions": {"$more_than": [{"a": 1}]}}}, "expected a string, number, boolean or date"),
-        ({"amount": {"conditions": {}}}, "filters.amount.conditions: expected a mapping of operators"),
-        ({"amount": ["x"]}, "filters.amount: expected {conditions:"),
-        ({"junction": "xor"}, "filters.junction: 'xor' is not a junction."),
-        ({"metadata.x": {"conditions": {"$has_value": ["yes"]}}}, "$has_value takes no value"),
-    ],
-)
-def test_api_filter_errors_name_the_path(filters: dict[str, Any], fragment: str) -> None:
-    with pytest.raises(UsageError) as caught:
-        validate_api_filters(filters, ORDER)
-    assert fragment in str(caught.value)
-
-
-def test_api_filters_must_be_a_mapping() -> None:
-    with pytest.raises(UsageError, match="filters: expected a mapping"):
-        validate_api_filters(["status=PAID"], ORDER)  # type: ignore[arg-type]
-
-
-def test_locate_prefixes_errors() -> None:
-    with pytest.raises(ValidationError, match=r"^cfg.yaml:7: unknown filter field"):
-        validate_api_filters({"nope": {}}, ORDER, locate=lambda path: "cfg.yaml:7")
-
-
-def test_every_example_in_the_help_parses_to_the_operator_it_names() -> None:
-    import re
-
-    pairs = re.findall(r"(\S+)\s+(\$[a-z_]+)(?=\s|$)", GRAMMAR_HELP.split("On dates")[0])
-    assert {operator for _, operator in pairs} == set(OPERATORS)
-    for expression, operator in pairs:
-        field = re.split(r"[=!<>~^$?#]", expression, maxsplit=1)[0]
-        obj = next(o for o in (ORDER, CUSTOMER, VOUCHER) if o.get_filter(field) is not None)
-        assert parse_expression(expression, obj).operator == operator, expression
-
-
 # --- the API's own operator list (api-facts.md, second pass) -------------------------------------------
 
 
@@ -374,18 +275,6 @@ def test_calendar_operators_by_month_and_day_pass_their_values_through(operator:
     assert build_filters(from_yaml)["created_at"] == {"conditions": {operator: True}}
     with pytest.raises(ValidationError, match="does not apply to the string field 'name'"):
         parse_expression(f"name:{operator}", customer)
-
-
-@pytest.mark.parametrize(
-    ("operator", "instead"),
-    [("$includes", "$in"), ("$intersects", "$in"), ("$after_equal", "$after"), ("$before_equal", "$before")],
-)
-def test_operators_outside_the_api_list_are_refused_with_what_to_write(operator: str, instead: str) -> None:
-    with pytest.raises(ValidationError, match=f"Did you mean '\\{instead}'") as raised:
-        parse_expression(f"metadata.x:{operator}:1", get_object("order"))
-    assert "400 invalid_payload" in str(raised.value)
-    with pytest.raises(ValidationError, match="not an operator of the API's list"):
-        validate_api_filters({"created_at": {"conditions": {operator: ["2026-01-01"]}}}, get_object("order"))
 
 
 def test_campaign_and_loyalty_transaction_dates_take_days_ago_each_value_alone() -> None:
@@ -437,42 +326,3 @@ def test_campaign_and_loyalty_transaction_dates_take_days_ago_each_value_alone()
 )
 def test_the_filters_the_reference_lists(command: str, expression: str, operator: str) -> None:
     assert parse_expression(expression, get_object(command)).operator == operator
-
-
-@pytest.mark.parametrize(
-    ("command", "expression", "valid"),
-    [
-        ("redemption", "voucher=A,B", "Valid values: $is."),
-        ("redemption", "related_object!~x", "Valid values: $in."),
-        ("api-log", "created_at=2026-01-01T00:00Z", "Valid values: $after, $before."),
-    ],
-)
-def test_a_documented_operator_list_is_enforced(command: str, expression: str, valid: str) -> None:
-    with pytest.raises(ValidationError, match=valid.replace("$", "\\$").replace(".", "\\.")):
-        parse_expression(expression, get_object(command))
-
-
-def test_customer_updated_at_is_not_is_flagged_as_ignored() -> None:
-    from exportctl.request.operators import ignored_conditions
-
-    customer = get_object("customer")
-    filters = build_filters([parse_expression("updated_at!=2026-01-01T00:00Z", customer)])
-    (note,) = ignored_conditions(customer, filters)
-    assert "ignores $is_not" in note and "$after, $before, $is" in note
-    assert (
-        ignored_conditions(customer, build_filters([parse_expression("updated_at=2026-01-01T00:00Z", customer)])) == []
-    )
-
-
-def test_an_empty_value_of_a_calendar_operator_is_no_value_in_every_form() -> None:
-    # Found by hypothesis: `$today_md:""` read back from the API form lost its empty value; both forms now
-    # read it as the operator alone (sent as true).
-    from exportctl.request.api_filters import validate_api_filters
-    from exportctl.request.filters import build_filters, parse_expression
-    from exportctl.schema import lookup
-
-    obj = lookup("voucher")
-    condition = parse_expression('created_at:$today_md:""', obj)
-    assert condition.values == ()
-    assert build_filters([condition])["created_at"] == {"conditions": {"$today_md": True}}
-    assert validate_api_filters(build_filters([condition]), obj) == [condition]

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from exportctl import schema
-
-from .conftest import Cli
+from tests.cli.conftest import Cli
 
 FIELDS = "id,type,voucher_id,campaign_id,amount,created_at"
 
