@@ -22,7 +22,7 @@ from exportctl.state.store import Conflict, StateProblem
 from tests.cli.conftest import Cli
 from tests.cli.test_fault_matrix import start_cli
 from tests.remote.proxy import FORWARD, HOLD, s3_proxy
-from tests.remote.servers import S3Server
+from tests.remote.servers import AzureServer, S3Server
 
 TAKE_LOCK = """
 import sys
@@ -149,3 +149,17 @@ def test_a_crashed_runs_lock_on_the_state_object_expires(cli: Cli, s3: S3Server,
     assert result.exit_code == 0, result.output
     assert "state.json.lock" not in s3.keys(bucket)
     assert "state.json" in s3.keys(bucket)
+
+
+def test_the_state_on_azure_is_replaced_only_if_unchanged_and_locked_alike(azure: AzureServer, container: str) -> None:
+    store = BucketJsonStore(RemoteUrl("az", container, "state.json"), version=1)
+    token = store.write_if_unchanged({"watermark": "a"}, None)
+    with pytest.raises(Conflict):
+        store.write_if_unchanged({"watermark": "b"}, None)
+    store.write_if_unchanged({"watermark": "c"}, token)
+    with pytest.raises(Conflict):
+        store.write_if_unchanged({"watermark": "d"}, token)
+    assert store.read().doc == {"version": 1, "watermark": "c"}
+    with store.lock(seconds=600), pytest.raises(LockedError, match="Another run holds"):
+        store.lock(seconds=600).__enter__()
+    assert azure.blobs(container) == ["state.json"]
