@@ -47,6 +47,7 @@ from exportctl.events import (
     Saved,
     StatusChanged,
     Submitted,
+    Uploaded,
 )
 from exportctl.masking import printable
 
@@ -80,9 +81,10 @@ def describe(event: Event) -> str | None:
 
 
 def _is_staging(target: str) -> bool:
+    from exportctl.jobs.remote_output import is_upload_staging
     from exportctl.jobs.typed_output import STAGING_SUFFIX
 
-    return target.endswith(STAGING_SUFFIX)
+    return target.endswith(STAGING_SUFFIX) or is_upload_staging(target)
 
 
 def _describe(event: Event) -> str | None:
@@ -105,8 +107,12 @@ def _describe(event: Event) -> str | None:
             return f"{event.export_id} downloaded {event.rows} rows ({size}) in {event.seconds:.1f}s"
         target = "standard output" if event.target == "-" else event.target
         return f"{event.export_id} saved {event.rows} rows ({size}) to {target} in {event.seconds:.1f}s"
+    if isinstance(event, Uploaded):
+        parts = ", in parts" if event.multipart else ""
+        return f"uploaded {_human_bytes(event.bytes)} to {event.url} in {event.seconds:.1f}s{parts}"
     if isinstance(event, Converted):
         target = "standard output" if event.target == "-" else event.target
+        target = "a temporary file" if _is_staging(target) else target
         kept = f", {event.unparsed_rows} with _unparsed values" if event.unparsed_rows else ""
         size = _human_bytes(event.bytes)
         return f"wrote {event.rows} rows as {event.format} ({size}{kept}) to {target} in {event.seconds:.1f}s"
@@ -293,7 +299,7 @@ class LiveReporter:
                 self._progress.remove_task(self._download_task)
                 self._download_task = None
             self._progress.console.print(describe(event), markup=False, highlight=False)
-        elif isinstance(event, Converted | Loading | Loaded):
+        elif isinstance(event, Converted | Loading | Loaded | Uploaded):
             self._progress.console.print(describe(event), markup=False, highlight=False)
 
 

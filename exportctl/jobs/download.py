@@ -1,8 +1,7 @@
 """Download a DONE export's CSV to its target: streamed, counted and hashed by a second thread, resumable.
 
-Downloading writes the CSV byte for byte as received. `sha256`, `bytes` and `rows` always describe those
-received CSV bytes, also for a `.gz` target (which holds the same bytes, compressed), so a checksum can be
-compared with the export whatever the target's format.
+Downloading writes the CSV byte for byte as received. `sha256`, `bytes` and `rows` always describe those received
+CSV bytes, also for a `.gz` target (the same bytes, compressed): a checksum compares whatever the format.
 """
 
 from __future__ import annotations
@@ -66,6 +65,7 @@ class DownloadResult:
     sha256: str
     seconds: float
     resumed_from: int = 0  # bytes reused from an earlier, interrupted run
+    url: str | None = None  # the bucket object it was then uploaded to (`-o s3://...`, jobs/remote_output.py)
 
 
 class _Sink(Protocol):

@@ -30,6 +30,7 @@ from exportctl.files.targets import (
     resolve_target,
     target_directory,
 )
+from exportctl.jobs import remote_output
 from exportctl.request import rules
 from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
@@ -103,9 +104,9 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             )
         if options.incremental is None and options.since is not None:
             windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
-    known = None
-    creates = None
-    if file_wanted:
+    remote_output.check_state(options.incremental)
+    known = creates = None
+    if file_wanted and remote_output.destination(options._replace(output=output)) is None:  # a bucket: see execute
         known = preflight_target(
             output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force
         )
@@ -188,12 +189,12 @@ def _windowed(request: ExportRequest, field: FilterField, window: Window) -> Pla
 
 def _incremental_start(planned: Plan) -> datetime | None:
     """Where an incremental run started now would begin: the watermark, else `since` (None: no lower bound)."""
-    from exportctl.jobs.watermarks import WatermarkStore, state_key
+    from exportctl.jobs.watermarks import WatermarkStore, state_key, state_place
     from exportctl.warehouse.watermark import stored
 
     options = planned.options
     assert options.incremental is not None
-    state = Path(options.incremental).expanduser()
+    state = state_place(options.incremental)
     key = state_key(planned.request, options.incremental_key)
     previous = stored(options.into, key, WatermarkStore(state).read(key).at)  # a server's own, if it keeps one
     start = previous if previous is not None else options.since
@@ -201,7 +202,7 @@ def _incremental_start(planned: Plan) -> datetime | None:
     return start
 
 
-def _check_watermark(start: datetime | None, now: datetime, key: str, state: Path) -> None:
+def _check_watermark(start: datetime | None, now: datetime, key: str, state: object) -> None:
     if start is not None and start >= now:
         raise UsageError(
             f"The watermark of {key} in {state} ({iso_ms(start)}) is not before now ({iso_ms(now)}); "
@@ -226,7 +227,7 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
         typed = dry_run_facts(planned.request, planned.options)
     return {
         "object": planned.request.obj.command,
-        "output": None if target is None else str(target),
+        "output": remote_output.planned_url(planned) or (None if target is None else str(target)),
         "creates_directory": None if planned.creates_directory is None else str(planned.creates_directory),
         **typed,
         "requests": [r.to_json() for r in planned_requests(planned)],
@@ -245,13 +246,10 @@ def _into_preview(planned: Plan) -> dict[str, Any]:
 
 def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
     """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock.
+    `on_event` gets every event; None ignores them."""
+    from exportctl.events import ignore_event
 
-    `on_event` gets every event; None ignores them.
-    """
-    if on_event is None:
-        from exportctl.events import ignore_event
-
-        on_event = ignore_event
+    on_event = ignore_event if on_event is None else on_event
     options = planned.options
     if options.incremental is not None:
         return _execute_incremental(client, planned, on_event)
@@ -264,6 +262,8 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
     A typed output (`--format jsonl|parquet`, `--into`) downloads to a staging file and runs its one
     post-step on the complete CSV (`jobs.typed_output`).
     """
+    if remote_output.destination(planned.options) is not None:  # into a bucket: the saved file is uploaded last
+        return remote_output.run_remote(client, planned, lambda p: _run_window(client, p, window, on_event), on_event)
     from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
 
     from exportctl.errors import ExportctlError
@@ -348,13 +348,13 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
     from dataclasses import replace
 
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key, state_place
     from exportctl.warehouse.watermark import pending_watermark as pending
     from exportctl.warehouse.watermark import stored
 
     options = planned.options
     assert options.incremental is not None
-    state = Path(options.incremental).expanduser()
+    state = state_place(options.incremental)
     key = state_key(planned.request, options.incremental_key)
     with StateLock(state):
         store = WatermarkStore(state)
