@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exportctl.errors import OutputError, UnparsedValueError
+from exportctl.formats.speculate import Watch, first_look
 from exportctl.formats.types import Column, RowReader, TypedRow, columns_for, infer
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
@@ -112,6 +113,16 @@ def typed_columns(obj: ExportObject, path: Path, fields: Iterable[str] | None, s
     if all(column.kind is not None for column in columns):
         return columns
     return infer(columns, rows)
+
+
+def guessed_columns(
+    obj: ExportObject, path: Path, fields: Iterable[str] | None, style: str
+) -> tuple[list[Column], Watch | None]:
+    """The columns of the CSV at `path`, inferred kinds guessed from its first records (speculate.py), and
+    the Watch that checks the guesses on every record (None when no kind is inferred)."""
+    rows = records(path)
+    header = next(rows, [])
+    return first_look(columns_for(obj, header, fields, style=style), rows)
 
 
 def typed_rows(path: Path, columns: Sequence[Column]) -> Iterator[TypedRow]:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from exportctl.formats.cells import COMPACT, Encoder, cell_encoder
 from exportctl.formats.csv_source import Unparsed, records
-from exportctl.formats.jsonl_cells import COMPACT, Encoder, cell_encoder
+from exportctl.formats.speculate import Watch
 from exportctl.formats.types import UNPARSED, Column
 
 CHUNK = 1024 * 1024
@@ -32,10 +33,13 @@ class Counts:
         self.unparsed_rows = 0
 
 
-def jsonl_chunks(path: Path, columns: Sequence[Column], counts: Counts, *, fail: str | None = None) -> Iterator[bytes]:
+def jsonl_chunks(
+    path: Path, columns: Sequence[Column], counts: Counts, *, fail: str | None = None, watch: Watch | None = None
+) -> Iterator[bytes]:
     """The JSON Lines of the CSV at `path`, as chunks of about 1 MiB; `counts` is updated as they go.
 
     With `fail` (the message's subject), the first value that does not fit raises UnparsedValueError instead.
+    With `watch`, the inferred kinds of `columns` are guesses, checked record by record (speculate.py).
 
     Each line is written from the cells' text (`jsonl_cells`): no Python value is built for a cell already in
     its canonical form, and the line is the same text `json` would write for the typed record.
@@ -51,6 +55,8 @@ def jsonl_chunks(path: Path, columns: Sequence[Column], counts: Counts, *, fail:
     rows = records(path)
     next(rows, None)
     for cells in rows:
+        if watch is not None:
+            watch.observe(cells)
         line = empty
         if len(cells) == width:
             try:

@@ -1,10 +1,11 @@
-"""Each column's cells as JSON text, straight from the CSV's text: the fast path of `--format jsonl`.
+"""Each column's cells typed straight from the CSV's text: the fast path of `--format jsonl` and `--into sqlite:`.
 
 `cell_encoder(column)` gives a function from a non-empty cell to the JSON text of its typed value, raising
 ValueError (or OverflowError, RecursionError) exactly when types.py's parser refuses the cell. Its output
 is what `json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))` writes for the value types.py reads
 (and jsonl.py formats: timestamps as `iso_ms`, dates as ISO), so the file is byte for byte the one written
-through Python values; `tests/formats/test_golden_outputs.py` and `test_jsonl_cells.py` hold that.
+through Python values. `stored_value(column)` is the same for SQLite: the value its engine stores (int,
+float, 1/0, or the canonical text). `tests/formats/test_golden_outputs.py` and `test_cells.py` hold both.
 
 Where a cell is already in its value's canonical form, its text is the answer and no value is built:
 
@@ -46,43 +47,51 @@ _HOURS = frozenset(f"{n:02d}" for n in range(24))
 _SIXTY = frozenset(f"{n:02d}" for n in range(60))
 
 
-class _Unfit(ValueError):
-    """A cached refusal: the text did not fit before."""
+_MISSING: Any = object()
+_REFUSED: Any = object()
+_UNFIT = (ValueError, OverflowError, RecursionError)
 
 
-def _cached(slow: Encoder) -> Encoder:
-    """`slow` with its answers (and refusals) remembered per text, up to CACHE_LIMIT texts."""
-    known: dict[str, str | None] = {}
+def _cached(slow: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`slow` with its answers (and refusals) remembered per short text, up to CACHE_LIMIT texts."""
+    known: dict[str, Any] = {}
 
-    def encode(text: str) -> str:
-        found = known.get(text, "")
-        if found:
-            return found
-        if found is None:
-            raise _Unfit(text)
-        keep = len(text) <= CACHE_TEXT and len(known) < CACHE_LIMIT
-        try:
-            answer = slow(text)
-        except (ValueError, OverflowError, RecursionError):
+    def read(text: str) -> Any:
+        found = known.get(text, _MISSING)
+        if found is _MISSING:
+            keep = len(text) <= CACHE_TEXT and len(known) < CACHE_LIMIT
+            try:
+                found = slow(text)
+            except _UNFIT:
+                if keep:
+                    known[text] = _REFUSED
+                raise
             if keep:
-                known[text] = None
-            raise
-        if keep:
-            known[text] = answer
-        return answer
+                known[text] = found
+        elif found is _REFUSED:
+            raise ValueError(text)
+        return found
 
-    return encode
+    return read
 
 
-def _integer(text: str) -> str:
-    number = int(text)  # accepts `+1`, ` 7`, `1_000`, `０７`: none of them prints back as the same text
+def integer(text: str) -> int:
+    """types.py's integer (canonical text, int64), read by `int`: `+1`, ` 7`, `1_000`, `-0`, `02139` and
+    other digits than ASCII's never print back as the same text."""
+    number = int(text)
     if not INT64_MIN <= number <= INT64_MAX or str(number) != text:
         raise ValueError(text)
+    return number
+
+
+def _integer_json(text: str) -> str:
+    integer(text)
     return text
 
 
-class _Timestamps:
-    """Timestamps in the export's own form are their own text once their date and time of day are valid."""
+class TimestampText:
+    """A timestamp's canonical text (`iso_ms`): a cell in the export's own form is its own once its date
+    (cached per day) and time of day are valid; any other goes through types.py's parser."""
 
     def __init__(self, slow: Callable[[str], Any]) -> None:
         self._slow = slow
@@ -91,12 +100,12 @@ class _Timestamps:
     def _day(self, text: str) -> bool:
         valid = self._days.get(text)
         if valid is None:
-            valid = _valid_day(text)
+            valid = valid_day(text)
             if len(self._days) < CACHE_LIMIT:
                 self._days[text] = valid
         return valid
 
-    def encode(self, text: str) -> str:
+    def text(self, text: str) -> str:
         if (
             len(text) == 24
             and text[23] == "Z"
@@ -110,17 +119,17 @@ class _Timestamps:
             and text[20:23] in _MILLIS
             and self._day(text[:10])
         ):
-            return f'"{text}"'
+            return text
         value: datetime = self._slow(text)
-        return f'"{iso_ms(value)}"'
+        return iso_ms(value)
+
+    def json(self, text: str) -> str:
+        return f'"{self.text(text)}"'
 
 
-def _valid_day(text: str) -> bool:
+def valid_day(text: str) -> bool:
     """`YYYY-MM-DD` in ASCII digits, a day that exists (year 1 to 9999)."""
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        return False
-    digits = text[:4] + text[5:7] + text[8:]
-    if not _DIGITS.match(digits):
+    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not _DIGITS.match(text[:4] + text[5:7] + text[8:]):
         return False
     try:
         date(int(text[:4]), int(text[5:7]), int(text[8:]))
@@ -129,31 +138,64 @@ def _valid_day(text: str) -> bool:
     return True
 
 
-def _date(slow: Callable[[str], Any]) -> Encoder:
-    def encode(text: str) -> str:
-        if _valid_day(text):
-            return f'"{text}"'
+def _date_text(slow: Callable[[str], Any]) -> Callable[[str], str]:
+    def text_of(text: str) -> str:
+        if valid_day(text):
+            return text
         value: date = slow(text)
-        return f'"{value.isoformat()}"'
+        return value.isoformat()
 
-    return encode
+    return text_of
+
+
+def _parser(column: Column) -> Callable[[str], Any]:
+    assert column.kind is not None, f"column {column.name} has no kind"
+    return (EXACT_PARSERS if column.inferred else PARSERS)[column.kind]
 
 
 def cell_encoder(column: Column) -> Encoder:
     """The JSON text of a non-empty cell of `column` (its kind fixed); ValueError when it does not fit."""
     kind = column.kind
-    assert kind is not None, f"column {column.name} has no kind"
     if kind is Kind.STRING:
         return encode_string
-    parse = (EXACT_PARSERS if column.inferred else PARSERS)[kind]
+    parse = _parser(column)
     if kind is Kind.INTEGER:
-        return _integer
+        return _integer_json
     if kind is Kind.TIMESTAMP:
-        return _Timestamps(parse).encode
+        return TimestampText(parse).json
     if kind is Kind.DATE:
-        return _date(parse)
+        date_text = _date_text(parse)
+        return lambda text: f'"{date_text(text)}"'
     if kind is Kind.BOOLEAN:
         return _cached(lambda text: "true" if parse(text) else "false")
     if kind is Kind.DOUBLE:
         return _cached(lambda text: repr(float(parse(text))))
     return _cached(lambda text: str(COMPACT.encode(parse(text))))
+
+
+def _json_text(parse: Callable[[str], Any]) -> Callable[[str], str]:
+    def text_of(text: str) -> str:
+        parse(text)
+        return text
+
+    return text_of
+
+
+def stored_value(column: Column) -> Callable[[str], Any]:
+    """What SQLite stores for a non-empty cell of `column`: an int (integers, booleans as 1/0), a float, or
+    text (timestamps as `iso_ms`, dates as ISO, JSON and strings as written); ValueError when it does not fit."""
+    kind = column.kind
+    if kind is Kind.STRING:
+        return str
+    parse = _parser(column)
+    if kind is Kind.INTEGER:
+        return integer
+    if kind is Kind.TIMESTAMP:
+        return TimestampText(parse).text
+    if kind is Kind.DATE:
+        return _date_text(parse)
+    if kind is Kind.BOOLEAN:
+        return _cached(lambda text: int(parse(text)))
+    if kind is Kind.DOUBLE:
+        return _cached(lambda text: float(parse(text)))
+    return _cached(_json_text(parse))

@@ -1,16 +1,17 @@
-"""The fast path of JSON Lines (jsonl_cells) writes exactly what the slow path (types.py's value, then `json`)
-writes, and refuses exactly what it refuses: on the edge-case table and on generated texts shaped like
-timestamps, dates and numbers, for schema-typed and inferred columns."""
+"""The fast paths of JSON Lines and SQLite (formats/cells.py) give exactly what the slow paths gave (types.py's
+value, then `json`, or the SQLite engine's converter), and refuse exactly what they refuse: on the edge-case
+table and on generated texts shaped like timestamps, dates and numbers, for schema-typed and inferred columns."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exportctl.formats.jsonl_cells import cell_encoder
+from exportctl.formats.cells import cell_encoder, stored_value
 from exportctl.formats.types import Column, Kind, parse
 from exportctl.request.values import iso_ms
 from tests.formats.test_four_paths_agree import EDGE_CELLS
@@ -32,18 +33,31 @@ def slow(kind: Kind, text: str, inferred: bool) -> str | None:
     return str(COMPACT.encode(value))
 
 
-def fast(kind: Kind, text: str, inferred: bool) -> str | None:
-    encode = cell_encoder(Column("c", "c", kind, None, inferred))
+def slow_sqlite(kind: Kind, text: str, inferred: bool) -> Any:
+    """What the SQLite engine stored before the fast path (its `converter`); None: refused."""
     try:
-        first = encode(text)
+        value = parse(kind, text, exact=inferred)
     except (ValueError, OverflowError, RecursionError):
-        first = None
-    try:
-        second = encode(text)  # the second answer comes from a cache where there is one
-    except (ValueError, OverflowError, RecursionError):
-        second = None
-    assert first == second, (kind, text)
-    return first
+        return None
+    if kind is Kind.BOOLEAN:
+        return int(value)
+    if isinstance(value, datetime):
+        return iso_ms(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return text if kind is Kind.JSON else value
+
+
+def fast(kind: Kind, text: str, inferred: bool, *, sqlite: bool = False) -> Any:
+    read = (stored_value if sqlite else cell_encoder)(Column("c", "c", kind, None, inferred))
+    answers = []
+    for _ in range(2):  # the second answer comes from a cache where there is one
+        try:
+            answers.append(read(text))
+        except (ValueError, OverflowError, RecursionError):
+            answers.append(None)
+    assert answers[0] == answers[1] and type(answers[0]) is type(answers[1]), (kind, text)
+    return answers[0]
 
 
 def check(text: str) -> None:
@@ -51,6 +65,8 @@ def check(text: str) -> None:
         for inferred in (False, True):
             if text:
                 assert fast(kind, text, inferred) == slow(kind, text, inferred), (kind, inferred, text)
+                found, want = fast(kind, text, inferred, sqlite=True), slow_sqlite(kind, text, inferred)
+                assert (found, type(found)) == (want, type(want)), (kind, inferred, text)
 
 
 def test_every_edge_cell_is_written_as_before() -> None:
