@@ -8,16 +8,13 @@ compared with the export whatever the target's format.
 from __future__ import annotations
 
 import contextlib
-import queue
 import random
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, BinaryIO, Literal, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
 from exportctl.client.api import ApiClient
 from exportctl.client.download import DOWNLOAD_CHUNK
@@ -40,17 +37,21 @@ from exportctl.events import (
 )
 from exportctl.files.atomic import AtomicWriter, compressed_size
 from exportctl.files.csv import CsvDigest, rewrite_first_line
-from exportctl.files.csv_rows import RowFilter
+from exportctl.files.digest_behind import DigestBehind
 from exportctl.files.opening import is_stream_target, open_stream_target, write_fully
 from exportctl.files.targets import STDOUT, Target, check_target
-from exportctl.jobs.poll import DONE
 from exportctl.masking import mask_url
+from exportctl.schema import EXPORT_STATUSES
+
+if TYPE_CHECKING:
+    from exportctl.files.csv_rows import RowFilter
+
+# Not from jobs/poll.py: a download alone never loads the polling schedule and its history (issue 22).
+DONE = EXPORT_STATUSES[2]
 
 DOWNLOAD_RETRY_BASE = 1.0
 DOWNLOAD_RETRY_CAP = 10.0
 PREFIX_READ_CHUNK = 4 * 1024 * 1024
-# Chunks written but not yet counted and hashed: enough to ride out a short stall of either thread, 4 MB at most.
-DIGEST_BEHIND_CHUNKS = 16
 # DownloadProgress events per download, about: one per chunk at most, and a last one at the end. A progress
 # bar moves in steps of 0.5%, and a 1 GB download sends 200 events instead of 4,000.
 PROGRESS_STEPS = 200
@@ -131,66 +132,6 @@ class _StreamSink:
         # A closed pipe means the reader is gone: nothing more to do.
         with contextlib.suppress(OSError, ValueError):
             self.stream.flush()
-
-
-class _DigestBehind:
-    """Counts and hashes, in two threads of their own, the chunks the reading thread has written.
-
-    The reading thread reads a chunk and writes it (both release the GIL); one thread hashes it (hashlib
-    releases the GIL for large buffers, so the sha256 runs beside everything else) and another counts its
-    rows (which holds the GIL, 0.3 ms/MB). Before issue 22 one thread did both, one after the other, and
-    was the download's bottleneck: its two costs added up (0.72 + 0.61 ms/MB) where now the longer decides.
-
-    The queues are short (`DIGEST_BEHIND_CHUNKS`), so memory stays a few chunks whatever the file size, and a
-    slow digest slows the download down instead of filling memory. Leaving the block waits until every queued
-    chunk is counted and hashed, so the digest then describes exactly the bytes written to the sink.
-    """
-
-    def __init__(self, digest: CsvDigest) -> None:
-        self._digest = digest
-        self._error: BaseException | None = None
-        self._queues: list[queue.Queue[bytes | bytearray | None]] = []
-        self._threads: list[threading.Thread] = []
-        for name, step in (("hash", digest.hash), ("count", digest.count)):
-            work: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=DIGEST_BEHIND_CHUNKS)
-            self._queues.append(work)
-            thread = threading.Thread(target=self._run, args=(work, step), name=f"exportctl-{name}", daemon=True)
-            self._threads.append(thread)
-
-    def __enter__(self) -> _DigestBehind:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def put(self, chunk: bytes | bytearray) -> None:
-        """Queue a chunk that was written, for its digest; blocks while a queue is full."""
-        if self._error is not None:
-            raise self._error
-        for work in self._queues:
-            work.put(chunk)
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        for work in self._queues:
-            work.put(None)
-        for thread in self._threads:
-            thread.join()
-        # The reader's own failure, if any, is the one raised; these threads' are raised only on success.
-        if exc is None and self._error is not None:
-            raise self._error
-
-    def _run(self, work: queue.Queue[bytes | bytearray | None], step: Callable[[bytes | bytearray], None]) -> None:
-        while True:
-            chunk = work.get()
-            if chunk is None:
-                return
-            if self._error is not None:
-                continue  # keep draining, so that the reader never blocks on a full queue
-            try:
-                step(chunk)
-            except BaseException as exc:  # handed to the reading thread, which raises it
-                self._error = exc
 
 
 def resume_command(export_id: str, target: Target) -> str:
@@ -297,7 +238,7 @@ def download_export(
                     # hashes the chunks written before. Leaving the block waits for the digest.
                     done = reported = digest.bytes
                     step = max(chunk_size, (total or 0) // PROGRESS_STEPS)
-                    with _DigestBehind(digest) as behind:
+                    with DigestBehind(digest) as behind:
                         for chunk in chunks:
                             if skip > 0:
                                 dropped = min(skip, len(chunk))
