@@ -37,7 +37,7 @@ FIRST_SECONDS = 4.0
 GROWTH_SHARE = 0.5
 PRE_WINDOW_CAP = 30.0
 PRE_WINDOW_STRETCH = 1.5
-# Polls inside the window: WINDOW_POLLS evenly spaced, fewer where that would put them under MIN_SPACING apart.
+# Polls inside the window: WINDOW_POLLS evenly spaced, fewer where that would put them about MIN_SPACING apart.
 WINDOW_POLLS = 6
 MIN_SPACING = 0.5
 # Windows of the last runs that are intersected; when they do not overlap, the last few are joined instead.
@@ -92,7 +92,9 @@ def next_delay(
         # Later than every earlier run: start over as after a change, counted from the window's end.
         return base_delay(math.inf, min(since_change, age - hi), first)
     # The window's poll points lo + k * step, for k = 1 .. steps (the last on hi); the next one after now.
-    steps = max(1, min(WINDOW_POLLS, math.floor((hi - lo) / min(MIN_SPACING, first) + 1e-9)))
+    # `steps` is the whole number nearest to MIN_SPACING apart (rounded down before issue 22, which left
+    # 0.6 s between the polls of a 2.4 s window, the one a 14.5 s gap leaves).
+    steps = max(1, min(WINDOW_POLLS, math.ceil((hi - lo) / min(MIN_SPACING, first) - 0.5)))
     step = (hi - lo) / steps
     k = max(1, math.floor((age - lo) / step + 1e-9) + 1) if age >= lo else 1
     target = min(hi, lo + k * step)
