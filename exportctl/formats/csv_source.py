@@ -1,8 +1,10 @@
 """A downloaded CSV read as typed rows, streaming: its columns (kinds fixed), then one TypedRow per record.
 
-Two passes at most, both from the file on disk and in constant memory: the first only when a column's kind
-is inferred (metadata keys, unknown titles), the second yields the rows. The file is read as UTF-8 (a
-byte order mark is skipped) by the csv module's default dialect, which is how the API writes its CSVs.
+From the file on disk and in constant memory. `typed_columns` reads the file once more first when a column's
+kind is inferred (metadata keys, unknown titles); `guessed_columns` guesses those kinds from the first
+records instead, for a writer that checks the guesses as it goes (speculate.py) and can start again. The
+file is read as UTF-8 (a byte order mark is skipped) by the csv module's default dialect, which is how the
+API writes its CSVs.
 
 `--unparsed fail` is `first_unparsed`'s job: the first value that does not fit, by record number (1 is the
 record after the header row) and column, for the error message.

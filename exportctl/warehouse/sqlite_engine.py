@@ -1,9 +1,12 @@
-"""The SQLite engine (standard library): typed table, staging table, one upsert, one transaction.
+"""The SQLite engine (standard library): typed table, one transaction; rows written once into a new table,
+staged and upserted into a table that has rows.
 
 Types: INTEGER for integers and booleans (1/0), REAL for doubles, TEXT for the rest: timestamps as ISO
 8601 UTC with milliseconds and `Z` (`2026-03-01T12:00:00.000Z`, which sorts and compares as time does),
-dates as `YYYY-MM-DD`, JSON fields and `_unparsed` as JSON text. Cells are read in Python by
-formats/types.py and inserted with `executemany` in batches.
+dates as `YYYY-MM-DD`, JSON fields and `_unparsed` as JSON text. Cells are read by formats/cells.py's
+`stored_value` (types.py's rules, with no Python value built for a cell already in its canonical form)
+and inserted with `executemany` in batches, in one pass over the CSV (new metadata columns' kinds are
+guessed from the first records and checked on every record: formats/speculate.py, a savepoint).
 
 The whole load runs in one `BEGIN IMMEDIATE` transaction: a failure, Ctrl-C or SIGTERM (which the CLI
 turns into KeyboardInterrupt) rolls it back, and a process killed outright leaves SQLite's journal, which
