@@ -7,8 +7,10 @@
 The sandbox serves a voucher export with every field (its database cached in `--cache-dir`, as
 benchmarks/download.py does; the first run generates it). Each row runs exportctl and its anchor as
 separate processes, one after the other inside each round, so machine noise hits both alike; the figures
-are medians of the rounds, and the peak RSS is the kernel's for each process alone (download.run_measured:
-`wait4` in a small launcher, since a child of this process would inherit this process's own peak). Both
+are medians of the rounds (wall seconds around the step inside its process, and the process's CPU seconds,
+user + system, all threads, the steadier figure on a shared machine), and the peak RSS is the kernel's for
+each process alone (download.run_measured: `wait4` in a small launcher, since a child of this process would
+inherit this process's own peak). Both
 sides run from bytecode (exportctl is compiled first, as pip compiles an installed package).
 
 | row | exportctl | anchor |
@@ -117,12 +119,12 @@ def _environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run_step(kind: str, source: Path, out: Path) -> tuple[float, float]:
-    """(seconds of the step alone, peak RSS in MB of its process) of one step in its own process."""
+def run_step(kind: str, source: Path, out: Path) -> tuple[float, float, float]:
+    """(seconds of the step alone, peak RSS in MB, CPU seconds of its process) of one step in its own process."""
     for stale in (out, out.with_name(out.name + ".wal")):
         stale.unlink(missing_ok=True)
     answer, usage = download.run_measured([sys.executable, "-c", STEP, kind, str(source), str(out)], _environment())
-    return float(json.loads(answer)["seconds"]), usage.peak_mb
+    return float(json.loads(answer)["seconds"]), usage.peak_mb, usage.cpu_seconds
 
 
 def measure_steps(names: list[str], source: Path, work: Path, runs: int) -> dict[str, dict[str, list[float]]]:
@@ -133,11 +135,12 @@ def measure_steps(names: list[str], source: Path, work: Path, runs: int) -> dict
             steps = list(PAIRS[name]) if index % 2 == 0 else list(reversed(PAIRS[name]))
             for step in steps:
                 download.settle()
-                seconds, peak = run_step(step, source, work / f"{step}{SUFFIX[step]}")
-                entry = found.setdefault(step, {"seconds": [], "peak": []})
+                seconds, peak, cpu = run_step(step, source, work / f"{step}{SUFFIX[step]}")
+                entry = found.setdefault(step, {"seconds": [], "peak": [], "cpu": []})
                 entry["seconds"].append(seconds)
                 entry["peak"].append(peak)
-                print(f"round {index + 1}: {step} {seconds:.2f} s, {peak:.0f} MB", file=sys.stderr)
+                entry["cpu"].append(cpu)
+                print(f"round {index + 1}: {step} {seconds:.2f} s, CPU {cpu:.2f} s, {peak:.0f} MB", file=sys.stderr)
     return found
 
 
@@ -247,7 +250,7 @@ def main() -> None:
         f"{platform.python_version()}, {platform.system()} {platform.machine()}, {mb:,.0f} MB export, "
         f"median of {args.runs} rounds; load average at the start {load[0]:.1f}, at the end {os.getloadavg()[0]:.1f}\n"
     )
-    print("| step | exportctl | anchor | ratio (target) | peak RSS |")
+    print("| step | exportctl: wall (CPU) | anchor: wall (CPU, peak RSS) | ratio (target) | peak RSS |")
     print("|---|---|---|---|---|")
     for line in lines:
         print("| " + " | ".join(line) + " |")
@@ -262,14 +265,16 @@ def step_lines(names: list[str], steps: dict[str, dict[str, list[float]]], work:
     found: list[tuple[str, ...]] = []
     for name in names:
         ours, *anchors = PAIRS[name]
-        seconds = median(steps[ours]["seconds"])
+        seconds, cpu = median(steps[ours]["seconds"]), median(steps[ours]["cpu"])
         for anchor in anchors:
-            theirs = median(steps[anchor]["seconds"])
+            theirs, their_cpu = median(steps[anchor]["seconds"]), median(steps[anchor]["cpu"])
             target = TARGETS["jsonl-stdlib" if anchor == "stdlib-json" else name]
             anchor_peak = max(steps[anchor]["peak"])
             found.append((
-                label[name], f"{seconds:.2f} s", f"{anchor_text[anchor]} {theirs:.2f} s ({anchor_peak:.0f} MB)",
-                f"{seconds / theirs:.2f}x (<= {target:g}x)", f"{max(steps[ours]['peak']):.0f} MB",
+                label[name], f"{seconds:.2f} s (CPU {cpu:.2f} s)",
+                f"{anchor_text[anchor]} {theirs:.2f} s (CPU {their_cpu:.2f} s, {anchor_peak:.0f} MB)",
+                f"{seconds / theirs:.2f}x, CPU {cpu / their_cpu:.2f}x (<= {target:g}x)",
+                f"{max(steps[ours]['peak']):.0f} MB",
             ))  # fmt: skip
     if "jsonl" in names:
         same = (work / "jsonl.jsonl").read_bytes() == (work / "duckdb-json.json").read_bytes()
