@@ -99,3 +99,20 @@ def test_generated_numbers_and_texts_are_written_as_before(text: str) -> None:
     check(text)
     check(text + ".0")
     check("-" + text)
+
+
+def test_the_parquet_conversion_never_prints_duckdb_s_progress_bar(tmp_path: object) -> None:
+    """DuckDB prints its progress bar to standard output once a query runs 2 s: into the Parquet file that
+    `--format parquet -o -` streams there. The conversion's connection has it off."""
+    import pytest
+
+    duckdb = pytest.importorskip("duckdb")
+    from pathlib import Path
+
+    from exportctl.formats.parquet import connect
+
+    connection = connect(duckdb, Path(str(tmp_path)))
+    try:
+        assert connection.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+    finally:
+        connection.close()
