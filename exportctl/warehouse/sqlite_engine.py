@@ -228,13 +228,19 @@ def _typed_records(
     assert [i for i, _ in layout.columns] == list(range(width))
     key_positions = [next(p for p, (_, c) in enumerate(layout.columns) if c.name == k.name) for k in layout.key]
     keep = request.unparsed != "fail"
+    # Text is stored as it is (an empty cell as NULL): only the other columns' cells are read.
+    typed = [(i, read) for i, read in enumerate(readers) if read is not str]
     for number, record in enumerate(records, start=1):
         if watch is not None:
             watch.observe(record)
         try:
             if len(record) != width:
                 raise ValueError("another width")
-            values = [read(text) if text else None for read, text in zip(readers, record, strict=True)]
+            values: list[Any] = [text or None for text in record]
+            for i, read in typed:
+                text = values[i]
+                if text is not None:
+                    values[i] = read(text)
             values.append(None)
         except (ValueError, OverflowError, RecursionError):
             values = _with_unparsed(layout, readers, record, number, keep)
