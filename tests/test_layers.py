@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "exportctl.request": 1,
     "exportctl.client": 1,
     "exportctl.files": 1,
+    "exportctl.remote": 1,
     "exportctl.state": 1,
     "exportctl.formats": 1,
     "exportctl.warehouse": 1,
@@ -158,7 +159,7 @@ def test_packages_form_no_cycle() -> None:
     assert _cycle(edges) is None
 
 
-PACKAGES = ["request", "client", "files", "state", "formats", "warehouse", "jobs", "engine", "cli", "sandbox"]
+PACKAGES = ["request", "client", "files", "state", "remote", "formats", "warehouse", "jobs", "engine", "cli", "sandbox"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -30,6 +30,7 @@ from exportctl.files.targets import (
     resolve_target,
     target_directory,
 )
+from exportctl.jobs import remote_output
 from exportctl.request import rules
 from exportctl.request.cursor import window_filter
 from exportctl.request.into import CSV, EXTENSIONS
@@ -104,9 +105,9 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             )
         if options.incremental is None and options.since is not None:
             windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
-    known = None
-    creates = None
-    if file_wanted:
+    remote_output.check_state(options.incremental)
+    known = creates = None
+    if file_wanted and remote_output.destination(options._replace(output=output)) is None:  # a bucket: see execute
         known = preflight_target(
             output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force
         )
@@ -189,11 +190,11 @@ def _windowed(request: ExportRequest, field: FilterField, window: Window) -> Pla
 
 def _incremental_start(planned: Plan) -> datetime | None:
     """Where an incremental run started now would begin: the watermark (less the lookback), else `since`."""
-    from exportctl.jobs.watermarks import WatermarkStore, run_key, window_start
+    from exportctl.jobs.watermarks import WatermarkStore, run_key, state_place, window_start
 
     options = planned.options
     assert options.incremental is not None
-    state = Path(options.incremental).expanduser()
+    state = state_place(options.incremental)
     key = run_key(planned.request, options)
     return window_start(options, key, state, WatermarkStore(state), planned.now)[1]
 
@@ -215,7 +216,7 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
         typed = dry_run_facts(planned.request, planned.options)
     return {
         "object": planned.request.obj.command,
-        "output": None if target is None else str(target),
+        "output": remote_output.planned_url(planned) or (None if target is None else str(target)),
         "creates_directory": None if planned.creates_directory is None else str(planned.creates_directory),
         **typed,
         "requests": [r.to_json() for r in planned_requests(planned)],
@@ -234,13 +235,10 @@ def _into_preview(planned: Plan) -> dict[str, Any]:
 
 def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
     """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock.
+    `on_event` gets every event; None ignores them."""
+    from exportctl.events import ignore_event
 
-    `on_event` gets every event; None ignores them.
-    """
-    if on_event is None:
-        from exportctl.events import ignore_event
-
-        on_event = ignore_event
+    on_event = ignore_event if on_event is None else on_event
     options = planned.options
     if options.incremental is not None:
         return _execute_incremental(client, planned, on_event)
@@ -253,6 +251,8 @@ def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: Even
     A typed output (`--format jsonl|parquet`, `--into`) downloads to a staging file and runs its one
     post-step on the complete CSV (`jobs.typed_output`).
     """
+    if remote_output.destination(planned.options) is not None:  # into a bucket: the saved file is uploaded last
+        return remote_output.run_remote(client, planned, lambda p: _run_window(client, p, window, on_event), on_event)
     from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
 
     from exportctl.errors import ExportctlError
@@ -337,12 +337,12 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
     from dataclasses import replace
 
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, run_key, window_start
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, run_key, state_place, window_start
     from exportctl.warehouse.watermark import pending_watermark as pending
 
     options = planned.options
     assert options.incremental is not None
-    state = Path(options.incremental).expanduser()
+    state = state_place(options.incremental)
     key = run_key(planned.request, options)
     with StateLock(state):
         store = WatermarkStore(state)
