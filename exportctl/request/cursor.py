@@ -103,7 +103,7 @@ def check_lookback(value: object, where: str) -> float:
     else:
         raise UsageError(f"{problem}; got {type(value).__name__}.")
     if not math.isfinite(seconds) or seconds < 0:
-        raise UsageError(f"{problem}; got {value!r:.60} (not a positive duration).")
+        raise UsageError(f"{problem}; got {value!r:.60} (negative or not a number).")
     if seconds > MAX_LOOKBACK:
         raise UsageError(
             f"{problem}; got {value!r:.60}, longer than a week.",
