@@ -109,3 +109,35 @@ def test_a_hostile_lookback_is_refused_with_one_message(own: Cli, isolated: Path
     assert result.exit_code == ExitCode.USAGE
     assert result.output.count("--lookback: expected a duration from 0 to 7d") == 1
     assert own.export_count() == before
+
+
+FOLLOWED = {
+    "order": ("orders", "id,status,created_at,updated_at", "status"),
+    "customer": ("customers", "id,source_id,description,updated_at", "description"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(FOLLOWED))
+def test_orders_and_customers_follow_their_changes_too(own: Cli, isolated: Path, command: str) -> None:
+    table, fields, column = FOLLOWED[command]
+    into = f"sqlite:{isolated / 'w.db'}#{table}"
+    args = (command, "--fields", fields, "--since-last", str(isolated / "s.json"), "--cursor", "updated_at")
+    assert _run(own, *args, "--into", into)["into"]["inserted"] > 0
+    [touched] = own.sandbox.store.touch_records(command, 1)
+    changed = _run(own, *args, "--into", into)["into"]
+    assert (changed["inserted"], changed["updated"]) == (0, 1)
+    truth = own.sandbox.store.rows(f"SELECT {column} FROM {table} WHERE id = ?", (touched,))
+    warehouse = Warehouse("sqlite", isolated, command, table)
+    warehouse.database = isolated / "w.db"
+    assert warehouse.query(f'SELECT "{column}" FROM "{table}" WHERE id = ?', [touched]) == truth
+
+
+def test_a_changed_redemption_comes_again_through_its_updated_at_filter(own: Cli, isolated: Path) -> None:
+    """Redemptions can be filtered on updated_at but do not export it (nor their status): the record comes again."""
+    args = ("redemption", "--fields", "id,result", "--since-last", str(isolated / "s.json"), "--cursor", "updated_at")
+    first = _run(own, *args, "-o", "r1.csv")
+    [touched] = own.sandbox.store.touch_records("redemption", 1)
+    second = _run(own, *args, "-o", "r2.csv")
+    assert first["rows"] > 0
+    assert touched in (isolated / "r2.csv").read_text(encoding="utf-8")
+    assert second["rows"] >= 1
