@@ -106,12 +106,13 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
 
     from exportctl.cli.session import open_session, say_if_empty
     from exportctl.jobs import plan as planning
+    from exportctl.jobs.execute import execute
 
     planned = planning.plan(request, options)
     with open_session(ctx) as session:
         on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
         try:
-            outcome = planning.execute(session.client, planned, on_event=on_event)
+            outcome = execute(session.client, planned, on_event=on_event)
         finally:
             if document is not None:
                 document["api_calls"] = session.client.calls
