@@ -121,6 +121,10 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
         )
         directory = target_directory(output, command=request.obj.command, output_dir=options.output_dir, now=moment)
         creates = directory if directory is not None and missing_directory(directory) is not None else None
+    if options.split_by is not None and isinstance(known, Path) and options.format == CSV and options.into is None:
+        from exportctl.jobs.split_files import check_parts_place
+
+        check_parts_place(known)  # where the windows wait for the join (a typed split's: checked by its run)
     if creates is None and options.into is not None and missing_directory(options.into.path.parent) is not None:
         creates = options.into.path.parent  # the database's: made when its staged CSV is downloaded beside it
     watermark = _read_watermark(request, options) if options.incremental is not None else None

@@ -122,3 +122,21 @@ def test_a_state_file_that_cannot_be_read_fails_at_plan_time_on_every_door(
 
     with pytest.raises(exportctl.UsageError, match="state file"):
         exportctl.export("order", since_last="state.json", output="{id}.csv")  # no settings: none are read
+
+
+@pytest.mark.parametrize("place", ["a file", "a symbolic link"])
+def test_a_split_whose_parts_place_is_taken_fails_at_plan_time(cli: Cli, isolated: Path, place: str) -> None:
+    """`TARGET.parts` must be a directory of the split's: the dry run says so too, and the run before credentials."""
+    parts = isolated / "v.csv.parts"
+    if place == "a file":
+        parts.write_text("not a directory", encoding="utf-8")
+    else:
+        (isolated / "elsewhere").mkdir()
+        parts.symlink_to(isolated / "elsewhere")
+    args = ["voucher", "--split-by", "month", "--since", "2024-01-01", "--until", "2024-03-01", "-o", "v.csv"]
+
+    dry = cli(*args, "--dry-run", credentials=False)
+    run = cli(*args, credentials=False)
+    assert dry.exit_code == run.exit_code == 2, run.output
+    assert "v.csv.parts exists and is not a directory" in " ".join(dry.stderr.split())
+    assert run.stderr == dry.stderr
