@@ -105,6 +105,16 @@ class Converted:
 
 
 @dataclass(frozen=True)
+class Uploaded:
+    """The saved file was uploaded and committed as an object in a bucket (`-o s3://...`)."""
+
+    url: str  # s3://BUCKET/KEY, gs://..., az://...
+    bytes: int
+    seconds: float
+    multipart: bool
+
+
+@dataclass(frozen=True)
 class Loading:
     """The load into a database table began (`--into`): Loaded follows, or it is rolled back."""
 
@@ -136,6 +146,7 @@ Event = (
     | Converted
     | Loading
     | Loaded
+    | Uploaded
 )
 EventHandler = Callable[[Event], None]
 

@@ -14,6 +14,7 @@ import pytest
 from exportctl.events import Event
 from exportctl.sandbox import Sandbox, Timing
 from exportctl.tuning import ENV_POLL_INTERVAL
+from tests.postgres import pg_schema, postgres_server  # noqa: F401 (fixtures: a real PostgreSQL per worker)
 
 # Small and quick: every kind of record exists, and an export finishes in well under a second.
 SANDBOX_SCALE = 0.02

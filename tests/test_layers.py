@@ -22,12 +22,14 @@ LAYERS: dict[str, int] = {
     "exportctl.__main__": 3,
     "exportctl.library": 3,
     "exportctl.library_jobs": 3,
+    "exportctl.dlt": 3,  # a dlt source over the library door
     "exportctl.cli": 3,
     "exportctl.jobs": 2,
     "exportctl.engine": 2,
     "exportctl.request": 1,
     "exportctl.client": 1,
     "exportctl.files": 1,
+    "exportctl.remote": 1,
     "exportctl.state": 1,
     "exportctl.formats": 1,
     "exportctl.warehouse": 1,
@@ -157,7 +159,7 @@ def test_packages_form_no_cycle() -> None:
     assert _cycle(edges) is None
 
 
-PACKAGES = ["request", "client", "files", "state", "formats", "warehouse", "jobs", "engine", "cli", "sandbox"]
+PACKAGES = ["request", "client", "files", "state", "remote", "formats", "warehouse", "jobs", "engine", "cli", "sandbox"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -1,5 +1,6 @@
 """Import cost is a feature: help, dry runs and TAB completion must not import requests, yaml or the sandbox;
-nothing but `--format parquet` and `--into duckdb:` imports the warehouse extra (duckdb, pyarrow)."""
+nothing but `--format parquet` and `--into duckdb:` imports the warehouse extra (duckdb, pyarrow), nothing but
+`--into postgres://` the postgres extra (psycopg)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ try:
     app(sys.argv[1:], prog_name="exportctl")
 except SystemExit:
     pass
-heavy = {"requests", "yaml", "urllib3", "duckdb", "pyarrow", "numpy"}
+heavy = {"requests", "yaml", "urllib3", "duckdb", "pyarrow", "numpy", "psycopg", "dlt"}
 loaded = [m for m in sys.modules if m.split(".")[0] in heavy or m.startswith(("exportctl.sandbox", "exportctl.client"))]
 print(json.dumps(sorted(loaded)), file=sys.stderr)
 """
@@ -60,7 +61,8 @@ try:
     app(sys.argv[1:], prog_name="exportctl")
 except SystemExit as stop:
     code = stop.code
-print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("duckdb", "pyarrow"))}))
+extras = ("duckdb", "pyarrow", "psycopg")
+print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in extras)}))
 """
 
 
@@ -170,7 +172,7 @@ import json, sys
 import exportctl
 def heavy(names, prefix):
     return sorted(m for m in sys.modules if m.split(".")[0] in names or m.startswith(prefix))
-before = heavy({"requests", "yaml", "urllib3", "duckdb", "pyarrow"}, "exportctl.")
+before = heavy({"requests", "yaml", "urllib3", "duckdb", "pyarrow", "psycopg", "dlt"}, "exportctl.")
 exportctl.plan("voucher", fields=["code"])
 after = heavy({"requests", "urllib3"}, "exportctl.client")
 print(json.dumps({"before": before, "after": after, "export": callable(exportctl.export)}))
@@ -196,3 +198,34 @@ def test_the_door_names_resolve_to_the_documented_objects() -> None:
     assert issubclass(exportctl.ValidationError, exportctl.UsageError)
     assert exportctl.UsageError is errors.UsageError
     assert sorted(exportctl.__all__) == sorted(exportctl._EXPORTS)
+
+
+RICH_PROBE = """
+import json, sys
+from exportctl.cli.app import app
+code = 0
+try:
+    app(sys.argv[1:], prog_name="exportctl")
+except SystemExit as stop:
+    code = stop.code
+polling = ("exportctl.jobs.poll", "exportctl.jobs.schedule")
+loaded = [m for m in sys.modules if m.split(".")[0] == "rich" or m in polling]
+print(json.dumps({"code": code, "loaded": sorted(loaded)}))
+"""
+
+
+def test_a_quiet_download_imports_neither_rich_nor_the_polling_schedule(sandbox, tmp_path) -> None:
+    """Issue 22's fixed cost: `--quiet` needs no console (rich's progress bars cost more than a 0.5 MB download),
+    and a download alone never polls."""
+    import requests
+
+    session = requests.Session()
+    session.headers.update(sandbox.headers)
+    export = session.post(f"{sandbox.base_url}/v1/exports", json={"exported_object": "order"}, timeout=30).json()
+    while export["status"] not in ("DONE", "ERROR"):
+        export = session.get(f"{sandbox.base_url}/v1/exports/{export['id']}", timeout=30).json()
+    credentials = ["--api-url", sandbox.base_url, "--app-id", sandbox.app_id, "--app-token", sandbox.secret_key]
+    args = [*credentials, "--quiet", "download", export["id"], "-o", str(tmp_path / "o.csv")]
+    run = subprocess.run([sys.executable, "-c", RICH_PROBE, *args], capture_output=True, text=True, check=False)
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == {"code": 0, "loaded": []}
+    assert (tmp_path / "o.csv").stat().st_size > 0

@@ -104,7 +104,7 @@ def resolve_state_settings(
 @contextmanager
 def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[Session]:
     """A client configured from the global options, and the reporter that fits standard error."""
-    from exportctl.cli.reporters import make_reporter
+    from exportctl.cli.reporters import QuietReporter, make_reporter
     from exportctl.engine.session import open_session as open_export_session
 
     state = app_state(ctx)
@@ -112,7 +112,10 @@ def open_session(ctx: typer.Context, *, quiet: bool | None = None) -> Iterator[S
     with ExitStack() as stack:
         resolve, data_range = stack.enter_context(resolve_state_settings(ctx, quiet=quiet))
         settings = resolve()
-        reporter: Reporter = make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
+        # Quiet needs no console: nothing of rich is imported before the first byte (issue 22's fixed cost).
+        reporter: Reporter = (
+            QuietReporter() if quiet else make_reporter(err_console(), quiet=quiet, verbose=state.verbose)
+        )
         if quiet and state.verbose and not state.quiet:
             # list, status, delete and run show no progress of their own, but --verbose still logs HTTP.
             from exportctl.cli.reporters import PlainReporter

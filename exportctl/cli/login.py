@@ -190,8 +190,12 @@ def doctor(
         bool,
         typer.Option("--json", help="Also print the checks as one JSON object on standard output."),
     ] = False,
+    bucket: Annotated[
+        str | None,
+        typer.Option(help="Also check write access to a bucket (s3://, gs://, az://BUCKET/PREFIX).", metavar="URL"),
+    ] = None,
 ) -> None:
-    """Check credentials, endpoint, rate-limit budget, clock, profile file and download host.
+    """Check credentials, endpoint, rate-limit budget, clock, profile file and download host (and a bucket).
 
     Each line is ok, warn or fail with its fix (skip: not checkable, as the clock without an answer from the
     API); the exit status is 0 only when no line is warn or fail. The lines go to standard error; --json
@@ -206,7 +210,7 @@ def doctor(
 
     document = json_contract.begin(ctx, "doctor") if json_output else None
     with resolve_state_settings(ctx) as (resolve, _):
-        checks = run_checks(resolve, config_path=default_config_path(), download_url=download_url)
+        checks = run_checks(resolve, config_path=default_config_path(), download_url=download_url, bucket=bucket)
     ok = all_ok(checks)
     if document is not None:
         document |= {"exit_code": 0 if ok else 1, "ok": ok, "checks": [check.to_json() for check in checks]}

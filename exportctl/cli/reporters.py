@@ -16,23 +16,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import IO
-
-from rich.console import Console, RenderableType
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TransferSpeedColumn,
-)
-from rich.text import Text
+from typing import IO, TYPE_CHECKING
 
 from exportctl.events import (
     Converted,
@@ -47,8 +31,17 @@ from exportctl.events import (
     Saved,
     StatusChanged,
     Submitted,
+    Uploaded,
 )
 from exportctl.masking import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
+
+    from exportctl.cli.live_columns import _NextCheck
+
+__all__ = ["LiveReporter", "PlainReporter", "QuietReporter", "_NextCheck", "describe", "log_line", "make_reporter"]
 
 # A wait at least this long gets a line that says why (shorter ones pass unnoticed).
 WAIT_EXPLAINED = 5.0
@@ -58,16 +51,6 @@ def _human_bytes(size: int) -> str:
     from exportctl.cli.tables import human_size
 
     return human_size(size)
-
-
-class _BinarySpeedColumn(TransferSpeedColumn):
-    """rich's speed column in the units of `_human_bytes` (KiB/s, MiB/s) rather than decimal ones."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        if speed is None:
-            return Text("?", style="progress.data.speed")
-        return Text(f"{_human_bytes(int(speed))}/s", style="progress.data.speed")
 
 
 def describe(event: Event) -> str | None:
@@ -80,9 +63,10 @@ def describe(event: Event) -> str | None:
 
 
 def _is_staging(target: str) -> bool:
+    from exportctl.jobs.remote_output import is_upload_staging
     from exportctl.jobs.typed_output import STAGING_SUFFIX
 
-    return target.endswith(STAGING_SUFFIX)
+    return target.endswith(STAGING_SUFFIX) or is_upload_staging(target)
 
 
 def _describe(event: Event) -> str | None:
@@ -105,8 +89,12 @@ def _describe(event: Event) -> str | None:
             return f"{event.export_id} downloaded {event.rows} rows ({size}) in {event.seconds:.1f}s"
         target = "standard output" if event.target == "-" else event.target
         return f"{event.export_id} saved {event.rows} rows ({size}) to {target} in {event.seconds:.1f}s"
+    if isinstance(event, Uploaded):
+        parts = ", in parts" if event.multipart else ""
+        return f"uploaded {_human_bytes(event.bytes)} to {event.url} in {event.seconds:.1f}s{parts}"
     if isinstance(event, Converted):
         target = "standard output" if event.target == "-" else event.target
+        target = "a temporary file" if _is_staging(target) else target
         kept = f", {event.unparsed_rows} with _unparsed values" if event.unparsed_rows else ""
         size = _human_bytes(event.bytes)
         return f"wrote {event.rows} rows as {event.format} ({size}{kept}) to {target} in {event.seconds:.1f}s"
@@ -188,40 +176,22 @@ class PlainReporter:
         return None
 
 
-class _DownloadOnly(ProgressColumn):
-    """Shows its column for the download task only: while waiting there are no bytes to count."""
-
-    def __init__(self, inner: ProgressColumn) -> None:
-        super().__init__()
-        self._inner = inner
-
-    def render(self, task: Task) -> RenderableType:
-        return self._inner.render(task) if task.fields.get("download") else Text("")
-
-
-class _NextCheck(ProgressColumn):
-    """`(next check in 6s: why)` while waiting, counting down between polls (the display refreshes on its own)."""
-
-    def render(self, task: Task) -> RenderableType:
-        at = task.fields.get("next_at")
-        if at is None:
-            return Text("")
-        left = max(0.0, at - time.monotonic())
-        why = task.fields.get("why") or ""
-        long_wait = task.fields.get("wait", 0.0) >= WAIT_EXPLAINED
-        return Text(f"(next check in {left:.0f}s{': ' + why if why and long_wait else ''})", style="dim")
-
-
 class LiveReporter:
     """A spinner while the job runs, then a progress bar while the CSV downloads."""
 
     def __init__(self, console: Console, *, verbose: bool = False) -> None:
+        # rich's progress bars are imported here, for a terminal only: `--quiet`, logs and `--json` runs never
+        # pay for them before their first byte (issue 22).
+        from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from exportctl.cli.live_columns import _BinarySpeedColumn, _DownloadOnly, _NextCheck
+
         self._console = console
         self._verbose = verbose
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            _NextCheck(),
+            _NextCheck(WAIT_EXPLAINED),
             _DownloadOnly(BarColumn()),
             # Binary units, as the plain lines (_human_bytes): one download is not 9.8 MB here and 9.4 MiB there.
             _DownloadOnly(DownloadColumn(binary_units=True)),
@@ -245,6 +215,8 @@ class LiveReporter:
         self._progress.stop()
 
     def _status(self, status: str, *, wait: float | None = None, why: str = "") -> None:
+        from rich.markup import escape
+
         description = f"[bold]{escape(printable(self._export_id))}[/] {escape(printable(status))}"
         next_at = None if wait is None else time.monotonic() + wait
         shown = printable(why)
@@ -279,6 +251,8 @@ class LiveReporter:
                 self._progress.remove_task(self._wait_task)
                 self._wait_task = None
             self._progress.console.print(describe(event), markup=False, highlight=False)
+            from rich.markup import escape
+
             self._download_task = self._progress.add_task(
                 f"[bold]{escape(printable(event.export_id))}[/] downloading",
                 total=event.total_bytes,
@@ -293,7 +267,7 @@ class LiveReporter:
                 self._progress.remove_task(self._download_task)
                 self._download_task = None
             self._progress.console.print(describe(event), markup=False, highlight=False)
-        elif isinstance(event, Converted | Loading | Loaded):
+        elif isinstance(event, Converted | Loading | Loaded | Uploaded):
             self._progress.console.print(describe(event), markup=False, highlight=False)
 
 
@@ -307,3 +281,12 @@ def make_reporter(console: Console, *, quiet: bool, verbose: bool) -> Reporter:
     if console.is_terminal and not console.is_dumb_terminal:
         return LiveReporter(console, verbose=verbose)
     return PlainReporter(console.file, verbose=verbose)
+
+
+def __getattr__(name: str) -> object:
+    # The live view's rich columns, reachable from here as before, imported on first use.
+    if name in ("_NextCheck", "_DownloadOnly", "_BinarySpeedColumn"):
+        from exportctl.cli import live_columns
+
+        return getattr(live_columns, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -132,7 +132,7 @@ class ExportResult(Document):
     """
 
     export_ids: tuple[str, ...]  # one, or one per window of a split export
-    output: Path | Literal["-"] | None  # None when not waited for (wait=False), or for a table only
+    output: Path | Literal["-"] | str | None  # None when not waited for (wait=False) or a table only; str: a bucket
     rows: int | None
     bytes: int | None
     sha256: str | None  # of the saved file: the CSV (a kind's filtered rows, a rewritten header row) or typed file
@@ -188,6 +188,8 @@ class _Download(Protocol):
     @property
     def target(self) -> Path | Literal["-"]: ...
     @property
+    def url(self) -> str | None: ...
+    @property
     def bytes(self) -> int: ...
     @property
     def rows(self) -> int: ...
@@ -225,7 +227,7 @@ def from_outcome(outcome: Outcome, command: str, *, export_ids: Sequence[str] | 
     typed output, watermark) as typed fields."""
     download = outcome.download
     extra = outcome.extra
-    output: Path | Literal["-"] | None = None if download is None else download.target
+    output: Path | Literal["-"] | str | None = None if download is None else download.target
     size = None if download is None else download.bytes
     digest = None if download is None else download.sha256
     if "output" in extra:  # a load with no file: the staging CSV is gone, and no file is named
@@ -257,8 +259,10 @@ def from_outcome(outcome: Outcome, command: str, *, export_ids: Sequence[str] | 
     )
 
 
-def _target(value: Any) -> Path | Literal["-"]:
-    return "-" if value == "-" else Path(str(value))
+def _target(value: Any) -> Path | Literal["-"] | str:
+    """A path, `-`, or (a str) a bucket URL that a Path would fold (`s3://b/k` -> `s3:/b/k`)."""
+    text = str(value)
+    return "-" if text == "-" else text if "://" in text else Path(text)
 
 
 def _window(value: Mapping[str, Any]) -> WindowSummary:
@@ -300,7 +304,7 @@ def downloaded(
     status, exported_object = export.get("status"), export.get("exported_object")
     return ExportResult(
         export_ids=(export_id,),
-        output=download.target,
+        output=download.target if download.url is None else download.url,
         rows=download.rows,
         bytes=download.bytes,
         sha256=download.sha256,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from exportctl.files.targets import STDOUT, Target
-from exportctl.formats.csv_source import first_unparsed, typed_columns
+from exportctl.formats.csv_source import first_unparsed, guessed_columns, typed_columns
 from exportctl.formats.written import Written, write_chunks
 from exportctl.request.into import JSONL, PARQUET
 from exportctl.schema import ExportObject
@@ -46,10 +46,23 @@ def convert_csv(
             stdout=stdout,
         )
     assert output_format == JSONL, output_format
+    from exportctl.files.opening import is_stream_target
     from exportctl.formats.jsonl import Counts, jsonl_chunks
+    from exportctl.formats.speculate import KindChanged
 
-    columns = typed_columns(obj, csv_path, fields, header_style)
     fail = what if unparsed == "fail" else None
+    if target != STDOUT and not is_stream_target(target):
+        # One pass: inferred kinds guessed and checked as the records go; the file is thrown away and
+        # written again with the kinds of a full pass in the rare case a guess turns out wrong.
+        columns, watch = guessed_columns(obj, csv_path, fields, header_style)
+        counts = Counts()
+        try:
+            chunks = jsonl_chunks(csv_path, columns, counts, fail=fail, watch=watch)
+            hashed = write_chunks(target, chunks, force=force, stdout=stdout)
+            return Written(counts.rows, counts.unparsed_rows, hashed.bytes, hashed.digest.hexdigest())
+        except KindChanged:
+            pass
+    columns = typed_columns(obj, csv_path, fields, header_style)
     if fail is not None and target == STDOUT:
         # Rows on a stream cannot be taken back: find a value that does not fit before writing any.
         found = first_unparsed(csv_path, columns)

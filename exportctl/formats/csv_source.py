@@ -1,8 +1,10 @@
 """A downloaded CSV read as typed rows, streaming: its columns (kinds fixed), then one TypedRow per record.
 
-Two passes at most, both from the file on disk and in constant memory: the first only when a column's kind
-is inferred (metadata keys, unknown titles), the second yields the rows. The file is read as UTF-8 (a
-byte order mark is skipped) by the csv module's default dialect, which is how the API writes its CSVs.
+From the file on disk and in constant memory. `typed_columns` reads the file once more first when a column's
+kind is inferred (metadata keys, unknown titles); `guessed_columns` guesses those kinds from the first
+records instead, for a writer that checks the guesses as it goes (speculate.py) and can start again. The
+file is read as UTF-8 (a byte order mark is skipped) by the csv module's default dialect, which is how the
+API writes its CSVs.
 
 `--unparsed fail` is `first_unparsed`'s job: the first value that does not fit, by record number (1 is the
 record after the header row) and column, for the error message.
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exportctl.errors import OutputError, UnparsedValueError
+from exportctl.formats.speculate import Watch, first_look
 from exportctl.formats.types import Column, RowReader, TypedRow, columns_for, infer
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
@@ -112,6 +115,16 @@ def typed_columns(obj: ExportObject, path: Path, fields: Iterable[str] | None, s
     if all(column.kind is not None for column in columns):
         return columns
     return infer(columns, rows)
+
+
+def guessed_columns(
+    obj: ExportObject, path: Path, fields: Iterable[str] | None, style: str
+) -> tuple[list[Column], Watch | None]:
+    """The columns of the CSV at `path`, inferred kinds guessed from its first records (speculate.py), and
+    the Watch that checks the guesses on every record (None when no kind is inferred)."""
+    rows = records(path)
+    header = next(rows, [])
+    return first_look(columns_for(obj, header, fields, style=style), rows)
 
 
 def typed_rows(path: Path, columns: Sequence[Column]) -> Iterator[TypedRow]:

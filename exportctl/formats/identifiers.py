@@ -11,8 +11,8 @@ The rule (`column_name`), the same for JSON Lines keys, Parquet columns, SQLite 
   since SQLite and DuckDB compare identifiers without regard to case (`Tier` beside `tier` becomes `Tier_2`);
 - at most 63 bytes of UTF-8 (PostgreSQL's limit), cut at a character boundary, the suffix included.
 
-SQL is built from lists of names each quoted once (`quote_duckdb`, `quote_sqlite`); no SQL text is ever made
-by joining or splitting identifier strings.
+SQL is built from lists of names each quoted once (`quote_duckdb`, `quote_sqlite`, `quote_postgres`); no SQL
+text is ever made by joining or splitting identifier strings.
 
 Standard library only.
 """
@@ -89,4 +89,15 @@ def quote_sqlite(name: str) -> str:
     at a NUL)."""
     if "\x00" in name:
         raise ValueError("an SQLite identifier cannot hold NUL")
+    return _quoted(name)
+
+
+def quote_postgres(name: str) -> str:
+    """One name as a PostgreSQL identifier: double quotes, a `"` doubled; NUL refused (PostgreSQL's text
+    holds none), and so is a name beyond 63 bytes of UTF-8, which PostgreSQL would cut silently (two long
+    names would become one)."""
+    if "\x00" in name:
+        raise ValueError("a PostgreSQL identifier cannot hold NUL")
+    if len(name.encode("utf-8")) > MAX_BYTES:
+        raise ValueError("a PostgreSQL identifier has at most 63 bytes")
     return _quoted(name)

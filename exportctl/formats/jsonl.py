@@ -13,27 +13,16 @@ rename), or to a stream for `-o -`. Standard library only.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from exportctl.formats.csv_source import Unparsed, typed_rows
-from exportctl.formats.types import UNPARSED, Column, Kind
-from exportctl.request.values import iso_ms
+from exportctl.formats.cells import COMPACT, Encoder, cell_encoder
+from exportctl.formats.csv_source import Unparsed, records
+from exportctl.formats.speculate import Watch
+from exportctl.formats.types import UNPARSED, Column
 
 CHUNK = 1024 * 1024
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def _plain(value: Any) -> Any:
-    """A timestamp or date value as JSON Lines writes it."""
-    if isinstance(value, datetime):
-        return iso_ms(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+_UNFIT = (ValueError, OverflowError, RecursionError)
 
 
 class Counts:
@@ -44,37 +33,82 @@ class Counts:
         self.unparsed_rows = 0
 
 
-def jsonl_chunks(path: Path, columns: Sequence[Column], counts: Counts, *, fail: str | None = None) -> Iterator[bytes]:
+def jsonl_chunks(
+    path: Path, columns: Sequence[Column], counts: Counts, *, fail: str | None = None, watch: Watch | None = None
+) -> Iterator[bytes]:
     """The JSON Lines of the CSV at `path`, as chunks of about 1 MiB; `counts` is updated as they go.
 
     With `fail` (the message's subject), the first value that does not fit raises UnparsedValueError instead.
+    With `watch`, the inferred kinds of `columns` are guesses, checked record by record (speculate.py).
+
+    Each line is written from the cells' text (`jsonl_cells`): no Python value is built for a cell already in
+    its canonical form, and the line is the same text `json` would write for the typed record.
     """
-    names = [column.name for column in columns]
-    kinds = {column.name: str(column.kind.value) for column in columns if column.kind is not None}
-    # Only timestamps and dates need turning into text again; the rest of a record is JSON as it is.
-    temporal = [i for i, column in enumerate(columns) if column.kind in (Kind.TIMESTAMP, Kind.DATE)]
-    buffer: list[bytes] = []
+    encoders = [cell_encoder(column) for column in columns]
+    keys = [COMPACT.encode(column.name) + ":" for column in columns]
+    prefixes = [("{" if i == 0 else ",") + key for i, key in enumerate(keys)]
+    plan = [(prefix, prefix + "null", encode) for prefix, encode in zip(prefixes, encoders, strict=True)]
+    width = len(plan)
+    empty = "{}\n" if not plan else ""
+    buffer: list[str] = []
     size = 0
-    for row in typed_rows(path, columns):
-        values = row.values
-        for i in temporal:
-            if values[i] is not None:
-                values[i] = _plain(values[i])
-        document = dict(zip(names, values, strict=True))
-        if row.unparsed and fail is not None:
-            name, text = next(iter(row.unparsed.items()))
-            raise Unparsed(counts.rows + 1, name, kinds.get(name, "column"), text).error(fail)
-        if row.unparsed:
-            document[UNPARSED] = row.unparsed
-            counts.unparsed_rows += 1
-        # No lone surrogate can reach here: the CSV is strict UTF-8 and a JSON cell with one does not fit.
-        line = _COMPACT.encode(document).encode("utf-8")
+    rows = records(path)
+    next(rows, None)
+    for cells in rows:
+        if watch is not None:
+            watch.observe(cells)
+        line = empty
+        if len(cells) == width:
+            try:
+                line = "".join(
+                    [
+                        prefix + encode(text) if text else null
+                        for (prefix, null, encode), text in zip(plan, cells, strict=True)
+                    ]
+                )
+                line += "}\n"
+            except _UNFIT:
+                line = ""
+        if not line:
+            line = _slow_line(columns, plan, cells, counts, fail)
         buffer.append(line)
-        buffer.append(b"\n")
-        size += len(line) + 1
+        size += len(line)
         counts.rows += 1
         if size >= CHUNK:
-            yield b"".join(buffer)
+            yield "".join(buffer).encode("utf-8")
             buffer, size = [], 0
     if buffer:
-        yield b"".join(buffer)
+        yield "".join(buffer).encode("utf-8")
+
+
+def _slow_line(
+    columns: Sequence[Column], plan: list[tuple[str, str, Encoder]], cells: list[str], counts: Counts, fail: str | None
+) -> str:
+    """The line of a record with a value that does not fit (or a record of another width): `_unparsed` holds
+    each such text under its column's name, cells beyond the columns under `_column<N>` (as types.RowReader)."""
+    width = len(plan)
+    unparsed: dict[str, str] = {}
+    parts: list[str] = []
+    for (prefix, null, encode), column, text in zip(
+        plan, columns, [*cells[:width], *[""] * (width - len(cells))], strict=True
+    ):
+        if not text:
+            parts.append(null)
+            continue
+        try:
+            parts.append(prefix + encode(text))
+        except _UNFIT:
+            parts.append(null)
+            unparsed[column.name] = text
+    for i in range(width, len(cells)):
+        if cells[i]:
+            unparsed[f"_column{i + 1}"] = cells[i]
+    if unparsed and fail is not None:
+        name, text = next(iter(unparsed.items()))
+        kinds = {column.name: str(column.kind.value) for column in columns if column.kind is not None}
+        raise Unparsed(counts.rows + 1, name, kinds.get(name, "column"), text).error(fail)
+    if unparsed:
+        counts.unparsed_rows += 1
+        # No lone surrogate can reach here: the CSV is strict UTF-8.
+        parts.append(("," if parts else "{") + f'"{UNPARSED}":' + COMPACT.encode(unparsed))
+    return "".join(parts) + ("}\n" if parts else "{}\n")

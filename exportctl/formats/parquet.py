@@ -133,6 +133,14 @@ def _write(
     return rows, unparsed_rows
 
 
+def connect(duckdb: Any, spill: Path) -> Any:
+    """The DuckDB connection of one conversion. Its progress bar is off: DuckDB prints it to standard output
+    once a query runs 2 s, which `-o -` streams the Parquet file to (and a benchmark read as its answer)."""
+    connection = duckdb.connect(config={"temp_directory": str(spill), "preserve_insertion_order": True})
+    connection.execute("SET enable_progress_bar = false")
+    return connection
+
+
 def _typed_batches(
     csv_path: Path, source_path: Path, columns: list[Column], spill: Path
 ) -> tuple[Iterator[Any], list[Column]]:
@@ -143,7 +151,7 @@ def _typed_batches(
     pa = require_pyarrow("--format parquet")
     if not columns:  # an empty file: no header row, no records
         return iter(()), []
-    connection = duckdb.connect(config={"temp_directory": str(spill), "preserve_insertion_order": True})
+    connection = connect(duckdb, spill)
     source = duckdb_sql.read_csv(source_path, len(columns))
     try:
         # Instants are read and written in UTC, whatever zone the machine is in.

@@ -50,11 +50,19 @@ def run_checks(
     config_path: Path,
     download_url: str | None = None,
     wallclock: Callable[[], float] = time.time,
+    bucket: str | None = None,
 ) -> list[Check]:
-    """Every check, in the order a person would go through them; no password of a URL in any of them."""
+    """Every check, in the order a person would go through them; no password of a URL in any of them.
+
+    `bucket` (`doctor --bucket s3://BUCKET/PREFIX`) adds the bucket's checks (`remote_checks`)."""
+    checks = _checks(resolve, config_path, download_url, wallclock)
+    if bucket is not None:
+        from exportctl.jobs.remote_output import remote_checks
+
+        checks += [Check(*fields) for fields in remote_checks(bucket)]
     return [
         Check(check.name, check.level, mask_userinfo(check.detail), mask_userinfo(check.fix) if check.fix else None)
-        for check in _checks(resolve, config_path, download_url, wallclock)
+        for check in checks
     ]
 
 

@@ -1,23 +1,19 @@
 """Download a DONE export's CSV to its target: streamed, counted and hashed by a second thread, resumable.
 
-Downloading writes the CSV byte for byte as received. `sha256`, `bytes` and `rows` always describe those
-received CSV bytes, also for a `.gz` target (which holds the same bytes, compressed), so a checksum can be
-compared with the export whatever the target's format.
+Downloading writes the CSV byte for byte as received. `sha256`, `bytes` and `rows` always describe those received
+CSV bytes, also for a `.gz` target (the same bytes, compressed): a checksum compares whatever the format.
 """
 
 from __future__ import annotations
 
 import contextlib
-import queue
 import random
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, BinaryIO, Literal, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
 from exportctl.client.api import ApiClient
 from exportctl.client.download import DOWNLOAD_CHUNK
@@ -40,17 +36,21 @@ from exportctl.events import (
 )
 from exportctl.files.atomic import AtomicWriter, compressed_size
 from exportctl.files.csv import CsvDigest, rewrite_first_line
-from exportctl.files.csv_rows import RowFilter
+from exportctl.files.digest_behind import DigestBehind
 from exportctl.files.opening import is_stream_target, open_stream_target, write_fully
 from exportctl.files.targets import STDOUT, Target, make_directory
-from exportctl.jobs.poll import DONE
 from exportctl.masking import mask_url
+from exportctl.schema import EXPORT_STATUSES
+
+if TYPE_CHECKING:
+    from exportctl.files.csv_rows import RowFilter
+
+# Not from jobs/poll.py: a download alone never loads the polling schedule and its history (issue 22).
+DONE = EXPORT_STATUSES[2]
 
 DOWNLOAD_RETRY_BASE = 1.0
 DOWNLOAD_RETRY_CAP = 10.0
 PREFIX_READ_CHUNK = 4 * 1024 * 1024
-# Chunks written but not yet counted and hashed: enough to ride out a short stall of either thread, 4 MB at most.
-DIGEST_BEHIND_CHUNKS = 16
 # DownloadProgress events per download, about: one per chunk at most, and a last one at the end. A progress
 # bar moves in steps of 0.5%, and a 1 GB download sends 200 events instead of 4,000.
 PROGRESS_STEPS = 200
@@ -66,6 +66,7 @@ class DownloadResult:
     sha256: str
     seconds: float
     resumed_from: int = 0  # bytes reused from an earlier, interrupted run
+    url: str | None = None  # the bucket object it was then uploaded to (`-o s3://...`, jobs/remote_output.py)
 
 
 class _Sink(Protocol):
@@ -131,56 +132,6 @@ class _StreamSink:
         # A closed pipe means the reader is gone: nothing more to do.
         with contextlib.suppress(OSError, ValueError):
             self.stream.flush()
-
-
-class _DigestBehind:
-    """Counts and hashes, in a thread of its own, the chunks the reading thread has written.
-
-    The reading thread reads a chunk and writes it (both release the GIL); this thread counts its rows (which
-    holds the GIL) and hashes it (which releases it) while the next chunks arrive. Measured on 2 CPUs, this
-    split beats the reader counting (its GIL stalled the writer) and a writer thread doing all three.
-
-    The queue is short (`DIGEST_BEHIND_CHUNKS`), so memory stays a few chunks whatever the file size, and a
-    slow digest slows the download down instead of filling memory. Leaving the block waits until every queued
-    chunk is digested, so the digest then describes exactly the bytes written to the sink.
-    """
-
-    def __init__(self, digest: CsvDigest) -> None:
-        self._digest = digest
-        self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=DIGEST_BEHIND_CHUNKS)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="exportctl-digest", daemon=True)
-
-    def __enter__(self) -> _DigestBehind:
-        self._thread.start()
-        return self
-
-    def put(self, chunk: bytes | bytearray) -> None:
-        """Queue a chunk that was written, for its digest; blocks while the queue is full."""
-        if self._error is not None:
-            raise self._error
-        self._queue.put(chunk)
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        # The reader's own failure, if any, is the one raised; this thread's is raised only on success.
-        if exc is None and self._error is not None:
-            raise self._error
-
-    def _run(self) -> None:
-        while True:
-            chunk = self._queue.get()
-            if chunk is None:
-                return
-            if self._error is not None:
-                continue  # keep draining, so that the reader never blocks on a full queue
-            try:
-                self._digest.update(chunk)
-            except BaseException as exc:  # handed to the reading thread, which raises it
-                self._error = exc
 
 
 def resume_command(export_id: str, target: Target) -> str:
@@ -287,7 +238,7 @@ def download_export(
                     # hashes the chunks written before. Leaving the block waits for the digest.
                     done = reported = digest.bytes
                     step = max(chunk_size, (total or 0) // PROGRESS_STEPS)
-                    with _DigestBehind(digest) as behind:
+                    with DigestBehind(digest) as behind:
                         for chunk in chunks:
                             if skip > 0:
                                 dropped = min(skip, len(chunk))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exportctl.errors import LockedError, UsageError
@@ -45,6 +44,10 @@ def _run_planned(client: ApiClient, planned: Plan, on_event: EventHandler) -> Ex
     A typed output (`--format jsonl|parquet`, `--into`) downloads to a staging file and runs its one
     post-step on the complete CSV (`jobs.typed_output`).
     """
+    from exportctl.jobs import remote_output
+
+    if remote_output.destination(planned.options) is not None:  # into a bucket: the saved file is uploaded last
+        return remote_output.run_remote(client, planned, lambda p: _run_planned(client, p, on_event), on_event)
     from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
 
     from exportctl.errors import ExportctlError
@@ -129,15 +132,17 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
     from dataclasses import replace
 
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key, state_place
+    from exportctl.warehouse.watermark import pending_watermark as pending
+    from exportctl.warehouse.watermark import stored
 
     options = planned.options
     assert options.incremental is not None
-    state = Path(options.incremental).expanduser()
+    state = state_place(options.incremental)
     key = state_key(planned.request, options.incremental_key)
     with StateLock(state):
         store = WatermarkStore(state)
-        previous = store.read(key).at
+        previous = stored(options.into, key, store.read(key).at)
         if previous != planned.watermark:
             raise LockedError(
                 f"Another run moved the watermark of {key} in {state} to "
@@ -146,7 +151,8 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
                 hint="Run the same command again: it exports from the new watermark.",
             )
         start = planned.span.start
-        with rerun_hint(state, iso_ms(start) if start is not None else None):
+        # A load into a server writes the new watermark in its own transaction (warehouse/watermark.py).
+        with rerun_hint(state, iso_ms(start) if start is not None else None), pending(options.into, key, planned.now):
             outcome = _run_planned(client, planned, on_event)
         saved = outcome.download
         if saved is None:  # plan refuses --no-wait; a saved file is what moves the watermark

@@ -103,8 +103,12 @@ def download_done(
     `{object}-{id}.csv` in `output_dir` or the working directory; resumes a download left unfinished."""
     from exportctl.files.targets import check_target, resolve_target
     from exportctl.jobs import download
+    from exportctl.jobs.remote_output import destination_of, download_to_bucket
 
     try:
+        bucket = destination_of(output, output_dir)
+        if bucket is not None:  # saved in a private directory, then uploaded
+            return download_to_bucket(client, export, bucket, command_for(export), force=force, on_event=on_event)
         target = resolve_target(
             output,
             command=command_for(export),

@@ -31,6 +31,7 @@ from exportctl.files.targets import (
     resolve_target,
     target_directory,
 )
+from exportctl.jobs import remote_output
 from exportctl.request import rules
 from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
@@ -113,9 +114,9 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
             f"The output template '{output}' names one export id, but a split export joins several.",
             hint="Use {object}, {date} or {time} instead, e.g. --output {object}-{date}.csv",
         )
-    known = None
-    creates = None
-    if file_wanted:
+    remote_output.check_state(options.incremental)
+    known = creates = None
+    if file_wanted and remote_output.destination(options._replace(output=output)) is None:  # a bucket: see execute
         known = preflight_target(
             output, command=request.obj.command, output_dir=options.output_dir, now=moment, force=options.force
         )
@@ -154,7 +155,6 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
     for --into, that the fields hold the key rows are merged on."""
     if options.format == CSV and options.into is None:
         return
-    from exportctl.files.targets import check_directory
     from exportctl.formats.extra import check_extra
 
     into = options.into
@@ -165,22 +165,9 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
         )
     check_extra(options.format, into.engine if into is not None else None)
     if into is not None:
-        from exportctl.warehouse.keys import merge_key
+        from exportctl.warehouse.preflight import check_into
 
-        merge_key(request.obj, request.fields)
-        check_directory(into.path.parent)
-        if into.engine == "duckdb":
-            from exportctl.warehouse.duckdb_engine import check_path
-
-            check_path(into.path)
-        from exportctl.warehouse.lock import lock_wait
-
-        lock_wait()  # a bad EXPORTCTL_LOCK_WAIT is refused before the export is created
-        if into.path.is_dir():
-            raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
-        from exportctl.warehouse.preflight import check_target
-
-        check_target(request.obj, request.fields, into)  # the file's engine, the table: read only, no lock
+        check_into(request.obj, request.fields, into)  # the key, the file or server, the table: read only
 
 
 def planned_requests(planned: Plan) -> tuple[PlannedRequest, ...]:
@@ -209,22 +196,24 @@ def _windowed(request: ExportRequest, field: FilterField, window: Window) -> Pla
 
 
 def _read_watermark(request: ExportRequest, options: RunOptions) -> datetime | None:
-    """The watermark of this export in its state file (read, not locked or written); None: the first run."""
-    from exportctl.jobs.watermarks import WatermarkStore, state_key
+    """The watermark of this export (read, not locked or written): its state file's, or a server's own when the
+    load target keeps one (warehouse/watermark.py); None: the first run."""
+    from exportctl.jobs.watermarks import WatermarkStore, state_key, state_place
+    from exportctl.warehouse.watermark import stored
 
     assert options.incremental is not None
-    state = Path(options.incremental).expanduser()
-    return WatermarkStore(state).read(state_key(request, options.incremental_key)).at
+    key = state_key(request, options.incremental_key)
+    return stored(options.into, key, WatermarkStore(state_place(options.incremental)).read(key).at)
 
 
 def _check_watermark(start: datetime | None, now: datetime, request: ExportRequest, options: RunOptions) -> None:
     if start is not None and start >= now:
-        from exportctl.jobs.watermarks import state_key
+        from exportctl.jobs.watermarks import state_key, state_place
 
         key = state_key(request, options.incremental_key)
         raise UsageError(
-            f"The watermark of {key} in {Path(str(options.incremental)).expanduser()} ({iso_ms(start)}) is not "
-            f"before now ({iso_ms(now)}); is the clock right?"
+            f"The watermark of {key} in {state_place(str(options.incremental))} ({iso_ms(start)}) is not before "
+            f"now ({iso_ms(now)}); is the clock right?"
         )
 
 
@@ -245,7 +234,7 @@ def dry_run_document(planned: Plan) -> dict[str, Any]:
         typed = dry_run_facts(planned.request, planned.options)
     return {
         "object": planned.request.obj.command,
-        "output": None if target is None else str(target),
+        "output": remote_output.planned_url(planned) or (None if target is None else str(target)),
         "creates_directory": None if planned.creates_directory is None else str(planned.creates_directory),
         **typed,
         "requests": [r.to_json() for r in planned_requests(planned)],

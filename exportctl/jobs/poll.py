@@ -33,10 +33,21 @@ from exportctl.schema import EXPORT_STATUSES
 
 SCHEDULED, IN_PROGRESS, DONE, ERROR = EXPORT_STATUSES
 
-__all__ = ["POLL_CAP", "POLL_INITIAL", "POLL_SLOW_CAP", "poll_until_done", "rate_limited_delay", "wait_reason"]
+__all__ = [
+    "POLL_CAP",
+    "POLL_INITIAL",
+    "POLL_SLOW_CAP",
+    "RATE_STRETCH_UNIT",
+    "poll_until_done",
+    "rate_limited_delay",
+    "wait_reason",
+]
 # Below this many remaining calls (or this share of the limit, if larger) polling slows down in proportion.
 RATE_LOW_CALLS = 10
 RATE_LOW_FRACTION = 0.1
+# The unit of the rate limit's stretch (`rate_limited_delay`): the poll cap before issue 22 lowered the
+# schedule's to 14.5 s, kept so that the rate budget rules spend calls exactly as before.
+RATE_STRETCH_UNIT = 15.0
 # The longest a poll waits because of the rate limit alone. When the API announces a refill further off
 # (X-Rate-Limit-Retry on a 200), waiting silently for it could mean a day: the poll stops and says when.
 POLL_SLOW_CAP = 120.0
@@ -51,7 +62,7 @@ def rate_limited_delay(delay: float, rate: RateLimit, now: float) -> float:
     """`delay` stretched to fit the API's remaining budget (`now` in epoch seconds).
 
     With nothing left, wait until the API's announced refill (`X-Rate-Limit-Retry`) or `POLL_SLOW_CAP`.
-    Below the low-water mark, the poll interval grows as `POLL_CAP * low / remaining`, so the last few
+    Below the low-water mark, the poll interval grows as `RATE_STRETCH_UNIT * low / remaining`, so the last few
     calls are spread out instead of spent in a burst, up to `POLL_SLOW_CAP`.
     """
     if rate.remaining is None:
@@ -62,7 +73,7 @@ def rate_limited_delay(delay: float, rate: RateLimit, now: float) -> float:
         return max(delay, POLL_SLOW_CAP)
     low = max(RATE_LOW_CALLS, (rate.limit or 0) * RATE_LOW_FRACTION)
     if rate.remaining < low:
-        return max(delay, min(POLL_SLOW_CAP, POLL_CAP * low / rate.remaining))
+        return max(delay, min(POLL_SLOW_CAP, RATE_STRETCH_UNIT * low / rate.remaining))
     return delay
 
 

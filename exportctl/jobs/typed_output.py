@@ -88,6 +88,9 @@ def staging_path(options: RunOptions, final: Target | None, command: str, *, uni
     if final is None:
         into = options.into
         assert into is not None  # keeps_file is False only with --into
+        if into.server:  # a database server: the output directory (or the current one)
+            directory = Path(options.output_dir or ".").expanduser()
+            return directory / f".exportctl-{into.table}{token or f'-{os.getpid()}'}{STAGING_SUFFIX}"
         return into.path.with_name(f".{into.path.name}.{into.table}{token}{STAGING_SUFFIX}")
     directory = Path(options.output_dir or ".").expanduser()
     return directory / f".exportctl-{command}-stdout{token or f'-{os.getpid()}'}{STAGING_SUFFIX}"
@@ -254,14 +257,12 @@ def load_into(step: PostStep) -> dict[str, Any]:
     started = time.monotonic()
     try:
         step.on_event(Loading(str(into), step.rows))
-        from exportctl.warehouse.load import load_file  # inside: DuckDB may be imported while a signal comes
+        from exportctl.warehouse.load import load_into as load  # inside: a signal may come while DuckDB loads
 
-        result = load_file(
-            into.engine,
+        result = load(
+            into,
             step.request.obj,
             step.csv,
-            into.path,
-            into.table,
             fields=step.request.fields,
             style=step.header_style,
             unparsed=step.options.unparsed,

@@ -16,7 +16,12 @@ never a torn file; one written by a newer exportctl (a higher "version") is refu
 fails at once with LockedError (exit 8), and the kernel releases the lock when a process dies, so there
 are no stale locks to clean up.
 
-Standard library only.
+`--since-last s3://BUCKET/state.json` (gs://, az://) keeps the same document in an object (remote/state.py):
+replaced by compare-and-swap on its ETag, locked by `state.json.lock`, an object created with
+`If-None-Match: *` that carries an expiry, so a crashed run's lock is taken over once it expired. Unlike the
+local lock, two entries of one `run --parallel` on one bucket state do not take turns: the second exits 8.
+
+Standard library only (obstore, for a state in a bucket, through remote/).
 """
 
 from __future__ import annotations
@@ -28,12 +33,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exportctl.errors import ExportctlError, LockedError, OutputError, UsageError
+from exportctl.remote.urls import RemoteUrl, is_remote, parse_url
 from exportctl.request.model import ExportRequest
 from exportctl.state.lock import FileLock, LockBusy, NotRegularFile
 from exportctl.state.store import Conflict, LocalJsonStore, StateProblem
+
+if TYPE_CHECKING:
+    from exportctl.remote.state import BucketJsonStore, BucketLock
 
 STATE_VERSION = 1
 LOCK_SUFFIX = ".lock"
@@ -46,6 +55,11 @@ def state_key(request: ExportRequest, explicit: str | None = None) -> str:
     return f"{request.obj.command}:{request.fingerprint()[:16]}"
 
 
+def state_place(text: str) -> Path | RemoteUrl:
+    """Where `--since-last` keeps its state: a local file, or an object in a bucket (`s3://.../state.json`)."""
+    return parse_url(text, what="--since-last") if is_remote(text) else Path(text).expanduser()
+
+
 def lock_path(state: Path) -> Path:
     """The lock file of a state file: `STATE.lock`."""
     return state.with_name(state.name + LOCK_SUFFIX)
@@ -54,7 +68,15 @@ def lock_path(state: Path) -> Path:
 class StateLock:
     """An exclusive, non-blocking lock on `STATE.lock` (state/lock.py's FileLock), held while the export runs."""
 
-    def __init__(self, state: Path) -> None:
+    def __init__(self, state: Path | RemoteUrl) -> None:
+        self.path: Path | RemoteUrl = state
+        self._bucket: BucketLock | None = None
+        self._lock: FileLock | None = None
+        if isinstance(state, RemoteUrl):  # a lock object with an expiry (remote/state.py); the same exit 8
+            from exportctl.remote.state import BucketJsonStore
+
+            self._bucket = BucketJsonStore(state, version=STATE_VERSION).lock()
+            return
         self.path = lock_path(state)
         self._lock = FileLock(self.path, mode=0o644, wait=0.0, note_pid=True)
 
@@ -64,32 +86,40 @@ class StateLock:
         Exports of one process that share a state file (`run --parallel`) take turns (FileLock's threads
         do); a second run fails at once.
         """
+        if self._bucket is not None:
+            self._bucket.__enter__()
+            return
+        path, lock = self.path, self._lock
+        assert isinstance(path, Path) and lock is not None
         try:
-            self._lock.acquire()
+            lock.acquire()
         except LockBusy as busy:
             by = f" (process {busy.holder})" if busy.holder else ""
             raise LockedError(
-                f"Another run of this incremental export holds the lock {self.path}{by}; not starting a second one.",
+                f"Another run of this incremental export holds the lock {path}{by}; not starting a second one.",
                 hint="It ends by itself; the lock is released when that process exits, even if it crashes.",
             ) from None
         except NotRegularFile:
-            raise UsageError(f"The lock file {self.path} exists and is not a regular file.") from None
+            raise UsageError(f"The lock file {path} exists and is not a regular file.") from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise UsageError(
-                    f"The lock file {self.path} is a symbolic link, which exportctl never writes through.",
-                    hint=f"Remove it: rm {self.path}",
+                    f"The lock file {path} is a symbolic link, which exportctl never writes through.",
+                    hint=f"Remove it: rm {path}",
                 ) from None
-            if exc.errno == errno.ENOENT and not self.path.parent.is_dir():
+            if exc.errno == errno.ENOENT and not path.parent.is_dir():
                 raise UsageError(
-                    f"The directory of the state file, {self.path.parent}, does not exist.",
-                    hint=f"Create it with: mkdir -p {self.path.parent}",
+                    f"The directory of the state file, {path.parent}, does not exist.",
+                    hint=f"Create it with: mkdir -p {path.parent}",
                 ) from None
-            raise OutputError(f"Cannot open the lock file {self.path}: {exc.strerror or exc}.") from None
+            raise OutputError(f"Cannot open the lock file {path}: {exc.strerror or exc}.") from None
 
     def release(self) -> None:
         """Let go of the lock; the file stays (removing it would race with a run that just opened it)."""
-        self._lock.release()
+        if self._bucket is not None:
+            self._bucket.__exit__(None, None, None)  # the object goes, while it is still this run's
+        elif self._lock is not None:
+            self._lock.release()
 
     def __enter__(self) -> StateLock:
         self.acquire()
@@ -112,9 +142,15 @@ class Watermark:
 class WatermarkStore:
     """The JSON state file: read a watermark, move it after a complete run."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | RemoteUrl) -> None:
         self.path = path
-        self._store = LocalJsonStore(path, version=STATE_VERSION, lock_path=lock_path(path))
+        self._store: LocalJsonStore | BucketJsonStore
+        if isinstance(path, RemoteUrl):  # compare-and-swap on the object's ETag (remote/state.py)
+            from exportctl.remote.state import BucketJsonStore
+
+            self._store = BucketJsonStore(path, version=STATE_VERSION)
+        else:
+            self._store = LocalJsonStore(path, version=STATE_VERSION, lock_path=lock_path(path))
 
     def _load(self) -> dict[str, Any]:
         try:
@@ -205,7 +241,7 @@ class WatermarkStore:
 
 
 @contextlib.contextmanager
-def rerun_hint(state: Path, start: str | None) -> Iterator[None]:
+def rerun_hint(state: Path | RemoteUrl, start: str | None) -> Iterator[None]:
     """An incremental run that did not save its file: the hint is the same command again, never wait/download.
 
     `exportctl wait ID && exportctl download ID` would save a file the watermark does not cover: the next

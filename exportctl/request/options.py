@@ -248,11 +248,13 @@ OPTIONS: tuple[Option, ...] = (
         ("--into",),
         "text",
         "Load the export into a database table, merged on the object's key: duckdb:PATH[#TABLE] (needs "
-        "exportctl[warehouse]) or sqlite:PATH[#TABLE]. Default table: the object (gift_card_transactions). "
+        "exportctl[warehouse]), sqlite:PATH[#TABLE] or postgres://USER@HOST:PORT/DB[?schema=S][#TABLE] (needs "
+        "exportctl[postgres]). Default table: the object (gift_card_transactions). "
         "The CSV is kept only where -o asks for it.",
         key="into",
-        yaml_help="Load into a database table: duckdb:PATH[#TABLE] | sqlite:PATH[#TABLE] (default table: the object).",
-        doc="load the export into a `duckdb:` or `sqlite:` table, merged on the object's key "
+        yaml_help="Load into a database table: duckdb:PATH[#TABLE] | sqlite:PATH[#TABLE] | "
+        "postgres://USER@HOST/DB[?schema=S][#TABLE] (default table: the object).",
+        doc="load the export into a `duckdb:`, `sqlite:` or `postgres://` table, merged on the object's key "
         "([into a warehouse](#into-a-warehouse))",
         valid="a str such as 'duckdb:warehouse.duckdb#vouchers'",
         metavar="ENGINE:PATH[#TABLE]",

@@ -29,6 +29,8 @@ def table_preview(
     too), and `stored` (the mapping kept with an existing table) when there is one."""
     if into.engine == DUCKDB:
         from exportctl.warehouse.duckdb_engine import sql_type
+    elif into.server:
+        from exportctl.warehouse.postgres_engine import sql_type
     else:
         from exportctl.warehouse.sqlite_engine import sql_type
 
@@ -53,6 +55,15 @@ def table_preview(
 def stored_mapping(into: Into) -> list[dict[str, str]]:
     """The table's mapping as the database keeps it (`_exportctl_columns`), read only; [] when there is none
     or the database cannot be read now (a dry run changes nothing and fails on nothing here)."""
+    if into.server:
+        from exportctl.warehouse.pg_preflight import stored_registration
+
+        found = stored_registration(into)
+        return (
+            []
+            if found is None
+            else [{"header": c.name, "name": c.sql, "type": c.kind.value} for c in found.columns.values()]
+        )
     if not into.path.is_file():
         return []
     try:
@@ -79,7 +90,10 @@ def stored_mapping(into: Into) -> list[dict[str, str]]:
 
 def preview_lines(preview: dict[str, Any]) -> list[str]:
     """The preview as lines for a person."""
-    target = f"{preview['engine']}:{preview['path']}#{preview['table']}"
+    if "url" in preview:
+        target = f"{preview['url']}#{preview['schema']}.{preview['table']}"
+    else:
+        target = f"{preview['engine']}:{preview['path']}#{preview['table']}"
     width = max(len(column["name"]) for column in preview["columns"])
     lines = [f"into {target}, rows merged on {'+'.join(preview['key'])}:"]
     lines += [f"  {column['name']:<{width}}  {column['type']}" for column in preview["columns"]]

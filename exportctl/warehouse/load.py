@@ -1,4 +1,5 @@
-"""The entry point of a load: an export's CSV into a table of a DuckDB or SQLite database."""
+"""The entry point of a load: an export's CSV into a table of a DuckDB or SQLite database, or of a PostgreSQL
+server (`load_into`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from exportctl.request.into import Into
 from exportctl.schema import ExportObject
 from exportctl.warehouse.base import LoadRequest, LoadResult, check_database_parent
 
@@ -50,3 +52,24 @@ def load_file(
         from exportctl.warehouse import sqlite_engine
 
         return sqlite_engine.load(request)
+
+
+def load_into(
+    into: Into,
+    obj: ExportObject,
+    source: Path,
+    *,
+    fields: Sequence[str] | None = None,
+    style: str = "api",
+    unparsed: str = "keep",
+) -> LoadResult:
+    """Load the CSV at `source` into the `--into` target: a database file (`load_file`), or a PostgreSQL
+    server, whose load also writes the pending incremental watermark (warehouse/watermark.py)."""
+    if not into.server:
+        return load_file(into.engine, obj, source, into.path, into.table, fields=fields, style=style, unparsed=unparsed)
+    from exportctl.warehouse import postgres_engine
+    from exportctl.warehouse.lock import lock_wait
+    from exportctl.warehouse.watermark import pending
+
+    request = LoadRequest(obj, source, into.path, into.table, tuple(fields) if fields else None, style, unparsed)
+    return postgres_engine.load(request, into, watermark=pending(), wait=lock_wait())

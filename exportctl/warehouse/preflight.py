@@ -51,6 +51,30 @@ def check_target(obj: ExportObject, fields: Sequence[str] | None, into: Into) ->
     check_key(obj, into.table, registration, merge_key(obj, fields))
 
 
+def check_into(obj: ExportObject, fields: Sequence[str] | None, into: Into) -> None:
+    """Everything plan time knows of an `--into` target (jobs/plan.py): the key among the fields, the lock
+    wait, then a file's directory, path and contents, or a server (warehouse/pg_preflight.py); read only."""
+    from exportctl.warehouse.lock import lock_wait
+
+    merge_key(obj, fields)
+    lock_wait()  # a bad EXPORTCTL_LOCK_WAIT is refused before the export is created
+    if into.server:
+        from exportctl.warehouse import pg_preflight
+
+        pg_preflight.check_server(obj, fields, into)  # psycopg, the server reached, the table: read only
+        return
+    from exportctl.files.targets import check_directory
+
+    check_directory(into.path.parent)
+    if into.engine == DUCKDB:
+        from exportctl.warehouse.duckdb_engine import check_path
+
+        check_path(into.path)
+    if into.path.is_dir():
+        raise UsageError(f"--into {into}: {into.path} is a directory; give the database file.")
+    check_target(obj, fields, into)  # the file's engine, the table: read only, no lock
+
+
 def _check_file(into: Into) -> bool:
     """Whether the path holds a database to read (False: none yet); refuse what no load could use."""
     path = into.path

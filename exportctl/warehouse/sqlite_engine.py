@@ -1,9 +1,12 @@
-"""The SQLite engine (standard library): typed table, staging table, one upsert, one transaction.
+"""The SQLite engine (standard library): typed table, one transaction; rows written once into a new table,
+staged and upserted into a table that has rows.
 
 Types: INTEGER for integers and booleans (1/0), REAL for doubles, TEXT for the rest: timestamps as ISO
 8601 UTC with milliseconds and `Z` (`2026-03-01T12:00:00.000Z`, which sorts and compares as time does),
-dates as `YYYY-MM-DD`, JSON fields and `_unparsed` as JSON text. Cells are read in Python by
-formats/types.py and inserted with `executemany` in batches.
+dates as `YYYY-MM-DD`, JSON fields and `_unparsed` as JSON text. Cells are read by formats/cells.py's
+`stored_value` (types.py's rules, with no Python value built for a cell already in its canonical form)
+and inserted with `executemany` in batches, in one pass over the CSV (new metadata columns' kinds are
+guessed from the first records and checked on every record: formats/speculate.py, a savepoint).
 
 The whole load runs in one `BEGIN IMMEDIATE` transaction: a failure, Ctrl-C or SIGTERM (which the CLI
 turns into KeyboardInterrupt) rolls it back, and a process killed outright leaves SQLite's journal, which
@@ -16,15 +19,15 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
-from exportctl.formats.types import UNPARSED, Inference, Kind, parse
+from exportctl.formats.cells import stored_value
+from exportctl.formats.speculate import FIRST_LOOK, KindChanged, Watch
+from exportctl.formats.types import UNPARSED, Column, Inference, Kind
 from exportctl.masking import printable
-from exportctl.request.values import iso_ms
 from exportctl.warehouse.base import (
     LoadRequest,
     LoadResult,
@@ -133,22 +136,55 @@ def _load(conn: sqlite3.Connection, request: LoadRequest) -> LoadResult:
     layout = plan_layout(request.obj, columns, request.table, registration, table_exists(conn, request.table))
     new_names = {column.name for column in layout.new}
     pending = [i for i, column in layout.columns if column.name in new_names and columns[i].kind is None]
-    if pending:
-        layout = with_kinds(layout, _infer(request, pending))
-    _create_or_extend(conn, layout)
-    register(conn, layout, request.obj)
     # Inferred columns read only canonical texts (types.parse exact), also in a table that has them already.
     exact = {i for i, column in enumerate(columns) if column.kind is None}
-    rows, unparsed_rows = _stage(conn, request, layout, exact)
+    if not pending:
+        return _write_all(conn, request, layout, exact, None)
+    # One pass: the new inferred columns' kinds guessed from the first records and checked on every record
+    # (formats/speculate.py); in the rare case a guess turns out wrong, what this load did is rolled back to
+    # the savepoint and done again with the kinds of a full pass.
+    guessed = _infer(request, pending, FIRST_LOOK)
+    conn.execute("SAVEPOINT exportctl_guess")
+    try:
+        result = _write_all(conn, request, with_kinds(layout, guessed), exact, Watch(guessed))
+    except KindChanged:
+        conn.execute("ROLLBACK TO exportctl_guess")
+    else:
+        conn.execute("RELEASE exportctl_guess")
+        return result
+    conn.execute("RELEASE exportctl_guess")
+    return _write_all(conn, request, with_kinds(layout, _infer(request, pending)), exact, None)
+
+
+def _write_all(
+    conn: sqlite3.Connection, request: LoadRequest, layout: Layout, exact: set[int], watch: Watch | None
+) -> LoadResult:
+    """Create or extend the table, register it, write the rows: once into a new table, staged and merged
+    into one that has rows."""
+    _create_or_extend(conn, layout)
+    register(conn, layout, request.obj)
+    if layout.create:
+        # A new table: the rows are written once, straight into it (the last row of a repeated key wins,
+        # and takes its place in the file's order, as the staged upsert gave).
+        insert = f"INSERT OR REPLACE INTO {quote(layout.table)}"
+        rows, unparsed_rows = _write(conn, request, layout, exact, insert, watch)
+        inserted = conn.execute(f"SELECT count(*) FROM {quote(layout.table)}").fetchone()[0]
+        return LoadResult.of(ENGINE, request, layout, rows, int(inserted), 0, unparsed_rows)
+    conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+    # The table's metadata columns this export has no cell for stay NULL in the stage (see layout.absent).
+    definitions = ", ".join(f"{quote(c.sql)} {sql_type(c.kind)}" for c in [*_file_columns(layout), *layout.absent])
+    conn.execute(f"CREATE TEMP TABLE {STAGE} (_row INTEGER PRIMARY KEY, {definitions})")
+    rows, unparsed_rows = _write(conn, request, layout, exact, f"INSERT INTO temp.{STAGE}", watch)
     inserted, updated = _merge(conn, layout)
     return LoadResult.of(ENGINE, request, layout, rows, inserted, updated, unparsed_rows)
 
 
-def _infer(request: LoadRequest, pending: list[int]) -> dict[int, Kind]:
+def _infer(request: LoadRequest, pending: list[int], limit: int | None = None) -> dict[int, Kind]:
+    """The kinds of the `pending` columns from the CSV's records (the first `limit` of them)."""
     inferences = {i: Inference() for i in pending}
     records = open_csv(request.source)
     next(records, None)
-    for record in records:
+    for record in itertools.islice(records, limit):
         for i, inference in inferences.items():
             if i < len(record):
                 inference.observe(record[i])
@@ -165,82 +201,84 @@ def _file_columns(layout: Layout) -> list[TableColumn]:
     return [*(column for _, column in layout.columns), TableColumn(UNPARSED, UNPARSED, Kind.JSON)]
 
 
-def _stage(conn: sqlite3.Connection, request: LoadRequest, layout: Layout, exact: set[int]) -> tuple[int, int]:
-    """Fill a temporary table with the typed rows; (records, records with a value in _unparsed)."""
+def _write(
+    conn: sqlite3.Connection, request: LoadRequest, layout: Layout, exact: set[int], insert: str, watch: Watch | None
+) -> tuple[int, int]:
+    """Insert the typed rows (`insert`: the statement's start, up to the table); (records, records with a
+    value in _unparsed). A staging table numbers them in file order by its _row, which it assigns itself."""
     targets = _file_columns(layout)
-    conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
-    # The table's metadata columns this export has no cell for stay NULL in the stage (see layout.absent).
-    definitions = ", ".join(f"{quote(c.sql)} {sql_type(c.kind)}" for c in [*targets, *layout.absent])
-    conn.execute(f"CREATE TEMP TABLE {STAGE} (_row INTEGER PRIMARY KEY, {definitions})")
-    placeholders = ", ".join("?" * (len(targets) + 1))
     names = ", ".join(quote(c.sql) for c in targets)
-    insert = f"INSERT INTO temp.{STAGE} (_row, {names}) VALUES ({placeholders})"
-    rows = _typed_records(request, layout, exact)
-    count = 0
+    statement = f"{insert} ({names}) VALUES ({', '.join('?' * len(targets))})"
+    counts = [0, 0]
+    rows = _typed_records(request, layout, exact, counts, watch)
     while batch := list(itertools.islice(rows, BATCH)):
-        conn.executemany(insert, batch)
-        count += len(batch)
-    kept = conn.execute(f"SELECT count(*) FROM temp.{STAGE} WHERE {UNPARSED} IS NOT NULL").fetchone()[0]
-    return count, int(kept)
+        conn.executemany(statement, batch)
+    return counts[0], counts[1]
 
 
-def _typed_records(request: LoadRequest, layout: Layout, exact: set[int]) -> Iterator[Sequence[Any]]:
+def _typed_records(
+    request: LoadRequest, layout: Layout, exact: set[int], counts: list[int], watch: Watch | None
+) -> Iterator[list[Any]]:
+    """Each record's values as stored (formats/cells.py's `stored_value`), then its _unparsed JSON or None;
+    `counts` holds the records and the records with an _unparsed value so far."""
     records = open_csv(request.source)
     next(records, None)
-    plan = [(index, column.sql, converter(column.kind, index in exact)) for index, column in layout.columns]
-    width = len(plan)
+    readers = [stored_value(Column(c.name, c.sql, c.kind, None, i in exact)) for i, c in layout.columns]
+    width = len(readers)
+    assert [i for i, _ in layout.columns] == list(range(width))
     key_positions = [next(p for p, (_, c) in enumerate(layout.columns) if c.name == k.name) for k in layout.key]
     keep = request.unparsed != "fail"
+    # Text is stored as it is (an empty cell as NULL): only the other columns' cells are read.
+    typed = [(i, read) for i, read in enumerate(readers) if read is not str]
     for number, record in enumerate(records, start=1):
-        values: list[Any] = [number]
-        unparsed: dict[str, str] = {}
-        if len(record) != width:
-            for extra in range(width, len(record)):
-                if record[extra]:
-                    unparsed[f"_column{extra + 1}"] = record[extra]
-            record = [*record[:width], *[""] * (width - len(record))]
-        for index, name, convert in plan:
-            text = record[index]
-            if not text:
-                values.append(None)
-            elif convert is None:  # text: as it is
-                values.append(text)
-            else:
-                try:
-                    values.append(convert(text))
-                except (ValueError, OverflowError, RecursionError):
-                    values.append(None)
-                    unparsed[name] = text
-        if unparsed and not keep:
-            name = next(iter(unparsed))
-            raise unfit(number, name, unparsed[name])
+        if watch is not None:
+            watch.observe(record)
+        try:
+            if len(record) != width:
+                raise ValueError("another width")
+            values: list[Any] = [text or None for text in record]
+            for i, read in typed:
+                text = values[i]
+                if text is not None:
+                    values[i] = read(text)
+            values.append(None)
+        except (ValueError, OverflowError, RecursionError):
+            values = _with_unparsed(layout, readers, record, number, keep)
+            counts[1] += values[-1] is not None
         for position, key in zip(key_positions, layout.key, strict=True):
-            if values[position + 1] is None:
+            if values[position] is None:
                 raise no_key(number, key.sql)
-        values.append(json.dumps(unparsed, ensure_ascii=False) if unparsed else None)
+        counts[0] = number
         yield values
 
 
-def _json_text(text: str) -> str:
-    parse(Kind.JSON, text)
-    return text
-
-
-def converter(kind: Kind, exact: bool) -> Callable[[str], Any] | None:
-    """How a cell that fits `kind` is stored (types.parse decides whether it fits, `exact` for an inferred
-    column); None for text, stored as it is."""
-    if kind is Kind.STRING:
-        return None
-    read = partial(parse, kind, exact=exact)
-    if kind is Kind.BOOLEAN:
-        return lambda text: int(read(text))
-    if kind is Kind.TIMESTAMP:
-        return lambda text: iso_ms(read(text))
-    if kind is Kind.DATE:
-        return lambda text: read(text).isoformat()
-    if kind is Kind.JSON:
-        return _json_text
-    return read
+def _with_unparsed(
+    layout: Layout, readers: list[Callable[[str], Any]], record: list[str], number: int, keep: bool
+) -> list[Any]:
+    """A record with a value that does not fit (or cells beyond the header's): the values, then _unparsed
+    as JSON ({column: text}; `_column<N>` for an extra cell); LoadError for one with --unparsed fail."""
+    width = len(readers)
+    unparsed: dict[str, str] = {}
+    for extra in range(width, len(record)):
+        if record[extra]:
+            unparsed[f"_column{extra + 1}"] = record[extra]
+    values: list[Any] = []
+    for (_, column), read, text in zip(
+        layout.columns, readers, [*record[:width], *[""] * (width - len(record))], strict=True
+    ):
+        if not text:
+            values.append(None)
+            continue
+        try:
+            values.append(read(text))
+        except (ValueError, OverflowError, RecursionError):
+            values.append(None)
+            unparsed[column.sql] = text
+    if unparsed and not keep:
+        name = next(iter(unparsed))
+        raise unfit(number, name, unparsed[name])
+    values.append(json.dumps(unparsed, ensure_ascii=False) if unparsed else None)
+    return values
 
 
 def _merge(conn: sqlite3.Connection, layout: Layout) -> tuple[int, int]:

@@ -62,9 +62,27 @@ def readme_commands() -> list[list[str]]:
                     break
             while argv and argv[0] in GLOBAL_OPTIONS:
                 argv = argv[1 + GLOBAL_OPTIONS[argv[0]] :]
+            argv = _without_servers(argv)
             if argv and (argv[0] in BY_COMMAND or argv[0] == "run"):
                 commands.append(argv)
     return commands
+
+
+def _without_servers(argv: list[str]) -> list[str]:
+    """`argv` without `--into postgres://...`: the README's servers are examples (a dry run would reach them),
+    and the body a command sends does not depend on where it loads."""
+    kept: list[str] = []
+    skip = False
+    for index, item in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        following = argv[index + 1] if index + 1 < len(argv) else ""
+        if item == "--into" and following.startswith(("postgres:", "postgresql:")):
+            skip = True
+            continue
+        kept.append(item)
+    return kept
 
 
 def _schema_for(endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -31,6 +31,8 @@ SUBMIT_AND_DOWNLOAD = 2
 SAVE_ALLOWANCE = 0.5
 # (seconds the job runs, most seconds from DONE to the saved file, most calls): issue 13's rows.
 TARGETS = [(5.37, 1.0, 8), (60.37, 3.0, 15), (300.37, 10.0, 30)]
+# The most calls of a first run (no history): issue 13's, but issue 22's 35 for a 5 min job.
+FIRST_RUN_CALLS = {5.37: 8, 60.37: 15, 300.37: 35}
 
 
 def runs(done_at: float, times: int, **kwargs: float) -> list[Simulated]:
@@ -51,7 +53,7 @@ def test_a_recurring_export_meets_the_targets(done_at: float, late: float, calls
         assert len(run.polls) + SUBMIT_AND_DOWNLOAD <= calls
         assert run.late + SAVE_ALLOWANCE <= late
     # Without history the calls stay within the target too; only the lateness depends on the grid.
-    assert len(first.polls) + SUBMIT_AND_DOWNLOAD <= calls
+    assert len(first.polls) + SUBMIT_AND_DOWNLOAD <= FIRST_RUN_CALLS[done_at]
     assert third.late <= second.late <= first.late
 
 
@@ -108,3 +110,37 @@ def test_expected_window_overlaps_runs_or_joins_the_last_ones() -> None:
     assert expected_window([Window(45, 60), Window(57, 61), Window(58, 62)]) == Window(58, 60)
     # Runs that do not overlap (the export's time varies): the window spans the last three.
     assert expected_window([Window(1, 2), Window(10, 11), Window(20, 21), Window(30, 31)]) == Window(10, 31)
+
+
+def _first_runs(lo: float, hi: float, moments: int = 300) -> tuple[list[int], list[float]]:
+    """Calls and lateness (poll after DONE) of first runs (no history), DONE spread evenly over [lo, hi)."""
+    found = [simulate(lo + (hi - lo) * k / moments) for k in range(moments)]
+    return [len(run.polls) + SUBMIT_AND_DOWNLOAD for run in found], [run.late for run in found]
+
+
+def test_without_history_a_5_minute_export_lands_within_5_percent_on_35_calls() -> None:
+    """Issue 22: a 5 min job with no history lands <= max(1 s, 5%) = 15 s after DONE on <= 35 calls, wherever
+    in 300-315 s it turns DONE (SAVE_ALLOWANCE left for the download and save)."""
+    calls, late = _first_runs(300, 315)
+    assert max(calls) <= 35
+    assert max(late) + SAVE_ALLOWANCE <= 0.05 * 300
+
+
+def test_without_history_a_30_second_export_costs_at_most_20_calls_and_is_no_later_than_before() -> None:
+    """Issue 22's 30 s target (<= 1.5 s after DONE on <= 20 calls) is not met for every moment DONE may come:
+    polls at most 1 s apart near 30 s cost more than 20 calls, and a faster-growing schedule breaks the 5 s
+    job's 8 calls or the 5 min job's 35 (docs/performance.md). What holds: the calls, and the lateness of
+    the schedule before issue 22 (median 5.2 s, worst 10.2 s over 25-35 s)."""
+    calls, late = _first_runs(25, 35)
+    assert max(calls) <= 20
+    assert sorted(late)[len(late) // 2] <= 5.21 and max(late) <= 10.2
+
+
+@pytest.mark.parametrize(("lo", "hi", "worst"), [(5, 7, 0.56), (60, 75, 0.5), (300, 315, 0.5)])
+def test_with_history_the_third_run_stays_within_half_a_second(lo: float, hi: float, worst: float) -> None:
+    """Issue 22: with history as before (<= 0.5 s; the 5 s job's 1 s windows: 0.56 s, as before). The
+    no-history cap of 14.5 s leaves 2.4 s windows, whose polls are still about 0.5 s apart."""
+    late = []
+    for k in range(120):
+        late.append(runs(lo + (hi - lo) * k / 120, 3)[-1].late)
+    assert max(late) <= worst

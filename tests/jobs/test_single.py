@@ -40,7 +40,14 @@ from exportctl.events import (
 from exportctl.files.atomic import part_path
 from exportctl.files.poll_history import PollHistory, history_key
 from exportctl.jobs.download import download_export
-from exportctl.jobs.poll import POLL_CAP, POLL_INITIAL, POLL_SLOW_CAP, poll_until_done, rate_limited_delay
+from exportctl.jobs.poll import (
+    POLL_CAP,
+    POLL_INITIAL,
+    POLL_SLOW_CAP,
+    RATE_STRETCH_UNIT,
+    poll_until_done,
+    rate_limited_delay,
+)
 from exportctl.jobs.schedule import Window, simulate
 from exportctl.jobs.single import run_export, submit
 from exportctl.request.model import ExportRequest
@@ -292,10 +299,10 @@ def test_rate_limit_slows_polling() -> None:
     assert rate_limited_delay(1.0, RateLimit(), now) == 1.0
     assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=50), now) == 1.0
     # Below 10 remaining, the interval grows as the budget shrinks.
-    assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=5), now) == pytest.approx(POLL_CAP * 2)
+    assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=5), now) == pytest.approx(RATE_STRETCH_UNIT * 2)
     assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=1), now) == POLL_SLOW_CAP
     # With a large limit the low-water mark is a share of it.
-    assert rate_limited_delay(1.0, RateLimit(limit=1000, remaining=50), now) == pytest.approx(POLL_CAP * 2)
+    assert rate_limited_delay(1.0, RateLimit(limit=1000, remaining=50), now) == pytest.approx(RATE_STRETCH_UNIT * 2)
     # Nothing left: wait for the announced refill, or the slow cap when none was announced.
     assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=0, retry_at=now + 300), now) == 300
     assert rate_limited_delay(1.0, RateLimit(limit=100, remaining=0), now) == POLL_SLOW_CAP

@@ -32,7 +32,8 @@ def test_a_path_with_a_hash_needs_the_table_at_the_end() -> None:
     [
         ("duckd:w.db", "'duckd' is not a database engine. Did you mean 'duckdb'?"),
         ("SQLite:w.db", "Did you mean 'sqlite'?"),
-        ("postgres:w.db", "Valid values: duckdb, sqlite."),
+        ("postgres:w.db", "'postgres:w.db' is not a PostgreSQL URL"),
+        ("mysql:w.db", "Valid values: duckdb, sqlite, postgres."),
         ("w.db", "'w.db' is not ENGINE:PATH"),
         ("duckdb:", "the database path is empty"),
         ("duckdb:#t", "the database path is empty"),

@@ -1,4 +1,4 @@
-"""Loads of hand-written export CSVs into both engines, and readers of what the tables hold."""
+"""Loads of hand-written export CSVs into every engine, and readers of what the tables hold."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 
+from exportctl.request.into import parse_into
 from exportctl.schema import get_object
 from exportctl.warehouse.base import LoadResult
-from exportctl.warehouse.load import load_file
+from exportctl.warehouse.load import load_file, load_into
+from tests.postgres import PgServer
 
-ENGINES = ("sqlite", "duckdb")
+ENGINES = ("sqlite", "duckdb")  # the file engines
+ALL_ENGINES = (*ENGINES, "postgres")
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
@@ -30,9 +33,17 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) 
 class Warehouse:
     """One database file of one engine, loaded with CSVs of an object, read back as Python values."""
 
-    def __init__(self, engine: str, root: Path, command: str = "voucher", table: str = "voucher") -> None:
+    def __init__(
+        self,
+        engine: str,
+        root: Path,
+        command: str = "voucher",
+        table: str = "voucher",
+        server: tuple[PgServer, str] | None = None,
+    ) -> None:
         if engine == "duckdb":
             pytest.importorskip("duckdb")
+        self.server = server  # postgres: the server and this warehouse's schema
         self.engine = engine
         self.root = root
         self.obj = get_object(command)
@@ -43,9 +54,24 @@ class Warehouse:
     def load(self, header: Sequence[str], rows: Sequence[Sequence[str]], **options: Any) -> LoadResult:
         self.loads += 1
         source = write_csv(self.root / f"export-{self.loads}.csv", header, rows)
-        return load_file(self.engine, self.obj, source, self.database, options.pop("table", self.table), **options)
+        return self.load_file(source, **options)
+
+    def load_file(self, source: Path, **options: Any) -> LoadResult:
+        table = options.pop("table", self.table)
+        if self.server is None:
+            return load_file(self.engine, self.obj, source, self.database, table, **options)
+        return load_into(self.into(table), self.obj, source, **options)
+
+    def into(self, table: str | None = None) -> Any:
+        """The postgres target of this warehouse's schema (`--into` as parsed)."""
+        assert self.server is not None
+        server, schema = self.server
+        return parse_into(server.into(schema, table or self.table), self.obj.command)
 
     def query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self.server is not None:
+            server, schema = self.server
+            return server.query(schema, sql, parameters)
         if self.engine == "sqlite":
             conn = sqlite3.connect(self.database)
             try:
@@ -64,6 +90,13 @@ class Warehouse:
     def columns(self, table: str | None = None) -> dict[str, str]:
         """SQL name -> declared type, in table order."""
         name = table or self.table
+        if self.server is not None:
+            rows = self.query(
+                "SELECT column_name, upper(data_type) FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [self.server[1], name],
+            )
+            return dict(rows)
         if self.engine == "sqlite":
             return {row[1]: row[2] for row in self.query(f'PRAGMA table_info("{name}")')}
         rows = self.query(
@@ -72,6 +105,9 @@ class Warehouse:
         return dict(rows)
 
     def tables(self) -> list[str]:
+        if self.server is not None:
+            query = "SELECT tablename FROM pg_tables WHERE schemaname = ? ORDER BY tablename"
+            return [row[0] for row in self.query(query, [self.server[1]])]
         if not self.database.exists():
             return []
         if self.engine == "sqlite":
@@ -82,16 +118,23 @@ class Warehouse:
         return self.query(f'SELECT {columns} FROM "{self.table}" ORDER BY {order}')
 
 
-@pytest.fixture(params=ENGINES)
+def _server(request: pytest.FixtureRequest, engine: str) -> tuple[PgServer, str] | None:
+    """The session's PostgreSQL and a schema of the test's own, asked for only by a postgres warehouse."""
+    if engine != "postgres":
+        return None
+    return request.getfixturevalue("postgres_server"), request.getfixturevalue("pg_schema")
+
+
+@pytest.fixture(params=ALL_ENGINES)
 def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
-    return Warehouse(request.param, tmp_path)
+    return Warehouse(request.param, tmp_path, server=_server(request, request.param))
 
 
 @pytest.fixture
-def make_warehouse(tmp_path: Path) -> Callable[..., Warehouse]:
+def make_warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., Warehouse]:
     def make(engine: str, command: str = "voucher", table: str | None = None) -> Warehouse:
         root = tmp_path / f"{engine}-{command}"
         root.mkdir(exist_ok=True)
-        return Warehouse(engine, root, command, table or command.replace("-", "_"))
+        return Warehouse(engine, root, command, table or command.replace("-", "_"), server=_server(request, engine))
 
     return make

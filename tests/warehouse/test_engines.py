@@ -1,4 +1,4 @@
-"""Both engines: typed tables, merges on the key, new columns, one transaction, refused files and tables."""
+"""Every engine: typed tables, merges on the key, new columns, one transaction, refused files and tables."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from exportctl.errors import ExitCode, LockedError, OutputError, UsageError
 from exportctl.warehouse.base import LoadError
-from tests.warehouse.conftest import ENGINES, Warehouse
+from tests.warehouse.conftest import ALL_ENGINES, Warehouse
 
 HEADER = ["ID", "Code", "Value", "Active", "Creation Date", "Redemption Limit", "Metadata", "tier", "score"]
 ROWS = [
@@ -45,7 +45,20 @@ EXPECTED_TYPES = {
         "score": "VARCHAR",
         "_unparsed": "JSON",
     },
+    "postgres": {
+        "id": "TEXT",
+        "code": "TEXT",
+        "value": "DOUBLE PRECISION",
+        "active": "BOOLEAN",
+        "created_at": "TIMESTAMP WITH TIME ZONE",
+        "redemption_quantity": "BIGINT",
+        "metadata": "JSONB",
+        "tier": "BIGINT",
+        "score": "TEXT",
+        "_unparsed": "JSONB",
+    },
 }
+BOOLEANS = ("duckdb", "postgres")  # the engines with a BOOLEAN type (SQLite holds 1/0)
 
 
 def normal(value: Any) -> Any:
@@ -78,11 +91,11 @@ def test_the_table_is_created_with_typed_columns(warehouse: Warehouse) -> None:
 def test_both_engines_hold_the_same_values(make_warehouse: Callable[..., Warehouse]) -> None:
     hostile = [["v_9", "B", "1e999", "yes", "2026-02-30T00:00:00Z", "1.0", "{", "x", "NaN"], *ROWS]
     held = []
-    for engine in ENGINES:
+    for engine in ALL_ENGINES:
         warehouse = make_warehouse(engine)
         warehouse.load(HEADER, hostile)
         held.append([(*row[:-1], json.loads(row[-1]) if row[-1] else None) for row in normal_rows(warehouse)])
-    assert held[0] == held[1]
+    assert held[0] == held[1] == held[2]
     assert held[0][-1][-1] == {
         "value": "1e999",
         "active": "yes",
@@ -111,10 +124,10 @@ def test_an_incremental_load_upserts_on_the_key(warehouse: Warehouse) -> None:
     result = warehouse.load(HEADER, changed)
     assert (result.rows, result.inserted, result.updated, result.unchanged) == (3, 1, 1, 1)
     assert warehouse.rows("id, value, active") == [
-        ("v_1", 200.0, True if warehouse.engine == "duckdb" else 1),
-        ("v_2", 6.0, True if warehouse.engine == "duckdb" else 1),
+        ("v_1", 200.0, True if warehouse.engine in BOOLEANS else 1),
+        ("v_2", 6.0, True if warehouse.engine in BOOLEANS else 1),
         ("v_3", None, None),
-        ("v_4", 1.0, True if warehouse.engine == "duckdb" else 1),
+        ("v_4", 1.0, True if warehouse.engine in BOOLEANS else 1),
     ]
 
 
@@ -207,6 +220,8 @@ def test_an_export_without_key_columns_is_refused(warehouse: Warehouse) -> None:
 
 
 def test_a_file_that_is_no_database_of_the_engine_is_left_alone(warehouse: Warehouse) -> None:
+    if warehouse.server is not None:
+        pytest.skip("a server, not a file")
     warehouse.database.write_bytes(b"precious notes\n" * 10)
     with pytest.raises(
         UsageError, match=f"is not an? {'SQLite' if warehouse.engine == 'sqlite' else 'DuckDB'} database"
@@ -232,6 +247,11 @@ def test_a_table_exportctl_did_not_make_is_refused(warehouse: Warehouse) -> None
         conn.execute("CREATE TABLE voucher (id TEXT, mine TEXT)")
         conn.commit()
         conn.close()
+    elif warehouse.server is not None:
+        server, schema = warehouse.server
+        with server.connect() as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}" AUTHORIZATION loader')
+            conn.execute(f'CREATE TABLE "{schema}"."Voucher" (id TEXT)')
     else:
         import duckdb
 
@@ -265,6 +285,17 @@ def test_a_locked_database_gets_a_clear_message(warehouse: Warehouse, tmp_path: 
             engine.LOCK_WAIT = wait
             holder.execute("ROLLBACK")
             holder.close()
+    elif warehouse.server is not None:
+        from exportctl.warehouse.pg_connect import lock_key
+
+        server, schema = warehouse.server
+        with server.connect() as other, other.transaction():
+            other.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [lock_key(schema, "voucher")])
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("EXPORTCTL_LOCK_WAIT", "0.2")
+                with pytest.raises(LockedError, match="Another exportctl run is loading into") as caught:
+                    warehouse.load(HEADER, [["v_9", *ROWS[0][1:]]])
+        assert server.url.split("@")[0].split(":")[-1] not in str(caught.value)  # no password shown
     else:
         import subprocess
         import sys
@@ -291,9 +322,7 @@ def test_a_malformed_csv_fails_the_load_and_leaves_the_table(warehouse: Warehous
     before = warehouse.rows()
     broken = warehouse.root / "broken.csv"
     broken.write_text(",".join(HEADER) + '\nv_7,"A-7"x,1,true,,,,,\n', encoding="utf-8")
-    from exportctl.warehouse.load import load_file
-
     with pytest.raises(OutputError) as caught:
-        load_file(warehouse.engine, warehouse.obj, broken, warehouse.database, warehouse.table)
+        warehouse.load_file(broken)
     assert caught.value.exit_code == ExitCode.UNEXPECTED
     assert warehouse.rows() == before

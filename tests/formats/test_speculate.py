@@ -1,0 +1,86 @@
+"""Inferred kinds guessed from the first records (formats/speculate.py) never show: when a later value changes
+a metadata column's kind, JSON Lines and SQLite start again and agree with Parquet and DuckDB (which infer in
+SQL over the whole file), cell for cell, in a new table and in one that has rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from exportctl.formats.speculate import FIRST_LOOK
+from exportctl.formats.types import Kind
+from exportctl.schema import get_object
+from exportctl.warehouse.load import load_file
+from tests.formats.four_paths import disagreements, run_four
+
+pytest.importorskip("duckdb")
+
+LATE = FIRST_LOOK + 500  # a record beyond the first look
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["Code", "late_text", "late_double", "empty_first", "settled", "steady"])
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def _rows() -> list[list[str]]:
+    rows = []
+    for n in range(LATE + 10):
+        late_text = "x" if n == LATE else str(n)  # integers, then one text: a string column
+        late_double = "2.5" if n == LATE else str(n % 7)  # integers, then a double: doubles
+        empty_first = str(n) if n >= LATE else ""  # empty in the first look, then integers
+        settled = "a" if n % 2 else "b"
+        steady = str(n)
+        rows.append([f"k{n}", late_text, late_double, empty_first, settled, steady])
+    return rows
+
+
+EXPECTED = [Kind.STRING, Kind.STRING, Kind.DOUBLE, Kind.INTEGER, Kind.STRING, Kind.INTEGER]
+
+
+def test_a_kind_that_changes_after_the_first_look_is_the_full_pass_kind(tmp_path: Path) -> None:
+    outputs = run_four(get_object("voucher"), _write(tmp_path / "x.csv", _rows()))
+    assert [c.kind for c in outputs.columns] == EXPECTED
+    assert disagreements(outputs) == []
+    by_code = {cells[0]: cells for cells, _ in outputs.rows["jsonl"]}
+    assert by_code["k5"] == ["k5", "5", "5.0", None, "a", "5"]
+    assert by_code[f"k{LATE}"] == [f"k{LATE}", "x", "2.5", str(LATE), "b" if LATE % 2 == 0 else "a", str(LATE)]
+    # JSON Lines: the types as written (a string "5", a double 5.0)
+    document = json.loads((tmp_path / "out.jsonl").read_bytes().split(b"\n")[5])
+    assert document == {
+        "code": "k5",
+        "late_text": "5",
+        "late_double": 5.0,
+        "empty_first": None,
+        "settled": "a",
+        "steady": 5,
+    }
+
+
+def test_a_guess_rolled_back_leaves_no_trace_in_a_table_that_has_rows(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite"
+    voucher = get_object("voucher")
+    first = tmp_path / "first.csv"
+    first.write_text("Code,steady\r\nk0,1\r\n", encoding="utf-8")
+    load_file("sqlite", voucher, first, database, "t")
+    result = load_file("sqlite", voucher, _write(tmp_path / "x.csv", _rows()), database, "t")
+    assert (result.inserted, result.updated, result.unchanged) == (LATE + 9, 1, 0)
+    conn = sqlite3.connect(database)
+    try:
+        declared = {row[1]: row[2] for row in conn.execute('PRAGMA table_info("t")')}
+        kinds = dict(conn.execute("SELECT name, kind FROM _exportctl_columns WHERE table_name = 't'").fetchall())
+        late = conn.execute('SELECT late_text, late_double, empty_first FROM "t" WHERE code = ?', ["k5"]).fetchone()
+    finally:
+        conn.close()
+    assert (declared["late_text"], declared["late_double"], declared["empty_first"]) == ("TEXT", "REAL", "INTEGER")
+    assert (kinds["late_text"], kinds["late_double"], kinds["empty_first"]) == ("string", "double", "integer")
+    assert late == ("5", 5.0, None)
