@@ -73,9 +73,9 @@ def plan(name: str, **options: Unpack[ExportOptions]) -> PlannedExport:
     api_filters = filters if isinstance(filters, Mapping) else None
     request, run_options = _build(obj.command, _flags(checked), checked.get("config"), api_filters)
     planned = planning.plan(request, run_options, now=checked.get("now"))
-    # The same requests --dry-run prints: with the window of --since/--until, of each split window, or of
-    # an incremental run started now (from the state file's watermark).
-    sent = planning.planned_requests(planned)
+    # The requests the run sends and --dry-run prints: with the window of --since/--until, of each split
+    # window, or of an incremental run started now (from the state file's watermark), computed by plan().
+    sent = planned.requests
     return PlannedExport(
         object=obj.command,
         requests=tuple((r.endpoint, r.body) for r in sent),
@@ -113,7 +113,7 @@ def export(
     """
     from exportctl.engine.result import from_outcome
     from exportctl.engine.session import open_session
-    from exportctl.jobs import plan as planning
+    from exportctl.jobs.execute import execute
     from exportctl.request.keywords import check_export_keywords
 
     check_export_keywords(settings, on_event, options)
@@ -122,7 +122,7 @@ def export(
     session = open_session(settings)
     with session.client(on_event) as client:
         try:
-            outcome = planning.execute(client, planned.plan, on_event=on_event)
+            outcome = execute(client, planned.plan, on_event=on_event)
         except KeyboardInterrupt:
             session.interrupt()  # the other threads of a split export stop too
             raise

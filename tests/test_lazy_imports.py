@@ -155,7 +155,7 @@ def test_completion_builds_the_command_without_the_filter_parser() -> None:
     # JUNCTIONS, SPLIT_UNITS and the grammar's help text live apart from the parsers they describe.
     for parser in ("filters", "values", "operators", "windows", "build"):
         assert f"exportctl.request.{parser}" not in loaded
-    assert "exportctl.cli.state" not in loaded  # created by the root callback, which completion never runs
+    assert "exportctl.cli.app_state" not in loaded  # created by the root callback, which completion never runs
     assert "dataclasses" not in loaded  # the option table and the request records are NamedTuples
     assert not loaded & NEVER_AT_START
 

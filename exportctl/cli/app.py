@@ -91,11 +91,13 @@ COMMANDS: dict[str, CommandSpec] = {
     "validate": CommandSpec(
         "Check config files offline, reporting every problem.", _function("exportctl.cli.validate", "validate")
     ),
-    "list": CommandSpec("List exports, newest first.", _function("exportctl.cli.jobs", "list_exports")),
-    "status": CommandSpec("Show one export: object, status, parameters.", _function("exportctl.cli.jobs", "status")),
-    "wait": CommandSpec("Wait until an export is DONE or ERROR.", _function("exportctl.cli.jobs", "wait")),
-    "download": CommandSpec("Download the CSV of a DONE export.", _function("exportctl.cli.jobs", "download")),
-    "delete": CommandSpec("Delete an export and its file.", _function("exportctl.cli.jobs", "delete")),
+    "list": CommandSpec("List exports, newest first.", _function("exportctl.cli.existing", "list_exports")),
+    "status": CommandSpec(
+        "Show one export: object, status, parameters.", _function("exportctl.cli.existing", "status")
+    ),
+    "wait": CommandSpec("Wait until an export is DONE or ERROR.", _function("exportctl.cli.existing", "wait")),
+    "download": CommandSpec("Download the CSV of a DONE export.", _function("exportctl.cli.existing", "download")),
+    "delete": CommandSpec("Delete an export and its file.", _function("exportctl.cli.existing", "delete")),
     "schema": CommandSpec(
         "Show the fields, orders and filters of an object.", _function("exportctl.cli.schema_cmd", "schema")
     ),
@@ -368,7 +370,7 @@ def root(
     ] = False,
 ) -> None:
     """Export Voucherify data as CSV files."""
-    from exportctl.cli.state import AppState  # not loaded for --help and TAB completion, which never get here
+    from exportctl.cli.app_state import AppState  # not loaded for --help and TAB completion, which never get here
 
     ctx.obj = AppState(
         profile=profile,

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from exportctl.cli import options
+from exportctl.cli.app_state import app_state
 from exportctl.cli.completion_sources import complete_profile
 from exportctl.cli.global_options import GlobalOptionsCommand, GlobalOptionsGroup
-from exportctl.cli.state import app_state
 
 if TYPE_CHECKING:
     from exportctl.jobs.auth_status import CredentialReport

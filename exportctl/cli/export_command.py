@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from exportctl.cli import json_contract
+from exportctl.cli.app_state import app_state
 from exportctl.cli.console import print_info, write_json
-from exportctl.cli.state import app_state
 from exportctl.schema import ExportObject
 
 if TYPE_CHECKING:
@@ -104,14 +104,15 @@ def run_export_command(ctx: typer.Context, obj: ExportObject, values: dict[str, 
     if document is not None:
         _refuse_json_on_stdout(options.output)
 
-    from exportctl.cli.session import open_session, say_if_empty
+    from exportctl.cli.connect import open_session, say_if_empty
     from exportctl.jobs import plan as planning
+    from exportctl.jobs.execute import execute
 
     planned = planning.plan(request, options)
     with open_session(ctx) as session:
         on_event = session.reporter if document is None else json_contract.tracking(document, session.reporter)
         try:
-            outcome = planning.execute(session.client, planned, on_event=on_event)
+            outcome = execute(session.client, planned, on_event=on_event)
         finally:
             if document is not None:
                 document["api_calls"] = session.client.calls

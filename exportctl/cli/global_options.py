@@ -23,7 +23,7 @@ def _given(ctx: Any, name: str) -> bool:
 
 def _store(ctx: Any, param: Any, value: Any) -> Any:
     if param.name is not None and _given(ctx, param.name):
-        from exportctl.cli.state import app_state  # loaded when an option is given, not for --help or TAB
+        from exportctl.cli.app_state import app_state  # loaded when an option is given, not for --help or TAB
 
         setattr(app_state(ctx), param.name, value)
     return value

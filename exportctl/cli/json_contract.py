@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from exportctl.cli.app_state import app_state
 from exportctl.cli.console import write_json
-from exportctl.cli.state import app_state
 from exportctl.engine.contract import CONTRACT_KEYS, blank
 from exportctl.errors import ConfigProblemsError, ExportctlError
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from exportctl.cli.app_state import app_state
 from exportctl.cli.console import print_info
-from exportctl.cli.state import app_state
 from exportctl.errors import AuthError, NetworkError, UsageError, WrongClusterError
 
 # A secret key is a few dozen characters; standard input is read up to this bound, never to its end.
@@ -203,8 +203,8 @@ def doctor(
     Example: exportctl doctor --json | jq '.checks[] | select(.level != "ok")'
     """
     from exportctl.cli import json_contract
+    from exportctl.cli.connect import resolve_state_settings
     from exportctl.cli.console import err_console
-    from exportctl.cli.session import resolve_state_settings
     from exportctl.jobs.doctor import all_ok, run_checks
     from exportctl.settings import default_config_path
 

@@ -14,8 +14,8 @@ def emit_pipe_closed(ctx: Any) -> None:
     """A pending --json document (written elsewhere than the closed pipe): the reader quit, the export stays."""
     import contextlib
 
+    from exportctl.cli.app_state import app_state
     from exportctl.cli.json_contract import emit_failure
-    from exportctl.cli.state import app_state
 
     document = app_state(ctx).json_document if ctx.obj is not None else None
     if document is None:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from exportctl.cli import json_contract, options
+from exportctl.cli.app_state import app_state
 from exportctl.cli.console import print_info
-from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.engine.run_result import RUN_TABLE_COLUMNS
 
@@ -69,7 +69,7 @@ class LabelledLines:
             self.line(result.name, f"{what} in {result.seconds:.1f}s")
             download = result.outcome.download if result.outcome is not None else None
             if download is not None and download.rows == 0:
-                from exportctl.cli.session import empty_export_line
+                from exportctl.cli.connect import empty_export_line
 
                 text = empty_export_line(self._filtered.get(result.name))
                 self.line(result.name, text.replace("The export has no rows", "no rows", 1))
@@ -210,7 +210,7 @@ def _print_dry_run(planned: list[PlannedEntry], *, json_output: bool, quiet: boo
 
 
 def _run(ctx: typer.Context, plan: RunPlan, *, parallel: int, keep_going: bool) -> list[EntryResult]:
-    from exportctl.cli.session import open_session
+    from exportctl.cli.connect import open_session
     from exportctl.cli.signals import RECEIVED_KEY
     from exportctl.jobs.plan import narrowed
     from exportctl.jobs.runs import run_planned

@@ -1,6 +1,6 @@
 """One session for every door: settings, timeouts from every source, the shared rate budget, one stop event.
 
-The CLI's export commands (cli/session.py), the library (`exportctl.export`), the entries of `exportctl run`
+The CLI's export commands (cli/connect.py), the library (`exportctl.export`), the entries of `exportctl run`
 (jobs/batch.py) and the windows of a split export (jobs/split.py) all get their API clients here, so they
 cannot drift apart:
 

@@ -174,11 +174,17 @@ def check_directory(directory: Path, *, create: bool = False) -> None:
     """
     missing = missing_directory(directory)
     if missing is not None and create:
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            shown = directory if str(directory) else Path()
-            raise UsageError(f"The output directory {shown} could not be created: {exc.strerror or exc}.") from None
+        make_directory(directory)
+
+
+def make_directory(directory: Path) -> None:
+    """Create `directory` and its parents when missing (`mkdir -p`, mode 0777 less the umask): no check, the
+    plan made it (`check_directory`); UsageError when the file system refuses."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        shown = directory if str(directory) else Path()
+        raise UsageError(f"The output directory {shown} could not be created: {exc.strerror or exc}.") from None
 
 
 def check_target(path: Target, force: bool, *, create: bool = False) -> None:

@@ -1,7 +1,7 @@
 """Run several planned exports at once on one rate budget, in the one worker pool, and collect one result each.
 
 Used for the entries of a run file (`exportctl run`). No typer or rich here; requests comes in only
-through `jobs.plan.execute`, inside the worker threads.
+through `jobs.execute.execute`, inside the worker threads.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def run_entries(
     """
     from exportctl.engine.pool import run_pool
     from exportctl.engine.session import open_session
-    from exportctl.jobs import plan as planning
+    from exportctl.jobs.execute import execute
 
     if session is None:
         session = open_session(settings, stop=stop)
@@ -174,7 +174,7 @@ def run_entries(
         result = EntryResult(entry.name, entry.obj.command, FAILED)
         client = session.client(on_event_for(entry))
         try:
-            outcome = planning.execute(client, item.plan, on_event=on_event)
+            outcome = execute(client, item.plan, on_event=on_event)
             result.status = DONE if item.plan.options.wait else SUBMITTED
             result.exit_code = int(ExitCode.OK)
             result.outcome = outcome

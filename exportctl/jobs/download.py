@@ -38,7 +38,7 @@ from exportctl.files.atomic import AtomicWriter, compressed_size
 from exportctl.files.csv import CsvDigest, rewrite_first_line
 from exportctl.files.digest_behind import DigestBehind
 from exportctl.files.opening import is_stream_target, open_stream_target, write_fully
-from exportctl.files.targets import STDOUT, Target, check_target
+from exportctl.files.targets import STDOUT, Target, make_directory
 from exportctl.masking import mask_url
 from exportctl.schema import EXPORT_STATUSES
 
@@ -201,7 +201,7 @@ def download_export(
         sink = _StreamSink(device)
         have = 0
     else:
-        check_target(target, force, create=True)  # a missing output directory is made now, not at the dry run
+        make_directory(target.parent)  # checked by the caller's plan; a missing one is made now, not at the dry run
         writer = AtomicWriter(target, key=export_id, force=force)
         sink = _FileSink(writer)
         have = 0 if transformed else writer.resumable_size()

@@ -101,7 +101,7 @@ def download_done(
 ) -> DownloadResult:
     """Save the CSV of a DONE export (`require_done`) at `output` (a path, a template, `-`), by default
     `{object}-{id}.csv` in `output_dir` or the working directory; resumes a download left unfinished."""
-    from exportctl.files.targets import resolve_target
+    from exportctl.files.targets import check_target, resolve_target
     from exportctl.jobs import download
     from exportctl.jobs.remote_output import destination_of, download_to_bucket
 
@@ -116,6 +116,7 @@ def download_done(
             output_dir=output_dir,
             now=datetime.now(timezone.utc),
         )
+        check_target(target, force)  # its one check, before a byte is fetched (the download only makes its directory)
         return download.download_export(client, export, target, on_event=on_event, force=force)
     except ExportctlError as exc:
         _naming(export_id)(exc)

@@ -1,9 +1,11 @@
 """One export from a validated request to a saved file, in two steps: plan offline, then execute.
 
-`plan` does every check that needs no network (target template, directory, existing file, split windows),
-so that a command fails before credentials are read or an export is created for nothing. `execute` runs
-the plan against the API. The export subcommands and `exportctl run` both go through here, so both get
-the run options of `RunOptions`:
+`plan` does every check that needs no network (target template, directory, existing file, load target) and
+computes every request the run will send: the windows of `--since`/`--until`, of a split and of an
+incremental run (from the watermark it reads in the state file). The dry run prints those requests and
+`jobs/execute.py` sends them, so the two cannot disagree, and whatever can fail before submitting fails here,
+before credentials are read, in the run and the dry run alike. The export subcommands, `exportctl run` and the
+library all go through here, so all get the run options of `RunOptions`:
 
 - `since`/`until`: one export of the records created in [since, until) (see `exportctl.request.windows`);
 - `split_by`: one export per calendar window of [since, until or now), joined (see `exportctl.jobs.split`);
@@ -14,10 +16,9 @@ the run options of `RunOptions`:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from exportctl.errors import UsageError
 from exportctl.files.targets import (
@@ -32,7 +33,7 @@ from exportctl.files.targets import (
 )
 from exportctl.jobs import remote_output
 from exportctl.request import rules
-from exportctl.request.cursor import window_filter
+from exportctl.request.cursor import looked_back, window_filter
 from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
@@ -49,11 +50,20 @@ def default_template(output_format: str, *, split: bool = False) -> str:
     return stem[: -len(".csv")] + EXTENSIONS[output_format]
 
 
-if TYPE_CHECKING:
-    # job and client import requests; keep them out of start-up. A dry run needs no events and no csv either.
-    from exportctl.client.api import ApiClient
-    from exportctl.events import EventHandler
-    from exportctl.jobs.single import ExportOutcome
+class PlannedRequest(NamedTuple):
+    """One POST a plan will send: its endpoint, its body, and the creation-time window it covers."""
+
+    endpoint: str
+    body: dict[str, Any]
+    window: Window | None = None  # None: no time window (neither --since/--until nor incremental/split)
+    request: ExportRequest | None = None  # what the run submits (narrowed to `window`); None: the plan's own
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"method", "endpoint", "body"}`, with the window's `since`/`until` when there is one."""
+        document: dict[str, Any] = {"method": "POST", "endpoint": self.endpoint, "body": self.body}
+        if self.window is not None:
+            document.update(self.window.to_json())
+        return document
 
 
 class Plan(NamedTuple):
@@ -63,8 +73,11 @@ class Plan(NamedTuple):
     options: RunOptions
     now: datetime  # the run's instant, to the millisecond (`plan` takes it once)
     known_target: Target | None = None  # None when the name needs the export id
-    windows: tuple[Window, ...] = ()  # a split export's windows, when known offline (not incremental)
+    windows: tuple[Window, ...] = ()  # a split export's windows (incremental too: from the watermark read)
     creates_directory: Path | None = None  # the output directory, when it does not exist yet (made before writing)
+    span: Window = Window(None, None)  # the creation times exported: since/until, or [watermark or since, now)
+    watermark: datetime | None = None  # an incremental run's watermark as read at plan time (None: first run)
+    requests: tuple[PlannedRequest, ...] = ()  # every POST the run sends, in order: what --dry-run prints
 
     def target_for(self, export_id: str) -> Target:
         """The target once the export id is known."""
@@ -97,14 +110,11 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
     file_wanted = options.into is None or output is not None  # --into alone writes a table, no file
     if output is None and file_wanted and (options.format != CSV or options.split_by is not None):
         output = default_template(options.format, split=options.split_by is not None)  # the name follows the format
-    if options.split_by is not None:
-        if output is not None and needs_export_id(output):
-            raise UsageError(
-                f"The output template '{output}' names one export id, but a split export joins several.",
-                hint="Use {object}, {date} or {time} instead, e.g. --output {object}-{date}.csv",
-            )
-        if options.incremental is None and options.since is not None:
-            windows = tuple(split_windows(options.since, options.until or moment, options.split_by))
+    if options.split_by is not None and output is not None and needs_export_id(output):
+        raise UsageError(
+            f"The output template '{output}' names one export id, but a split export joins several.",
+            hint="Use {object}, {date} or {time} instead, e.g. --output {object}-{date}.csv",
+        )
     remote_output.check_state(options.incremental)
     known = creates = None
     if file_wanted and remote_output.destination(options._replace(output=output)) is None:  # a bucket: see execute
@@ -113,14 +123,32 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
         )
         directory = target_directory(output, command=request.obj.command, output_dir=options.output_dir, now=moment)
         creates = directory if directory is not None and missing_directory(directory) is not None else None
-    return Plan(
+    if options.split_by is not None and isinstance(known, Path) and options.format == CSV and options.into is None:
+        from exportctl.jobs.split_files import check_parts_place
+
+        check_parts_place(known)  # where the windows wait for the join (a typed split's: checked by its run)
+    if creates is None and options.into is not None and missing_directory(options.into.path.parent) is not None:
+        creates = options.into.path.parent  # the database's: made when its staged CSV is downloaded beside it
+    watermark = _read_watermark(request, options) if options.incremental is not None else None
+    span = Window(options.since, options.until)
+    if options.incremental is not None:
+        _check_watermark(watermark if watermark is not None else options.since, moment, request, options)
+        span = Window(options.since if watermark is None else looked_back(watermark, options), moment)
+    if options.split_by is not None:
+        if span.start is None:
+            raise rules.error("split_needs_since", options)
+        windows = tuple(split_windows(span.start, span.end or moment, options.split_by))
+    planned = Plan(
         request=request,
         options=options._replace(output=output),
         now=moment,
         known_target=known,
         windows=windows,
         creates_directory=creates,
+        span=span,
+        watermark=watermark,
     )
+    return planned._replace(requests=_requests(planned))
 
 
 def _check_typed(request: ExportRequest, options: RunOptions) -> None:
@@ -143,60 +171,51 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
         check_into(request.obj, request.fields, into)  # the key, the file or server, the table: read only
 
 
-class PlannedRequest(NamedTuple):
-    """One POST a plan will send: its endpoint, its body, and the creation-time window it covers."""
-
-    endpoint: str
-    body: dict[str, Any]
-    window: Window | None = None  # None: no time window (neither --since/--until nor incremental/split)
-
-    def to_json(self) -> dict[str, Any]:
-        """`{"method", "endpoint", "body"}`, with the window's `since`/`until` when there is one."""
-        document: dict[str, Any] = {"method": "POST", "endpoint": self.endpoint, "body": self.body}
-        if self.window is not None:
-            document.update(self.window.to_json())
-        return document
-
-
 def planned_requests(planned: Plan) -> tuple[PlannedRequest, ...]:
-    """Every POST `execute` would send, computed offline: what --dry-run prints and `exportctl.plan` returns.
+    """Every POST the run sends, computed by `plan`: what --dry-run prints and `exportctl.plan` returns."""
+    return planned.requests
 
-    An incremental run's window is the one a run started now would ask for: from the state file's
-    watermark (read, not locked or written) or `since`, to `now`. A split gives one request per window.
+
+def _requests(planned: Plan) -> tuple[PlannedRequest, ...]:
+    """The POSTs of `planned`: one per split window, one for a time window, or the request as it is.
+
+    An incremental run's window is [watermark read by `plan` (or `since`), now); `execute` refuses to run
+    it if another run moved the watermark since.
     """
     request, options = planned.request, planned.options
-    window = Window(options.since, options.until)
-    if options.incremental is not None:
-        window = Window(_incremental_start(planned), planned.now)
     if options.split_by is not None:
         field = require_created_filter(request.obj, "--split-by")
-        if window.start is None:
-            raise rules.error("split_needs_since", options)
-        windows = (
-            list(planned.windows)
-            if planned.windows and options.incremental is None
-            else split_windows(window.start, window.end or planned.now, options.split_by)
-        )
-        return tuple(_windowed(request, field, w) for w in windows)
-    if window.start is None and window.end is None:
+        return tuple(_windowed(request, field, w) for w in planned.windows)
+    if planned.span.start is None and planned.span.end is None:
         return (PlannedRequest(request.endpoint(), request.body()),)
-    return (_windowed(request, window_filter(request.obj, options, "--since/--until"), window),)
+    return (_windowed(request, window_filter(request.obj, options, "--since/--until"), planned.span),)
 
 
 def _windowed(request: ExportRequest, field: FilterField, window: Window) -> PlannedRequest:
     narrowed = window_request(request, field, window)
-    return PlannedRequest(narrowed.endpoint(), narrowed.body(), window)
+    return PlannedRequest(narrowed.endpoint(), narrowed.body(), window, narrowed)
 
 
-def _incremental_start(planned: Plan) -> datetime | None:
-    """Where an incremental run started now would begin: the watermark (less the lookback), else `since`."""
-    from exportctl.jobs.watermarks import WatermarkStore, run_key, state_place, window_start
+def _read_watermark(request: ExportRequest, options: RunOptions) -> datetime | None:
+    """The watermark of this export (read, not locked or written): its state file's, or a server's own when the
+    load target keeps one (warehouse/watermark.py); None: the first run."""
+    from exportctl.jobs.watermarks import WatermarkStore, run_key, state_place
+    from exportctl.warehouse.watermark import stored
 
-    options = planned.options
     assert options.incremental is not None
-    state = state_place(options.incremental)
-    key = run_key(planned.request, options)
-    return window_start(options, key, state, WatermarkStore(state), planned.now)[1]
+    key = run_key(request, options)  # KEY@updated_at for --cursor updated_at (request/cursor.py)
+    return stored(options.into, key, WatermarkStore(state_place(options.incremental)).read(key, options.cursor).at)
+
+
+def _check_watermark(start: datetime | None, now: datetime, request: ExportRequest, options: RunOptions) -> None:
+    if start is not None and start >= now:
+        from exportctl.jobs.watermarks import run_key, state_place
+
+        key = run_key(request, options)
+        raise UsageError(
+            f"The watermark of {key} in {state_place(str(options.incremental))} ({iso_ms(start)}) is not before "
+            f"now ({iso_ms(now)}); is the clock right?"
+        )
 
 
 def narrowed(planned: Plan) -> bool:
@@ -231,147 +250,3 @@ def _into_preview(planned: Plan) -> dict[str, Any]:
     from exportctl.warehouse.describe import table_preview
 
     return {"into": table_preview(planned.request.obj, planned.request.fields, into, style=planned.options.headers)}
-
-
-def execute(client: ApiClient, planned: Plan, *, on_event: EventHandler | None = None) -> ExportOutcome:
-    """Submit, wait (unless the plan says not to) and download; incremental runs hold the state's lock.
-    `on_event` gets every event; None ignores them."""
-    from exportctl.events import ignore_event
-
-    on_event = ignore_event if on_event is None else on_event
-    options = planned.options
-    if options.incremental is not None:
-        return _execute_incremental(client, planned, on_event)
-    return _run_window(client, planned, Window(options.since, options.until), on_event)
-
-
-def _run_window(client: ApiClient, planned: Plan, window: Window, on_event: EventHandler) -> ExportOutcome:
-    """The export of the records created in `window`: one export, or one per split window, joined.
-
-    A typed output (`--format jsonl|parquet`, `--into`) downloads to a staging file and runs its one
-    post-step on the complete CSV (`jobs.typed_output`).
-    """
-    if remote_output.destination(planned.options) is not None:  # into a bucket: the saved file is uploaded last
-        return remote_output.run_remote(client, planned, lambda p: _run_window(client, p, window, on_event), on_event)
-    from dataclasses import replace  # the outcome is a dataclass; a dry run needs neither
-
-    from exportctl.errors import ExportctlError
-    from exportctl.files.csv_header import header_rewriter
-    from exportctl.files.csv_rows import keep_rows
-    from exportctl.jobs import single, typed_output
-
-    request, options = planned.request, planned.options
-    header = header_rewriter(request.obj, request.fields, options.headers)
-    # The endpoints that export every kind of transaction: keep the rows of the kind asked for.
-    kept = request.kept_types()
-    rows = None if kept is None else keep_rows((request.obj.title_of("type"), "type"), kept)
-    bounds: dict[str, str | None] = window.to_json()
-    typed = typed_output.is_typed(options)
-    final: Target | Callable[[str], Target] | None = None
-    if typed_output.keeps_file(options):
-        final = planned.known_target if planned.known_target is not None else planned.target_for
-    # A staging file is ours: one left by a killed run is overwritten; the target itself keeps --force's rule.
-    force = options.force or typed_output.stages(options)
-    if options.split_by is not None:
-        from exportctl.jobs import split
-
-        field = require_created_filter(request.obj, "--split-by")
-        if window.start is None:
-            raise rules.error("split_needs_since", options)
-        end = window.end or planned.now
-        windows = list(planned.windows) or split_windows(window.start, end, options.split_by)
-        # The stable staging name: a rerun finds the windows it saved in its `.parts/` and manifest.
-        joined = typed_output.download_target(
-            options, request.obj.command, planned.target_for("") if final else None, unique=False
-        )
-        assert not callable(joined)  # a split target never names an export id
-        outcome = split.run_split(
-            client,
-            request,
-            field,
-            windows,
-            joined,
-            parallel=options.parallel,
-            force=force,
-            timeout=options.timeout,
-            header=header,
-            rows=rows,
-            on_event=on_event,
-        )
-        bounds["until"] = iso_ms(end)
-        outcome = replace(outcome, extra={**outcome.extra, **bounds, "split_by": options.split_by})
-        if typed:
-            outcome = typed_output.finish(
-                outcome, request, options, planned.target_for("") if final else None, on_event
-            )
-        return outcome
-
-    if window.start is not None or window.end is not None:
-        request = window_request(request, window_filter(request.obj, options, "--since/--until"), window)
-    staging = typed_output.StagingFiles()
-    try:
-        outcome = single.run_export(
-            client,
-            request,
-            typed_output.download_target(options, request.obj.command, final, made=staging),
-            wait=options.wait,
-            timeout=options.timeout,
-            on_event=on_event,
-            force=force,
-            header=header,
-            rows=rows,
-        )
-        if typed:
-            outcome = typed_output.finish(outcome, request, options, final, on_event)
-    except ExportctlError as exc:
-        exc.hint = typed_output.unstaged_hint(exc.hint)
-        raise
-    finally:
-        staging.remove()  # this run's own staging CSV and its .part, whatever happened
-    if window.start is None and window.end is None:
-        return outcome
-    return replace(outcome, extra={**outcome.extra, **bounds})
-
-
-def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandler) -> ExportOutcome:
-    """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
-    from dataclasses import replace
-
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, run_key, state_place, window_start
-    from exportctl.warehouse.watermark import pending_watermark as pending
-
-    options = planned.options
-    assert options.incremental is not None
-    state = state_place(options.incremental)
-    key = run_key(planned.request, options)
-    with StateLock(state):
-        store = WatermarkStore(state)
-        previous, start = window_start(options, key, state, store, planned.now)
-        # A load into a server writes the new watermark in its own transaction (warehouse/watermark.py).
-        with rerun_hint(state, iso_ms(start) if start is not None else None), pending(options.into, key, planned.now):
-            outcome = _run_window(client, planned, Window(start, planned.now), on_event)
-        saved = outcome.download
-        if saved is None:  # plan refuses --no-wait; a saved file is what moves the watermark
-            raise UsageError("--since-last needs the export downloaded; nothing was saved.")
-        store.advance(
-            key,
-            {
-                "watermark": iso_ms(planned.now),
-                **({"cursor": options.cursor} if options.cursor != "created_at" else {}),
-                "object": planned.request.obj.command,
-                "endpoint": planned.request.endpoint(),
-                "body": planned.request.body(),
-                "export_id": outcome.export_id or None,
-                "output": outcome.summary()["output"],
-                "rows": saved.rows,
-                "sha256": saved.sha256,
-                "saved_at": iso_ms(datetime.now(timezone.utc)),
-            },
-        )
-    extra = {
-        "state": str(state),
-        "state_key": key,
-        "previous_watermark": iso_ms(previous) if previous is not None else None,
-        "watermark": iso_ms(planned.now),
-    }
-    return replace(outcome, extra={**outcome.extra, **extra})

@@ -107,9 +107,12 @@ def plan_run(file: Path, *, only: Sequence[str] = (), force: bool = False, outpu
     plan.chosen = [_overridden(entry, force=force, output_dir=output_dir) for entry in runfile.select(entries, only)]
     # Every target is checked before anything is submitted: a missing directory or an existing file of
     # the fifth export must not be found after the first four have run.
+    watermarks: dict[tuple[Path, str], str] = {}  # an incremental export's (state file, key): its entry's name
     for index, entry in enumerate(plan.chosen):
         try:
-            plan.planned.append(batch.PlannedEntry(entry, planning.plan(entry.request, entry.options)))
+            planned = planning.plan(entry.request, entry.options)
+            _one_per_watermark(entry, watermarks)
+            plan.planned.append(batch.PlannedEntry(entry, planned))
         except UsageError as error:
             where = f"{label}:{entry.line}" if entry.line is not None else label
             message = f"{where}: {entry.name}: {error.message}"
@@ -120,6 +123,23 @@ def plan_run(file: Path, *, only: Sequence[str] = (), force: bool = False, outpu
             plan.problems.append(runfile.Problem(label, entry.line, message))
             plan.refusals[index] = Refusal(error.message, hint)
     return plan
+
+
+def _one_per_watermark(entry: Entry, seen: dict[tuple[Path, str], str]) -> None:
+    """UsageError when an earlier export of the file moves the same watermark: each plan read it before either
+    ran, so the second would find it moved under it."""
+    if entry.options.incremental is None:
+        return
+    from exportctl.jobs.watermarks import state_key
+
+    state = Path(entry.options.incremental).expanduser()
+    key = state_key(entry.request, entry.options.incremental_key)
+    other = seen.setdefault((state.resolve(), key), entry.name)
+    if other != entry.name:
+        raise UsageError(
+            f"{other} and {entry.name} both move the watermark {key} in {state}; one export per watermark.",
+            hint="Give one of them its own incremental key (incremental: {state: ..., key: NAME}).",
+        )
 
 
 def _overridden(entry: Entry, *, force: bool, output_dir: str | None) -> Entry:

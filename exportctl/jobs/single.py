@@ -83,8 +83,10 @@ def run_export(
 ) -> ExportOutcome:
     """Submit, wait (unless `wait` is False) and download: the whole export.
 
-    `target` is the path (or `"-"`), or a function of the export id for names that contain it; it is
-    checked again once known, before waiting, so an existing file is reported before any time is spent.
+    `target` is the path (or `"-"`), checked by the plan (`jobs/plan.py`) and not again, or a function of the
+    export id for names that contain it, checked once the id gives it its name, before waiting, so an
+    existing file is reported before any time is spent. The commit's no-clobber link (`files/atomic.py`)
+    still refuses a file that appeared in the meantime.
     `history` aims the polls (default: the state directory's, `PollHistory.default()`); this run's timing
     is saved to it once the file is saved, so writing it never delays the download.
     """
@@ -92,8 +94,6 @@ def run_export(
     sleep = client.sleep if sleep is None else sleep
     started = clock()
     calls_before = client.calls
-    if not callable(target):
-        check_target(target, force)
     try:
         export = submit(client, request, on_event)
     except KeyboardInterrupt:
@@ -139,14 +139,15 @@ def _wait_and_download(
     """Wait for the created export, then download it to its target."""
     export_id = str(export["id"])
     resolved = target(export_id) if callable(target) else target
-    try:
-        check_target(resolved, force)
-    except UsageError as exc:
-        exc.hint = (
-            f"The export {export_id} was created; save it elsewhere with: exportctl download {export_id} -o PATH"
-            + (f" {KIND_NOTE}" if rows is not None else "")
-        )
-        raise
+    if callable(target):  # named after the export id: its one check, now that it has its name
+        try:
+            check_target(resolved, force)
+        except UsageError as exc:
+            exc.hint = (
+                f"The export {export_id} was created; save it elsewhere with: exportctl download {export_id} -o PATH"
+                + (f" {KIND_NOTE}" if rows is not None else "")
+            )
+            raise
     history = PollHistory.default() if history is None else history
     try:
         export = poll_until_done(

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from exportctl.client.api import ApiClient
-from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser, UsageError
+from exportctl.errors import DownloadError, ExportctlError, InterruptedByUser
 from exportctl.events import Event, EventHandler, Saved, Submitted, ignore_event
 from exportctl.files.atomic import compressed_size, write_atomically
 from exportctl.files.csv import CsvDigest, digested, joined_rows
@@ -47,14 +47,13 @@ from exportctl.files.opening import write_fully
 from exportctl.files.targets import STDOUT, Target
 from exportctl.jobs.download import DownloadResult
 from exportctl.jobs.single import ExportOutcome, run_export
+from exportctl.jobs.split_files import check_parts_place, manifest_path, parts_dir
 from exportctl.jobs.split_manifest import (
     FAILED,
     SAVED,
     SUBMITTED,
     Manifest,
-    manifest_path,
     part_name,
-    parts_dir,
     refuse_foreign_parts,
     remove_parts,
 )
@@ -126,11 +125,7 @@ def run_split(
             kept = {"kept_types": ",".join(request.kept_types() or ())} if rows is not None else {}
             print_ = request.fingerprint(field=field.name, **kept)
             manifest = Manifest(manifest_path(target), print_, body, windows)
-            if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
-                raise UsageError(
-                    f"{parts} exists and is not a directory; a split export keeps its windows' files there.",
-                    hint=f"Remove or rename it, or choose another --output than {target}.",
-                )
+            check_parts_place(target)  # checked by the plan too; this guards what appeared since
             manifest.load(parts)
         parts.mkdir(exist_ok=True)
         results = _fetch_all(client, request, field, windows, parts, manifest, parallel, timeout, rows, on_event)

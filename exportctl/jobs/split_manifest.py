@@ -23,27 +23,16 @@ from typing import Any
 from exportctl.errors import OutputError, UsageError
 from exportctl.files.csv import JOIN_CHUNK
 from exportctl.jobs.manifest_check import manifest_problem
+from exportctl.jobs.split_files import MANIFEST_SUFFIX, PARTS_SUFFIX
 from exportctl.request.windows import Window
 from exportctl.state.store import ANY, LocalJsonStore, StateProblem
 
 MANIFEST_VERSION = 1
-MANIFEST_SUFFIX = ".manifest.json"
-PARTS_SUFFIX = ".parts"
 SAVED, SUBMITTED, FAILED = "saved", "submitted", "failed"
 # What `_part_name` makes: a manifest's `part` of another shape (`../x`, `/etc/passwd`) names nothing of ours.
 _PART_NAME = r"(?a)[0-9A-Za-z]+-[0-9A-Za-z]+\.csv"
 # A part's companions while its download is under way (files.atomic's PART_SUFFIX, PART_INFO_SUFFIX).
 _PART_COMPANIONS = ("", ".part", ".part.json")
-
-
-def manifest_path(target: Path) -> Path:
-    """`TARGET.manifest.json`."""
-    return target.with_name(target.name + MANIFEST_SUFFIX)
-
-
-def parts_dir(target: Path) -> Path:
-    """`TARGET.parts/`, where the windows' CSVs wait for the join."""
-    return target.with_name(target.name + PARTS_SUFFIX)
 
 
 def part_name(window: Window) -> str:

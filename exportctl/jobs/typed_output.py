@@ -19,7 +19,7 @@ their `TARGET.parts/` and manifest (`unique=False`). With `--into` and `-o FILE`
 `--format csv`, the CSV is downloaded to FILE itself and loaded from there.
 
 For an incremental run the post-step runs inside the window's run, so the watermark moves only after it
-succeeded (`jobs.plan._execute_incremental`).
+succeeded (`jobs.execute._execute_incremental`).
 """
 
 from __future__ import annotations

@@ -66,29 +66,6 @@ def run_key(request: ExportRequest, options: RunOptions) -> str:
     return keyed(state_key(request, options.incremental_key), options.cursor)
 
 
-def window_start(
-    options: RunOptions, key: str, state: Path | RemoteUrl, store: WatermarkStore, now: dt.datetime
-) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """(the previous watermark, where this run's window starts): the watermark minus the lookback, else `since`.
-
-    The watermark is the target database's when it keeps one (warehouse/watermark.py), else the state file's.
-    """
-    from exportctl.request.cursor import effective_lookback
-    from exportctl.request.values import iso_ms
-    from exportctl.warehouse.watermark import stored
-
-    previous = stored(options.into, key, store.read(key, options.cursor).at)
-    first = previous if previous is not None else options.since
-    if first is not None and first >= now:
-        raise UsageError(
-            f"The watermark of {key} in {state} ({iso_ms(first)}) is not before now ({iso_ms(now)}); "
-            "is the clock right?"
-        )
-    if previous is None:
-        return None, options.since
-    return previous, previous - dt.timedelta(seconds=effective_lookback(options.cursor, options.lookback))
-
-
 def state_place(text: str) -> Path | RemoteUrl:
     """Where `--since-last` keeps its state: a local file, or an object in a bucket (`s3://.../state.json`)."""
     return parse_url(text, what="--since-last") if is_remote(text) else Path(text).expanduser()

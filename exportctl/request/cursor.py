@@ -119,6 +119,11 @@ def effective_lookback(cursor: str, lookback: float | None) -> float:
     return DEFAULT_UPDATED_LOOKBACK if cursor == UPDATED_AT else 0.0
 
 
+def looked_back(watermark: dt.datetime, options: RunOptions) -> dt.datetime:
+    """Where an incremental window starts after a run that ended at `watermark`: less the lookback."""
+    return watermark - dt.timedelta(seconds=effective_lookback(options.cursor, options.lookback))
+
+
 def keyed(key: str, cursor: str) -> str:
     """The state key of `cursor`: created_at keeps `key` (older state files read as before), others add `@cursor`."""
     return key if cursor == CREATED_AT else f"{key}{KEY_SEPARATOR}{cursor}"

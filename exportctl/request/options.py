@@ -160,8 +160,9 @@ OPTIONS: tuple[Option, ...] = (
         "Directory for the target (default: the current one).",
         key="output_dir",
         yaml_help="Directory for the target.",
-        doc="directory for a relative target. A missing directory (of `-o` too, and of a run file's "
-        "`output`/`output_dir`) is created when the file is written, as `mkdir -p` would (mode from the umask); "
+        doc="directory for a relative target. A missing directory (of `-o` too, of a run file's "
+        "`output`/`output_dir`, and of `--into`'s database) is created when the file is written, as `mkdir -p` "
+        "would (mode from the umask); "
         "`--dry-run` says `Would create the directory DIR`. A component that is a file or a symbolic link to "
         "nothing is refused before anything is submitted (exit 2)",
         valid=_PATH,

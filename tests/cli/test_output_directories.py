@@ -53,3 +53,31 @@ def test_a_file_on_the_way_is_refused(cli: Cli, isolated: Path) -> None:
     result = cli("voucher", "--output-dir", "exports/daily")
     assert result.exit_code == 2, result.output
     assert "exports is a file" in " ".join(result.stderr.split())
+
+
+def test_a_databases_missing_directory_is_created_by_the_run_and_announced_by_the_dry_run(
+    cli: Cli, isolated: Path
+) -> None:
+    dry = cli("order", "--into", "sqlite:warehouse/w.db", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["creates_directory"] == "warehouse"
+    said = cli("order", "--into", "sqlite:warehouse/w.db", "--dry-run")
+    assert "Would create the directory warehouse (it does not exist yet)" in said.stderr
+    assert not (isolated / "warehouse").exists(), "a dry run creates nothing"
+
+    run = cli("order", "--into", "sqlite:warehouse/w.db", "--json")
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.stdout)["into"]["rows_loaded"] > 0
+    assert sorted(p.name for p in (isolated / "warehouse").iterdir()) == ["w.db"]
+
+
+def test_the_library_plan_says_so_and_export_creates_it(cli: Cli, isolated: Path) -> None:
+    import exportctl
+
+    planned = exportctl.plan("voucher", output="later/v.csv", fields=["code"])
+    assert planned.to_dict()["creates_directory"] == "later" and not (isolated / "later").exists()
+    settings = exportctl.Settings(
+        base_url=cli.sandbox.base_url, app_id=cli.sandbox.app_id, app_token=cli.sandbox.secret_key
+    )
+    result = exportctl.export("voucher", output="later/v.csv", fields=["code"], settings=settings)
+    assert result.output == Path("later/v.csv") and (isolated / "later" / "v.csv").read_text().startswith("Code")

@@ -52,7 +52,7 @@ def test_a_download_knows_no_filters_and_claims_none(cli: Cli, isolated: Path) -
 
 
 def test_without_a_filter_it_does_not_blame_the_filters() -> None:
-    from exportctl.cli.session import empty_export_line
+    from exportctl.cli.connect import empty_export_line
     from exportctl.jobs.plan import narrowed, plan
     from exportctl.request.model import ExportRequest, RunOptions
     from exportctl.schema import lookup

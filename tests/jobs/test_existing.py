@@ -1,14 +1,21 @@
-"""jobs/existing.py offline: the file name of an export's object, and the list query checked before sending."""
+"""jobs/existing.py: the file name of an export's object, the list query checked before sending (offline), and
+the download of a DONE export to its target."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from exportctl import schema
+from exportctl.client.api import ApiClient
 from exportctl.errors import UsageError
 from exportctl.jobs.existing import DEFAULT_PAGE_SIZE, command_for, list_query, require_done
 from exportctl.jobs.listing import PAGE_SIZE_FOLLOWING
+from exportctl.request.model import ExportRequest
+from exportctl.sandbox import Sandbox
+from tests.conftest import Recorder
 
 
 @pytest.mark.parametrize(
@@ -50,3 +57,23 @@ def test_an_export_not_done_has_nothing_to_download() -> None:
     with pytest.raises(UsageError) as caught:
         require_done({"status": "IN_PROGRESS"}, "exp_1")
     assert caught.value.export_id == "exp_1" and caught.value.hint == "Wait for it with: exportctl wait exp_1"
+
+
+def test_download_done_checks_its_target_once_before_a_byte_and_makes_a_missing_directory(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    from exportctl.files.atomic import part_path
+    from exportctl.jobs.existing import download_done
+    from tests.jobs.conftest import finished_export, sandbox_file
+
+    export = finished_export(client, ExportRequest(schema.get_object("voucher"), fields=("code",)), recorder)
+    taken = tmp_path / "taken.csv"
+    taken.write_bytes(b"mine")
+    with pytest.raises(UsageError, match="already exists") as caught:
+        download_done(client, export, export["id"], output=str(taken))
+    assert caught.value.export_id == export["id"]
+    assert taken.read_bytes() == b"mine" and not part_path(taken).exists()  # refused before a byte
+
+    saved = download_done(client, export, export["id"], output=str(tmp_path / "new" / "deeper" / "v.csv"))
+    assert saved.target == tmp_path / "new" / "deeper" / "v.csv"
+    assert (tmp_path / "new" / "deeper" / "v.csv").read_bytes() == sandbox_file(sandbox, export["id"])

@@ -48,3 +48,25 @@ def test_a_single_export_file_is_not_a_run(tmp_path: Path) -> None:
     path.write_text("object: voucher\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not a multi-export file"):
         plan_run(path)
+
+
+def test_two_exports_moving_one_watermark_refuse_the_run_and_two_keys_do_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each plan reads the watermark before either runs: the second would find it moved under it."""
+    monkeypatch.chdir(tmp_path)
+    entry = (
+        "  - name: {name}\n    object: order\n    incremental: {{state: st.json{key}}}\n"
+        "    output: '{name}-{{id}}.csv'\n"
+    )
+    shared = "exports:\n" + entry.format(name="a", key="") + entry.format(name="b", key="")
+    (tmp_path / "run.yaml").write_text(shared, encoding="utf-8")
+
+    plan = plan_run(Path("run.yaml"))
+
+    assert [entry.result for entry in plan.refused_entries()] == ["skipped", "refused"]
+    assert "a and b both move the watermark" in plan.error().message
+
+    own = "exports:\n" + entry.format(name="a", key="") + entry.format(name="b", key=", key: b")
+    (tmp_path / "run.yaml").write_text(own, encoding="utf-8")
+    assert not plan_run(Path("run.yaml")).problems

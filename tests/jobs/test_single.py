@@ -331,14 +331,33 @@ def test_stdout_target(sandbox: Sandbox, client: ApiClient, recorder: Recorder) 
     assert result.target == "-"
 
 
-def test_existing_target_is_refused_before_any_call(client: ApiClient, recorder: Recorder, tmp_path: Path) -> None:
+def test_existing_target_is_refused_by_the_plan_before_any_call(
+    client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    from exportctl.jobs.plan import plan
+    from exportctl.request.model import RunOptions
+
     target = tmp_path / "x.csv"
     target.write_bytes(b"precious")
     calls = client.calls
     with pytest.raises(UsageError, match="already exists"):
-        run_export(client, VOUCHERS, target, on_event=recorder)
+        plan(VOUCHERS, RunOptions(output=str(target)))
     assert client.calls == calls
     assert target.read_bytes() == b"precious"
+
+
+def test_a_target_the_plan_checked_is_not_checked_again_the_commit_keeps_what_appeared(
+    sandbox: Sandbox, client: ApiClient, recorder: Recorder, tmp_path: Path
+) -> None:
+    """One check per target, at plan time: a file that appears after it is found by the commit's no-clobber
+    link, which leaves it untouched and keeps the downloaded data in TARGET.part."""
+    target = tmp_path / "x.csv"
+    target.write_bytes(b"appeared after the plan")
+    with pytest.raises(UsageError, match="appeared while downloading") as caught:
+        run_export(client, VOUCHERS, target, on_event=recorder)
+    assert target.read_bytes() == b"appeared after the plan"
+    assert caught.value.export_id is not None
+    assert part_path(target).read_bytes() == sandbox_file(sandbox, caught.value.export_id)
 
 
 def test_short_body_keeps_the_part_and_the_next_download_resumes_it(

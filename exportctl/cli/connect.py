@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from exportctl.cli.app_state import app_state
 from exportctl.cli.console import err_console, print_info, print_warning
-from exportctl.cli.state import app_state
 
 if TYPE_CHECKING:
     from exportctl.cli.reporters import Reporter

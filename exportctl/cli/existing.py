@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from exportctl.cli import json_contract, options
+from exportctl.cli.app_state import app_state
 from exportctl.cli.console import print_info
-from exportctl.cli.state import app_state
 from exportctl.cli.tables import OutputFormat, Rows, choose_format
 from exportctl.errors import UsageError
 from exportctl.jobs.listing import MAX_LIST_PAGES
 from exportctl.schema import API_OBJECTS, EXPORT_STATUSES, LIST_ORDERS
 
 if TYPE_CHECKING:
-    from exportctl.cli.session import Session
+    from exportctl.cli.connect import Session
     from exportctl.jobs.download import DownloadResult
 
 
@@ -95,7 +95,7 @@ def list_exports(
         follow=follow,
     )
     limit, matching = query.limit, query.matching
-    from exportctl.cli.session import open_session
+    from exportctl.cli.connect import open_session
 
     with open_session(ctx, quiet=True) as session:
         listing = list_matching(session.client, query)
@@ -143,7 +143,7 @@ def list_exports(
 
 def status(ctx: typer.Context, export_id: options.ExportId, json_output: options.JsonOutput = False) -> None:
     """Show one export: its object, status, parameters and (when DONE) that it can be downloaded."""
-    from exportctl.cli.session import open_session
+    from exportctl.cli.connect import open_session
     from exportctl.masking import mask_url, printable
 
     started = time.monotonic()
@@ -184,7 +184,7 @@ def wait(
     json_output: options.JsonOutput = False,
 ) -> None:
     """Wait until an export is DONE (exit 0) or ERROR (exit 5), or --timeout passes (exit 6)."""
-    from exportctl.cli.session import open_session
+    from exportctl.cli.connect import open_session
     from exportctl.engine.existing_result import WaitResult
     from exportctl.jobs.existing import wait_for
     from exportctl.request.durations import check_timeout, parse_duration
@@ -223,7 +223,7 @@ def download(
     json_output: options.JsonOutput = False,
 ) -> None:
     """Download the CSV of a DONE export (resuming an interrupted download where the server allows)."""
-    from exportctl.cli.session import open_session
+    from exportctl.cli.connect import open_session
 
     document = json_contract.begin(ctx, "download", export_id=export_id) if json_output else None
     if document is not None and output == "-":
@@ -271,7 +271,7 @@ def _download(
         on_event=session.reporter,
     )
     if not app_state(ctx).quiet:
-        from exportctl.cli.session import say_if_empty
+        from exportctl.cli.connect import say_if_empty
 
         say_if_empty(session, result.rows)
     return export, result
@@ -293,7 +293,7 @@ def delete(
     """
     import sys
 
-    from exportctl.cli.session import open_session
+    from exportctl.cli.connect import open_session
     from exportctl.errors import ApiError
 
     ids = list(dict.fromkeys(export_ids))
