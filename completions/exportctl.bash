@@ -21,7 +21,7 @@ _exportctl_completion() {
     [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *. ]] && compopt -o nospace
     # Values from a closed set are never file names: no file listing when none matches.
     case "$prev" in
-        --profile|--region|--fields|-f|--order|--filter|-F|--junction|--headers|--format|--unparsed|--split-by)
+        --profile|--region|--fields|-f|--order|--filter|-F|--junction|--headers|--format|--unparsed|--split-by|--cursor)
             compopt +o default ;;
     esac
     return 0

@@ -200,6 +200,12 @@ WRONG: list[tuple[str, object, str]] = [
     ("parallel", True, "parallel: got bool True; expected an int."),
     ("since_last", 1, "since_last: got int 1; expected a str or pathlib.Path."),
     ("state_key", 1, "state_key: got int 1; expected a string."),
+    ("cursor", 1, "cursor: got int 1; expected 'created_at' or 'updated_at'."),
+    (
+        "lookback",
+        [600],
+        "lookback: got list [600]; expected seconds (int or float), a datetime.timedelta, or a str such as '10m'.",
+    ),
     ("now", "2026-01-01", "now: got str '2026-01-01'; expected a datetime.datetime (naive means UTC)."),
     ("settings", 1, "settings: got int 1; expected an exportctl.Settings (or None: from the environment)."),
     ("on_event", 1, "on_event: got int 1; expected a callable taking one exportctl event."),

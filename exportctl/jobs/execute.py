@@ -132,17 +132,17 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
     """[watermark, now) under the state file's lock; the watermark moves to `now` once the file is saved."""
     from dataclasses import replace
 
-    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, state_key, state_place
+    from exportctl.jobs.watermarks import StateLock, WatermarkStore, rerun_hint, run_key, state_place
     from exportctl.warehouse.watermark import pending_watermark as pending
     from exportctl.warehouse.watermark import stored
 
     options = planned.options
     assert options.incremental is not None
     state = state_place(options.incremental)
-    key = state_key(planned.request, options.incremental_key)
+    key = run_key(planned.request, options)  # KEY@updated_at for --cursor updated_at
     with StateLock(state):
         store = WatermarkStore(state)
-        previous = stored(options.into, key, store.read(key).at)
+        previous = stored(options.into, key, store.read(key, options.cursor).at)
         if previous != planned.watermark:
             raise LockedError(
                 f"Another run moved the watermark of {key} in {state} to "
@@ -161,6 +161,7 @@ def _execute_incremental(client: ApiClient, planned: Plan, on_event: EventHandle
             key,
             {
                 "watermark": iso_ms(planned.now),
+                **({"cursor": options.cursor} if options.cursor != "created_at" else {}),
                 "object": planned.request.obj.command,
                 "endpoint": planned.request.endpoint(),
                 "body": planned.request.body(),

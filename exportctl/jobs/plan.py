@@ -33,6 +33,7 @@ from exportctl.files.targets import (
 )
 from exportctl.jobs import remote_output
 from exportctl.request import rules
+from exportctl.request.cursor import looked_back, window_filter
 from exportctl.request.into import CSV, EXTENSIONS
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
@@ -96,7 +97,7 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
     moment = truncate_ms(now or datetime.now(timezone.utc))
     if options.split_by is not None or options.incremental is not None:
         what = "--since-last" if options.incremental is not None else "--split-by"
-        require_created_filter(request.obj, what)
+        window_filter(request.obj, options, what)
     rules.check(options)  # the rules between options (request.rules), for RunOptions made without build_request
     if options.incremental is not None and is_standard_output(options.output):
         raise UsageError(
@@ -131,8 +132,8 @@ def plan(request: ExportRequest, options: RunOptions, *, now: datetime | None = 
     watermark = _read_watermark(request, options) if options.incremental is not None else None
     span = Window(options.since, options.until)
     if options.incremental is not None:
-        span = Window(watermark if watermark is not None else options.since, moment)
-        _check_watermark(span.start, moment, request, options)
+        _check_watermark(watermark if watermark is not None else options.since, moment, request, options)
+        span = Window(options.since if watermark is None else looked_back(watermark, options), moment)
     if options.split_by is not None:
         if span.start is None:
             raise rules.error("split_needs_since", options)
@@ -187,7 +188,7 @@ def _requests(planned: Plan) -> tuple[PlannedRequest, ...]:
         return tuple(_windowed(request, field, w) for w in planned.windows)
     if planned.span.start is None and planned.span.end is None:
         return (PlannedRequest(request.endpoint(), request.body()),)
-    return (_windowed(request, require_created_filter(request.obj, "--since/--until"), planned.span),)
+    return (_windowed(request, window_filter(request.obj, options, "--since/--until"), planned.span),)
 
 
 def _windowed(request: ExportRequest, field: FilterField, window: Window) -> PlannedRequest:
@@ -198,19 +199,19 @@ def _windowed(request: ExportRequest, field: FilterField, window: Window) -> Pla
 def _read_watermark(request: ExportRequest, options: RunOptions) -> datetime | None:
     """The watermark of this export (read, not locked or written): its state file's, or a server's own when the
     load target keeps one (warehouse/watermark.py); None: the first run."""
-    from exportctl.jobs.watermarks import WatermarkStore, state_key, state_place
+    from exportctl.jobs.watermarks import WatermarkStore, run_key, state_place
     from exportctl.warehouse.watermark import stored
 
     assert options.incremental is not None
-    key = state_key(request, options.incremental_key)
-    return stored(options.into, key, WatermarkStore(state_place(options.incremental)).read(key).at)
+    key = run_key(request, options)  # KEY@updated_at for --cursor updated_at (request/cursor.py)
+    return stored(options.into, key, WatermarkStore(state_place(options.incremental)).read(key, options.cursor).at)
 
 
 def _check_watermark(start: datetime | None, now: datetime, request: ExportRequest, options: RunOptions) -> None:
     if start is not None and start >= now:
-        from exportctl.jobs.watermarks import state_key, state_place
+        from exportctl.jobs.watermarks import run_key, state_place
 
-        key = state_key(request, options.incremental_key)
+        key = run_key(request, options)
         raise UsageError(
             f"The watermark of {key} in {state_place(str(options.incremental))} ({iso_ms(start)}) is not before "
             f"now ({iso_ms(now)}); is the clock right?"

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from exportctl.errors import ExportctlError, LockedError, OutputError, UsageError
 from exportctl.remote.urls import RemoteUrl, is_remote, parse_url
-from exportctl.request.model import ExportRequest
+from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.state.lock import FileLock, LockBusy, NotRegularFile
 from exportctl.state.store import Conflict, LocalJsonStore, StateProblem
 
@@ -53,6 +53,17 @@ def state_key(request: ExportRequest, explicit: str | None = None) -> str:
     if explicit:
         return explicit
     return f"{request.obj.command}:{request.fingerprint()[:16]}"
+
+
+def run_key(request: ExportRequest, options: RunOptions) -> str:
+    """The state key of an incremental run: `state_key`, with `@updated_at` when it follows that cursor.
+
+    A created_at run keeps the key it always had (older state files read as before); a run on another
+    cursor never reads the watermark of a created_at run, and the reverse.
+    """
+    from exportctl.request.cursor import keyed
+
+    return keyed(state_key(request, options.incremental_key), options.cursor)
 
 
 def state_place(text: str) -> Path | RemoteUrl:
@@ -183,14 +194,25 @@ class WatermarkStore:
             hint="Remove it, or give another state file to --since-last.",
         )
 
-    def read(self, key: str) -> Watermark:
+    def read(self, key: str, cursor: str = "created_at") -> Watermark:
         """The watermark of `key` (None when it never completed); UsageError for an entry of the wrong shape.
 
         A wrong entry is not taken for "never ran": that would export everything again, duplicating a warehouse.
+        An entry written for another cursor (`"cursor"`; none: created_at, as every entry before it was kept)
+        is refused: a created_at watermark says nothing of the changes made since.
         """
         entry = self._load()["exports"].get(key)
         if entry is None:
             return Watermark(key, None)
+        written = entry.get("cursor", "created_at") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and written != cursor:
+            from exportctl.masking import printable
+
+            raise UsageError(
+                f"The state file {self.path}: the entry of {key} follows "
+                f"{printable(str(written))[:40]}, not {cursor}; its watermark does not apply to this run.",
+                hint="Give this run another --state-key, or another state file to --since-last.",
+            )
         watermark = entry.get("watermark") if isinstance(entry, dict) else None
         if not isinstance(watermark, str):
             got = f"a {type(entry).__name__}" if not isinstance(entry, dict) else f"watermark {watermark!r:.60}"

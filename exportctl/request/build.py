@@ -109,10 +109,12 @@ def build_request(
     check_rules(options, lambda name: flag_of(name) if getattr(flags, name, None) is not None else at((name,)))
     windowed = (options.incremental, options.split_by, options.since, options.until)
     if any(value is not None for value in windowed):
+        from exportctl.request.cursor import window_filter
         from exportctl.request.windows import check_no_conflict
 
         what = "--since-last" if options.incremental else "--split-by" if options.split_by else "--since/--until"
-        check_no_conflict(obj, [c.field for c in conditions], (filters or {}).get("junction"), what)
+        field = window_filter(obj, options, what)
+        check_no_conflict(obj, [c.field for c in conditions], (filters or {}).get("junction"), what, field)
     request = ExportRequest(obj, fields, order, filters, scope, along, extra)
     if whole:
         request.require_type_field()
@@ -297,6 +299,9 @@ def _windowing(flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator) -
         raise UsageError("--since-last: the state file path is empty.")
     state = _path_text(state, at(("incremental",)) if flags.since_last is None else "--since-last")
 
+    from exportctl.request.cursor import read_cursor
+
+    cursor = read_cursor(flags.cursor, flags.lookback, raw, at)
     parallel, parallel_where = flags.parallel, "--parallel"
     if parallel is None and config.get("parallel") is not None:
         value, parallel_where = config["parallel"], at(("parallel",))
@@ -310,6 +315,7 @@ def _windowing(flags: RequestFlags, config: Mapping[str, Any], at: KeyLocator) -
     return {
         "incremental": state,
         "incremental_key": key,
+        **cursor,
         "since": since,
         "until": until,
         "split_by": split_by,

@@ -42,4 +42,6 @@ class ExportOptions(TypedDict, total=False):
     parallel: int | None
     since_last: str | Path | None
     state_key: str | None
+    cursor: str | None
+    lookback: float | timedelta | str | None
     now: datetime | None

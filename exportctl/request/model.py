@@ -147,6 +147,8 @@ class RunOptions(NamedTuple):
     unparsed: str = "keep"  # "keep" | "fail": a value that does not fit its column's type
     incremental: str | None = None  # the state file of an incremental export
     incremental_key: str | None = None  # its explicit key in the state file; None: derived from the request
+    cursor: str = "created_at"  # the time field an incremental export follows: created_at | updated_at
+    lookback: float | None = None  # seconds each incremental window re-reads; None: the cursor's default
     since: datetime | None = None  # created_at >= since (UTC, milliseconds)
     until: datetime | None = None  # created_at < until
     split_by: str | None = None  # "day" | "week" | "month"

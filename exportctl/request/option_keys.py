@@ -16,7 +16,7 @@ from exportctl.schema import EXPORT_OBJECTS, ExportObject
 
 API_KEYS = ("exported_object", "parameters")
 SPLIT_KEYS = ("by", "since", "until")
-INCREMENTAL_KEYS = ("state", "key")
+INCREMENTAL_KEYS = ("state", "key", "cursor", "lookback")
 _API_HELP = {
     "exported_object": "The API's exported_object; must match the subcommand (voucher_transactions for card kinds).",
     "parameters": "The API's parameters: {keys}.",

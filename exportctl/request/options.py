@@ -339,7 +339,8 @@ OPTIONS: tuple[Option, ...] = (
         "Incremental: export only what was created since the last complete run recorded in this JSON "
         "state file, then move its watermark. A second overlapping run exits with status 8.",
         key="incremental",
-        yaml_help="Incremental export: the state file (a path), or {state: FILE, key: NAME}; see --since-last.",
+        yaml_help="Incremental export: the state file (a path), or {state: FILE, key: NAME, cursor: created_at|"
+        "updated_at, lookback: DURATION}; see --since-last.",
         doc="incremental: only what was created since the last complete run recorded in this state file, then "
         "move its watermark",
         valid=_PATH,
@@ -356,6 +357,35 @@ OPTIONS: tuple[Option, ...] = (
         doc="the export's name in the `--since-last` state file (default: derived from the object and its parameters)",
         valid=_TEXT,
         metavar="NAME",
+        panel=RUN,
+    ),
+    Option(
+        "cursor",
+        ("--cursor",),
+        "text",
+        "With --since-last: the time field each run follows. created_at (default) exports new records; "
+        "updated_at exports the records changed since the last run, merged on the key by --into "
+        "(order, voucher, customer, redemption).",
+        key="incremental.cursor",
+        doc="with `--since-last`: `created_at` (default) exports new records; `updated_at` exports the records "
+        "changed since the last run, which `--into` merges on the key (orders, vouchers, customers, redemptions)",
+        valid="'created_at' or 'updated_at'",
+        choices=("created_at", "updated_at"),
+        default="created_at",
+        metavar="created_at|updated_at",
+        panel=RUN,
+    ),
+    Option(
+        "lookback",
+        ("--lookback",),
+        "duration",
+        "With --since-last: re-read this much before the watermark (records changed while the last run "
+        "exported, clock skew): 10m, 1h. Default: 0 for created_at, 10m for updated_at; at most 7d.",
+        key="incremental.lookback",
+        doc="with `--since-last`: how much before the watermark each run re-reads (records changed while the "
+        "last run exported, clock skew); default `0` for `created_at`, `10m` for `updated_at`, at most `7d`",
+        valid="seconds (int or float), a datetime.timedelta, or a str such as '10m'",
+        metavar="DURATION",
         panel=RUN,
     ),
     *COMMAND_OPTIONS,

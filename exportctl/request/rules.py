@@ -21,6 +21,8 @@ Where = Callable[[str], str]
 FLAGS: Mapping[str, str] = {
     "incremental": "--since-last",
     "incremental_key": "--state-key",
+    "cursor": "--cursor",
+    "lookback": "--lookback",
     "split_by": "--split-by",
     "output_dir": "--output-dir",
 }
@@ -60,6 +62,21 @@ RULES: tuple[Rule, ...] = (
         "state_key_needs_since_last",
         lambda o: o.incremental_key is not None and o.incremental is None,
         lambda o, w: "--state-key names an export in a state file; give the file with --since-last STATE.",
+    ),
+    Rule(
+        "cursor_needs_since_last",
+        lambda o: o.incremental is None and (o.cursor != "created_at" or o.lookback is not None),
+        lambda o, w: (
+            f"{w('cursor') if o.cursor != 'created_at' else w('lookback')} shapes the windows of an incremental "
+            "export; give the state file with --since-last STATE."
+        ),
+        lambda o: "For example: --since-last state.json --cursor updated_at --lookback 10m",
+    ),
+    Rule(
+        "updated_cursor_not_split",
+        lambda o: o.cursor != "created_at" and o.split_by is not None,
+        lambda o, w: f"--split-by cuts created_at windows; {w('cursor')} {o.cursor} cannot be combined with it.",
+        lambda o: "Drop --split-by: each run of --cursor updated_at exports the changes since the last one.",
     ),
     Rule("parallel_needs_split", lambda o: o.parallel > 1 and o.split_by is None, _parallel_message),
     Rule(

@@ -184,14 +184,16 @@ def filters_with_window(filters: dict[str, Any] | None, field: FilterField, wind
     return result
 
 
-def check_no_conflict(obj: ExportObject, filter_fields: Sequence[str], junction: str | None, what: str) -> FilterField:
+def check_no_conflict(
+    obj: ExportObject, filter_fields: Sequence[str], junction: str | None, what: str, field: FilterField | None = None
+) -> FilterField:
     """The creation-time filter for a windowed export, refusing user filters that would fight the window.
 
     A user condition on the same field is refused rather than intersected: the window already says
     which creation times are wanted (use --since/--until). Junction `or` is refused too, since the window
     must hold for every record and the API's filters have only one junction.
     """
-    field = require_created_filter(obj, what)
+    field = field or require_created_filter(obj, what)  # `field`: the cursor of an incremental export
     if field.name in filter_fields:
         raise UsageError(
             f"{what} sets the {field.name} filter itself; remove your {field.name} filter "

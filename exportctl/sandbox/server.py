@@ -254,6 +254,23 @@ class SandboxHandler(DownloadHandler):
             raise not_found("export", args["export_id"])
         self._send_empty(204)
 
+    def touch_records(self, _: dict[str, str]) -> None:
+        """The sandbox's own `POST /v1/sandbox/touch` `{"object": "voucher", "count": 3}`: changes records in place
+        (sandbox/touch.py), so that an incremental export on updated_at sees them; answers their ids."""
+        from exportctl.sandbox.touch import touchable
+
+        body = self._json_body(required=True)
+        name, count = body.get("object"), body.get("count", 1)
+        if name not in touchable():
+            able = ", ".join(touchable())
+            raise ApiError(400, "invalid_payload", "Invalid payload", f"Property .object must be one of: {able}")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_TOUCH:
+            raise ApiError(400, "invalid_payload", "Invalid payload", f"Property .count must be 1 to {MAX_TOUCH}")
+        self._send_json(200, {"object": name, "ids": self.server.app.store.touch_records(str(name), count)})
+
+
+MAX_TOUCH = 10_000
+
 
 def _resource_route(resolve: scopes.Resolver) -> Route:
     return lambda handler, path: handler.resource_export(resolve, path)
@@ -266,4 +283,5 @@ ROUTES: tuple[tuple[re.Pattern[str], dict[str, Route]], ...] = (
         {"GET": SandboxHandler.get_export, "DELETE": SandboxHandler.delete_export},
     ),
     *((pattern, {"POST": _resource_route(resolve)}) for pattern, resolve in scopes.ENDPOINTS),
+    (re.compile(r"^/v1/sandbox/touch$"), {"POST": SandboxHandler.touch_records}),
 )

@@ -203,6 +203,24 @@ class Store:
             finally:
                 conn.close()
 
+    def touch_records(self, exported_object: str, n: int) -> list[str]:
+        """Change n records in place (a field and `updated_at`, now): see sandbox/touch.py; returns their ids."""
+        from exportctl.sandbox.touch import touch
+
+        with self._write_lock:
+            conn = self.connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                ids = touch(conn, exported_object, n)
+                conn.execute("COMMIT")
+                return ids
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.close()
+
 
 def _parse_ms(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)

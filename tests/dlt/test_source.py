@@ -183,3 +183,47 @@ def test_a_backfill_through_split_windows_loads_its_window_and_leaves_the_state(
     # The backfill kept no state: a run without a window starts from the beginning.
     pipeline.run(voucherify_source(["voucher"], settings=_settings(sandbox), fields=fields))
     assert pipeline.last_trace.last_normalize_info.row_counts["voucher"] == len(created)
+
+
+def test_the_updated_at_cursor_loads_a_changed_record_and_nothing_else(dlt: Any, tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    from exportctl.dlt import voucherify_source
+    from tests.conftest import start_sandbox
+
+    with start_sandbox(db_path=tmp_path / "own.sqlite3", data_dir=tmp_path / "own-exports") as own:
+        loaded = tmp_path / "u.duckdb"
+        pipeline = dlt.pipeline(
+            pipeline_name="updated",
+            destination=dlt.destinations.duckdb(str(loaded)),
+            dataset_name="raw",
+            pipelines_dir=str(tmp_path / "pipelines"),
+        )
+        fields = {"voucher": ["id", "code", "active", "updated_at"]}
+
+        def run() -> int:
+            source = voucherify_source(["voucher"], settings=_settings(own), fields=fields, cursor="updated_at", lag=0)
+            pipeline.run(source)
+            return int(pipeline.last_trace.last_normalize_info.row_counts.get("voucher", 0))
+
+        total = own.store.counts()["voucher"]
+        assert run() == total
+        assert run() == 0  # nothing changed
+        [touched] = own.store.touch_records("voucher", 1)
+        assert run() == 1
+        active = own.store.rows("SELECT active FROM vouchers WHERE id = ?", (touched,))[0][0]
+        assert _duckdb(loaded, "SELECT active FROM raw.voucher WHERE id = ?", [touched]) == [(bool(active),)]
+        assert _duckdb(loaded, "SELECT count(*), count(DISTINCT id) FROM raw.voucher") == [(total, total)]
+
+
+def test_the_updated_at_cursor_is_refused_for_an_object_without_it(dlt: Any) -> None:
+    from exportctl.dlt import voucherify_source
+    from exportctl.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        voucherify_source(["publication"], cursor="updated_at")
+    assert "publication exports cannot follow updated_at" in caught.value.message
+    assert "order, voucher, customer" in caught.value.message
+    for lag in (-1, "garbage", "30d"):
+        with pytest.raises(UsageError) as bad:
+            voucherify_source(["voucher"], cursor="updated_at", lag=lag)
+        assert bad.value.message.startswith("lag: expected a duration from 0 to 7d")

@@ -32,6 +32,12 @@ def test_each_message_is_written_in_the_table_only() -> None:
 # (RunOptions, the start of the message): every rule of the table, broken once.
 BROKEN = [
     (RunOptions(incremental_key="k"), "--state-key names an export in a state file"),
+    (RunOptions(cursor="updated_at"), "--cursor shapes the windows of an incremental export"),
+    (RunOptions(lookback=60.0), "--lookback shapes the windows of an incremental export"),
+    (
+        RunOptions(incremental="s.json", cursor="updated_at", split_by="day", since=SINCE),
+        "--split-by cuts created_at windows; --cursor updated_at cannot be combined with it.",
+    ),
     (RunOptions(parallel=3), "--parallel runs the windows of a split export; give --split-by day|week|month too."),
     (RunOptions(split_by="day"), "--split-by needs --since"),
     (RunOptions(incremental="s.json", until=SINCE), "--since-last ends every run at its start time"),
