@@ -25,6 +25,7 @@ Standard library only; the tasks bring their own imports.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -82,8 +83,6 @@ def run_pool(
     count = max(1, min(workers, len(indices)))
     pool.active = count
     threads = [threading.Thread(target=pool.worker, name=f"{name}-{n}", daemon=True) for n in range(count)]
-    for thread in threads:
-        thread.start()
 
     def signalled() -> int:
         return 0 if signals is None else len(signals)
@@ -91,6 +90,7 @@ def run_pool(
     # Waiting on the pool's own event, not Thread.join: a KeyboardInterrupt inside join() can leave the
     # interrupted thread looking finished (CPython), and the grace would then skip it.
     try:
+        _start(threads)
         while not pool.idle.wait(_JOIN_TICK) and not signalled():
             pass
     except KeyboardInterrupt:
@@ -106,6 +106,26 @@ def run_pool(
         except KeyboardInterrupt:
             pass  # a second Ctrl-C cuts the grace short; what is known so far must still be returned
     return pool.snapshot()
+
+
+def _start(threads: Sequence[threading.Thread]) -> None:
+    """Start every thread with SIGINT and SIGTERM held back in this thread.
+
+    A Ctrl-C that lands inside `Thread.start()` would otherwise escape the pool with some workers started and
+    none told to stop; held, it is delivered when the mask is restored, inside the caller's `try`. The workers
+    inherit the mask, so the main thread alone takes the signals, as Python's handlers run there anyway.
+    """
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None or threading.current_thread() is not threading.main_thread():
+        for thread in threads:
+            thread.start()
+        return
+    held = block(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        for thread in threads:
+            thread.start()
+    finally:
+        block(signal.SIG_SETMASK, held)
 
 
 class _Pool(Generic[T]):

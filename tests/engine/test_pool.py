@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from exportctl.client.stop import StopEvent
 from exportctl.engine.pool import run_pool
 
@@ -164,3 +166,29 @@ def test_a_real_ctrl_c_stops_every_worker_within_the_grace() -> None:
     assert process.returncode == 0
     # Every worker saw the stop in its wait and ended (none left running); the two never started stay so.
     assert json.loads(out) == {"stopped": True, "interrupted": 3, "started": 3, "running": 0}
+
+
+EARLY_SIGNAL = """
+import json, threading
+from exportctl.client.stop import StopEvent
+from exportctl.engine.pool import run_pool
+stop = StopEvent()
+def work(index):
+    if index == 0:
+        print("first", flush=True)  # while the pool may still be starting the other fifteen
+    stop.sleep(600)
+    return index
+run = run_pool(range(16), work, workers=16, stop=stop)
+print(json.dumps({"stopped": run.stopped, "running": len(run.running())}), flush=True)
+"""
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_ctrl_c_while_the_workers_are_starting_still_stops_them_all(attempt: int) -> None:
+    process = subprocess.Popen([sys.executable, "-c", EARLY_SIGNAL], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "first"
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0  # not -2: the interrupt did not escape the pool with workers left running
+    assert json.loads(out) == {"stopped": True, "running": 0}
