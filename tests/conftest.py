@@ -13,6 +13,7 @@ import pytest
 
 from exportctl.events import Event
 from exportctl.sandbox import Sandbox, Timing
+from exportctl.settings import Settings
 from exportctl.tuning import ENV_POLL_INTERVAL
 from tests.postgres import pg_schema, postgres_server  # noqa: F401 (fixtures: a real PostgreSQL per worker)
 
@@ -79,6 +80,16 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     root = tmp_path_factory.mktemp("sandbox")
     with start_sandbox(db_path=root / "sandbox.sqlite3", data_dir=root / "exports") as running:
         yield running
+
+
+def sandbox_settings(sandbox: Sandbox) -> Settings:
+    """The library's settings for `sandbox`: its URL and keys, polling at the suite's quick interval."""
+    return Settings(
+        base_url=sandbox.base_url,
+        app_id=sandbox.app_id,
+        app_token=sandbox.secret_key,
+        poll_interval=float(TEST_POLL_INTERVAL),
+    )
 
 
 @pytest.fixture

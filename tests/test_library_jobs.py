@@ -15,7 +15,7 @@ import exportctl
 from exportctl.events import Event, StatusChanged
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import ENV_NAMES, Cli
-from tests.conftest import TEST_POLL_INTERVAL
+from tests.conftest import sandbox_settings
 
 # What two runs of the same work may not share: how long each took, and how many polls that took (a loaded
 # machine finds the sandbox job DONE one poll later).
@@ -36,12 +36,7 @@ def work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def settings(sandbox: Sandbox) -> exportctl.Settings:
-    return exportctl.Settings(
-        base_url=sandbox.base_url,
-        app_id=sandbox.app_id,
-        app_token=sandbox.secret_key,
-        poll_interval=float(TEST_POLL_INTERVAL),
-    )
+    return sandbox_settings(sandbox)
 
 
 def _cli_json(sandbox: Sandbox, *args: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pytest
 
 from exportctl import export
 from exportctl.sandbox import Sandbox
-from exportctl.settings import Settings
+from tests.conftest import sandbox_settings
 from tests.postgres import PgServer
 
 OBJECTS = ["voucher", "order", "voucher-transactions"]
@@ -27,10 +27,6 @@ def dlt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")  # no telemetry from the tests
     monkeypatch.chdir(tmp_path)
     return module
-
-
-def _settings(sandbox: Sandbox) -> Settings:
-    return Settings(base_url=sandbox.base_url, app_id=sandbox.app_id, app_token=sandbox.secret_key, poll_interval=0.05)
 
 
 def _run_twice(
@@ -46,7 +42,7 @@ def _run_twice(
     )
     counts = []
     for _ in range(2):
-        pipeline.run(voucherify_source(OBJECTS, settings=_settings(sandbox)))
+        pipeline.run(voucherify_source(OBJECTS, settings=sandbox_settings(sandbox)))
         counts.append(dict(pipeline.last_trace.last_normalize_info.row_counts))
     return counts[0], counts[1]
 
@@ -70,7 +66,7 @@ def test_the_source_loads_duckdb_as_into_does_and_a_second_run_loads_nothing(
     into = tmp_path / "into.duckdb"
     for command, table in TABLES.items():
         fields = _all_fields(command)
-        result = export(command, settings=_settings(sandbox), fields=fields, into=f"duckdb:{into}#{table}")
+        result = export(command, settings=sandbox_settings(sandbox), fields=fields, into=f"duckdb:{into}#{table}")
         rows = result.summary["into"]["rows_loaded"]
         assert first[table] == rows > 0
         assert second.get(table, 0) == 0  # nothing new since the first run's cursor
@@ -98,7 +94,7 @@ def test_the_source_loads_postgres_as_into_does(
     first, second = _run_twice(dlt, sandbox, destination, tmp_path, dataset)
     for command, table in TABLES.items():
         into = postgres_server.into(pg_schema, table)
-        result = export(command, settings=_settings(sandbox), fields=_all_fields(command), into=into)
+        result = export(command, settings=sandbox_settings(sandbox), fields=_all_fields(command), into=into)
         rows = result.summary["into"]["rows_loaded"]
         assert first[table] == rows > 0
         assert second.get(table, 0) == 0
@@ -176,12 +172,17 @@ def test_a_backfill_through_split_windows_loads_its_window_and_leaves_the_state(
     )
     fields = {"voucher": ["id", "code", "created_at"]}
     source = voucherify_source(
-        ["voucher"], settings=_settings(sandbox), fields=fields, initial_value=start, end_value=end, split_by="month"
+        ["voucher"],
+        settings=sandbox_settings(sandbox),
+        fields=fields,
+        initial_value=start,
+        end_value=end,
+        split_by="month",
     )
     pipeline.run(source)
     assert pipeline.last_trace.last_normalize_info.row_counts["voucher"] == inside > 0
     # The backfill kept no state: a run without a window starts from the beginning.
-    pipeline.run(voucherify_source(["voucher"], settings=_settings(sandbox), fields=fields))
+    pipeline.run(voucherify_source(["voucher"], settings=sandbox_settings(sandbox), fields=fields))
     assert pipeline.last_trace.last_normalize_info.row_counts["voucher"] == len(created)
 
 
@@ -201,7 +202,9 @@ def test_the_updated_at_cursor_loads_a_changed_record_and_nothing_else(dlt: Any,
         fields = {"voucher": ["id", "code", "active", "updated_at"]}
 
         def run() -> int:
-            source = voucherify_source(["voucher"], settings=_settings(own), fields=fields, cursor="updated_at", lag=0)
+            source = voucherify_source(
+                ["voucher"], settings=sandbox_settings(own), fields=fields, cursor="updated_at", lag=0
+            )
             pipeline.run(source)
             return int(pipeline.last_trace.last_normalize_info.row_counts.get("voucher", 0))
 

@@ -17,18 +17,9 @@ import pytest
 import exportctl
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
-from tests.conftest import TEST_POLL_INTERVAL
+from tests.conftest import sandbox_settings
 
 UTC = dt.timezone.utc
-
-
-def _settings(sandbox: Sandbox) -> exportctl.Settings:
-    return exportctl.Settings(
-        base_url=sandbox.base_url,
-        app_id=sandbox.app_id,
-        app_token=sandbox.secret_key,
-        poll_interval=float(TEST_POLL_INTERVAL),
-    )
 
 
 def _sequence(sandbox: Sandbox) -> int:
@@ -71,7 +62,7 @@ def test_the_cli_run_sends_the_requests_its_dry_run_printed(cli: Cli, sandbox: S
 def test_an_incremental_split_sends_the_windows_plan_computed_from_the_watermark(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    settings = _settings(sandbox)
+    settings = sandbox_settings(sandbox)
     state = tmp_path / "state.json"
     common: dict[str, Any] = {"since": "2026-01-01", "since_last": state}
     first = exportctl.export(

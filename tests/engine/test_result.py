@@ -15,7 +15,7 @@ from exportctl.engine.contract import CONTRACT_KEYS
 from exportctl.engine.result import ExportResult, Span, TypedFacts, WindowSummary
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import ENV_NAMES, Cli
-from tests.conftest import TEST_POLL_INTERVAL
+from tests.conftest import sandbox_settings
 
 # Differ between two runs of the same export: the ids the API gives and how long each took.
 VARYING = ("export_id", "seconds", "api_calls")
@@ -30,15 +30,6 @@ def work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     directory.mkdir()
     monkeypatch.chdir(directory)
     yield directory
-
-
-def _settings(sandbox: Sandbox) -> exportctl.Settings:
-    return exportctl.Settings(
-        base_url=sandbox.base_url,
-        app_id=sandbox.app_id,
-        app_token=sandbox.secret_key,
-        poll_interval=float(TEST_POLL_INTERVAL),
-    )
 
 
 def _stable(document: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +57,7 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
 def test_the_library_result_is_the_cli_json_document(sandbox: Sandbox, work: Path, case: str) -> None:
     keywords, flags = CASES[case]
 
-    result = exportctl.export("voucher", output="lib.csv", settings=_settings(sandbox), **keywords)
+    result = exportctl.export("voucher", output="lib.csv", settings=sandbox_settings(sandbox), **keywords)
     printed = Cli(sandbox)("voucher", *flags, "-o", "cli.csv", "--json")
 
     assert printed.exit_code == 0, printed.output
@@ -81,7 +72,7 @@ def test_the_library_result_is_the_cli_json_document(sandbox: Sandbox, work: Pat
 def test_a_typed_output_result_is_the_cli_json_document(sandbox: Sandbox, work: Path) -> None:
     pytest.importorskip("duckdb")
     result = exportctl.export(
-        "voucher", fields=["code", "value"], format="jsonl", output="lib.jsonl", settings=_settings(sandbox)
+        "voucher", fields=["code", "value"], format="jsonl", output="lib.jsonl", settings=sandbox_settings(sandbox)
     )
     printed = Cli(sandbox)("voucher", "--fields", "code,value", "--format", "jsonl", "-o", "cli.jsonl", "--json")
 
@@ -92,7 +83,7 @@ def test_a_typed_output_result_is_the_cli_json_document(sandbox: Sandbox, work: 
 
 
 def test_an_export_not_waited_for_has_its_id_and_no_file(sandbox: Sandbox, work: Path) -> None:
-    result = exportctl.export("customer", wait=False, settings=_settings(sandbox))
+    result = exportctl.export("customer", wait=False, settings=sandbox_settings(sandbox))
     printed = Cli(sandbox)("customer", "--no-wait", "--json")
 
     document = json.loads(printed.stdout)
@@ -103,7 +94,7 @@ def test_an_export_not_waited_for_has_its_id_and_no_file(sandbox: Sandbox, work:
 
 def test_a_split_result_has_typed_windows(sandbox: Sandbox, work: Path) -> None:
     keywords, _ = CASES["a split export"]
-    result = exportctl.export("voucher", output="v.csv", settings=_settings(sandbox), **keywords)
+    result = exportctl.export("voucher", output="v.csv", settings=sandbox_settings(sandbox), **keywords)
 
     assert result.export_id is None and result.split_by == "month"
     assert [(w.since, w.until) for w in result.windows] == [
@@ -144,7 +135,7 @@ def test_the_contract_keys_come_first_and_each_part_adds_its_own() -> None:
 
 def test_an_incremental_result_has_its_watermark_as_the_cli_prints_it(sandbox: Sandbox, work: Path) -> None:
     result = exportctl.export(
-        "voucher", fields=["code"], since_last="lib.state", output="lib.csv", settings=_settings(sandbox)
+        "voucher", fields=["code"], since_last="lib.state", output="lib.csv", settings=sandbox_settings(sandbox)
     )
     printed = Cli(sandbox)("voucher", "--fields", "code", "--since-last", "cli.state", "-o", "cli.csv", "--json")
 

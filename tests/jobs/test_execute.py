@@ -15,18 +15,9 @@ from exportctl.client.api import ApiClient
 from exportctl.errors import ExitCode, LockedError
 from exportctl.jobs.execute import execute
 from exportctl.sandbox import Sandbox
-from tests.conftest import TEST_POLL_INTERVAL
+from tests.conftest import sandbox_settings
 
 UTC = dt.timezone.utc
-
-
-def _settings(sandbox: Sandbox) -> exportctl.Settings:
-    return exportctl.Settings(
-        base_url=sandbox.base_url,
-        app_id=sandbox.app_id,
-        app_token=sandbox.secret_key,
-        poll_interval=float(TEST_POLL_INTERVAL),
-    )
 
 
 def test_a_watermark_moved_after_planning_stops_the_run_before_it_submits(
@@ -36,7 +27,7 @@ def test_a_watermark_moved_after_planning_stops_the_run_before_it_submits(
     keywords: dict[str, Any] = {"since": "2026-01-01", "since_last": state, "output": tmp_path / "{id}.csv"}
     planned = exportctl.plan("order", now=dt.datetime(2026, 3, 1, tzinfo=UTC), **keywords)
     # Another run of the same export, between this one's plan and its run.
-    exportctl.export("order", now=dt.datetime(2026, 2, 1, tzinfo=UTC), settings=_settings(sandbox), **keywords)
+    exportctl.export("order", now=dt.datetime(2026, 2, 1, tzinfo=UTC), settings=sandbox_settings(sandbox), **keywords)
     moved = json.loads(state.read_text(encoding="utf-8"))
     exports = len(sandbox.worker.jobs())
 
