@@ -10,6 +10,8 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -188,32 +190,26 @@ class Store:
         """
         if exported_object not in tables.TABLE_NAMES:
             raise UnknownObjectError(exported_object)
-        with self._write_lock:
+        with self._writing() as conn:
             self._additions += 1
-            conn = self.connect()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                ids = _Additions(self, conn, self._additions).add(exported_object, n)
-                conn.execute("COMMIT")
-                return ids
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            finally:
-                conn.close()
+            return _Additions(self, conn, self._additions).add(exported_object, n)
 
     def touch_records(self, exported_object: str, n: int) -> list[str]:
         """Change n records in place (a field and `updated_at`, now): see sandbox/touch.py; returns their ids."""
         from exportctl.sandbox.touch import touch
 
+        with self._writing() as conn:
+            return touch(conn, exported_object, n)
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, one writer at a time: committed when the block ends, rolled back on an error."""
         with self._write_lock:
             conn = self.connect()
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                ids = touch(conn, exported_object, n)
+                yield conn
                 conn.execute("COMMIT")
-                return ids
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
