@@ -4,8 +4,8 @@ DuckDB's CSV reader and Python's `csv` module (`csv_source.records`, the reader 
 agree on the files a CSV writer makes, but not on every file: DuckDB guesses the line ending from the
 first line, so a header cell with a line break (a metadata key `"ship\\nto"`) before `\\r\\n` line ends
 gives no rows at all, with no error; mixed line ends fail; a blank line is a row of nulls in a file of one
-column. `scan` looks for all of these in one pass at C speed (the bytes reduced to quotes and line
-breaks, as `files.csv.CsvDigest` counts rows), and counts the records by their line ends outside quotes.
+column. `scan` looks for all of these in one pass at C speed (the bytes reduced to quotes, commas and line
+breaks, much as `files.csv.CsvDigest` counts rows), and counts the records by their line ends outside quotes.
 `readable` hands DuckDB the file when it is plain, or a copy rewritten by Python's reader and writer
 (`\\r\\n` line ends, a plain header `c0,c1,...`), created with O_EXCL under a name no other run can compute,
 beside the file, and removed on every exit.
@@ -31,9 +31,12 @@ from exportctl.formats.csv_source import check, records
 from exportctl.masking import printable
 
 CHUNK = 1024 * 1024
-# Every byte but `"`, `\r` and `\n`: deleting them leaves what decides where records end.
-_NOT_MARK = bytes(b for b in range(256) if b not in b'"\r\n')
-# A blank line (also one inside a quoted cell: a false alarm costs only the copy).
+# Every byte but `"`, `,`, `\r` and `\n`: deleting them leaves what decides where records end, and the
+# commas, so that two line ends with nothing between them are still next to each other.
+_NOT_MARK = bytes(b for b in range(256) if b not in b'",\r\n')
+# A blank line (also one inside a quoted cell: a false alarm costs only the copy). Searched for in the bytes
+# reduced to marks, a tenth of the file: deleting bytes never separates a blank line's two line ends, and a
+# line of text brings a comma between them unless the file has one column (then the copy is made).
 _BLANK = (b"\n\n", b"\n\r\n", b"\r\r")
 
 
@@ -61,12 +64,13 @@ def scan(path: Path) -> Scan:
             carry = b""
             if following and data.endswith(b"\r"):  # half of a `\r\n`, perhaps: read it with the next block
                 data, carry = data[:-1], b"\r"
-            seam = last_two + data[:2]  # a blank line across two blocks
-            if plain and any(blank in data or blank in seam for blank in _BLANK):
+            reduced = data.translate(None, _NOT_MARK)
+            seam = last_two + reduced[:2]  # a blank line across two blocks
+            if plain and any(blank in reduced or blank in seam for blank in _BLANK):
                 plain = False
-            last_two = (last_two + data)[-2:]
+            last_two = (last_two + reduced)[-2:]
             last = data[-1:] or last
-            marks = data.translate(None, _NOT_MARK).replace(b'""', b"")
+            marks = reduced.translate(None, b",").replace(b'""', b"")
             pieces = marks.split(b'"')
             for piece in pieces[1::2] if in_quotes else pieces[0::2]:
                 crlf = piece.count(b"\r\n")

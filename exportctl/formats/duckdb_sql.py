@@ -48,7 +48,9 @@ JSON_VERDICTS = "exportctl_json_ok"
 # Where DuckDB's json_valid may differ from Python's json module; such cells are judged in Python.
 _SUSPICIOUS = r"(?:^|[\[:,])\s*-?(?:[Nn][Aa][Nn]|[Ii][Nn][Ff])|,\s*[\]}]|\\u[dD][89a-fA-F]|[eE][+-]?[0-9]{3}"
 # DuckDB refuses a record longer than its max_line_size (2 MB by default) that Python's csv reads: a
-# `details` JSON or a metadata value may be that long. Raised to 1 GiB, which DuckDB allocates only as needed.
+# `details` JSON or a metadata value may be that long. A file is read with DuckDB's default first, which
+# lets its reader split the file between threads; a file with a longer record (`too_long`) is read again
+# with 1 GiB, which DuckDB allocates only as needed but which makes its buffer the whole file: one thread.
 MAX_LINE_SIZE = 2**30
 _LONG_JSON = 1900  # characters: Python's json refuses nesting near its recursion limit and > 4300-digit integers
 
@@ -147,18 +149,30 @@ def is_interrupt(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
 
 
-def read_csv(path: Path, width: int) -> str:
+def read_csv(path: Path, width: int, *, long_records: bool = False) -> str:
     """The FROM item reading the CSV at `path`, whose header row has `width` cells, as VARCHAR columns c0...
 
-    `path` must come from `private_source`: DuckDB reads a path as a glob pattern."""
+    `path` must come from `private_source`: DuckDB reads a path as a glob pattern. With `long_records`,
+    records up to `MAX_LINE_SIZE` (read again so when DuckDB's default refused one: `too_long`)."""
     if GLOB_CHARACTERS & set(str(path)):
         raise ValueError(f"DuckDB would read {path!r} as a pattern: pass it through private_source")
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    longest = f", max_line_size = {MAX_LINE_SIZE}" if long_records else ""
     return (
         f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {{{columns}}}, "
-        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8', "
-        f"max_line_size = {MAX_LINE_SIZE})"
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8'"
+        f"{longest})"
     )
+
+
+class LongRecord(Exception):
+    """DuckDB's reader met a record over its default max_line_size: the caller reads the file again with
+    `read_csv(..., long_records=True)`."""
+
+
+def too_long(exc: BaseException) -> bool:
+    """Whether DuckDB stopped at a record longer than the max_line_size it was given."""
+    return "maximum line size" in str(exc).lower()
 
 
 def _regex(pattern: str) -> str:

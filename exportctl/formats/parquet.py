@@ -80,6 +80,7 @@ def write_parquet(
     require_duckdb("--format parquet")
     require_pyarrow("--format parquet", module="pyarrow.parquet")
     directory = target.parent if isinstance(target, Path) else Path.cwd()
+    from exportctl.formats import duckdb_sql
     from exportctl.formats.duckdb_sql import private_source, signals_held
 
     made: list[Path] = []
@@ -97,7 +98,10 @@ def write_parquet(
         # The file itself, or a copy DuckDB reads as Python does (csv_layout), by a path that is no pattern.
         with readable(csv_path) as layout, private_source(layout.path) as source:
             # DuckDB spills into the run's own private directory (its spill files have fixed names).
-            rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail)
+            try:
+                rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail)
+            except duckdb_sql.LongRecord:  # read again, with room for it (one thread)
+                rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail, long=True)
         if columns and rows != layout.records:
             raise missing_rows(csv_path, layout.records, rows)
         hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
@@ -109,12 +113,21 @@ def write_parquet(
 
 
 def _write(
-    csv_path: Path, source: Path, columns: list[Column], directory: Path, temporary: Path, fail: str | None
+    csv_path: Path,
+    source: Path,
+    columns: list[Column],
+    directory: Path,
+    temporary: Path,
+    fail: str | None,
+    *,
+    long: bool = False,
 ) -> tuple[int, int]:
-    """Write the typed rows of the CSV (DuckDB reads it by `source`) to `temporary`; (rows, unparsed rows)."""
+    """Write the typed rows of the CSV (DuckDB reads it by `source`) to `temporary`; (rows, unparsed rows).
+
+    `duckdb_sql.LongRecord` when a record is over DuckDB's default line size and not `long`."""
     pq = require_pyarrow("--format parquet", module="pyarrow.parquet")
     rows = unparsed_rows = 0
-    batches, typed = _typed_batches(csv_path, source, columns, directory)
+    batches, typed = _typed_batches(csv_path, source, columns, directory, long)
     try:
         schema = arrow_schema(typed)
         with pq.ParquetWriter(str(temporary), schema, compression="zstd") as writer:
@@ -142,7 +155,7 @@ def connect(duckdb: Any, spill: Path) -> Any:
 
 
 def _typed_batches(
-    csv_path: Path, source_path: Path, columns: list[Column], spill: Path
+    csv_path: Path, source_path: Path, columns: list[Column], spill: Path, long: bool
 ) -> tuple[Iterator[Any], list[Column]]:
     """DuckDB's typed SELECT of the CSV as Arrow tables of at most BATCH_ROWS rows, and the fixed columns."""
     from exportctl.formats import duckdb_sql
@@ -152,7 +165,7 @@ def _typed_batches(
     if not columns:  # an empty file: no header row, no records
         return iter(()), []
     connection = connect(duckdb, spill)
-    source = duckdb_sql.read_csv(source_path, len(columns))
+    source = duckdb_sql.read_csv(source_path, len(columns), long_records=long)
     try:
         # Instants are read and written in UTC, whatever zone the machine is in.
         connection.execute("SET TimeZone = 'UTC'")
@@ -167,7 +180,7 @@ def _typed_batches(
             raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: the CLI exits 130/143
         if not isinstance(exc, duckdb.Error):
             raise
-        raise _reader_error(csv_path, exc) from None
+        raise _reader_error(csv_path, exc, long) from None
 
     def batches() -> Iterator[Any]:
         try:
@@ -178,14 +191,18 @@ def _typed_batches(
                 raise KeyboardInterrupt from None
             if not isinstance(exc, duckdb.Error):
                 raise
-            raise _reader_error(csv_path, exc) from None
+            raise _reader_error(csv_path, exc, long) from None
         finally:
             connection.close()
 
     return batches(), typed
 
 
-def _reader_error(csv_path: Path, exc: Exception) -> OutputError:
+def _reader_error(csv_path: Path, exc: Exception, long: bool) -> Exception:
+    from exportctl.formats import duckdb_sql
+
+    if not long and duckdb_sql.too_long(exc):
+        return duckdb_sql.LongRecord()
     # The message every typed path gives for a CSV that is not well-formed, when Python's reader agrees.
     try:
         check(csv_path)

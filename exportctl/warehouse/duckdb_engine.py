@@ -107,13 +107,15 @@ def _load_from(request: LoadRequest, source: Path, database: str, records: int) 
         conn.execute("BEGIN TRANSACTION")
         try:
             try:
-                result = _load(conn, request, source, direct=True)
-            except _Merge:
-                # A key repeated or missing in the file: start again, staging the rows to find out which.
+                result = _attempt(conn, request, source, long=False)
+            except duckdb.Error as exc:
+                if not duckdb_sql.too_long(exc):
+                    raise
+                # A record over DuckDB's default line size: start again, with room for it (one thread).
                 conn.execute("ROLLBACK")
                 conn.execute("RESET preserve_insertion_order")
                 conn.execute("BEGIN TRANSACTION")
-                result = _load(conn, request, source, direct=False)
+                result = _attempt(conn, request, source, long=True)
             if result.rows != records:
                 raise missing_rows(request.source, records, result.rows)
             conn.execute("COMMIT")
@@ -131,6 +133,19 @@ def _load_from(request: LoadRequest, source: Path, database: str, records: int) 
     finally:
         conn.close()
     return result
+
+
+def _attempt(conn: Any, request: LoadRequest, source: Path, *, long: bool) -> LoadResult:
+    """The load inside the open transaction: straight into a new table, else (or when the file repeats or
+    misses a key) staged and merged."""
+    try:
+        return _load(conn, request, source, direct=True, long=long)
+    except _Merge:
+        # A key repeated or missing in the file: start again, staging the rows to find out which.
+        conn.execute("ROLLBACK")
+        conn.execute("RESET preserve_insertion_order")
+        conn.execute("BEGIN TRANSACTION")
+        return _load(conn, request, source, direct=False, long=long)
 
 
 def sql_type(kind: Kind) -> str:
@@ -158,7 +173,7 @@ def _one(conn: Any, sql: str, parameters: list[Any] | None = None) -> Any:
     return None if row is None else row[0]
 
 
-def _load(conn: Any, request: LoadRequest, source_path: Path, *, direct: bool) -> LoadResult:
+def _load(conn: Any, request: LoadRequest, source_path: Path, *, direct: bool, long: bool) -> LoadResult:
     import duckdb
 
     ensure_registry(conn)
@@ -167,7 +182,7 @@ def _load(conn: Any, request: LoadRequest, source_path: Path, *, direct: bool) -
     layout = plan_layout(request.obj, columns, request.table, registration, table_exists(conn, request.table))
     # The typed view names its columns as the table does (and keys `_unparsed` by them).
     columns = [Column(t.sql, c.header, c.kind, c.field) for c, (_, t) in zip(columns, layout.columns, strict=True)]
-    source = read_csv(source_path, len(columns))
+    source = read_csv(source_path, len(columns), long_records=long)
     # The kinds the table gives (columns it has keep theirs); the one pass infers the new ones.
     known = [
         column.with_kind(table.kind) if table.name not in _new(layout) or column.kind else column

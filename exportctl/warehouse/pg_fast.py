@@ -58,7 +58,6 @@ def typed_csv(request: LoadRequest, layout: Layout, columns: list[Column]) -> It
         try:
             conn.execute("SET TimeZone = 'UTC'")
             conn.execute("SET enable_progress_bar = false")
-            reader = duckdb_sql.read_csv(source, len(columns))
             named = [
                 Column(t.sql, c.header, c.kind, c.field) for c, (_, t) in zip(columns, layout.columns, strict=True)
             ]
@@ -69,10 +68,14 @@ def typed_csv(request: LoadRequest, layout: Layout, columns: list[Column]) -> It
                 for column, (_, table) in zip(named, layout.columns, strict=True)
             ]
             pending = [i for i, column in enumerate(known) if column.kind is None]
-            fixed = duckdb_sql.prepare(conn, known, reader)
+            try:
+                fixed = _typed_copy(conn, known, source, out, long=False)
+            except duckdb.Error as exc:
+                if not duckdb_sql.too_long(exc):
+                    raise
+                # A record over DuckDB's default line size: read again, with room for it (one thread).
+                fixed = _typed_copy(conn, known, source, out, long=True)
             layout = with_kinds(layout, {i: fixed[i].kind or Kind.STRING for i in pending})
-            select = duckdb_sql.typed_select(fixed, reader)
-            conn.execute(f"COPY ({select}) TO {duckdb_sql.literal(str(out))} (FORMAT csv, HEADER false)")
         except (duckdb.Error, RuntimeError) as exc:
             if duckdb_sql.is_interrupt(exc):
                 raise KeyboardInterrupt from None
@@ -83,6 +86,17 @@ def typed_csv(request: LoadRequest, layout: Layout, columns: list[Column]) -> It
         finally:
             conn.close()
         yield out, layout, shape.records
+
+
+def _typed_copy(conn: Any, known: list[Column], source: Path, out: Path, *, long: bool) -> list[Column]:
+    """Write the typed rows of the CSV (read by `source`) to `out`; the columns with their kinds fixed."""
+    from exportctl.formats import duckdb_sql
+
+    reader = duckdb_sql.read_csv(source, len(known), long_records=long)
+    fixed = duckdb_sql.prepare(conn, known, reader)
+    select = duckdb_sql.typed_select(fixed, reader)
+    conn.execute(f"COPY ({select}) TO {duckdb_sql.literal(str(out))} (FORMAT csv, HEADER false)")
+    return fixed
 
 
 def copy_file(conn: Any, target: str, layout: Layout, path: Path, *, direct: bool = False) -> bool:

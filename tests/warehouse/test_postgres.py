@@ -89,3 +89,26 @@ def test_the_duckdb_and_the_python_reader_fill_the_same_table(
     assert (first.rows, first.inserted, first.unchanged, first.unparsed_rows) == (5, 4, 1, 3)
     assert fast.columns() == slow.columns()
     assert _table(fast) == _table(slow)
+
+
+def test_a_record_over_duckdb_s_default_line_size_is_read_again_by_duckdb_not_by_python(
+    postgres: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB reads with its default line size (which lets it use every CPU) and, at a record over 2 MB, reads
+    the file again with room for it: the load stays on DuckDB's way, and the cell is whole."""
+    pytest.importorskip("duckdb")
+    from exportctl.warehouse import pg_fast
+
+    attempts: list[bool] = []
+    typed_copy = pg_fast._typed_copy
+
+    def spy(*args: object, long: bool) -> object:
+        attempts.append(long)
+        return typed_copy(*args, long=long)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pg_fast, "_typed_copy", spy)
+    big = "x" * 3_000_000
+    result = postgres.load(["ID", "Code", "note"], [["v_1", "A", big], ["v_2", "B", "y"]])
+    assert attempts == [False, True]
+    assert (result.rows, result.inserted) == (2, 2)
+    assert postgres.rows("id, note") == [("v_1", big), ("v_2", "y")]
