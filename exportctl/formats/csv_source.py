@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +50,7 @@ class Unparsed:
         )
 
 
-def records(path: Path) -> Iterator[list[str]]:
+def records(path: Path) -> Generator[list[str], None, None]:
     """Every record of the CSV, the header row first (a blank line is no record).
 
     The one reader of every typed path, strict: a file that is not UTF-8 text or not well-formed CSV (a quote

@@ -305,8 +305,11 @@ def _matches(columns: Sequence[tuple[int, Kind]]) -> str:
     return "".join(f", {item}" for item in items)
 
 
-def typed_select(columns: Sequence[Column], source: str) -> str:
-    """The SELECT of the typed columns (every kind fixed) and `_unparsed`, from `source` (`read_csv(...)`)."""
+def typed_select(columns: Sequence[Column], source: str, *, check: Sequence[int] = ()) -> str:
+    """The SELECT of the typed columns (every kind fixed) and `_unparsed`, from `source` (`read_csv(...)`).
+
+    With `check` (columns whose kinds are guesses: speculate.sql_guesses), one more column, last: whether a
+    value of one of them did not fit, which proves a guess wrong."""
     kinds = [(i, _kind(column)) for i, column in enumerate(columns)]
     typed = ", ".join(
         f"{_typed(kind, f'c{i}', f'm{i}_{kind.value}', columns[i].inferred)} AS t{i}" for i, kind in kinds
@@ -327,7 +330,10 @@ def typed_select(columns: Sequence[Column], source: str) -> str:
         else "CAST(NULL AS VARCHAR)"
     )
     outputs = [f"t{i} AS {identifier(column.name)}" for (i, _), column in zip(kinds, columns, strict=True)]
-    return f"SELECT {', '.join([*outputs, f'{unparsed} AS {identifier(UNPARSED)}'])} FROM ({middle})"
+    outputs.append(f"{unparsed} AS {identifier(UNPARSED)}")
+    if check:
+        outputs.append("(" + " OR ".join(f"(c{i} IS NOT NULL AND t{i} IS NULL)" for i in check) + ") AS guess_failed")
+    return f"SELECT {', '.join(outputs)} FROM ({middle})"
 
 
 def _kind(column: Column) -> Kind:

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from exportctl.errors import OutputError
 from exportctl.files.targets import Target
 from exportctl.formats.csv_layout import missing_rows, readable
-from exportctl.formats.csv_source import Unparsed, check, first_unparsed, header_of
+from exportctl.formats.csv_source import Unparsed, check, first_unparsed, header_of, records
 from exportctl.formats.extra import require_duckdb, require_pyarrow
+from exportctl.formats.speculate import KindChanged, sql_guesses
 from exportctl.formats.types import UNPARSED, Column, Kind, columns_for
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
@@ -43,6 +44,7 @@ from exportctl.schema import ExportObject
 if TYPE_CHECKING:
     from exportctl.formats.written import Written
 
+Guess = tuple[list[Column], list[int]]  # speculate.sql_guesses: guessed columns, and those to check
 BATCH_ROWS = 122_880  # DuckDB's own row group size: the file compresses as well as DuckDB's own
 COPY_CHUNK = 1024 * 1024
 
@@ -98,10 +100,17 @@ def write_parquet(
         # The file itself, or a copy DuckDB reads as Python does (csv_layout), by a path that is no pattern.
         with readable(csv_path) as layout, private_source(layout.path) as source:
             # DuckDB spills into the run's own private directory (its spill files have fixed names).
-            try:
-                rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail)
-            except duckdb_sql.LongRecord:  # read again, with room for it (one thread)
-                rows, unparsed_rows = _write(csv_path, source, columns, source.parent, temporary, fail, long=True)
+            long, guess = False, _guess(csv_path, columns)
+            while True:  # each way round clears one of long, guess: at most three
+                try:
+                    rows, unparsed_rows = _write(
+                        csv_path, source, columns, source.parent, temporary, fail, long=long, guess=guess
+                    )
+                    break
+                except duckdb_sql.LongRecord:
+                    long = True  # a record over DuckDB's default line size: read again with room (one thread)
+                except KindChanged:
+                    guess = None  # a value proved a guessed kind wrong: the kinds of a full pass
         if columns and rows != layout.records:
             raise missing_rows(csv_path, layout.records, rows)
         hashed = write_chunks(target, _chunks(temporary), force=force, stdout=stdout)
@@ -120,14 +129,16 @@ def _write(
     temporary: Path,
     fail: str | None,
     *,
-    long: bool = False,
+    long: bool,
+    guess: Guess | None,
 ) -> tuple[int, int]:
     """Write the typed rows of the CSV (DuckDB reads it by `source`) to `temporary`; (rows, unparsed rows).
 
-    `duckdb_sql.LongRecord` when a record is over DuckDB's default line size and not `long`."""
+    `duckdb_sql.LongRecord` when a record is over DuckDB's default line size and not `long`; KindChanged when
+    a value proves a `guess` wrong."""
     pq = require_pyarrow("--format parquet", module="pyarrow.parquet")
     rows = unparsed_rows = 0
-    batches, typed = _typed_batches(csv_path, source, columns, directory, long)
+    batches, typed = _typed_batches(csv_path, source, columns, directory, long, guess)
     try:
         schema = arrow_schema(typed)
         with pq.ParquetWriter(str(temporary), schema, compression="zstd") as writer:
@@ -154,14 +165,29 @@ def connect(duckdb: Any, spill: Path) -> Any:
     return connection
 
 
+def _guess(csv_path: Path, columns: list[Column]) -> Guess | None:
+    """The inferred kinds guessed from the CSV's first records (speculate.sql_guesses), which spares DuckDB
+    the pass over the whole file that fixes them; None when they cannot be guessed so."""
+    rows = records(csv_path)
+    try:
+        next(rows, None)
+        return sql_guesses(columns, rows)
+    finally:
+        rows.close()
+
+
 def _typed_batches(
-    csv_path: Path, source_path: Path, columns: list[Column], spill: Path, long: bool
+    csv_path: Path, source_path: Path, columns: list[Column], spill: Path, long: bool, guess: Guess | None
 ) -> tuple[Iterator[Any], list[Column]]:
-    """DuckDB's typed SELECT of the CSV as Arrow tables of at most BATCH_ROWS rows, and the fixed columns."""
+    """DuckDB's typed SELECT of the CSV as Arrow tables of at most BATCH_ROWS rows, and the fixed columns.
+
+    With a `guess`, the inferred kinds are its; a batch holding a value that does not fit a guessed kind
+    raises KindChanged (before it is yielded)."""
     from exportctl.formats import duckdb_sql
 
     duckdb = require_duckdb("--format parquet")
     pa = require_pyarrow("--format parquet")
+    pc = require_pyarrow("--format parquet", module="pyarrow.compute")
     if not columns:  # an empty file: no header row, no records
         return iter(()), []
     connection = connect(duckdb, spill)
@@ -169,8 +195,9 @@ def _typed_batches(
     try:
         # Instants are read and written in UTC, whatever zone the machine is in.
         connection.execute("SET TimeZone = 'UTC'")
-        typed = duckdb_sql.prepare(connection, columns, source)
-        relation = connection.sql(duckdb_sql.typed_select(typed, source))
+        typed = duckdb_sql.prepare(connection, columns if guess is None else guess[0], source)
+        check = () if guess is None else guess[1]
+        relation = connection.sql(duckdb_sql.typed_select(typed, source, check=check))
         # DuckDB 2 calls it to_arrow_reader, 1.x fetch_arrow_reader: a stream of record batches either way.
         stream = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
         reader = stream(BATCH_ROWS)
@@ -185,7 +212,13 @@ def _typed_batches(
     def batches() -> Iterator[Any]:
         try:
             for batch in reader:
-                yield pa.Table.from_batches([batch])
+                table = pa.Table.from_batches([batch])
+                if check:
+                    last = table.num_columns - 1
+                    if pc.any(table.column(last)).as_py():
+                        raise KindChanged
+                    table = table.remove_column(last)
+                yield table
         except (duckdb.Error, RuntimeError) as exc:
             if duckdb_sql.is_interrupt(exc):
                 raise KeyboardInterrupt from None

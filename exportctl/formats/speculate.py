@@ -61,3 +61,18 @@ def first_look(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tupl
     guessed = infer(columns, itertools.islice(rows, FIRST_LOOK))
     pending = {i: guessed[i].kind for i, column in enumerate(columns) if column.kind is None}
     return guessed, Watch({i: kind for i, kind in pending.items() if kind is not None})
+
+
+def sql_guesses(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tuple[list[Column], list[int]] | None:
+    """For a typed SELECT (duckdb_sql), which sees a value only as fitting its column's kind or not: `columns`
+    with the inferred kinds guessed from the first records of `rows`, and the columns whose guess a value that
+    does not fit proves wrong (a guess of STRING from values stays STRING). None when no kind is inferred, or
+    when an inferred column has no value among the first records: its guess (STRING) would stand unchecked."""
+    pending = [i for i, column in enumerate(columns) if column.kind is None]
+    if not pending:
+        return None
+    first = list(itertools.islice(rows, FIRST_LOOK))
+    if any(not any(i < len(row) and row[i] for row in first) for i in pending):
+        return None
+    guessed = infer(columns, first)
+    return guessed, [i for i in pending if guessed[i].kind is not Kind.STRING]

@@ -84,3 +84,46 @@ def test_a_guess_rolled_back_leaves_no_trace_in_a_table_that_has_rows(tmp_path: 
     assert (declared["late_text"], declared["late_double"], declared["empty_first"]) == ("TEXT", "REAL", "INTEGER")
     assert (kinds["late_text"], kinds["late_double"], kinds["empty_first"]) == ("string", "double", "integer")
     assert late == ("5", 5.0, None)
+
+
+def test_parquet_types_from_a_guess_and_starts_again_when_a_later_value_proves_it_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet guesses the inferred kinds from the first look too (DuckDB's pass over the whole file is
+    spared); a value beyond it that does not fit a guessed kind makes it write the file again with the kinds
+    of the full pass. Every inferred column has values in the first look here, so the guess is taken."""
+    from exportctl.formats import parquet
+
+    guesses: list[bool] = []
+    write = parquet._write
+
+    def spy(*args: object, **options: object) -> tuple[int, int]:
+        guesses.append(options["guess"] is not None)
+        return write(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parquet, "_write", spy)
+    rows = [
+        [code, late_text, late_double, settled, steady] for code, late_text, late_double, _, settled, steady in _rows()
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["Code", "late_text", "late_double", "settled", "steady"])
+    writer.writerows(rows)
+    changed = tmp_path / "changed" / "x.csv"
+    changed.parent.mkdir()
+    changed.write_text(out.getvalue(), encoding="utf-8")
+    outputs = run_four(get_object("voucher"), changed)
+    assert [c.kind for c in outputs.columns] == [Kind.STRING, Kind.STRING, Kind.DOUBLE, Kind.STRING, Kind.INTEGER]
+    assert disagreements(outputs) == []
+    assert guesses == [True, False]  # the guess, then the full pass
+
+    guesses.clear()
+    steady = tmp_path / "steady" / "x.csv"
+    steady.parent.mkdir()
+    steady.write_text(
+        "".join(line + "\r\n" for line in out.getvalue().split("\r\n")[: FIRST_LOOK + 2]), encoding="utf-8"
+    )
+    outputs = run_four(get_object("voucher"), steady)
+    assert [c.kind for c in outputs.columns] == [Kind.STRING, Kind.INTEGER, Kind.INTEGER, Kind.STRING, Kind.INTEGER]
+    assert disagreements(outputs) == []
+    assert guesses == [True]  # the guess held
