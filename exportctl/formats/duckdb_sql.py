@@ -180,7 +180,8 @@ def _regex(pattern: str) -> str:
 
 
 def _typed(kind: Kind, c: str, m: str, exact: bool = False) -> str:
-    """The expression of column `c` read as `kind` (NULL when it does not fit); `m` is its timestamp/date match.
+    """The expression of column `c` read as `kind` (NULL when it does not fit); `m` is its timestamp/date match:
+    its regex groups, NULL where the cell is NULL or in the canonical form (`_matches` tests that once per cell).
 
     `exact` (an inferred column): only a value's canonical text fits, as `types.parse(..., exact=True)`."""
     if kind is Kind.STRING:
@@ -206,7 +207,7 @@ def _typed(kind: Kind, c: str, m: str, exact: bool = False) -> str:
         )
     if kind is Kind.DATE:
         return (
-            f"CASE WHEN regexp_full_match({c}, {_regex(_CANONICAL_DATE)}) THEN TRY_CAST({c} AS DATE) "
+            f"CASE WHEN {m} IS NULL THEN TRY_CAST({c} AS DATE) "
             f"WHEN regexp_full_match({c}, {_regex(_DATE)}) AND TRY_CAST({m}.y AS INTEGER) >= 1 THEN "
             f"try(make_date(TRY_CAST({m}.y AS INTEGER), TRY_CAST({m}.mo AS INTEGER), TRY_CAST({m}.d AS INTEGER))) END"
         )
@@ -214,10 +215,7 @@ def _typed(kind: Kind, c: str, m: str, exact: bool = False) -> str:
         # The form every export writes (`2026-03-01T12:00:00.123Z`) is cast directly, which is several times
         # faster than the general expression; the pattern leaves DuckDB nothing to be lenient about (a day
         # that does not exist, Feb 30, still fails the cast), and anything else takes the general path.
-        return (
-            f"CASE WHEN regexp_full_match({c}, {_regex(_CANONICAL_TIMESTAMP)}) THEN TRY_CAST({c} AS TIMESTAMPTZ) "
-            f"ELSE {_timestamp(c, m)} END"
-        )
+        return f"CASE WHEN {m} IS NULL THEN TRY_CAST({c} AS TIMESTAMPTZ) ELSE {_timestamp(c, m)} END"
     valid = f"CASE WHEN {_suspicious(c)} THEN {c} IN (SELECT text FROM {JSON_VERDICTS}) ELSE json_valid({c}) END"
     return f"CASE WHEN {valid} THEN {c} END"
 
@@ -245,12 +243,19 @@ def typed_value(kind: Kind, cell: str, *, exact: bool = True) -> str:
     """The expression of `cell` (any VARCHAR expression, e.g. a column of a table) read as `kind`, NULL when
     it does not fit: `_typed` without the inner SELECT's regex groups (for `ALTER ... USING` of an inferred
     column, hence `exact`). Not for JSON, whose suspicious texts need `prepare`'s verdicts."""
-    pattern = _TIMESTAMP if kind is Kind.TIMESTAMP else _DATE if kind is Kind.DATE else None
-    groups = "NULL"
-    if pattern is not None and not exact:
-        names = ", ".join(literal(p) for p in _PARTS[: 3 if kind is Kind.DATE else 8])
-        groups = f"(regexp_extract({cell}, {_regex(pattern)}, [{names}]))"
-    return _typed(kind, cell, groups, exact)
+    groups = _groups(cell, kind) if kind in (Kind.TIMESTAMP, Kind.DATE) and not exact else "NULL"
+    return _typed(kind, cell, f"({groups})", exact)
+
+
+def _groups(c: str, kind: Kind) -> str:
+    """The regex groups of a date or timestamp cell `c`, NULL when it is NULL or in the canonical form (which
+    `_typed` casts directly): the canonical pattern is matched once per cell, here."""
+    pattern, canonical = (_TIMESTAMP, _CANONICAL_TIMESTAMP) if kind is Kind.TIMESTAMP else (_DATE, _CANONICAL_DATE)
+    names = ", ".join(literal(p) for p in _PARTS[: 3 if kind is Kind.DATE else 8])
+    return (
+        f"CASE WHEN NOT regexp_full_match({c}, {_regex(canonical)}) THEN "
+        f"regexp_extract({c}, {_regex(pattern)}, [{names}]) END"
+    )
 
 
 def _suspicious(c: str) -> str:
@@ -291,17 +296,9 @@ def _timestamp(c: str, m: str) -> str:
 
 def _matches(columns: Sequence[tuple[int, Kind]]) -> str:
     """The inner SELECT's extra items: the date and timestamp columns' regex groups, as structs m<i>."""
-    items = []
-    for i, kind in columns:
-        pattern = _TIMESTAMP if kind is Kind.TIMESTAMP else _DATE if kind is Kind.DATE else None
-        if pattern is not None:
-            names = ", ".join(literal(p) for p in _PARTS[: 3 if kind is Kind.DATE else 8])
-            canonical = _CANONICAL_TIMESTAMP if kind is Kind.TIMESTAMP else _CANONICAL_DATE
-            # Only cells off the canonical form need the groups (`_typed` casts the others directly).
-            items.append(
-                f"CASE WHEN NOT regexp_full_match(c{i}, {_regex(canonical)}) THEN "
-                f"regexp_extract(c{i}, {_regex(pattern)}, [{names}]) END AS m{i}_{kind.value}"
-            )
+    items = [
+        f"{_groups(f'c{i}', kind)} AS m{i}_{kind.value}" for i, kind in columns if kind in (Kind.TIMESTAMP, Kind.DATE)
+    ]
     return "".join(f", {item}" for item in items)
 
 
