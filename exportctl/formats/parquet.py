@@ -20,6 +20,12 @@ The file is written to a temporary file beside the target (mkstemp: O_EXCL, a ra
 place by `files.atomic` (fsync, rename, no-clobber without --force), or copied to standard output.
 `--unparsed fail` stops at the first batch holding an `_unparsed` value; the exact record and column
 then come from `formats.csv_source.first_unparsed`.
+
+Two guesses keep DuckDB on its fast way, and each is checked, so the file is the same either way: the
+metadata columns' kinds are guessed from the first records (`speculate.sql_guesses`) instead of a pass
+over the file, and a batch holding a value that does not fit a guess starts the file again with the
+kinds of the full pass; the CSV is read with DuckDB's default line size (split between its threads), and a
+record over it starts the file again with room for it (`duckdb_sql.too_long`).
 """
 
 from __future__ import annotations
