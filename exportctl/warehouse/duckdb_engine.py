@@ -33,6 +33,7 @@ from exportctl.warehouse.layout import (
     Layout,
     TableColumn,
     ensure_registry,
+    key_statement,
     plan_layout,
     quote,
     read_registration,
@@ -200,7 +201,11 @@ def _load(conn: Any, request: LoadRequest, source_path: Path, *, direct: bool, l
         fixed = prepare(conn, known, source)
         layout = with_kinds(layout, {i: column.kind for i, column in enumerate(fixed) if i in pending and column.kind})
     fixed = [column.with_kind(table.kind) for column, (_, table) in zip(fixed, layout.columns, strict=True)]
-    _create_or_extend(conn, layout)
+    # A new table gets its primary key once the rows are in: DuckDB builds the index from them at once,
+    # which costs a small part of keeping it up to date row by row (800 MB: 18 s -> 8 s).
+    key_later = layout.create and direct and adds_key_later()
+    for statement in table_statements(layout, SQL_TYPES.__getitem__, key=not key_later):
+        conn.execute(statement)
     written = [*(quote(c.sql) for _, c in layout.columns), quote(UNPARSED)]
     select = typed_select(fixed, source)
     if request.unparsed == "fail" and _one(
@@ -216,12 +221,16 @@ def _load(conn: Any, request: LoadRequest, source_path: Path, *, direct: bool, l
         except duckdb.ConstraintException:
             raise _Merge from None  # the caller rolls back, then resets the setting
         conn.execute("RESET preserve_insertion_order")
+        if key_later and _keys_broken(conn, layout):
+            raise _Merge
         inserted, updated = rows, 0
         unparsed_rows = int(
             _one(conn, f"SELECT count(*) FROM {quote(layout.table)} WHERE {quote(UNPARSED)} IS NOT NULL")
         )
         if later:
             layout = _retype(conn, layout, known, pending)
+        if key_later:
+            conn.execute(key_statement(layout))
     else:
         rows, inserted, updated, unparsed_rows = _merge(conn, request, layout, select)
     register(conn, layout, request.obj)
@@ -246,13 +255,31 @@ def _retype(conn: Any, layout: Layout, columns: list[Column], pending: list[int]
     return with_kinds(layout, kinds)
 
 
+def adds_key_later() -> bool:
+    """Whether this DuckDB adds a primary key to a table that has rows (ALTER TABLE ... ADD PRIMARY KEY,
+    from DuckDB 1.2); with an older one the key is declared first, as before."""
+    import duckdb
+
+    try:
+        return tuple(int(part) for part in duckdb.__version__.split(".")[:2]) >= (1, 2)
+    except ValueError:
+        return False
+
+
+def _keys_broken(conn: Any, layout: Layout) -> bool:
+    """Whether the new table's rows repeat a key or miss one, which the primary key added afterwards would
+    refuse (a repeated one only when the transaction commits): the load is staged instead."""
+    keys = [quote(c.sql) for c in layout.key]
+    missing = " OR ".join(f"{k} IS NULL" for k in keys)
+    distinct = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
+    row = conn.execute(
+        f"SELECT count(*) FILTER (WHERE {missing}), count(*) - count(DISTINCT {distinct}) FROM {quote(layout.table)}"
+    ).fetchone()
+    return bool(row and (row[0] or row[1]))
+
+
 def _new(layout: Layout) -> set[str]:
     return {column.name for column in layout.new}
-
-
-def _create_or_extend(conn: Any, layout: Layout) -> None:
-    for statement in table_statements(layout, SQL_TYPES.__getitem__):
-        conn.execute(statement)
 
 
 def _merge(conn: Any, request: LoadRequest, layout: Layout, select: str) -> tuple[int, int, int, int]:

@@ -236,11 +236,22 @@ def register(db: Db, layout: Layout, obj: ExportObject) -> None:
         )
 
 
-def table_statements(layout: Layout, sql_type: Callable[[Kind], str]) -> list[str]:
-    """The DDL a load runs first, in either engine: CREATE TABLE with the key, or one ADD COLUMN per new column."""
+def table_statements(layout: Layout, sql_type: Callable[[Kind], str], *, key: bool = True) -> list[str]:
+    """The DDL a load runs first, in either engine: CREATE TABLE with the key (without it: `key_statement`
+    adds it once the rows are in), or one ADD COLUMN per new column."""
     table = quote(layout.table)
     if layout.create:
         definitions = [f"{quote(c.sql)} {sql_type(c.kind)}" for c in layout.new]
-        key = ", ".join(quote(c.sql) for c in layout.key)
-        return [f"CREATE TABLE {table} ({', '.join(definitions)}, PRIMARY KEY ({key}))"]
+        if not key:
+            return [f"CREATE TABLE {table} ({', '.join(definitions)})"]
+        return [f"CREATE TABLE {table} ({', '.join(definitions)}, {_primary_key(layout)})"]
     return [f"ALTER TABLE {table} ADD COLUMN {quote(c.sql)} {sql_type(c.kind)}" for c in layout.new]
+
+
+def key_statement(layout: Layout) -> str:
+    """The primary key added to a table created without it (`table_statements(..., key=False)`)."""
+    return f"ALTER TABLE {quote(layout.table)} ADD {_primary_key(layout)}"
+
+
+def _primary_key(layout: Layout) -> str:
+    return f"PRIMARY KEY ({', '.join(quote(c.sql) for c in layout.key)})"
