@@ -236,7 +236,7 @@ def test_the_settings_poll_interval_is_the_first_wait_and_where_polling_starts_o
         ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as client,
         pytest.raises(WaitTimeoutError),
     ):
-        run_export(client, VOUCHERS, tmp_path / "v.csv", timeout=60, sleep=clock.sleep, clock=clock)
+        run_export(client, VOUCHERS, tmp_path / "v.csv", timeout=120, sleep=clock.sleep, clock=clock)
     # Young (the first four polls' worth of time) at 0.25 s, then the growth up to the cap.
     assert clock.delays[:4] == [0.25] * 4 != [POLL_INITIAL] * 4
     assert min(clock.delays) == 0.25 and max(clock.delays) == POLL_CAP
@@ -264,7 +264,10 @@ def test_timeout_names_the_resume_command(sandbox: Sandbox, client: ApiClient, r
     assert caught.value.hint is not None and f"exportctl wait {export['id']}" in caught.value.hint
     # The last poll lands exactly on the deadline, never past it.
     assert clock.now == pytest.approx(40)
-    assert len(clock.delays) == 11  # adaptive: a fixed 1 s poll would have made 40 calls
+    # The schedule's polls (issue 22: ~3 s apart for the first half minute), then the one on the deadline;
+    # a fixed 1 s poll would have made 40 calls.
+    assert clock.delays == pytest.approx(scheduled_delays(40))
+    assert len(clock.delays) == 17
 
 
 def test_export_deleted_while_waiting(client: ApiClient, recorder: Recorder) -> None:
