@@ -154,7 +154,7 @@ def test_polling_follows_the_schedule_to_the_cap(sandbox: Sandbox, client: ApiCl
             client, export["id"], timeout=120, on_event=recorder, sleep=clock.sleep, clock=clock, first=export
         )
     # The submit's answer is the first look: no GET before the first second. Then once a second while the
-    # export is young, then half the time since it went IN_PROGRESS, up to the cap; the last poll on the deadline.
+    # export is young, then ~3 s apart, backing off up to the cap (issue 22); the last poll on the deadline.
     assert clock.delays == pytest.approx(scheduled_delays(120))
     assert clock.delays[:4] == [POLL_INITIAL] * 4
     assert max(clock.delays) == POLL_CAP
