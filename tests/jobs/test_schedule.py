@@ -93,6 +93,9 @@ def test_without_history_the_interval_grows_with_the_time_since_the_change_up_to
     assert base_delay(300, since_change=299) == POLL_CAP
     # A status change starts the growth over.
     assert base_delay(100, since_change=0.5) == pytest.approx(STEADY)
+    # EXPORTCTL_POLL_INTERVAL stays the shortest wait, and the cap still bounds it.
+    assert base_delay(100, since_change=0.5, first=5.0) == 5.0
+    assert base_delay(300, since_change=0.5, first=60.0) == POLL_CAP  # once no longer young (4 x 60 s)
     # An `exportctl wait` hours after the last change: still the cap, no overflow.
     assert base_delay(1e9, since_change=1e9) == POLL_CAP
 
@@ -160,9 +163,9 @@ def test_without_history_a_5_second_export_stays_as_before() -> None:
 
 @pytest.mark.parametrize(("lo", "hi", "worst"), [(5, 7, 0.5), (25, 35, 0.5), (60, 75, 0.5), (300, 315, 0.5)])
 def test_with_history_the_third_run_stays_within_half_a_second(lo: float, hi: float, worst: float) -> None:
-    """Issue 22: with history as before, within 0.5 s (the 5 s job: 0.56 s before issue 22, whose 1 s polls
-    left 1 s windows; now 2.85 s ones). The first run's polls are at most 3 s apart up to 35 s and POLL_CAP
-    (18 s) apart later, which leaves windows whose polls are at most 0.5 s apart by the third run."""
+    """Issue 22: with history as before, within 0.5 s (the 5 s job: 0.56 s before issue 22). The first run's
+    polls are about 3 s apart up to 35 s and at most POLL_CAP (18 s) apart later: the third run's polls, six
+    in a sixth of such a window, are at most 0.5 s apart."""
     late = []
     for k in range(120):
         late.append(runs(lo + (hi - lo) * k / 120, 3)[-1].late)
