@@ -45,8 +45,8 @@ __all__ = [
 # Below this many remaining calls (or this share of the limit, if larger) polling slows down in proportion.
 RATE_LOW_CALLS = 10
 RATE_LOW_FRACTION = 0.1
-# The unit of the rate limit's stretch (`rate_limited_delay`): the poll cap before issue 22 lowered the
-# schedule's to 14.5 s, kept so that the rate budget rules spend calls exactly as before.
+# The unit of the rate limit's stretch (`rate_limited_delay`): the schedule's cap before issue 22 changed it
+# (15 s, then 14.5 s, now 18 s), kept so that the rate budget rules spend calls exactly as before.
 RATE_STRETCH_UNIT = 15.0
 # The longest a poll waits because of the rate limit alone. When the API announces a refill further off
 # (X-Rate-Limit-Retry on a 200), waiting silently for it could mean a day: the poll stops and says when.

@@ -3,17 +3,22 @@
 Ages are seconds since the export was created. Without history (`expected` is None):
 
 - while the export is younger than `FIRST_SECONDS`, poll once a second (short exports end there);
-- then wait half the time since the status last changed, at least `POLL_INITIAL` and at most `POLL_CAP`:
-  a change is seen within about a second while things move, and a long export costs a call every 14.5 s.
+- then wait `STEADY` seconds plus a back-off that doubles every `BACKOFF_DOUBLING` seconds the status stays
+  the same (1 s after `BACKOFF_ONE_SECOND` seconds) but stays under `BACKOFF_SHARE` of the export's age,
+  at most `POLL_CAP` in all. An export that ends within half a minute of its last change is seen about a
+  second and a half after DONE (polls ~3 s apart); a longer one at most about a fifth of its age late,
+  and a long one costs a call every `POLL_CAP` seconds. Issue 22's figures and the neighbouring schedules
+  tried are in docs/performance.md; `benchmarks/polling_sweep.py` prints them.
 
 With history, once the export is IN_PROGRESS, the polls aim at the moment DONE is likely. `Window` says
 where earlier runs of the same export turned DONE: after their last answer that was not DONE (`lo`) and
 no later than their first DONE (`hi`). The polls before the window double the age (at most
 `PRE_WINDOW_CAP` apart), so an export that runs faster than before is still seen; inside the window they
 are `WINDOW_POLLS` evenly spaced (fewer in a narrow window, so that they stay `MIN_SPACING` apart), the
-last one on `hi`; past `hi` the export is late, and the polling starts over as
-after a status change. Each run leaves a narrower window, so a recurring export ends up polled a moment
-after it turns DONE, with a handful of calls.
+last one on `hi`; past `hi` the export is late, and the polling starts over at the first wait,
+growing by half the time since `hi` (`late_delay`: the schedule without history before issue 22). Each
+run leaves a narrower window, so a recurring export ends up polled a moment after it turns DONE, with a
+handful of calls.
 
 `simulate` runs this schedule against an export of known timing, for the tests and `benchmarks/`.
 """
@@ -21,7 +26,7 @@ after it turns DONE, with a handful of calls.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from exportctl.schema import EXPORT_STATUSES
@@ -29,12 +34,25 @@ from exportctl.schema import EXPORT_STATUSES
 SCHEDULED, IN_PROGRESS, DONE, ERROR = EXPORT_STATUSES
 
 POLL_INITIAL = 1.0
-# A long export without history is polled every 14.5 s: seen within 15 s of DONE with 0.5 s left to save
-# it, which meets issue 22's target for a 5-minute export (max(1 s, 5%)) on 31-32 calls.
-POLL_CAP = 14.5
 FIRST_SECONDS = 4.0
-# Without history the next poll comes after this share of the time since the status last changed.
+# Without history (issue 22): STEADY seconds apart plus a back-off that starts tiny and doubles every
+# BACKOFF_DOUBLING seconds the status stays the same (1 s at BACKOFF_ONE_SECOND), but stays under
+# BACKOFF_SHARE of the export's age; at most POLL_CAP in all. So polls are ~3 s apart while the status is
+# fresh (a 30 s export is seen a median 1.4 s after DONE, at most 2.9 s, on 14-17 calls), then about a
+# fifth of the export's age apart (a 60 s export: 6.6 s, on 20-21 calls), then POLL_CAP apart (a 5-minute
+# export: 7.5 s, at most 18 s, on 34-35 calls): issue 22's spreads of DONE in `simulate`, with the
+# neighbouring values that were tried, in docs/performance.md.
+STEADY = 2.85
+BACKOFF_ONE_SECOND = 35.0
+BACKOFF_DOUBLING = 1.0
+BACKOFF_SHARE = 0.185
+# At most 18 s apart keeps the windows a first run leaves narrow enough for the third run of a recurring
+# export to be seen within 0.5 s (six polls in a sixth of the window), as before issue 22.
+POLL_CAP = 18.0
+# Past a history's window the export is late: polls start over at the first wait and grow by this share of
+# the time since the window's end, up to LATE_CAP (the schedule without history before issue 22).
 GROWTH_SHARE = 0.5
+LATE_CAP = 14.5
 PRE_WINDOW_CAP = 30.0
 PRE_WINDOW_STRETCH = 1.5
 # Polls inside the window: WINDOW_POLLS evenly spaced, fewer where that would put them about MIN_SPACING apart.
@@ -71,14 +89,21 @@ def expected_window(runs: Sequence[Window]) -> Window | None:
 
 
 def base_delay(age: float, since_change: float, first: float = POLL_INITIAL) -> float:
-    """The delay without history: `first` while young, then half the time since the last change.
+    """The delay without history: `first` while young, then `STEADY` plus a back-off, at most `POLL_CAP`.
 
     `first` (EXPORTCTL_POLL_INTERVAL, 1 s by default) is the first wait and the shortest; "young" is the
     first `FIRST_SECONDS` seconds at the default, the same number of polls at another `first`.
     """
     if age < FIRST_SECONDS * first / POLL_INITIAL:
         return first
-    return min(POLL_CAP, max(first, GROWTH_SHARE * since_change))
+    # The exponent is bounded so that a long wait (an `exportctl wait` of hours) cannot overflow a float.
+    doubling = math.pow(2.0, min(since_change - BACKOFF_ONE_SECOND, 64 * BACKOFF_DOUBLING) / BACKOFF_DOUBLING)
+    return min(POLL_CAP, max(first, STEADY + min(doubling, BACKOFF_SHARE * age)))
+
+
+def late_delay(since_window: float, first: float = POLL_INITIAL) -> float:
+    """Past a history's window: `first`, then half the time since the window's end, at most `LATE_CAP`."""
+    return min(LATE_CAP, max(first, GROWTH_SHARE * since_window))
 
 
 def next_delay(
@@ -89,8 +114,8 @@ def next_delay(
         return base_delay(age, since_change, first)
     lo, hi = expected.lo, expected.hi
     if age >= hi - 1e-6:
-        # Later than every earlier run: start over as after a change, counted from the window's end.
-        return base_delay(math.inf, min(since_change, age - hi), first)
+        # Later than every earlier run: start over, counted from the window's end (or the last change).
+        return late_delay(min(since_change, age - hi), first)
     # The window's poll points lo + k * step, for k = 1 .. steps (the last on hi); the next one after now.
     # `steps` is the whole number nearest to MIN_SPACING apart (rounded down before issue 22, which left
     # 0.6 s between the polls of a 2.4 s window, the one a 14.5 s gap leaves).
@@ -120,18 +145,29 @@ class Simulated:
         return self.polls[-1] - self.done_at
 
 
-def simulate(done_at: float, *, in_progress_at: float = 0.5, expected: Window | None = None) -> Simulated:
+def simulate(
+    done_at: float,
+    *,
+    in_progress_at: float = 0.5,
+    expected: Window | None = None,
+    without_history: Callable[[float, float], float] | None = None,
+) -> Simulated:
     """Poll (in virtual time) an export created at age 0 that turns IN_PROGRESS and then DONE at these ages.
 
     The submit's answer (age 0: SCHEDULED, or IN_PROGRESS when `in_progress_at` is 0) is the first look, as
     in `poll_until_done`. The polls listed are the GETs; the submit and the download are not among them.
+    `without_history(age, since_change)`, when given, replaces `base_delay` wherever no window applies:
+    `benchmarks/polling_sweep.py` compares other schedules with this one.
     """
     age, changed_at, last_not_done = 0.0, 0.0, 0.0
     status = IN_PROGRESS if in_progress_at <= 0 else SCHEDULED
     polls: list[float] = []
     while status != DONE:
         last_not_done = age
-        age += next_delay(age, age - changed_at, status, expected)
+        if without_history is not None and (expected is None or status != IN_PROGRESS):
+            age += without_history(age, age - changed_at)
+        else:
+            age += next_delay(age, age - changed_at, status, expected)
         polls.append(age)
         seen = DONE if age >= done_at else IN_PROGRESS if age >= in_progress_at else SCHEDULED
         if seen != status:

@@ -154,7 +154,7 @@ def test_polling_follows_the_schedule_to_the_cap(sandbox: Sandbox, client: ApiCl
             client, export["id"], timeout=120, on_event=recorder, sleep=clock.sleep, clock=clock, first=export
         )
     # The submit's answer is the first look: no GET before the first second. Then once a second while the
-    # export is young, then half the time since it went IN_PROGRESS, up to the cap; the last poll on the deadline.
+    # export is young, then ~3 s apart, backing off up to the cap (issue 22); the last poll on the deadline.
     assert clock.delays == pytest.approx(scheduled_delays(120))
     assert clock.delays[:4] == [POLL_INITIAL] * 4
     assert max(clock.delays) == POLL_CAP
@@ -236,7 +236,7 @@ def test_the_settings_poll_interval_is_the_first_wait_and_where_polling_starts_o
         ApiClient(settings, on_event=recorder, sleep=recorder.sleep, rng=random.Random(1)) as client,
         pytest.raises(WaitTimeoutError),
     ):
-        run_export(client, VOUCHERS, tmp_path / "v.csv", timeout=60, sleep=clock.sleep, clock=clock)
+        run_export(client, VOUCHERS, tmp_path / "v.csv", timeout=120, sleep=clock.sleep, clock=clock)
     # Young (the first four polls' worth of time) at 0.25 s, then the growth up to the cap.
     assert clock.delays[:4] == [0.25] * 4 != [POLL_INITIAL] * 4
     assert min(clock.delays) == 0.25 and max(clock.delays) == POLL_CAP
@@ -264,7 +264,10 @@ def test_timeout_names_the_resume_command(sandbox: Sandbox, client: ApiClient, r
     assert caught.value.hint is not None and f"exportctl wait {export['id']}" in caught.value.hint
     # The last poll lands exactly on the deadline, never past it.
     assert clock.now == pytest.approx(40)
-    assert len(clock.delays) == 11  # adaptive: a fixed 1 s poll would have made 40 calls
+    # The schedule's polls (issue 22: ~3 s apart for the first half minute), then the one on the deadline;
+    # a fixed 1 s poll would have made 40 calls.
+    assert clock.delays == pytest.approx(scheduled_delays(40))
+    assert len(clock.delays) == 17
 
 
 def test_export_deleted_while_waiting(client: ApiClient, recorder: Recorder) -> None:
