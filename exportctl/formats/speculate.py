@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from exportctl.formats.types import Column, Inference, Kind, infer
+from exportctl.formats.types import INFERRED_KINDS, Column, Inference, Kind
 
 FIRST_LOOK = 2000
 # The texts of a column remembered as seen, at most, and the longest one: memory stays small whatever the file.
@@ -29,9 +30,13 @@ class KindChanged(Exception):
 class Watch:
     """Inferred columns with their guessed kinds, and their inference continued record by record."""
 
-    def __init__(self, pending: dict[int, Kind]) -> None:
+    def __init__(self, pending: dict[int, Kind], resumed: Iterable[int] = ()) -> None:
         # Per column: its inference, its guessed kind, the texts it has seen (a value repeated adds nothing).
-        self._pending = [(i, Inference(), kind, set[str]()) for i, kind in pending.items()]
+        # A `resumed` column's inference starts where the first look left it (it saw values there).
+        again = set(resumed)
+        self._pending = [
+            (i, _Resumed(kind) if i in again else Inference(), kind, set[str]()) for i, kind in pending.items()
+        ]
 
     def observe(self, record: Sequence[str]) -> None:
         """Take the next record's cells into the inference; KindChanged when a guess no longer holds."""
@@ -49,8 +54,51 @@ class Watch:
             self._pending = [entry for entry in self._pending if not _settled(entry[1])]
 
 
+class _Resumed(Inference):
+    """An inference that has seen values, every one of which fitted `kind` and none an earlier kind."""
+
+    def __init__(self, kind: Kind) -> None:
+        super().__init__()
+        self._possible = list(INFERRED_KINDS[INFERRED_KINDS.index(kind) :])
+        self.seen = 1
+
+
 def _settled(inference: Inference) -> bool:
     return inference.seen > 0 and inference.kind is Kind.STRING
+
+
+@dataclass(frozen=True)
+class Guesses:
+    """The first look's answer for the inferred columns, to be checked on the rest of the file, in parts.
+
+    `kinds`: column index -> guessed kind; `seen`: those that had a value in the first records. A part of
+    the file read by itself (formats/jsonl_parallel.py) checks its records with `watch(resume=True)`: every
+    value must fit the guessed kind, which the first look already preferred to every kind before it. Columns
+    that turned out text in the first look cannot change and are not watched then."""
+
+    kinds: dict[int, Kind]
+    seen: frozenset[int]
+
+    def watch(self, *, resume: bool = False) -> Watch | None:
+        """The Watch of the whole file from its first record, or (`resume`) of a part read on its own."""
+        if not resume:
+            return Watch(self.kinds) if self.kinds else None
+        pending = {i: k for i, k in self.kinds.items() if not (i in self.seen and k is Kind.STRING)}
+        return Watch(pending, resumed=self.seen & pending.keys()) if pending else None
+
+
+def first_guesses(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tuple[list[Column], Guesses]:
+    """`columns` with each inferred kind guessed from the first records of `rows` (the records after the
+    header), and the guesses, to be checked on every record."""
+    pending = {i: Inference() for i, column in enumerate(columns) if column.kind is None}
+    if pending:
+        for row in itertools.islice(rows, FIRST_LOOK):
+            for i, inference in pending.items():
+                if i < len(row):
+                    inference.observe(row[i])
+    guessed = [column.with_kind(pending[i].kind) if i in pending else column for i, column in enumerate(columns)]
+    seen = frozenset(i for i, inference in pending.items() if inference.seen)
+    return guessed, Guesses({i: inference.kind for i, inference in pending.items()}, seen)
 
 
 def first_look(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tuple[list[Column], Watch | None]:
@@ -58,6 +106,5 @@ def first_look(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tupl
     header), and the Watch that checks the guesses (None when no kind is inferred)."""
     if all(column.kind is not None for column in columns):
         return list(columns), None
-    guessed = infer(columns, itertools.islice(rows, FIRST_LOOK))
-    pending = {i: guessed[i].kind for i, column in enumerate(columns) if column.kind is None}
-    return guessed, Watch({i: kind for i, kind in pending.items() if kind is not None})
+    guessed, guesses = first_guesses(columns, rows)
+    return guessed, guesses.watch()
