@@ -46,7 +46,7 @@ from exportctl.formats.jsonl import Counts, jsonl_of
 from exportctl.formats.jsonl_part import PartJob
 from exportctl.formats.speculate import Guesses
 from exportctl.formats.types import Column
-from exportctl.formats.workers import parallel_min_bytes, usable_cpus, workers_wanted
+from exportctl.formats.workers import parallel_min_bytes, workers_wanted
 from exportctl.formats.written import Written, write_chunks
 
 PART_SUFFIX = ".jsonl-part"
@@ -61,7 +61,7 @@ def ranges_wanted(size: int) -> int:
     """How many ranges a CSV of `size` bytes is cut into: 1 (no split) below the threshold or on one CPU."""
     if size < max(1, parallel_min_bytes()):
         return 1
-    return max(1, min(workers_wanted(), usable_cpus()))
+    return workers_wanted()
 
 
 def jsonl_in_parts(

@@ -1,7 +1,7 @@
 """How many CPUs `--format jsonl` may use, and from which size of CSV on: two knobs from the environment.
 
-- `EXPORTCTL_WORKERS` (a whole number from 1 to 64): the processes a conversion may use at most, the
-  calling one included; `1` turns the split off. Unset or empty: the CPUs this process may run on.
+- `EXPORTCTL_WORKERS` (a whole number from 1 to 64): the processes a conversion uses, the calling one
+  included; `1` turns the split off. Unset or empty: the CPUs this process may run on (its affinity).
 - `EXPORTCTL_PARALLEL_MIN_MB` (a number of MB, 0 to 1000000, `0.001` allowed): the smallest CSV that is
   split; below it, starting the workers would cost more than they save. Unset or empty: 32 MB. Tests set
   it tiny to split small files.
