@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
+from exportctl.errors import UsageError
 from exportctl.files.opening import create_exclusive
 from exportctl.formats.csv_ranges import BLOCK, range_records, split_points
 from exportctl.formats.jsonl import Counts, jsonl_of
@@ -88,8 +89,10 @@ def jsonl_in_parts(
         counts = Counts()
         chunks = _chunks(path, bounds[1], columns, guesses, fail, counts, workers, parts)
         try:
-            hashed = write_chunks(target, chunks, force=force)
-        except Exception:  # any failure: the one pass writes the file, and says what went wrong
+            hashed = write_chunks(target, _discarding(chunks), force=force)
+        except UsageError:
+            raise  # the target appeared meanwhile (no --force): the one pass would say so too, after a pass
+        except Exception:  # any other failure: the one pass writes the file, or says what went wrong
             return None
         return Written(counts.rows, counts.unparsed_rows, hashed.bytes, hashed.digest.hexdigest())
     except OSError:
@@ -120,6 +123,14 @@ def _chunks(
         handle.seek(0)
         while block := handle.read(BLOCK):
             yield block
+
+
+def _discarding(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`chunks`, any failure in them (a range's, a worker's) turned into _Discarded."""
+    try:
+        yield from chunks
+    except Exception as exc:
+        raise _Discarded() from exc
 
 
 def _start_worker(part: IO[bytes]) -> subprocess.Popen[bytes]:
