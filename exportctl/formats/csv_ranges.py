@@ -31,11 +31,12 @@ class RangeError(ValueError):
     """A range that cannot be read as the whole file's reader would read it: the caller reads the whole."""
 
 
-def split_points(path: Path, n: int) -> list[int]:
+def split_points(path: Path, n: int, *, first: float = 1.0) -> list[int]:
     """The offsets of the ranges' starts after the first (0): at most `n - 1`, increasing, each right after a
-    `\\n` outside quotes (by the parity of quotes before it); fewer when a range would be empty."""
+    `\\n` outside quotes (by the parity of quotes before it); fewer when a range would be empty. The ranges
+    are of about equal size, the first `first` times as large as the others."""
     size = path.stat().st_size
-    wanted = [size * k // n for k in range(1, n)]
+    wanted = rough_cuts(size, n, first=first)
     points: list[int] = []
     with path.open("rb") as handle:
         offset = 0  # bytes counted so far
@@ -57,6 +58,12 @@ def split_points(path: Path, n: int) -> list[int]:
             if not points or point > points[-1]:
                 points.append(point)
     return points
+
+
+def rough_cuts(size: int, n: int, *, first: float = 1.0) -> list[int]:
+    """Where `split_points` starts looking for each cut of `size` bytes into `n` ranges."""
+    total = first + n - 1
+    return [int(size * (first + k - 1) / total) for k in range(1, n)]
 
 
 def _next_record(handle: io.BufferedReader, offset: int, in_quotes: bool) -> int | None:

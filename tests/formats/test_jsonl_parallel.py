@@ -16,9 +16,9 @@ import pytest
 
 from exportctl.errors import ExportctlError
 from exportctl.formats.convert import convert_csv
-from exportctl.formats.csv_ranges import split_points
+from exportctl.formats.csv_ranges import rough_cuts, split_points
 from exportctl.formats.csv_source import guessed_columns
-from exportctl.formats.jsonl_parallel import jsonl_in_parts
+from exportctl.formats.jsonl_parallel import FIRST_SHARE, jsonl_in_parts
 from exportctl.formats.speculate import FIRST_LOOK
 from exportctl.schema import get_object
 from tests.formats.golden_outputs import GOLDEN
@@ -89,7 +89,7 @@ def _multiline(path: Path, pad: int) -> Path:
 
 def _cut_after_a_break_in_a_cell(data: bytes, n: int) -> bool:
     """Whether one of the even cuts of `data` into `n` falls right after a line break inside a quoted cell."""
-    cuts = [len(data) * k // n for k in range(1, n)]
+    cuts = rough_cuts(len(data), n, first=FIRST_SHARE)
     return any(data[:w].count(b'"') % 2 and data[w - 1 : w] == b"\n" for w in cuts)
 
 
@@ -99,7 +99,7 @@ def test_cuts_skip_the_line_breaks_in_quoted_cells(tmp_path: Path) -> None:
         source = _multiline(tmp_path / "x.csv", pad)
         data = source.read_bytes()
         for n in (2, 3, 4, 7):
-            points = split_points(source, n)
+            points = split_points(source, n, first=FIRST_SHARE)
             assert len(points) == n - 1
             # each cut lands after a record's line end, never on a line break inside a cell
             assert all(data[p - 2 : p] == b"\r\n" and data[p : p + 1] == b"k" for p in points), (pad, n, points)
