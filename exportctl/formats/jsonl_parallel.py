@@ -75,7 +75,7 @@ def jsonl_in_parts(
     small, one CPU) or the attempt was discarded: the caller then writes it in one pass."""
     size = path.stat().st_size
     count = ranges_wanted(size)
-    if count < 2:
+    if count < 2 or os.name != "posix" or not sys.executable:  # pass_fds is POSIX's; an embedded Python has none
         return None
     parts: list[tuple[IO[bytes], Path]] = []
     workers: list[subprocess.Popen[bytes]] = []

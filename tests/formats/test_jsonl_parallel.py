@@ -238,3 +238,12 @@ def test_an_empty_csv_and_a_header_alone(split: pytest.MonkeyPatch, tmp_path: Pa
         source.write_bytes(text)
         _convert(source, tmp_path / "parts.jsonl")
         assert (tmp_path / "parts.jsonl").read_bytes() == _one_pass(source, tmp_path / "one.jsonl", split).read_bytes()
+
+
+def test_a_gzip_target_holds_the_one_pass_lines(split: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import gzip
+
+    source = _multiline(tmp_path / "x.csv", 3)
+    assert _in_parts(source, tmp_path / "parts.jsonl.gz") is not None
+    one = _one_pass(source, tmp_path / "one.jsonl", split).read_bytes()
+    assert gzip.decompress((tmp_path / "parts.jsonl.gz").read_bytes()) == one
