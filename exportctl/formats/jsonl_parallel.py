@@ -63,10 +63,12 @@ class _Discarded(Exception):
 
 
 def ranges_wanted(size: int) -> int:
-    """How many ranges a CSV of `size` bytes is cut into: 1 (no split) below the threshold or on one CPU."""
-    if size < max(1, parallel_min_bytes()):
+    """How many ranges a CSV of `size` bytes is cut into: 1 (no split) below the threshold or on one CPU;
+    else the workers wanted, each range at least half the threshold."""
+    threshold = parallel_min_bytes()
+    if size < max(1, threshold):
         return 1
-    return workers_wanted()
+    return min(workers_wanted(), max(2, size // max(1, threshold // 2)))
 
 
 def jsonl_in_parts(

@@ -1,7 +1,8 @@
 """How many CPUs `--format jsonl` may use, and from which size of CSV on: two knobs from the environment.
 
-- `EXPORTCTL_WORKERS` (a whole number from 1 to 64): the processes a conversion uses, the calling one
-  included; `1` turns the split off. Unset or empty: the CPUs this process may run on (its affinity).
+- `EXPORTCTL_WORKERS` (a whole number from 1 to 64): the processes a conversion uses at most, the calling
+  one included; `1` turns the split off. Unset or empty: the CPUs this process may run on (its affinity), at
+  most 8 (about 25 MB of memory each).
 - `EXPORTCTL_PARALLEL_MIN_MB` (a number of MB, 0 to 1000000, `0.001` allowed): the smallest CSV that is
   split; below it, starting the workers would cost more than they save. Unset or empty: 32 MB. Tests set
   it tiny to split small files.
@@ -24,6 +25,7 @@ from exportctl.masking import printable
 ENV_WORKERS = "EXPORTCTL_WORKERS"
 ENV_MIN_MB = "EXPORTCTL_PARALLEL_MIN_MB"
 MAX_WORKERS = 64
+DEFAULT_MAX_WORKERS = 8
 DEFAULT_MIN_MB = 32.0
 MAX_MIN_MB = 1_000_000.0
 MB = 1_000_000
@@ -41,11 +43,11 @@ def usable_cpus() -> int:
 
 
 def workers_wanted(environ: Mapping[str, str] | None = None) -> int:
-    """EXPORTCTL_WORKERS, else the usable CPUs (at most 64); UsageError (exit 2) for a bad value."""
+    """EXPORTCTL_WORKERS, else the usable CPUs (at most 8); UsageError (exit 2) for a bad value."""
     env = os.environ if environ is None else environ
     raw = env.get(ENV_WORKERS, "").strip()
     if not raw:
-        return min(MAX_WORKERS, usable_cpus())
+        return min(DEFAULT_MAX_WORKERS, usable_cpus())
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_WORKERS):
         raise UsageError(
             f"{ENV_WORKERS}={printable(raw)!r} is not a whole number from 1 to {MAX_WORKERS}.",

@@ -15,7 +15,7 @@ BAD_MIN_MB = ["-1", "nan", "inf", "1e9", "ten", "\u0663", "1\x1b[31m"]
 
 
 def test_the_defaults_and_good_values() -> None:
-    assert workers_wanted({}) == min(64, usable_cpus()) >= 1
+    assert workers_wanted({}) == min(8, usable_cpus()) >= 1
     assert workers_wanted({"EXPORTCTL_WORKERS": " 3 "}) == 3
     assert workers_wanted({"EXPORTCTL_WORKERS": ""}) == workers_wanted({})
     assert parallel_min_bytes({}) == 32_000_000
@@ -46,3 +46,13 @@ def test_the_cli_refuses_a_bad_knob_before_the_export(name: str, text: str, tmp_
     assert "Traceback" not in result.output
     csv_run = CliRunner().invoke(app, [*argv[:5], "-o", "v.csv", "--dry-run"], env={name: text})
     assert csv_run.exit_code == 0, csv_run.output  # only --format jsonl reads it
+
+
+def test_ranges_are_at_least_half_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    from exportctl.formats.jsonl_parallel import ranges_wanted
+
+    monkeypatch.setenv("EXPORTCTL_WORKERS", "8")
+    monkeypatch.delenv("EXPORTCTL_PARALLEL_MIN_MB", raising=False)
+    assert [ranges_wanted(mb * 1_000_000) for mb in (1, 31, 32, 40, 100, 800)] == [1, 1, 2, 2, 6, 8]
+    monkeypatch.setenv("EXPORTCTL_WORKERS", "1")
+    assert ranges_wanted(800_000_000) == 1
