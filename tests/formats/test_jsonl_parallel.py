@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from exportctl.errors import ExportctlError
 from exportctl.formats.convert import convert_csv
@@ -247,3 +249,26 @@ def test_a_gzip_target_holds_the_one_pass_lines(split: pytest.MonkeyPatch, tmp_p
     assert _in_parts(source, tmp_path / "parts.jsonl.gz") is not None
     one = _one_pass(source, tmp_path / "one.jsonl", split).read_bytes()
     assert gzip.decompress((tmp_path / "parts.jsonl.gz").read_bytes()) == one
+
+
+_CELL = st.text(alphabet=st.sampled_from(['"', "\n", "\r", ",", "a", "1", ".", "-", "\u00e9", " "]), max_size=8)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=40), workers=st.integers(2, 4))
+def test_random_cells_in_parts_are_the_one_pass_file(
+    split: pytest.MonkeyPatch, tmp_path: Path, rows: list[list[str]], workers: int
+) -> None:
+    """Quotes, line breaks and lone carriage returns anywhere, cut into 2-4 ranges: the same bytes, or the
+    same refusal."""
+    source = _write(tmp_path / "x.csv", ["Code", "m1", "Value"], rows)
+    outcomes = []
+    for count in ("1", str(workers)):
+        split.setenv("EXPORTCTL_WORKERS", count)
+        try:
+            _convert(source, tmp_path / f"out{count}.jsonl")
+            outcomes.append((tmp_path / f"out{count}.jsonl").read_bytes())
+        except ExportctlError as exc:
+            outcomes.append(str(exc).encode())
+    assert outcomes[0] == outcomes[1]
+    assert not list(tmp_path.glob(".*"))  # no part, no temporary file
