@@ -75,6 +75,16 @@ def _parts(directory: Path) -> list[Path]:
     return sorted(directory.glob(".*.jsonl-part"))
 
 
+def _a_worker_is_writing(directory: Path) -> bool:
+    for part in _parts(directory):
+        try:
+            if part.stat().st_size > 0:
+                return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -102,7 +112,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 def test_sigterm_during_a_split_conversion_leaves_no_part_and_no_worker(tmp_path: Path) -> None:
     source = _csv(tmp_path / "x.csv", 300_000)  # ~35 MB: seconds of work, so the signal lands inside it
     process = _start(source, tmp_path / "out.jsonl")
-    _wait(lambda: any(p.stat().st_size > 0 for p in _parts(tmp_path) if p.exists()), process)
+    _wait(lambda: _a_worker_is_writing(tmp_path), process)
     workers = _children(process.pid)
     assert workers, "no worker process was running"
     process.send_signal(signal.SIGTERM)
@@ -115,7 +125,7 @@ def test_sigterm_during_a_split_conversion_leaves_no_part_and_no_worker(tmp_path
 def test_a_parent_killed_outright_leaves_no_worker_and_no_part(tmp_path: Path) -> None:
     source = _csv(tmp_path / "x.csv", 300_000)
     process = _start(source, tmp_path / "out.jsonl")
-    _wait(lambda: any(p.stat().st_size > 0 for p in _parts(tmp_path) if p.exists()), process)
+    _wait(lambda: _a_worker_is_writing(tmp_path), process)
     workers = _children(process.pid)
     assert workers
     process.kill()
