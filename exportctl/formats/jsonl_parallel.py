@@ -2,7 +2,8 @@
 
 For a regular-file target and a CSV of at least `EXPORTCTL_PARALLEL_MIN_MB` (32 MB) on a machine where
 this process may use more than one CPU (`workers.py`: `EXPORTCTL_WORKERS=1` turns it off), the CSV is cut
-into N ranges at record boundaries (`csv_ranges.split_points`). This process types the first range
+into N ranges at record boundaries (`csv_ranges.split_points`; N the CPUs, at most 8 unless
+`EXPORTCTL_WORKERS` says otherwise, each range at least half the threshold). This process types the first range
 itself, straight into the atomic writer (`written.write_chunks`: one sha256 over every byte, fsync, rename,
 no-clobber), while N-1 worker processes (`jsonl_part.py`) each write the JSON Lines of their range into a
 temporary part beside the target (created with O_EXCL under a random name, `.TARGET.RANDOM.jsonl-part`);
@@ -14,6 +15,9 @@ If anything at all goes wrong in any range (a kind that changes, a value `--unpa
 record the range cannot read, a worker that fails to start or dies) or in the writer, the attempt is
 discarded (the writer's temporary file removed) and `convert_csv` writes the file in one pass, as it always
 did: the same file, the same messages and record numbers. So the file is byte for byte the one-pass file.
+One writer error is not retried: a target that appeared meanwhile without `--force`, which the one pass
+would meet again at its own rename; it is the writer's UsageError as it always was, the data kept as it
+keeps it.
 
 The workers are started with `subprocess` (fork and exec: safe while other threads run, which rules out
 `fork` alone), not `multiprocessing`: its `spawn` and `forkserver` methods run the caller's `__main__`
