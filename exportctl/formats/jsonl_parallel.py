@@ -125,7 +125,7 @@ def _chunks(
     """The first range's lines, typed here, then each worker's part once it is done; `counts` summed."""
     rows = range_records(path, 0, end, None)
     next(rows, None)  # the header row
-    yield from jsonl_of(rows, columns, counts, fail=fail, watch=guesses.watch(resume=True))
+    yield from jsonl_of(rows, columns, counts, fail=fail, watch=guesses.watch())
     for worker, (handle, _name) in zip(workers, parts, strict=True):
         rows_done, unparsed_done = _answer(worker)
         counts.rows += rows_done

@@ -47,7 +47,7 @@ def write_part(job: PartJob) -> Counts:
     """Write the part; its counts. Raises whatever the range's reading or typing raises."""
     counts = Counts()
     rows = range_records(job.path, job.start, job.end, len(job.columns))
-    for chunk in jsonl_of(rows, job.columns, counts, fail=job.fail, watch=job.guesses.watch(resume=True)):
+    for chunk in jsonl_of(rows, job.columns, counts, fail=job.fail, watch=job.guesses.watch()):
         view = memoryview(chunk)
         while view:
             view = view[os.write(job.fd, view) :]

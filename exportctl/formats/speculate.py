@@ -69,20 +69,22 @@ def _settled(inference: Inference) -> bool:
 
 @dataclass(frozen=True)
 class Guesses:
-    """The first look's answer for the inferred columns, to be checked on the rest of the file, in parts.
+    """The first look's answer for the inferred columns, to be checked on every record of the file.
 
-    `kinds`: column index -> guessed kind; `seen`: those that had a value in the first records. A part of
-    the file read by itself (formats/jsonl_parallel.py) checks its records with `watch(resume=True)`: every
-    value must fit the guessed kind, which the first look already preferred to every kind before it. Columns
-    that turned out text in the first look cannot change and are not watched then."""
+    `kinds`: column index -> guessed kind; `seen`: those that had a value in the first records. `watch()`
+    checks records from anywhere in the file, a range read by itself (formats/jsonl_parallel.py) as well as
+    the whole file from its first record: the inference of a column that had values resumes from the first
+    look's state, so every value must fit the guessed kind, which the first look already preferred to every
+    kind before it; a column that had none starts afresh. (A fresh inference from the first record would
+    see `1` in a column guessed DOUBLE for a `1.5` later in the first look as an INTEGER column, a change,
+    and have the file written twice for nothing.) Columns that turned out text cannot change: not watched.
+    """
 
     kinds: dict[int, Kind]
     seen: frozenset[int]
 
-    def watch(self, *, resume: bool = False) -> Watch | None:
-        """The Watch of the whole file from its first record, or (`resume`) of a part read on its own."""
-        if not resume:
-            return Watch(self.kinds) if self.kinds else None
+    def watch(self) -> Watch | None:
+        """The Watch of these guesses (None when no column is watched)."""
         pending = {i: k for i, k in self.kinds.items() if not (i in self.seen and k is Kind.STRING)}
         return Watch(pending, resumed=self.seen & pending.keys()) if pending else None
 
@@ -99,12 +101,3 @@ def first_guesses(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> t
     guessed = [column.with_kind(pending[i].kind) if i in pending else column for i, column in enumerate(columns)]
     seen = frozenset(i for i, inference in pending.items() if inference.seen)
     return guessed, Guesses({i: inference.kind for i, inference in pending.items()}, seen)
-
-
-def first_look(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tuple[list[Column], Watch | None]:
-    """`columns` with each inferred kind guessed from the first records of `rows` (the records after the
-    header), and the Watch that checks the guesses (None when no kind is inferred)."""
-    if all(column.kind is not None for column in columns):
-        return list(columns), None
-    guessed, guesses = first_guesses(columns, rows)
-    return guessed, guesses.watch()

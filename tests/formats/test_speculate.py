@@ -84,3 +84,25 @@ def test_a_guess_rolled_back_leaves_no_trace_in_a_table_that_has_rows(tmp_path: 
     assert (declared["late_text"], declared["late_double"], declared["empty_first"]) == ("TEXT", "REAL", "INTEGER")
     assert (kinds["late_text"], kinds["late_double"], kinds["empty_first"]) == ("string", "double", "integer")
     assert late == ("5", 5.0, None)
+
+
+def test_a_guess_holds_on_the_first_looks_own_records(tmp_path: Path) -> None:
+    """Integers, then `1.5` within the first look: the column is guessed DOUBLE, and its first record's `1`
+    must not read as a change (a fresh inference sees an INTEGER column there), or the file would be typed
+    twice for nothing. A value later that fits no double still is one."""
+    from exportctl.formats.csv_source import guessed_columns
+    from exportctl.formats.jsonl import Counts, jsonl_chunks
+    from exportctl.formats.speculate import KindChanged
+
+    path = tmp_path / "x.csv"
+    path.write_text("Code,m,n\r\n" + "".join(f"k{i},{'1.5' if i == 5 else i},\r\n" for i in range(3000)))
+    columns, guesses = guessed_columns(get_object("voucher"), path, None, "api")
+    assert [c.kind for c in columns] == [Kind.STRING, Kind.DOUBLE, Kind.STRING]
+    counts = Counts()
+    lines = b"".join(jsonl_chunks(path, columns, counts, watch=guesses.watch())).split(b"\n")
+    assert counts.rows == 3000 and json.loads(lines[1]) == {"code": "k1", "m": 1.0, "n": None}
+    for last in ("k3000,x,", "k3000,2.5,7"):  # a text in m after the first look; an integer in n, empty so far
+        path.write_text("".join(path.read_text().splitlines(keepends=True)[:3001]) + last + "\r\n")
+        with pytest.raises(KindChanged):
+            for _ in jsonl_chunks(path, columns, Counts(), watch=guesses.watch()):
+                pass
