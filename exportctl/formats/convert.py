@@ -53,11 +53,17 @@ def convert_csv(
     fail = what if unparsed == "fail" else None
     if target != STDOUT and not is_stream_target(target):
         # One pass: inferred kinds guessed and checked as the records go; the file is thrown away and
-        # written again with the kinds of a full pass in the rare case a guess turns out wrong.
-        columns, watch = guessed_columns(obj, csv_path, fields, header_style)
+        # written again with the kinds of a full pass in the rare case a guess turns out wrong. A large
+        # CSV is cut into ranges typed on several CPUs first (jsonl_parallel.py): the same file, or None.
+        from exportctl.formats.jsonl_parallel import jsonl_in_parts
+
+        columns, guesses = guessed_columns(obj, csv_path, fields, header_style)
+        written = jsonl_in_parts(csv_path, Path(target), columns, guesses, fail=fail, force=force)
+        if written is not None:
+            return written
         counts = Counts()
         try:
-            chunks = jsonl_chunks(csv_path, columns, counts, fail=fail, watch=watch)
+            chunks = jsonl_chunks(csv_path, columns, counts, fail=fail, watch=guesses.watch())
             hashed = write_chunks(target, chunks, force=force, stdout=stdout)
             return Written(counts.rows, counts.unparsed_rows, hashed.bytes, hashed.digest.hexdigest())
         except KindChanged:

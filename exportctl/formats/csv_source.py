@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exportctl.errors import OutputError, UnparsedValueError
-from exportctl.formats.speculate import Watch, first_look
+from exportctl.formats.speculate import Guesses, first_guesses
 from exportctl.formats.types import Column, RowReader, TypedRow, columns_for, infer
 from exportctl.masking import printable
 from exportctl.schema import ExportObject
@@ -119,12 +119,12 @@ def typed_columns(obj: ExportObject, path: Path, fields: Iterable[str] | None, s
 
 def guessed_columns(
     obj: ExportObject, path: Path, fields: Iterable[str] | None, style: str
-) -> tuple[list[Column], Watch | None]:
+) -> tuple[list[Column], Guesses]:
     """The columns of the CSV at `path`, inferred kinds guessed from its first records (speculate.py), and
-    the Watch that checks the guesses on every record (None when no kind is inferred)."""
+    the guesses, whose `watch()` checks them on every record."""
     rows = records(path)
     header = next(rows, [])
-    return first_look(columns_for(obj, header, fields, style=style), rows)
+    return first_guesses(columns_for(obj, header, fields, style=style), rows)
 
 
 def typed_rows(path: Path, columns: Sequence[Column]) -> Iterator[TypedRow]:

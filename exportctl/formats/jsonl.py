@@ -13,7 +13,7 @@ rename), or to a stream for `-o -`. Standard library only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from exportctl.formats.cells import COMPACT, Encoder, cell_encoder
@@ -40,9 +40,25 @@ def jsonl_chunks(
 
     With `fail` (the message's subject), the first value that does not fit raises UnparsedValueError instead.
     With `watch`, the inferred kinds of `columns` are guesses, checked record by record (speculate.py).
+    """
+    rows = records(path)
+    next(rows, None)
+    yield from jsonl_of(rows, columns, counts, fail=fail, watch=watch)
 
-    Each line is written from the cells' text (`jsonl_cells`): no Python value is built for a cell already in
-    its canonical form, and the line is the same text `json` would write for the typed record.
+
+def jsonl_of(
+    rows: Iterable[list[str]],
+    columns: Sequence[Column],
+    counts: Counts,
+    *,
+    fail: str | None = None,
+    watch: Watch | None = None,
+) -> Iterator[bytes]:
+    """The JSON Lines of `rows` (records after the header row), as `jsonl_chunks`; also for a part of the file
+    (jsonl_parallel.py), where a record number in a message counts from the part's start.
+
+    Each line is written from the cells' text (`cells.cell_encoder`): no Python value is built for a cell
+    already in its canonical form, and the line is the same text `json` would write for the typed record.
     """
     encoders = [cell_encoder(column) for column in columns]
     keys = [COMPACT.encode(column.name) + ":" for column in columns]
@@ -52,8 +68,6 @@ def jsonl_chunks(
     empty = "{}\n" if not plan else ""
     buffer: list[str] = []
     size = 0
-    rows = records(path)
-    next(rows, None)
     for cells in rows:
         if watch is not None:
             watch.observe(cells)

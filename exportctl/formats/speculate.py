@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from exportctl.formats.types import Column, Inference, Kind, infer
+from exportctl.formats.types import INFERRED_KINDS, Column, Inference, Kind
 
 FIRST_LOOK = 2000
 # The texts of a column remembered as seen, at most, and the longest one: memory stays small whatever the file.
@@ -29,9 +30,13 @@ class KindChanged(Exception):
 class Watch:
     """Inferred columns with their guessed kinds, and their inference continued record by record."""
 
-    def __init__(self, pending: dict[int, Kind]) -> None:
+    def __init__(self, pending: dict[int, Kind], resumed: Iterable[int] = ()) -> None:
         # Per column: its inference, its guessed kind, the texts it has seen (a value repeated adds nothing).
-        self._pending = [(i, Inference(), kind, set[str]()) for i, kind in pending.items()]
+        # A `resumed` column's inference starts where the first look left it (it saw values there).
+        again = set(resumed)
+        self._pending = [
+            (i, _Resumed(kind) if i in again else Inference(), kind, set[str]()) for i, kind in pending.items()
+        ]
 
     def observe(self, record: Sequence[str]) -> None:
         """Take the next record's cells into the inference; KindChanged when a guess no longer holds."""
@@ -49,18 +54,53 @@ class Watch:
             self._pending = [entry for entry in self._pending if not _settled(entry[1])]
 
 
+class _Resumed(Inference):
+    """An inference that has seen values, every one of which fitted `kind` and none an earlier kind."""
+
+    def __init__(self, kind: Kind) -> None:
+        super().__init__()
+        self._possible = list(INFERRED_KINDS[INFERRED_KINDS.index(kind) :])
+        self.seen = 1
+
+
 def _settled(inference: Inference) -> bool:
     return inference.seen > 0 and inference.kind is Kind.STRING
 
 
-def first_look(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tuple[list[Column], Watch | None]:
+@dataclass(frozen=True)
+class Guesses:
+    """The first look's answer for the inferred columns, to be checked on every record of the file.
+
+    `kinds`: column index -> guessed kind; `seen`: those that had a value in the first records. `watch()`
+    checks records from anywhere in the file, a range read by itself (formats/jsonl_parallel.py) as well as
+    the whole file from its first record: the inference of a column that had values resumes from the first
+    look's state, so every value must fit the guessed kind, which the first look already preferred to every
+    kind before it; a column that had none starts afresh. (A fresh inference from the first record would
+    see `1` in a column guessed DOUBLE for a `1.5` later in the first look as an INTEGER column, a change,
+    and have the file written twice for nothing.) Columns that turned out text cannot change: not watched.
+    """
+
+    kinds: dict[int, Kind]
+    seen: frozenset[int]
+
+    def watch(self) -> Watch | None:
+        """The Watch of these guesses (None when no column is watched)."""
+        pending = {i: k for i, k in self.kinds.items() if not (i in self.seen and k is Kind.STRING)}
+        return Watch(pending, resumed=self.seen & pending.keys()) if pending else None
+
+
+def first_guesses(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tuple[list[Column], Guesses]:
     """`columns` with each inferred kind guessed from the first records of `rows` (the records after the
-    header), and the Watch that checks the guesses (None when no kind is inferred)."""
-    if all(column.kind is not None for column in columns):
-        return list(columns), None
-    guessed = infer(columns, itertools.islice(rows, FIRST_LOOK))
-    pending = {i: guessed[i].kind for i, column in enumerate(columns) if column.kind is None}
-    return guessed, Watch({i: kind for i, kind in pending.items() if kind is not None})
+    header), and the guesses, to be checked on every record."""
+    pending = {i: Inference() for i, column in enumerate(columns) if column.kind is None}
+    if pending:
+        for row in itertools.islice(rows, FIRST_LOOK):
+            for i, inference in pending.items():
+                if i < len(row):
+                    inference.observe(row[i])
+    guessed = [column.with_kind(pending[i].kind) if i in pending else column for i, column in enumerate(columns)]
+    seen = frozenset(i for i, inference in pending.items() if inference.seen)
+    return guessed, Guesses({i: inference.kind for i, inference in pending.items()}, seen)
 
 
 def sql_guesses(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tuple[list[Column], list[int]] | None:
@@ -68,11 +108,7 @@ def sql_guesses(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> tup
     with the inferred kinds guessed from the first records of `rows`, and the columns whose guess a value that
     does not fit proves wrong (a guess of STRING from values stays STRING). None when no kind is inferred, or
     when an inferred column has no value among the first records: its guess (STRING) would stand unchecked."""
-    pending = [i for i, column in enumerate(columns) if column.kind is None]
-    if not pending:
+    guessed, guesses = first_guesses(columns, rows)
+    if not guesses.kinds or guesses.seen != guesses.kinds.keys():
         return None
-    first = list(itertools.islice(rows, FIRST_LOOK))
-    if any(not any(i < len(row) and row[i] for row in first) for i in pending):
-        return None
-    guessed = infer(columns, first)
-    return guessed, [i for i in pending if guessed[i].kind is not Kind.STRING]
+    return guessed, [i for i, kind in guesses.kinds.items() if kind is not Kind.STRING]

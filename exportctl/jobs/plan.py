@@ -34,7 +34,7 @@ from exportctl.files.targets import (
 from exportctl.jobs import remote_output
 from exportctl.request import rules
 from exportctl.request.cursor import looked_back, window_filter
-from exportctl.request.into import CSV, EXTENSIONS
+from exportctl.request.into import CSV, EXTENSIONS, JSONL
 from exportctl.request.model import ExportRequest, RunOptions
 from exportctl.request.values import iso_ms
 from exportctl.request.windows import Window, require_created_filter, split_windows, truncate_ms, window_request
@@ -165,6 +165,10 @@ def _check_typed(request: ExportRequest, options: RunOptions) -> None:
             hint="Write the CSV to a file (-o FILE.csv), or stream a typed copy with --format jsonl -o -.",
         )
     check_extra(options.format, into.engine if into is not None else None)
+    if options.format == JSONL:
+        from exportctl.formats.workers import check_knobs
+
+        check_knobs()  # a bad EXPORTCTL_WORKERS or EXPORTCTL_PARALLEL_MIN_MB is refused before the export
     if into is not None:
         from exportctl.warehouse.preflight import check_into
 

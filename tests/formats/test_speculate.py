@@ -127,3 +127,25 @@ def test_parquet_types_from_a_guess_and_starts_again_when_a_later_value_proves_i
     assert [c.kind for c in outputs.columns] == [Kind.STRING, Kind.INTEGER, Kind.INTEGER, Kind.STRING, Kind.INTEGER]
     assert disagreements(outputs) == []
     assert guesses == [True]  # the guess held
+
+
+def test_a_guess_holds_on_the_first_looks_own_records(tmp_path: Path) -> None:
+    """Integers, then `1.5` within the first look: the column is guessed DOUBLE, and its first record's `1`
+    must not read as a change (a fresh inference sees an INTEGER column there), or the file would be typed
+    twice for nothing. A value later that fits no double still is one."""
+    from exportctl.formats.csv_source import guessed_columns
+    from exportctl.formats.jsonl import Counts, jsonl_chunks
+    from exportctl.formats.speculate import KindChanged
+
+    path = tmp_path / "x.csv"
+    path.write_text("Code,m,n\r\n" + "".join(f"k{i},{'1.5' if i == 5 else i},\r\n" for i in range(3000)))
+    columns, guesses = guessed_columns(get_object("voucher"), path, None, "api")
+    assert [c.kind for c in columns] == [Kind.STRING, Kind.DOUBLE, Kind.STRING]
+    counts = Counts()
+    lines = b"".join(jsonl_chunks(path, columns, counts, watch=guesses.watch())).split(b"\n")
+    assert counts.rows == 3000 and json.loads(lines[1]) == {"code": "k1", "m": 1.0, "n": None}
+    for last in ("k3000,x,", "k3000,2.5,7"):  # a text in m after the first look; an integer in n, empty so far
+        path.write_text("".join(path.read_text().splitlines(keepends=True)[:3001]) + last + "\r\n")
+        with pytest.raises(KindChanged):
+            for _ in jsonl_chunks(path, columns, Counts(), watch=guesses.watch()):
+                pass
