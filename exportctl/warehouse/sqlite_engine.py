@@ -25,7 +25,7 @@ from typing import Any
 
 from exportctl.errors import LockedError, OutputError, UsageError
 from exportctl.formats.cells import stored_value
-from exportctl.formats.speculate import FIRST_LOOK, KindChanged, Watch
+from exportctl.formats.speculate import FIRST_LOOK, Guesses, KindChanged, Watch
 from exportctl.formats.types import UNPARSED, Column, Inference, Kind
 from exportctl.masking import printable
 from exportctl.warehouse.base import (
@@ -143,17 +143,21 @@ def _load(conn: sqlite3.Connection, request: LoadRequest) -> LoadResult:
     # One pass: the new inferred columns' kinds guessed from the first records and checked on every record
     # (formats/speculate.py); in the rare case a guess turns out wrong, what this load did is rolled back to
     # the savepoint and done again with the kinds of a full pass.
-    guessed = _infer(request, pending, FIRST_LOOK)
+    first = _inferences(request, pending, FIRST_LOOK)
+    guessed = {i: inference.kind for i, inference in first.items()}
+    # A column with values in the first look resumes its inference from there (its records are read again).
+    watch = Guesses(guessed, frozenset(i for i, inference in first.items() if inference.seen)).watch()
     conn.execute("SAVEPOINT exportctl_guess")
     try:
-        result = _write_all(conn, request, with_kinds(layout, guessed), exact, Watch(guessed))
+        result = _write_all(conn, request, with_kinds(layout, guessed), exact, watch)
     except KindChanged:
         conn.execute("ROLLBACK TO exportctl_guess")
     else:
         conn.execute("RELEASE exportctl_guess")
         return result
     conn.execute("RELEASE exportctl_guess")
-    return _write_all(conn, request, with_kinds(layout, _infer(request, pending)), exact, None)
+    kinds = {i: inference.kind for i, inference in _inferences(request, pending).items()}
+    return _write_all(conn, request, with_kinds(layout, kinds), exact, None)
 
 
 def _write_all(
@@ -179,8 +183,8 @@ def _write_all(
     return LoadResult.of(ENGINE, request, layout, rows, inserted, updated, unparsed_rows)
 
 
-def _infer(request: LoadRequest, pending: list[int], limit: int | None = None) -> dict[int, Kind]:
-    """The kinds of the `pending` columns from the CSV's records (the first `limit` of them)."""
+def _inferences(request: LoadRequest, pending: list[int], limit: int | None = None) -> dict[int, Inference]:
+    """The inference of each `pending` column over the CSV's records (the first `limit` of them)."""
     inferences = {i: Inference() for i in pending}
     records = open_csv(request.source)
     next(records, None)
@@ -188,7 +192,7 @@ def _infer(request: LoadRequest, pending: list[int], limit: int | None = None) -
         for i, inference in inferences.items():
             if i < len(record):
                 inference.observe(record[i])
-    return {i: inference.kind for i, inference in inferences.items()}
+    return inferences
 
 
 def _create_or_extend(conn: sqlite3.Connection, layout: Layout) -> None:

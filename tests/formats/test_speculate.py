@@ -149,3 +149,30 @@ def test_a_guess_holds_on_the_first_looks_own_records(tmp_path: Path) -> None:
         with pytest.raises(KindChanged):
             for _ in jsonl_chunks(path, columns, Counts(), watch=guesses.watch()):
                 pass
+
+
+def test_sqlite_writes_once_when_the_first_look_itself_narrows_a_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As for JSON Lines: integers, then `1.5` within the first look make a column of doubles, and the load's
+    check must resume from there, not see the first record's `1` as a change and load everything twice."""
+    from exportctl.warehouse import sqlite_engine
+
+    passes: list[bool] = []
+    write_all = sqlite_engine._write_all
+
+    def spy(*args: object) -> object:
+        passes.append(args[-1] is not None)  # the Watch: a guessed pass
+        return write_all(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite_engine, "_write_all", spy)
+    path = tmp_path / "x.csv"
+    path.write_text("Code,m\r\n" + "".join(f"k{i},{'1.5' if i == 5 else i}\r\n" for i in range(3000)))
+    result = load_file("sqlite", get_object("voucher"), path, tmp_path / "db.sqlite", "t")
+    assert result.rows == 3000
+    assert passes == [True]
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    try:
+        assert conn.execute('SELECT m FROM "t" WHERE code = ?', ["k1"]).fetchone() == (1.0,)
+    finally:
+        conn.close()
