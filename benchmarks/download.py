@@ -171,26 +171,35 @@ def run_exportctl(sandbox: Any, export_id: str, target: Path, tree: Path | None 
 # The download engine alone, in a process of its own: `download_export` as the command calls it, timed by its
 # own `seconds` (from the download request to the fsynced rename), without the command's start (the HTTP
 # session and its imports, reading the credentials) and without the GET of the export before it.
+# Its CPU is that of the download alone (every thread, from the request to the rename): the interpreter's start-up,
+# 0.1-0.2 s of CPU that moves with the machine's load, would hide a change of the download's own cost at 100 MB.
 _ENGINE = """
-import json, sys
+import json, resource, sys
 from pathlib import Path
 from exportctl.client.api import ApiClient
 from exportctl.jobs.download import download_export
 from exportctl.settings import Settings
 base_url, app_id, token, export_id, target = sys.argv[1:]
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 with ApiClient(Settings(base_url, app_id, token)) as client:
     export = client.get_export(export_id)
+    before = cpu()
     result = download_export(client, export, Path(target))
-print(json.dumps({"seconds": result.seconds, "rows": result.rows}))
+    spent = cpu() - before
+print(json.dumps({"seconds": result.seconds, "rows": result.rows, "cpu": spent}))
 """
 
 
 def run_engine(sandbox: Any, export_id: str, target: Path, tree: Path | None = None) -> tuple[float, Usage]:
-    """(seconds as `download_export` measured them, the process's usage) of the download engine alone."""
+    """(seconds as `download_export` measured them, the process's peak RSS and the download's own CPU) of the
+    download engine alone."""
     command = [sys.executable, "-c", _ENGINE, sandbox.base_url, sandbox.app_id, sandbox.secret_key, export_id]
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     out, usage = run_measured([*command, str(target)], _tree_env(env, tree))
-    return float(json.loads(out)["seconds"]), usage
+    answer = json.loads(out)
+    return float(answer["seconds"]), Usage(usage.peak_mb, float(answer["cpu"]))
 
 
 def settle() -> None:
@@ -333,7 +342,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         "median of the runs; ratio = exportctl throughput / curl's (target >= 0.8x), in brackets the median of "
         "each round's ratio; peak RSS of the exportctl "
         "process alone (target <= 60 MB); engine alone = download_export in its own process, timed by itself; "
-        "CPU includes each process's start-up; server = the sandbox's CPU while serving curl/exportctl"
+        "CPU includes each process's start-up, except the engine's (the download alone); server = the sandbox's "
+        "CPU while serving curl/exportctl"
     )
 
 
