@@ -264,7 +264,10 @@ def measure(size_mb: float, runs: int, cache_dir: Path, before: Path | None = No
                     target.unlink()
                 print(
                     f"run {index + 1}: "
-                    + ", ".join(f"{name} {size / 1e6 / side.seconds[-1]:,.0f} MB/s" for name, side in measured.items())
+                    + ", ".join(
+                        f"{name} {size / 1e6 / side.seconds[-1]:,.0f} MB/s (CPU {side.cpu[-1] * 1e3:,.0f} ms)"
+                        for name, side in measured.items()
+                    )
                     + f"; exportctl's peak {measured['exportctl'].peak_mb[-1]:.0f} MB",
                     file=sys.stderr,
                 )
