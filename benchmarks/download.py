@@ -203,12 +203,19 @@ def run_engine(sandbox: Any, export_id: str, target: Path, tree: Path | None = N
 
 
 def settle() -> None:
-    """Write every dirty page to disk before a measured run, so that no run pays for the one before.
+    """Start every measured run from the same state, so that no run pays or profits from the one before.
 
-    curl does not fsync: without this, the kernel writes its file back while the next tool runs, on the same
-    disk (a gigabyte for the 1 GB export), and that next tool's own fsync waits behind it.
+    Dirty pages are written to disk: curl does not fsync, so without this the kernel writes its file back while
+    the next tool runs, on the same disk (a gigabyte for the 1 GB export), and that next tool's own fsync waits
+    behind it. And the kernel's TCP metrics for 127.0.0.1 are flushed where this process may (root; elsewhere
+    nothing happens): Linux keeps the congestion window and round-trip time a connection ended with and starts
+    the next connection to the same address from them, so each side began where the side before it left off.
+    With them kept, two versions of exportctl in the same rounds measured alike at 800 MB (0.61x and 0.63x of
+    curl); with them flushed, 0.47x and 0.56x, the faster one faster in every round (docs/performance.md).
     """
     os.sync()
+    if shutil.which("ip") is not None:
+        subprocess.run(["ip", "tcp_metrics", "flush", "127.0.0.1"], capture_output=True, check=False)
 
 
 def server_seconds() -> float:
