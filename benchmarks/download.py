@@ -209,9 +209,8 @@ def settle() -> None:
     the next tool runs, on the same disk (a gigabyte for the 1 GB export), and that next tool's own fsync waits
     behind it. And the kernel's TCP metrics for 127.0.0.1 are flushed where this process may (root; elsewhere
     nothing happens): Linux keeps the congestion window and round-trip time a connection ended with and starts
-    the next connection to the same address from them, so each side began where the side before it left off.
-    With them kept, two versions of exportctl in the same rounds measured alike at 800 MB (0.61x and 0.63x of
-    curl); with them flushed, 0.47x and 0.56x, the faster one faster in every round (docs/performance.md).
+    the next connection to the same address from them, so each side began where the side before it left off
+    (`ip tcp_metrics show`). Whether that moved any figure is not settled: see docs/performance.md.
     """
     os.sync()
     if shutil.which("ip") is not None:
