@@ -147,8 +147,13 @@ def run_curl(url: str, headers: dict[str, str], target: Path) -> tuple[float, Us
     return float(out.decode().strip()), usage
 
 
-def run_exportctl(sandbox: Any, export_id: str, target: Path) -> tuple[float, Usage]:
-    """(transfer seconds as the command measured them, its usage) of one `exportctl download`."""
+def _tree_env(env: dict[str, str], tree: Path | None) -> dict[str, str]:
+    """`env` importing exportctl from `tree` (a directory holding an `exportctl` package) when one is given."""
+    return env if tree is None else {**env, "PYTHONPATH": str(tree)}
+
+
+def run_exportctl(sandbox: Any, export_id: str, target: Path, tree: Path | None = None) -> tuple[float, Usage]:
+    """(transfer seconds as the command measured them, its usage) of one `exportctl download` (from `tree`)."""
     # With PYTHONDONTWRITEBYTECODE set (as in some CI images and sandboxes) exportctl's own modules, installed
     # editable, have no bytecode cache and are compiled again inside every measured run (30-100 ms of `seconds`);
     # an installed exportctl has its cache, so the benchmark lets the first run write it.
@@ -159,42 +164,57 @@ def run_exportctl(sandbox: Any, export_id: str, target: Path) -> tuple[float, Us
         "VOUCHERIFY_APP_TOKEN": sandbox.secret_key,
     }
     command = [sys.executable, "-m", "exportctl", "--quiet", "download", export_id, "-o", str(target), "--json"]
-    out, usage = run_measured(command, env)
+    out, usage = run_measured(command, _tree_env(env, tree))
     return float(json.loads(out)["seconds"]), usage
 
 
 # The download engine alone, in a process of its own: `download_export` as the command calls it, timed by its
 # own `seconds` (from the download request to the fsynced rename), without the command's start (the HTTP
 # session and its imports, reading the credentials) and without the GET of the export before it.
+# Its CPU is that of the download alone (every thread, from the request to the rename): the interpreter's start-up,
+# 0.1-0.2 s of CPU that moves with the machine's load, would hide a change of the download's own cost at 100 MB.
 _ENGINE = """
-import json, sys
+import json, resource, sys
 from pathlib import Path
 from exportctl.client.api import ApiClient
 from exportctl.jobs.download import download_export
 from exportctl.settings import Settings
 base_url, app_id, token, export_id, target = sys.argv[1:]
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 with ApiClient(Settings(base_url, app_id, token)) as client:
     export = client.get_export(export_id)
+    before = cpu()
     result = download_export(client, export, Path(target))
-print(json.dumps({"seconds": result.seconds, "rows": result.rows}))
+    spent = cpu() - before
+print(json.dumps({"seconds": result.seconds, "rows": result.rows, "cpu": spent}))
 """
 
 
-def run_engine(sandbox: Any, export_id: str, target: Path) -> tuple[float, Usage]:
-    """(seconds as `download_export` measured them, the process's usage) of the download engine alone."""
+def run_engine(sandbox: Any, export_id: str, target: Path, tree: Path | None = None) -> tuple[float, Usage]:
+    """(seconds as `download_export` measured them, the process's peak RSS and the download's own CPU) of the
+    download engine alone."""
     command = [sys.executable, "-c", _ENGINE, sandbox.base_url, sandbox.app_id, sandbox.secret_key, export_id]
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-    out, usage = run_measured([*command, str(target)], env)
-    return float(json.loads(out)["seconds"]), usage
+    out, usage = run_measured([*command, str(target)], _tree_env(env, tree))
+    answer = json.loads(out)
+    return float(answer["seconds"]), Usage(usage.peak_mb, float(answer["cpu"]))
 
 
 def settle() -> None:
-    """Write every dirty page to disk before a measured run, so that no run pays for the one before.
+    """Start every measured run from the same state, so that no run pays or profits from the one before.
 
-    curl does not fsync: without this, the kernel writes its file back while the next tool runs, on the same
-    disk (a gigabyte for the 1 GB export), and that next tool's own fsync waits behind it.
+    Dirty pages are written to disk: curl does not fsync, so without this the kernel writes its file back while
+    the next tool runs, on the same disk (a gigabyte for the 1 GB export), and that next tool's own fsync waits
+    behind it. And the kernel's TCP metrics for 127.0.0.1 are flushed where this process may (root; elsewhere
+    nothing happens): Linux keeps the congestion window and round-trip time a connection ended with and starts
+    the next connection to the same address from them, so each side began where the side before it left off
+    (`ip tcp_metrics show`). Whether that moved any figure is not settled: see docs/performance.md.
     """
     os.sync()
+    if shutil.which("ip") is not None:
+        subprocess.run(["ip", "tcp_metrics", "flush", "127.0.0.1"], capture_output=True, check=False)
 
 
 def server_seconds() -> float:
@@ -202,8 +222,12 @@ def server_seconds() -> float:
     return time.process_time()
 
 
-def measure(size_mb: float, runs: int, cache_dir: Path) -> dict[str, Any]:
-    """Export a file of at least `size_mb` MB and download it `runs` times with each tool."""
+def measure(size_mb: float, runs: int, cache_dir: Path, before: Path | None = None) -> dict[str, Any]:
+    """Export a file of at least `size_mb` MB and download it `runs` times with each tool.
+
+    With `before` (a directory holding another version's `exportctl` package), that version's command and
+    engine run in every round too, in turns with this one's, so that both meet the same machine.
+    """
     from exportctl.sandbox import Sandbox, Timing
 
     if shutil.which("curl") is None:
@@ -218,45 +242,44 @@ def measure(size_mb: float, runs: int, cache_dir: Path) -> dict[str, Any]:
             export_id, url, source = export_file(sb)
             size = source.stat().st_size
             print(f"exported {size / 1e6:,.0f} MB in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            curl = Measured([], [], [], [])
-            exportctl = Measured([], [], [], [])
-            engine = Measured([], [], [], [])
+            sides: dict[str, Any] = {
+                "curl": lambda target: run_curl(url, sb.headers, target),
+                "exportctl": lambda target: run_exportctl(sb, export_id, target),
+                "engine": lambda target: run_engine(sb, export_id, target),
+            }
+            if before is not None:
+                sides["before"] = lambda target: run_exportctl(sb, export_id, target, before)
+                sides["before_engine"] = lambda target: run_engine(sb, export_id, target, before)
+            measured = {name: Measured([], [], [], []) for name in sides}
             for index in range(runs):
-                curl_target, tool_target, engine_target = work / "curl.csv", work / "exportctl.csv", work / "e.csv"
-                settle()
-                served = server_seconds()
-                seconds, usage = run_curl(url, sb.headers, curl_target)
-                curl.server_cpu.append(server_seconds() - served)
-                curl.seconds.append(seconds)
-                curl.peak_mb.append(usage.peak_mb)
-                curl.cpu.append(usage.cpu_seconds)
-                settle()
-                served = server_seconds()
-                seconds, usage = run_exportctl(sb, export_id, tool_target)
-                exportctl.server_cpu.append(server_seconds() - served)
-                exportctl.seconds.append(seconds)
-                exportctl.peak_mb.append(usage.peak_mb)
-                exportctl.cpu.append(usage.cpu_seconds)
-                peak = usage.peak_mb
-                settle()
-                served = server_seconds()
-                seconds, usage = run_engine(sb, export_id, engine_target)
-                engine.server_cpu.append(server_seconds() - served)
-                engine.seconds.append(seconds)
-                engine.peak_mb.append(usage.peak_mb)
-                engine.cpu.append(usage.cpu_seconds)
-                for target in (curl_target, tool_target, engine_target):
+                # curl first, then the others in turns: a version is not always the one after curl.
+                others = list(sides)[1:]
+                shift = index % len(others)
+                for name in ["curl", *others[shift:], *others[:shift]]:
+                    target = work / f"{name}.csv"
+                    settle()
+                    served = server_seconds()
+                    seconds, usage = sides[name](target)
+                    side = measured[name]
+                    side.server_cpu.append(server_seconds() - served)
+                    side.seconds.append(seconds)
+                    side.peak_mb.append(usage.peak_mb)
+                    side.cpu.append(usage.cpu_seconds)
                     if not filecmp.cmp(source, target, shallow=False):
                         raise SystemExit(f"{target.name} differs from the sandbox's file")
                     target.unlink()
                 print(
-                    f"run {index + 1}: curl {size / 1e6 / curl.seconds[-1]:,.0f} MB/s,"
-                    f" exportctl {size / 1e6 / exportctl.seconds[-1]:,.0f} MB/s, peak {peak:.0f} MB,"
-                    f" engine alone {size / 1e6 / seconds:,.0f} MB/s",
+                    f"run {index + 1}: "
+                    + ", ".join(
+                        f"{name} {size / 1e6 / side.seconds[-1]:,.0f} MB/s (CPU {side.cpu[-1] * 1e3:,.0f} ms)"
+                        for name, side in measured.items()
+                    )
+                    + f"; exportctl's peak {measured['exportctl'].peak_mb[-1]:.0f} MB",
                     file=sys.stderr,
                 )
     mb = size / 1e6
-    return {
+    curl, exportctl, engine = measured["curl"], measured["exportctl"], measured["engine"]
+    row: dict[str, Any] = {
         "bytes": size,
         "runs": runs,
         "curl_mb_s": mb / curl.median,
@@ -274,27 +297,62 @@ def measure(size_mb: float, runs: int, cache_dir: Path) -> dict[str, Any]:
         "engine_mb_s": mb / engine.median,
         "engine_ratio": curl.median / engine.median,
         "engine_cpu_ms_per_mb": statistics.median(engine.cpu) * 1e3 / mb,
+        # Medians of each round's ratio (curl's seconds / the tool's, the two in the same round): the steadier
+        # comparison on a shared machine, where curl's own speed moves from round to round.
+        "round_ratio": _round_ratio(curl, exportctl),
+        "engine_round_ratio": _round_ratio(curl, engine),
     }
+    if before is not None:
+        old, old_engine = measured["before"], measured["before_engine"]
+        row["before"] = {
+            "tree": str(before),
+            "exportctl_mb_s": mb / old.median,
+            "ratio": curl.median / old.median,
+            "round_ratio": _round_ratio(curl, old),
+            "exportctl_peak_mb": max(old.peak_mb),
+            "exportctl_cpu_ms_per_mb": statistics.median(old.cpu) * 1e3 / mb,
+            "engine_mb_s": mb / old_engine.median,
+            "engine_ratio": curl.median / old_engine.median,
+            "engine_round_ratio": _round_ratio(curl, old_engine),
+            "engine_cpu_ms_per_mb": statistics.median(old_engine.cpu) * 1e3 / mb,
+        }
+    return row
+
+
+def _round_ratio(curl: Measured, tool: Measured) -> float:
+    return statistics.median(c / t for c, t in zip(curl.seconds, tool.seconds, strict=True))
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
-        f"{'file':>9} {'runs':>5} {'curl':>11} {'exportctl':>11} {'ratio':>7} {'peak RSS':>9}"
-        f" {'engine alone':>20} {'CPU ms/MB: curl':>16} {'exportctl':>10} {'engine':>7} {'server':>10}"
+        f"{'file':>9} {'runs':>5} {'curl':>11} {'exportctl':>11} {'ratio':>13} {'peak RSS':>9}"
+        f" {'engine alone':>26} {'CPU ms/MB: curl':>16} {'exportctl':>10} {'engine':>7} {'server':>10}"
     )
     for row in rows:
         print(
             f"{row['bytes'] / 1e6:>6,.0f} MB {row['runs']:>5} {row['curl_mb_s']:>6,.0f} MB/s"
-            f" {row['exportctl_mb_s']:>6,.0f} MB/s {row['ratio']:>6.2f}x {row['exportctl_peak_mb']:>6.0f} MB"
-            f" {row['engine_mb_s']:>6,.0f} MB/s {row['engine_ratio']:>5.2f}x"
+            f" {row['exportctl_mb_s']:>6,.0f} MB/s {row['ratio']:>5.2f}x ({row['round_ratio']:.2f}x)"
+            f" {row['exportctl_peak_mb']:>6.0f} MB"
+            f" {row['engine_mb_s']:>6,.0f} MB/s {row['engine_ratio']:>5.2f}x ({row['engine_round_ratio']:.2f}x)"
             f" {row['curl_cpu_ms_per_mb']:>16.2f} {row['exportctl_cpu_ms_per_mb']:>10.2f}"
             f" {row['engine_cpu_ms_per_mb']:>7.2f}"
             f" {row['server_cpu_ms_per_mb_curl']:>5.2f}/{row['server_cpu_ms_per_mb_exportctl']:.2f}"
         )
+        old = row.get("before")
+        if old is not None:
+            print(
+                f"{'before:':>9} {'':>5} {'':>11} {old['exportctl_mb_s']:>6,.0f} MB/s {old['ratio']:>5.2f}x"
+                f" ({old['round_ratio']:.2f}x) {old['exportctl_peak_mb']:>6.0f} MB"
+                f" {old['engine_mb_s']:>6,.0f} MB/s {old['engine_ratio']:>5.2f}x ({old['engine_round_ratio']:.2f}x)"
+                f" {'':>16} {old['exportctl_cpu_ms_per_mb']:>10.2f} {old['engine_cpu_ms_per_mb']:>7.2f}"
+                f"   ({old['tree']})"
+            )
     print(
-        "median of the runs; ratio = exportctl throughput / curl's (target >= 0.8x); peak RSS of the exportctl "
+        "median of the runs; ratio = exportctl throughput / curl's (target >= 0.8x), in brackets the median of "
+        "each round's ratio; peak RSS of the exportctl "
         "process alone (target <= 60 MB); engine alone = download_export in its own process, timed by itself; "
-        "CPU includes each process's start-up; server = the sandbox's CPU while serving curl/exportctl"
+        "CPU includes each process's start-up, except the engine's (the download alone); server = the sandbox's "
+        "CPU while serving curl/exportctl"
     )
 
 
@@ -304,8 +362,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="also run the exportctl package in this directory, in turns with this one "
+        "(e.g. after `git archive main exportctl | tar -x -C DIR`)",
+    )
     args = parser.parse_args()
-    rows = [measure(size, args.runs, args.cache_dir) for size in args.size_mb or [500.0]]
+    if args.before is not None and not (args.before / "exportctl" / "__init__.py").is_file():
+        raise SystemExit(f"--before: {args.before} holds no exportctl package")
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
+    rows = [measure(size, args.runs, args.cache_dir, args.before) for size in args.size_mb or [500.0]]
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
     if args.json:
         print(json.dumps(rows))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import queue
 from collections.abc import Callable, Iterator
 from types import TracebackType
 
@@ -18,6 +19,30 @@ DOWNLOAD_CHUNK = 256 * 1024
 
 # What reading a body can raise when the connection breaks, through urllib3 or straight from http.client.
 BODY_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
+
+
+class ChunkPool:
+    """Buffers of one size for a download's chunks, used again once given back (`give`).
+
+    `take` never waits: with no buffer free it makes a new one, so a buffer that is not given back (an error,
+    a chunk a caller sliced) costs memory once, never a stall. How many exist is bounded by how many chunks
+    the caller holds at once.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+
+    def take(self) -> bytearray:
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            return bytearray(self.size)
+
+    def give(self, chunk: bytes | bytearray) -> None:
+        """Take back a buffer for another chunk; anything else (a bytes object, a slice) is left alone."""
+        if type(chunk) is bytearray and len(chunk) == self.size:
+            self._free.put(chunk)
 
 
 class DownloadResponse:
@@ -50,64 +75,66 @@ class DownloadResponse:
             self.total_size = total
         self.resumed = self.status == 206 and requested_offset > 0
 
-    def iter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK) -> Iterator[bytes | bytearray]:
+    def iter_bytes(
+        self, chunk_size: int = DOWNLOAD_CHUNK, pool: ChunkPool | None = None
+    ) -> Iterator[bytes | bytearray]:
         """The body in chunks of `chunk_size` (the last one shorter); DownloadError if the connection ends early.
 
-        Each chunk is a fresh buffer that the socket reads into directly, so a byte is copied once on its
-        way from the kernel to the caller. When the server closes the connection early, the bytes that did
+        Each chunk is read straight from the socket into its buffer, so a byte is copied once on its way
+        from the kernel to the caller: a new bytes object each time, or with `pool` one of its buffers,
+        which the caller gives back once done with it (no new memory to fault in and no zero-filling, each
+        measured, see docs/performance.md). When the server closes the connection early, the bytes that did
         arrive are yielded before the error is raised, so a resume continues from the last byte received.
         A reset, a read timeout or Ctrl-C in the middle of a chunk loses that chunk's bytes (at most
         `chunk_size`): they are fetched again by the resume.
         """
-        read_into = self._body_reader()
+        pooled = pool is not None and pool.size == chunk_size
+        reader = self._pooled_reader(pool) if pool is not None and pooled else self._body_reader()
         received = 0
         while True:
-            buffer = bytearray(chunk_size)
-            filled = 0
-            failure: BaseException | None = None
-            with memoryview(buffer) as view:
-                try:
-                    while filled < chunk_size:
-                        count = read_into(view[filled:])
-                        if not count:
-                            break
-                        filled += count
-                except BODY_ERRORS as exc:
-                    failure = exc
-            received += filled
-            if failure is not None:
-                # The failure's traceback still holds a slice of `buffer` (the view given to readinto), so the
-                # buffer cannot be resized: copy the bytes that did arrive instead.
-                failure.__traceback__ = None
-                buffer = buffer[:filled]
-            elif filled < chunk_size:
-                del buffer[filled:]
-            if buffer:
-                yield buffer
-            if failure is not None:
-                raise DownloadError(
-                    f"The download connection ended after {received} bytes of this response: "
-                    f"{describe_failure(failure)}."
-                )
-            if filled < chunk_size:
+            try:
+                chunk = reader(chunk_size)
+            except BODY_ERRORS as exc:
+                exc.__traceback__ = None
+                message = f"The download connection ended after {received} bytes of this response"
+                raise DownloadError(f"{message}: {describe_failure(exc)}.") from None
+            if not chunk:
                 return
+            received += len(chunk)
+            yield chunk
 
-    def _body_reader(self) -> Callable[[memoryview], int]:
-        """A function that reads the next body bytes into a buffer and says how many (0 at the end).
+    def _pooled_reader(self, pool: ChunkPool) -> Callable[[int], bytes | bytearray]:
+        """`_body_reader` filling the pool's buffers: a whole one, or at the end a copy of the bytes that came."""
+        raw = self._response.raw
+        direct = getattr(raw, "_fp", None)
+        if self.encoding != "identity" or not isinstance(direct, http.client.HTTPResponse):
+            return self._body_reader()
+        read_into = direct.readinto
+
+        def read(size: int) -> bytes | bytearray:
+            buffer = pool.take()
+            filled = read_into(buffer)  # the standard library's readinto reads until full or the end
+            if filled == size:
+                return buffer
+            pool.give(buffer)
+            return bytes(memoryview(buffer)[:filled])
+
+        return read
+
+    def _body_reader(self) -> Callable[[int], bytes]:
+        """A function that reads up to the next `size` body bytes (fewer only at the end; b"" after it).
 
         An unencoded body is read straight from the standard library's response object underneath urllib3,
-        whose own `read` would allocate and copy each chunk twice more. Anything else (a content encoding
-        to undo) goes through urllib3.
+        whose own `read` would copy each chunk once more. Anything else goes through urllib3.
         """
         raw = self._response.raw
         direct = getattr(raw, "_fp", None)
         if self.encoding == "identity" and isinstance(direct, http.client.HTTPResponse):
-            return direct.readinto
+            return direct.read
 
-        def through_urllib3(view: memoryview) -> int:
-            data = raw.read1(len(view), decode_content=True)
-            view[: len(data)] = data
-            return len(data)
+        def through_urllib3(size: int) -> bytes:
+            data: bytes = raw.read(size, decode_content=True)
+            return data
 
         return through_urllib3
 

@@ -21,13 +21,13 @@ class CsvDigest:
     """sha256, size and record count of a CSV, fed in chunks of any size.
 
     Rows are counted as newlines outside double quotes, so a quoted value with a line break is one row.
-    Every step runs in C: a chunk is reduced to its quotes and newlines, adjacent quote pairs are dropped
-    (two toggles cancel, which also covers escaped quotes), and in the rare remainder the pieces at even
-    positions (odd ones when the chunk starts inside a quoted value) are the ones outside quotes.
-
-    The reduction (`bytes.translate`) runs at about a byte per cycle, 0.3 ms/MB on the benchmark machine.
-    `bytes.count(b"\\n")` for chunks without a quote was measured no faster (its loop is not vectorised
-    either), nor was walking from quote to quote with `find` (0.48 ms/MB); see docs/performance.md.
+    Every scan runs in C at `memchr` speed: all newlines are counted by deleting them (`bytes.replace`
+    finds each with `memchr`, where `bytes.count` compares byte by byte, three times slower), then the
+    walk from quote to quote (`find`) subtracts those inside quoted values. A quote pair `""` inside a
+    value closes and reopens it with nothing between, so escaped quotes need no special case. Where quotes
+    are dense (more than one quoted value per KB) the walk would cost more than the byte-by-byte reduction
+    to quotes and newlines (`bytes.translate`), which then counts the rest of the chunk. See
+    docs/performance.md for the figures.
     """
 
     def __init__(self) -> None:
@@ -48,20 +48,48 @@ class CsvDigest:
 
     def count(self, data: bytes | bytearray) -> None:
         """Add the next bytes to the size and row count alone; `hash` must see the same bytes in the same order."""
-        if not data:
+        size = len(data)
+        if not size:
             return
-        self.bytes += len(data)
+        self.bytes += size
         self._last = bytes(data[-1:])
+        newlines = size - len(data.replace(b"\n", b""))
+        if b'"' in data:
+            newlines -= self._quoted_newlines(data)
+        elif self._in_quotes:
+            newlines = 0
+        self._newlines += newlines
+
+    def _quoted_newlines(self, data: bytes | bytearray) -> int:
+        """The newlines of `data` inside quoted values; leaves `_in_quotes` as it is at the end of `data`."""
+        find = data.find
+        opening = -1 if self._in_quotes else find(b'"')  # -1: the chunk starts inside a quoted value
+        inside = walked = 0
+        while True:
+            closing = find(b'"', opening + 1)
+            if closing < 0:
+                self._in_quotes = True
+                return inside + data.count(b"\n", opening + 1)
+            if find(b"\n", opening + 1, closing) >= 0:
+                inside += data.count(b"\n", opening + 1, closing)
+            opening = find(b'"', closing + 1)
+            if opening < 0:
+                self._in_quotes = False
+                return inside
+            walked += 1
+            if walked >= 16 and opening < walked << 10:  # more than one quoted value per KB so far
+                return inside + self._reduced_quoted_newlines(data[opening:])
+
+    def _reduced_quoted_newlines(self, data: bytes | bytearray) -> int:
+        """`_quoted_newlines` of `data`, which starts outside quotes, by reducing it to its quotes and newlines.
+
+        Adjacent quote pairs are dropped (two toggles cancel); the pieces between the quotes left are
+        alternately outside and inside a quoted value.
+        """
         marks = bytes(data.translate(None, _NOT_QUOTE_OR_NEWLINE)).replace(b'""', b"")
-        if b'"' not in marks:
-            if not self._in_quotes:
-                self._newlines += len(marks)
-            return
         pieces = marks.split(b'"')
-        outside = pieces[1::2] if self._in_quotes else pieces[0::2]
-        self._newlines += sum(len(piece) for piece in outside)
-        if (len(pieces) - 1) % 2:
-            self._in_quotes = not self._in_quotes
+        self._in_quotes = len(pieces) % 2 == 0
+        return sum(len(piece) for piece in pieces[1::2])
 
     @property
     def rows(self) -> int:

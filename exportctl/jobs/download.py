@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
 from exportctl.client.api import ApiClient
-from exportctl.client.download import DOWNLOAD_CHUNK
+from exportctl.client.download import DOWNLOAD_CHUNK, ChunkPool
 from exportctl.client.retry import DOWNLOAD_ATTEMPTS, DOWNLOAD_MAX_ATTEMPTS, full_jitter
 from exportctl.errors import (
     DownloadError,
@@ -229,7 +229,9 @@ def download_export(
                         on_event(DownloadStarted(export_id, str(target), total, resumed_from=response.offset))
                         announced = True
                     received = [0]  # the server's bytes, before any rewrite or filter
-                    chunks = _counted(response.iter_bytes(chunk_size), received)
+                    # Untransformed, each chunk goes only to the sink and the digest, which gives its buffer back.
+                    pool = None if transformed else ChunkPool(chunk_size)
+                    chunks = _counted(response.iter_bytes(chunk_size, pool), received)
                     if rows is not None and response.offset == 0:
                         chunks = rows(chunks)
                     if header is not None and response.offset == 0:
@@ -238,7 +240,7 @@ def download_export(
                     # hashes the chunks written before. Leaving the block waits for the digest.
                     done = reported = digest.bytes
                     step = max(chunk_size, (total or 0) // PROGRESS_STEPS)
-                    with DigestBehind(digest) as behind:
+                    with DigestBehind(digest, None if pool is None else pool.give) as behind:
                         for chunk in chunks:
                             if skip > 0:
                                 dropped = min(skip, len(chunk))

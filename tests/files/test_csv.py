@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exportctl.errors import DownloadError
 from exportctl.files.csv import CsvDigest, digested, first_record_end, joined_rows, rewrite_first_line
@@ -73,6 +76,41 @@ def test_count_and_hash_fed_apart_describe_the_same_bytes() -> None:
     digest.hash(b"H\nA\n")
     digest.update(b"")  # an empty chunk changes nothing
     assert (digest.rows, digest.bytes, digest.sha256) == (1, 4, hashlib.sha256(b"H\nA\n").hexdigest())
+
+
+def _rows_byte_by_byte(data: bytes) -> int:
+    """The row count by definition: newlines outside double quotes, each quote toggling; a last record
+    without a final newline counts too; the header row does not."""
+    inside, newlines = False, 0
+    for byte in data:
+        if byte == ord('"'):
+            inside = not inside
+        elif byte == ord("\n") and not inside:
+            newlines += 1
+    return max(0, newlines + (1 if data[-1:] not in (b"", b"\n") else 0) - 1)
+
+
+# Mostly letters (sparse quotes: the walk from quote to quote) or mostly quotes (dense: the reduction takes over
+# after a chunk's budget of quoted values), with line breaks inside and outside quoted values.
+_CSV_BYTES = st.one_of(
+    st.lists(st.sampled_from([b"a", b"bc", b",", b"\r\n", b"\n", b'"', b'""']), max_size=3000).map(b"".join),
+    st.lists(st.sampled_from([b"abcdefgh" * 40, b",", b"\n", b'"', b'x"\n"y', b'""']), max_size=400).map(b"".join),
+    st.lists(st.sampled_from([b'"a",', b'"b\n",', b'"x""y",', b"\r\n", b'"']), min_size=100, max_size=2000).map(
+        b"".join
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=_CSV_BYTES, cuts=st.lists(st.integers(0, 40_000), max_size=6), as_bytearray=st.booleans())
+def test_row_count_is_newlines_outside_quotes_however_dense_the_quotes_and_chunks(
+    data: bytes, cuts: list[int], as_bytearray: bool
+) -> None:
+    points = sorted({0, len(data), *(cut for cut in cuts if cut < len(data))})
+    digest = CsvDigest()
+    for start, end in itertools.pairwise(points):
+        digest.count(bytearray(data[start:end]) if as_bytearray else data[start:end])
+    assert (digest.rows, digest.bytes) == (_rows_byte_by_byte(data), len(data))
 
 
 # The header row ---------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""files/digest_behind.py: the download's sha256 and row count, computed by two threads behind the writer.
+"""files/digest_behind.py: the download's sha256 and row count, computed by a thread behind the writer.
 
 What a user sees of it is `--json`'s `sha256` and `rows`: they must equal a one-thread digest of the same
 bytes however the chunks fall (a quoted line break split across chunks, a chunk of one quote), and a
-failure of either thread must surface instead of a wrong number.
+failure of the digest must surface instead of a wrong number.
 """
 
 from __future__ import annotations
