@@ -18,6 +18,7 @@ from exportctl.events import HttpExchange, Retrying
 from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox, Timing
 from exportctl.settings import Settings
+from tests.client.exports import done_export_url
 from tests.conftest import Recorder, start_sandbox
 
 VOUCHERS = ExportRequest(schema.BY_COMMAND["voucher"], fields=("code", "value"))
@@ -197,12 +198,7 @@ def test_list_and_delete(sandbox: Sandbox) -> None:
 def test_events_mask_the_download_token(sandbox: Sandbox) -> None:
     recorder = Recorder()
     with make_client(sandbox, recorder) as client:
-        export = client.create_export(VOUCHERS.endpoint(), VOUCHERS.body())
-        deadline = time.monotonic() + 10
-        while export["status"] != "DONE" and time.monotonic() < deadline:
-            time.sleep(0.02)
-            export = client.get_export(export["id"])
-        url = export["result"]["url"]
+        url = done_export_url(client, VOUCHERS)
         token = url.split("token=")[1]
         with client.open_download(url) as download:
             body = b"".join(download.iter_bytes(1024))

@@ -7,7 +7,6 @@ figure: with a pool, a download holds the buffers its consumer has not given bac
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from exportctl.client.api import ApiClient
 from exportctl.client.download import ChunkPool
 from exportctl.request.model import ExportRequest
 from exportctl.sandbox import Sandbox
+from tests.client.exports import done_export_url
 from tests.conftest import Recorder, sandbox_settings
 
 VOUCHERS = ExportRequest(schema.BY_COMMAND["voucher"], fields=("code", "value", "metadata"))
@@ -23,12 +23,7 @@ VOUCHERS = ExportRequest(schema.BY_COMMAND["voucher"], fields=("code", "value", 
 
 def _done_export(client: ApiClient) -> tuple[str, bytes]:
     """A DONE voucher export's download URL, and the bytes the server holds for it."""
-    export = client.create_export(VOUCHERS.endpoint(), VOUCHERS.body())
-    deadline = time.monotonic() + 10
-    while export["status"] != "DONE" and time.monotonic() < deadline:
-        time.sleep(0.02)
-        export = client.get_export(export["id"])
-    url = export["result"]["url"]
+    url = done_export_url(client, VOUCHERS)
     with client.open_download(url) as download:
         return url, b"".join(download.iter_bytes(1024))
 
