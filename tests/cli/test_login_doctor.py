@@ -6,7 +6,6 @@ import contextlib
 import os
 import pty
 import select
-import socket
 import stat
 import sys
 import termios
@@ -18,13 +17,6 @@ import yaml
 from exportctl.sandbox import Sandbox
 from tests.cli.conftest import Cli
 from tests.conftest import start_sandbox
-
-
-def _closed_port() -> int:
-    """A port of 127.0.0.1 with nothing listening: connecting to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Terminal:
@@ -198,8 +190,8 @@ def test_doctor_reports_a_failing_api_at_once(cli: Cli, sandbox: Sandbox) -> Non
     assert _lines(result.output)["api"].startswith("fail") and "answered 503" in result.output
 
 
-def test_doctor_reports_a_download_host_that_refuses(cli: Cli) -> None:
-    result = cli("doctor", "--download-url", f"http://127.0.0.1:{_closed_port()}")
+def test_doctor_reports_a_download_host_that_refuses(cli: Cli, refused_port: int) -> None:
+    result = cli("doctor", "--download-url", f"http://127.0.0.1:{refused_port}")
     assert result.exit_code == 1
     line = _lines(result.output)["download host"]
     assert line.startswith("fail") and "connection refused" in line
@@ -328,7 +320,7 @@ def test_login_through_a_symlinked_profile_file_keeps_the_link(cli: Cli, isolate
     assert cli("--profile", "sandbox", "list", credentials=False).exit_code == 0
 
 
-def test_doctor_never_prints_the_password_of_the_api_url(cli: Cli, sandbox: Sandbox) -> None:
+def test_doctor_never_prints_the_password_of_the_api_url(cli: Cli, sandbox: Sandbox, refused_port: int) -> None:
     url = sandbox.base_url.replace("http://", "http://bob:hunter2pass@")
     env = {"VOUCHERIFY_API_BASE_URL": url, "VOUCHERIFY_APP_ID": sandbox.app_id, "VOUCHERIFY_APP_TOKEN": "wrong"}
     result = cli("doctor", credentials=False, env=env)
@@ -336,7 +328,7 @@ def test_doctor_never_prints_the_password_of_the_api_url(cli: Cli, sandbox: Sand
     assert "hunter2pass" not in result.output and "bob:" not in result.output
     assert "http://***@127.0.0.1" in _lines(result.output)["endpoint"]
     # Also with the download host's URL given with a password, and with the API unreachable.
-    port = _closed_port()
+    port = refused_port
     env["VOUCHERIFY_API_BASE_URL"] = f"http://bobuser:p@ss:word@127.0.0.1:{port}"
     result = cli("doctor", "--download-url", f"http://eveuser:s3cret@127.0.0.1:{port}/", credentials=False, env=env)
     assert result.exit_code == 1
@@ -345,8 +337,8 @@ def test_doctor_never_prints_the_password_of_the_api_url(cli: Cli, sandbox: Sand
     assert _lines(result.output)["api"].startswith("fail")
 
 
-def test_a_failing_login_never_prints_the_password_of_the_api_url(cli: Cli) -> None:
-    url = f"http://bob:hunter2pass@127.0.0.1:{_closed_port()}"
+def test_a_failing_login_never_prints_the_password_of_the_api_url(cli: Cli, refused_port: int) -> None:
+    url = f"http://bob:hunter2pass@127.0.0.1:{refused_port}"
     result = cli("--api-url", url, "--app-id", "app-1", "--app-token", "token-1", "login", credentials=False)
     assert result.exit_code == 7
     assert "nothing was saved" in result.output
@@ -356,9 +348,11 @@ def test_a_failing_login_never_prints_the_password_of_the_api_url(cli: Cli) -> N
     assert "hunter2pass" not in invalid.output
 
 
-def test_a_secret_typed_with_a_non_ascii_character_is_refused_before_any_request(tmp_path: Path) -> None:
+def test_a_secret_typed_with_a_non_ascii_character_is_refused_before_any_request(
+    tmp_path: Path, refused_port: int
+) -> None:
     config_home = tmp_path / "config"
-    url = f"http://127.0.0.1:{_closed_port()}"  # nothing listens: a request would be exit 7
+    url = f"http://127.0.0.1:{refused_port}"  # nothing listens: a request would be exit 7
     terminal = Terminal(["--api-url", url, "login"], _terminal_env(config_home))
     terminal.read_until("Application ID")
     terminal.type("app-1")
@@ -389,10 +383,10 @@ def test_doctor_json_prints_the_checks_on_stdout_and_the_lines_on_stderr(cli: Cl
     assert cli.sandbox.secret_key not in result.output
 
 
-def test_doctor_with_the_api_unreachable_says_nothing_of_the_clock(cli: Cli) -> None:
+def test_doctor_with_the_api_unreachable_says_nothing_of_the_clock(cli: Cli, refused_port: int) -> None:
     import json
 
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{refused_port}"
     result = cli("--api-url", url, "--app-id", "app-1", "--app-token", "token-1", "doctor", "--json", credentials=False)
     assert result.exit_code == 1
     document = json.loads(result.stdout)

@@ -8,8 +8,6 @@ reaching it before anything is submitted.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from exportctl.errors import OutputError, UsageError
@@ -20,12 +18,6 @@ from tests.cli.conftest import Cli
 from tests.remote.servers import S3_SECRET, S3Server
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.parametrize("url", ["s3://bucket-1/a.csv", "gs://bucket-1/a.csv", "az://bucket-1/a.csv"])
 def test_each_cloud_builds_its_store_from_the_environment(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", "http://127.0.0.1:1")
@@ -34,8 +26,10 @@ def test_each_cloud_builds_its_store_from_the_environment(url: str, monkeypatch:
     assert type(built).__name__ == {"s3": "S3Store", "gs": "GCSStore", "az": "AzureStore"}[url[:2]]
 
 
-def test_an_unreachable_gcs_is_an_error_before_the_export_is_created(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{_closed_port()}")
+def test_an_unreachable_gcs_is_an_error_before_the_export_is_created(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, refused_port: int
+) -> None:
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{refused_port}")
     exports = cli.export_count()
     result = cli("voucher", "-o", "gs://bucket-1/a.csv")
     assert result.exit_code == 1, result.output
@@ -44,12 +38,12 @@ def test_an_unreachable_gcs_is_an_error_before_the_export_is_created(cli: Cli, m
 
 
 def test_the_exportctl_endpoint_wins_and_no_secret_is_shown(
-    s3: S3Server, bucket: str, monkeypatch: pytest.MonkeyPatch
+    s3: S3Server, bucket: str, monkeypatch: pytest.MonkeyPatch, refused_port: int
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{refused_port}")
     monkeypatch.setenv("EXPORTCTL_S3_ENDPOINT", s3.endpoint)
     refuse_existing(parse_url(f"s3://{bucket}/a.csv"), force=False)  # reached moto: no error
-    monkeypatch.setenv("EXPORTCTL_S3_ENDPOINT", f"http://user:{S3_SECRET}@127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("EXPORTCTL_S3_ENDPOINT", f"http://user:{S3_SECRET}@127.0.0.1:{refused_port}")
     with pytest.raises((OutputError, UsageError)) as caught:
         refuse_existing(parse_url(f"s3://{bucket}/a.csv"), force=False)
     assert S3_SECRET not in str(caught.value)
