@@ -95,8 +95,11 @@ def sandbox_settings(sandbox: Sandbox) -> Settings:
 
 @pytest.fixture
 def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
-    """The session's sandbox; every fault switched on during the test is switched off after it."""
+    """The session's sandbox; every fault switched on during the test is switched off after it. It starts
+    once the requests of earlier tests are answered: one a client gave up on can still create an export,
+    which a test counting the exports its command did not create would take for its own."""
     sandbox_server.faults.reset()
+    sandbox_server.wait_idle(5.0)
     yield sandbox_server
     sandbox_server.faults.reset()
 

@@ -200,6 +200,11 @@ class Sandbox:
             shutil.rmtree(self._own_dir, ignore_errors=True)
             self._own_dir = None
 
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no request is being answered: one a client gave up on (a slow POST /v1/exports) may still
+        create its export after the client moved on. False if one still runs after `timeout` seconds."""
+        return self._server.wait_idle(timeout) if self._server is not None else True
+
     def wait(self) -> None:
         """Block until the server thread ends (it ends on stop(); Ctrl-C interrupts the wait)."""
         while self._thread is not None and self._thread.is_alive():

@@ -9,12 +9,14 @@ rate limits in `ratelimit`, downloads with Range in `downloads`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import secrets
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -60,9 +62,29 @@ class SandboxHTTPServer(AppServer):
         if app is not None:
             self.app = app
         self.request_timeout = request_timeout
+        self._busy = 0  # requests being answered (`wait_idle`)
+        self._idle = threading.Condition()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, SandboxHandler, max_connections=max_connections)
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """One request being answered, from its request line to the end of its answer."""
+        with self._idle:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being answered (a client that gave up on a slow one may have left it
+        running); False if one still is after `timeout` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
 
 Route = Callable[["SandboxHandler", dict[str, str]], None]
@@ -92,6 +114,10 @@ class SandboxHandler(DownloadHandler):
         self._dispatch("PATCH")
 
     def _dispatch(self, method: str) -> None:
+        with self.server.answering():
+            self._answer(method)
+
+    def _answer(self, method: str) -> None:
         self.reader.deadline = None  # the request line and headers are in; the body has its own deadline
         app = self.server.app
         self.request_id = "v-" + secrets.token_hex(9)

@@ -312,3 +312,26 @@ def test_cycle_limit_resets_at_the_start_of_next_month_by_default(api: Api, sand
     reset = datetime.fromtimestamp(int(answer.headers["X-Rate-Limit-Retry"]), timezone.utc)
     assert (reset.day, reset.hour, reset.minute, reset.second) == (1, 0, 0, 0)
     assert reset.timestamp() > time.time()
+
+
+def test_wait_idle_waits_for_a_post_its_client_gave_up_on(sandbox: Sandbox) -> None:
+    """A client that times out on a slow POST /v1/exports moves on, but the sandbox still creates the export:
+    `wait_idle` returns once it has, so a test that counts exports next does not see it appear later."""
+
+    def count() -> int:
+        answer = requests.get(
+            f"{sandbox.base_url}/v1/exports", params={"limit": 1}, headers=sandbox.headers, timeout=10
+        )
+        return int(answer.json()["total"])
+
+    before = count()
+    sandbox.faults.slow(1.0, n=1, path_prefix="/v1/exports")
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(
+            f"{sandbox.base_url}/v1/exports",
+            json={"exported_object": "voucher", "parameters": {"fields": ["code"]}},
+            headers=sandbox.headers,
+            timeout=0.2,
+        )
+    assert sandbox.wait_idle(10.0)
+    assert count() == before + 1
