@@ -193,12 +193,17 @@ def subprocess_env(sandbox: Sandbox) -> dict[str, str]:
 
 
 def start_cli(
-    sandbox: Sandbox, work: Path, *args: str, preexec: Callable[[], None] | None = None
+    sandbox: Sandbox,
+    work: Path,
+    *args: str,
+    preexec: Callable[[], None] | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[str]:
+    """`exportctl ARGS` as a process of its own in `work`, on `sandbox`, with `env` added to its environment."""
     return subprocess.Popen(
         [sys.executable, "-m", "exportctl", *args],
         cwd=work,
-        env=subprocess_env(sandbox),
+        env={**subprocess_env(sandbox), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

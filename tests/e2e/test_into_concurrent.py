@@ -8,7 +8,6 @@ import fcntl
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,14 @@ from exportctl.errors import ExitCode
 from exportctl.sandbox import Sandbox
 from exportctl.warehouse.lock import ENV_LOCK_WAIT, lock_path
 from tests.cli.conftest import Cli
-from tests.cli.test_fault_matrix import subprocess_env
+from tests.cli.test_fault_matrix import start_cli
 from tests.warehouse.conftest import ENGINES, Warehouse
 
 FIELDS = "id,code,value,created_at,metadata"
 
 
 def _start(sandbox: Sandbox, work: Path, *args: str, wait: str = "120") -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "exportctl", *args],
-        cwd=work,
-        env={**subprocess_env(sandbox), ENV_LOCK_WAIT: wait},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_cli(sandbox, work, *args, env={ENV_LOCK_WAIT: wait})
 
 
 def _finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:

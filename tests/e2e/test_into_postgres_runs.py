@@ -18,7 +18,7 @@ import pytest
 from exportctl.errors import ExitCode
 from exportctl.sandbox import Sandbox
 from exportctl.warehouse.lock import ENV_LOCK_WAIT
-from tests.cli.test_fault_matrix import collapsed, subprocess_env
+from tests.cli.test_fault_matrix import collapsed, start_cli, subprocess_env
 from tests.conftest import start_sandbox
 from tests.postgres import PASSWORD, PgServer
 
@@ -34,14 +34,7 @@ def own(tmp_path: Path) -> Iterator[Sandbox]:
 
 
 def _start(sandbox: Sandbox, work: Path, *args: str, wait: str = "60") -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "exportctl", *args],
-        cwd=work,
-        env={**subprocess_env(sandbox), ENV_LOCK_WAIT: wait},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_cli(sandbox, work, *args, env={ENV_LOCK_WAIT: wait})
 
 
 def _finish(process: subprocess.Popen[str]) -> tuple[int, dict[str, Any], str]:
